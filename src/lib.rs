@@ -1,0 +1,27 @@
+//! Baton's core: CRM handoffs that stop depending on memory.
+//!
+//! A [`Workspace`] is one SQLite file. Records enter stages; [`Playbook`]s turn a stage entry into
+//! a handoff that pauses for missing fields, goes to review on an exception flag, or hands off
+//! with a kickoff task, a brief, a welcome email draft and a notification.
+
+#![warn(missing_docs)]
+
+pub mod brief;
+mod clock;
+mod error;
+pub mod fields;
+mod model;
+pub mod rules;
+pub mod stages;
+mod store;
+mod workspace;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{Error, Hint, Result};
+pub use model::*;
+pub use rules::{OwnerRule, Playbook, PlaybookFile};
+pub use store::{LATEST_VERSION, MIGRATIONS};
+pub use workspace::*;
+
+/// The desktop app's identifier; its data directory is named after it.
+pub const APP_IDENTIFIER: &str = "dev.baton.app";

@@ -1,0 +1,120 @@
+//! The append-only audit log and the notification outbox.
+
+use crate::error::Result;
+use crate::model::{HandoffId, RecordId, TaskId};
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+/// One audit event: who decided what, when, under which rule, about which fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who or what acted.
+    pub actor: String,
+    /// The record concerned.
+    pub record_id: Option<RecordId>,
+    /// The handoff concerned.
+    pub handoff_id: Option<HandoffId>,
+    /// What happened (`paused`, `handed_off`, `cancelled`, …).
+    pub kind: String,
+    /// The playbook whose rule decided it.
+    pub rule: Option<String>,
+    /// The fields or flags involved.
+    pub fields: Vec<String>,
+    /// The decision in words.
+    pub message: String,
+}
+
+/// Appends an event.
+pub(crate) fn append(conn: &Connection, e: &Event) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (at, actor, record_id, handoff_id, kind, rule, fields, message)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        e.at,
+        e.actor,
+        e.record_id,
+        e.handoff_id,
+        e.kind,
+        e.rule,
+        serde_json::to_string(&e.fields).unwrap_or_else(|_| "[]".into()),
+        e.message
+    ])?;
+    Ok(())
+}
+
+/// Events about a record, oldest first.
+pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Event>> {
+    let mut st = conn.prepare_cached(
+        "SELECT at, actor, record_id, handoff_id, kind, rule, fields, message FROM events WHERE record_id = ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([record], |r| {
+        let fields: String = r.get(6)?;
+        Ok(Event {
+            at: r.get(0)?,
+            actor: r.get(1)?,
+            record_id: r.get(2)?,
+            handoff_id: r.get(3)?,
+            kind: r.get(4)?,
+            rule: r.get(5)?,
+            fields: serde_json::from_str(&fields).unwrap_or_default(),
+            message: r.get(7)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A notification waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    /// Its id.
+    pub id: i64,
+    /// Who it is for.
+    pub recipient: Option<String>,
+    /// The task it announces.
+    pub task_id: Option<TaskId>,
+    /// Headline.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// When it was queued.
+    pub created_at: String,
+}
+
+/// Queues a notification; written in the same transaction as the task it announces.
+pub(crate) fn queue(conn: &Connection, recipient: Option<&str>, task: Option<TaskId>, title: &str, body: &str, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO notifications (recipient, task_id, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![recipient, task, title, body, at])?;
+    Ok(())
+}
+
+/// Undelivered notifications for `recipient`, oldest first.
+pub(crate) fn pending(conn: &Connection, recipient: &str) -> Result<Vec<Notification>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, recipient, task_id, title, body, created_at FROM notifications
+         WHERE delivered_at IS NULL AND recipient = ?1 COLLATE NOCASE ORDER BY id",
+    )?;
+    let rows = st.query_map([recipient], |r| {
+        Ok(Notification {
+            id: r.get(0)?,
+            recipient: r.get(1)?,
+            task_id: r.get(2)?,
+            title: r.get(3)?,
+            body: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Marks a notification delivered.
+pub(crate) fn mark_delivered(conn: &Connection, id: i64, at: &str) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE notifications SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
+        params![id, at],
+    )? == 1)
+}

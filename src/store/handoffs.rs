@@ -1,0 +1,185 @@
+//! The `handoffs` and `email_drafts` tables.
+
+use crate::error::Result;
+use crate::model::{Handoff, HandoffId, HandoffStatus, RecordId};
+use crate::rules::OpenHandoff;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+const SELECT: &str = "SELECT h.id, h.record_id, r.external_id, r.name, h.playbook, h.status, h.missing_fields,
+        h.from_owner, h.to_owner, h.triggered_at, h.handed_off_at, h.kickoff_scheduled_at,
+        h.complete_at_trigger, h.context, h.note
+    FROM handoffs h JOIN records r ON r.id = h.record_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
+    let missing: String = r.get(6)?;
+    let context: String = r.get(13)?;
+    Ok(Handoff {
+        id: r.get(0)?,
+        record_id: r.get(1)?,
+        external_id: r.get(2)?,
+        record_name: r.get(3)?,
+        playbook: r.get(4)?,
+        status: r.get(5)?,
+        missing_fields: serde_json::from_str(&missing).unwrap_or_default(),
+        from_owner: r.get(7)?,
+        to_owner: r.get(8)?,
+        triggered_at: r.get(9)?,
+        handed_off_at: r.get(10)?,
+        kickoff_scheduled_at: r.get(11)?,
+        complete_at_trigger: r.get(12)?,
+        context: serde_json::from_str::<BTreeMap<String, String>>(&context).unwrap_or_default(),
+        note: r.get(14)?,
+    })
+}
+
+/// A handoff by id.
+pub(crate) fn get(conn: &Connection, id: HandoffId) -> Result<Option<Handoff>> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE h.id = ?1"), [id], from_row).optional()?)
+}
+
+/// Handoffs, optionally with one status, newest trigger first.
+pub(crate) fn list(conn: &Connection, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE (?1 IS NULL OR h.status = ?1) ORDER BY h.triggered_at DESC, h.id DESC"
+    ))?;
+    let rows = st.query_map([status], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every handoff of a record, oldest first.
+pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Handoff>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE h.record_id = ?1 ORDER BY h.id"))?;
+    let rows = st.query_map([record], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The record's handoffs still in flight, as the engine sees them.
+pub(crate) fn open_for_record(conn: &Connection, record: RecordId) -> Result<Vec<OpenHandoff>> {
+    Ok(for_record(conn, record)?
+        .into_iter()
+        .filter(|h| h.status.is_open())
+        .map(|h| OpenHandoff {
+            id: h.id,
+            playbook: h.playbook,
+            status: h.status,
+            missing: h.missing_fields,
+        })
+        .collect())
+}
+
+/// Starts a handoff.
+pub(crate) fn insert(
+    conn: &Connection,
+    record: RecordId,
+    playbook: &str,
+    complete_at_trigger: bool,
+    from_owner: Option<&str>,
+    at: &str,
+) -> Result<HandoffId> {
+    conn.prepare_cached(
+        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at)
+         VALUES (?1, ?2, 'paused', ?3, ?4, ?5)",
+    )?
+    .execute(params![record, playbook, complete_at_trigger, from_owner, at])?;
+    Ok(HandoffId(conn.last_insert_rowid()))
+}
+
+/// Sets the status and missing fields, stamping the first time a status is reached.
+pub(crate) fn set_status(conn: &Connection, id: HandoffId, status: HandoffStatus, missing: &[String], at: &str) -> Result<()> {
+    let missing = serde_json::to_string(missing).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1",
+        params![id, status, missing],
+    )?;
+    let stamp = match status {
+        HandoffStatus::Paused => "paused_at",
+        HandoffStatus::HandedOff => "handed_off_at",
+        HandoffStatus::KickoffScheduled => "kickoff_scheduled_at",
+        HandoffStatus::Cancelled | HandoffStatus::Accepted => "closed_at",
+        _ => return Ok(()),
+    };
+    conn.execute(
+        &format!("UPDATE handoffs SET {stamp} = coalesce({stamp}, ?2) WHERE id = ?1"),
+        params![id, at],
+    )?;
+    Ok(())
+}
+
+/// Records the next owner.
+pub(crate) fn set_to_owner(conn: &Connection, id: HandoffId, to: Option<&str>) -> Result<()> {
+    conn.execute("UPDATE handoffs SET to_owner = ?2 WHERE id = ?1", params![id, to])?;
+    Ok(())
+}
+
+/// Records the latest reviewer / escalation note.
+pub(crate) fn set_note(conn: &Connection, id: HandoffId, note: &str) -> Result<()> {
+    conn.execute("UPDATE handoffs SET note = ?2 WHERE id = ?1", params![id, note])?;
+    Ok(())
+}
+
+/// Stores the human context of the brief.
+pub(crate) fn set_context(conn: &Connection, id: HandoffId, context: &BTreeMap<String, String>) -> Result<()> {
+    conn.execute(
+        "UPDATE handoffs SET context = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(context).unwrap_or_else(|_| "{}".into())],
+    )?;
+    Ok(())
+}
+
+/// Whom this playbook handed off to last (round-robin continues after them).
+pub(crate) fn last_assignee(conn: &Connection, playbook: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
+             ORDER BY handed_off_at DESC, id DESC LIMIT 1",
+            [playbook],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// A welcome email prepared for review; never sent by Baton.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmailDraft {
+    /// Its id.
+    pub id: i64,
+    /// The handoff it belongs to.
+    pub handoff_id: HandoffId,
+    /// Who it would go to.
+    pub recipient: Option<String>,
+    /// Subject line.
+    pub subject: String,
+    /// Body text.
+    pub body: String,
+    /// `draft` until a person approves it.
+    pub status: String,
+}
+
+/// Stores a draft.
+pub(crate) fn insert_draft(conn: &Connection, handoff: HandoffId, to: Option<&str>, subject: &str, body: &str, at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![handoff, to, subject, body, at],
+    )?;
+    Ok(())
+}
+
+/// Drafts of a handoff, newest first.
+pub(crate) fn drafts(conn: &Connection, handoff: HandoffId) -> Result<Vec<EmailDraft>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, handoff_id, recipient, subject, body, status FROM email_drafts WHERE handoff_id = ?1 ORDER BY id DESC",
+    )?;
+    let rows = st.query_map([handoff], |r| {
+        Ok(EmailDraft {
+            id: r.get(0)?,
+            handoff_id: r.get(1)?,
+            recipient: r.get(2)?,
+            subject: r.get(3)?,
+            body: r.get(4)?,
+            status: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,59 @@
+//! The workspace file: connection setup, migrations and one query module per table.
+
+mod migrations;
+pub(crate) mod events;
+pub(crate) mod handoffs;
+pub(crate) mod people;
+pub(crate) mod playbooks;
+pub(crate) mod records;
+pub(crate) mod tasks;
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use std::path::Path;
+
+pub use migrations::{LATEST_VERSION, MIGRATIONS};
+
+/// Opens (creating if needed) a workspace file, sets the pragmas and runs pending migrations.
+pub(crate) fn open(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut conn = Connection::open(path)?;
+    configure(&conn, true)?;
+    migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// An in-memory workspace, for tests.
+pub(crate) fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    configure(&conn, false)?;
+    migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Pragmas belong to the connection, not the schema, so they are set on every open.
+fn configure(conn: &Connection, wal: bool) -> Result<()> {
+    if wal {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(())
+}
+
+/// Runs `f` inside a transaction: committed when it returns `Ok`, rolled back otherwise.
+pub(crate) fn with_tx<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction()?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}

@@ -1,0 +1,78 @@
+//! The `people` and `holidays` tables.
+
+use crate::error::Result;
+use crate::model::{Person, PersonId, Role};
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::BTreeSet;
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+    Ok(Person {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        email: r.get(2)?,
+        role: r.get(3)?,
+        is_me: r.get(4)?,
+    })
+}
+
+/// Everyone, in the order they joined.
+pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {
+    let mut st = conn.prepare_cached("SELECT id, name, email, role, is_me FROM people ORDER BY id")?;
+    let rows = st.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A person by name (case-insensitive).
+pub(crate) fn get_by_name(conn: &Connection, name: &str) -> Result<Option<Person>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, name, email, role, is_me FROM people WHERE name = ?1",
+            [name.trim()],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Adds a person (or updates the role and email of one with the same name).
+pub(crate) fn upsert(conn: &Connection, name: &str, role: Role, email: Option<&str>, me: bool) -> Result<PersonId> {
+    if me {
+        conn.execute("UPDATE people SET is_me = 0", [])?;
+    }
+    conn.execute(
+        "INSERT INTO people (name, role, email, is_me) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(name) DO UPDATE SET role = excluded.role,
+             email = coalesce(excluded.email, email), is_me = max(is_me, excluded.is_me)",
+        params![name.trim(), role, email, me],
+    )?;
+    Ok(conn.query_row("SELECT id FROM people WHERE name = ?1", [name.trim()], |r| r.get(0))?)
+}
+
+/// The person using this laptop.
+pub(crate) fn me(conn: &Connection) -> Result<Option<Person>> {
+    Ok(conn
+        .query_row("SELECT id, name, email, role, is_me FROM people WHERE is_me = 1", [], from_row)
+        .optional()?)
+}
+
+/// The workspace's holidays.
+pub(crate) fn holidays(conn: &Connection) -> Result<BTreeSet<NaiveDate>> {
+    let mut st = conn.prepare_cached("SELECT day FROM holidays")?;
+    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    let mut out = BTreeSet::new();
+    for d in rows {
+        if let Ok(day) = NaiveDate::parse_from_str(&d?, "%Y-%m-%d") {
+            out.insert(day);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds a holiday.
+pub(crate) fn add_holiday(conn: &Connection, day: NaiveDate, name: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO holidays (day, name) VALUES (?1, ?2) ON CONFLICT(day) DO UPDATE SET name = excluded.name",
+        params![day.format("%Y-%m-%d").to_string(), name],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The `records` and `stage_changes` tables.
+
+use crate::error::Result;
+use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::{BTreeMap, BTreeSet};
+
+const COLUMNS: &str = "id, kind, source, external_id, name, stage, owner, fields, flags";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Record> {
+    let fields: String = r.get(7)?;
+    let flags: String = r.get(8)?;
+    Ok(Record {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        source: r.get(2)?,
+        external_id: r.get(3)?,
+        name: r.get(4)?,
+        stage: r.get(5)?,
+        owner: r.get(6)?,
+        fields: serde_json::from_str::<BTreeMap<String, String>>(&fields).unwrap_or_default(),
+        flags: decode_flags(&flags),
+    })
+}
+
+pub(crate) fn encode_flags(flags: &BTreeSet<ExceptionFlag>) -> String {
+    flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(";")
+}
+
+fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
+    s.split(';').filter_map(ExceptionFlag::parse).collect()
+}
+
+/// A record by internal id.
+pub(crate) fn get(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
+    Ok(conn
+        .query_row(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"), [id], from_row)
+        .optional()?)
+}
+
+/// Records whose CRM id is `external_id`, from any source.
+pub(crate) fn find_external(conn: &Connection, external_id: &str) -> Result<Vec<Record>> {
+    let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id"))?;
+    let rows = st.query_map([external_id], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records, optionally of one kind and stage, in id order.
+pub(crate) fn list(conn: &Connection, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
+    ))?;
+    let rows = st.query_map(params![kind, stage], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Distinct stages in use for a kind.
+pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<String>> {
+    let mut st = conn.prepare_cached("SELECT DISTINCT stage FROM records WHERE kind = ?1 ORDER BY stage")?;
+    let rows = st.query_map([kind], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts a record (its `id` is ignored) and returns the new id.
+pub(crate) fn insert(conn: &Connection, r: &Record, now: &str) -> Result<RecordId> {
+    conn.prepare_cached(
+        "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+    )?
+    .execute(params![
+        r.kind,
+        r.source,
+        r.external_id,
+        r.name,
+        r.stage,
+        r.owner,
+        serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
+        encode_flags(&r.flags),
+        now
+    ])?;
+    Ok(RecordId(conn.last_insert_rowid()))
+}
+
+/// Writes every column of `r` back.
+pub(crate) fn update(conn: &Connection, r: &Record, now: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE records SET name = ?2, stage = ?3, owner = ?4, fields = ?5, flags = ?6, updated_at = ?7 WHERE id = ?1",
+    )?
+    .execute(params![
+        r.id,
+        r.name,
+        r.stage,
+        r.owner,
+        serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
+        encode_flags(&r.flags),
+        now
+    ])?;
+    Ok(())
+}
+
+/// Appends to the stage history.
+pub(crate) fn insert_stage_change(
+    conn: &Connection,
+    record: RecordId,
+    from: Option<&str>,
+    to: &str,
+    at: &str,
+    origin: Origin,
+    import: Option<ImportId>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![record, from, to, at, origin, import])?;
+    Ok(())
+}
+
+/// One row of a record's stage history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StageChange {
+    /// The stage it left (none on first sight).
+    pub from: Option<String>,
+    /// The stage it entered.
+    pub to: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who moved it: import, app, cli.
+    pub origin: Origin,
+}
+
+/// A record's stage history, oldest first.
+pub(crate) fn stage_history(conn: &Connection, record: RecordId) -> Result<Vec<StageChange>> {
+    let mut st = conn.prepare_cached(
+        "SELECT from_stage, to_stage, at, origin FROM stage_changes WHERE record_id = ?1 ORDER BY at, id",
+    )?;
+    let rows = st.query_map([record], |r| {
+        Ok(StageChange {
+            from: r.get(0)?,
+            to: r.get(1)?,
+            at: r.get(2)?,
+            origin: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,119 @@
+//! The `tasks` table.
+
+use crate::error::Result;
+use crate::model::{ChecklistItem, HandoffId, RecordId, Task, TaskId, TaskKind, TaskStatus};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use std::collections::HashMap;
+
+const SELECT: &str =
+    "SELECT id, handoff_id, record_id, kind, title, assignee, due, status, checklist, kickoff_date FROM tasks";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+    let checklist: String = r.get(8)?;
+    Ok(Task {
+        id: r.get(0)?,
+        handoff_id: r.get(1)?,
+        record_id: r.get(2)?,
+        kind: r.get(3)?,
+        title: r.get(4)?,
+        assignee: r.get(5)?,
+        due: r.get(6)?,
+        status: r.get(7)?,
+        checklist: serde_json::from_str(&checklist).unwrap_or_default(),
+        kickoff_date: r.get(9)?,
+    })
+}
+
+/// A new task's content.
+pub(crate) struct NewTask<'a> {
+    pub handoff: Option<HandoffId>,
+    pub record: RecordId,
+    pub kind: TaskKind,
+    pub title: &'a str,
+    pub assignee: Option<&'a str>,
+    pub due: Option<&'a str>,
+    pub checklist: Vec<ChecklistItem>,
+}
+
+/// Creates a task.
+pub(crate) fn insert(conn: &Connection, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
+    conn.prepare_cached(
+        "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, due, checklist, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        t.handoff,
+        t.record,
+        t.kind,
+        t.title,
+        t.assignee,
+        t.due,
+        serde_json::to_string(&t.checklist).unwrap_or_else(|_| "[]".into()),
+        at
+    ])?;
+    Ok(TaskId(conn.last_insert_rowid()))
+}
+
+/// A task by id.
+pub(crate) fn get(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
+    Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?)
+}
+
+/// Tasks, optionally for one assignee and only open ones; overdue and soonest first.
+pub(crate) fn list(conn: &Connection, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{SELECT} WHERE (?1 IS NULL OR assignee = ?1 COLLATE NOCASE) AND (?2 = 0 OR status = 'open')
+         ORDER BY status = 'open' DESC, due IS NULL, due, id"
+    ))?;
+    let rows = st.query_map(params![assignee, open_only], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Tasks of a handoff.
+pub(crate) fn for_handoff(conn: &Connection, handoff: HandoffId) -> Result<Vec<Task>> {
+    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE handoff_id = ?1 ORDER BY id"))?;
+    let rows = st.query_map([handoff], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Sets a task's status (and its done time).
+pub(crate) fn set_status(conn: &Connection, id: TaskId, status: TaskStatus, at: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET status = ?2, done_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1",
+        params![id, status, at],
+    )?;
+    Ok(())
+}
+
+/// Closes a handoff's open tasks, optionally only of one kind.
+pub(crate) fn close_open(conn: &Connection, handoff: HandoffId, kind: Option<TaskKind>, status: TaskStatus, at: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (?2 IS NULL OR kind = ?2)",
+        params![handoff, kind, status, at],
+    )?;
+    Ok(())
+}
+
+/// Replaces a task's checklist.
+pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
+    conn.execute(
+        "UPDATE tasks SET checklist = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(items).unwrap_or_else(|_| "[]".into())],
+    )?;
+    Ok(())
+}
+
+/// Sets the kickoff date on a kickoff task.
+pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: &str) -> Result<()> {
+    conn.execute("UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1", params![id, date])?;
+    Ok(())
+}
+
+/// Open tasks per assignee.
+pub(crate) fn open_counts(conn: &Connection) -> Result<HashMap<String, usize>> {
+    let mut st = conn.prepare_cached(
+        "SELECT assignee, count(*) FROM tasks WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

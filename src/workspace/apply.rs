@@ -1,0 +1,299 @@
+//! Applies the engine's decisions inside the caller's transaction: handoff rows, tasks, drafts,
+//! outbox notifications and one audit event per decision.
+
+use crate::error::{Error, Result};
+use crate::fields;
+use crate::model::{
+    ChecklistItem, ExceptionFlag, HandoffId, HandoffStatus, Record, Role, TaskId, TaskKind,
+    TaskStatus,
+};
+use crate::rules::{self, Decision, Outcome, Playbook};
+use crate::store::events::{self, Event};
+use crate::store::tasks::NewTask;
+use crate::store::{handoffs, people, playbooks, tasks};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// The moment and the actor every write in one transaction shares.
+pub(crate) struct Ctx<'a> {
+    pub conn: &'a Connection,
+    pub now: DateTime<Utc>,
+    pub actor: String,
+}
+
+/// What the rules did, counted; an import sums these over its rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RuleEffects {
+    /// Handoffs started (a record entered a trigger stage).
+    pub fired: u64,
+    /// Handoffs that paused for missing fields.
+    pub paused: u64,
+    /// Handoffs handed to the next owner.
+    pub handed_off: u64,
+    /// Handoffs routed to review.
+    pub in_review: u64,
+    /// Paused handoffs that resumed.
+    pub resumed: u64,
+    /// Handoffs cancelled because the record left the stage.
+    pub cancelled: u64,
+}
+
+impl RuleEffects {
+    /// Adds another count into this one.
+    pub fn add(&mut self, o: RuleEffects) {
+        self.fired += o.fired;
+        self.paused += o.paused;
+        self.handed_off += o.handed_off;
+        self.in_review += o.in_review;
+        self.resumed += o.resumed;
+        self.cancelled += o.cancelled;
+    }
+}
+
+impl Ctx<'_> {
+    pub fn stamp(&self) -> String {
+        self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+
+    pub fn event(&self, record: &Record, handoff: Option<HandoffId>, kind: &str, rule: Option<&str>, fields: Vec<String>, message: String) -> Result<()> {
+        events::append(
+            self.conn,
+            &Event {
+                at: self.stamp(),
+                actor: self.actor.clone(),
+                record_id: Some(record.id),
+                handoff_id: handoff,
+                kind: kind.into(),
+                rule: rule.map(str::to_string),
+                fields,
+                message,
+            },
+        )
+    }
+
+    /// Creates a task and queues its notification in the same transaction.
+    pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
+        let id = tasks::insert(self.conn, &t, &self.stamp())?;
+        let due = t.due.map(|d| format!(" Due {d}.")).unwrap_or_default();
+        events::queue(self.conn, t.assignee, Some(id), headline, &format!("{}{due}", t.title), &self.stamp())?;
+        Ok(id)
+    }
+
+    pub fn due_in(&self, days: u32) -> Result<String> {
+        let hol = people::holidays(self.conn)?;
+        Ok(rules::add_business_days(self.today(), days, &hol).format("%Y-%m-%d").to_string())
+    }
+}
+
+/// Runs the rules for a record that changed from `before` to `after` and applies the decisions.
+pub(crate) fn record_changed(cx: &Ctx<'_>, pbs: &[Playbook], before: Option<&Record>, after: &Record) -> Result<RuleEffects> {
+    let open = handoffs::open_for_record(cx.conn, after.id)?;
+    let mut fx = RuleEffects::default();
+    for d in rules::decide(before, after, pbs, &open) {
+        match d {
+            Decision::Fire { playbook, outcome } => {
+                let pb = find(pbs, &playbook)?;
+                let complete = !matches!(outcome, Outcome::Pause { .. });
+                let h = handoffs::insert(cx.conn, after.id, &pb.key, complete, after.owner.as_deref(), &cx.stamp())?;
+                cx.event(after, Some(h), "triggered", Some(&pb.key), vec![],
+                    format!("{} entered {}: {} fired", after.name, pb.trigger_stage, pb.name))?;
+                fx.fired += 1;
+                enter(cx, pb, after, h, outcome, &mut fx)?;
+            }
+            Decision::Resume { handoff, playbook, outcome } => {
+                let pb = find(pbs, &playbook)?;
+                tasks::close_open(cx.conn, handoff, Some(TaskKind::CompleteFields), TaskStatus::Done, &cx.stamp())?;
+                cx.event(after, Some(handoff), "resumed", Some(&pb.key), vec![],
+                    "Every required field is filled now: the handoff resumes".into())?;
+                fx.resumed += 1;
+                enter(cx, pb, after, handoff, outcome, &mut fx)?;
+            }
+            Decision::StillMissing { handoff, missing } => {
+                handoffs::set_status(cx.conn, handoff, HandoffStatus::Paused, &missing, &cx.stamp())?;
+                for t in tasks::for_handoff(cx.conn, handoff)? {
+                    if t.kind == TaskKind::CompleteFields && t.status == TaskStatus::Open {
+                        tasks::set_checklist(cx.conn, t.id, &field_checklist(&t.checklist, &missing))?;
+                    }
+                }
+                let h = handoffs::get(cx.conn, handoff)?;
+                cx.event(after, Some(handoff), "fields_updated", h.as_ref().map(|h| h.playbook.as_str()), missing.clone(),
+                    format!("Still paused: {} missing", labels(&missing)))?;
+            }
+            Decision::Cancel { handoff, stage } => {
+                handoffs::set_status(cx.conn, handoff, HandoffStatus::Cancelled, &[], &cx.stamp())?;
+                tasks::close_open(cx.conn, handoff, None, TaskStatus::Cancelled, &cx.stamp())?;
+                let h = handoffs::get(cx.conn, handoff)?;
+                cx.event(after, Some(handoff), "cancelled", h.as_ref().map(|h| h.playbook.as_str()), vec![],
+                    format!("{} moved to {stage}: the open handoff is cancelled and its tasks closed", after.name))?;
+                fx.cancelled += 1;
+            }
+        }
+    }
+    Ok(fx)
+}
+
+fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {
+    pbs.iter().find(|p| p.key == key).ok_or_else(|| Error::not_found("playbook", key, ""))
+}
+
+/// The playbook a handoff runs under.
+pub(crate) fn playbook_of(conn: &Connection, key: &str) -> Result<Playbook> {
+    find(&playbooks::list(conn)?, key).cloned()
+}
+
+fn labels(keys: &[String]) -> String {
+    keys.iter().map(|k| fields::label(k)).collect::<Vec<_>>().join(", ")
+}
+
+/// A complete-fields checklist: one line per field, ticked once it is no longer missing.
+fn field_checklist(previous: &[ChecklistItem], missing: &[String]) -> Vec<ChecklistItem> {
+    let mut items: Vec<ChecklistItem> = previous.to_vec();
+    for m in missing {
+        let label = fields::label(m);
+        if !items.iter().any(|i| i.item == label) {
+            items.push(ChecklistItem { item: label, done: false });
+        }
+    }
+    for i in &mut items {
+        i.done = !missing.iter().any(|m| fields::label(m) == i.item);
+    }
+    items
+}
+
+/// Moves a handoff into the state an evaluation chose.
+pub(crate) fn enter(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, outcome: Outcome, fx: &mut RuleEffects) -> Result<()> {
+    match outcome {
+        Outcome::Pause { missing } => {
+            pause(cx, pb, record, h, &missing)?;
+            fx.paused += 1;
+        }
+        Outcome::Review { flags } => {
+            review(cx, pb, record, h, &flags)?;
+            fx.in_review += 1;
+        }
+        Outcome::HandOff => {
+            hand_off(cx, pb, record, h)?;
+            fx.handed_off += 1;
+        }
+    }
+    Ok(())
+}
+
+fn pause(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, missing: &[String]) -> Result<()> {
+    handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, &cx.stamp())?;
+    let owner = match record.owner.clone() {
+        Some(o) => Some(o),
+        None => reviewer(cx.conn, pb)?,
+    };
+    let title = format!("Complete the handoff of {}: {} missing", record.name, labels(missing));
+    cx.task(
+        NewTask {
+            handoff: Some(h),
+            record: record.id,
+            kind: TaskKind::CompleteFields,
+            title: &title,
+            assignee: owner.as_deref(),
+            due: Some(&cx.due_in(1)?),
+            checklist: field_checklist(&[], missing),
+        },
+        "Handoff paused: fields missing",
+    )?;
+    cx.event(record, Some(h), "paused", Some(&pb.key), missing.to_vec(),
+        format!("Paused: {} missing; asked {}", labels(missing), owner.as_deref().unwrap_or("nobody (no owner)")))
+}
+
+/// Who reviews exceptions for `pb`: its reviewer, else the team's founder.
+pub(crate) fn reviewer(conn: &Connection, pb: &Playbook) -> Result<Option<String>> {
+    let team = people::list(conn)?;
+    if let Some(r) = &pb.reviewer {
+        if let Some(p) = team.iter().find(|p| p.name.eq_ignore_ascii_case(r)) {
+            return Ok(Some(p.name.clone()));
+        }
+    }
+    Ok(team.iter().find(|p| p.role == Role::Founder).map(|p| p.name.clone()))
+}
+
+fn review(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, flags: &[ExceptionFlag]) -> Result<()> {
+    handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], &cx.stamp())?;
+    let who = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
+    let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
+    let title = format!("Review {}: {}", record.name, words.join(", "));
+    cx.task(
+        NewTask {
+            handoff: Some(h),
+            record: record.id,
+            kind: TaskKind::Review,
+            title: &title,
+            assignee: who.as_deref(),
+            due: Some(&cx.due_in(1)?),
+            checklist: words.iter().map(|w| ChecklistItem { item: format!("Check: {w}"), done: false }).collect(),
+        },
+        "Handoff needs your review",
+    )?;
+    cx.event(record, Some(h), "in_review", Some(&pb.key), flags.iter().map(|f| f.as_str().to_string()).collect(),
+        format!("Routed to {} for review: {}", who.as_deref().unwrap_or("nobody"), words.join(", ")))
+}
+
+/// Template context shared by the task title and the welcome email.
+fn template_context(record: &Record, to_owner: Option<&str>) -> minijinja::Value {
+    minijinja::context! {
+        record => minijinja::context! {
+            name => record.name, stage => record.stage, owner => record.owner,
+            kind => record.kind.as_str(), external_id => record.external_id,
+        },
+        fields => record.fields,
+        to_owner => to_owner,
+    }
+}
+
+fn render(name: &str, src: &str, ctx: &minijinja::Value) -> Result<String> {
+    let env = minijinja::Environment::new();
+    let tmpl = env.template_from_named_str(name, src)?;
+    Ok(tmpl.render(ctx)?)
+}
+
+pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
+    let team = people::list(cx.conn)?;
+    let last = handoffs::last_assignee(cx.conn, &pb.key)?;
+    let load = tasks::open_counts(cx.conn)?;
+    let mut choice = rules::assign(&pb.owner_rule, &team, last.as_deref(), &load);
+    if choice.person.is_none() {
+        let fallback = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
+        choice.reason = format!("{}; fell back to {}", choice.reason, fallback.as_deref().unwrap_or("nobody"));
+        choice.person = fallback;
+    }
+    let to = choice.person.as_deref();
+    handoffs::set_to_owner(cx.conn, h, to)?;
+    handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], &cx.stamp())?;
+    let ctx = template_context(record, to);
+    let title = render("task_title", &pb.task_title, &ctx)?;
+    let due = cx.due_in(pb.due_business_days)?;
+    let headline = match pb.first_task {
+        TaskKind::FollowUp => "New lead to follow up",
+        _ => "New kickoff task",
+    };
+    let task = cx.task(
+        NewTask {
+            handoff: Some(h),
+            record: record.id,
+            kind: pb.first_task,
+            title: &title,
+            assignee: to,
+            due: Some(&due),
+            checklist: pb.checklist.iter().map(|i| ChecklistItem { item: i.clone(), done: false }).collect(),
+        },
+        headline,
+    )?;
+    let subject = render("email_subject", &pb.email_subject, &ctx)?;
+    let body = render("email_body", &pb.email_body, &ctx)?;
+    let recipient = record.field("contact_email").or(record.field("main_contact"));
+    handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, &cx.stamp())?;
+    cx.event(record, Some(h), "handed_off", Some(&pb.key), vec![],
+        format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",
+            to.unwrap_or("nobody"), choice.reason))
+}

@@ -1,0 +1,279 @@
+//! The `Workspace` facade: the one API the CLI and the desktop shell call.
+
+mod actions;
+pub(crate) mod apply;
+mod demo;
+mod export;
+mod records;
+
+pub use apply::RuleEffects;
+pub use export::Manifest;
+pub use records::{NewRecord, RecordDetail};
+
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
+use crate::rules::{missing_fields, Playbook, PlaybookFile};
+use crate::stages;
+use crate::store::{self, events, handoffs, people, playbooks, tasks};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub use crate::store::events::{Event, Notification};
+pub use crate::store::handoffs::EmailDraft;
+pub use crate::store::records::StageChange;
+
+/// One workspace file and the clock that stamps its changes.
+pub struct Workspace {
+    conn: Connection,
+    clock: Box<dyn Clock>,
+    /// Demo generation replays the past: when set, it replaces the clock.
+    at: Option<DateTime<Utc>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace").field("path", &self.path).finish_non_exhaustive()
+    }
+}
+
+/// Where the desktop app keeps its workspace; the CLI uses the same file by default.
+pub fn default_workspace_path() -> PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join(crate::APP_IDENTIFIER)
+        .join("workspace.sqlite")
+}
+
+/// What a playbook backtest found over the stage history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backtest {
+    /// The playbook's key.
+    pub playbook: String,
+    /// Times a record entered the trigger stage.
+    pub entries: u64,
+    /// Distinct records that entered it.
+    pub records: u64,
+    /// Of those records, how many would hand off with today's fields.
+    pub would_hand_off: u64,
+    /// How many would go to review.
+    pub would_review: u64,
+    /// How many would pause.
+    pub would_pause: u64,
+    /// Which fields would be missing, most often first.
+    pub missing_fields: Vec<FieldCount>,
+}
+
+/// A field and how often it is missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldCount {
+    /// The field key.
+    pub field: String,
+    /// How many records lack it.
+    pub count: u64,
+}
+
+impl Workspace {
+    /// Opens (or creates) the workspace file at `path`.
+    pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
+        Self::init(store::open(path)?, clock, Some(path.to_path_buf()))
+    }
+
+    /// A workspace that lives in memory, for tests.
+    pub fn open_in_memory(clock: impl Clock + 'static) -> Result<Self> {
+        Self::init(store::open_in_memory()?, clock, None)
+    }
+
+    fn init(conn: Connection, clock: impl Clock + 'static, path: Option<PathBuf>) -> Result<Self> {
+        let mut ws = Workspace { conn, clock: Box::new(clock), at: None, path };
+        if playbooks::list(&ws.conn)?.is_empty() {
+            store::with_tx(&mut ws.conn, |tx| playbooks::replace_all(tx, &Playbook::defaults()))?;
+        }
+        Ok(ws)
+    }
+
+    /// The workspace file, if it is on disk.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The current time as the workspace sees it.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.at.unwrap_or_else(|| self.clock.now())
+    }
+
+    fn actor(&self, origin: Origin) -> Result<String> {
+        Ok(match people::me(&self.conn)? {
+            Some(me) if origin != Origin::Import => format!("{} ({origin})", me.name),
+            _ => origin.as_str().to_string(),
+        })
+    }
+
+    /// Runs `f` in one transaction with a context stamped now.
+    fn write<T>(&mut self, origin: Origin, f: impl FnOnce(&apply::Ctx<'_>) -> Result<T>) -> Result<T> {
+        let now = self.now();
+        let actor = self.actor(origin)?;
+        store::with_tx(&mut self.conn, |tx| f(&apply::Ctx { conn: tx, now, actor }))
+    }
+
+    // ----- people, holidays, playbooks -----
+
+    /// The team, in the order people were added.
+    pub fn people(&self) -> Result<Vec<Person>> {
+        people::list(&self.conn)
+    }
+
+    /// Adds a person, or updates the role and email of one with that name.
+    pub fn add_person(&mut self, name: &str, role: Role, email: Option<&str>, me: bool) -> Result<Person> {
+        if name.trim().is_empty() {
+            return Err(Error::invalid("name", "a person needs a name"));
+        }
+        store::with_tx(&mut self.conn, |tx| {
+            people::upsert(tx, name, role, email, me)?;
+            people::get_by_name(tx, name)?.ok_or_else(|| Error::not_found("person", name, ""))
+        })
+    }
+
+    /// The person using this laptop.
+    pub fn me(&self) -> Result<Option<Person>> {
+        people::me(&self.conn)
+    }
+
+    /// A person by name, or a clear error.
+    pub fn person(&self, name: &str) -> Result<Person> {
+        people::get_by_name(&self.conn, name)?.ok_or_else(|| {
+            Error::not_found("person", name, format!("add them first with: baton people add {name:?} --role sales"))
+        })
+    }
+
+    /// The holidays due dates skip.
+    pub fn holidays(&self) -> Result<Vec<NaiveDate>> {
+        Ok(people::holidays(&self.conn)?.into_iter().collect())
+    }
+
+    /// Adds a holiday.
+    pub fn add_holiday(&mut self, day: NaiveDate, name: &str) -> Result<()> {
+        people::add_holiday(&self.conn, day, name)
+    }
+
+    /// The playbooks, in order.
+    pub fn playbooks(&self) -> Result<Vec<Playbook>> {
+        playbooks::list(&self.conn)
+    }
+
+    /// Replaces every playbook (validated first; nothing changes on error).
+    pub fn replace_playbooks(&mut self, new: &[Playbook]) -> Result<()> {
+        if new.is_empty() {
+            return Err(Error::invalid("playbooks", "the file holds no playbooks; keep at least one"));
+        }
+        PlaybookFile::from_toml(&PlaybookFile { playbooks: new.to_vec() }.to_toml()?)?;
+        store::with_tx(&mut self.conn, |tx| playbooks::replace_all(tx, new))
+    }
+
+    /// Replays the stage history against playbooks: what would fire, pause, and on which fields.
+    pub fn backtest(&self, key: Option<&str>) -> Result<Vec<Backtest>> {
+        let all = self.playbooks()?;
+        let chosen: Vec<&Playbook> = match key {
+            Some(k) => vec![all.iter().find(|p| p.key == k).ok_or_else(|| {
+                let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
+                Error::not_found("playbook", k, format!("playbooks here: {}", keys.join(", ")))
+            })?],
+            None => all.iter().collect(),
+        };
+        let mut out = Vec::new();
+        for pb in chosen {
+            let mut st = self.conn.prepare_cached(
+                "SELECT record_id, to_stage FROM stage_changes sc JOIN records r ON r.id = sc.record_id WHERE r.kind = ?1",
+            )?;
+            let rows = st.query_map([pb.kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
+            for row in rows {
+                let (id, to) = row?;
+                if stages::same(&to, &pb.trigger_stage) {
+                    *entered.entry(id).or_default() += 1;
+                }
+            }
+            let mut bt = Backtest {
+                playbook: pb.key.clone(),
+                entries: entered.values().sum(),
+                records: entered.len() as u64,
+                would_hand_off: 0,
+                would_review: 0,
+                would_pause: 0,
+                missing_fields: vec![],
+            };
+            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+            for id in entered.keys() {
+                let Some(r) = store::records::get(&self.conn, crate::model::RecordId(*id))? else { continue };
+                match crate::rules::evaluate(pb, &r) {
+                    crate::rules::Outcome::HandOff => bt.would_hand_off += 1,
+                    crate::rules::Outcome::Review { .. } => bt.would_review += 1,
+                    crate::rules::Outcome::Pause { .. } => {
+                        bt.would_pause += 1;
+                        for f in missing_fields(pb, &r) {
+                            *counts.entry(f).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let mut mf: Vec<FieldCount> = counts.into_iter().map(|(field, count)| FieldCount { field, count }).collect();
+            mf.sort_by(|a, b| b.count.cmp(&a.count).then(a.field.cmp(&b.field)));
+            bt.missing_fields = mf;
+            out.push(bt);
+        }
+        Ok(out)
+    }
+
+    // ----- handoffs and tasks -----
+
+    /// Handoffs, optionally with one status, newest first.
+    pub fn handoffs(&self, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
+        handoffs::list(&self.conn, status)
+    }
+
+    /// One handoff.
+    pub fn handoff(&self, id: HandoffId) -> Result<Handoff> {
+        handoffs::get(&self.conn, id)?
+            .ok_or_else(|| Error::not_found("handoff", id.to_string(), "list them with: baton handoffs"))
+    }
+
+    /// The welcome email drafts of a handoff.
+    pub fn email_drafts(&self, id: HandoffId) -> Result<Vec<EmailDraft>> {
+        handoffs::drafts(&self.conn, id)
+    }
+
+    /// Tasks; `assignee` may be a name or `me`.
+    pub fn tasks(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
+        let name = match assignee {
+            Some(a) if a.eq_ignore_ascii_case("me") => Some(self.me()?.ok_or_else(|| {
+                Error::invalid("--assignee", "nobody is marked as you yet; run: baton people add NAME --role founder --me")
+            })?.name),
+            Some(a) => Some(self.person(a)?.name),
+            None => None,
+        };
+        tasks::list(&self.conn, name.as_deref(), open_only)
+    }
+
+    /// One task.
+    pub fn task(&self, id: TaskId) -> Result<Task> {
+        tasks::get(&self.conn, id)?.ok_or_else(|| Error::not_found("task", id.to_string(), "list them with: baton tasks"))
+    }
+
+    /// Notifications waiting for the person using this laptop.
+    pub fn pending_notifications(&self) -> Result<Vec<Notification>> {
+        match self.me()? {
+            Some(me) => events::pending(&self.conn, &me.name),
+            None => Ok(vec![]),
+        }
+    }
+
+    /// Marks a notification delivered; call only once it was shown.
+    pub fn mark_delivered(&mut self, id: i64) -> Result<bool> {
+        let at = self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        events::mark_delivered(&self.conn, id, &at)
+    }
+}

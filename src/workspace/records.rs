@@ -1,0 +1,299 @@
+//! Records: finding, listing, adding, moving, editing fields and flags; the brief.
+
+use super::apply::{self, RuleEffects};
+use super::Workspace;
+use crate::brief::{self, Brief, CONTEXT_KEYS};
+use crate::error::{Error, Result};
+use crate::fields;
+use crate::model::{ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task, TaskKind};
+use crate::stages;
+use crate::store::events::{self, Event};
+use crate::store::records::{self, StageChange};
+use crate::store::{handoffs, playbooks, tasks};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A record to add by hand (`baton add`, the app's "new deal").
+#[derive(Debug, Clone, Default)]
+pub struct NewRecord {
+    /// Deal or lead.
+    pub kind: Option<RecordKind>,
+    /// Its name.
+    pub name: String,
+    /// Its stage; the first stage of the pipeline when empty.
+    pub stage: Option<String>,
+    /// Its owner's name (must be on the team).
+    pub owner: Option<String>,
+    /// Other fields by key.
+    pub fields: Vec<(String, String)>,
+}
+
+/// Everything the record screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordDetail {
+    /// The record.
+    pub record: Record,
+    /// Its handoffs, oldest first.
+    pub handoffs: Vec<Handoff>,
+    /// Tasks of those handoffs.
+    pub tasks: Vec<Task>,
+    /// Stage history, oldest first.
+    pub history: Vec<StageChange>,
+    /// Audit trail, oldest first.
+    pub events: Vec<Event>,
+}
+
+impl Workspace {
+    /// Finds a record by internal id (`12` or `#12`) or by the CRM's record id.
+    pub fn find_record(&self, reference: &str) -> Result<Record> {
+        let r = reference.trim();
+        let hint = "list records with: baton records";
+        if let Some(n) = r.strip_prefix('#') {
+            let id = n.parse::<i64>().map_err(|_| Error::not_found("record", r, hint))?;
+            return records::get(&self.conn, RecordId(id))?.ok_or_else(|| Error::not_found("record", r, hint));
+        }
+        let by_id = match r.parse::<i64>() {
+            Ok(n) => records::get(&self.conn, RecordId(n))?,
+            Err(_) => None,
+        };
+        let by_ext = records::find_external(&self.conn, r)?;
+        match (by_id, by_ext.len()) {
+            (Some(rec), 0) => Ok(rec),
+            (Some(rec), _) if by_ext.iter().all(|e| e.id == rec.id) => Ok(rec),
+            (None, 1) => Ok(by_ext.into_iter().next().ok_or_else(|| Error::not_found("record", r, hint))?),
+            (None, 0) => Err(Error::not_found("record", r, hint)),
+            _ => Err(Error::Conflict(format!(
+                "{r:?} matches more than one record; use #ID for Baton's own id (one of: {})",
+                by_ext.iter().map(|e| format!("#{} from {}", e.id, e.source)).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// A record by internal id.
+    pub fn record(&self, id: RecordId) -> Result<Record> {
+        records::get(&self.conn, id)?.ok_or_else(|| Error::not_found("record", id.to_string(), ""))
+    }
+
+    /// Records, optionally of one kind and in one stage.
+    pub fn records(&self, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
+        let stage = stage.map(stages::canonical);
+        records::list(&self.conn, kind, stage.as_deref())
+    }
+
+    /// A record with its handoffs, tasks, stage history and audit trail.
+    pub fn record_detail(&self, id: RecordId) -> Result<RecordDetail> {
+        let record = self.record(id)?;
+        let hs = handoffs::for_record(&self.conn, id)?;
+        let mut ts = Vec::new();
+        for h in &hs {
+            ts.extend(tasks::for_handoff(&self.conn, h.id)?);
+        }
+        Ok(RecordDetail {
+            record,
+            handoffs: hs,
+            tasks: ts,
+            history: records::stage_history(&self.conn, id)?,
+            events: events::for_record(&self.conn, id)?,
+        })
+    }
+
+    /// The stages a record of `kind` can be moved to, in pipeline order.
+    pub fn known_stages(&self, kind: RecordKind) -> Result<Vec<String>> {
+        let mut out: Vec<String> = stages::default_stages(kind).iter().map(|s| s.to_string()).collect();
+        let extra = playbooks::list(&self.conn)?
+            .into_iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| p.trigger_stage)
+            .chain(records::stages_in_use(&self.conn, kind)?);
+        for s in extra {
+            if !out.iter().any(|o| stages::same(o, &s)) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_stage(&self, kind: RecordKind, stage: &str) -> Result<String> {
+        let known = self.known_stages(kind)?;
+        known.iter().find(|k| stages::same(k, stage)).cloned().ok_or_else(|| {
+            Error::not_found("stage", stage, format!("{kind} stages are: {}", known.join(", ")))
+        })
+    }
+
+    /// Adds a record by hand; the rules run as if it entered its stage.
+    pub fn add_record(&mut self, new: NewRecord, origin: Origin) -> Result<RecordId> {
+        let kind = new.kind.unwrap_or(RecordKind::Deal);
+        if new.name.trim().is_empty() {
+            return Err(Error::invalid("name", "a record needs a name"));
+        }
+        let stage = match &new.stage {
+            Some(s) => self.check_stage(kind, s)?,
+            None => stages::default_stages(kind)[0].to_string(),
+        };
+        let owner = new.owner.as_deref().map(|o| self.person(o).map(|p| p.name)).transpose()?;
+        let mut record = Record {
+            id: RecordId(0),
+            kind,
+            source: "baton".into(),
+            external_id: None,
+            name: new.name.trim().to_string(),
+            stage,
+            owner,
+            fields: BTreeMap::new(),
+            flags: BTreeSet::new(),
+        };
+        for (k, v) in &new.fields {
+            self.apply_field(&mut record, k, v, true)?;
+        }
+        let pbs = self.playbooks()?;
+        self.write(origin, |cx| {
+            let stamp = cx.stamp();
+            record.id = records::insert(cx.conn, &record, &stamp)?;
+            records::insert_stage_change(cx.conn, record.id, None, &record.stage, &stamp, origin, None)?;
+            cx.event(&record, None, "added", None, vec![], format!("{} added in {}", record.name, record.stage))?;
+            apply::record_changed(cx, &pbs, None, &record)?;
+            Ok(record.id)
+        })
+    }
+
+    /// Moves a record to another stage; entering a trigger stage fires its playbook.
+    pub fn move_record(&mut self, id: RecordId, stage: &str, origin: Origin) -> Result<RuleEffects> {
+        let before = self.record(id)?;
+        let stage = self.check_stage(before.kind, stage)?;
+        let mut after = before.clone();
+        after.stage = stage;
+        self.save(before, after, origin)
+    }
+
+    /// Sets fields (`key=value`); filling the last missing field resumes a paused handoff.
+    pub fn set_fields(&mut self, id: RecordId, pairs: &[(String, String)], origin: Origin) -> Result<RuleEffects> {
+        let before = self.record(id)?;
+        let mut after = before.clone();
+        for (k, v) in pairs {
+            self.apply_field(&mut after, k, v, false)?;
+        }
+        self.save(before, after, origin)
+    }
+
+    /// Sets or clears an exception flag.
+    pub fn set_flag(&mut self, id: RecordId, flag: &str, on: bool, origin: Origin) -> Result<RuleEffects> {
+        let f = ExceptionFlag::from_user(flag).ok_or_else(|| {
+            let keys: Vec<&str> = ExceptionFlag::ALL.iter().map(|f| f.as_str()).collect();
+            Error::invalid("flag", format!("{flag:?} is not an exception flag; use one of: {}", keys.join(", ")))
+        })?;
+        let before = self.record(id)?;
+        let mut after = before.clone();
+        if on {
+            after.flags.insert(f);
+        } else {
+            after.flags.remove(&f);
+        }
+        self.save(before, after, origin)
+    }
+
+    fn apply_field(&self, r: &mut Record, key: &str, value: &str, new_record: bool) -> Result<()> {
+        let key = key.trim();
+        match key {
+            "name" if value.trim().is_empty() => return Err(Error::invalid("name", "a record needs a name")),
+            "name" => r.name = value.trim().to_string(),
+            "stage" => return Err(Error::invalid("stage", "change the stage with: baton move RECORD STAGE")),
+            "owner" if value.trim().is_empty() => r.owner = None,
+            "owner" => r.owner = Some(self.person(value)?.name),
+            "flags" => {
+                r.flags = ExceptionFlag::parse_list(value)
+                    .map_err(|bad| Error::invalid("flags", format!("{bad:?} is not an exception flag")))?
+            }
+            k if fields::is_canonical(k) || r.fields.contains_key(k) || (new_record && !k.is_empty()) => {
+                let v = if fields::is_canonical(k) { fields::normalise(k, value)? } else { value.trim().to_string() };
+                if v.is_empty() {
+                    r.fields.remove(k);
+                } else {
+                    r.fields.insert(k.to_string(), v);
+                }
+            }
+            k => {
+                let mut known: Vec<&str> = fields::COMMON_FIELDS.to_vec();
+                known.extend(match r.kind {
+                    RecordKind::Deal => fields::DELIVERY_FIELDS,
+                    RecordKind::Lead => fields::LEAD_FIELDS,
+                });
+                return Err(Error::invalid(
+                    k,
+                    format!("unknown field {k:?}; fields are: {}, flags, or a custom field the record already has", known.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `after` over `before` and runs the rules, all in one transaction.
+    fn save(&mut self, before: Record, after: Record, origin: Origin) -> Result<RuleEffects> {
+        if before == after {
+            return Ok(RuleEffects::default());
+        }
+        let pbs = self.playbooks()?;
+        self.write(origin, |cx| {
+            let stamp = cx.stamp();
+            records::update(cx.conn, &after, &stamp)?;
+            if before.stage != after.stage {
+                records::insert_stage_change(cx.conn, after.id, Some(&before.stage), &after.stage, &stamp, origin, None)?;
+                cx.event(&after, None, "moved", None, vec![], format!("Moved from {} to {}", before.stage, after.stage))?;
+            }
+            let changed = changed_fields(&before, &after);
+            if !changed.is_empty() {
+                cx.event(&after, None, "edited", None, changed.clone(), format!("Changed {}", changed.join(", ")))?;
+            }
+            apply::record_changed(cx, &pbs, Some(&before), &after)
+        })
+    }
+
+    /// Stores one answer of the brief's human context on a handoff.
+    pub fn set_context(&mut self, id: HandoffId, key: &str, value: &str, origin: Origin) -> Result<()> {
+        if !CONTEXT_KEYS.iter().any(|(k, _)| *k == key) {
+            let keys: Vec<&str> = CONTEXT_KEYS.iter().map(|(k, _)| *k).collect();
+            return Err(Error::invalid(key, format!("unknown context {key:?}; use one of: {}", keys.join(", "))));
+        }
+        let h = self.handoff(id)?;
+        let record = self.record(h.record_id)?;
+        let mut ctx = h.context.clone();
+        if value.trim().is_empty() {
+            ctx.remove(key);
+        } else {
+            ctx.insert(key.to_string(), value.trim().to_string());
+        }
+        self.write(origin, |cx| {
+            handoffs::set_context(cx.conn, id, &ctx)?;
+            cx.event(&record, Some(id), "context", None, vec![key.to_string()], format!("Brief context \"{key}\" updated"))
+        })
+    }
+
+    /// The brief of a record's latest handoff (or of the record alone when it has none).
+    pub fn brief(&self, id: RecordId) -> Result<Brief> {
+        let record = self.record(id)?;
+        let hs = handoffs::for_record(&self.conn, id)?;
+        let latest = hs.last();
+        let first = match latest {
+            Some(h) => tasks::for_handoff(&self.conn, h.id)?
+                .into_iter()
+                .find(|t| matches!(t.kind, TaskKind::Kickoff | TaskKind::FollowUp)),
+            None => None,
+        };
+        Ok(brief::build(&record, latest, first.as_ref()))
+    }
+}
+
+fn changed_fields(before: &Record, after: &Record) -> Vec<String> {
+    let mut out = Vec::new();
+    if before.name != after.name {
+        out.push("name".to_string());
+    }
+    if before.owner != after.owner {
+        out.push("owner".to_string());
+    }
+    if before.flags != after.flags {
+        out.push("flags".to_string());
+    }
+    let keys: BTreeSet<&String> = before.fields.keys().chain(after.fields.keys()).collect();
+    out.extend(keys.into_iter().filter(|k| before.fields.get(*k) != after.fields.get(*k)).cloned());
+    out
+}
