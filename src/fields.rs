@@ -83,18 +83,29 @@ pub fn normalise(key: &str, value: &str) -> Result<String> {
             });
     }
     if key == "amount" {
-        let cleaned: String = v.chars().filter(|c| !matches!(c, ',' | ' ' | '_')).collect();
+        let cleaned: String = v
+            .chars()
+            .filter(|c| !matches!(c, ',' | ' ' | '_'))
+            .collect();
         return cleaned
             .parse::<f64>()
             .ok()
             .filter(|n| n.is_finite())
-            .map(|n| format_amount(n))
-            .ok_or_else(|| Error::invalid(key, format!("{v:?} is not an amount; write it as a number like 12500.50")));
+            .map(format_amount)
+            .ok_or_else(|| {
+                Error::invalid(
+                    key,
+                    format!("{v:?} is not an amount; write it as a number like 12500.50"),
+                )
+            });
     }
     if key == "currency" {
         let c = v.to_ascii_uppercase();
         if c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_alphabetic()) {
-            return Err(Error::invalid(key, format!("{v:?} is not a currency code; use three letters like EUR")));
+            return Err(Error::invalid(
+                key,
+                format!("{v:?} is not a currency code; use three letters like EUR"),
+            ));
         }
         return Ok(c);
     }

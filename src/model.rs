@@ -196,7 +196,11 @@ impl ExceptionFlag {
     /// Reads a cell of flags separated by `;` or `,`; unknown names are returned as errors.
     pub fn parse_list(cell: &str) -> Result<BTreeSet<Self>, String> {
         let mut out = BTreeSet::new();
-        for part in cell.split([';', ',']).map(str::trim).filter(|p| !p.is_empty()) {
+        for part in cell
+            .split([';', ','])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             match ExceptionFlag::from_user(part) {
                 Some(f) => {
                     out.insert(f);

@@ -17,7 +17,10 @@ pub const SALES_QUALIFIED: &str = "Sales Qualified";
 
 /// Canonical stages and the squashed aliases that map onto them.
 const ALIASES: &[(&str, &[&str])] = &[
-    (CLOSED_WON, &["closedwon", "won", "dealwon", "closedwonhubspot"]),
+    (
+        CLOSED_WON,
+        &["closedwon", "won", "dealwon", "closedwonhubspot"],
+    ),
     ("Closed Lost", &["closedlost", "lost", "deallost"]),
     (
         SALES_QUALIFIED,
@@ -85,7 +88,13 @@ mod tests {
 
     #[test]
     fn aliases_from_other_crms_map_onto_the_trigger_stages() {
-        for s in ["closedwon", "Won", "Closed - Won", "CLOSED WON", " Closed Won "] {
+        for s in [
+            "closedwon",
+            "Won",
+            "Closed - Won",
+            "CLOSED WON",
+            " Closed Won ",
+        ] {
             assert_eq!(canonical(s), CLOSED_WON, "{s}");
         }
         assert_eq!(canonical("salesqualifiedlead"), SALES_QUALIFIED);

@@ -10,7 +10,10 @@ use serde::Serialize;
 pub const CONTEXT_KEYS: &[(&str, &str)] = &[
     ("cares_about", "What the client actually cares about"),
     ("promised_verbally", "What was promised verbally"),
-    ("delivery_risk", "What risk delivery should know before kickoff"),
+    (
+        "delivery_risk",
+        "What risk delivery should know before kickoff",
+    ),
 ];
 
 /// A labelled value in the brief.
@@ -81,7 +84,11 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
         (None, Some(h)) if !h.missing_fields.is_empty() => format!(
             "Not assigned yet: {} must first fill {}",
             h.from_owner.as_deref().unwrap_or("the current owner"),
-            h.missing_fields.iter().map(|k| fields::label(k)).collect::<Vec<_>>().join(", ")
+            h.missing_fields
+                .iter()
+                .map(|k| fields::label(k))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         (None, Some(h)) => format!("Not assigned yet ({})", h.status.as_str().replace('_', " ")),
         (None, None) => or_unknown(record.owner.as_deref(), "No owner"),
@@ -123,27 +130,64 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
             "#{} {}{}",
             t.id,
             t.title,
-            t.due.as_deref().map(|d| format!(" (due {d})")).unwrap_or_default()
+            t.due
+                .as_deref()
+                .map(|d| format!(" (due {d})"))
+                .unwrap_or_default()
         ),
         None => {
-            let kind = if record.kind == RecordKind::Deal { TaskKind::Kickoff } else { TaskKind::FollowUp };
-            format!("None yet: the {} task is created at hand-off", kind.as_str().replace('_', "-"))
+            let kind = if record.kind == RecordKind::Deal {
+                TaskKind::Kickoff
+            } else {
+                TaskKind::FollowUp
+            };
+            format!(
+                "None yet: the {} task is created at hand-off",
+                kind.as_str().replace('_', "-")
+            )
         }
     };
     let fact_keys: &[&str] = match record.kind {
         RecordKind::Deal => &[
-            "company", "main_contact", "contact_email", "amount", "currency", "close_date",
-            "start_date", "signed_scope", "promised_deliverables", "buyer_goals",
-            "pricing_exceptions", "risk_notes", "kickoff_preference", "notes",
+            "company",
+            "main_contact",
+            "contact_email",
+            "amount",
+            "currency",
+            "close_date",
+            "start_date",
+            "signed_scope",
+            "promised_deliverables",
+            "buyer_goals",
+            "pricing_exceptions",
+            "risk_notes",
+            "kickoff_preference",
+            "notes",
         ],
         RecordKind::Lead => &[
-            "company", "contact_email", "lead_source", "campaign", "offer", "pain_point",
-            "qualification_answer", "budget_signal", "last_touchpoint", "notes",
+            "company",
+            "contact_email",
+            "lead_source",
+            "campaign",
+            "offer",
+            "pain_point",
+            "qualification_answer",
+            "budget_signal",
+            "last_touchpoint",
+            "notes",
         ],
     };
     let mut facts = vec![
-        Line { key: "owner".into(), label: "Owner".into(), value: record.owner.clone().unwrap_or_default() },
-        Line { key: "source".into(), label: "Source".into(), value: record.source.clone() },
+        Line {
+            key: "owner".into(),
+            label: "Owner".into(),
+            value: record.owner.clone().unwrap_or_default(),
+        },
+        Line {
+            key: "source".into(),
+            label: "Source".into(),
+            value: record.source.clone(),
+        },
     ];
     facts.extend(fact_keys.iter().map(|k| Line {
         key: k.to_string(),
@@ -158,16 +202,26 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
         playbook: handoff.map(|h| h.playbook.clone()),
         answers: Answers {
             who_owns_next_step: who,
-            what_was_promised: if promised.is_empty() { "Not recorded".into() } else { promised.join("; ") },
+            what_was_promised: if promised.is_empty() {
+                "Not recorded".into()
+            } else {
+                promised.join("; ")
+            },
             what_client_expects_next: expects,
             which_task_starts_work: task,
         },
         facts,
         context: CONTEXT_KEYS
             .iter()
-            .map(|(k, label)| Line { key: k.to_string(), label: label.to_string(), value: ctx(k).unwrap_or_default().to_string() })
+            .map(|(k, label)| Line {
+                key: k.to_string(),
+                label: label.to_string(),
+                value: ctx(k).unwrap_or_default().to_string(),
+            })
             .collect(),
-        missing: handoff.map(|h| h.missing_fields.iter().map(|k| fields::label(k)).collect()).unwrap_or_default(),
+        missing: handoff
+            .map(|h| h.missing_fields.iter().map(|k| fields::label(k)).collect())
+            .unwrap_or_default(),
         flags: record.flags.iter().map(|f| f.label().to_string()).collect(),
     }
 }
@@ -179,7 +233,9 @@ fn render(name: &str, src: &str, brief: &Brief) -> Result<String> {
     let mut env = minijinja::Environment::new();
     // Escaping is chosen by the template's name: `.html` escapes every value.
     env.add_template(name, src)?;
-    Ok(env.get_template(name)?.render(minijinja::context! { brief => brief })?)
+    Ok(env
+        .get_template(name)?
+        .render(minijinja::context! { brief => brief })?)
 }
 
 impl Brief {
@@ -225,17 +281,30 @@ mod tests {
     fn html_escapes_every_value() {
         let b = build(&record("<img src=x onerror=alert(1)>"), None, None);
         let html = b.to_html().unwrap();
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<img"), "{html}");
     }
 
     #[test]
     fn the_markdown_answers_the_four_questions() {
-        let md = build(&record("Nordlicht rollout"), None, None).to_markdown().unwrap();
-        for q in ["Who owns the next step", "What was promised", "What the client expects next", "Which task starts the work"] {
+        let md = build(&record("Nordlicht rollout"), None, None)
+            .to_markdown()
+            .unwrap();
+        for q in [
+            "Who owns the next step",
+            "What was promised",
+            "What the client expects next",
+            "Which task starts the work",
+        ] {
             assert!(md.contains(q), "{q} missing in\n{md}");
         }
         assert!(md.contains("Onboarding for 40 seats"), "{md}");
-        assert!(md.contains("A kickoff (on site) and work starting 2026-03-09"), "{md}");
+        assert!(
+            md.contains("A kickoff (on site) and work starting 2026-03-09"),
+            "{md}"
+        );
     }
 }

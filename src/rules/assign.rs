@@ -79,42 +79,77 @@ mod tests {
     use crate::model::{PersonId, Role};
 
     fn team() -> Vec<Person> {
-        [("Ana", Role::Delivery), ("Ben", Role::Sales), ("Caro", Role::Delivery)]
-            .iter()
-            .enumerate()
-            .map(|(i, (n, r))| Person {
-                id: PersonId(i as i64 + 1),
-                name: n.to_string(),
-                email: None,
-                role: *r,
-                is_me: false,
-            })
-            .collect()
+        [
+            ("Ana", Role::Delivery),
+            ("Ben", Role::Sales),
+            ("Caro", Role::Delivery),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, (n, r))| Person {
+            id: PersonId(i as i64 + 1),
+            name: n.to_string(),
+            email: None,
+            role: *r,
+            is_me: false,
+        })
+        .collect()
     }
 
     #[test]
     fn round_robin_continues_after_the_last_assignee() {
-        let rule = OwnerRule::RoundRobin { role: Role::Delivery };
+        let rule = OwnerRule::RoundRobin {
+            role: Role::Delivery,
+        };
         let none = HashMap::new();
         assert_eq!(assign(&rule, &team(), None, &none).person.unwrap(), "Ana");
-        assert_eq!(assign(&rule, &team(), Some("Ana"), &none).person.unwrap(), "Caro");
-        assert_eq!(assign(&rule, &team(), Some("Caro"), &none).person.unwrap(), "Ana");
+        assert_eq!(
+            assign(&rule, &team(), Some("Ana"), &none).person.unwrap(),
+            "Caro"
+        );
+        assert_eq!(
+            assign(&rule, &team(), Some("Caro"), &none).person.unwrap(),
+            "Ana"
+        );
     }
 
     #[test]
     fn least_open_tasks_picks_the_least_busy() {
-        let rule = OwnerRule::LeastOpenTasks { role: Role::Delivery };
+        let rule = OwnerRule::LeastOpenTasks {
+            role: Role::Delivery,
+        };
         let load = HashMap::from([("Ana".to_string(), 4), ("Caro".to_string(), 1)]);
         assert_eq!(assign(&rule, &team(), None, &load).person.unwrap(), "Caro");
     }
 
     #[test]
     fn fixed_owner_must_exist() {
-        let ok = assign(&OwnerRule::Fixed { person: "ben".into() }, &team(), None, &HashMap::new());
+        let ok = assign(
+            &OwnerRule::Fixed {
+                person: "ben".into(),
+            },
+            &team(),
+            None,
+            &HashMap::new(),
+        );
         assert_eq!(ok.person.unwrap(), "Ben");
-        let missing = assign(&OwnerRule::Fixed { person: "Zed".into() }, &team(), None, &HashMap::new());
+        let missing = assign(
+            &OwnerRule::Fixed {
+                person: "Zed".into(),
+            },
+            &team(),
+            None,
+            &HashMap::new(),
+        );
         assert!(missing.person.is_none());
-        let empty = assign(&OwnerRule::RoundRobin { role: Role::Marketing }, &team(), None, &HashMap::new());
+        let empty = assign(
+            &OwnerRule::RoundRobin {
+                role: Role::Marketing,
+            },
+            &team(),
+            None,
+            &HashMap::new(),
+        );
         assert!(empty.person.is_none());
     }
 }

@@ -36,18 +36,33 @@ mod tests {
     fn weekends_are_skipped() {
         let none = BTreeSet::new();
         // Thursday + 3 business days = Tuesday.
-        assert_eq!(add_business_days(day("2026-03-05"), 3, &none), day("2026-03-10"));
+        assert_eq!(
+            add_business_days(day("2026-03-05"), 3, &none),
+            day("2026-03-10")
+        );
         // Friday + 1 = Monday.
-        assert_eq!(add_business_days(day("2026-03-06"), 1, &none), day("2026-03-09"));
+        assert_eq!(
+            add_business_days(day("2026-03-06"), 1, &none),
+            day("2026-03-09")
+        );
         // Saturday + 0 = Monday; Saturday + 1 = Tuesday.
-        assert_eq!(add_business_days(day("2026-03-07"), 0, &none), day("2026-03-09"));
-        assert_eq!(add_business_days(day("2026-03-07"), 1, &none), day("2026-03-10"));
+        assert_eq!(
+            add_business_days(day("2026-03-07"), 0, &none),
+            day("2026-03-09")
+        );
+        assert_eq!(
+            add_business_days(day("2026-03-07"), 1, &none),
+            day("2026-03-10")
+        );
     }
 
     #[test]
     fn holidays_are_skipped() {
         let hol: BTreeSet<_> = [day("2026-12-25"), day("2026-12-28")].into();
         // Thursday 24 Dec + 2: Fri 25 (holiday), Mon 28 (holiday), Tue 29, Wed 30.
-        assert_eq!(add_business_days(day("2026-12-24"), 2, &hol), day("2026-12-30"));
+        assert_eq!(
+            add_business_days(day("2026-12-24"), 2, &hol),
+            day("2026-12-30")
+        );
     }
 }

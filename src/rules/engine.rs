@@ -171,7 +171,12 @@ mod tests {
     #[test]
     fn entering_closed_won_with_everything_hands_off() {
         let pbs = Playbook::defaults();
-        let d = decide(Some(&deal("Contract Sent", &all())), &deal("closedwon", &all()), &pbs, &[]);
+        let d = decide(
+            Some(&deal("Contract Sent", &all())),
+            &deal("closedwon", &all()),
+            &pbs,
+            &[],
+        );
         assert_eq!(
             d,
             vec![Decision::Fire {
@@ -184,8 +189,17 @@ mod tests {
     #[test]
     fn missing_fields_pause_in_checklist_order() {
         let pbs = Playbook::defaults();
-        let d = decide(None, &deal("Closed Won", &["buyer_goals", "risk_notes"]), &pbs, &[]);
-        let Decision::Fire { outcome: Outcome::Pause { missing }, .. } = &d[0] else {
+        let d = decide(
+            None,
+            &deal("Closed Won", &["buyer_goals", "risk_notes"]),
+            &pbs,
+            &[],
+        );
+        let Decision::Fire {
+            outcome: Outcome::Pause { missing },
+            ..
+        } = &d[0]
+        else {
             panic!("{d:?}")
         };
         assert_eq!(missing[0], "main_contact");
@@ -237,8 +251,20 @@ mod tests {
             status: HandoffStatus::Paused,
             missing: vec!["kickoff_preference".into()],
         };
-        let d = decide(Some(&before), &deal("Closed Won", &all()), &pbs, &[open.clone()]);
-        assert!(matches!(&d[0], Decision::Resume { handoff: HandoffId(3), outcome: Outcome::HandOff, .. }));
+        let d = decide(
+            Some(&before),
+            &deal("Closed Won", &all()),
+            &pbs,
+            std::slice::from_ref(&open),
+        );
+        assert!(matches!(
+            &d[0],
+            Decision::Resume {
+                handoff: HandoffId(3),
+                outcome: Outcome::HandOff,
+                ..
+            }
+        ));
         // An unrelated edit while still missing the same field decides nothing.
         assert!(decide(Some(&before), &before, &pbs, &[open]).is_empty());
     }

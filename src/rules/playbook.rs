@@ -96,7 +96,10 @@ impl PlaybookFile {
             if !keys.insert(p.key.as_str()) {
                 return Err(Error::invalid(
                     "playbooks file",
-                    format!("the key {:?} is used twice; give each playbook its own key", p.key),
+                    format!(
+                        "the key {:?} is used twice; give each playbook its own key",
+                        p.key
+                    ),
                 ));
             }
         }
@@ -108,7 +111,12 @@ impl Playbook {
     /// Checks the playbook makes sense before it is stored.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::invalid(format!("playbook {:?}", self.key), m));
-        if self.key.trim().is_empty() || !self.key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        if self.key.trim().is_empty()
+            || !self
+                .key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return bad("the key must be letters, digits, '-' or '_'".into());
         }
         if self.trigger_stage.trim().is_empty() {
@@ -238,6 +246,10 @@ mod tests {
 
         let mut bad = Playbook::defaults().remove(0);
         bad.task_title = "Kickoff {{ record.name".into();
-        assert!(bad.validate().unwrap_err().to_string().contains("task_title"));
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("task_title"));
     }
 }

@@ -84,7 +84,14 @@ pub struct Notification {
 }
 
 /// Queues a notification; written in the same transaction as the task it announces.
-pub(crate) fn queue(conn: &Connection, recipient: Option<&str>, task: Option<TaskId>, title: &str, body: &str, at: &str) -> Result<()> {
+pub(crate) fn queue(
+    conn: &Connection,
+    recipient: Option<&str>,
+    task: Option<TaskId>,
+    title: &str,
+    body: &str,
+    at: &str,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO notifications (recipient, task_id, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?

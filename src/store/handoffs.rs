@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-const SELECT: &str = "SELECT h.id, h.record_id, r.external_id, r.name, h.playbook, h.status, h.missing_fields,
+const SELECT: &str =
+    "SELECT h.id, h.record_id, r.external_id, r.name, h.playbook, h.status, h.missing_fields,
         h.from_owner, h.to_owner, h.triggered_at, h.handed_off_at, h.kickoff_scheduled_at,
         h.complete_at_trigger, h.context, h.note
     FROM handoffs h JOIN records r ON r.id = h.record_id";
@@ -36,7 +37,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
 
 /// A handoff by id.
 pub(crate) fn get(conn: &Connection, id: HandoffId) -> Result<Option<Handoff>> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE h.id = ?1"), [id], from_row).optional()?)
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE h.id = ?1"), [id], from_row)
+        .optional()?)
 }
 
 /// Handoffs, optionally with one status, newest trigger first.
@@ -87,7 +90,13 @@ pub(crate) fn insert(
 }
 
 /// Sets the status and missing fields, stamping the first time a status is reached.
-pub(crate) fn set_status(conn: &Connection, id: HandoffId, status: HandoffStatus, missing: &[String], at: &str) -> Result<()> {
+pub(crate) fn set_status(
+    conn: &Connection,
+    id: HandoffId,
+    status: HandoffStatus,
+    missing: &[String],
+    at: &str,
+) -> Result<()> {
     let missing = serde_json::to_string(missing).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1",
@@ -109,21 +118,34 @@ pub(crate) fn set_status(conn: &Connection, id: HandoffId, status: HandoffStatus
 
 /// Records the next owner.
 pub(crate) fn set_to_owner(conn: &Connection, id: HandoffId, to: Option<&str>) -> Result<()> {
-    conn.execute("UPDATE handoffs SET to_owner = ?2 WHERE id = ?1", params![id, to])?;
+    conn.execute(
+        "UPDATE handoffs SET to_owner = ?2 WHERE id = ?1",
+        params![id, to],
+    )?;
     Ok(())
 }
 
 /// Records the latest reviewer / escalation note.
 pub(crate) fn set_note(conn: &Connection, id: HandoffId, note: &str) -> Result<()> {
-    conn.execute("UPDATE handoffs SET note = ?2 WHERE id = ?1", params![id, note])?;
+    conn.execute(
+        "UPDATE handoffs SET note = ?2 WHERE id = ?1",
+        params![id, note],
+    )?;
     Ok(())
 }
 
 /// Stores the human context of the brief.
-pub(crate) fn set_context(conn: &Connection, id: HandoffId, context: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn set_context(
+    conn: &Connection,
+    id: HandoffId,
+    context: &BTreeMap<String, String>,
+) -> Result<()> {
     conn.execute(
         "UPDATE handoffs SET context = ?2 WHERE id = ?1",
-        params![id, serde_json::to_string(context).unwrap_or_else(|_| "{}".into())],
+        params![
+            id,
+            serde_json::to_string(context).unwrap_or_else(|_| "{}".into())
+        ],
     )?;
     Ok(())
 }
@@ -158,7 +180,14 @@ pub struct EmailDraft {
 }
 
 /// Stores a draft.
-pub(crate) fn insert_draft(conn: &Connection, handoff: HandoffId, to: Option<&str>, subject: &str, body: &str, at: &str) -> Result<()> {
+pub(crate) fn insert_draft(
+    conn: &Connection,
+    handoff: HandoffId,
+    to: Option<&str>,
+    subject: &str,
+    body: &str,
+    at: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![handoff, to, subject, body, at],

@@ -1,8 +1,8 @@
 //! The workspace file: connection setup, migrations and one query module per table.
 
-mod migrations;
 pub(crate) mod events;
 pub(crate) mod handoffs;
+mod migrations;
 pub(crate) mod people;
 pub(crate) mod playbooks;
 pub(crate) mod records;

@@ -18,7 +18,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
 
 /// Everyone, in the order they joined.
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {
-    let mut st = conn.prepare_cached("SELECT id, name, email, role, is_me FROM people ORDER BY id")?;
+    let mut st =
+        conn.prepare_cached("SELECT id, name, email, role, is_me FROM people ORDER BY id")?;
     let rows = st.query_map([], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -35,7 +36,13 @@ pub(crate) fn get_by_name(conn: &Connection, name: &str) -> Result<Option<Person
 }
 
 /// Adds a person (or updates the role and email of one with the same name).
-pub(crate) fn upsert(conn: &Connection, name: &str, role: Role, email: Option<&str>, me: bool) -> Result<PersonId> {
+pub(crate) fn upsert(
+    conn: &Connection,
+    name: &str,
+    role: Role,
+    email: Option<&str>,
+    me: bool,
+) -> Result<PersonId> {
     if me {
         conn.execute("UPDATE people SET is_me = 0", [])?;
     }
@@ -45,13 +52,21 @@ pub(crate) fn upsert(conn: &Connection, name: &str, role: Role, email: Option<&s
              email = coalesce(excluded.email, email), is_me = max(is_me, excluded.is_me)",
         params![name.trim(), role, email, me],
     )?;
-    Ok(conn.query_row("SELECT id FROM people WHERE name = ?1", [name.trim()], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT id FROM people WHERE name = ?1",
+        [name.trim()],
+        |r| r.get(0),
+    )?)
 }
 
 /// The person using this laptop.
 pub(crate) fn me(conn: &Connection) -> Result<Option<Person>> {
     Ok(conn
-        .query_row("SELECT id, name, email, role, is_me FROM people WHERE is_me = 1", [], from_row)
+        .query_row(
+            "SELECT id, name, email, role, is_me FROM people WHERE is_me = 1",
+            [],
+            from_row,
+        )
         .optional()?)
 }
 

@@ -6,13 +6,18 @@ use rusqlite::{params, Connection};
 
 /// Every playbook, in order.
 pub(crate) fn list(conn: &Connection) -> Result<Vec<Playbook>> {
-    let mut st = conn.prepare_cached("SELECT key, definition FROM playbooks ORDER BY position, key")?;
+    let mut st =
+        conn.prepare_cached("SELECT key, definition FROM playbooks ORDER BY position, key")?;
     let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
         let (key, def) = row?;
-        let pb = serde_json::from_str(&def)
-            .map_err(|e| Error::invalid(format!("playbook {key:?}"), format!("stored definition is unreadable: {e}")))?;
+        let pb = serde_json::from_str(&def).map_err(|e| {
+            Error::invalid(
+                format!("playbook {key:?}"),
+                format!("stored definition is unreadable: {e}"),
+            )
+        })?;
         out.push(pb);
     }
     Ok(out)
@@ -22,7 +27,8 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<Playbook>> {
 pub(crate) fn replace_all(conn: &Connection, playbooks: &[Playbook]) -> Result<()> {
     conn.execute("DELETE FROM playbooks", [])?;
     for (i, pb) in playbooks.iter().enumerate() {
-        let def = serde_json::to_string(pb).map_err(|e| Error::invalid("playbook", e.to_string()))?;
+        let def =
+            serde_json::to_string(pb).map_err(|e| Error::invalid("playbook", e.to_string()))?;
         conn.execute(
             "INSERT INTO playbooks (key, position, definition) VALUES (?1, ?2, ?3)",
             params![pb.key, i as i64, def],

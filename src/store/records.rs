@@ -24,7 +24,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Record> {
 }
 
 pub(crate) fn encode_flags(flags: &BTreeSet<ExceptionFlag>) -> String {
-    flags.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(";")
+    flags
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
@@ -34,19 +38,29 @@ fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
 /// A record by internal id.
 pub(crate) fn get(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
     Ok(conn
-        .query_row(&format!("SELECT {COLUMNS} FROM records WHERE id = ?1"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
+            [id],
+            from_row,
+        )
         .optional()?)
 }
 
 /// Records whose CRM id is `external_id`, from any source.
 pub(crate) fn find_external(conn: &Connection, external_id: &str) -> Result<Vec<Record>> {
-    let mut st = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id"))?;
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id"
+    ))?;
     let rows = st.query_map([external_id], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Records, optionally of one kind and stage, in id order.
-pub(crate) fn list(conn: &Connection, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
+pub(crate) fn list(
+    conn: &Connection,
+    kind: Option<RecordKind>,
+    stage: Option<&str>,
+) -> Result<Vec<Record>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
     ))?;
@@ -56,7 +70,8 @@ pub(crate) fn list(conn: &Connection, kind: Option<RecordKind>, stage: Option<&s
 
 /// Distinct stages in use for a kind.
 pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<String>> {
-    let mut st = conn.prepare_cached("SELECT DISTINCT stage FROM records WHERE kind = ?1 ORDER BY stage")?;
+    let mut st =
+        conn.prepare_cached("SELECT DISTINCT stage FROM records WHERE kind = ?1 ORDER BY stage")?;
     let rows = st.query_map([kind], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -56,11 +56,17 @@ pub(crate) fn insert(conn: &Connection, t: &NewTask<'_>, at: &str) -> Result<Tas
 
 /// A task by id.
 pub(crate) fn get(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
-    Ok(conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row).optional()?)
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .optional()?)
 }
 
 /// Tasks, optionally for one assignee and only open ones; overdue and soonest first.
-pub(crate) fn list(conn: &Connection, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
+pub(crate) fn list(
+    conn: &Connection,
+    assignee: Option<&str>,
+    open_only: bool,
+) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR assignee = ?1 COLLATE NOCASE) AND (?2 = 0 OR status = 'open')
          ORDER BY status = 'open' DESC, due IS NULL, due, id"
@@ -77,7 +83,12 @@ pub(crate) fn for_handoff(conn: &Connection, handoff: HandoffId) -> Result<Vec<T
 }
 
 /// Sets a task's status (and its done time).
-pub(crate) fn set_status(conn: &Connection, id: TaskId, status: TaskStatus, at: &str) -> Result<()> {
+pub(crate) fn set_status(
+    conn: &Connection,
+    id: TaskId,
+    status: TaskStatus,
+    at: &str,
+) -> Result<()> {
     conn.execute(
         "UPDATE tasks SET status = ?2, done_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1",
         params![id, status, at],
@@ -86,7 +97,13 @@ pub(crate) fn set_status(conn: &Connection, id: TaskId, status: TaskStatus, at: 
 }
 
 /// Closes a handoff's open tasks, optionally only of one kind.
-pub(crate) fn close_open(conn: &Connection, handoff: HandoffId, kind: Option<TaskKind>, status: TaskStatus, at: &str) -> Result<()> {
+pub(crate) fn close_open(
+    conn: &Connection,
+    handoff: HandoffId,
+    kind: Option<TaskKind>,
+    status: TaskStatus,
+    at: &str,
+) -> Result<()> {
     conn.execute(
         "UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (?2 IS NULL OR kind = ?2)",
         params![handoff, kind, status, at],
@@ -98,14 +115,20 @@ pub(crate) fn close_open(conn: &Connection, handoff: HandoffId, kind: Option<Tas
 pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
     conn.execute(
         "UPDATE tasks SET checklist = ?2 WHERE id = ?1",
-        params![id, serde_json::to_string(items).unwrap_or_else(|_| "[]".into())],
+        params![
+            id,
+            serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+        ],
     )?;
     Ok(())
 }
 
 /// Sets the kickoff date on a kickoff task.
 pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: &str) -> Result<()> {
-    conn.execute("UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1", params![id, date])?;
+    conn.execute(
+        "UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1",
+        params![id, date],
+    )?;
     Ok(())
 }
 
@@ -114,6 +137,8 @@ pub(crate) fn open_counts(conn: &Connection) -> Result<HashMap<String, usize>> {
     let mut st = conn.prepare_cached(
         "SELECT assignee, count(*) FROM tasks WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
     )?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize)))?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

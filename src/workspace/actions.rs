@@ -4,17 +4,23 @@
 use super::apply::{self, RuleEffects};
 use super::Workspace;
 use crate::error::{Error, Result};
-use crate::model::{ChecklistItem, Handoff, HandoffId, HandoffStatus, Origin, RecordKind, TaskId, TaskKind, TaskStatus};
+use crate::model::{
+    ChecklistItem, Handoff, HandoffId, HandoffStatus, Origin, RecordKind, TaskId, TaskKind,
+    TaskStatus,
+};
 use crate::rules;
-use crate::store::tasks::{self, NewTask};
 use crate::store::handoffs;
+use crate::store::tasks::{self, NewTask};
 use chrono::NaiveDate;
 
 fn require(h: &Handoff, allowed: &[HandoffStatus], action: &str) -> Result<()> {
     if allowed.contains(&h.status) {
         return Ok(());
     }
-    let want: Vec<String> = allowed.iter().map(|s| s.as_str().replace('_', " ")).collect();
+    let want: Vec<String> = allowed
+        .iter()
+        .map(|s| s.as_str().replace('_', " "))
+        .collect();
     Err(Error::Conflict(format!(
         "handoff {} is {}; only a handoff that is {} can be {action}",
         h.id,
@@ -26,24 +32,48 @@ fn require(h: &Handoff, allowed: &[HandoffStatus], action: &str) -> Result<()> {
 fn reason_required(reason: &str) -> Result<&str> {
     let r = reason.trim();
     if r.is_empty() {
-        return Err(Error::invalid("--reason", "say why in a few words, e.g. --reason \"no signed scope attached\""));
+        return Err(Error::invalid(
+            "--reason",
+            "say why in a few words, e.g. --reason \"no signed scope attached\"",
+        ));
     }
     Ok(r)
 }
 
 impl Workspace {
     /// The reviewer approves an exception: the normal hand-off runs.
-    pub fn approve(&mut self, id: HandoffId, note: Option<&str>, origin: Origin) -> Result<RuleEffects> {
+    pub fn approve(
+        &mut self,
+        id: HandoffId,
+        note: Option<&str>,
+        origin: Origin,
+    ) -> Result<RuleEffects> {
         let h = self.handoff(id)?;
         require(&h, &[HandoffStatus::InReview], "approved")?;
         let record = self.record(h.record_id)?;
         let pb = apply::playbook_of(&self.conn, &h.playbook)?;
         self.write(origin, |cx| {
-            tasks::close_open(cx.conn, id, Some(TaskKind::Review), TaskStatus::Done, &cx.stamp())?;
+            tasks::close_open(
+                cx.conn,
+                id,
+                Some(TaskKind::Review),
+                TaskStatus::Done,
+                &cx.stamp(),
+            )?;
             if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
                 handoffs::set_note(cx.conn, id, n.trim())?;
             }
-            cx.event(&record, Some(id), "approved", Some(&pb.key), vec![], format!("Exception approved{}", note.map(|n| format!(": {n}")).unwrap_or_default()))?;
+            cx.event(
+                &record,
+                Some(id),
+                "approved",
+                Some(&pb.key),
+                vec![],
+                format!(
+                    "Exception approved{}",
+                    note.map(|n| format!(": {n}")).unwrap_or_default()
+                ),
+            )?;
             let mut fx = RuleEffects::default();
             apply::enter(cx, &pb, &record, id, rules::Outcome::HandOff, &mut fx)?;
             Ok(fx)
@@ -55,7 +85,14 @@ impl Workspace {
         let reason = reason_required(reason)?;
         let h = self.handoff(id)?;
         require(&h, &[HandoffStatus::InReview], "sent back")?;
-        self.return_to_owner(&h, TaskKind::Review, "sent_back", "Sent back by the reviewer", reason, origin)
+        self.return_to_owner(
+            &h,
+            TaskKind::Review,
+            "sent_back",
+            "Sent back by the reviewer",
+            reason,
+            origin,
+        )
     }
 
     /// Sales sends a lead back to marketing: the qualification notes were unclear.
@@ -68,14 +105,33 @@ impl Workspace {
                 "handoff {id} is a deal's; reject sends a lead back to marketing. For a deal use: baton escalate {id} --reason …"
             )));
         }
-        self.return_to_owner(&h, TaskKind::FollowUp, "rejected", "Sales sent the lead back", reason, origin)
+        self.return_to_owner(
+            &h,
+            TaskKind::FollowUp,
+            "rejected",
+            "Sales sent the lead back",
+            reason,
+            origin,
+        )
     }
 
-    fn return_to_owner(&mut self, h: &Handoff, closes: TaskKind, kind: &str, why: &str, reason: &str, origin: Origin) -> Result<()> {
+    fn return_to_owner(
+        &mut self,
+        h: &Handoff,
+        closes: TaskKind,
+        kind: &str,
+        why: &str,
+        reason: &str,
+        origin: Origin,
+    ) -> Result<()> {
         let record = self.record(h.record_id)?;
         let owner = h.from_owner.clone().or(record.owner.clone());
         self.write(origin, |cx| {
-            let status = if closes == TaskKind::Review { TaskStatus::Done } else { TaskStatus::Cancelled };
+            let status = if closes == TaskKind::Review {
+                TaskStatus::Done
+            } else {
+                TaskStatus::Cancelled
+            };
             tasks::close_open(cx.conn, h.id, Some(closes), status, &cx.stamp())?;
             handoffs::set_status(cx.conn, h.id, HandoffStatus::SentBack, &[], &cx.stamp())?;
             handoffs::set_note(cx.conn, h.id, reason)?;
@@ -88,11 +144,21 @@ impl Workspace {
                     title: &title,
                     assignee: owner.as_deref(),
                     due: Some(&cx.due_in(1)?),
-                    checklist: vec![ChecklistItem { item: reason.to_string(), done: false }],
+                    checklist: vec![ChecklistItem {
+                        item: reason.to_string(),
+                        done: false,
+                    }],
                 },
                 why,
             )?;
-            cx.event(&record, Some(h.id), kind, Some(&h.playbook), vec![], format!("{why}: {reason}"))
+            cx.event(
+                &record,
+                Some(h.id),
+                kind,
+                Some(&h.playbook),
+                vec![],
+                format!("{why}: {reason}"),
+            )
         })
     }
 
@@ -100,13 +166,25 @@ impl Workspace {
     pub fn escalate(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
         let reason = reason_required(reason)?;
         let h = self.handoff(id)?;
-        require(&h, &[HandoffStatus::HandedOff, HandoffStatus::KickoffScheduled, HandoffStatus::Accepted], "escalated")?;
+        require(
+            &h,
+            &[
+                HandoffStatus::HandedOff,
+                HandoffStatus::KickoffScheduled,
+                HandoffStatus::Accepted,
+            ],
+            "escalated",
+        )?;
         let record = self.record(h.record_id)?;
         let owner = h.from_owner.clone().or(record.owner.clone());
         self.write(origin, |cx| {
             handoffs::set_status(cx.conn, id, HandoffStatus::Escalated, &[], &cx.stamp())?;
             handoffs::set_note(cx.conn, id, reason)?;
-            let title = format!("{} needs context on {}: {reason}", h.to_owner.as_deref().unwrap_or("Delivery"), record.name);
+            let title = format!(
+                "{} needs context on {}: {reason}",
+                h.to_owner.as_deref().unwrap_or("Delivery"),
+                record.name
+            );
             cx.task(
                 NewTask {
                     handoff: Some(id),
@@ -115,11 +193,21 @@ impl Workspace {
                     title: &title,
                     assignee: owner.as_deref(),
                     due: Some(&cx.due_in(1)?),
-                    checklist: vec![ChecklistItem { item: reason.to_string(), done: false }],
+                    checklist: vec![ChecklistItem {
+                        item: reason.to_string(),
+                        done: false,
+                    }],
                 },
                 "Handoff escalated: context missing",
             )?;
-            cx.event(&record, Some(id), "escalated", Some(&h.playbook), vec![], format!("Escalated for missing context: {reason}"))
+            cx.event(
+                &record,
+                Some(id),
+                "escalated",
+                Some(&h.playbook),
+                vec![],
+                format!("Escalated for missing context: {reason}"),
+            )
         })
     }
 
@@ -128,21 +216,41 @@ impl Workspace {
         let t = self.task(id)?;
         let mut list = t.checklist.clone();
         let n = list.len();
-        let line = item.checked_sub(1).and_then(|i| list.get_mut(i)).ok_or_else(|| {
-            Error::invalid("item", format!("task {id} has {n} checklist items; pick one from 1 to {n}"))
-        })?;
+        let line = item
+            .checked_sub(1)
+            .and_then(|i| list.get_mut(i))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "item",
+                    format!("task {id} has {n} checklist items; pick one from 1 to {n}"),
+                )
+            })?;
         line.done = done;
         tasks::set_checklist(&self.conn, id, &list)
     }
 
     /// Marks a task done. A kickoff task needs the kickoff date; that schedules the kickoff.
-    pub fn complete_task(&mut self, id: TaskId, kickoff_date: Option<NaiveDate>, origin: Origin) -> Result<RuleEffects> {
+    pub fn complete_task(
+        &mut self,
+        id: TaskId,
+        kickoff_date: Option<NaiveDate>,
+        origin: Origin,
+    ) -> Result<RuleEffects> {
         let t = self.task(id)?;
         if t.status != TaskStatus::Open {
-            return Err(Error::Conflict(format!("task {id} is already {}", t.status)));
+            return Err(Error::Conflict(format!(
+                "task {id} is already {}",
+                t.status
+            )));
         }
         if kickoff_date.is_some() && t.kind != TaskKind::Kickoff {
-            return Err(Error::invalid("--kickoff-date", format!("task {id} is a {} task; only a kickoff task takes a kickoff date", t.kind)));
+            return Err(Error::invalid(
+                "--kickoff-date",
+                format!(
+                    "task {id} is a {} task; only a kickoff task takes a kickoff date",
+                    t.kind
+                ),
+            ));
         }
         let h = t.handoff_id.map(|h| self.handoff(h)).transpose()?;
         let record = self.record(t.record_id)?;

@@ -60,7 +60,15 @@ impl Ctx<'_> {
         self.now.date_naive()
     }
 
-    pub fn event(&self, record: &Record, handoff: Option<HandoffId>, kind: &str, rule: Option<&str>, fields: Vec<String>, message: String) -> Result<()> {
+    pub fn event(
+        &self,
+        record: &Record,
+        handoff: Option<HandoffId>,
+        kind: &str,
+        rule: Option<&str>,
+        fields: Vec<String>,
+        message: String,
+    ) -> Result<()> {
         events::append(
             self.conn,
             &Event {
@@ -80,18 +88,32 @@ impl Ctx<'_> {
     pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
         let id = tasks::insert(self.conn, &t, &self.stamp())?;
         let due = t.due.map(|d| format!(" Due {d}.")).unwrap_or_default();
-        events::queue(self.conn, t.assignee, Some(id), headline, &format!("{}{due}", t.title), &self.stamp())?;
+        events::queue(
+            self.conn,
+            t.assignee,
+            Some(id),
+            headline,
+            &format!("{}{due}", t.title),
+            &self.stamp(),
+        )?;
         Ok(id)
     }
 
     pub fn due_in(&self, days: u32) -> Result<String> {
         let hol = people::holidays(self.conn)?;
-        Ok(rules::add_business_days(self.today(), days, &hol).format("%Y-%m-%d").to_string())
+        Ok(rules::add_business_days(self.today(), days, &hol)
+            .format("%Y-%m-%d")
+            .to_string())
     }
 }
 
 /// Runs the rules for a record that changed from `before` to `after` and applies the decisions.
-pub(crate) fn record_changed(cx: &Ctx<'_>, pbs: &[Playbook], before: Option<&Record>, after: &Record) -> Result<RuleEffects> {
+pub(crate) fn record_changed(
+    cx: &Ctx<'_>,
+    pbs: &[Playbook],
+    before: Option<&Record>,
+    after: &Record,
+) -> Result<RuleEffects> {
     let open = handoffs::open_for_record(cx.conn, after.id)?;
     let mut fx = RuleEffects::default();
     for d in rules::decide(before, after, pbs, &open) {
@@ -99,37 +121,94 @@ pub(crate) fn record_changed(cx: &Ctx<'_>, pbs: &[Playbook], before: Option<&Rec
             Decision::Fire { playbook, outcome } => {
                 let pb = find(pbs, &playbook)?;
                 let complete = !matches!(outcome, Outcome::Pause { .. });
-                let h = handoffs::insert(cx.conn, after.id, &pb.key, complete, after.owner.as_deref(), &cx.stamp())?;
-                cx.event(after, Some(h), "triggered", Some(&pb.key), vec![],
-                    format!("{} entered {}: {} fired", after.name, pb.trigger_stage, pb.name))?;
+                let h = handoffs::insert(
+                    cx.conn,
+                    after.id,
+                    &pb.key,
+                    complete,
+                    after.owner.as_deref(),
+                    &cx.stamp(),
+                )?;
+                cx.event(
+                    after,
+                    Some(h),
+                    "triggered",
+                    Some(&pb.key),
+                    vec![],
+                    format!(
+                        "{} entered {}: {} fired",
+                        after.name, pb.trigger_stage, pb.name
+                    ),
+                )?;
                 fx.fired += 1;
                 enter(cx, pb, after, h, outcome, &mut fx)?;
             }
-            Decision::Resume { handoff, playbook, outcome } => {
+            Decision::Resume {
+                handoff,
+                playbook,
+                outcome,
+            } => {
                 let pb = find(pbs, &playbook)?;
-                tasks::close_open(cx.conn, handoff, Some(TaskKind::CompleteFields), TaskStatus::Done, &cx.stamp())?;
-                cx.event(after, Some(handoff), "resumed", Some(&pb.key), vec![],
-                    "Every required field is filled now: the handoff resumes".into())?;
+                tasks::close_open(
+                    cx.conn,
+                    handoff,
+                    Some(TaskKind::CompleteFields),
+                    TaskStatus::Done,
+                    &cx.stamp(),
+                )?;
+                cx.event(
+                    after,
+                    Some(handoff),
+                    "resumed",
+                    Some(&pb.key),
+                    vec![],
+                    "Every required field is filled now: the handoff resumes".into(),
+                )?;
                 fx.resumed += 1;
                 enter(cx, pb, after, handoff, outcome, &mut fx)?;
             }
             Decision::StillMissing { handoff, missing } => {
-                handoffs::set_status(cx.conn, handoff, HandoffStatus::Paused, &missing, &cx.stamp())?;
+                handoffs::set_status(
+                    cx.conn,
+                    handoff,
+                    HandoffStatus::Paused,
+                    &missing,
+                    &cx.stamp(),
+                )?;
                 for t in tasks::for_handoff(cx.conn, handoff)? {
                     if t.kind == TaskKind::CompleteFields && t.status == TaskStatus::Open {
-                        tasks::set_checklist(cx.conn, t.id, &field_checklist(&t.checklist, &missing))?;
+                        tasks::set_checklist(
+                            cx.conn,
+                            t.id,
+                            &field_checklist(&t.checklist, &missing),
+                        )?;
                     }
                 }
                 let h = handoffs::get(cx.conn, handoff)?;
-                cx.event(after, Some(handoff), "fields_updated", h.as_ref().map(|h| h.playbook.as_str()), missing.clone(),
-                    format!("Still paused: {} missing", labels(&missing)))?;
+                cx.event(
+                    after,
+                    Some(handoff),
+                    "fields_updated",
+                    h.as_ref().map(|h| h.playbook.as_str()),
+                    missing.clone(),
+                    format!("Still paused: {} missing", labels(&missing)),
+                )?;
             }
             Decision::Cancel { handoff, stage } => {
                 handoffs::set_status(cx.conn, handoff, HandoffStatus::Cancelled, &[], &cx.stamp())?;
                 tasks::close_open(cx.conn, handoff, None, TaskStatus::Cancelled, &cx.stamp())?;
                 let h = handoffs::get(cx.conn, handoff)?;
-                cx.event(after, Some(handoff), "cancelled", h.as_ref().map(|h| h.playbook.as_str()), vec![],
-                    format!("{} moved to {stage}: the open handoff is cancelled and its tasks closed", after.name))?;
+                cx.event(
+                    after,
+                    Some(handoff),
+                    "cancelled",
+                    h.as_ref().map(|h| h.playbook.as_str()),
+                    vec![],
+                    format!(
+                        "{} moved to {stage}: the open handoff is cancelled and its tasks closed",
+                        after.name
+                    ),
+                )?;
                 fx.cancelled += 1;
             }
         }
@@ -138,7 +217,9 @@ pub(crate) fn record_changed(cx: &Ctx<'_>, pbs: &[Playbook], before: Option<&Rec
 }
 
 fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {
-    pbs.iter().find(|p| p.key == key).ok_or_else(|| Error::not_found("playbook", key, ""))
+    pbs.iter()
+        .find(|p| p.key == key)
+        .ok_or_else(|| Error::not_found("playbook", key, ""))
 }
 
 /// The playbook a handoff runs under.
@@ -147,7 +228,10 @@ pub(crate) fn playbook_of(conn: &Connection, key: &str) -> Result<Playbook> {
 }
 
 fn labels(keys: &[String]) -> String {
-    keys.iter().map(|k| fields::label(k)).collect::<Vec<_>>().join(", ")
+    keys.iter()
+        .map(|k| fields::label(k))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A complete-fields checklist: one line per field, ticked once it is no longer missing.
@@ -156,7 +240,10 @@ fn field_checklist(previous: &[ChecklistItem], missing: &[String]) -> Vec<Checkl
     for m in missing {
         let label = fields::label(m);
         if !items.iter().any(|i| i.item == label) {
-            items.push(ChecklistItem { item: label, done: false });
+            items.push(ChecklistItem {
+                item: label,
+                done: false,
+            });
         }
     }
     for i in &mut items {
@@ -166,7 +253,14 @@ fn field_checklist(previous: &[ChecklistItem], missing: &[String]) -> Vec<Checkl
 }
 
 /// Moves a handoff into the state an evaluation chose.
-pub(crate) fn enter(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, outcome: Outcome, fx: &mut RuleEffects) -> Result<()> {
+pub(crate) fn enter(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: HandoffId,
+    outcome: Outcome,
+    fx: &mut RuleEffects,
+) -> Result<()> {
     match outcome {
         Outcome::Pause { missing } => {
             pause(cx, pb, record, h, &missing)?;
@@ -184,13 +278,23 @@ pub(crate) fn enter(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, 
     Ok(())
 }
 
-fn pause(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, missing: &[String]) -> Result<()> {
+fn pause(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: HandoffId,
+    missing: &[String],
+) -> Result<()> {
     handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, &cx.stamp())?;
     let owner = match record.owner.clone() {
         Some(o) => Some(o),
         None => reviewer(cx.conn, pb)?,
     };
-    let title = format!("Complete the handoff of {}: {} missing", record.name, labels(missing));
+    let title = format!(
+        "Complete the handoff of {}: {} missing",
+        record.name,
+        labels(missing)
+    );
     cx.task(
         NewTask {
             handoff: Some(h),
@@ -203,8 +307,18 @@ fn pause(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, missing: &[
         },
         "Handoff paused: fields missing",
     )?;
-    cx.event(record, Some(h), "paused", Some(&pb.key), missing.to_vec(),
-        format!("Paused: {} missing; asked {}", labels(missing), owner.as_deref().unwrap_or("nobody (no owner)")))
+    cx.event(
+        record,
+        Some(h),
+        "paused",
+        Some(&pb.key),
+        missing.to_vec(),
+        format!(
+            "Paused: {} missing; asked {}",
+            labels(missing),
+            owner.as_deref().unwrap_or("nobody (no owner)")
+        ),
+    )
 }
 
 /// Who reviews exceptions for `pb`: its reviewer, else the team's founder.
@@ -215,10 +329,19 @@ pub(crate) fn reviewer(conn: &Connection, pb: &Playbook) -> Result<Option<String
             return Ok(Some(p.name.clone()));
         }
     }
-    Ok(team.iter().find(|p| p.role == Role::Founder).map(|p| p.name.clone()))
+    Ok(team
+        .iter()
+        .find(|p| p.role == Role::Founder)
+        .map(|p| p.name.clone()))
 }
 
-fn review(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, flags: &[ExceptionFlag]) -> Result<()> {
+fn review(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: HandoffId,
+    flags: &[ExceptionFlag],
+) -> Result<()> {
     handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], &cx.stamp())?;
     let who = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
     let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
@@ -231,12 +354,28 @@ fn review(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId, flags: &[E
             title: &title,
             assignee: who.as_deref(),
             due: Some(&cx.due_in(1)?),
-            checklist: words.iter().map(|w| ChecklistItem { item: format!("Check: {w}"), done: false }).collect(),
+            checklist: words
+                .iter()
+                .map(|w| ChecklistItem {
+                    item: format!("Check: {w}"),
+                    done: false,
+                })
+                .collect(),
         },
         "Handoff needs your review",
     )?;
-    cx.event(record, Some(h), "in_review", Some(&pb.key), flags.iter().map(|f| f.as_str().to_string()).collect(),
-        format!("Routed to {} for review: {}", who.as_deref().unwrap_or("nobody"), words.join(", ")))
+    cx.event(
+        record,
+        Some(h),
+        "in_review",
+        Some(&pb.key),
+        flags.iter().map(|f| f.as_str().to_string()).collect(),
+        format!(
+            "Routed to {} for review: {}",
+            who.as_deref().unwrap_or("nobody"),
+            words.join(", ")
+        ),
+    )
 }
 
 /// Template context shared by the task title and the welcome email.
@@ -264,7 +403,11 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     let mut choice = rules::assign(&pb.owner_rule, &team, last.as_deref(), &load);
     if choice.person.is_none() {
         let fallback = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
-        choice.reason = format!("{}; fell back to {}", choice.reason, fallback.as_deref().unwrap_or("nobody"));
+        choice.reason = format!(
+            "{}; fell back to {}",
+            choice.reason,
+            fallback.as_deref().unwrap_or("nobody")
+        );
         choice.person = fallback;
     }
     let to = choice.person.as_deref();
@@ -285,13 +428,22 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
             title: &title,
             assignee: to,
             due: Some(&due),
-            checklist: pb.checklist.iter().map(|i| ChecklistItem { item: i.clone(), done: false }).collect(),
+            checklist: pb
+                .checklist
+                .iter()
+                .map(|i| ChecklistItem {
+                    item: i.clone(),
+                    done: false,
+                })
+                .collect(),
         },
         headline,
     )?;
     let subject = render("email_subject", &pb.email_subject, &ctx)?;
     let body = render("email_body", &pb.email_body, &ctx)?;
-    let recipient = record.field("contact_email").or(record.field("main_contact"));
+    let recipient = record
+        .field("contact_email")
+        .or(record.field("main_contact"));
     handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, &cx.stamp())?;
     cx.event(record, Some(h), "handed_off", Some(&pb.key), vec![],
         format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",

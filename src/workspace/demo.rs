@@ -7,16 +7,45 @@ use crate::model::{HandoffStatus, Origin, RecordId, RecordKind, Role, TaskKind, 
 use chrono::{Duration, NaiveDate};
 
 const COMPANIES: &[&str] = &[
-    "Nordlicht GmbH", "Café Olé", "Brightwater Labs", "Kestrel & Co", "Maple Health",
-    "Orbit Freight", "Saffron Studio", "Tidepool Analytics", "Juniper Legal", "Harbor Dental",
-    "Quill Publishing", "Vértice Ingeniería", "Bluebird Bakeries", "Copperline Energy",
-    "Northwind Traders", "Lumen Optics", "Fjord Outdoor", "Pioneer Schools", "Atlas Robotics",
-    "Greenleaf Farms", "Summit Realty", "Otter Logistics", "Ember Coffee", "Zenith Fitness",
-    "Rivière Hotels", "Cobalt Security", "Willow Clinics", "Prism Media", "Harvest Foods",
+    "Nordlicht GmbH",
+    "Café Olé",
+    "Brightwater Labs",
+    "Kestrel & Co",
+    "Maple Health",
+    "Orbit Freight",
+    "Saffron Studio",
+    "Tidepool Analytics",
+    "Juniper Legal",
+    "Harbor Dental",
+    "Quill Publishing",
+    "Vértice Ingeniería",
+    "Bluebird Bakeries",
+    "Copperline Energy",
+    "Northwind Traders",
+    "Lumen Optics",
+    "Fjord Outdoor",
+    "Pioneer Schools",
+    "Atlas Robotics",
+    "Greenleaf Farms",
+    "Summit Realty",
+    "Otter Logistics",
+    "Ember Coffee",
+    "Zenith Fitness",
+    "Rivière Hotels",
+    "Cobalt Security",
+    "Willow Clinics",
+    "Prism Media",
+    "Harvest Foods",
     "Beacon Insurance",
 ];
 
-const OFFERS: &[&str] = &["Onboarding package", "Analytics retainer", "Website rebuild", "CRM cleanup", "Growth audit"];
+const OFFERS: &[&str] = &[
+    "Onboarding package",
+    "Analytics retainer",
+    "Website rebuild",
+    "CRM cleanup",
+    "Growth audit",
+];
 const GOALS: &[&str] = &[
     "Cut onboarding time for new clients in half",
     "One dashboard the board trusts",
@@ -29,23 +58,44 @@ const DELIVERABLES: &[&str] = &[
     "Data audit, deduplication, pipeline redesign",
     "Weekly report, quarterly review, two experiments a month",
 ];
-const KICKOFF: &[&str] = &["Video call, mornings", "On site in their office", "Async first, then a call", "Call with the whole team"];
-const CAMPAIGNS: &[&str] = &["Spring webinar", "Pricing page A/B", "Partner referral", "LinkedIn ebook"];
+const KICKOFF: &[&str] = &[
+    "Video call, mornings",
+    "On site in their office",
+    "Async first, then a call",
+    "Call with the whole team",
+];
+const CAMPAIGNS: &[&str] = &[
+    "Spring webinar",
+    "Pricing page A/B",
+    "Partner referral",
+    "LinkedIn ebook",
+];
 const SOURCES: &[&str] = &["Webinar", "Organic search", "Referral", "Paid social"];
-const EARLY: &[&str] = &["Appointment Scheduled", "Qualified To Buy", "Presentation Scheduled", "Decision Maker Bought-In", "Contract Sent"];
+const EARLY: &[&str] = &[
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+];
 
 /// A tiny deterministic sequence so the demo is the same every time.
 struct Seq(u64);
 
 impl Seq {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
 
 fn pairs(list: &[(&str, String)]) -> Vec<(String, String)> {
-    list.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    list.iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
 }
 
 impl Workspace {
@@ -53,7 +103,8 @@ impl Workspace {
     pub fn demo(&mut self) -> Result<()> {
         if !self.records(None, None)?.is_empty() {
             return Err(Error::Conflict(
-                "this workspace already has records; write the demo into a new file with --db PATH".into(),
+                "this workspace already has records; write the demo into a new file with --db PATH"
+                    .into(),
             ));
         }
         let end = self.now();
@@ -63,13 +114,27 @@ impl Workspace {
         result
     }
 
-    fn demo_at(&mut self, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    fn demo_at(
+        &mut self,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         self.at = Some(start);
         self.add_person("Alex Rivera", Role::Founder, Some("alex@example.com"), true)?;
         self.add_person("Sam Okafor", Role::Sales, Some("sam@example.com"), false)?;
         self.add_person("Mia Chen", Role::Marketing, Some("mia@example.com"), false)?;
-        self.add_person("Jordan Blake", Role::Delivery, Some("jordan@example.com"), false)?;
-        self.add_person("Priya Nair", Role::Delivery, Some("priya@example.com"), false)?;
+        self.add_person(
+            "Jordan Blake",
+            Role::Delivery,
+            Some("jordan@example.com"),
+            false,
+        )?;
+        self.add_person(
+            "Priya Nair",
+            Role::Delivery,
+            Some("priya@example.com"),
+            false,
+        )?;
         let mut seq = Seq(42);
         let step = (end - start) / 64;
         for i in 0..60usize {
@@ -79,8 +144,20 @@ impl Workspace {
             let offer = OFFERS[seq.next(OFFERS.len())];
             let name = format!("{company} — {offer}");
             let amount = 4_000 + 500 * seq.next(60);
-            let owner = if i % 4 == 3 { "Alex Rivera" } else { "Sam Okafor" };
-            let email = format!("hello@{}.example", company.split_whitespace().next().unwrap_or("client").to_lowercase().replace(['é', 'è'], "e"));
+            let owner = if i % 4 == 3 {
+                "Alex Rivera"
+            } else {
+                "Sam Okafor"
+            };
+            let email = format!(
+                "hello@{}.example",
+                company
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("client")
+                    .to_lowercase()
+                    .replace(['é', 'è'], "e")
+            );
             let id = self.add_record(
                 NewRecord {
                     kind: Some(RecordKind::Deal),
@@ -98,25 +175,65 @@ impl Workspace {
             )?;
             let fate = i % 10;
             self.at = Some(t0 + Duration::hours(30));
-            self.move_record(id, "Contract Sent", Origin::App)?;
-            if fate >= 8 {
-                // Still being sold, or lost.
-                if i % 20 == 9 {
-                    self.move_record(id, "Closed Lost", Origin::App)?;
-                } else if i % 20 == 8 {
-                    self.move_record(id, EARLY[3], Origin::App)?;
+            // Fates 6–9 are still being sold, or lost.
+            match fate {
+                6 => continue,
+                7 => {
+                    self.move_record(id, "Contract Sent", Origin::App)?;
+                    continue;
                 }
-                continue;
+                8 => {
+                    self.move_record(id, EARLY[3], Origin::App)?;
+                    continue;
+                }
+                9 => {
+                    self.move_record(id, "Closed Lost", Origin::App)?;
+                    continue;
+                }
+                _ => self
+                    .move_record(id, "Contract Sent", Origin::App)
+                    .map(|_| ())?,
             }
             let mut checklist = vec![
                 ("buyer_goals", GOALS[seq.next(GOALS.len())].to_string()),
-                ("main_contact", format!("{} (Ops lead)", ["Lena Vogel", "Tomás Ruiz", "Ines Moreau", "Kofi Mensah"][i % 4])),
+                (
+                    "main_contact",
+                    format!(
+                        "{} (Ops lead)",
+                        ["Lena Vogel", "Tomás Ruiz", "Ines Moreau", "Kofi Mensah"][i % 4]
+                    ),
+                ),
                 ("signed_scope", format!("SOW v{} signed", 1 + i % 3)),
-                ("start_date", (t0.date_naive() + Duration::days(14)).format("%Y-%m-%d").to_string()),
-                ("promised_deliverables", DELIVERABLES[seq.next(DELIVERABLES.len())].to_string()),
-                ("pricing_exceptions", if i % 3 == 0 { "10% launch discount".into() } else { "None".to_string() }),
-                ("risk_notes", if i % 5 == 0 { "Their IT lead changes in March".into() } else { "None known".to_string() }),
-                ("kickoff_preference", KICKOFF[seq.next(KICKOFF.len())].to_string()),
+                (
+                    "start_date",
+                    (t0.date_naive() + Duration::days(14))
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                ),
+                (
+                    "promised_deliverables",
+                    DELIVERABLES[seq.next(DELIVERABLES.len())].to_string(),
+                ),
+                (
+                    "pricing_exceptions",
+                    if i % 3 == 0 {
+                        "10% launch discount".into()
+                    } else {
+                        "None".to_string()
+                    },
+                ),
+                (
+                    "risk_notes",
+                    if i % 5 == 0 {
+                        "Their IT lead changes in March".into()
+                    } else {
+                        "None known".to_string()
+                    },
+                ),
+                (
+                    "kickoff_preference",
+                    KICKOFF[seq.next(KICKOFF.len())].to_string(),
+                ),
             ];
             // Fates 0–2 arrive incomplete: the handoff pauses.
             let held_back: Vec<(&str, String)> = match fate {
@@ -127,7 +244,12 @@ impl Workspace {
             };
             self.set_fields(id, &pairs(&checklist), Origin::App)?;
             if fate == 3 {
-                self.set_flag(id, ["custom_scope", "needs_founder_review", "delivery_risk"][i % 3], true, Origin::App)?;
+                self.set_flag(
+                    id,
+                    ["custom_scope", "needs_founder_review", "delivery_risk"][i % 3],
+                    true,
+                    Origin::App,
+                )?;
             }
             self.at = Some(t0 + Duration::hours(52));
             self.move_record(id, "Closed Won", Origin::App)?;
@@ -136,34 +258,64 @@ impl Workspace {
                 continue;
             }
             self.at = Some(later);
-            let h = self.handoffs(None)?.into_iter().find(|h| h.record_id == id && h.status.is_open());
+            let h = self
+                .handoffs(None)?
+                .into_iter()
+                .find(|h| h.record_id == id && h.status.is_open());
             let Some(h) = h else { continue };
             match fate {
                 // Older paused ones got their fields filled later and resumed.
-                0 | 1 if i < 36 => self.set_fields(id, &pairs(&held_back), Origin::App).map(|_| ())?,
-                3 if i % 20 == 3 => self.send_back(h.id, "Custom scope needs a change order before kickoff", Origin::App)?,
-                3 if i < 40 => self.approve(h.id, Some("Scope is fine, margin holds"), Origin::App).map(|_| ())?,
-                7 if i == 17 => self.move_record(id, "Contract Sent", Origin::App).map(|_| ())?,
+                0 | 1 if i < 36 => self
+                    .set_fields(id, &pairs(&held_back), Origin::App)
+                    .map(|_| ())?,
+                3 if i == 23 => self.send_back(
+                    h.id,
+                    "Custom scope needs a change order before kickoff",
+                    Origin::App,
+                )?,
+                3 if i < 40 => self
+                    .approve(h.id, Some("Scope is fine, margin holds"), Origin::App)
+                    .map(|_| ())?,
+                4 if i == 14 => self
+                    .move_record(id, "Contract Sent", Origin::App)
+                    .map(|_| ())?,
                 _ => {}
             }
-            self.set_context(h.id, "cares_about", "Seeing progress in the first two weeks", Origin::App)?;
+            self.set_context(
+                h.id,
+                "cares_about",
+                "Seeing progress in the first two weeks",
+                Origin::App,
+            )?;
             self.at = Some(later + Duration::hours(26));
             self.finish_demo_handoff(id, i, later)?;
         }
         self.demo_leads(&mut seq, start, end)
     }
 
-    fn finish_demo_handoff(&mut self, id: RecordId, i: usize, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
-        let Some(h) = self.handoffs(None)?.into_iter().find(|h| h.record_id == id && h.status == HandoffStatus::HandedOff) else {
+    fn finish_demo_handoff(
+        &mut self,
+        id: RecordId,
+        i: usize,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let Some(h) = self
+            .handoffs(None)?
+            .into_iter()
+            .find(|h| h.record_id == id && h.status == HandoffStatus::HandedOff)
+        else {
             return Ok(());
         };
-        if i == 27 {
+        if i == 25 {
             return self.escalate(h.id, "No one knows who signs off the designs", Origin::App);
         }
         if i % 3 == 1 {
             return Ok(());
         }
-        let kickoff = self.tasks(None, true)?.into_iter().find(|t| t.handoff_id == Some(h.id) && t.kind == TaskKind::Kickoff);
+        let kickoff = self
+            .tasks(None, true)?
+            .into_iter()
+            .find(|t| t.handoff_id == Some(h.id) && t.kind == TaskKind::Kickoff);
         if let Some(t) = kickoff {
             self.check_item(t.id, 1, true)?;
             let date: NaiveDate = at.date_naive() + Duration::days(5);
@@ -172,10 +324,20 @@ impl Workspace {
         Ok(())
     }
 
-    fn demo_leads(&mut self, seq: &mut Seq, start: chrono::DateTime<chrono::Utc>, end: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    fn demo_leads(
+        &mut self,
+        seq: &mut Seq,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         let step = (end - start) / 22;
-        let first = ["Hanna", "Luis", "Aiko", "Omar", "Chloé", "Dmitri", "Fatima", "Noah", "Sofia", "Ravi"];
-        let last = ["Berg", "Santos", "Tanaka", "Haddad", "Martin", "Petrov", "Diallo", "Smith", "Rossi", "Iyer"];
+        let first = [
+            "Hanna", "Luis", "Aiko", "Omar", "Chloé", "Dmitri", "Fatima", "Noah", "Sofia", "Ravi",
+        ];
+        let last = [
+            "Berg", "Santos", "Tanaka", "Haddad", "Martin", "Petrov", "Diallo", "Smith", "Rossi",
+            "Iyer",
+        ];
         for i in 0..20usize {
             let t0 = start + step * i as i32;
             self.at = Some(t0);
@@ -196,10 +358,19 @@ impl Workspace {
             let mut f = vec![
                 ("campaign", CAMPAIGNS[seq.next(CAMPAIGNS.len())].to_string()),
                 ("offer", OFFERS[seq.next(OFFERS.len())].to_string()),
-                ("pain_point", "Leads go cold between marketing and sales".to_string()),
-                ("qualification_answer", "Budget approved for Q2, decision in 4 weeks".to_string()),
+                (
+                    "pain_point",
+                    "Leads go cold between marketing and sales".to_string(),
+                ),
+                (
+                    "qualification_answer",
+                    "Budget approved for Q2, decision in 4 weeks".to_string(),
+                ),
                 ("budget_signal", format!("€{}k", 5 + seq.next(20))),
-                ("last_touchpoint", "Replied to the webinar follow-up email".to_string()),
+                (
+                    "last_touchpoint",
+                    "Replied to the webinar follow-up email".to_string(),
+                ),
             ];
             if i % 5 != 1 {
                 f.push(("lead_source", SOURCES[seq.next(SOURCES.len())].to_string()));
@@ -215,7 +386,10 @@ impl Workspace {
                 continue;
             }
             self.at = Some(later);
-            let follow = self.tasks(None, true)?.into_iter().find(|t| t.record_id == id && t.kind == TaskKind::FollowUp);
+            let follow = self
+                .tasks(None, true)?
+                .into_iter()
+                .find(|t| t.record_id == id && t.kind == TaskKind::FollowUp);
             if let Some(t) = follow {
                 if i == 7 {
                     if let Some(h) = t.handoff_id {

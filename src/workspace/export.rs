@@ -33,12 +33,25 @@ pub struct ExportedTable {
 }
 
 const TABLES: &[&str] = &[
-    "people", "records", "stage_changes", "playbooks", "holidays", "handoffs", "tasks",
-    "email_drafts", "notifications", "imports", "import_errors", "events",
+    "people",
+    "records",
+    "stage_changes",
+    "playbooks",
+    "holidays",
+    "handoffs",
+    "tasks",
+    "email_drafts",
+    "notifications",
+    "imports",
+    "import_errors",
+    "events",
 ];
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.display().to_string(), source }
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 impl Workspace {
@@ -49,10 +62,18 @@ impl Workspace {
         for table in TABLES {
             let file = format!("{table}.csv");
             let path = dir.join(&file);
-            let mut out = csv::Writer::from_path(&path).map_err(|e| Error::Io { path: path.display().to_string(), source: e.into() })?;
-            let mut st = self.conn.prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))?;
+            let mut out = csv::Writer::from_path(&path).map_err(|e| Error::Io {
+                path: path.display().to_string(),
+                source: e.into(),
+            })?;
+            let mut st = self
+                .conn
+                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))?;
             let columns: Vec<String> = st.column_names().iter().map(|c| c.to_string()).collect();
-            let csv_err = |e: csv::Error| Error::Io { path: path.display().to_string(), source: e.into() };
+            let csv_err = |e: csv::Error| Error::Io {
+                path: path.display().to_string(),
+                source: e.into(),
+            };
             out.write_record(&columns).map_err(csv_err)?;
             let mut rows = st.query([])?;
             let mut n = 0;
@@ -63,23 +84,33 @@ impl Workspace {
                         ValueRef::Null => String::new(),
                         ValueRef::Integer(v) => v.to_string(),
                         ValueRef::Real(v) => v.to_string(),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+                        ValueRef::Text(t) | ValueRef::Blob(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
                     });
                 }
                 out.write_record(&cells).map_err(csv_err)?;
                 n += 1;
             }
             out.flush().map_err(io(&path))?;
-            tables.push(ExportedTable { table: table.to_string(), file, columns, rows: n });
+            tables.push(ExportedTable {
+                table: table.to_string(),
+                file,
+                columns,
+                rows: n,
+            });
         }
         let manifest = Manifest {
             baton_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: crate::LATEST_VERSION,
-            exported_at: self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            exported_at: self
+                .now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             tables,
         };
         let path = dir.join("manifest.json");
-        let text = serde_json::to_string_pretty(&manifest).map_err(|e| Error::invalid("manifest", e.to_string()))?;
+        let text = serde_json::to_string_pretty(&manifest)
+            .map_err(|e| Error::invalid("manifest", e.to_string()))?;
         std::fs::write(&path, text).map_err(io(&path))?;
         Ok(manifest)
     }

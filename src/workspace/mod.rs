@@ -37,7 +37,9 @@ pub struct Workspace {
 
 impl std::fmt::Debug for Workspace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workspace").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Workspace")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,9 +91,16 @@ impl Workspace {
     }
 
     fn init(conn: Connection, clock: impl Clock + 'static, path: Option<PathBuf>) -> Result<Self> {
-        let mut ws = Workspace { conn, clock: Box::new(clock), at: None, path };
+        let mut ws = Workspace {
+            conn,
+            clock: Box::new(clock),
+            at: None,
+            path,
+        };
         if playbooks::list(&ws.conn)?.is_empty() {
-            store::with_tx(&mut ws.conn, |tx| playbooks::replace_all(tx, &Playbook::defaults()))?;
+            store::with_tx(&mut ws.conn, |tx| {
+                playbooks::replace_all(tx, &Playbook::defaults())
+            })?;
         }
         Ok(ws)
     }
@@ -114,10 +123,20 @@ impl Workspace {
     }
 
     /// Runs `f` in one transaction with a context stamped now.
-    fn write<T>(&mut self, origin: Origin, f: impl FnOnce(&apply::Ctx<'_>) -> Result<T>) -> Result<T> {
+    fn write<T>(
+        &mut self,
+        origin: Origin,
+        f: impl FnOnce(&apply::Ctx<'_>) -> Result<T>,
+    ) -> Result<T> {
         let now = self.now();
         let actor = self.actor(origin)?;
-        store::with_tx(&mut self.conn, |tx| f(&apply::Ctx { conn: tx, now, actor }))
+        store::with_tx(&mut self.conn, |tx| {
+            f(&apply::Ctx {
+                conn: tx,
+                now,
+                actor,
+            })
+        })
     }
 
     // ----- people, holidays, playbooks -----
@@ -128,7 +147,13 @@ impl Workspace {
     }
 
     /// Adds a person, or updates the role and email of one with that name.
-    pub fn add_person(&mut self, name: &str, role: Role, email: Option<&str>, me: bool) -> Result<Person> {
+    pub fn add_person(
+        &mut self,
+        name: &str,
+        role: Role,
+        email: Option<&str>,
+        me: bool,
+    ) -> Result<Person> {
         if name.trim().is_empty() {
             return Err(Error::invalid("name", "a person needs a name"));
         }
@@ -146,7 +171,11 @@ impl Workspace {
     /// A person by name, or a clear error.
     pub fn person(&self, name: &str) -> Result<Person> {
         people::get_by_name(&self.conn, name)?.ok_or_else(|| {
-            Error::not_found("person", name, format!("add them first with: baton people add {name:?} --role sales"))
+            Error::not_found(
+                "person",
+                name,
+                format!("add them first with: baton people add {name:?} --role sales"),
+            )
         })
     }
 
@@ -168,9 +197,17 @@ impl Workspace {
     /// Replaces every playbook (validated first; nothing changes on error).
     pub fn replace_playbooks(&mut self, new: &[Playbook]) -> Result<()> {
         if new.is_empty() {
-            return Err(Error::invalid("playbooks", "the file holds no playbooks; keep at least one"));
+            return Err(Error::invalid(
+                "playbooks",
+                "the file holds no playbooks; keep at least one",
+            ));
         }
-        PlaybookFile::from_toml(&PlaybookFile { playbooks: new.to_vec() }.to_toml()?)?;
+        PlaybookFile::from_toml(
+            &PlaybookFile {
+                playbooks: new.to_vec(),
+            }
+            .to_toml()?,
+        )?;
         store::with_tx(&mut self.conn, |tx| playbooks::replace_all(tx, new))
     }
 
@@ -180,7 +217,11 @@ impl Workspace {
         let chosen: Vec<&Playbook> = match key {
             Some(k) => vec![all.iter().find(|p| p.key == k).ok_or_else(|| {
                 let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
-                Error::not_found("playbook", k, format!("playbooks here: {}", keys.join(", ")))
+                Error::not_found(
+                    "playbook",
+                    k,
+                    format!("playbooks here: {}", keys.join(", ")),
+                )
             })?],
             None => all.iter().collect(),
         };
@@ -189,7 +230,9 @@ impl Workspace {
             let mut st = self.conn.prepare_cached(
                 "SELECT record_id, to_stage FROM stage_changes sc JOIN records r ON r.id = sc.record_id WHERE r.kind = ?1",
             )?;
-            let rows = st.query_map([pb.kind], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let rows = st.query_map([pb.kind], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
             let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
             for row in rows {
                 let (id, to) = row?;
@@ -208,7 +251,9 @@ impl Workspace {
             };
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
             for id in entered.keys() {
-                let Some(r) = store::records::get(&self.conn, crate::model::RecordId(*id))? else { continue };
+                let Some(r) = store::records::get(&self.conn, crate::model::RecordId(*id))? else {
+                    continue;
+                };
                 match crate::rules::evaluate(pb, &r) {
                     crate::rules::Outcome::HandOff => bt.would_hand_off += 1,
                     crate::rules::Outcome::Review { .. } => bt.would_review += 1,
@@ -220,7 +265,10 @@ impl Workspace {
                     }
                 }
             }
-            let mut mf: Vec<FieldCount> = counts.into_iter().map(|(field, count)| FieldCount { field, count }).collect();
+            let mut mf: Vec<FieldCount> = counts
+                .into_iter()
+                .map(|(field, count)| FieldCount { field, count })
+                .collect();
             mf.sort_by(|a, b| b.count.cmp(&a.count).then(a.field.cmp(&b.field)));
             bt.missing_fields = mf;
             out.push(bt);
@@ -237,8 +285,9 @@ impl Workspace {
 
     /// One handoff.
     pub fn handoff(&self, id: HandoffId) -> Result<Handoff> {
-        handoffs::get(&self.conn, id)?
-            .ok_or_else(|| Error::not_found("handoff", id.to_string(), "list them with: baton handoffs"))
+        handoffs::get(&self.conn, id)?.ok_or_else(|| {
+            Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
+        })
     }
 
     /// The welcome email drafts of a handoff.
@@ -260,7 +309,8 @@ impl Workspace {
 
     /// One task.
     pub fn task(&self, id: TaskId) -> Result<Task> {
-        tasks::get(&self.conn, id)?.ok_or_else(|| Error::not_found("task", id.to_string(), "list them with: baton tasks"))
+        tasks::get(&self.conn, id)?
+            .ok_or_else(|| Error::not_found("task", id.to_string(), "list them with: baton tasks"))
     }
 
     /// Notifications waiting for the person using this laptop.
@@ -273,7 +323,9 @@ impl Workspace {
 
     /// Marks a notification delivered; call only once it was shown.
     pub fn mark_delivered(&mut self, id: i64) -> Result<bool> {
-        let at = self.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let at = self
+            .now()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         events::mark_delivered(&self.conn, id, &at)
     }
 }

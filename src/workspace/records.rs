@@ -5,7 +5,9 @@ use super::Workspace;
 use crate::brief::{self, Brief, CONTEXT_KEYS};
 use crate::error::{Error, Result};
 use crate::fields;
-use crate::model::{ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task, TaskKind};
+use crate::model::{
+    ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task, TaskKind,
+};
 use crate::stages;
 use crate::store::events::{self, Event};
 use crate::store::records::{self, StageChange};
@@ -49,8 +51,11 @@ impl Workspace {
         let r = reference.trim();
         let hint = "list records with: baton records";
         if let Some(n) = r.strip_prefix('#') {
-            let id = n.parse::<i64>().map_err(|_| Error::not_found("record", r, hint))?;
-            return records::get(&self.conn, RecordId(id))?.ok_or_else(|| Error::not_found("record", r, hint));
+            let id = n
+                .parse::<i64>()
+                .map_err(|_| Error::not_found("record", r, hint))?;
+            return records::get(&self.conn, RecordId(id))?
+                .ok_or_else(|| Error::not_found("record", r, hint));
         }
         let by_id = match r.parse::<i64>() {
             Ok(n) => records::get(&self.conn, RecordId(n))?,
@@ -60,11 +65,18 @@ impl Workspace {
         match (by_id, by_ext.len()) {
             (Some(rec), 0) => Ok(rec),
             (Some(rec), _) if by_ext.iter().all(|e| e.id == rec.id) => Ok(rec),
-            (None, 1) => Ok(by_ext.into_iter().next().ok_or_else(|| Error::not_found("record", r, hint))?),
+            (None, 1) => Ok(by_ext
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::not_found("record", r, hint))?),
             (None, 0) => Err(Error::not_found("record", r, hint)),
             _ => Err(Error::Conflict(format!(
                 "{r:?} matches more than one record; use #ID for Baton's own id (one of: {})",
-                by_ext.iter().map(|e| format!("#{} from {}", e.id, e.source)).collect::<Vec<_>>().join(", ")
+                by_ext
+                    .iter()
+                    .map(|e| format!("#{} from {}", e.id, e.source))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))),
         }
     }
@@ -99,7 +111,10 @@ impl Workspace {
 
     /// The stages a record of `kind` can be moved to, in pipeline order.
     pub fn known_stages(&self, kind: RecordKind) -> Result<Vec<String>> {
-        let mut out: Vec<String> = stages::default_stages(kind).iter().map(|s| s.to_string()).collect();
+        let mut out: Vec<String> = stages::default_stages(kind)
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let extra = playbooks::list(&self.conn)?
             .into_iter()
             .filter(|p| p.kind == kind)
@@ -115,9 +130,17 @@ impl Workspace {
 
     fn check_stage(&self, kind: RecordKind, stage: &str) -> Result<String> {
         let known = self.known_stages(kind)?;
-        known.iter().find(|k| stages::same(k, stage)).cloned().ok_or_else(|| {
-            Error::not_found("stage", stage, format!("{kind} stages are: {}", known.join(", ")))
-        })
+        known
+            .iter()
+            .find(|k| stages::same(k, stage))
+            .cloned()
+            .ok_or_else(|| {
+                Error::not_found(
+                    "stage",
+                    stage,
+                    format!("{kind} stages are: {}", known.join(", ")),
+                )
+            })
     }
 
     /// Adds a record by hand; the rules run as if it entered its stage.
@@ -130,7 +153,11 @@ impl Workspace {
             Some(s) => self.check_stage(kind, s)?,
             None => stages::default_stages(kind)[0].to_string(),
         };
-        let owner = new.owner.as_deref().map(|o| self.person(o).map(|p| p.name)).transpose()?;
+        let owner = new
+            .owner
+            .as_deref()
+            .map(|o| self.person(o).map(|p| p.name))
+            .transpose()?;
         let mut record = Record {
             id: RecordId(0),
             kind,
@@ -149,15 +176,35 @@ impl Workspace {
         self.write(origin, |cx| {
             let stamp = cx.stamp();
             record.id = records::insert(cx.conn, &record, &stamp)?;
-            records::insert_stage_change(cx.conn, record.id, None, &record.stage, &stamp, origin, None)?;
-            cx.event(&record, None, "added", None, vec![], format!("{} added in {}", record.name, record.stage))?;
+            records::insert_stage_change(
+                cx.conn,
+                record.id,
+                None,
+                &record.stage,
+                &stamp,
+                origin,
+                None,
+            )?;
+            cx.event(
+                &record,
+                None,
+                "added",
+                None,
+                vec![],
+                format!("{} added in {}", record.name, record.stage),
+            )?;
             apply::record_changed(cx, &pbs, None, &record)?;
             Ok(record.id)
         })
     }
 
     /// Moves a record to another stage; entering a trigger stage fires its playbook.
-    pub fn move_record(&mut self, id: RecordId, stage: &str, origin: Origin) -> Result<RuleEffects> {
+    pub fn move_record(
+        &mut self,
+        id: RecordId,
+        stage: &str,
+        origin: Origin,
+    ) -> Result<RuleEffects> {
         let before = self.record(id)?;
         let stage = self.check_stage(before.kind, stage)?;
         let mut after = before.clone();
@@ -166,7 +213,12 @@ impl Workspace {
     }
 
     /// Sets fields (`key=value`); filling the last missing field resumes a paused handoff.
-    pub fn set_fields(&mut self, id: RecordId, pairs: &[(String, String)], origin: Origin) -> Result<RuleEffects> {
+    pub fn set_fields(
+        &mut self,
+        id: RecordId,
+        pairs: &[(String, String)],
+        origin: Origin,
+    ) -> Result<RuleEffects> {
         let before = self.record(id)?;
         let mut after = before.clone();
         for (k, v) in pairs {
@@ -176,10 +228,22 @@ impl Workspace {
     }
 
     /// Sets or clears an exception flag.
-    pub fn set_flag(&mut self, id: RecordId, flag: &str, on: bool, origin: Origin) -> Result<RuleEffects> {
+    pub fn set_flag(
+        &mut self,
+        id: RecordId,
+        flag: &str,
+        on: bool,
+        origin: Origin,
+    ) -> Result<RuleEffects> {
         let f = ExceptionFlag::from_user(flag).ok_or_else(|| {
             let keys: Vec<&str> = ExceptionFlag::ALL.iter().map(|f| f.as_str()).collect();
-            Error::invalid("flag", format!("{flag:?} is not an exception flag; use one of: {}", keys.join(", ")))
+            Error::invalid(
+                "flag",
+                format!(
+                    "{flag:?} is not an exception flag; use one of: {}",
+                    keys.join(", ")
+                ),
+            )
         })?;
         let before = self.record(id)?;
         let mut after = before.clone();
@@ -194,17 +258,32 @@ impl Workspace {
     fn apply_field(&self, r: &mut Record, key: &str, value: &str, new_record: bool) -> Result<()> {
         let key = key.trim();
         match key {
-            "name" if value.trim().is_empty() => return Err(Error::invalid("name", "a record needs a name")),
+            "name" if value.trim().is_empty() => {
+                return Err(Error::invalid("name", "a record needs a name"))
+            }
             "name" => r.name = value.trim().to_string(),
-            "stage" => return Err(Error::invalid("stage", "change the stage with: baton move RECORD STAGE")),
+            "stage" => {
+                return Err(Error::invalid(
+                    "stage",
+                    "change the stage with: baton move RECORD STAGE",
+                ))
+            }
             "owner" if value.trim().is_empty() => r.owner = None,
             "owner" => r.owner = Some(self.person(value)?.name),
             "flags" => {
-                r.flags = ExceptionFlag::parse_list(value)
-                    .map_err(|bad| Error::invalid("flags", format!("{bad:?} is not an exception flag")))?
+                r.flags = ExceptionFlag::parse_list(value).map_err(|bad| {
+                    Error::invalid("flags", format!("{bad:?} is not an exception flag"))
+                })?
             }
-            k if fields::is_canonical(k) || r.fields.contains_key(k) || (new_record && !k.is_empty()) => {
-                let v = if fields::is_canonical(k) { fields::normalise(k, value)? } else { value.trim().to_string() };
+            k if fields::is_canonical(k)
+                || r.fields.contains_key(k)
+                || (new_record && !k.is_empty()) =>
+            {
+                let v = if fields::is_canonical(k) {
+                    fields::normalise(k, value)?
+                } else {
+                    value.trim().to_string()
+                };
                 if v.is_empty() {
                     r.fields.remove(k);
                 } else {
@@ -236,22 +315,53 @@ impl Workspace {
             let stamp = cx.stamp();
             records::update(cx.conn, &after, &stamp)?;
             if before.stage != after.stage {
-                records::insert_stage_change(cx.conn, after.id, Some(&before.stage), &after.stage, &stamp, origin, None)?;
-                cx.event(&after, None, "moved", None, vec![], format!("Moved from {} to {}", before.stage, after.stage))?;
+                records::insert_stage_change(
+                    cx.conn,
+                    after.id,
+                    Some(&before.stage),
+                    &after.stage,
+                    &stamp,
+                    origin,
+                    None,
+                )?;
+                cx.event(
+                    &after,
+                    None,
+                    "moved",
+                    None,
+                    vec![],
+                    format!("Moved from {} to {}", before.stage, after.stage),
+                )?;
             }
             let changed = changed_fields(&before, &after);
             if !changed.is_empty() {
-                cx.event(&after, None, "edited", None, changed.clone(), format!("Changed {}", changed.join(", ")))?;
+                cx.event(
+                    &after,
+                    None,
+                    "edited",
+                    None,
+                    changed.clone(),
+                    format!("Changed {}", changed.join(", ")),
+                )?;
             }
             apply::record_changed(cx, &pbs, Some(&before), &after)
         })
     }
 
     /// Stores one answer of the brief's human context on a handoff.
-    pub fn set_context(&mut self, id: HandoffId, key: &str, value: &str, origin: Origin) -> Result<()> {
+    pub fn set_context(
+        &mut self,
+        id: HandoffId,
+        key: &str,
+        value: &str,
+        origin: Origin,
+    ) -> Result<()> {
         if !CONTEXT_KEYS.iter().any(|(k, _)| *k == key) {
             let keys: Vec<&str> = CONTEXT_KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(Error::invalid(key, format!("unknown context {key:?}; use one of: {}", keys.join(", "))));
+            return Err(Error::invalid(
+                key,
+                format!("unknown context {key:?}; use one of: {}", keys.join(", ")),
+            ));
         }
         let h = self.handoff(id)?;
         let record = self.record(h.record_id)?;
@@ -263,7 +373,14 @@ impl Workspace {
         }
         self.write(origin, |cx| {
             handoffs::set_context(cx.conn, id, &ctx)?;
-            cx.event(&record, Some(id), "context", None, vec![key.to_string()], format!("Brief context \"{key}\" updated"))
+            cx.event(
+                &record,
+                Some(id),
+                "context",
+                None,
+                vec![key.to_string()],
+                format!("Brief context \"{key}\" updated"),
+            )
         })
     }
 
@@ -294,6 +411,10 @@ fn changed_fields(before: &Record, after: &Record) -> Vec<String> {
         out.push("flags".to_string());
     }
     let keys: BTreeSet<&String> = before.fields.keys().chain(after.fields.keys()).collect();
-    out.extend(keys.into_iter().filter(|k| before.fields.get(*k) != after.fields.get(*k)).cloned());
+    out.extend(
+        keys.into_iter()
+            .filter(|k| before.fields.get(*k) != after.fields.get(*k))
+            .cloned(),
+    );
     out
 }

@@ -1,1 +1,151 @@
-fn main(){}
+//! `cargo xtask run | test`: the README's two commands, so a newcomer needs nothing else.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("run") => run(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test>\n  run   build Baton and open it on your workspace (a demo one on first start)\n  test  every test tier: fmt, clippy, UI rules, unit, integration and CLI tests");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Res = Result<(), String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn step(name: &str, mut cmd: Command) -> Res {
+    eprintln!("==> {name}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{name}: could not start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn test() -> Res {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    step("cargo fmt --check", fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("cargo clippy -D warnings", clippy)?;
+    ui_rules()?;
+    let mut t = cargo();
+    t.args(["test", "--workspace"]);
+    step("cargo test --workspace", t)
+}
+
+/// The web view must never turn data into markup: no `innerHTML` and friends in `ui/`.
+fn ui_rules() -> Res {
+    eprintln!("==> UI rules (no innerHTML and friends)");
+    let ui = root().join("ui");
+    let mut hits = Vec::new();
+    scan(&ui, &mut hits).map_err(|e| format!("reading {}: {e}", ui.display()))?;
+    if hits.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "ui/ writes HTML from strings; render data with textContent instead:\n{}",
+            hits.join("\n")
+        ))
+    }
+}
+
+fn scan(dir: &Path, hits: &mut Vec<String>) -> std::io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            scan(&path, hits)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("js" | "html")
+        ) {
+            let text = std::fs::read_to_string(&path)?;
+            for (n, line) in text.lines().enumerate() {
+                if [
+                    "innerHTML",
+                    "outerHTML",
+                    "insertAdjacentHTML",
+                    "document.write",
+                ]
+                .iter()
+                .any(|b| line.contains(b))
+                {
+                    hits.push(format!("  {}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Until the desktop app lands, `run` opens the CLI on the user's workspace: a demo on first
+/// start, then the open handoffs and the user's own tasks.
+fn run(extra: &[String]) -> Res {
+    let mut build = cargo();
+    build.args(["build", "--release", "--bin", "baton"]);
+    step("cargo build --release", build)?;
+    let bin = root().join("target/release/baton");
+    let baton = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.args(extra).args(args);
+        c
+    };
+    let out = baton(&["records", "--json"])
+        .output()
+        .map_err(|e| format!("baton: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    if String::from_utf8_lossy(&out.stdout).trim() == "[]" {
+        step("baton demo (first start)", baton(&["demo"]))?;
+    }
+    step("baton handoffs", baton(&["handoffs"]))?;
+    step(
+        "baton tasks --assignee me --open",
+        baton(&["tasks", "--assignee", "me", "--open"]),
+    )?;
+    eprintln!(
+        "\nThe `baton` command is at {}; try `{} --help`.",
+        bin.display(),
+        bin.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Printing: aligned tables for people, stable JSON for scripts.
+
+use baton::{HandoffStatus, Record, RecordDetail, RecordId, RuleEffects, Workspace};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+/// Prints a value as pretty JSON.
+pub fn print_json<T: Serialize + ?Sized>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: could not write JSON: {e}"),
+    }
+}
+
+/// Prints rows under headers, columns padded to their widest cell.
+pub fn table(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let rows: Vec<Vec<String>> = rows.collect();
+    if rows.is_empty() {
+        println!("(none)");
+        return;
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count().min(48));
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let parts: Vec<String> = cells
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let c: String = if c.chars().count() > 48 {
+                    c.chars().take(47).chain(['…']).collect()
+                } else {
+                    c
+                };
+                format!("{c:<w$}", w = widths[i])
+            })
+            .collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(headers.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r);
+    }
+}
+
+/// The documented `records`/`show` shape: amounts as numbers, dates as `YYYY-MM-DD`.
+pub fn record_json(r: &Record) -> Value {
+    let mut fields = Map::new();
+    for (k, v) in &r.fields {
+        let value = match k.as_str() {
+            "amount" => v
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)),
+            _ => None,
+        };
+        fields.insert(k.clone(), value.unwrap_or_else(|| Value::String(v.clone())));
+    }
+    json!({
+        "id": r.id,
+        "external_id": r.external_id,
+        "kind": r.kind,
+        "name": r.name,
+        "stage": r.stage,
+        "owner": r.owner,
+        "source": r.source,
+        "fields": fields,
+        "flags": r.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+/// `show --json`: the record's keys plus its handoffs, tasks, history and audit trail.
+pub fn detail_json(d: &RecordDetail) -> Value {
+    let mut v = record_json(&d.record);
+    if let Value::Object(m) = &mut v {
+        m.insert("handoffs".into(), json!(d.handoffs));
+        m.insert("tasks".into(), json!(d.tasks));
+        m.insert("history".into(), json!(d.history));
+        m.insert("events".into(), json!(d.events));
+    }
+    v
+}
+
+/// The record screen, as text.
+pub fn print_detail(d: &RecordDetail) {
+    let r = &d.record;
+    println!("#{} {} ({}, {})", r.id, r.name, r.kind, r.source);
+    println!(
+        "Stage: {}   Owner: {}",
+        r.stage,
+        r.owner.as_deref().unwrap_or("—")
+    );
+    if !r.flags.is_empty() {
+        println!(
+            "Flags: {}",
+            r.flags
+                .iter()
+                .map(|f| f.label())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    for (k, v) in &r.fields {
+        println!("  {}: {v}", baton::fields::label(k));
+    }
+    for h in &d.handoffs {
+        println!(
+            "Handoff #{} ({}): {}",
+            h.id,
+            h.playbook,
+            h.status.as_str().replace('_', " ")
+        );
+        if !h.missing_fields.is_empty() {
+            println!("  missing: {}", h.missing_fields.join(", "));
+        }
+    }
+    for t in &d.tasks {
+        println!(
+            "Task #{} [{}] {} — {} due {}",
+            t.id,
+            t.status,
+            t.title,
+            t.assignee.as_deref().unwrap_or("unassigned"),
+            t.due.as_deref().unwrap_or("—")
+        );
+    }
+    println!("History:");
+    for e in &d.events {
+        println!("  {} {}: {}", e.at, e.actor, e.message);
+    }
+}
+
+/// Says in words what the rules just did to a record's handoff.
+pub fn print_effects(
+    ws: &Workspace,
+    record: RecordId,
+    fx: RuleEffects,
+) -> Result<(), baton::Error> {
+    let Some(h) = ws.record_detail(record)?.handoffs.into_iter().last() else {
+        return Ok(());
+    };
+    let changed = fx != RuleEffects::default();
+    if !changed && !h.status.is_open() {
+        return Ok(());
+    }
+    let what = match h.status {
+        HandoffStatus::Paused => format!("paused: missing {}", h.missing_fields.join(", ")),
+        HandoffStatus::InReview => "in review: an exception flag is set".into(),
+        HandoffStatus::HandedOff => format!(
+            "handed off to {}",
+            h.to_owner.as_deref().unwrap_or("nobody")
+        ),
+        other => other.as_str().replace('_', " "),
+    };
+    println!("Handoff #{} {what}.", h.id);
+    Ok(())
+}
+
+/// The backtest as text.
+pub fn print_backtest(bts: &[baton::Backtest]) {
+    for b in bts {
+        println!(
+            "{}: {} entries by {} records → {} would hand off, {} go to review, {} pause",
+            b.playbook, b.entries, b.records, b.would_hand_off, b.would_review, b.would_pause
+        );
+        for f in &b.missing_fields {
+            println!("  missing {:<24} {}", f.field, f.count);
+        }
+    }
+}

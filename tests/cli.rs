@@ -1,0 +1,398 @@
+//! The real `baton` binary on a temporary workspace file.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Cli {
+    db: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Cli {
+            db: dir.path().join("ws.sqlite"),
+            dir,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .env("BATON_NOW", "2026-03-05T09:00:00Z")
+            .env_remove("BATON_DB")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "baton {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    /// Runs a command expected to fail; returns its stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "baton {args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    fn team(&self) {
+        self.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
+        self.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
+        self.ok(&[
+            "people",
+            "add",
+            "Dee Delivery",
+            "--role",
+            "delivery",
+            "--email",
+            "dee@example.com",
+        ]);
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+fn last_line(s: &str) -> &str {
+    s.lines().last().unwrap()
+}
+
+#[test]
+fn a_closed_won_deal_pauses_then_resumes_and_schedules_its_kickoff() {
+    let cli = Cli::new();
+    cli.team();
+    let out = cli.ok(&[
+        "add",
+        "--kind",
+        "deal",
+        "Acme <b>rollout</b>",
+        "--stage",
+        "Contract Sent",
+        "--owner",
+        "Sam Seller",
+        "amount=12,500.50",
+        "company=Acme — Ltd",
+        "buyer_goals=Faster onboarding",
+    ]);
+    let id = last_line(&out).to_string();
+    assert!(
+        id.parse::<i64>().is_ok(),
+        "add prints the id alone on its last line: {out}"
+    );
+
+    let out = cli.ok(&["move", &id, "closedwon"]);
+    assert!(out.contains("paused: missing main_contact"), "{out}");
+
+    let hs = cli.json(&["handoffs", "--json"]);
+    let h = &hs[0];
+    for key in [
+        "id",
+        "record_id",
+        "external_id",
+        "record_name",
+        "playbook",
+        "status",
+        "missing_fields",
+        "from_owner",
+        "to_owner",
+        "triggered_at",
+        "handed_off_at",
+        "kickoff_scheduled_at",
+    ] {
+        assert!(h.get(key).is_some(), "handoffs --json lacks {key}: {h}");
+    }
+    assert_eq!(h["status"], "paused");
+    assert_eq!(h["missing_fields"].as_array().unwrap().len(), 7);
+    assert_eq!(h["triggered_at"], "2026-03-05T09:00:00Z");
+
+    let tasks = cli.json(&["tasks", "--assignee", "Sam Seller", "--open", "--json"]);
+    assert_eq!(tasks[0]["kind"], "complete_fields");
+
+    cli.ok(&[
+        "set",
+        &id,
+        "main_contact=Ana Ruiz",
+        "signed_scope=SOW v2",
+        "start_date=2026-03-16",
+        "promised_deliverables=3 dashboards",
+        "pricing_exceptions=None",
+        "risk_notes=None",
+        "kickoff_preference=Video call",
+    ]);
+    let h = &cli.json(&["handoffs", "--json"])[0];
+    assert_eq!(h["status"], "handed_off");
+    assert_eq!(h["to_owner"], "Dee Delivery");
+
+    let tasks = cli.json(&["tasks", "--assignee", "Dee Delivery", "--json"]);
+    let k = &tasks[0];
+    for key in [
+        "id",
+        "handoff_id",
+        "record_id",
+        "kind",
+        "title",
+        "assignee",
+        "due",
+        "status",
+        "checklist",
+    ] {
+        assert!(k.get(key).is_some(), "tasks --json lacks {key}: {k}");
+    }
+    assert_eq!(k["kind"], "kickoff");
+    assert_eq!(k["due"], "2026-03-10");
+    assert_eq!(k["checklist"][0]["done"], false);
+    let task_id = k["id"].to_string();
+
+    let err = cli.fails(&["done", &task_id]);
+    assert!(
+        err.starts_with("error: ") && err.contains("--kickoff-date"),
+        "{err}"
+    );
+    cli.ok(&["done", &task_id, "--kickoff-date", "2026-03-12"]);
+    let h = &cli.json(&["handoffs", "--status", "kickoff_scheduled", "--json"])[0];
+    assert_eq!(h["kickoff_scheduled_at"], "2026-03-05T09:00:00Z");
+
+    let rec = cli.json(&["show", &id, "--json"]);
+    for key in [
+        "id",
+        "external_id",
+        "kind",
+        "name",
+        "stage",
+        "owner",
+        "source",
+        "fields",
+        "flags",
+    ] {
+        assert!(rec.get(key).is_some(), "show --json lacks {key}: {rec}");
+    }
+    assert_eq!(rec["name"], "Acme <b>rollout</b>");
+    assert_eq!(rec["stage"], "Closed Won");
+    assert_eq!(rec["fields"]["amount"], 12500.5, "amounts are numbers");
+    assert_eq!(rec["fields"]["start_date"], "2026-03-16");
+    assert_eq!(rec["fields"]["company"], "Acme — Ltd");
+}
+
+#[test]
+fn the_brief_renders_markdown_escaped_html_and_json() {
+    let cli = Cli::new();
+    cli.team();
+    let id = last_line(&cli.ok(&[
+        "add",
+        "--kind",
+        "deal",
+        "<img src=x onerror=alert(1)>",
+        "--stage",
+        "Closed Won",
+        "--owner",
+        "Sam Seller",
+        "promised_deliverables=Training",
+    ]))
+    .to_string();
+    let md = cli.ok(&["brief", &id]);
+    assert!(
+        md.contains("# Handoff brief: <img src=x onerror=alert(1)>"),
+        "{md}"
+    );
+    assert!(md.contains("**What was promised:** Training"), "{md}");
+    let html = cli.ok(&["brief", &id, "--format", "html"]);
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img"),
+        "{html}"
+    );
+    let json = cli.json(&["brief", &id, "--format", "json"]);
+    assert!(json["answers"]["who_owns_next_step"]
+        .as_str()
+        .unwrap()
+        .contains("Sam Seller must first fill"));
+
+    let h = cli.json(&["handoffs", "--json"])[0]["id"].to_string();
+    cli.ok(&["context", &h, "promised_verbally=A weekly call"]);
+    let md = cli.ok(&["brief", &id]);
+    assert!(md.contains("Verbally: A weekly call"), "{md}");
+}
+
+#[test]
+fn flags_route_to_review_and_approve_hands_off() {
+    let cli = Cli::new();
+    cli.team();
+    let mut args = vec![
+        "add",
+        "--kind",
+        "deal",
+        "Flagged",
+        "--owner",
+        "Sam Seller",
+        "flags=Custom Scope; delivery_risk",
+    ];
+    let fields: Vec<String> = baton::fields::DELIVERY_FIELDS
+        .iter()
+        .map(|k| {
+            if *k == "start_date" {
+                format!("{k}=2026-04-01")
+            } else {
+                format!("{k}=yes")
+            }
+        })
+        .collect();
+    args.extend(fields.iter().map(String::as_str));
+    let id = last_line(&cli.ok(&args)).to_string();
+    assert_eq!(
+        cli.json(&["show", &id, "--json"])["flags"],
+        serde_json::json!(["custom_scope", "delivery_risk"])
+    );
+    cli.ok(&["unflag", &id, "delivery risk"]);
+    cli.ok(&["move", &id, "Won"]);
+    let h = &cli.json(&["handoffs", "--json"])[0];
+    assert_eq!(h["status"], "in_review");
+    let mine = cli.json(&["tasks", "--assignee", "me", "--json"]);
+    assert_eq!(mine[0]["kind"], "review");
+    let hid = h["id"].to_string();
+    cli.ok(&["approve", &hid]);
+    assert_eq!(cli.json(&["handoffs", "--json"])[0]["status"], "handed_off");
+    let err = cli.fails(&["send-back", &hid, "--reason", "late"]);
+    assert!(
+        err.contains("only a handoff that is in review can be sent back"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_record_stage_person_and_field_are_one_sentence_and_non_zero() {
+    let cli = Cli::new();
+    cli.team();
+    let id = last_line(&cli.ok(&["add", "--kind", "deal", "X"])).to_string();
+    for (args, needle) in [
+        (vec!["show", "D999"], "no record \"D999\""),
+        (vec!["move", id.as_str(), "Limbo"], "no stage \"Limbo\""),
+        (
+            vec!["set", id.as_str(), "owner=Nobody"],
+            "no person \"Nobody\"",
+        ),
+        (
+            vec!["set", id.as_str(), "shoe_size=44"],
+            "unknown field \"shoe_size\"",
+        ),
+        (vec!["set", id.as_str(), "oops"], "is not FIELD=VALUE"),
+        (vec!["flag", id.as_str(), "urgent"], "not an exception flag"),
+        (vec!["tasks", "--assignee", "Zed"], "no person \"Zed\""),
+        (vec!["approve", "77"], "no handoff \"77\""),
+    ] {
+        let err = cli.fails(&args);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err}");
+        assert!(err.starts_with("error: "), "{err}");
+    }
+}
+
+#[test]
+fn playbooks_export_edit_import_and_refuse_a_broken_file() {
+    let cli = Cli::new();
+    let file = cli.path("playbooks.toml");
+    cli.ok(&["playbooks", "export", file.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("key = \"sales-to-delivery\""), "{text}");
+    std::fs::write(
+        &file,
+        text.replace("due_business_days = 3", "due_business_days = 7"),
+    )
+    .unwrap();
+    cli.ok(&["playbooks", "import", file.to_str().unwrap()]);
+    let pbs = cli.json(&["playbooks", "--json"]);
+    assert_eq!(pbs[0]["due_business_days"], 7);
+
+    std::fs::write(&file, "[[playbook]]\nkey = \"x\"\n").unwrap();
+    let err = cli.fails(&["playbooks", "import", file.to_str().unwrap()]);
+    assert!(
+        err.contains("playbooks.toml") && err.contains("missing field"),
+        "{err}"
+    );
+    assert_eq!(
+        cli.json(&["playbooks", "--json"])[0]["due_business_days"],
+        7,
+        "nothing changed"
+    );
+}
+
+#[test]
+fn demo_backtest_and_export_all() {
+    let cli = Cli::new();
+    let out = cli.ok(&["demo"]);
+    assert!(out.contains("60 deals, 20 leads"), "{out}");
+    let deals = cli.json(&["records", "--kind", "deal", "--json"]);
+    assert_eq!(deals.as_array().unwrap().len(), 60);
+    let statuses: std::collections::BTreeSet<String> = cli
+        .json(&["handoffs", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap().to_string())
+        .collect();
+    for s in [
+        "paused",
+        "in_review",
+        "sent_back",
+        "handed_off",
+        "escalated",
+        "accepted",
+        "kickoff_scheduled",
+        "cancelled",
+    ] {
+        assert!(
+            statuses.contains(s),
+            "the demo shows a {s} handoff: {statuses:?}"
+        );
+    }
+    assert!(cli.fails(&["demo"]).contains("already has records"));
+
+    let bt = cli.json(&["playbooks", "backtest", "sales-to-delivery", "--json"]);
+    assert!(bt[0]["entries"].as_u64().unwrap() > 0);
+    assert_eq!(
+        bt[0]["records"].as_u64().unwrap(),
+        bt[0]["would_hand_off"].as_u64().unwrap()
+            + bt[0]["would_review"].as_u64().unwrap()
+            + bt[0]["would_pause"].as_u64().unwrap()
+    );
+
+    let dir = cli.path("export");
+    cli.ok(&["export", "--all", dir.to_str().unwrap()]);
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+    let records = manifest["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "records")
+        .unwrap();
+    assert_eq!(records["rows"], 80);
+    let csv = std::fs::read_to_string(Path::new(&dir).join("records.csv")).unwrap();
+    assert_eq!(csv.lines().next().unwrap().split(',').next().unwrap(), "id");
+}
+
+#[test]
+fn baton_now_must_be_rfc3339() {
+    let cli = Cli::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--db", cli.db.to_str().unwrap(), "records"])
+        .env("BATON_NOW", "yesterday")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
+}

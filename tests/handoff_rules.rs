@@ -1,0 +1,531 @@
+//! Each rule of DESIGN's "Rule semantics", pinned on a real SQLite file with a fake clock.
+
+use baton::{
+    FixedClock, HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus,
+    Workspace,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+const O: Origin = Origin::Cli;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+struct Fx {
+    ws: Workspace,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+/// A workspace file with a founder (me), a seller, a marketer and two delivery people.
+/// "Now" is Thursday 2026-03-05 09:00 UTC.
+fn setup() -> Fx {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at("2026-03-05T09:00:00Z")));
+    let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
+    ws.add_person("Fay Founder", Role::Founder, None, true)
+        .unwrap();
+    ws.add_person("Sam Seller", Role::Sales, None, false)
+        .unwrap();
+    ws.add_person("Mo Marketer", Role::Marketing, None, false)
+        .unwrap();
+    ws.add_person("Dee One", Role::Delivery, None, false)
+        .unwrap();
+    ws.add_person("Dan Two", Role::Delivery, None, false)
+        .unwrap();
+    Fx {
+        ws,
+        clock,
+        _dir: dir,
+    }
+}
+
+fn complete_deal_fields() -> Vec<(String, String)> {
+    baton::fields::DELIVERY_FIELDS
+        .iter()
+        .map(|k| {
+            let v = if *k == "start_date" {
+                "2026-03-16".to_string()
+            } else {
+                format!("{k} value")
+            };
+            (k.to_string(), v)
+        })
+        .collect()
+}
+
+fn deal(fx: &mut Fx, name: &str, stage: &str, fields: Vec<(String, String)>) -> RecordId {
+    fx.ws
+        .add_record(
+            NewRecord {
+                kind: Some(RecordKind::Deal),
+                name: name.into(),
+                stage: Some(stage.into()),
+                owner: Some("Sam Seller".into()),
+                fields,
+            },
+            O,
+        )
+        .unwrap()
+}
+
+fn only_handoff(ws: &Workspace, r: RecordId) -> baton::Handoff {
+    let hs = ws.record_detail(r).unwrap().handoffs;
+    assert_eq!(hs.len(), 1, "{hs:#?}");
+    hs.into_iter().next().unwrap()
+}
+
+fn tasks_of(ws: &Workspace, h: baton::HandoffId) -> Vec<baton::Task> {
+    ws.tasks(None, false)
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.handoff_id == Some(h))
+        .collect()
+}
+
+#[test]
+fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() {
+    let mut fx = setup();
+    let r = deal(
+        &mut fx,
+        "Acme rollout",
+        "Contract Sent",
+        complete_deal_fields(),
+    );
+    assert!(
+        fx.ws.handoffs(None).unwrap().is_empty(),
+        "nothing fires outside the trigger stage"
+    );
+    fx.ws.move_record(r, "closedwon", O).unwrap();
+
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::HandedOff);
+    assert!(h.complete_at_trigger);
+    assert_eq!(h.from_owner.as_deref(), Some("Sam Seller"));
+    assert_eq!(
+        h.to_owner.as_deref(),
+        Some("Dee One"),
+        "round-robin starts with the first delivery person"
+    );
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(ts.len(), 1);
+    let k = &ts[0];
+    assert_eq!(k.kind, TaskKind::Kickoff);
+    assert_eq!(k.title, "Kickoff: Acme rollout");
+    assert_eq!(k.assignee.as_deref(), Some("Dee One"));
+    // Thursday + 3 business days skips the weekend: Tuesday.
+    assert_eq!(k.due.as_deref(), Some("2026-03-10"));
+    assert_eq!(k.checklist.len(), 5);
+    let drafts = fx.ws.email_drafts(h.id).unwrap();
+    assert_eq!(drafts.len(), 1);
+    assert!(
+        drafts[0].body.contains("main_contact value"),
+        "{}",
+        drafts[0].body
+    );
+    assert_eq!(drafts[0].status, "draft");
+    // The brief is linked: it names the kickoff task.
+    let b = fx.ws.brief(r).unwrap();
+    assert!(b
+        .answers
+        .which_task_starts_work
+        .contains("Kickoff: Acme rollout"));
+    assert_eq!(b.answers.who_owns_next_step, "Dee One");
+    // The record's stage is the CRM's, normalised.
+    assert_eq!(fx.ws.record(r).unwrap().stage, "Closed Won");
+}
+
+#[test]
+fn notifications_are_queued_for_me_and_delivered_once() {
+    let mut fx = setup();
+    fx.ws
+        .add_person("Dee One", Role::Delivery, None, true)
+        .unwrap();
+    let r = deal(&mut fx, "Acme", "Contract Sent", complete_deal_fields());
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    let pending = fx.ws.pending_notifications().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:#?}");
+    assert_eq!(pending[0].title, "New kickoff task");
+    assert!(pending[0].body.contains("Kickoff: Acme"));
+    assert!(fx.ws.mark_delivered(pending[0].id).unwrap());
+    assert!(!fx.ws.mark_delivered(pending[0].id).unwrap());
+    assert!(fx.ws.pending_notifications().unwrap().is_empty());
+}
+
+#[test]
+fn round_robin_alternates_between_delivery_people() {
+    let mut fx = setup();
+    let mut owners = vec![];
+    for n in 0..3 {
+        let r = deal(
+            &mut fx,
+            &format!("Deal {n}"),
+            "Closed Won",
+            complete_deal_fields(),
+        );
+        fx.clock.advance(chrono::Duration::minutes(1));
+        owners.push(only_handoff(&fx.ws, r).to_owner.unwrap());
+    }
+    assert_eq!(owners, ["Dee One", "Dan Two", "Dee One"]);
+}
+
+#[test]
+fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
+    let mut fx = setup();
+    let mut partial = complete_deal_fields();
+    partial.retain(|(k, _)| k != "signed_scope" && k != "risk_notes");
+    let r = deal(&mut fx, "Beta", "Contract Sent", partial);
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::Paused);
+    assert_eq!(h.missing_fields, ["signed_scope", "risk_notes"]);
+    assert!(!h.complete_at_trigger);
+    assert_eq!(h.to_owner, None);
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(ts.len(), 1);
+    assert_eq!(ts[0].kind, TaskKind::CompleteFields);
+    assert_eq!(ts[0].assignee.as_deref(), Some("Sam Seller"));
+    // Doing the task while the fields are still missing is refused with what is missing.
+    let err = fx.ws.complete_task(ts[0].id, None, O).unwrap_err();
+    assert!(
+        err.to_string().contains("Signed scope, Risk notes"),
+        "{err}"
+    );
+
+    // One field: still paused, the checklist ticks it.
+    fx.clock.advance(chrono::Duration::hours(2));
+    fx.ws
+        .set_fields(r, &[("signed_scope".into(), "SOW v2".into())], O)
+        .unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::Paused);
+    assert_eq!(h.missing_fields, ["risk_notes"]);
+    let t = &tasks_of(&fx.ws, h.id)[0];
+    assert_eq!(t.checklist.iter().filter(|c| c.done).count(), 1);
+
+    // The last field: resumes and hands off; still one handoff (no second trigger).
+    fx.ws
+        .set_fields(r, &[("risk_notes".into(), "None known".into())], O)
+        .unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::HandedOff);
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(ts.iter().filter(|t| t.kind == TaskKind::Kickoff).count(), 1);
+    assert!(ts
+        .iter()
+        .filter(|t| t.kind == TaskKind::CompleteFields)
+        .all(|t| t.status == TaskStatus::Done));
+    let kinds: Vec<String> = fx
+        .ws
+        .record_detail(r)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "triggered").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"resumed".to_string()));
+}
+
+#[test]
+fn an_exception_flag_routes_to_review_then_approve_hands_off() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Gamma", "Contract Sent", complete_deal_fields());
+    fx.ws.set_flag(r, "Custom Scope", true, O).unwrap();
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::InReview);
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(ts.len(), 1, "a review task, not a kickoff task");
+    assert_eq!(ts[0].kind, TaskKind::Review);
+    assert_eq!(ts[0].assignee.as_deref(), Some("Fay Founder"));
+    assert!(
+        fx.ws.complete_task(ts[0].id, None, O).is_err(),
+        "review closes by a decision"
+    );
+
+    fx.ws.approve(h.id, None, O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::HandedOff);
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(
+        ts.iter()
+            .find(|t| t.kind == TaskKind::Review)
+            .unwrap()
+            .status,
+        TaskStatus::Done
+    );
+    assert_eq!(ts.iter().filter(|t| t.kind == TaskKind::Kickoff).count(), 1);
+    // Approving twice is a conflict in words.
+    let err = fx.ws.approve(h.id, None, O).unwrap_err();
+    assert!(err.to_string().contains("is handed off"), "{err}");
+}
+
+#[test]
+fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Delta", "Contract Sent", complete_deal_fields());
+    fx.ws.set_flag(r, "needs_founder_review", true, O).unwrap();
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert!(
+        fx.ws.send_back(h.id, "  ", O).is_err(),
+        "a reason is required"
+    );
+    fx.ws
+        .send_back(h.id, "Price needs a change order", O)
+        .unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::SentBack);
+    assert_eq!(h.note.as_deref(), Some("Price needs a change order"));
+    let rework = tasks_of(&fx.ws, h.id)
+        .into_iter()
+        .find(|t| t.status == TaskStatus::Open)
+        .unwrap();
+    assert_eq!(rework.kind, TaskKind::CompleteFields);
+    assert_eq!(rework.assignee.as_deref(), Some("Sam Seller"));
+    // The owner clears the flag and finishes the rework: it hands off.
+    fx.ws.set_flag(r, "needs_founder_review", false, O).unwrap();
+    fx.ws.complete_task(rework.id, None, O).unwrap();
+    assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::HandedOff);
+}
+
+#[test]
+fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Eps", "Closed Won", vec![]);
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(
+        h.status,
+        HandoffStatus::Paused,
+        "first sight already in the trigger stage counts as entering"
+    );
+    fx.ws.move_record(r, "Contract Sent", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::Cancelled);
+    assert!(tasks_of(&fx.ws, h.id)
+        .iter()
+        .all(|t| t.status == TaskStatus::Cancelled));
+    let ev = fx.ws.record_detail(r).unwrap().events;
+    assert!(ev
+        .iter()
+        .any(|e| e.kind == "cancelled" && e.rule.as_deref() == Some("sales-to-delivery")));
+    // Entering again is a new entry: a new handoff.
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 2);
+}
+
+#[test]
+fn unrelated_edits_in_the_stage_fire_nothing_new() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Zeta", "Closed Won", complete_deal_fields());
+    fx.ws
+        .set_fields(r, &[("notes".into(), "Called them".into())], O)
+        .unwrap();
+    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 1);
+    assert_eq!(fx.ws.tasks(None, false).unwrap().len(), 1);
+}
+
+#[test]
+fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Eta", "Closed Won", complete_deal_fields());
+    let h = only_handoff(&fx.ws, r);
+    let kickoff = tasks_of(&fx.ws, h.id).remove(0);
+    let err = fx.ws.complete_task(kickoff.id, None, O).unwrap_err();
+    assert!(err.to_string().contains("--kickoff-date"), "{err}");
+
+    fx.ws
+        .escalate(h.id, "Nobody knows the budget owner", O)
+        .unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::Escalated);
+    let ask = tasks_of(&fx.ws, h.id)
+        .into_iter()
+        .find(|t| t.kind == TaskKind::CompleteFields)
+        .unwrap();
+    assert_eq!(ask.assignee.as_deref(), Some("Sam Seller"));
+    fx.ws.complete_task(ask.id, None, O).unwrap();
+    assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::HandedOff);
+
+    fx.clock.advance(chrono::Duration::days(1));
+    let day = NaiveDate::from_ymd_opt(2026, 3, 12).unwrap();
+    fx.ws.complete_task(kickoff.id, Some(day), O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::KickoffScheduled);
+    assert_eq!(
+        h.kickoff_scheduled_at.as_deref(),
+        Some("2026-03-06T09:00:00Z")
+    );
+    assert_eq!(
+        fx.ws.task(kickoff.id).unwrap().kickoff_date.as_deref(),
+        Some("2026-03-12")
+    );
+}
+
+#[test]
+fn holidays_push_the_kickoff_due_date() {
+    let mut fx = setup();
+    fx.ws
+        .add_holiday(
+            NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
+            "Founders' day",
+        )
+        .unwrap();
+    let r = deal(&mut fx, "Theta", "Closed Won", complete_deal_fields());
+    let h = only_handoff(&fx.ws, r);
+    // Thu 5 + 3 business days, Monday 9 a holiday: Wednesday 11.
+    assert_eq!(tasks_of(&fx.ws, h.id)[0].due.as_deref(), Some("2026-03-11"));
+}
+
+fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
+    fx.ws
+        .add_record(
+            NewRecord {
+                kind: Some(RecordKind::Lead),
+                name: "Lena Lead".into(),
+                stage: Some("Marketing Qualified".into()),
+                owner: Some("Mo Marketer".into()),
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
+            O,
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepted() {
+    let mut fx = setup();
+    let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
+        .iter()
+        .map(|k| (*k, "x"))
+        .collect();
+    let mut fields = all.clone();
+    fields.retain(|(k, _)| *k != "campaign");
+    fields.push(("campaign", "Spring webinar"));
+    let r = lead(&mut fx, &fields);
+    fx.ws.move_record(r, "salesqualifiedlead", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::HandedOff);
+    assert_eq!(h.to_owner.as_deref(), Some("Sam Seller"));
+    let t = tasks_of(&fx.ws, h.id).remove(0);
+    assert_eq!(t.kind, TaskKind::FollowUp);
+    assert_eq!(t.title, "Follow up Lena Lead (Spring webinar)");
+    assert_eq!(t.due.as_deref(), Some("2026-03-06"));
+    fx.ws.complete_task(t.id, None, O).unwrap();
+    assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::Accepted);
+}
+
+#[test]
+fn sales_can_reject_a_lead_back_to_marketing() {
+    let mut fx = setup();
+    let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
+        .iter()
+        .map(|k| (*k, "x"))
+        .collect();
+    let r = lead(&mut fx, &all);
+    fx.ws.move_record(r, "Sales Qualified", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    fx.ws.reject(h.id, "Who decides is unclear", O).unwrap();
+    let h = only_handoff(&fx.ws, r);
+    assert_eq!(h.status, HandoffStatus::SentBack);
+    let ts = tasks_of(&fx.ws, h.id);
+    assert_eq!(
+        ts.iter()
+            .find(|t| t.kind == TaskKind::FollowUp)
+            .unwrap()
+            .status,
+        TaskStatus::Cancelled
+    );
+    let back = ts.iter().find(|t| t.status == TaskStatus::Open).unwrap();
+    assert_eq!(back.assignee.as_deref(), Some("Mo Marketer"));
+    let ev = fx.ws.record_detail(r).unwrap().events;
+    assert!(ev
+        .iter()
+        .any(|e| e.kind == "rejected" && e.message.contains("Who decides is unclear")));
+}
+
+#[test]
+fn unknown_things_are_refused_in_one_clear_sentence() {
+    let mut fx = setup();
+    let r = deal(&mut fx, "Iota", "Contract Sent", vec![]);
+    let e = fx.ws.move_record(r, "Nowhere", O).unwrap_err().to_string();
+    assert!(
+        e.contains("no stage \"Nowhere\"") && e.contains("Closed Won"),
+        "{e}"
+    );
+    let e = fx
+        .ws
+        .set_fields(r, &[("colour".into(), "red".into())], O)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown field \"colour\""), "{e}");
+    let e = fx
+        .ws
+        .set_fields(r, &[("owner".into(), "Zed".into())], O)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no person \"Zed\""), "{e}");
+    let e = fx
+        .ws
+        .set_fields(r, &[("start_date".into(), "next week".into())], O)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("YYYY-MM-DD"), "{e}");
+    let e = fx.ws.find_record("D404").unwrap_err().to_string();
+    assert!(e.contains("no record \"D404\""), "{e}");
+    // Nothing changed on refusal.
+    assert_eq!(fx.ws.record_detail(r).unwrap().events.len(), 1);
+}
+
+#[test]
+fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
+    let mut fx = setup();
+    let r = deal(
+        &mut fx,
+        "Kappa",
+        "Closed Won",
+        vec![("buyer_goals".into(), "grow".into())],
+    );
+    let ev = fx.ws.record_detail(r).unwrap().events;
+    let paused = ev.iter().find(|e| e.kind == "paused").unwrap();
+    assert_eq!(paused.rule.as_deref(), Some("sales-to-delivery"));
+    assert_eq!(paused.fields.len(), 7);
+    assert!(paused.actor.contains("Fay Founder"), "{}", paused.actor);
+    assert_eq!(paused.at, "2026-03-05T09:00:00Z");
+}
+
+#[test]
+fn the_workspace_reopens_with_its_data_and_playbook_edits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.sqlite");
+    {
+        let mut ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
+        let mut pbs = ws.playbooks().unwrap();
+        pbs[0].due_business_days = 5;
+        ws.replace_playbooks(&pbs).unwrap();
+        ws.add_record(
+            NewRecord {
+                kind: Some(RecordKind::Deal),
+                name: "Persisted".into(),
+                ..Default::default()
+            },
+            O,
+        )
+        .unwrap();
+    }
+    let ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
+    assert_eq!(ws.playbooks().unwrap()[0].due_business_days, 5);
+    assert_eq!(ws.records(None, None).unwrap()[0].name, "Persisted");
+}
