@@ -66,7 +66,49 @@ fn test() -> Res {
     ui_rules()?;
     let mut t = cargo();
     t.args(["test", "--workspace"]);
-    step("cargo test --workspace", t)
+    tests_with_summary(t)
+}
+
+/// Runs the test suites, echoing their output, and closes with one `N passed, N failed` line
+/// over all of them (cargo's own last line is only the doc tests').
+fn tests_with_summary(mut cmd: Command) -> Res {
+    use std::io::{BufRead, BufReader};
+    eprintln!("==> cargo test --workspace");
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cargo test: could not start: {e}"))?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';')
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(word)?
+                                .trim()
+                                .rsplit(' ')
+                                .next()?
+                                .parse::<u64>()
+                                .ok()
+                        })
+                        .unwrap_or(0)
+                };
+                passed += count("passed");
+                failed += count("failed");
+                ignored += count("ignored");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
+    println!("\ntests: {passed} passed, {failed} failed, {ignored} skipped");
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("cargo test failed ({status})"))
+    }
 }
 
 /// The web view must never turn data into markup: no `innerHTML` and friends in `ui/`.
