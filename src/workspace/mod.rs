@@ -4,6 +4,7 @@ mod actions;
 pub(crate) mod apply;
 mod demo;
 mod export;
+mod import;
 mod records;
 
 pub use apply::RuleEffects;

@@ -47,6 +47,32 @@ enum BriefFormat {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Import a CSV exported from HubSpot, Pipedrive, Salesforce or any CRM.
+    Import {
+        file: PathBuf,
+        /// auto, hubspot, pipedrive, salesforce or generic.
+        #[arg(long, default_value = "auto")]
+        source: String,
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// 'Header=key' (repeatable; key `-` ignores the column).
+        #[arg(long = "map")]
+        maps: Vec<String>,
+        /// Ambiguous dates are day/month/year.
+        #[arg(long, conflicts_with = "monthfirst")]
+        dayfirst: bool,
+        /// Ambiguous dates are month/day/year.
+        #[arg(long)]
+        monthfirst: bool,
+        /// Import the good rows and report the bad ones.
+        #[arg(long)]
+        skip_bad_rows: bool,
+        /// Report what would happen; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// List records.
     Records {
         #[arg(long, value_enum)]
@@ -274,6 +300,42 @@ fn run(cli: Cli) -> Res {
     let mut ws = open(cli.db)?;
     let me = Origin::Cli;
     match cli.command {
+        Command::Import {
+            file,
+            source,
+            kind,
+            maps,
+            dayfirst,
+            monthfirst,
+            skip_bad_rows,
+            dry_run,
+            json,
+        } => {
+            let source = match source.as_str() {
+                "auto" => None,
+                s => Some(baton::import::preset::Source::parse(s).ok_or_else(|| {
+                    format!("--source {s:?} is not known; use auto, hubspot, pipedrive, salesforce or generic")
+                })?),
+            };
+            let opts = baton::import::ImportOptions {
+                source,
+                kind: kind.map(Into::into),
+                maps: pairs(&maps)?,
+                date_order: match (dayfirst, monthfirst) {
+                    (true, _) => Some(baton::import::values::DateOrder::DayFirst),
+                    (_, true) => Some(baton::import::values::DateOrder::MonthFirst),
+                    _ => None,
+                },
+                skip_bad_rows,
+                dry_run,
+            };
+            let r = ws.import_file(&file, &opts)?;
+            if json {
+                print_json(&r);
+            } else {
+                output::print_import(&r);
+            }
+        }
         Command::Records { kind, stage, json } => {
             let rs = ws.records(kind.map(Into::into), stage.as_deref())?;
             if json {

@@ -171,3 +171,24 @@ pub fn print_backtest(bts: &[baton::Backtest]) {
         }
     }
 }
+
+/// An import's counts, as text.
+pub fn print_import(r: &baton::import::ImportReport) {
+    let verb = if r.dry_run {
+        "Would import"
+    } else {
+        "Imported"
+    };
+    println!(
+        "{verb} {} rows from {} ({}, delimiter {:?}): {} new, {} updated, {} unchanged, {} skipped.",
+        r.rows, r.source.as_str(), r.encoding, r.delimiter, r.inserted, r.updated, r.unchanged, r.rejected
+    );
+    let h = &r.handoffs;
+    println!(
+        "Handoffs: {} fired, {} paused, {} handed off, {} in review, {} resumed, {} cancelled.",
+        h.fired, h.paused, h.handed_off, h.in_review, h.resumed, h.cancelled
+    );
+    for e in &r.errors {
+        println!("  skipped {e}");
+    }
+}

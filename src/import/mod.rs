@@ -1,0 +1,81 @@
+//! Importing CRM CSV exports: a reader (`read`), presets that map headers (`preset`), and cell
+//! values (`values`); the workspace's loader stores the rows and runs the rules.
+
+pub mod preset;
+pub mod read;
+pub mod values;
+
+use crate::model::RecordKind;
+use crate::workspace::RuleEffects;
+use preset::Source;
+use serde::Serialize;
+use values::DateOrder;
+
+/// What the user chose for an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The CRM; detected from the headers when `None`.
+    pub source: Option<Source>,
+    /// Deals or leads; detected from the headers when `None`.
+    pub kind: Option<RecordKind>,
+    /// `Header=key` overrides (key `-` ignores the column).
+    pub maps: Vec<(String, String)>,
+    /// Day/month order for every ambiguous date column.
+    pub date_order: Option<DateOrder>,
+    /// Import the good rows and report the bad ones instead of refusing the file.
+    pub skip_bad_rows: bool,
+    /// Report what would happen and write nothing.
+    pub dry_run: bool,
+}
+
+/// A row that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// Data row, counted from 1 after the header.
+    pub row: u64,
+    /// Line in the file where the row starts.
+    pub line: u64,
+    /// The column's header, when one column is at fault.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {} (line {}): ", self.row, self.line)?;
+        if let Some(c) = &self.column {
+            write!(f, "{c:?} ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// What an import did (or, with `dry_run`, would do).
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The import's id (0 for a dry run).
+    pub import_id: i64,
+    /// The CRM the file came from.
+    pub source: Source,
+    /// The text encoding.
+    pub encoding: String,
+    /// The delimiter, as text.
+    pub delimiter: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// New records.
+    pub inserted: u64,
+    /// Records that changed.
+    pub updated: u64,
+    /// Records already up to date.
+    pub unchanged: u64,
+    /// Rows skipped as bad.
+    pub rejected: u64,
+    /// What the rules did.
+    pub handoffs: RuleEffects,
+    /// The bad rows.
+    pub errors: Vec<RowError>,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+}

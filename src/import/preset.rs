@@ -1,0 +1,258 @@
+//! CRM presets: which export a header row comes from, and which canonical key each column holds.
+
+use crate::model::RecordKind;
+use crate::stages::squash;
+use serde::Serialize;
+
+/// The CRM an export came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// HubSpot deals or contacts.
+    Hubspot,
+    /// Pipedrive deals or leads (`Entity - Field` headers).
+    Pipedrive,
+    /// Salesforce opportunity or lead reports.
+    Salesforce,
+    /// Any other CSV: headers matched against the canonical keys.
+    Generic,
+}
+
+impl Source {
+    /// Parses `--source`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "hubspot" => Some(Source::Hubspot),
+            "pipedrive" => Some(Source::Pipedrive),
+            "salesforce" => Some(Source::Salesforce),
+            "generic" => Some(Source::Generic),
+            _ => None,
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Hubspot => "hubspot",
+            Source::Pipedrive => "pipedrive",
+            Source::Salesforce => "salesforce",
+            Source::Generic => "generic",
+        }
+    }
+}
+
+/// Extra keys a preset may map to besides the canonical fields.
+pub const EXTERNAL_ID: &str = "external_id";
+/// Pipedrive's Open/Won/Lost.
+pub const STATUS: &str = "status";
+/// Contact exports split the name.
+pub const FIRST_NAME: &str = "first_name";
+/// Contact exports split the name.
+pub const LAST_NAME: &str = "last_name";
+
+const HUBSPOT: &[(&str, &str)] = &[
+    ("Record ID", EXTERNAL_ID),
+    ("Deal Name", "name"),
+    ("Deal Stage", "stage"),
+    ("Lifecycle Stage", "stage"),
+    ("Pipeline", "pipeline"),
+    ("Amount", "amount"),
+    ("Close Date", "close_date"),
+    ("Create Date", "created_at"),
+    ("Deal owner", "owner"),
+    ("Contact owner", "owner"),
+    ("Associated Company", "company"),
+    ("Company Name", "company"),
+    ("Associated Contact", "main_contact"),
+    ("Original Source", "lead_source"),
+    ("Email", "contact_email"),
+    ("First Name", FIRST_NAME),
+    ("Last Name", LAST_NAME),
+];
+const PIPEDRIVE: &[(&str, &str)] = &[
+    ("Deal - ID", EXTERNAL_ID),
+    ("Deal - Pipedrive System ID", EXTERNAL_ID),
+    ("Deal - Title", "name"),
+    ("Deal - Value", "amount"),
+    ("Deal - Currency of value", "currency"),
+    ("Deal - Stage", "stage"),
+    ("Deal - Status", STATUS),
+    ("Deal - Owner", "owner"),
+    ("Deal - Expected close date", "close_date"),
+    ("Deal - Creation date", "created_at"),
+    ("Deal - Pipeline", "pipeline"),
+    ("Organization", "company"),
+    ("Contact person", "main_contact"),
+    ("Lead - ID", EXTERNAL_ID),
+    ("Lead - Title", "name"),
+    ("Lead - Owner", "owner"),
+    ("Lead - Source channel", "lead_source"),
+    ("Lead - Created", "created_at"),
+];
+const SALESFORCE: &[(&str, &str)] = &[
+    ("Opportunity ID", EXTERNAL_ID),
+    ("Opportunity Name", "name"),
+    ("Account Name", "company"),
+    ("Stage", "stage"),
+    ("Amount", "amount"),
+    ("Close Date", "close_date"),
+    ("Created Date", "created_at"),
+    ("Opportunity Owner", "owner"),
+    ("Lead Source", "lead_source"),
+    ("Description", "notes"),
+    ("Lead ID", EXTERNAL_ID),
+    ("Company / Account", "company"),
+    ("Email", "contact_email"),
+    ("Lead Status", "stage"),
+    ("Lead Owner", "owner"),
+    ("Create Date", "created_at"),
+    ("First Name", FIRST_NAME),
+    ("Last Name", LAST_NAME),
+];
+/// Common spellings any export may use, matched after the preset's own.
+const GENERIC: &[(&str, &str)] = &[
+    ("id", EXTERNAL_ID),
+    ("record id", EXTERNAL_ID),
+    ("opportunity_id", EXTERNAL_ID),
+    ("deal id", EXTERNAL_ID),
+    ("deal name", "name"),
+    ("title", "name"),
+    ("deal_stage", "stage"),
+    ("deal stage", "stage"),
+    ("status", STATUS),
+    ("sales_agent", "owner"),
+    ("deal owner", "owner"),
+    ("deal_value", "amount"),
+    ("value", "amount"),
+    ("engage_date", "created_at"),
+    ("create date", "created_at"),
+    ("close date", "close_date"),
+    ("email", "contact_email"),
+    ("account", "company"),
+    ("organization", "company"),
+    ("description", "notes"),
+    ("first name", FIRST_NAME),
+    ("last name", LAST_NAME),
+];
+
+fn table(source: Source) -> &'static [(&'static str, &'static str)] {
+    match source {
+        Source::Hubspot => HUBSPOT,
+        Source::Pipedrive => PIPEDRIVE,
+        Source::Salesforce => SALESFORCE,
+        Source::Generic => &[],
+    }
+}
+
+/// The key a header maps to under `source`: the preset's table, then canonical keys and
+/// common spellings. `None` keeps the column as a custom field under its header.
+pub fn map_header(source: Source, header: &str) -> Option<&'static str> {
+    let h = squash(header);
+    if h.is_empty() {
+        return None;
+    }
+    let find = |t: &[(&str, &'static str)]| t.iter().find(|(k, _)| squash(k) == h).map(|(_, v)| *v);
+    find(table(source))
+        .or_else(|| {
+            crate::fields::DELIVERY_FIELDS
+                .iter()
+                .chain(crate::fields::LEAD_FIELDS)
+                .chain(crate::fields::COMMON_FIELDS)
+                .chain(&["flags", EXTERNAL_ID])
+                .find(|k| squash(k) == h)
+                .copied()
+        })
+        .or_else(|| find(GENERIC))
+}
+
+/// Guesses the CRM from the headers, with a confidence from 0 to 1.
+pub fn detect(headers: &[String]) -> (Source, f64) {
+    let sq: Vec<String> = headers.iter().map(|h| squash(h)).collect();
+    let has = |h: &str| sq.contains(&squash(h));
+    let prefixed = headers
+        .iter()
+        .filter(|h| h.starts_with("Deal - ") || h.starts_with("Lead - "))
+        .count();
+    let mut best = (Source::Generic, 0.3);
+    let mut score = |src: Source, signature: bool| {
+        if !signature {
+            return;
+        }
+        let known = headers
+            .iter()
+            .filter(|h| table(src).iter().any(|(k, _)| squash(k) == squash(h)))
+            .count();
+        let conf = 0.5 + 0.5 * known as f64 / headers.len().max(1) as f64;
+        if conf > best.1 {
+            best = (src, conf);
+        }
+    };
+    score(Source::Pipedrive, prefixed > 0);
+    score(
+        Source::Hubspot,
+        has("Record ID") && (has("Deal Stage") || has("Lifecycle Stage") || has("Deal Name")),
+    );
+    score(
+        Source::Salesforce,
+        has("Opportunity ID") || has("Opportunity Name") || has("Lead ID"),
+    );
+    (best.0, (best.1 * 100.0).round() / 100.0)
+}
+
+/// Whether the export holds leads rather than deals.
+pub fn detect_kind(headers: &[String]) -> RecordKind {
+    let lead = headers.iter().any(|h| {
+        let s = squash(h);
+        s == "lifecyclestage" || s == "leadstatus" || s == "leadid" || h.starts_with("Lead - ")
+    });
+    if lead {
+        RecordKind::Lead
+    } else {
+        RecordKind::Deal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn each_crm_is_recognised_by_its_headers() {
+        assert_eq!(
+            detect(&h(&["Record ID", "Deal Name", "Deal Stage", "Amount"])).0,
+            Source::Hubspot
+        );
+        assert_eq!(
+            detect(&h(&["Deal - ID", "Deal - Title", "Deal - Status"])).0,
+            Source::Pipedrive
+        );
+        assert_eq!(
+            detect(&h(&["Opportunity ID", "Opportunity Name", "Stage"])).0,
+            Source::Salesforce
+        );
+        assert_eq!(
+            detect(&h(&["opportunity_id", "deal_stage"])).0,
+            Source::Generic
+        );
+        assert_eq!(
+            detect_kind(&h(&["Record ID", "Lifecycle Stage"])),
+            RecordKind::Lead
+        );
+    }
+
+    #[test]
+    fn headers_map_case_and_space_insensitively() {
+        assert_eq!(map_header(Source::Hubspot, " deal STAGE "), Some("stage"));
+        assert_eq!(map_header(Source::Pipedrive, "Deal - Status"), Some(STATUS));
+        assert_eq!(map_header(Source::Generic, "sales_agent"), Some("owner"));
+        assert_eq!(
+            map_header(Source::Generic, "Buyer Goals"),
+            Some("buyer_goals")
+        );
+        assert_eq!(map_header(Source::Generic, "Favourite colour"), None);
+    }
+}
