@@ -167,8 +167,9 @@ pub fn map_header(source: Source, header: &str) -> Option<&'static str> {
 
 /// Guesses the CRM from the headers, with a confidence from 0 to 1.
 pub fn detect(headers: &[String]) -> (Source, f64) {
-    let sq: Vec<String> = headers.iter().map(|h| squash(h)).collect();
-    let has = |h: &str| sq.contains(&squash(h));
+    // Signatures match the CRM's own spelling (case and spaces aside), so a snake_case data
+    // dump such as `opportunity_id` stays generic.
+    let has = |h: &str| headers.iter().any(|x| x.trim().eq_ignore_ascii_case(h));
     let prefixed = headers
         .iter()
         .filter(|h| h.starts_with("Deal - ") || h.starts_with("Lead - "))
