@@ -55,6 +55,20 @@ pub(crate) fn find_external(conn: &Connection, external_id: &str) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The stored record an imported row updates: same source and kind, and the same CRM id (or,
+/// when the export has no id column, the same name).
+pub(crate) fn find_imported(conn: &Connection, row: &Record) -> Result<Option<Record>> {
+    let sql = match row.external_id {
+        Some(_) => format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id = ?3"),
+        None => format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id IS NULL AND name = ?3"),
+    };
+    let key = row.external_id.as_deref().unwrap_or(&row.name);
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row(params![row.source, row.kind, key], from_row)
+        .optional()?)
+}
+
 /// Records, optionally of one kind and stage, in id order.
 pub(crate) fn list(
     conn: &Connection,

@@ -184,12 +184,11 @@ pub(crate) fn record_changed(
                         )?;
                     }
                 }
-                let h = handoffs::get(cx.conn, handoff)?;
                 cx.event(
                     after,
                     Some(handoff),
                     "fields_updated",
-                    h.as_ref().map(|h| h.playbook.as_str()),
+                    rule_of(&open, handoff),
                     missing.clone(),
                     format!("Still paused: {} missing", labels(&missing)),
                 )?;
@@ -197,12 +196,11 @@ pub(crate) fn record_changed(
             Decision::Cancel { handoff, stage } => {
                 handoffs::set_status(cx.conn, handoff, HandoffStatus::Cancelled, &[], &cx.stamp())?;
                 tasks::close_open(cx.conn, handoff, None, TaskStatus::Cancelled, &cx.stamp())?;
-                let h = handoffs::get(cx.conn, handoff)?;
                 cx.event(
                     after,
                     Some(handoff),
                     "cancelled",
-                    h.as_ref().map(|h| h.playbook.as_str()),
+                    rule_of(&open, handoff),
                     vec![],
                     format!(
                         "{} moved to {stage}: the open handoff is cancelled and its tasks closed",
@@ -214,6 +212,13 @@ pub(crate) fn record_changed(
         }
     }
     Ok(fx)
+}
+
+/// The playbook key of one of the record's open handoffs (the engine only names those).
+fn rule_of(open: &[rules::OpenHandoff], id: HandoffId) -> Option<&str> {
+    open.iter()
+        .find(|h| h.id == id)
+        .map(|h| h.playbook.as_str())
 }
 
 fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {

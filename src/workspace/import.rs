@@ -12,7 +12,7 @@ use crate::import::{ImportOptions, ImportReport, RowError};
 use crate::model::{ExceptionFlag, Origin, Record, RecordId, RecordKind, Role};
 use crate::stages;
 use crate::store::{people, records};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -317,21 +317,7 @@ impl Workspace {
                     people::upsert(&tx, o, owner_role, None, false)?;
                 }
             }
-            let existing: Option<RecordId> = match &r.external_id {
-                Some(ext) => tx
-                    .prepare_cached("SELECT id FROM records WHERE source = ?1 AND kind = ?2 AND external_id = ?3")?
-                    .query_row(params![r.source, r.kind, ext], |row| row.get(0))
-                    .optional()?,
-                None => tx
-                    .prepare_cached("SELECT id FROM records WHERE source = ?1 AND kind = ?2 AND external_id IS NULL AND name = ?3")?
-                    .query_row(params![r.source, r.kind, r.name], |row| row.get(0))
-                    .optional()?,
-            };
-            let fx = match existing
-                .map(|id| records::get(&tx, id))
-                .transpose()?
-                .flatten()
-            {
+            let fx = match records::find_imported(&tx, &r)? {
                 None => {
                     r.id = records::insert(&tx, &r, &stamp)?;
                     records::insert_stage_change(
