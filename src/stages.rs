@@ -21,7 +21,10 @@ const ALIASES: &[(&str, &[&str])] = &[
         CLOSED_WON,
         &["closedwon", "won", "dealwon", "closedwonhubspot"],
     ),
-    ("Closed Lost", &["closedlost", "lost", "deallost"]),
+    (
+        "Closed Lost",
+        &["closedlost", "lost", "deallost", "closedlosttocompetition"],
+    ),
     (
         SALES_QUALIFIED,
         &["salesqualified", "salesqualifiedlead", "sql", "sqllead"],
@@ -68,6 +71,11 @@ pub fn default_stages(kind: RecordKind) -> &'static [&'static str] {
 /// The canonical name for a stage: an alias becomes its canonical stage, anything else is kept
 /// as written (trimmed).
 pub fn canonical(stage: &str) -> String {
+    let stage = stage.trim();
+    // Most cells already hold a canonical name: no need to squash them.
+    if let Some((name, _)) = ALIASES.iter().find(|(name, _)| *name == stage) {
+        return (*name).to_string();
+    }
     let key = squash(stage);
     for (name, aliases) in ALIASES {
         if aliases.contains(&key.as_str()) {
@@ -79,7 +87,7 @@ pub fn canonical(stage: &str) -> String {
 
 /// Whether two stage names mean the same stage.
 pub fn same(a: &str, b: &str) -> bool {
-    squash(&canonical(a)) == squash(&canonical(b))
+    a == b || squash(&canonical(a)) == squash(&canonical(b))
 }
 
 #[cfg(test)]

@@ -396,3 +396,75 @@ fn baton_now_must_be_rfc3339() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
 }
+
+#[test]
+fn preview_json_import_json_and_undo_import_follow_the_contract() {
+    let cli = Cli::new();
+    let file = fixture("hubspot_deals.csv");
+    let file = file.to_str().unwrap();
+    let p = cli.json(&["preview", file, "--rows", "2", "--json"]);
+    for key in [
+        "encoding",
+        "delimiter",
+        "source",
+        "confidence",
+        "headers",
+        "mapping",
+        "rows",
+    ] {
+        assert!(p.get(key).is_some(), "preview --json lacks {key}: {p}");
+    }
+    assert_eq!(p["source"], "hubspot");
+    assert_eq!(p["encoding"], "UTF-8 BOM");
+    assert_eq!(p["mapping"]["Deal Owner"], Value::Null, "no such header");
+    assert_eq!(p["mapping"]["Deal owner"], "owner");
+    assert_eq!(p["rows"].as_array().unwrap().len(), 2);
+    assert_eq!(p["rows"][1]["Deal Stage"], "closedwon");
+
+    let r = cli.json(&["import", file, "--json"]);
+    for key in [
+        "import_id",
+        "source",
+        "encoding",
+        "delimiter",
+        "rows",
+        "inserted",
+        "updated",
+        "unchanged",
+        "rejected",
+        "handoffs",
+        "errors",
+    ] {
+        assert!(r.get(key).is_some(), "import --json lacks {key}: {r}");
+    }
+    for key in [
+        "fired",
+        "paused",
+        "handed_off",
+        "in_review",
+        "resumed",
+        "cancelled",
+    ] {
+        assert!(r["handoffs"].get(key).is_some(), "handoffs lacks {key}");
+    }
+    assert_eq!(
+        (r["rows"].as_u64(), r["inserted"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let id = r["import_id"].as_i64().unwrap().to_string();
+    let list = cli.json(&["imports", "--json"]);
+    assert_eq!(list[0]["rows"], 3);
+    let out = cli.ok(&["undo-import", &id]);
+    assert!(out.contains("3 added records removed"), "{out}");
+    assert_eq!(cli.json(&["records", "--json"]), Value::Array(vec![]));
+    let e = cli.fails(&["undo-import", &id]);
+    assert!(e.starts_with("error: import 1 was already undone"), "{e}");
+    let e = cli.fails(&["undo-import", "99"]);
+    assert!(e.contains("no import \"99\""), "{e}");
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}

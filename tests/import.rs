@@ -184,3 +184,309 @@ fn files_that_are_not_csv_get_one_clear_sentence() {
         .to_string();
     assert!(e.contains("the file is empty"), "{e}");
 }
+
+#[test]
+fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
+    let (mut ws, _dir) = workspace();
+    let r = ws
+        .import_file(
+            &fixture("salesforce_opps_unicode_text.csv"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(r.source, Source::Salesforce);
+    assert_eq!(
+        (r.encoding.as_str(), r.delimiter.as_str()),
+        ("UTF-16LE", "\t")
+    );
+    assert_eq!((r.inserted, r.handoffs.fired), (2, 1));
+    let won = ws.find_record("0065g00000AbCdE").unwrap();
+    assert_eq!(won.name, "Åsa Lindqvist AB — Q2 expansion");
+    assert_eq!(won.stage, "Closed Won");
+    assert_eq!(won.fields["amount"], "12500");
+    assert_eq!(
+        won.fields["close_date"], "2026-03-14",
+        "month-first inferred"
+    );
+    assert_eq!(
+        won.fields["notes"],
+        "Signed after a two-week pilot.\nWants weekly check-ins."
+    );
+    assert_eq!(
+        ws.find_record("0065g00000AbCdF").unwrap().fields["notes"],
+        "Price \"locked\" for 2026"
+    );
+}
+
+#[test]
+fn close_exports_read_won_from_status_type_and_the_amount_from_value_formatted() {
+    let (mut ws, _dir) = workspace();
+    let r = ws
+        .import_file(
+            &fixture("close_opportunities.csv"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(r.source, Source::Close);
+    let won = ws.find_record("oppo_8Yb2").unwrap();
+    assert_eq!(won.kind, RecordKind::Deal);
+    assert_eq!(won.name, "Fjord & Pine Studio", "named by its lead");
+    assert_eq!(won.stage, "Closed Won");
+    assert_eq!(won.fields["amount"], "18500");
+    assert_eq!(won.fields["value"], "1850000", "cents kept as written");
+    assert_eq!(won.fields["close_date"], "2026-03-03");
+    assert_eq!(won.owner.as_deref(), Some("Maya Chen"));
+    assert_eq!(r.handoffs.fired, 1);
+}
+
+#[test]
+fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
+    let (mut ws, _dir) = workspace();
+    let r = ws
+        .import_file(&fixture("zoho_deals_pipe.csv"), &ImportOptions::default())
+        .unwrap();
+    assert_eq!((r.source, r.delimiter.as_str()), (Source::Zoho, "|"));
+    let cafe = ws.find_record("zcrm_4876876000000333001").unwrap();
+    assert_eq!(cafe.name, "Café Lumière – POS roll-out");
+    assert_eq!(cafe.fields["amount"], "9800");
+    assert_eq!(cafe.fields["close_date"], "2026-02-28");
+    assert_eq!(
+        cafe.fields["notes"],
+        "Needs French-speaking trainer | on site"
+    );
+    assert_eq!(
+        ws.find_record("zcrm_4876876000000333002").unwrap().stage,
+        "Closed Lost"
+    );
+}
+
+#[test]
+fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook() {
+    let (mut ws, _dir) = workspace();
+    let r = ws
+        .import_file(&fixture("hubspot_contacts.csv"), &ImportOptions::default())
+        .unwrap();
+    assert_eq!(r.source, Source::Hubspot);
+    let zoe = ws.find_record("501").unwrap();
+    assert_eq!(
+        (zoe.kind, zoe.name.as_str()),
+        (RecordKind::Lead, "Zoë Ångström")
+    );
+    assert_eq!(zoe.stage, "Sales Qualified");
+    assert_eq!(r.handoffs.fired, 1, "only the sales-qualified lead");
+}
+
+#[test]
+fn an_undecidable_date_column_is_reported_not_guessed() {
+    let (mut ws, _dir) = workspace();
+    let e = ws
+        .import_file(&fixture("ambiguous_dates.csv"), &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("\"Close Date\" column")
+            && e.contains("\"03/04/2026\"")
+            && e.contains("--dayfirst"),
+        "{e}"
+    );
+    assert!(ws.records(None, None).unwrap().is_empty());
+    let p = ws
+        .preview(
+            &fixture("ambiguous_dates.csv"),
+            &ImportOptions::default(),
+            5,
+        )
+        .unwrap();
+    assert_eq!(p.warnings.len(), 1, "the preview says so too");
+    let day_first = ImportOptions {
+        date_order: Some(baton::import::values::DateOrder::DayFirst),
+        ..Default::default()
+    };
+    ws.import_file(&fixture("ambiguous_dates.csv"), &day_first)
+        .unwrap();
+    assert_eq!(
+        ws.find_record("A1").unwrap().fields["close_date"],
+        "2026-04-03"
+    );
+}
+
+#[test]
+fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
+    let (mut ws, _dir) = workspace();
+    let e = ws
+        .import_file(&fixture("ragged.csv"), &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("row 2 (line 3): has 3 cells but the header has 4"),
+        "{e}"
+    );
+    let e = ws
+        .import_file(&fixture("unclosed_quote.csv"), &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("row 2 (line 3): a quoted cell is never closed"),
+        "{e}"
+    );
+    let skip = ImportOptions {
+        skip_bad_rows: true,
+        ..Default::default()
+    };
+    assert!(
+        ws.import_file(&fixture("unclosed_quote.csv"), &skip)
+            .is_err(),
+        "skipping cannot save rows swallowed by the open quote"
+    );
+    assert!(ws.records(None, None).unwrap().is_empty());
+    let garbage = _dir.path().join("garbage.csv");
+    std::fs::write(
+        &garbage,
+        b"Deal\x00\x01\x02\x03\x04\x05\x06\xff\xfe\x00\x00",
+    )
+    .unwrap();
+    let e = ws
+        .import_file(&garbage, &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a text file"), "{e}");
+}
+
+#[test]
+fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing() {
+    let (ws, _dir) = workspace();
+    let p = ws
+        .preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 2)
+        .unwrap();
+    assert_eq!(p.source, Source::Hubspot);
+    assert!(p.confidence > 0.5 && p.confidence <= 1.0);
+    assert_eq!(p.headers[0], "Record ID");
+    assert_eq!(p.mapping["Deal Stage"].as_deref(), Some("stage"));
+    assert_eq!(p.rows.len(), 2);
+    assert_eq!(
+        p.rows[1]["Deal Stage"], "closedwon",
+        "raw cells, not mapped values"
+    );
+    assert_eq!(p.rows[1]["Deal Name"], "<img src=x onerror=alert(1)>");
+    assert!(ws.records(None, None).unwrap().is_empty());
+    assert!(ws.imports().unwrap().is_empty());
+}
+
+#[test]
+fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
+    let (mut ws, _dir) = workspace();
+    let chosen = ImportOptions {
+        maps: vec![("Notes".into(), "risk_notes".into())],
+        ..Default::default()
+    };
+    let r = ws
+        .import_file(&fixture("hubspot_deals.csv"), &chosen)
+        .unwrap();
+    assert!(!r.mapping_reused);
+    assert!(ws.find_record("1001").unwrap().fields["risk_notes"].starts_with("First call"));
+    let p = ws
+        .preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 1)
+        .unwrap();
+    assert!(p.mapping_reused);
+    assert_eq!(p.mapping["Notes"].as_deref(), Some("risk_notes"));
+    let again = ws
+        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+        .unwrap();
+    assert!(again.mapping_reused);
+    assert_eq!(again.unchanged, 3, "same mapping, nothing changes");
+    // Another header row does not inherit it.
+    let other = ws
+        .preview(
+            &fixture("hubspot_deals_later.csv"),
+            &ImportOptions::default(),
+            1,
+        )
+        .unwrap();
+    assert!(!other.mapping_reused);
+}
+
+#[test]
+fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
+    use sha2::Digest;
+    let (mut ws, dir) = workspace();
+    ws.add_person("Dee", baton::Role::Delivery, None, false)
+        .unwrap();
+    let first = ws
+        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+        .unwrap();
+    let bytes = std::fs::read(fixture("hubspot_deals.csv")).unwrap();
+    let sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(first.sha256, sha);
+    assert!(first
+        .backup
+        .as_deref()
+        .is_some_and(|b| Path::new(b).exists()));
+    let second = ws
+        .import_file(
+            &fixture("hubspot_deals_later.csv"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        ws.handoffs(Some(HandoffStatus::HandedOff)).unwrap().len(),
+        1
+    );
+
+    let e = ws.undo_import(first.import_id).unwrap_err().to_string();
+    assert!(e.contains("not the last one"), "{e}");
+    let undo = ws.undo_import(second.import_id).unwrap();
+    assert_eq!(undo.restored, 1);
+    let h = &ws.handoffs(None).unwrap()[0];
+    assert_eq!(
+        h.status,
+        HandoffStatus::Paused,
+        "back to before the later export"
+    );
+    assert!(!ws
+        .find_record("1002")
+        .unwrap()
+        .fields
+        .contains_key("signed_scope"));
+    let history = ws.imports().unwrap();
+    assert!(
+        history[0].undone_at.is_some(),
+        "the undone import stays in the history"
+    );
+
+    // Work done after an import keeps it from being undone.
+    let cafe = ws.find_record("1001").unwrap().id;
+    ws.set_fields(
+        cafe,
+        &[("risk_notes".into(), "Tight".into())],
+        baton::Origin::App,
+    )
+    .unwrap();
+    let e = ws.undo_import(first.import_id).unwrap_err().to_string();
+    assert!(e.contains("changed after import"), "{e}");
+    assert_eq!(ws.records(None, None).unwrap().len(), 3);
+
+    // Backups rotate.
+    for _ in 0..8 {
+        ws.import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+            .unwrap();
+    }
+    let kept = std::fs::read_dir(dir.path().join("backups"))
+        .unwrap()
+        .count();
+    assert_eq!(kept, baton::KEEP_BACKUPS);
+}
+
+#[test]
+fn progress_reaches_the_whole_file() {
+    let (mut ws, _dir) = workspace();
+    let path = fixture("hubspot_deals.csv");
+    let mut seen = vec![];
+    ws.import_file_with_progress(&path, &ImportOptions::default(), &mut |p| seen.push(p))
+        .unwrap();
+    let last = seen.last().unwrap();
+    assert_eq!(last.bytes, std::fs::metadata(&path).unwrap().len());
+    assert_eq!((last.total_bytes, last.rows), (last.bytes, 3));
+}

@@ -9,6 +9,7 @@ use crate::model::RecordKind;
 use crate::workspace::RuleEffects;
 use preset::Source;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use values::DateOrder;
 
 /// What the user chose for an import.
@@ -78,4 +79,61 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// Whether nothing was written.
     pub dry_run: bool,
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// Whether the mapping came from an earlier import of a file with the same header row.
+    pub mapping_reused: bool,
+    /// The workspace copy taken before the import (none on a dry run or in memory).
+    pub backup: Option<String>,
+}
+
+/// How far an import has got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportProgress {
+    /// Bytes of the file read so far.
+    pub bytes: u64,
+    /// The file's size.
+    pub total_bytes: u64,
+    /// Data rows read so far.
+    pub rows: u64,
+}
+
+/// What an import would read, before anything is written: `baton preview --json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// The text encoding.
+    pub encoding: String,
+    /// The delimiter, as text.
+    pub delimiter: String,
+    /// The CRM the file came from.
+    pub source: Source,
+    /// How sure the detection is, from 0 to 1 (1 when the user chose the source).
+    pub confidence: f64,
+    /// Deals or leads.
+    pub kind: RecordKind,
+    /// The header row, in file order.
+    pub headers: Vec<String>,
+    /// The key each header maps to; `null` keeps the column as a custom field.
+    pub mapping: BTreeMap<String, Option<String>>,
+    /// Whether the mapping came from an earlier import of a file with the same header row.
+    pub mapping_reused: bool,
+    /// What would stop the import, in words (an undecidable date column).
+    pub warnings: Vec<String>,
+    /// The first rows, as raw cell strings keyed by header.
+    pub rows: Vec<BTreeMap<String, String>>,
+}
+
+/// What undoing an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoReport {
+    /// The import that was undone.
+    pub import_id: i64,
+    /// The file it had read.
+    pub file: String,
+    /// Records it had added, now gone.
+    pub removed: u64,
+    /// Records it had changed, now as they were.
+    pub restored: u64,
+    /// The backup the workspace was restored from.
+    pub backup: String,
 }

@@ -14,6 +14,10 @@ pub enum Source {
     Pipedrive,
     /// Salesforce opportunity or lead reports.
     Salesforce,
+    /// Close opportunity or lead exports (snake_case headers, `status_type` won/lost).
+    Close,
+    /// Zoho CRM deal or lead exports (`Record Id`, `Closing Date`, `Created Time`).
+    Zoho,
     /// Any other CSV: headers matched against the canonical keys.
     Generic,
 }
@@ -25,6 +29,8 @@ impl Source {
             "hubspot" => Some(Source::Hubspot),
             "pipedrive" => Some(Source::Pipedrive),
             "salesforce" => Some(Source::Salesforce),
+            "close" => Some(Source::Close),
+            "zoho" => Some(Source::Zoho),
             "generic" => Some(Source::Generic),
             _ => None,
         }
@@ -36,6 +42,8 @@ impl Source {
             Source::Hubspot => "hubspot",
             Source::Pipedrive => "pipedrive",
             Source::Salesforce => "salesforce",
+            Source::Close => "close",
+            Source::Zoho => "zoho",
             Source::Generic => "generic",
         }
     }
@@ -109,6 +117,48 @@ const SALESFORCE: &[(&str, &str)] = &[
     ("First Name", FIRST_NAME),
     ("Last Name", LAST_NAME),
 ];
+/// Close writes API field names. Its `value` is in cents, so the amount comes from
+/// `value_formatted` and `value` stays a custom column.
+const CLOSE: &[(&str, &str)] = &[
+    ("id", EXTERNAL_ID),
+    ("lead_name", "company"),
+    ("display_name", "name"),
+    ("status_label", "stage"),
+    ("status_type", STATUS),
+    ("value_formatted", "amount"),
+    ("value", KEEP),
+    ("value_currency", "currency"),
+    ("user_name", "owner"),
+    ("date_won", "close_date"),
+    ("date_created", "created_at"),
+    ("note", "notes"),
+    ("description", "notes"),
+    ("contact_name", "main_contact"),
+    ("primary_contact_name", "main_contact"),
+    ("primary_contact_primary_email", "contact_email"),
+];
+const ZOHO: &[(&str, &str)] = &[
+    ("Record Id", EXTERNAL_ID),
+    ("Deal Name", "name"),
+    ("Stage", "stage"),
+    ("Amount", "amount"),
+    ("Closing Date", "close_date"),
+    ("Created Time", "created_at"),
+    ("Deal Owner", "owner"),
+    ("Account Name", "company"),
+    ("Contact Name", "main_contact"),
+    ("Lead Source", "lead_source"),
+    ("Description", "notes"),
+    ("Company", "company"),
+    ("Email", "contact_email"),
+    ("Lead Status", "stage"),
+    ("Lead Owner", "owner"),
+    ("First Name", FIRST_NAME),
+    ("Last Name", LAST_NAME),
+];
+/// A preset entry that keeps the column as a custom field even where a common spelling
+/// would map it.
+const KEEP: &str = "";
 /// Common spellings any export may use, matched after the preset's own.
 const GENERIC: &[(&str, &str)] = &[
     ("id", EXTERNAL_ID),
@@ -140,6 +190,8 @@ fn table(source: Source) -> &'static [(&'static str, &'static str)] {
         Source::Hubspot => HUBSPOT,
         Source::Pipedrive => PIPEDRIVE,
         Source::Salesforce => SALESFORCE,
+        Source::Close => CLOSE,
+        Source::Zoho => ZOHO,
         Source::Generic => &[],
     }
 }
@@ -152,16 +204,16 @@ pub fn map_header(source: Source, header: &str) -> Option<&'static str> {
         return None;
     }
     let find = |t: &[(&str, &'static str)]| t.iter().find(|(k, _)| squash(k) == h).map(|(_, v)| *v);
-    find(table(source))
-        .or_else(|| {
-            crate::fields::DELIVERY_FIELDS
-                .iter()
-                .chain(crate::fields::LEAD_FIELDS)
-                .chain(crate::fields::COMMON_FIELDS)
-                .chain(&["flags", EXTERNAL_ID])
-                .find(|k| squash(k) == h)
-                .copied()
-        })
+    if let Some(key) = find(table(source)) {
+        return Some(key).filter(|k| *k != KEEP);
+    }
+    crate::fields::DELIVERY_FIELDS
+        .iter()
+        .chain(crate::fields::LEAD_FIELDS)
+        .chain(crate::fields::COMMON_FIELDS)
+        .chain(&["flags", EXTERNAL_ID])
+        .find(|k| squash(k) == h)
+        .copied()
         .or_else(|| find(GENERIC))
 }
 
@@ -197,6 +249,17 @@ pub fn detect(headers: &[String]) -> (Source, f64) {
         Source::Salesforce,
         has("Opportunity ID") || has("Opportunity Name") || has("Lead ID"),
     );
+    score(
+        Source::Close,
+        has("status_label") && (has("lead_name") || has("display_name") || has("status_type")),
+    );
+    score(
+        Source::Zoho,
+        has("Record Id")
+            && (has("Closing Date")
+                || has("Created Time")
+                || has("Lead Status") && !has("Lifecycle Stage")),
+    );
     (best.0, (best.1 * 100.0).round() / 100.0)
 }
 
@@ -204,8 +267,12 @@ pub fn detect(headers: &[String]) -> (Source, f64) {
 pub fn detect_kind(headers: &[String]) -> RecordKind {
     let lead = headers.iter().any(|h| {
         let s = squash(h);
-        s == "lifecyclestage" || s == "leadstatus" || s == "leadid" || h.starts_with("Lead - ")
-    });
+        s == "lifecyclestage"
+            || s == "leadstatus"
+            || h.trim().eq_ignore_ascii_case("Lead ID")
+            || h.starts_with("Lead - ")
+    }) || (headers.iter().any(|h| h.trim() == "display_name")
+        && !headers.iter().any(|h| h.trim() == "lead_name"));
     if lead {
         RecordKind::Lead
     } else {
@@ -240,6 +307,43 @@ mod tests {
             Source::Generic
         );
         assert_eq!(
+            detect(&h(&[
+                "id",
+                "lead_name",
+                "status_label",
+                "status_type",
+                "value"
+            ]))
+            .0,
+            Source::Close
+        );
+        assert_eq!(
+            detect(&h(&[
+                "Record Id",
+                "Deal Name",
+                "Stage",
+                "Closing Date",
+                "Deal Owner"
+            ]))
+            .0,
+            Source::Zoho
+        );
+        assert_eq!(
+            detect(&h(&[
+                "Record ID",
+                "Deal Name",
+                "Deal Stage",
+                "Close Date",
+                "Deal owner"
+            ]))
+            .0,
+            Source::Hubspot
+        );
+        assert_eq!(
+            detect_kind(&h(&["id", "display_name", "status_label"])),
+            RecordKind::Lead
+        );
+        assert_eq!(
             detect_kind(&h(&["Record ID", "Lifecycle Stage"])),
             RecordKind::Lead
         );
@@ -255,5 +359,9 @@ mod tests {
             Some("buyer_goals")
         );
         assert_eq!(map_header(Source::Generic, "Favourite colour"), None);
+        // Close's `value` is in cents: kept as written, never read as the amount.
+        assert_eq!(map_header(Source::Close, "value"), None);
+        assert_eq!(map_header(Source::Close, "value_formatted"), Some("amount"));
+        assert_eq!(map_header(Source::Zoho, "Closing Date"), Some("close_date"));
     }
 }

@@ -3,9 +3,12 @@
 
 use crate::error::{Error, Result};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use sha2::{Digest, Sha256};
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 /// How the file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,9 +150,83 @@ fn count_outside_quotes(line: &str, d: u8) -> usize {
         .count()
 }
 
+/// Watches the raw bytes a reader pulls from the file: how far it got (for progress) and
+/// their SHA-256 (to record which file an import read).
+#[derive(Clone, Default)]
+pub struct Tap {
+    bytes: Rc<Cell<u64>>,
+    hash: Rc<RefCell<Sha256>>,
+    quotes: Rc<Cell<u64>>,
+}
+
+impl Tap {
+    /// Bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.get()
+    }
+
+    /// Quote characters in the decoded text so far: an odd count at the end means a quoted cell
+    /// was never closed.
+    pub fn quotes(&self) -> u64 {
+        self.quotes.get()
+    }
+
+    /// The SHA-256 of everything read, as hex.
+    pub fn sha256(&self) -> String {
+        let digest = self.hash.borrow().clone().finalize();
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+struct Tapped<R> {
+    inner: R,
+    tap: Tap,
+}
+
+impl<R: Read> Read for Tapped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.tap.bytes.set(self.tap.bytes.get() + n as u64);
+        self.tap.hash.borrow_mut().update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Counts `"` in decoded UTF-8 (where that byte is never part of another character).
+struct QuoteCount<R> {
+    inner: R,
+    quotes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for QuoteCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let q = buf[..n].iter().filter(|b| **b == b'"').count() as u64;
+        self.quotes.set(self.quotes.get() + q);
+        Ok(n)
+    }
+}
+
 /// A CSV reader over the file that decodes to UTF-8 while streaming.
 pub fn reader(path: &Path, format: &Format) -> Result<csv::Reader<Box<dyn Read>>> {
-    let file = BufReader::with_capacity(256 * 1024, File::open(path).map_err(io(path))?);
+    tapped_reader(path, format, None)
+}
+
+/// [`reader`], with the raw bytes reported to `tap`.
+pub fn tapped_reader(
+    path: &Path,
+    format: &Format,
+    tap: Option<&Tap>,
+) -> Result<csv::Reader<Box<dyn Read>>> {
+    let file = File::open(path).map_err(io(path))?;
+    let raw: Box<dyn Read> = match tap {
+        Some(tap) => Box::new(Tapped {
+            inner: file,
+            tap: tap.clone(),
+        }),
+        None => Box::new(file),
+    };
+    let file = BufReader::with_capacity(256 * 1024, raw);
     let decoded: Box<dyn Read> = if format.encoding == UTF_8 {
         Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -165,6 +242,13 @@ pub fn reader(path: &Path, format: &Format) -> Result<csv::Reader<Box<dyn Read>>
                 .strip_bom(true)
                 .build(file),
         )
+    };
+    let decoded: Box<dyn Read> = match tap {
+        Some(tap) => Box::new(QuoteCount {
+            inner: decoded,
+            quotes: tap.quotes.clone(),
+        }),
+        None => decoded,
     };
     Ok(csv::ReaderBuilder::new()
         .delimiter(format.delimiter)

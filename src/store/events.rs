@@ -120,8 +120,10 @@ pub(crate) fn pending(conn: &Connection, recipient: &str) -> Result<Vec<Notifica
 
 /// Marks a notification delivered.
 pub(crate) fn mark_delivered(conn: &Connection, id: i64, at: &str) -> Result<bool> {
-    Ok(conn.execute(
-        "UPDATE notifications SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
-        params![id, at],
-    )? == 1)
+    Ok(conn
+        .prepare_cached(
+            "UPDATE notifications SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",
+        )?
+        .execute(params![id, at])?
+        == 1)
 }

@@ -98,10 +98,8 @@ pub(crate) fn set_status(
     at: &str,
 ) -> Result<()> {
     let missing = serde_json::to_string(missing).unwrap_or_else(|_| "[]".into());
-    conn.execute(
-        "UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1",
-        params![id, status, missing],
-    )?;
+    conn.prepare_cached("UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1")?
+        .execute(params![id, status, missing])?;
     let stamp = match status {
         HandoffStatus::Paused => "paused_at",
         HandoffStatus::HandedOff => "handed_off_at",
@@ -109,28 +107,24 @@ pub(crate) fn set_status(
         HandoffStatus::Cancelled | HandoffStatus::Accepted => "closed_at",
         _ => return Ok(()),
     };
-    conn.execute(
-        &format!("UPDATE handoffs SET {stamp} = coalesce({stamp}, ?2) WHERE id = ?1"),
-        params![id, at],
-    )?;
+    conn.prepare_cached(&format!(
+        "UPDATE handoffs SET {stamp} = coalesce({stamp}, ?2) WHERE id = ?1"
+    ))?
+    .execute(params![id, at])?;
     Ok(())
 }
 
 /// Records the next owner.
 pub(crate) fn set_to_owner(conn: &Connection, id: HandoffId, to: Option<&str>) -> Result<()> {
-    conn.execute(
-        "UPDATE handoffs SET to_owner = ?2 WHERE id = ?1",
-        params![id, to],
-    )?;
+    conn.prepare_cached("UPDATE handoffs SET to_owner = ?2 WHERE id = ?1")?
+        .execute(params![id, to])?;
     Ok(())
 }
 
 /// Records the latest reviewer / escalation note.
 pub(crate) fn set_note(conn: &Connection, id: HandoffId, note: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE handoffs SET note = ?2 WHERE id = ?1",
-        params![id, note],
-    )?;
+    conn.prepare_cached("UPDATE handoffs SET note = ?2 WHERE id = ?1")?
+        .execute(params![id, note])?;
     Ok(())
 }
 
@@ -140,25 +134,22 @@ pub(crate) fn set_context(
     id: HandoffId,
     context: &BTreeMap<String, String>,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE handoffs SET context = ?2 WHERE id = ?1",
-        params![
+    conn.prepare_cached("UPDATE handoffs SET context = ?2 WHERE id = ?1")?
+        .execute(params![
             id,
             serde_json::to_string(context).unwrap_or_else(|_| "{}".into())
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Whom this playbook handed off to last (round-robin continues after them).
 pub(crate) fn last_assignee(conn: &Connection, playbook: &str) -> Result<Option<String>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
              ORDER BY handed_off_at DESC, id DESC LIMIT 1",
-            [playbook],
-            |r| r.get(0),
-        )
+        )?
+        .query_row([playbook], |r| r.get(0))
         .optional()?)
 }
 
@@ -188,9 +179,7 @@ pub(crate) fn insert_draft(
     body: &str,
     at: &str,
 ) -> Result<()> {
-    conn.execute(
-        "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![handoff, to, subject, body, at],
+    conn.prepare_cached("INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![handoff, to, subject, body, at],
     )?;
     Ok(())
 }

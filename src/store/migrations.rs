@@ -7,7 +7,10 @@ use sha2::{Digest, Sha256};
 
 /// The shipped migrations, in order; the n-th entry is schema version n + 1. Never edit one
 /// that has been released: add a new file.
-pub const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_imports.sql"),
+];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -27,11 +27,8 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {
 /// A person by name (case-insensitive).
 pub(crate) fn get_by_name(conn: &Connection, name: &str) -> Result<Option<Person>> {
     Ok(conn
-        .query_row(
-            "SELECT id, name, email, role, is_me FROM people WHERE name = ?1",
-            [name.trim()],
-            from_row,
-        )
+        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE name = ?1")?
+        .query_row([name.trim()], from_row)
         .optional()?)
 }
 
@@ -44,29 +41,25 @@ pub(crate) fn upsert(
     me: bool,
 ) -> Result<PersonId> {
     if me {
-        conn.execute("UPDATE people SET is_me = 0", [])?;
+        conn.prepare_cached("UPDATE people SET is_me = 0")?
+            .execute([])?;
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO people (name, role, email, is_me) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(name) DO UPDATE SET role = excluded.role,
              email = coalesce(excluded.email, email), is_me = max(is_me, excluded.is_me)",
-        params![name.trim(), role, email, me],
-    )?;
-    Ok(conn.query_row(
-        "SELECT id FROM people WHERE name = ?1",
-        [name.trim()],
-        |r| r.get(0),
-    )?)
+    )?
+    .execute(params![name.trim(), role, email, me])?;
+    Ok(conn
+        .prepare_cached("SELECT id FROM people WHERE name = ?1")?
+        .query_row([name.trim()], |r| r.get(0))?)
 }
 
 /// The person using this laptop.
 pub(crate) fn me(conn: &Connection) -> Result<Option<Person>> {
     Ok(conn
-        .query_row(
-            "SELECT id, name, email, role, is_me FROM people WHERE is_me = 1",
-            [],
-            from_row,
-        )
+        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE is_me = 1")?
+        .query_row([], from_row)
         .optional()?)
 }
 
@@ -85,9 +78,7 @@ pub(crate) fn holidays(conn: &Connection) -> Result<BTreeSet<NaiveDate>> {
 
 /// Adds a holiday.
 pub(crate) fn add_holiday(conn: &Connection, day: NaiveDate, name: &str) -> Result<()> {
-    conn.execute(
-        "INSERT INTO holidays (day, name) VALUES (?1, ?2) ON CONFLICT(day) DO UPDATE SET name = excluded.name",
-        params![day.format("%Y-%m-%d").to_string(), name],
+    conn.prepare_cached("INSERT INTO holidays (day, name) VALUES (?1, ?2) ON CONFLICT(day) DO UPDATE SET name = excluded.name")?.execute(params![day.format("%Y-%m-%d").to_string(), name],
     )?;
     Ok(())
 }

@@ -89,9 +89,7 @@ pub(crate) fn set_status(
     status: TaskStatus,
     at: &str,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE tasks SET status = ?2, done_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1",
-        params![id, status, at],
+    conn.prepare_cached("UPDATE tasks SET status = ?2, done_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1")?.execute(params![id, status, at],
     )?;
     Ok(())
 }
@@ -104,41 +102,40 @@ pub(crate) fn close_open(
     status: TaskStatus,
     at: &str,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (?2 IS NULL OR kind = ?2)",
-        params![handoff, kind, status, at],
+    conn.prepare_cached("UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (?2 IS NULL OR kind = ?2)")?.execute(params![handoff, kind, status, at],
     )?;
     Ok(())
 }
 
 /// Replaces a task's checklist.
 pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
-    conn.execute(
-        "UPDATE tasks SET checklist = ?2 WHERE id = ?1",
-        params![
+    conn.prepare_cached("UPDATE tasks SET checklist = ?2 WHERE id = ?1")?
+        .execute(params![
             id,
             serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
 /// Sets the kickoff date on a kickoff task.
 pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1",
-        params![id, date],
-    )?;
+    conn.prepare_cached("UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1")?
+        .execute(params![id, date])?;
     Ok(())
 }
 
 /// Open tasks per assignee.
-pub(crate) fn open_counts(conn: &Connection) -> Result<HashMap<String, usize>> {
-    let mut st = conn.prepare_cached(
-        "SELECT assignee, count(*) FROM tasks WHERE status = 'open' AND assignee IS NOT NULL GROUP BY assignee",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+pub(crate) fn open_counts<'a>(
+    conn: &Connection,
+    people: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, usize>> {
+    // One indexed count per person: a GROUP BY over every task grows with the workspace.
+    let mut st =
+        conn.prepare_cached("SELECT count(*) FROM tasks WHERE assignee = ?1 AND status = 'open'")?;
+    let mut out = HashMap::new();
+    for name in people {
+        let n: i64 = st.query_row([name], |r| r.get(0))?;
+        out.insert(name.to_string(), n as usize);
+    }
+    Ok(out)
 }

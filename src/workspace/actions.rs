@@ -58,7 +58,7 @@ impl Workspace {
                 id,
                 Some(TaskKind::Review),
                 TaskStatus::Done,
-                &cx.stamp(),
+                cx.stamp(),
             )?;
             if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
                 handoffs::set_note(cx.conn, id, n.trim())?;
@@ -132,8 +132,8 @@ impl Workspace {
             } else {
                 TaskStatus::Cancelled
             };
-            tasks::close_open(cx.conn, h.id, Some(closes), status, &cx.stamp())?;
-            handoffs::set_status(cx.conn, h.id, HandoffStatus::SentBack, &[], &cx.stamp())?;
+            tasks::close_open(cx.conn, h.id, Some(closes), status, cx.stamp())?;
+            handoffs::set_status(cx.conn, h.id, HandoffStatus::SentBack, &[], cx.stamp())?;
             handoffs::set_note(cx.conn, h.id, reason)?;
             let title = format!("Rework the handoff of {}: {reason}", record.name);
             cx.task(
@@ -178,7 +178,7 @@ impl Workspace {
         let record = self.record(h.record_id)?;
         let owner = h.from_owner.clone().or(record.owner.clone());
         self.write(origin, |cx| {
-            handoffs::set_status(cx.conn, id, HandoffStatus::Escalated, &[], &cx.stamp())?;
+            handoffs::set_status(cx.conn, id, HandoffStatus::Escalated, &[], cx.stamp())?;
             handoffs::set_note(cx.conn, id, reason)?;
             let title = format!(
                 "{} needs context on {}: {reason}",
@@ -269,18 +269,18 @@ impl Workspace {
                 let day = date.format("%Y-%m-%d").to_string();
                 self.write(origin, |cx| {
                     tasks::set_kickoff_date(cx.conn, id, &day)?;
-                    tasks::set_status(cx.conn, id, TaskStatus::Done, &cx.stamp())?;
+                    tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
                     if let Some(h) = h.filter(|h| matches!(h.status, HandoffStatus::HandedOff | HandoffStatus::Escalated)) {
-                        handoffs::set_status(cx.conn, h.id, HandoffStatus::KickoffScheduled, &[], &cx.stamp())?;
+                        handoffs::set_status(cx.conn, h.id, HandoffStatus::KickoffScheduled, &[], cx.stamp())?;
                         cx.event(&record, Some(h.id), "kickoff_scheduled", Some(&h.playbook), vec![], format!("Kickoff scheduled for {day}"))?;
                     }
                     Ok(())
                 })?;
             }
             (TaskKind::FollowUp, h) => self.write(origin, |cx| {
-                tasks::set_status(cx.conn, id, TaskStatus::Done, &cx.stamp())?;
+                tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
                 if let Some(h) = h.filter(|h| h.status == HandoffStatus::HandedOff) {
-                    handoffs::set_status(cx.conn, h.id, HandoffStatus::Accepted, &[], &cx.stamp())?;
+                    handoffs::set_status(cx.conn, h.id, HandoffStatus::Accepted, &[], cx.stamp())?;
                     cx.event(&record, Some(h.id), "accepted", Some(&h.playbook), vec![], "Lead followed up: accepted by sales".into())?;
                 }
                 Ok(())
@@ -296,21 +296,21 @@ impl Workspace {
             (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::SentBack => {
                 let pb = apply::playbook_of(&self.conn, &h.playbook)?;
                 self.write(origin, |cx| {
-                    tasks::set_status(cx.conn, id, TaskStatus::Done, &cx.stamp())?;
+                    tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
                     cx.event(&record, Some(h.id), "resubmitted", Some(&pb.key), vec![], "Reworked by the owner: the handoff runs again".into())?;
                     apply::enter(cx, &pb, &record, h.id, rules::evaluate(&pb, &record), &mut fx)
                 })?;
             }
             (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::Escalated => self.write(origin, |cx| {
-                tasks::set_status(cx.conn, id, TaskStatus::Done, &cx.stamp())?;
+                tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
                 let back = match tasks::for_handoff(cx.conn, h.id)?.iter().find(|t| t.kind == TaskKind::Kickoff) {
                     Some(k) if k.status == TaskStatus::Done => HandoffStatus::KickoffScheduled,
                     _ => HandoffStatus::HandedOff,
                 };
-                handoffs::set_status(cx.conn, h.id, back, &[], &cx.stamp())?;
+                handoffs::set_status(cx.conn, h.id, back, &[], cx.stamp())?;
                 cx.event(&record, Some(h.id), "escalation_resolved", Some(&h.playbook), vec![], "The missing context was added".into())
             })?,
-            _ => self.write(origin, |cx| tasks::set_status(cx.conn, id, TaskStatus::Done, &cx.stamp()))?,
+            _ => self.write(origin, |cx| tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp()))?,
         }
         Ok(fx)
     }

@@ -7,19 +7,22 @@ use crate::model::{
     ChecklistItem, ExceptionFlag, HandoffId, HandoffStatus, Record, Role, TaskId, TaskKind,
     TaskStatus,
 };
-use crate::rules::{self, Decision, Outcome, Playbook};
+use crate::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::store::events::{self, Event};
 use crate::store::tasks::NewTask;
 use crate::store::{handoffs, people, playbooks, tasks};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// The moment and the actor every write in one transaction shares.
 pub(crate) struct Ctx<'a> {
     pub conn: &'a Connection,
     pub now: DateTime<Utc>,
     pub actor: String,
+    /// `now` as stored, formatted once: an import stamps many rows.
+    stamp: String,
 }
 
 /// What the rules did, counted; an import sums these over its rows.
@@ -51,9 +54,18 @@ impl RuleEffects {
     }
 }
 
-impl Ctx<'_> {
-    pub fn stamp(&self) -> String {
-        self.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+impl<'a> Ctx<'a> {
+    pub fn new(conn: &'a Connection, now: DateTime<Utc>, actor: String) -> Self {
+        Ctx {
+            conn,
+            now,
+            actor,
+            stamp: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    pub fn stamp(&self) -> &str {
+        &self.stamp
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -72,7 +84,7 @@ impl Ctx<'_> {
         events::append(
             self.conn,
             &Event {
-                at: self.stamp(),
+                at: self.stamp.clone(),
                 actor: self.actor.clone(),
                 record_id: Some(record.id),
                 handoff_id: handoff,
@@ -86,7 +98,7 @@ impl Ctx<'_> {
 
     /// Creates a task and queues its notification in the same transaction.
     pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
-        let id = tasks::insert(self.conn, &t, &self.stamp())?;
+        let id = tasks::insert(self.conn, &t, self.stamp())?;
         let due = t.due.map(|d| format!(" Due {d}.")).unwrap_or_default();
         events::queue(
             self.conn,
@@ -94,7 +106,7 @@ impl Ctx<'_> {
             Some(id),
             headline,
             &format!("{}{due}", t.title),
-            &self.stamp(),
+            self.stamp(),
         )?;
         Ok(id)
     }
@@ -114,7 +126,11 @@ pub(crate) fn record_changed(
     before: Option<&Record>,
     after: &Record,
 ) -> Result<RuleEffects> {
-    let open = handoffs::open_for_record(cx.conn, after.id)?;
+    // A record that did not exist before has no handoffs yet.
+    let open = match before {
+        Some(_) => handoffs::open_for_record(cx.conn, after.id)?,
+        None => vec![],
+    };
     let mut fx = RuleEffects::default();
     for d in rules::decide(before, after, pbs, &open) {
         match d {
@@ -127,7 +143,7 @@ pub(crate) fn record_changed(
                     &pb.key,
                     complete,
                     after.owner.as_deref(),
-                    &cx.stamp(),
+                    cx.stamp(),
                 )?;
                 cx.event(
                     after,
@@ -154,7 +170,7 @@ pub(crate) fn record_changed(
                     handoff,
                     Some(TaskKind::CompleteFields),
                     TaskStatus::Done,
-                    &cx.stamp(),
+                    cx.stamp(),
                 )?;
                 cx.event(
                     after,
@@ -173,7 +189,7 @@ pub(crate) fn record_changed(
                     handoff,
                     HandoffStatus::Paused,
                     &missing,
-                    &cx.stamp(),
+                    cx.stamp(),
                 )?;
                 for t in tasks::for_handoff(cx.conn, handoff)? {
                     if t.kind == TaskKind::CompleteFields && t.status == TaskStatus::Open {
@@ -194,8 +210,8 @@ pub(crate) fn record_changed(
                 )?;
             }
             Decision::Cancel { handoff, stage } => {
-                handoffs::set_status(cx.conn, handoff, HandoffStatus::Cancelled, &[], &cx.stamp())?;
-                tasks::close_open(cx.conn, handoff, None, TaskStatus::Cancelled, &cx.stamp())?;
+                handoffs::set_status(cx.conn, handoff, HandoffStatus::Cancelled, &[], cx.stamp())?;
+                tasks::close_open(cx.conn, handoff, None, TaskStatus::Cancelled, cx.stamp())?;
                 cx.event(
                     after,
                     Some(handoff),
@@ -290,7 +306,7 @@ fn pause(
     h: HandoffId,
     missing: &[String],
 ) -> Result<()> {
-    handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, &cx.stamp())?;
+    handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, cx.stamp())?;
     let owner = match record.owner.clone() {
         Some(o) => Some(o),
         None => reviewer(cx.conn, pb)?,
@@ -347,7 +363,7 @@ fn review(
     h: HandoffId,
     flags: &[ExceptionFlag],
 ) -> Result<()> {
-    handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], &cx.stamp())?;
+    handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], cx.stamp())?;
     let who = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
     let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
     let title = format!("Review {}: {}", record.name, words.join(", "));
@@ -395,16 +411,42 @@ fn template_context(record: &Record, to_owner: Option<&str>) -> minijinja::Value
     }
 }
 
+thread_local! {
+    /// Playbook templates compiled once per thread, keyed by their source: an import renders
+    /// the same few templates for thousands of handoffs.
+    static TEMPLATES: std::cell::RefCell<minijinja::Environment<'static>> =
+        std::cell::RefCell::new(minijinja::Environment::new());
+}
+
 fn render(name: &str, src: &str, ctx: &minijinja::Value) -> Result<String> {
-    let env = minijinja::Environment::new();
-    let tmpl = env.template_from_named_str(name, src)?;
-    Ok(tmpl.render(ctx)?)
+    TEMPLATES.with_borrow_mut(|env| {
+        if env.get_template(src).is_err() {
+            // A syntax error is reported under the template's field name.
+            minijinja::Environment::new().template_from_named_str(name, src)?;
+            env.add_template_owned(src.to_string(), src.to_string())?;
+        }
+        Ok(env.get_template(src)?.render(ctx)?)
+    })
 }
 
 pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
     let team = people::list(cx.conn)?;
-    let last = handoffs::last_assignee(cx.conn, &pb.key)?;
-    let load = tasks::open_counts(cx.conn)?;
+    // Each rule reads only what it needs: these queries run once per handoff in an import.
+    let (last, load) = match &pb.owner_rule {
+        OwnerRule::RoundRobin { .. } => {
+            (handoffs::last_assignee(cx.conn, &pb.key)?, HashMap::new())
+        }
+        OwnerRule::LeastOpenTasks { role } => (
+            None,
+            tasks::open_counts(
+                cx.conn,
+                team.iter()
+                    .filter(|p| p.role == *role)
+                    .map(|p| p.name.as_str()),
+            )?,
+        ),
+        OwnerRule::Fixed { .. } => (None, HashMap::new()),
+    };
     let mut choice = rules::assign(&pb.owner_rule, &team, last.as_deref(), &load);
     if choice.person.is_none() {
         let fallback = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
@@ -417,7 +459,7 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     }
     let to = choice.person.as_deref();
     handoffs::set_to_owner(cx.conn, h, to)?;
-    handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], &cx.stamp())?;
+    handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], cx.stamp())?;
     let ctx = template_context(record, to);
     let title = render("task_title", &pb.task_title, &ctx)?;
     let due = cx.due_in(pb.due_business_days)?;
@@ -449,7 +491,7 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     let recipient = record
         .field("contact_email")
         .or(record.field("main_contact"));
-    handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, &cx.stamp())?;
+    handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, cx.stamp())?;
     cx.event(record, Some(h), "handed_off", Some(&pb.key), vec![],
         format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",
             to.unwrap_or("nobody"), choice.reason))

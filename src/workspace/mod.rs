@@ -9,6 +9,7 @@ mod records;
 
 pub use apply::RuleEffects;
 pub use export::Manifest;
+pub use import::{ImportSummary, KEEP_BACKUPS};
 pub use records::{NewRecord, RecordDetail};
 
 use crate::clock::Clock;
@@ -131,13 +132,7 @@ impl Workspace {
     ) -> Result<T> {
         let now = self.now();
         let actor = self.actor(origin)?;
-        store::with_tx(&mut self.conn, |tx| {
-            f(&apply::Ctx {
-                conn: tx,
-                now,
-                actor,
-            })
-        })
+        store::with_tx(&mut self.conn, |tx| f(&apply::Ctx::new(tx, now, actor)))
     }
 
     // ----- people, holidays, playbooks -----

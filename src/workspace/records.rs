@@ -175,13 +175,13 @@ impl Workspace {
         let pbs = self.playbooks()?;
         self.write(origin, |cx| {
             let stamp = cx.stamp();
-            record.id = records::insert(cx.conn, &record, &stamp)?;
+            record.id = records::insert(cx.conn, &record, stamp)?;
             records::insert_stage_change(
                 cx.conn,
                 record.id,
                 None,
                 &record.stage,
-                &stamp,
+                stamp,
                 origin,
                 None,
             )?;
@@ -313,14 +313,14 @@ impl Workspace {
         let pbs = self.playbooks()?;
         self.write(origin, |cx| {
             let stamp = cx.stamp();
-            records::update(cx.conn, &after, &stamp)?;
+            records::update(cx.conn, &after, stamp)?;
             if before.stage != after.stage {
                 records::insert_stage_change(
                     cx.conn,
                     after.id,
                     Some(&before.stage),
                     &after.stage,
-                    &stamp,
+                    stamp,
                     origin,
                     None,
                 )?;

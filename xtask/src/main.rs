@@ -1,4 +1,6 @@
-//! `cargo xtask run | test`: the README's two commands, so a newcomer needs nothing else.
+//! `cargo xtask run | test | bench`: the README's commands, so a newcomer needs nothing else.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,8 +10,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test>\n  run   build Baton and open it on your workspace (a demo one on first start)\n  test  every test tier: fmt, clippy, UI rules, unit, integration and CLI tests");
+            eprintln!("usage: cargo xtask <run|test|bench>\n  run    build Baton and open it on your workspace (a demo one on first start)\n  test   every test tier: fmt, clippy, UI rules, unit, integration and CLI tests\n  bench  import speed and memory against sqlite3's own .import (--quick: 100k rows only)");
             return ExitCode::from(2);
         }
     };
@@ -47,6 +50,51 @@ fn step(name: &str, mut cmd: Command) -> Res {
     } else {
         Err(format!("{name} failed ({status})"))
     }
+}
+
+/// Installs Debian/Ubuntu packages that are missing (with sudo when not root).
+fn install_packages(packages: &[&str]) -> Res {
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            !Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output()
+                .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if Command::new("apt-get").arg("--version").output().is_err() {
+        return Err(format!(
+            "these system packages are missing and there is no apt-get to install them: {}; install them with your package manager",
+            missing.join(" ")
+        ));
+    }
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.env("DEBIAN_FRONTEND", "noninteractive").args(args);
+        c
+    };
+    step("apt-get update", apt(&["update", "-q"]))?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(&missing);
+    step(
+        &format!("apt-get install {}", missing.join(" ")),
+        apt(&args),
+    )
 }
 
 fn test() -> Res {

@@ -38,6 +38,49 @@ impl From<Kind> for RecordKind {
     }
 }
 
+/// How to read a CSV export: shared by `import` and `preview`.
+#[derive(clap::Args)]
+struct ReadArgs {
+    /// auto, hubspot, pipedrive, salesforce, close, zoho or generic.
+    #[arg(long, default_value = "auto")]
+    source: String,
+    #[arg(long, value_enum)]
+    kind: Option<Kind>,
+    /// 'Header=key' (repeatable; key `-` ignores the column). Remembered for files with the
+    /// same header row.
+    #[arg(long = "map")]
+    maps: Vec<String>,
+    /// Ambiguous dates are day/month/year.
+    #[arg(long, conflicts_with = "monthfirst")]
+    dayfirst: bool,
+    /// Ambiguous dates are month/day/year.
+    #[arg(long)]
+    monthfirst: bool,
+}
+
+impl ReadArgs {
+    fn options(&self) -> Result<baton::import::ImportOptions, Box<dyn std::error::Error>> {
+        use baton::import::{preset::Source, values::DateOrder};
+        let source = match self.source.as_str() {
+            "auto" => None,
+            s => Some(Source::parse(s).ok_or_else(|| {
+                format!("--source {s:?} is not known; use auto, hubspot, pipedrive, salesforce, close, zoho or generic")
+            })?),
+        };
+        Ok(baton::import::ImportOptions {
+            source,
+            kind: self.kind.map(Into::into),
+            maps: pairs(&self.maps)?,
+            date_order: match (self.dayfirst, self.monthfirst) {
+                (true, _) => Some(DateOrder::DayFirst),
+                (_, true) => Some(DateOrder::MonthFirst),
+                _ => None,
+            },
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum BriefFormat {
     Md,
@@ -47,29 +90,35 @@ enum BriefFormat {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Import a CSV exported from HubSpot, Pipedrive, Salesforce or any CRM.
+    /// Import a CSV exported from HubSpot, Pipedrive, Salesforce, Close, Zoho or any CRM.
     Import {
         file: PathBuf,
-        /// auto, hubspot, pipedrive, salesforce or generic.
-        #[arg(long, default_value = "auto")]
-        source: String,
-        #[arg(long, value_enum)]
-        kind: Option<Kind>,
-        /// 'Header=key' (repeatable; key `-` ignores the column).
-        #[arg(long = "map")]
-        maps: Vec<String>,
-        /// Ambiguous dates are day/month/year.
-        #[arg(long, conflicts_with = "monthfirst")]
-        dayfirst: bool,
-        /// Ambiguous dates are month/day/year.
-        #[arg(long)]
-        monthfirst: bool,
+        #[command(flatten)]
+        read: ReadArgs,
         /// Import the good rows and report the bad ones.
         #[arg(long)]
         skip_bad_rows: bool,
         /// Report what would happen; write nothing.
         #[arg(long)]
         dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show how a CSV would be read (format, CRM, mapping, first rows) without importing it.
+    Preview {
+        file: PathBuf,
+        #[command(flatten)]
+        read: ReadArgs,
+        /// How many rows to show.
+        #[arg(long, default_value_t = 5)]
+        rows: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo the last import: the workspace goes back to the copy taken just before it.
+    UndoImport { id: i64 },
+    /// List past imports.
+    Imports {
         #[arg(long)]
         json: bool,
     },
@@ -302,38 +351,78 @@ fn run(cli: Cli) -> Res {
     match cli.command {
         Command::Import {
             file,
-            source,
-            kind,
-            maps,
-            dayfirst,
-            monthfirst,
+            read,
             skip_bad_rows,
             dry_run,
             json,
         } => {
-            let source = match source.as_str() {
-                "auto" => None,
-                s => Some(baton::import::preset::Source::parse(s).ok_or_else(|| {
-                    format!("--source {s:?} is not known; use auto, hubspot, pipedrive, salesforce or generic")
-                })?),
-            };
             let opts = baton::import::ImportOptions {
-                source,
-                kind: kind.map(Into::into),
-                maps: pairs(&maps)?,
-                date_order: match (dayfirst, monthfirst) {
-                    (true, _) => Some(baton::import::values::DateOrder::DayFirst),
-                    (_, true) => Some(baton::import::values::DateOrder::MonthFirst),
-                    _ => None,
-                },
                 skip_bad_rows,
                 dry_run,
+                ..read.options()?
             };
-            let r = ws.import_file(&file, &opts)?;
+            let bar = output::ImportBar::new(json);
+            let r = ws.import_file_with_progress(&file, &opts, &mut |p| bar.update(p))?;
+            bar.finish();
             if json {
                 print_json(&r);
             } else {
                 output::print_import(&r);
+            }
+        }
+        Command::Preview {
+            file,
+            read,
+            rows,
+            json,
+        } => {
+            let p = ws.preview(&file, &read.options()?, rows)?;
+            if json {
+                print_json(&p);
+            } else {
+                output::print_preview(&p);
+            }
+        }
+        Command::UndoImport { id } => {
+            let r = ws.undo_import(id)?;
+            println!(
+                "Undid import {} of {}: {} added records removed, {} changed records restored (from {}).",
+                r.import_id, r.file, r.removed, r.restored, r.backup
+            );
+        }
+        Command::Imports { json } => {
+            let list = ws.imports()?;
+            if json {
+                print_json(&list);
+            } else {
+                table(
+                    &[
+                        "ID",
+                        "AT",
+                        "SOURCE",
+                        "ROWS",
+                        "NEW",
+                        "UPDATED",
+                        "UNCHANGED",
+                        "SKIPPED",
+                        "UNDONE",
+                        "FILE",
+                    ],
+                    list.iter().map(|i| {
+                        vec![
+                            i.id.to_string(),
+                            i.at.clone(),
+                            i.source.clone(),
+                            i.rows.to_string(),
+                            i.inserted.to_string(),
+                            i.updated.to_string(),
+                            i.unchanged.to_string(),
+                            i.rejected.to_string(),
+                            i.undone_at.clone().unwrap_or_default(),
+                            i.file.clone(),
+                        ]
+                    }),
+                );
             }
         }
         Command::Records { kind, stage, json } => {

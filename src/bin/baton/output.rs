@@ -183,6 +183,9 @@ pub fn print_import(r: &baton::import::ImportReport) {
         "{verb} {} rows from {} ({}, delimiter {:?}): {} new, {} updated, {} unchanged, {} skipped.",
         r.rows, r.source.as_str(), r.encoding, r.delimiter, r.inserted, r.updated, r.unchanged, r.rejected
     );
+    if r.mapping_reused {
+        println!("Used the mapping saved for this header row.");
+    }
     let h = &r.handoffs;
     println!(
         "Handoffs: {} fired, {} paused, {} handed off, {} in review, {} resumed, {} cancelled.",
@@ -190,5 +193,83 @@ pub fn print_import(r: &baton::import::ImportReport) {
     );
     for e in &r.errors {
         println!("  skipped {e}");
+    }
+    if !r.dry_run {
+        println!(
+            "Import {}; undo it with `baton undo-import {}` while nothing else has changed.",
+            r.import_id, r.import_id
+        );
+    }
+}
+
+/// `baton preview` without `--json`: the format, the mapping and the first rows.
+pub fn print_preview(p: &baton::import::Preview) {
+    println!(
+        "{} export of {}s ({:.0}% sure), {}, delimiter {:?}{}",
+        p.source.as_str(),
+        p.kind.as_str(),
+        p.confidence * 100.0,
+        p.encoding,
+        p.delimiter,
+        if p.mapping_reused {
+            "; using the mapping saved for this header row"
+        } else {
+            ""
+        }
+    );
+    table(
+        &["COLUMN", "BATON FIELD", "FIRST VALUE"],
+        p.headers.iter().map(|h| {
+            vec![
+                h.clone(),
+                p.mapping
+                    .get(h)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "(kept as custom field)".into()),
+                p.rows
+                    .first()
+                    .and_then(|r| r.get(h))
+                    .map(|v| v.lines().next().unwrap_or("").to_string())
+                    .unwrap_or_default(),
+            ]
+        }),
+    );
+    for w in &p.warnings {
+        println!("warning: {w}");
+    }
+}
+
+/// A progress bar on stderr for imports of large files, shown only on a terminal.
+pub struct ImportBar(Option<indicatif::ProgressBar>);
+
+impl ImportBar {
+    pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        if quiet || !std::io::stderr().is_terminal() {
+            return ImportBar(None);
+        }
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} · {msg} rows · {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        ImportBar(Some(bar))
+    }
+
+    pub fn update(&self, p: baton::import::ImportProgress) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(p.total_bytes);
+            bar.set_position(p.bytes);
+            bar.set_message(p.rows.to_string());
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
     }
 }

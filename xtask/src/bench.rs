@@ -1,0 +1,246 @@
+//! `cargo xtask bench`: Baton's import against `sqlite3`'s own `.import` of the same file, in
+//! one run, with rows/s and peak RSS. Figures only; no thresholds fail the run.
+
+use crate::{cargo, root, step, Res};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const HEADERS: &[&str] = &[
+    "Record ID",
+    "Deal Name",
+    "Deal Stage",
+    "Pipeline",
+    "Amount",
+    "Close Date",
+    "Create Date",
+    "Deal owner",
+    "Deal Type",
+    "Associated Company",
+    "Associated Contact",
+    "Original Source",
+    "Buyer Goals",
+    "Signed Scope",
+    "Start Date",
+    "Promised Deliverables",
+    "Pricing Exceptions",
+    "Risk Notes",
+    "Kickoff Preference",
+    "Notes",
+];
+
+const STAGES: &[&str] = &[
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+    "Closed Won",
+    "Closed Lost",
+];
+const OWNERS: &[&str] = &[
+    "Maya Chen",
+    "Tom Okafor",
+    "Priya Natarajan",
+    "Lukas Berg",
+    "Ana Souza",
+];
+const COMPANIES: &[&str] = &[
+    "Nordlicht GmbH",
+    "Café Olé Ltd",
+    "Acme Corp",
+    "Brightwave Analytics",
+    "Kestrel & Finch",
+    "Zürich Re Partners",
+];
+
+/// A tiny deterministic generator (xorshift), so every run benches the same file.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// Writes a HubSpot-style deals export with `rows` deals.
+fn generate(path: &Path, rows: usize) -> std::io::Result<()> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    writeln!(
+        w,
+        "{}",
+        HEADERS
+            .iter()
+            .map(|h| quote(h))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
+    for i in 0..rows {
+        let stage = rng.pick(STAGES);
+        let company = rng.pick(COMPANIES);
+        let filled = rng.below(4) != 0;
+        let opt = |v: String| if filled { v } else { String::new() };
+        let (m, d) = (1 + rng.below(12), 1 + rng.below(28));
+        let cells = [
+            format!("{}", 1_000_000 + i),
+            quote(&format!("{company} — renewal {i}")),
+            quote(stage),
+            "default".to_string(),
+            format!("{}.{:02}", 1_000 + rng.below(90_000), rng.below(100)),
+            format!("2026-{m:02}-{d:02}"),
+            format!("2025-{m:02}-{d:02} 09:{:02}", rng.below(60)),
+            quote(rng.pick(OWNERS)),
+            "newbusiness".to_string(),
+            quote(company),
+            quote(&format!("Contact {}", rng.below(5_000))),
+            "Organic Search".to_string(),
+            opt(quote("Cut onboarding time, \"fast\" wins")),
+            opt(quote("Implementation + training")),
+            opt(format!("2026-{m:02}-{d:02}")),
+            opt(quote("Workshop; migration; weekly report")),
+            opt(quote("None")),
+            opt(quote("Tight timeline")),
+            opt(quote("Video call, mornings")),
+            quote(&format!(
+                "Spoke with the buyer on day {d}.\nThey want a pilot first,\nthen the full roll-out."
+            )),
+        ];
+        writeln!(w, "{}", cells.join(","))?;
+    }
+    w.flush()
+}
+
+struct Run {
+    wall: Duration,
+    peak_rss_kb: u64,
+}
+
+/// Runs a command to completion, sampling its peak RSS (VmHWM) from /proc while it runs.
+fn measure(mut cmd: Command) -> Result<Run, String> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {cmd:?}: {e}"))?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            if let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb);
+            }
+        }
+        if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let wall = start.elapsed();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        return Err(format!("{cmd:?} failed ({status}): {}", err.trim()));
+    }
+    Ok(Run {
+        wall,
+        peak_rss_kb: peak,
+    })
+}
+
+fn fresh(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let _ = std::fs::remove_dir_all(path.with_file_name("backups"));
+}
+
+fn sqlite_import(csv: &Path, db: &Path) -> Result<Run, String> {
+    fresh(db);
+    let mut c = Command::new("sqlite3");
+    c.arg(db)
+        .arg(".mode csv")
+        .arg(format!(".import '{}' deals", csv.display()));
+    measure(c)
+}
+
+fn baton_import(bin: &Path, csv: &Path, db: &Path) -> Result<Run, String> {
+    let mut c = Command::new(bin);
+    c.arg("--db").arg(db).arg("import").arg(csv).arg("--json");
+    c.env("BATON_NOW", "2026-11-24T09:00:00Z");
+    measure(c)
+}
+
+fn line(what: &str, rows: usize, r: &Run) {
+    let secs = r.wall.as_secs_f64();
+    println!(
+        "  {what:<34} {secs:>8.2} s  {:>10.0} rows/s  peak RSS {:>6.1} MB",
+        rows as f64 / secs,
+        r.peak_rss_kb as f64 / 1024.0
+    );
+}
+
+pub fn bench(args: &[String]) -> Res {
+    if Command::new("sqlite3").arg("-version").output().is_err() {
+        crate::install_packages(&["sqlite3"])?;
+    }
+    let mut build = cargo();
+    build.args(["build", "--release", "--bin", "baton"]);
+    step("cargo build --release --bin baton", build)?;
+    let bin = root().join("target/release/baton");
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let sizes: Vec<usize> = if args.iter().any(|a| a == "--quick") {
+        vec![100_000]
+    } else {
+        vec![100_000, 1_000_000]
+    };
+    for rows in sizes {
+        let csv = dir.join(format!("hubspot_deals_{rows}.csv"));
+        if !csv.exists() {
+            eprintln!("==> generating {}", csv.display());
+            generate(&csv, rows).map_err(|e| format!("{}: {e}", csv.display()))?;
+        }
+        let mb = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        println!(
+            "\n{rows} HubSpot-style deals, {} columns, {mb:.0} MB",
+            HEADERS.len()
+        );
+        let sq = sqlite_import(&csv, &dir.join("sqlite.db"))?;
+        line("sqlite3 .import (bare table)", rows, &sq);
+        let db: PathBuf = dir.join(format!("baton_{rows}.sqlite"));
+        fresh(&db);
+        let first = baton_import(&bin, &csv, &db)?;
+        line("baton import (first)", rows, &first);
+        let again = baton_import(&bin, &csv, &db)?;
+        line("baton import (unchanged re-import)", rows, &again);
+        println!(
+            "  ratio baton/sqlite3: {:.2}×   re-import/first: {:.2}×",
+            first.wall.as_secs_f64() / sq.wall.as_secs_f64(),
+            again.wall.as_secs_f64() / first.wall.as_secs_f64()
+        );
+    }
+    Ok(())
+}
