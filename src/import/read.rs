@@ -4,11 +4,11 @@
 use crate::error::{Error, Result};
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use sha2::{Digest, Sha256};
-use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// How the file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,26 +154,30 @@ fn count_outside_quotes(line: &str, d: u8) -> usize {
 /// their SHA-256 (to record which file an import read).
 #[derive(Clone, Default)]
 pub struct Tap {
-    bytes: Rc<Cell<u64>>,
-    hash: Rc<RefCell<Sha256>>,
-    quotes: Rc<Cell<u64>>,
+    bytes: Arc<AtomicU64>,
+    hash: Arc<Mutex<Sha256>>,
+    quotes: Arc<AtomicU64>,
 }
 
 impl Tap {
     /// Bytes read so far.
     pub fn bytes(&self) -> u64 {
-        self.bytes.get()
+        self.bytes.load(Ordering::Relaxed)
     }
 
     /// Quote characters in the decoded text so far: an odd count at the end means a quoted cell
     /// was never closed.
     pub fn quotes(&self) -> u64 {
-        self.quotes.get()
+        self.quotes.load(Ordering::Relaxed)
     }
 
     /// The SHA-256 of everything read, as hex.
     pub fn sha256(&self) -> String {
-        let digest = self.hash.borrow().clone().finalize();
+        let digest = self
+            .hash
+            .lock()
+            .map(|h| h.clone().finalize())
+            .unwrap_or_default();
         digest.iter().map(|b| format!("{b:02x}")).collect()
     }
 }
@@ -186,8 +190,10 @@ struct Tapped<R> {
 impl<R: Read> Read for Tapped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.tap.bytes.set(self.tap.bytes.get() + n as u64);
-        self.tap.hash.borrow_mut().update(&buf[..n]);
+        self.tap.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        if let Ok(mut h) = self.tap.hash.lock() {
+            h.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -195,20 +201,20 @@ impl<R: Read> Read for Tapped<R> {
 /// Counts `"` in decoded UTF-8 (where that byte is never part of another character).
 struct QuoteCount<R> {
     inner: R,
-    quotes: Rc<Cell<u64>>,
+    quotes: Arc<AtomicU64>,
 }
 
 impl<R: Read> Read for QuoteCount<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let q = buf[..n].iter().filter(|b| **b == b'"').count() as u64;
-        self.quotes.set(self.quotes.get() + q);
+        self.quotes.fetch_add(q, Ordering::Relaxed);
         Ok(n)
     }
 }
 
 /// A CSV reader over the file that decodes to UTF-8 while streaming.
-pub fn reader(path: &Path, format: &Format) -> Result<csv::Reader<Box<dyn Read>>> {
+pub fn reader(path: &Path, format: &Format) -> Result<csv::Reader<Box<dyn Read + Send>>> {
     tapped_reader(path, format, None)
 }
 
@@ -217,9 +223,9 @@ pub fn tapped_reader(
     path: &Path,
     format: &Format,
     tap: Option<&Tap>,
-) -> Result<csv::Reader<Box<dyn Read>>> {
+) -> Result<csv::Reader<Box<dyn Read + Send>>> {
     let file = File::open(path).map_err(io(path))?;
-    let raw: Box<dyn Read> = match tap {
+    let raw: Box<dyn Read + Send> = match tap {
         Some(tap) => Box::new(Tapped {
             inner: file,
             tap: tap.clone(),
@@ -227,7 +233,7 @@ pub fn tapped_reader(
         None => Box::new(file),
     };
     let file = BufReader::with_capacity(256 * 1024, raw);
-    let decoded: Box<dyn Read> = if format.encoding == UTF_8 {
+    let decoded: Box<dyn Read + Send> = if format.encoding == UTF_8 {
         Box::new(
             encoding_rs_io::DecodeReaderBytesBuilder::new()
                 .bom_sniffing(true)
@@ -243,7 +249,7 @@ pub fn tapped_reader(
                 .build(file),
         )
     };
-    let decoded: Box<dyn Read> = match tap {
+    let decoded: Box<dyn Read + Send> = match tap {
         Some(tap) => Box::new(QuoteCount {
             inner: decoded,
             quotes: tap.quotes.clone(),

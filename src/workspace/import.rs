@@ -473,103 +473,52 @@ impl Workspace {
             .map(|p| p.name.to_lowercase())
             .collect();
         let tap = read::Tap::default();
-        let mut rdr = read::tapped_reader(path, &fmt, Some(&tap))?;
-        let mut rec = csv::StringRecord::new();
         let tick = |rows| ImportProgress {
             bytes: tap.bytes(),
             total_bytes,
             rows,
         };
-        let mut last = (0, 0, false);
-        loop {
-            let more = rdr.read_record(&mut rec).map_err(|e| csv_error(path, e))?;
-            if !more {
-                // A quote left open swallows every line after it into one cell: refuse the
-                // file rather than lose those rows without a word.
-                let (row, line, multiline) = last;
-                if tap.quotes() % 2 == 1 && multiline {
-                    return Err(Error::invalid(
-                        path.display().to_string(),
-                        format!("row {row} (line {line}): a quoted cell is never closed, so every line after it would be read as part of that cell; add the missing quote or export the file again"),
-                    ));
-                }
-                break;
-            }
-            if rec.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            report.rows += 1;
-            if report.rows % 4096 == 0 {
-                progress(tick(report.rows));
-            }
-            let line = rec.position().map_or(0, |p| p.line());
-            last = (report.rows, line, rec.iter().any(|c| c.contains('\n')));
-            let mut r = match row_values(&plan, &rec, report.rows, line) {
-                Ok(r) => r,
-                Err(e) if opts.skip_bad_rows => {
-                    report.rejected += 1;
-                    report.errors.push(e);
-                    continue;
-                }
-                Err(e) => {
-                    return Err(Error::invalid(
-                        path.display().to_string(),
-                        e.to_string() + "; fix the cell or pass --skip-bad-rows",
-                    ))
-                }
-            };
-            if let Some(o) = &r.owner {
-                if known_people.insert(o.to_lowercase()) {
-                    people::upsert(&tx, o, owner_role, None, false)?;
-                }
-            }
-            let fx = match records::find_imported(&tx, &r)? {
-                None => {
-                    r.id = records::insert(&tx, &r, &stamp)?;
-                    records::insert_stage_change(
-                        &tx,
-                        r.id,
-                        None,
-                        &r.stage,
-                        &stamp,
-                        Origin::Import,
-                        Some(crate::model::ImportId(import_id)),
-                    )?;
-                    report.inserted += 1;
-                    apply::record_changed(&cx, &pbs, None, &r)?
-                }
-                Some(before) => {
-                    let mut after = before.clone();
-                    after.name = r.name;
-                    after.stage = r.stage;
-                    if r.owner.is_some() {
-                        after.owner = r.owner;
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(4);
+        std::thread::scope(|scope| -> Result<()> {
+            let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender));
+            let written = (|| -> Result<()> {
+                let receiver = receiver;
+                for batch in &receiver {
+                    for ReadRow { row, values } in batch {
+                        report.rows = row;
+                        let r = match values {
+                            Ok(r) => r,
+                            Err(e) if opts.skip_bad_rows => {
+                                report.rejected += 1;
+                                report.errors.push(e);
+                                continue;
+                            }
+                            Err(e) => {
+                                return Err(Error::invalid(
+                                    path.display().to_string(),
+                                    e.to_string() + "; fix the cell or pass --skip-bad-rows",
+                                ))
+                            }
+                        };
+                        if let Some(o) = &r.owner {
+                            if known_people.insert(o.to_lowercase()) {
+                                people::upsert(&tx, o, owner_role, None, false)?;
+                            }
+                        }
+                        load_row(&cx, &pbs, r, &stamp, import_id, &mut report)?;
                     }
-                    // Blank cells never erase what was filled in Baton.
-                    after.fields.extend(r.fields);
-                    after.flags.extend(r.flags);
-                    if after == before {
-                        report.unchanged += 1;
-                        continue;
-                    }
-                    records::update(&tx, &after, &stamp)?;
-                    if after.stage != before.stage {
-                        records::insert_stage_change(
-                            &tx,
-                            after.id,
-                            Some(&before.stage),
-                            &after.stage,
-                            &stamp,
-                            Origin::Import,
-                            Some(crate::model::ImportId(import_id)),
-                        )?;
-                    }
-                    report.updated += 1;
-                    apply::record_changed(&cx, &pbs, Some(&before), &after)?
+                    progress(tick(report.rows));
                 }
-            };
-            report.handoffs.add(fx);
-        }
+                Ok(())
+            })();
+            // The receiver is gone by now, so a reader waiting to send stops.
+            let read = reader.join().unwrap_or_else(|_| {
+                Err(Error::Conflict(
+                    "reading the CSV file stopped unexpectedly; nothing was imported".into(),
+                ))
+            });
+            written.and(read)
+        })?;
         progress(tick(report.rows));
         report.sha256 = tap.sha256();
         tx.execute(
@@ -857,6 +806,123 @@ impl Workspace {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Rows handed from the reader thread to the writer at a time.
+const BATCH: usize = 512;
+
+/// A data row read and converted on the reader thread.
+struct ReadRow {
+    row: u64,
+    values: std::result::Result<Record, RowError>,
+}
+
+/// Reads and converts the rows on a second thread while the first one writes: parsing and
+/// SQLite each take a good share of an import. A bounded channel of small batches keeps
+/// memory flat however large the file is.
+fn read_rows(
+    plan: &Plan,
+    path: &Path,
+    fmt: &read::Format,
+    tap: &read::Tap,
+    out: std::sync::mpsc::SyncSender<Vec<ReadRow>>,
+) -> Result<()> {
+    let mut rdr = read::tapped_reader(path, fmt, Some(tap))?;
+    let mut rec = csv::StringRecord::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut row, mut last) = (0, (0, 0, false));
+    while rdr.read_record(&mut rec).map_err(|e| csv_error(path, e))? {
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        row += 1;
+        let line = rec.position().map_or(0, |p| p.line());
+        last = (row, line, rec.iter().any(|c| c.contains('\n')));
+        batch.push(ReadRow {
+            row,
+            values: row_values(plan, &rec, row, line),
+        });
+        if batch.len() == BATCH
+            && out
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .is_err()
+        {
+            // The writer stopped (a bad row); its error is the one to report.
+            return Ok(());
+        }
+    }
+    // A quote left open swallows every line after it into one cell: refuse the file rather
+    // than lose those rows without a word.
+    let (row, line, multiline) = last;
+    if tap.quotes() % 2 == 1 && multiline {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            format!("row {row} (line {line}): a quoted cell is never closed, so every line after it would be read as part of that cell; add the missing quote or export the file again"),
+        ));
+    }
+    if !batch.is_empty() {
+        let _ = out.send(batch);
+    }
+    Ok(())
+}
+
+/// Inserts or updates one record and runs the rules on it.
+fn load_row(
+    cx: &Ctx<'_>,
+    pbs: &[crate::rules::Playbook],
+    mut r: Record,
+    stamp: &str,
+    import_id: i64,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let import = Some(crate::model::ImportId(import_id));
+    let fx = match records::find_imported(cx.conn, &r)? {
+        None => {
+            r.id = records::insert(cx.conn, &r, stamp)?;
+            records::insert_stage_change(
+                cx.conn,
+                r.id,
+                None,
+                &r.stage,
+                stamp,
+                Origin::Import,
+                import,
+            )?;
+            report.inserted += 1;
+            apply::record_changed(cx, pbs, None, &r)?
+        }
+        Some(before) => {
+            let mut after = before.clone();
+            after.name = r.name;
+            after.stage = r.stage;
+            if r.owner.is_some() {
+                after.owner = r.owner;
+            }
+            // Blank cells never erase what was filled in Baton.
+            after.fields.extend(r.fields);
+            after.flags.extend(r.flags);
+            if after == before {
+                report.unchanged += 1;
+                return Ok(());
+            }
+            records::update(cx.conn, &after, stamp)?;
+            if after.stage != before.stage {
+                records::insert_stage_change(
+                    cx.conn,
+                    after.id,
+                    Some(&before.stage),
+                    &after.stage,
+                    stamp,
+                    Origin::Import,
+                    import,
+                )?;
+            }
+            report.updated += 1;
+            apply::record_changed(cx, pbs, Some(&before), &after)?
+        }
+    };
+    report.handoffs.add(fx);
+    Ok(())
 }
 
 /// How many pre-import backups are kept.
