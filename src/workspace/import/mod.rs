@@ -1,0 +1,349 @@
+//! The loader: streams a CSV export into the workspace in one transaction, upserting by the
+//! CRM's record id and running the playbooks on every change.
+
+mod plan;
+mod undo;
+
+use undo::state;
+pub use undo::{ImportSummary, KEEP_BACKUPS};
+
+use super::apply::{self, Ctx, RuleEffects};
+use super::Workspace;
+use crate::error::{Error, Result};
+use crate::import::read;
+use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
+use crate::model::{Origin, Record, RecordKind, Role};
+use crate::store::{people, records};
+use plan::{plan, row_values, save_mapping, Plan};
+use rusqlite::params;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    let at = e
+        .position()
+        .map(|p| format!("line {}: ", p.line()))
+        .unwrap_or_default();
+    Error::invalid(
+        path.display().to_string(),
+        format!("{at}this is not readable CSV ({e}); export it again as CSV"),
+    )
+}
+
+impl Workspace {
+    /// Imports a CSV export in one transaction (rolled back on a bad row unless skipping, and
+    /// always on a dry run).
+    pub fn import_file(&mut self, path: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+        self.import_file_with_progress(path, opts, &mut |_| {})
+    }
+
+    /// [`Workspace::import_file`], calling `progress` as the file is read (every few thousand
+    /// rows and once at the end).
+    pub fn import_file_with_progress(
+        &mut self,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        let fmt = read::sniff(path)?;
+        let plan = plan(&self.conn, path, &fmt, opts)?;
+        if let Some(e) = plan.undecided_error(path) {
+            return Err(e);
+        }
+        let total_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
+        let backup = if opts.dry_run {
+            None
+        } else {
+            self.backup_before_import()?
+        };
+        let pbs = self.playbooks()?;
+        let now = self.now();
+        let actor = self.actor(Origin::Import)?;
+        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut report = ImportReport {
+            import_id: 0,
+            source: plan.source,
+            encoding: fmt.encoding_name(),
+            delimiter: (fmt.delimiter as char).to_string(),
+            rows: 0,
+            inserted: 0,
+            updated: 0,
+            unchanged: 0,
+            rejected: 0,
+            handoffs: RuleEffects::default(),
+            errors: vec![],
+            dry_run: opts.dry_run,
+            sha256: String::new(),
+            mapping_reused: plan.reused,
+            backup: backup.as_ref().map(|p| p.display().to_string()),
+        };
+        let tx = self.conn.transaction()?;
+        let mapping: BTreeMap<&str, Option<&str>> = plan
+            .headers
+            .iter()
+            .map(String::as_str)
+            .zip(plan.keys.iter().map(|k| k.as_deref()))
+            .collect();
+        tx.execute(
+            "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4)",
+            params![
+                path.display().to_string(),
+                plan.source.as_str(),
+                serde_json::to_string(&mapping).unwrap_or_default(),
+                stamp
+            ],
+        )?;
+        let import_id = tx.last_insert_rowid();
+        let cx = Ctx::new(&tx, now, actor);
+        let owner_role = if plan.kind == RecordKind::Deal {
+            Role::Sales
+        } else {
+            Role::Marketing
+        };
+        let mut known_people: BTreeSet<String> = people::list(&tx)?
+            .into_iter()
+            .map(|p| p.name.to_lowercase())
+            .collect();
+        let tap = read::Tap::default();
+        let tick = |rows| ImportProgress {
+            bytes: tap.bytes(),
+            total_bytes,
+            rows,
+        };
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(4);
+        std::thread::scope(|scope| -> Result<()> {
+            let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender));
+            let written = (|| -> Result<()> {
+                let receiver = receiver;
+                for batch in &receiver {
+                    for ReadRow { row, values } in batch {
+                        report.rows = row;
+                        let r = match values {
+                            Ok(r) => r,
+                            Err(e) if opts.skip_bad_rows => {
+                                report.rejected += 1;
+                                report.errors.push(e);
+                                continue;
+                            }
+                            Err(e) => {
+                                return Err(Error::invalid(
+                                    path.display().to_string(),
+                                    e.to_string() + "; fix the cell or pass --skip-bad-rows",
+                                ))
+                            }
+                        };
+                        if let Some(o) = &r.owner {
+                            if known_people.insert(o.to_lowercase()) {
+                                people::upsert(&tx, o, owner_role, None, false)?;
+                            }
+                        }
+                        load_row(&cx, &pbs, r, &stamp, import_id, &mut report)?;
+                    }
+                    progress(tick(report.rows));
+                }
+                Ok(())
+            })();
+            // The receiver is gone by now, so a reader waiting to send stops.
+            let read = reader.join().unwrap_or_else(|_| {
+                Err(Error::Conflict(
+                    "reading the CSV file stopped unexpectedly; nothing was imported".into(),
+                ))
+            });
+            written.and(read)
+        })?;
+        progress(tick(report.rows));
+        report.sha256 = tap.sha256();
+        tx.execute(
+            "UPDATE imports SET rows = ?2, inserted = ?3, updated = ?4, unchanged = ?5, rejected = ?6,
+                 sha256 = ?7, kind = ?8, backup = ?9 WHERE id = ?1",
+            params![
+                import_id,
+                report.rows,
+                report.inserted,
+                report.updated,
+                report.unchanged,
+                report.rejected,
+                report.sha256,
+                plan.kind,
+                report.backup
+            ],
+        )?;
+        if let Some(saved) = &plan.remember {
+            save_mapping(&tx, &plan, saved, &stamp)?;
+        }
+        for e in &report.errors {
+            tx.execute(
+                "INSERT INTO import_errors (import_id, row, line, column_name, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![import_id, e.row, e.line, e.column, e.message],
+            )?;
+        }
+        if opts.dry_run {
+            tx.rollback()?;
+        } else {
+            tx.execute(
+                "UPDATE imports SET state_after = ?2 WHERE id = ?1",
+                params![import_id, state(&tx)?],
+            )?;
+            tx.commit()?;
+            report.import_id = import_id;
+        }
+        Ok(report)
+    }
+
+    /// What importing `path` would read: format, detected source, mapping and the first `rows`
+    /// rows as raw cells. Writes nothing.
+    pub fn preview(&self, path: &Path, opts: &ImportOptions, rows: usize) -> Result<Preview> {
+        let fmt = read::sniff(path)?;
+        let plan = plan(&self.conn, path, &fmt, opts)?;
+        let mut rdr = read::reader(path, &fmt)?;
+        let mut out = Vec::new();
+        for rec in rdr.records().take(rows) {
+            let rec = rec.map_err(|e| csv_error(path, e))?;
+            out.push(
+                plan.headers
+                    .iter()
+                    .zip(rec.iter())
+                    .map(|(h, v)| (h.clone(), v.to_string()))
+                    .collect(),
+            );
+        }
+        Ok(Preview {
+            encoding: fmt.encoding_name(),
+            delimiter: (fmt.delimiter as char).to_string(),
+            source: plan.source,
+            confidence: plan.confidence,
+            kind: plan.kind,
+            mapping: plan
+                .headers
+                .iter()
+                .cloned()
+                .zip(plan.keys.iter().cloned())
+                .collect(),
+            mapping_reused: plan.reused,
+            warnings: plan
+                .undecided_error(path)
+                .map(|e| e.to_string())
+                .into_iter()
+                .collect(),
+            headers: plan.headers,
+            rows: out,
+        })
+    }
+}
+
+/// Rows handed from the reader thread to the writer at a time.
+const BATCH: usize = 512;
+
+/// A data row read and converted on the reader thread.
+struct ReadRow {
+    row: u64,
+    values: std::result::Result<Record, RowError>,
+}
+
+/// Reads and converts the rows on a second thread while the first one writes: parsing and
+/// SQLite each take a good share of an import. A bounded channel of small batches keeps
+/// memory flat however large the file is.
+fn read_rows(
+    plan: &Plan,
+    path: &Path,
+    fmt: &read::Format,
+    tap: &read::Tap,
+    out: std::sync::mpsc::SyncSender<Vec<ReadRow>>,
+) -> Result<()> {
+    let mut rdr = read::tapped_reader(path, fmt, Some(tap))?;
+    let mut rec = csv::StringRecord::new();
+    let mut batch = Vec::with_capacity(BATCH);
+    let (mut row, mut last) = (0, (0, 0, false));
+    while rdr.read_record(&mut rec).map_err(|e| csv_error(path, e))? {
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        row += 1;
+        let line = rec.position().map_or(0, |p| p.line());
+        last = (row, line, rec.iter().any(|c| c.contains('\n')));
+        batch.push(ReadRow {
+            row,
+            values: row_values(plan, &rec, row, line),
+        });
+        if batch.len() == BATCH
+            && out
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .is_err()
+        {
+            // The writer stopped (a bad row); its error is the one to report.
+            return Ok(());
+        }
+    }
+    // A quote left open swallows every line after it into one cell: refuse the file rather
+    // than lose those rows without a word.
+    let (row, line, multiline) = last;
+    if tap.quotes() % 2 == 1 && multiline {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            format!("row {row} (line {line}): a quoted cell is never closed, so every line after it would be read as part of that cell; add the missing quote or export the file again"),
+        ));
+    }
+    if !batch.is_empty() {
+        let _ = out.send(batch);
+    }
+    Ok(())
+}
+
+/// Inserts or updates one record and runs the rules on it.
+fn load_row(
+    cx: &Ctx<'_>,
+    pbs: &[crate::rules::Playbook],
+    mut r: Record,
+    stamp: &str,
+    import_id: i64,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let import = Some(crate::model::ImportId(import_id));
+    let fx = match records::find_imported(cx.conn, &r)? {
+        None => {
+            r.id = records::insert(cx.conn, &r, stamp)?;
+            records::insert_stage_change(
+                cx.conn,
+                r.id,
+                None,
+                &r.stage,
+                stamp,
+                Origin::Import,
+                import,
+            )?;
+            report.inserted += 1;
+            apply::record_changed(cx, pbs, None, &r)?
+        }
+        Some(before) => {
+            let mut after = before.clone();
+            after.name = r.name;
+            after.stage = r.stage;
+            if r.owner.is_some() {
+                after.owner = r.owner;
+            }
+            // Blank cells never erase what was filled in Baton.
+            after.fields.extend(r.fields);
+            after.flags.extend(r.flags);
+            if after == before {
+                report.unchanged += 1;
+                return Ok(());
+            }
+            records::update(cx.conn, &after, stamp)?;
+            if after.stage != before.stage {
+                records::insert_stage_change(
+                    cx.conn,
+                    after.id,
+                    Some(&before.stage),
+                    &after.stage,
+                    stamp,
+                    Origin::Import,
+                    import,
+                )?;
+            }
+            report.updated += 1;
+            apply::record_changed(cx, pbs, Some(&before), &after)?
+        }
+    };
+    report.handoffs.add(fx);
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! How a file will be read: the CRM preset, the user's mapping (saved per header row), the
+//! day/month order of each date column, and one row turned into record values.
+
+use super::csv_error;
+use crate::error::{Error, Result};
+use crate::fields;
+use crate::import::preset::{self, Source, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS};
+use crate::import::read;
+use crate::import::values::{self, DateOrder};
+use crate::import::{ImportOptions, RowError};
+use crate::model::{ExceptionFlag, Record, RecordId, RecordKind};
+use crate::stages;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// How each column is read.
+pub(super) struct Plan {
+    pub(super) source: Source,
+    pub(super) confidence: f64,
+    pub(super) kind: RecordKind,
+    pub(super) headers: Vec<String>,
+    pub(super) keys: Vec<Option<String>>,
+    pub(super) orders: HashMap<usize, Option<DateOrder>>,
+    /// Date columns that read two ways with nothing to settle them: (header, an example).
+    pub(super) undecided: Vec<(String, String)>,
+    /// Identifies the header row, to remember the user's mapping for it.
+    pub(super) signature: String,
+    /// Whether the choices came from a saved mapping.
+    pub(super) reused: bool,
+    /// The user's own choices, remembered for this header row once the import lands.
+    pub(super) remember: Option<Saved>,
+}
+
+impl Plan {
+    pub(super) fn undecided_error(&self, path: &Path) -> Option<Error> {
+        let (header, example) = self.undecided.first()?;
+        Some(Error::invalid(
+            path.display().to_string(),
+            format!("the {header:?} column holds dates such as {example:?} that read either day/month or month/day, and no date in the file settles which; pass --dayfirst or --monthfirst"),
+        ))
+    }
+}
+
+/// A mapping the user chose for one header row.
+#[derive(Debug, Clone)]
+pub(super) struct Saved {
+    source: Source,
+    kind: RecordKind,
+    maps: Vec<(String, String)>,
+    date_order: Option<DateOrder>,
+}
+
+fn order_name(o: DateOrder) -> &'static str {
+    match o {
+        DateOrder::DayFirst => "dayfirst",
+        DateOrder::MonthFirst => "monthfirst",
+    }
+}
+
+/// The header row's identity: the same columns, spelled alike, in the same order.
+fn signature(headers: &[String]) -> String {
+    use sha2::{Digest, Sha256};
+    let joined = headers
+        .iter()
+        .map(|h| stages::squash(h))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Sha256::digest(joined.as_bytes())
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn load_saved(conn: &Connection, signature: &str) -> Result<Option<Saved>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
+        )?
+        .query_row([signature], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, RecordKind>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?;
+    Ok(row.and_then(|(source, kind, maps, order)| {
+        Some(Saved {
+            source: Source::parse(&source)?,
+            kind,
+            maps: serde_json::from_str(&maps).unwrap_or_default(),
+            date_order: match order.as_deref() {
+                Some("dayfirst") => Some(DateOrder::DayFirst),
+                Some("monthfirst") => Some(DateOrder::MonthFirst),
+                _ => None,
+            },
+        })
+    }))
+}
+
+pub(super) fn save_mapping(conn: &Connection, plan: &Plan, saved: &Saved, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO saved_mappings (signature, headers, source, kind, maps, date_order, saved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(signature) DO UPDATE SET source = excluded.source, kind = excluded.kind,
+             maps = excluded.maps, date_order = excluded.date_order, saved_at = excluded.saved_at",
+    )?
+    .execute(params![
+        plan.signature,
+        serde_json::to_string(&plan.headers).unwrap_or_default(),
+        saved.source.as_str(),
+        saved.kind,
+        serde_json::to_string(&saved.maps).unwrap_or_default(),
+        saved.date_order.map(order_name),
+        at
+    ])?;
+    Ok(())
+}
+
+/// A cell that is a date only once the day/month order is known.
+fn ambiguous(cell: &str) -> bool {
+    values::parse_date(cell, None).is_none()
+        && values::parse_date(cell, Some(DateOrder::DayFirst)).is_some()
+        && values::parse_date(cell, Some(DateOrder::MonthFirst)).is_some()
+}
+
+pub(super) fn plan(
+    conn: &Connection,
+    path: &Path,
+    fmt: &read::Format,
+    opts: &ImportOptions,
+) -> Result<Plan> {
+    let mut rdr = read::reader(path, fmt)?;
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut seen = BTreeSet::new();
+    if let Some(dup) = headers
+        .iter()
+        .find(|h| !h.is_empty() && !seen.insert(h.to_lowercase()))
+    {
+        return Err(Error::invalid(
+            path.display().to_string(),
+            format!("the header {dup:?} appears twice; rename one of the columns"),
+        ));
+    }
+    let signature = signature(&headers);
+    let user_chose = opts.source.is_some()
+        || opts.kind.is_some()
+        || !opts.maps.is_empty()
+        || opts.date_order.is_some();
+    let saved = if user_chose {
+        None
+    } else {
+        load_saved(conn, &signature)?
+    };
+    let (detected, detected_confidence) = preset::detect(&headers);
+    let source = opts
+        .source
+        .or(saved.as_ref().map(|s| s.source))
+        .unwrap_or(detected);
+    let confidence = if opts.source.is_some() || saved.is_some() {
+        1.0
+    } else {
+        detected_confidence
+    };
+    let kind = opts
+        .kind
+        .or(saved.as_ref().map(|s| s.kind))
+        .unwrap_or_else(|| preset::detect_kind(&headers));
+    let maps = match &saved {
+        Some(s) => s.maps.clone(),
+        None => opts.maps.clone(),
+    };
+    let date_order = opts
+        .date_order
+        .or(saved.as_ref().and_then(|s| s.date_order));
+    let mut keys: Vec<Option<String>> = headers
+        .iter()
+        .map(|h| preset::map_header(source, h).map(str::to_string))
+        .collect();
+    for (header, key) in &maps {
+        let i = headers
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(header.trim()))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "--map",
+                    format!(
+                        "the file has no column {header:?}; its columns are: {}",
+                        headers.join(", ")
+                    ),
+                )
+            })?;
+        keys[i] = if key == "-" {
+            None
+        } else {
+            Some(key.trim().to_string())
+        };
+    }
+    // Day/month order per date column: settled by any cell that reads only one way. Columns
+    // left open are scanned to the end, so an undecidable one is reported, never guessed.
+    let date_cols: Vec<usize> = (0..keys.len())
+        .filter(|i| {
+            keys[*i]
+                .as_deref()
+                .is_some_and(|k| fields::DATE_FIELDS.contains(&k))
+        })
+        .collect();
+    let mut orders: HashMap<usize, Option<DateOrder>> =
+        date_cols.iter().map(|i| (*i, date_order)).collect();
+    let mut examples: HashMap<usize, String> = HashMap::new();
+    if date_order.is_none() && !date_cols.is_empty() {
+        for rec in rdr.records() {
+            let Ok(rec) = rec else { break };
+            let mut open = false;
+            for i in &date_cols {
+                if orders[i].is_some() {
+                    continue;
+                }
+                let cell = rec.get(*i).unwrap_or("").trim();
+                match values::order_hint(cell) {
+                    Some(o) => {
+                        orders.insert(*i, Some(o));
+                    }
+                    None => {
+                        open = true;
+                        if !examples.contains_key(i) && ambiguous(cell) {
+                            examples.insert(*i, cell.to_string());
+                        }
+                    }
+                }
+            }
+            if !open {
+                break;
+            }
+        }
+        // A column that never decides follows the file's other date columns.
+        let file_order = orders.values().flatten().next().copied();
+        for o in orders.values_mut() {
+            if o.is_none() {
+                *o = file_order;
+            }
+        }
+    }
+    let undecided = date_cols
+        .iter()
+        .filter(|i| orders[*i].is_none())
+        .filter_map(|i| Some((headers[*i].clone(), examples.get(i)?.clone())))
+        .collect();
+    let remember = user_chose.then_some(Saved {
+        source,
+        kind,
+        maps,
+        date_order,
+    });
+    Ok(Plan {
+        source,
+        confidence,
+        kind,
+        headers,
+        keys,
+        orders,
+        undecided,
+        signature,
+        reused: saved.is_some(),
+        remember,
+    })
+}
+
+/// One row turned into record values, or the reason it cannot be.
+pub(super) fn row_values(
+    plan: &Plan,
+    rec: &csv::StringRecord,
+    row: u64,
+    line: u64,
+) -> std::result::Result<Record, RowError> {
+    let err = |column: Option<&str>, message: String| RowError {
+        row,
+        line,
+        column: column.map(str::to_string),
+        message,
+    };
+    if rec.len() != plan.headers.len() {
+        return Err(err(None, format!("has {} cells but the header has {}; check for an unquoted delimiter or a missing quote", rec.len(), plan.headers.len())));
+    }
+    let mut r = Record {
+        id: RecordId(0),
+        kind: plan.kind,
+        source: plan.source.as_str().into(),
+        external_id: None,
+        name: String::new(),
+        stage: String::new(),
+        owner: None,
+        fields: BTreeMap::new(),
+        flags: BTreeSet::new(),
+    };
+    let (mut first, mut last, mut status) = (String::new(), String::new(), String::new());
+    for (i, cell) in rec.iter().enumerate() {
+        let v = cell.trim();
+        if v.is_empty() {
+            continue;
+        }
+        let header = plan.headers[i].as_str();
+        match plan.keys[i].as_deref() {
+            Some(EXTERNAL_ID) => r.external_id = Some(v.to_string()),
+            Some("name") => r.name = v.to_string(),
+            Some("stage") => r.stage = stages::canonical(v),
+            Some("owner") => r.owner = Some(v.to_string()),
+            Some(STATUS) => status = v.to_string(),
+            Some(FIRST_NAME) => first = v.to_string(),
+            Some(LAST_NAME) => last = v.to_string(),
+            Some("flags") => {
+                r.flags = ExceptionFlag::parse_list(v).map_err(|bad| {
+                    err(
+                        Some(header),
+                        format!("value {bad:?} is not an exception flag"),
+                    )
+                })?
+            }
+            Some(k) if fields::DATE_FIELDS.contains(&k) => {
+                let order = plan.orders.get(&i).copied().flatten();
+                let d = values::parse_date(v, order).ok_or_else(|| {
+                    if order.is_none() && values::parse_date(v, Some(DateOrder::DayFirst)).is_some() {
+                        err(Some(header), format!("value {v:?} could be day/month or month/day; pass --dayfirst or --monthfirst"))
+                    } else {
+                        err(Some(header), format!("value {v:?} is not a date"))
+                    }
+                })?;
+                r.fields
+                    .insert(k.to_string(), d.format("%Y-%m-%d").to_string());
+            }
+            Some("amount") => {
+                let n = values::parse_money(v)
+                    .ok_or_else(|| err(Some(header), format!("value {v:?} is not an amount")))?;
+                r.fields.insert("amount".into(), fields::format_amount(n));
+            }
+            Some(k) => {
+                r.fields.insert(k.to_string(), v.to_string());
+            }
+            None => {
+                r.fields.insert(header.to_string(), v.to_string());
+            }
+        }
+    }
+    if r.name.is_empty() {
+        r.name = [first, last]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    if r.name.is_empty() {
+        // Close names an opportunity by its lead (the company).
+        r.name = r
+            .fields
+            .get("company")
+            .cloned()
+            .or_else(|| r.external_id.clone())
+            .unwrap_or_default();
+    }
+    if r.name.is_empty() {
+        return Err(err(
+            None,
+            "has neither a name nor a record id; map a column to name with --map 'Header=name'"
+                .into(),
+        ));
+    }
+    // Pipedrive keeps a won deal in its last stage; being won is in the status.
+    match stages::squash(&status).as_str() {
+        "won" => {
+            if !r.stage.is_empty() && r.stage != stages::CLOSED_WON {
+                r.fields.insert("crm_stage".into(), r.stage.clone());
+            }
+            r.stage = stages::CLOSED_WON.into();
+        }
+        "lost" => r.stage = "Closed Lost".into(),
+        _ => {}
+    }
+    if r.stage.is_empty() {
+        r.stage = stages::default_stages(plan.kind)[0].to_string();
+    }
+    Ok(r)
+}
