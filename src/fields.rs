@@ -26,6 +26,36 @@ pub const LEAD_FIELDS: &[&str] = &[
     "last_touchpoint",
 ];
 
+/// How the handoff wizard groups checklist fields: one step per group with something missing.
+pub const GROUPS: &[(&str, &[&str])] = &[
+    (
+        "What was sold",
+        &[
+            "signed_scope",
+            "promised_deliverables",
+            "pricing_exceptions",
+        ],
+    ),
+    (
+        "Who and when",
+        &["main_contact", "start_date", "kickoff_preference"],
+    ),
+    ("Why it matters", &["buyer_goals", "risk_notes"]),
+    (
+        "Where the lead came from",
+        &["lead_source", "campaign", "last_touchpoint"],
+    ),
+    (
+        "What they need",
+        &[
+            "pain_point",
+            "offer",
+            "budget_signal",
+            "qualification_answer",
+        ],
+    ),
+];
+
 /// Fields every record may carry. `name`, `stage` and `owner` are columns of their own.
 pub const COMMON_FIELDS: &[&str] = &[
     "name",

@@ -281,6 +281,8 @@ pub struct Handoff {
     pub context: BTreeMap<String, String>,
     /// The latest note from a reviewer, escalation or rejection.
     pub note: Option<String>,
+    /// When it last paused for missing fields (RFC 3339).
+    pub paused_at: Option<String>,
 }
 
 /// One line of a task's checklist.

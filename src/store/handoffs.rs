@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 const SELECT: &str =
     "SELECT h.id, h.record_id, r.external_id, r.name, h.playbook, h.status, h.missing_fields,
         h.from_owner, h.to_owner, h.triggered_at, h.handed_off_at, h.kickoff_scheduled_at,
-        h.complete_at_trigger, h.context, h.note
+        h.complete_at_trigger, h.context, h.note, h.paused_at
     FROM handoffs h JOIN records r ON r.id = h.record_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
@@ -32,6 +32,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
         complete_at_trigger: r.get(12)?,
         context: serde_json::from_str::<BTreeMap<String, String>>(&context).unwrap_or_default(),
         note: r.get(14)?,
+        paused_at: r.get(15)?,
     })
 }
 

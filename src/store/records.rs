@@ -31,7 +31,7 @@ pub(crate) fn encode_flags(flags: &BTreeSet<ExceptionFlag>) -> String {
         .join(";")
 }
 
-fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
+pub(crate) fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
     s.split(';').filter_map(ExceptionFlag::parse).collect()
 }
 

@@ -429,17 +429,38 @@ fn render(name: &str, src: &str, ctx: &minijinja::Value) -> Result<String> {
     })
 }
 
-pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
-    let team = people::list(cx.conn)?;
+/// The first delivery step a hand-off creates: who gets it, why, and the task itself. The
+/// wizard shows it before the user hands off; `hand_off` creates exactly this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedTask {
+    /// Kickoff or follow-up.
+    pub kind: TaskKind,
+    /// The task's title.
+    pub title: String,
+    /// The next owner, if anyone could be chosen.
+    pub assignee: Option<String>,
+    /// Why that person, in words.
+    pub reason: String,
+    /// Due date, `YYYY-MM-DD`, in business days from today.
+    pub due: String,
+    /// The playbook's checklist.
+    pub checklist: Vec<String>,
+}
+
+pub(crate) fn plan_first_task(
+    conn: &Connection,
+    today: NaiveDate,
+    pb: &Playbook,
+    record: &Record,
+) -> Result<PlannedTask> {
+    let team = people::list(conn)?;
     // Each rule reads only what it needs: these queries run once per handoff in an import.
     let (last, load) = match &pb.owner_rule {
-        OwnerRule::RoundRobin { .. } => {
-            (handoffs::last_assignee(cx.conn, &pb.key)?, HashMap::new())
-        }
+        OwnerRule::RoundRobin { .. } => (handoffs::last_assignee(conn, &pb.key)?, HashMap::new()),
         OwnerRule::LeastOpenTasks { role } => (
             None,
             tasks::open_counts(
-                cx.conn,
+                conn,
                 team.iter()
                     .filter(|p| p.role == *role)
                     .map(|p| p.name.as_str()),
@@ -449,7 +470,7 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     };
     let mut choice = rules::assign(&pb.owner_rule, &team, last.as_deref(), &load);
     if choice.person.is_none() {
-        let fallback = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
+        let fallback = reviewer(conn, pb)?.or_else(|| record.owner.clone());
         choice.reason = format!(
             "{}; fell back to {}",
             choice.reason,
@@ -457,12 +478,27 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
         );
         choice.person = fallback;
     }
-    let to = choice.person.as_deref();
+    let ctx = template_context(record, choice.person.as_deref());
+    let hol = people::holidays(conn)?;
+    Ok(PlannedTask {
+        kind: pb.first_task,
+        title: render("task_title", &pb.task_title, &ctx)?,
+        due: rules::add_business_days(today, pb.due_business_days, &hol)
+            .format("%Y-%m-%d")
+            .to_string(),
+        assignee: choice.person,
+        reason: choice.reason,
+        checklist: pb.checklist.clone(),
+    })
+}
+
+pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
+    let plan = plan_first_task(cx.conn, cx.today(), pb, record)?;
+    let to = plan.assignee.as_deref();
     handoffs::set_to_owner(cx.conn, h, to)?;
     handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], cx.stamp())?;
     let ctx = template_context(record, to);
-    let title = render("task_title", &pb.task_title, &ctx)?;
-    let due = cx.due_in(pb.due_business_days)?;
+    let (title, due) = (&plan.title, &plan.due);
     let headline = match pb.first_task {
         TaskKind::FollowUp => "New lead to follow up",
         _ => "New kickoff task",
@@ -472,9 +508,9 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
             handoff: Some(h),
             record: record.id,
             kind: pb.first_task,
-            title: &title,
+            title,
             assignee: to,
-            due: Some(&due),
+            due: Some(due),
             checklist: pb
                 .checklist
                 .iter()
@@ -494,5 +530,5 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, cx.stamp())?;
     cx.event(record, Some(h), "handed_off", Some(&pb.key), vec![],
         format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",
-            to.unwrap_or("nobody"), choice.reason))
+            to.unwrap_or("nobody"), plan.reason))
 }

@@ -2,15 +2,20 @@
 
 mod actions;
 pub(crate) mod apply;
+mod board;
 mod demo;
 mod export;
 mod import;
 mod records;
+mod reminders;
+mod wizard;
 
-pub use apply::RuleEffects;
+pub use apply::{PlannedTask, RuleEffects};
+pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
 pub use import::{ImportSummary, KEEP_BACKUPS};
 pub use records::{NewRecord, RecordDetail};
+pub use wizard::{ContextQuestion, Wizard, WizardField, WizardStep};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};

@@ -1,0 +1,129 @@
+//! The checklist wizard's model: which required fields a paused handoff still needs, grouped
+//! into steps, the human context questions, and the first task a hand-off would create.
+
+use super::apply::{self, PlannedTask};
+use super::Workspace;
+use crate::brief::{Brief, CONTEXT_KEYS};
+use crate::error::Result;
+use crate::fields;
+use crate::model::{Handoff, HandoffId, Record};
+use serde::Serialize;
+
+/// One field the wizard asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WizardField {
+    /// The canonical key.
+    pub key: String,
+    /// The label the user sees.
+    pub label: String,
+    /// The value so far.
+    pub value: Option<String>,
+    /// Whether it still blocks the hand-off.
+    pub missing: bool,
+    /// `date` or `text`.
+    pub input: &'static str,
+}
+
+/// One step: a group of related required fields, at least one of them missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WizardStep {
+    /// The group's title ("What was sold").
+    pub title: String,
+    /// Its required fields, missing or not.
+    pub fields: Vec<WizardField>,
+}
+
+/// A question whose answer only a person has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContextQuestion {
+    /// The context key.
+    pub key: String,
+    /// The question.
+    pub question: String,
+    /// The answer so far.
+    pub value: String,
+}
+
+/// Everything the wizard shows for one handoff.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wizard {
+    /// The handoff.
+    pub handoff: Handoff,
+    /// Its record.
+    pub record: Record,
+    /// The playbook's name.
+    pub playbook: String,
+    /// One step per field group with something missing.
+    pub steps: Vec<WizardStep>,
+    /// The human context questions.
+    pub context: Vec<ContextQuestion>,
+    /// The first task a hand-off would create now.
+    pub first_task: PlannedTask,
+    /// The brief as it stands.
+    pub brief: Brief,
+}
+
+impl Workspace {
+    /// The wizard for a handoff: its missing fields by group, context, and what handing off
+    /// would create.
+    pub fn wizard(&self, id: HandoffId) -> Result<Wizard> {
+        let handoff = self.handoff(id)?;
+        let record = self.record(handoff.record_id)?;
+        let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
+        let missing = crate::rules::missing_fields(&pb, &record);
+        let field = |key: &str| WizardField {
+            key: key.to_string(),
+            label: fields::label(key),
+            value: record.field(key).map(str::to_string),
+            missing: missing.iter().any(|m| m == key),
+            input: if fields::DATE_FIELDS.contains(&key) {
+                "date"
+            } else {
+                "text"
+            },
+        };
+        let mut steps: Vec<WizardStep> = fields::GROUPS
+            .iter()
+            .map(|(title, keys)| WizardStep {
+                title: title.to_string(),
+                fields: keys
+                    .iter()
+                    .filter(|k| pb.required_fields.iter().any(|r| r == *k))
+                    .map(|k| field(k))
+                    .collect(),
+            })
+            .collect();
+        let grouped: Vec<&str> = fields::GROUPS
+            .iter()
+            .flat_map(|(_, keys)| keys.iter().copied())
+            .collect();
+        steps.push(WizardStep {
+            title: "Other details".into(),
+            fields: pb
+                .required_fields
+                .iter()
+                .filter(|k| !grouped.contains(&k.as_str()))
+                .map(|k| field(k))
+                .collect(),
+        });
+        steps.retain(|s| s.fields.iter().any(|f| f.missing));
+        let context = CONTEXT_KEYS
+            .iter()
+            .map(|(key, question)| ContextQuestion {
+                key: key.to_string(),
+                question: question.to_string(),
+                value: handoff.context.get(*key).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let today = self.now().date_naive();
+        Ok(Wizard {
+            first_task: apply::plan_first_task(&self.conn, today, &pb, &record)?,
+            brief: self.brief(record.id)?,
+            playbook: pb.name,
+            steps,
+            context,
+            handoff,
+            record,
+        })
+    }
+}

@@ -1,0 +1,216 @@
+//! What the desktop app reads beyond the CLI: the paged board, the checklist wizard and the
+//! background reminders, on a real SQLite file with a fake clock.
+
+use baton::{FixedClock, HandoffStatus, NewRecord, Origin, RecordKind, Role, TaskKind, Workspace};
+use chrono::{DateTime, Duration, Utc};
+use std::sync::Arc;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn workspace() -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(FixedClock::new(at("2026-03-05T09:00:00Z")));
+    let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
+    ws.add_person("Fay Founder", Role::Founder, None, true)
+        .unwrap();
+    ws.add_person("Sam Seller", Role::Sales, None, false)
+        .unwrap();
+    ws.add_person("Dee One", Role::Delivery, None, false)
+        .unwrap();
+    (ws, clock, dir)
+}
+
+fn deal(ws: &mut Workspace, name: &str, stage: &str, fields: &[(&str, &str)]) -> baton::RecordId {
+    ws.add_record(
+        NewRecord {
+            kind: Some(RecordKind::Deal),
+            name: name.into(),
+            stage: Some(stage.into()),
+            owner: Some("Sam Seller".into()),
+            fields: fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        },
+        Origin::App,
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards() {
+    let (mut ws, _clock, _dir) = workspace();
+    for i in 0..25 {
+        deal(
+            &mut ws,
+            &format!("Deal {i:02}"),
+            "Contract Sent",
+            &[("amount", "100")],
+        );
+    }
+    deal(
+        &mut ws,
+        "50%_off Ltd",
+        "Qualified To Buy",
+        &[("company", "Acme")],
+    );
+    let cols = ws.board(RecordKind::Deal, "").unwrap();
+    let stages: Vec<&str> = cols.iter().map(|c| c.stage.as_str()).collect();
+    assert_eq!(&stages[..2], ["Appointment Scheduled", "Qualified To Buy"]);
+    let sent = cols.iter().find(|c| c.stage == "Contract Sent").unwrap();
+    assert_eq!((sent.count, sent.amount), (25, 2500.0));
+    let page = ws
+        .board_page(RecordKind::Deal, "Contract Sent", "", 20, 10)
+        .unwrap();
+    assert_eq!(page.len(), 5, "the last page holds the rest");
+    assert_eq!(page[0].amount, Some(100.0));
+    // Search matches name or company; LIKE wildcards in the query are literal.
+    let hit = ws.board(RecordKind::Deal, "50%_").unwrap();
+    assert_eq!(hit.iter().map(|c| c.count).sum::<u64>(), 1);
+    assert_eq!(
+        ws.board(RecordKind::Deal, "5%x")
+            .unwrap()
+            .iter()
+            .map(|c| c.count)
+            .sum::<u64>(),
+        0
+    );
+    let by_company = ws
+        .board_page(RecordKind::Deal, "Qualified To Buy", "acme", 0, 10)
+        .unwrap();
+    assert_eq!(by_company[0].name, "50%_off Ltd");
+}
+
+#[test]
+fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_creates() {
+    let (mut ws, _clock, _dir) = workspace();
+    let r = deal(
+        &mut ws,
+        "Nordlicht GmbH",
+        "Contract Sent",
+        &[
+            ("signed_scope", "SOW v2"),
+            ("promised_deliverables", "Audit"),
+            ("pricing_exceptions", "None"),
+        ],
+    );
+    ws.move_record(r, "Closed Won", Origin::App).unwrap();
+    let h = ws.record_detail(r).unwrap().handoffs[0].id;
+    let w = ws.wizard(h).unwrap();
+    assert_eq!(w.handoff.status, HandoffStatus::Paused);
+    let titles: Vec<&str> = w.steps.iter().map(|s| s.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Who and when", "Why it matters"],
+        "'What was sold' is complete"
+    );
+    let start = w.steps[0]
+        .fields
+        .iter()
+        .find(|f| f.key == "start_date")
+        .unwrap();
+    assert_eq!((start.input, start.missing), ("date", true));
+    assert_eq!(w.context.len(), 3);
+    assert_eq!(w.first_task.kind, TaskKind::Kickoff);
+    assert_eq!(w.first_task.assignee.as_deref(), Some("Dee One"));
+    assert_eq!(
+        w.first_task.due, "2026-03-10",
+        "three business days, over the weekend"
+    );
+
+    let rest: Vec<(String, String)> = [
+        ("main_contact", "Ana"),
+        ("start_date", "2026-03-16"),
+        ("kickoff_preference", "Video call"),
+        ("buyer_goals", "Grow"),
+        ("risk_notes", "None"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    ws.set_fields(r, &rest, Origin::App).unwrap();
+    let task = ws
+        .record_detail(r)
+        .unwrap()
+        .tasks
+        .into_iter()
+        .find(|t| t.kind == TaskKind::Kickoff)
+        .unwrap();
+    assert_eq!(
+        task.title, w.first_task.title,
+        "the wizard showed what was created"
+    );
+    assert_eq!(task.due.as_deref(), Some(w.first_task.due.as_str()));
+    assert_eq!(task.assignee, w.first_task.assignee);
+    assert_eq!(
+        task.checklist
+            .iter()
+            .map(|c| c.item.clone())
+            .collect::<Vec<_>>(),
+        w.first_task.checklist
+    );
+}
+
+#[test]
+fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
+    let (mut ws, clock, _dir) = workspace();
+    ws.add_person("Fay Founder", Role::Delivery, None, true)
+        .unwrap();
+    ws.add_person("Dee One", Role::Sales, None, false).unwrap();
+    // A complete deal hands off to delivery: Fay is the only delivery person now.
+    let full: Vec<(&str, &str)> = baton::fields::DELIVERY_FIELDS
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                if *k == "start_date" {
+                    "2026-03-16"
+                } else {
+                    "x"
+                },
+            )
+        })
+        .collect();
+    deal(&mut ws, "Kestrel", "Closed Won", &full);
+    // A paused one leaves a complete-fields task with its owner; make Fay own it.
+    ws.add_record(
+        NewRecord {
+            kind: Some(RecordKind::Deal),
+            name: "Finch".into(),
+            stage: Some("Closed Won".into()),
+            owner: Some("Fay Founder".into()),
+            fields: vec![],
+        },
+        Origin::App,
+    )
+    .unwrap();
+    let before = ws.pending_notifications().unwrap().len();
+    assert_eq!(ws.queue_reminders(3).unwrap(), 0, "nothing overdue yet");
+
+    clock.advance(Duration::days(6));
+    assert_eq!(
+        ws.queue_reminders(3).unwrap(),
+        2,
+        "kickoff overdue, fields paused 6 days"
+    );
+    assert_eq!(ws.queue_reminders(3).unwrap(), 0, "once a day");
+    let titles: Vec<String> = ws
+        .pending_notifications()
+        .unwrap()
+        .into_iter()
+        .skip(before)
+        .map(|n| n.title)
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("Overdue: ")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.starts_with("Still paused: ")),
+        "{titles:?}"
+    );
+    clock.advance(Duration::days(1));
+    assert_eq!(ws.queue_reminders(3).unwrap(), 2, "and again the next day");
+}
