@@ -120,6 +120,33 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
         "three business days, over the weekend"
     );
 
+    let typed = vec![("start_date".to_string(), "2026-03-16".to_string())];
+    let ctx = std::collections::BTreeMap::from([(
+        "promised_verbally".to_string(),
+        "A weekly call".to_string(),
+    )]);
+    let (brief, _) = ws.wizard_review(h, &typed, &ctx).unwrap();
+    assert!(
+        brief
+            .answers
+            .what_was_promised
+            .contains("Verbally: A weekly call"),
+        "{:?}",
+        brief.answers
+    );
+    assert!(brief
+        .answers
+        .what_client_expects_next
+        .contains("2026-03-16"));
+    assert!(
+        ws.wizard(h)
+            .unwrap()
+            .context
+            .iter()
+            .all(|q| q.value.is_empty()),
+        "a review writes nothing"
+    );
+
     let rest: Vec<(String, String)> = [
         ("main_contact", "Ana"),
         ("start_date", "2026-03-16"),

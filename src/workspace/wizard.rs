@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::fields;
 use crate::model::{Handoff, HandoffId, Record};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One field the wizard asks for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,5 +126,37 @@ impl Workspace {
             handoff,
             record,
         })
+    }
+
+    /// The brief and first task as they would be with the wizard's typed `fields` and
+    /// `context` saved; nothing is written. The review page shows this before handing off.
+    pub fn wizard_review(
+        &self,
+        id: HandoffId,
+        typed: &[(String, String)],
+        context: &BTreeMap<String, String>,
+    ) -> Result<(Brief, PlannedTask)> {
+        let mut handoff = self.handoff(id)?;
+        let mut record = self.record(handoff.record_id)?;
+        for (k, v) in typed {
+            let v = fields::normalise(k, v)?;
+            if !v.is_empty() {
+                record.fields.insert(k.clone(), v);
+            }
+        }
+        for (k, v) in context {
+            if v.trim().is_empty() {
+                handoff.context.remove(k);
+            } else {
+                handoff.context.insert(k.clone(), v.trim().to_string());
+            }
+        }
+        let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
+        handoff.missing_fields = crate::rules::missing_fields(&pb, &record);
+        let task = apply::plan_first_task(&self.conn, self.now().date_naive(), &pb, &record)?;
+        if handoff.missing_fields.is_empty() {
+            handoff.to_owner = task.assignee.clone();
+        }
+        Ok((crate::brief::build(&record, Some(&handoff), None), task))
     }
 }
