@@ -1,0 +1,47 @@
+//! Lists the app's commands so each one needs its own `allow-…` permission in
+//! `capabilities/main.json`: the window can call only what the UI uses.
+
+/// Every command `src/commands.rs` registers; keep the two lists in step.
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "start_workspace",
+    "board",
+    "board_page",
+    "record_detail",
+    "known_stages",
+    "move_record",
+    "set_fields",
+    "set_flag",
+    "wizard",
+    "wizard_review",
+    "set_context",
+    "brief",
+    "handoffs",
+    "tasks",
+    "check_item",
+    "complete_task",
+    "approve",
+    "send_back",
+    "escalate",
+    "reject",
+    "preview_import",
+    "import_csv",
+    "undo_import",
+    "imports",
+    "pick_csv",
+    "save_text",
+    "playbooks",
+    "save_playbooks",
+    "people",
+    "add_person",
+    "holidays",
+    "add_holiday",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build configuration");
+}

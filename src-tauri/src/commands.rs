@@ -1,0 +1,341 @@
+//! The window's commands: each one a thin adapter onto the core `Workspace`.
+
+use crate::error::{CmdResult, UiError};
+use crate::WorkspaceExt;
+use baton::import::{preset::Source, values::DateOrder, ImportOptions};
+use baton::{HandoffId, HandoffStatus, Origin, RecordId, RecordKind, Role, TaskId};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tauri::{AppHandle, Emitter};
+
+const UI: Origin = Origin::App;
+
+/// What the window needs to know first: who I am, the team, whether this is a first run.
+#[derive(Serialize)]
+pub(crate) struct AppState {
+    path: Option<String>,
+    me: Option<baton::Person>,
+    people: Vec<baton::Person>,
+    first_run: bool,
+}
+
+#[tauri::command]
+pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
+    app.read(|ws| {
+        let me = ws.me()?;
+        let people = ws.people()?;
+        Ok(AppState {
+            path: ws.path().map(|p| p.display().to_string()),
+            first_run: me.is_none() && ws.board(RecordKind::Deal, "")?.iter().all(|c| c.count == 0),
+            me,
+            people,
+        })
+    })
+}
+
+/// First run: the demo workspace (you are its founder) or an empty one with you in it.
+#[tauri::command]
+pub(crate) async fn start_workspace(
+    app: AppHandle,
+    name: String,
+    role: Role,
+    demo: bool,
+) -> CmdResult<()> {
+    app.change(|ws| {
+        if demo {
+            ws.demo()
+        } else {
+            ws.add_person(&name, role, None, true).map(|_| ())
+        }
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn board(
+    app: AppHandle,
+    kind: RecordKind,
+    query: String,
+) -> CmdResult<Vec<baton::BoardColumn>> {
+    app.read(|ws| ws.board(kind, &query))
+}
+
+#[tauri::command]
+pub(crate) async fn board_page(
+    app: AppHandle,
+    kind: RecordKind,
+    stage: String,
+    query: String,
+    offset: u64,
+    limit: u64,
+) -> CmdResult<Vec<baton::BoardCard>> {
+    app.read(|ws| ws.board_page(kind, &stage, &query, offset, limit))
+}
+
+#[tauri::command]
+pub(crate) async fn record_detail(app: AppHandle, id: RecordId) -> CmdResult<baton::RecordDetail> {
+    app.read(|ws| ws.record_detail(id))
+}
+
+#[tauri::command]
+pub(crate) async fn known_stages(app: AppHandle, kind: RecordKind) -> CmdResult<Vec<String>> {
+    app.read(|ws| ws.known_stages(kind))
+}
+
+#[tauri::command]
+pub(crate) async fn move_record(
+    app: AppHandle,
+    id: RecordId,
+    stage: String,
+) -> CmdResult<baton::RuleEffects> {
+    app.change(|ws| ws.move_record(id, &stage, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn set_fields(
+    app: AppHandle,
+    id: RecordId,
+    fields: Vec<(String, String)>,
+) -> CmdResult<baton::RuleEffects> {
+    app.change(|ws| ws.set_fields(id, &fields, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn set_flag(
+    app: AppHandle,
+    id: RecordId,
+    flag: String,
+    on: bool,
+) -> CmdResult<baton::RuleEffects> {
+    app.change(|ws| ws.set_flag(id, &flag, on, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn wizard(app: AppHandle, handoff: HandoffId) -> CmdResult<baton::Wizard> {
+    app.read(|ws| ws.wizard(handoff))
+}
+
+/// The brief and first task with the wizard's typed answers, before anything is saved.
+#[derive(Serialize)]
+pub(crate) struct WizardReview {
+    brief: baton::brief::Brief,
+    first_task: baton::PlannedTask,
+}
+
+#[tauri::command]
+pub(crate) async fn wizard_review(
+    app: AppHandle,
+    handoff: HandoffId,
+    fields: Vec<(String, String)>,
+    context: std::collections::BTreeMap<String, String>,
+) -> CmdResult<WizardReview> {
+    app.read(|ws| ws.wizard_review(handoff, &fields, &context))
+        .map(|(brief, first_task)| WizardReview { brief, first_task })
+}
+
+#[tauri::command]
+pub(crate) async fn set_context(
+    app: AppHandle,
+    handoff: HandoffId,
+    key: String,
+    value: String,
+) -> CmdResult<()> {
+    app.change(|ws| ws.set_context(handoff, &key, &value, UI))
+}
+
+/// The brief, and the same brief as Markdown for copying and saving.
+#[derive(Serialize)]
+pub(crate) struct BriefView {
+    brief: baton::brief::Brief,
+    markdown: String,
+}
+
+#[tauri::command]
+pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> {
+    app.read(|ws| {
+        let brief = ws.brief(id)?;
+        Ok(BriefView {
+            markdown: brief.to_markdown()?,
+            brief,
+        })
+    })
+}
+
+#[tauri::command]
+pub(crate) async fn handoffs(
+    app: AppHandle,
+    status: Option<HandoffStatus>,
+) -> CmdResult<Vec<baton::Handoff>> {
+    app.read(|ws| ws.handoffs(status))
+}
+
+#[tauri::command]
+pub(crate) async fn tasks(
+    app: AppHandle,
+    assignee: Option<String>,
+    open: bool,
+) -> CmdResult<Vec<baton::Task>> {
+    app.read(|ws| ws.tasks(assignee.as_deref(), open))
+}
+
+#[tauri::command]
+pub(crate) async fn check_item(
+    app: AppHandle,
+    task: TaskId,
+    item: usize,
+    done: bool,
+) -> CmdResult<()> {
+    app.change(|ws| ws.check_item(task, item, done))
+}
+
+#[tauri::command]
+pub(crate) async fn complete_task(
+    app: AppHandle,
+    task: TaskId,
+    kickoff_date: Option<NaiveDate>,
+) -> CmdResult<baton::RuleEffects> {
+    app.change(|ws| ws.complete_task(task, kickoff_date, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn approve(
+    app: AppHandle,
+    handoff: HandoffId,
+    note: Option<String>,
+) -> CmdResult<baton::RuleEffects> {
+    app.change(|ws| ws.approve(handoff, note.as_deref(), UI))
+}
+
+#[tauri::command]
+pub(crate) async fn send_back(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
+    app.change(|ws| ws.send_back(handoff, &reason, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn escalate(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
+    app.change(|ws| ws.escalate(handoff, &reason, UI))
+}
+
+#[tauri::command]
+pub(crate) async fn reject(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
+    app.change(|ws| ws.reject(handoff, &reason, UI))
+}
+
+/// How the user asked to read a file (the import screen's choices).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ReadChoice {
+    source: Option<String>,
+    kind: Option<RecordKind>,
+    maps: Vec<(String, String)>,
+    date_order: Option<String>,
+    skip_bad_rows: bool,
+}
+
+impl ReadChoice {
+    fn options(&self) -> CmdResult<ImportOptions> {
+        let source = match self.source.as_deref() {
+            None | Some("auto") => None,
+            Some(s) => Some(Source::parse(s).ok_or_else(|| {
+                UiError::from(baton::Error::invalid(
+                    "source",
+                    format!("{s:?} is not a CRM Baton knows"),
+                ))
+            })?),
+        };
+        Ok(ImportOptions {
+            source,
+            kind: self.kind,
+            maps: self.maps.clone(),
+            date_order: match self.date_order.as_deref() {
+                Some("dayfirst") => Some(DateOrder::DayFirst),
+                Some("monthfirst") => Some(DateOrder::MonthFirst),
+                _ => None,
+            },
+            skip_bad_rows: self.skip_bad_rows,
+            dry_run: false,
+        })
+    }
+}
+
+#[tauri::command]
+pub(crate) async fn preview_import(
+    app: AppHandle,
+    path: String,
+    choice: ReadChoice,
+) -> CmdResult<baton::import::Preview> {
+    let opts = choice.options()?;
+    app.read(|ws| ws.preview(Path::new(&path), &opts, 5))
+}
+
+/// Imports off the UI thread, sending `import-progress` events a few times a second.
+#[tauri::command]
+pub(crate) async fn import_csv(
+    app: AppHandle,
+    path: String,
+    choice: ReadChoice,
+) -> CmdResult<baton::import::ImportReport> {
+    let opts = choice.options()?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut last = std::time::Instant::now();
+        let emit = |p: baton::import::ImportProgress| {
+            if last.elapsed().as_millis() >= 100 || p.bytes == p.total_bytes {
+                let _ = app.emit("import-progress", p);
+                last = std::time::Instant::now();
+            }
+        };
+        let mut emit = emit;
+        app.change(|ws| ws.import_file_with_progress(Path::new(&path), &opts, &mut emit))
+    })
+    .await
+    .map_err(UiError::internal)?
+}
+
+#[tauri::command]
+pub(crate) async fn undo_import(app: AppHandle, id: i64) -> CmdResult<baton::import::UndoReport> {
+    app.change(|ws| ws.undo_import(id))
+}
+
+#[tauri::command]
+pub(crate) async fn imports(app: AppHandle) -> CmdResult<Vec<baton::ImportSummary>> {
+    app.read(|ws| ws.imports())
+}
+
+#[tauri::command]
+pub(crate) async fn playbooks(app: AppHandle) -> CmdResult<Vec<baton::Playbook>> {
+    app.read(|ws| ws.playbooks())
+}
+
+#[tauri::command]
+pub(crate) async fn save_playbooks(
+    app: AppHandle,
+    playbooks: Vec<baton::Playbook>,
+) -> CmdResult<()> {
+    app.change(|ws| ws.replace_playbooks(&playbooks))
+}
+
+#[tauri::command]
+pub(crate) async fn people(app: AppHandle) -> CmdResult<Vec<baton::Person>> {
+    app.read(|ws| ws.people())
+}
+
+#[tauri::command]
+pub(crate) async fn add_person(
+    app: AppHandle,
+    name: String,
+    role: Role,
+    email: Option<String>,
+    me: bool,
+) -> CmdResult<baton::Person> {
+    app.change(|ws| ws.add_person(&name, role, email.as_deref(), me))
+}
+
+#[tauri::command]
+pub(crate) async fn holidays(app: AppHandle) -> CmdResult<Vec<NaiveDate>> {
+    app.read(|ws| ws.holidays())
+}
+
+#[tauri::command]
+pub(crate) async fn add_holiday(app: AppHandle, day: NaiveDate, name: String) -> CmdResult<()> {
+    app.change(|ws| ws.add_holiday(day, &name))
+}

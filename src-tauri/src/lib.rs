@@ -1,0 +1,153 @@
+//! Baton's desktop shell: a Tauri window over the core `Workspace`. Commands are one-line
+//! adapters (`commands.rs`); notifications leave the outbox through notify-rust
+//! (`notify.rs`); a background loop queues reminders (`background.rs`); file dialogs use rfd
+//! (`dialogs.rs`). No business logic lives here.
+
+mod background;
+mod commands;
+mod dialogs;
+mod error;
+mod notify;
+
+use baton::{SystemClock, Workspace};
+use error::{CmdResult, UiError};
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+use tauri::{AppHandle, Emitter, Manager};
+
+/// The one workspace the window works on, and a guard that keeps deliveries one at a time.
+pub(crate) struct Shared {
+    ws: Mutex<Workspace>,
+    delivering: Mutex<()>,
+}
+
+/// `app.workspace()`: the workspace behind its lock, and what follows every change.
+pub(crate) trait WorkspaceExt {
+    /// Runs a read.
+    fn read<T>(&self, f: impl FnOnce(&Workspace) -> baton::Result<T>) -> CmdResult<T>;
+    /// Runs a change, then tells the UI and delivers any notification it queued.
+    fn change<T>(&self, f: impl FnOnce(&mut Workspace) -> baton::Result<T>) -> CmdResult<T>;
+}
+
+fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
+    app.state::<Shared>().inner().ws.lock().map_err(|_| {
+        UiError::internal("the workspace is unavailable after an earlier failure; restart Baton")
+    })
+}
+
+impl WorkspaceExt for AppHandle {
+    fn read<T>(&self, f: impl FnOnce(&Workspace) -> baton::Result<T>) -> CmdResult<T> {
+        Ok(f(&*lock(self)?)?)
+    }
+
+    fn change<T>(&self, f: impl FnOnce(&mut Workspace) -> baton::Result<T>) -> CmdResult<T> {
+        let out = f(&mut *lock(self)?)?;
+        changed(self);
+        Ok(out)
+    }
+}
+
+/// After a change: the UI re-reads what it shows, and new notifications go out.
+pub(crate) fn changed(app: &AppHandle) {
+    let _ = app.emit("workspace-changed", ());
+    let app = app.clone();
+    tauri::async_runtime::spawn_blocking(move || notify::deliver(&app));
+}
+
+/// The workspace file: `BATON_DB` when set (the CLI honours it too), else the platform's data
+/// directory.
+fn workspace_path() -> PathBuf {
+    std::env::var_os("BATON_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(baton::default_workspace_path)
+}
+
+fn open_workspace() -> Result<Workspace, String> {
+    let path = workspace_path();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    Workspace::open(&path, SystemClock).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Starts the app.
+pub fn run() {
+    let ws = match open_workspace() {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("baton: cannot open the workspace: {e}");
+            std::process::exit(1);
+        }
+    };
+    let app = tauri::Builder::default()
+        .manage(Shared {
+            ws: Mutex::new(ws),
+            delivering: Mutex::new(()),
+        })
+        .setup(|app| {
+            background::start(app.handle().clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| {
+            // A CSV dropped on the window goes to the import screen, which previews it and
+            // imports through the same command as the file picker.
+            // The web view sees no HTML drag events while the shell handles drops, so the
+            // shell also says when a file hovers over the window.
+            if let tauri::WindowEvent::DragDrop(drag) = event {
+                let _ = match drag {
+                    tauri::DragDropEvent::Enter { .. } => window.emit("drag-hover", true),
+                    tauri::DragDropEvent::Leave => window.emit("drag-hover", false),
+                    tauri::DragDropEvent::Drop { paths, .. } => {
+                        let paths: Vec<String> =
+                            paths.iter().map(|p| p.display().to_string()).collect();
+                        let _ = window.emit("drag-hover", false);
+                        window.emit("files-dropped", paths)
+                    }
+                    _ => Ok(()),
+                };
+            }
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::start_workspace,
+            commands::board,
+            commands::board_page,
+            commands::record_detail,
+            commands::known_stages,
+            commands::move_record,
+            commands::set_fields,
+            commands::set_flag,
+            commands::wizard,
+            commands::wizard_review,
+            commands::set_context,
+            commands::brief,
+            commands::handoffs,
+            commands::tasks,
+            commands::check_item,
+            commands::complete_task,
+            commands::approve,
+            commands::send_back,
+            commands::escalate,
+            commands::reject,
+            commands::preview_import,
+            commands::import_csv,
+            commands::undo_import,
+            commands::imports,
+            dialogs::pick_csv,
+            dialogs::save_text,
+            commands::playbooks,
+            commands::save_playbooks,
+            commands::people,
+            commands::add_person,
+            commands::holidays,
+            commands::add_holiday,
+        ])
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(e) => {
+            eprintln!("baton: the window could not start: {e}");
+            std::process::exit(1);
+        }
+    }
+}
