@@ -1,0 +1,90 @@
+// The pipeline board: one column per stage; each column a virtual list that fetches a page of
+// cards at a time and draws only what is on screen, so 100k records stay smooth.
+
+import { call } from './ipc.js';
+import { fill, fmtCount, fmtMoney, flagWords, h, showError, statusWords } from './dom.js';
+import * as record from './record.js';
+
+const ROW = 68; // px per card, matching .card in app.css
+const PAGE = 100;
+const state = { kind: 'deal', query: '' };
+
+export async function render(view) {
+  const columns = await call('board', { kind: state.kind, query: state.query });
+  const total = columns.reduce((n, c) => n + c.count, 0);
+  const search = h('input', {
+    id: 'search', type: 'search', placeholder: 'Search name, company or CRM id  ( / )',
+    'aria-label': 'Search records', value: state.query,
+    oninput: debounce((e) => { state.query = e.target.value; render(view).then(() => document.getElementById('search')?.focus()); }, 200),
+  });
+  const kinds = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Record kind' },
+    ['deal', 'lead'].map((k) => h('button', {
+      type: 'button', 'aria-pressed': String(state.kind === k),
+      onclick: () => { state.kind = k; render(view); },
+    }, k === 'deal' ? 'Deals' : 'Leads')));
+  const head = h('div', { class: 'toolbar' }, h('h1', {}, 'Pipeline'), kinds, search,
+    h('span', { class: 'muted' }, `${fmtCount(total)} ${state.kind}${total === 1 ? '' : 's'}${state.query ? ' found' : ''}`));
+  if (total === 0 && !state.query) {
+    fill(view, head, h('div', { class: 'empty' },
+      h('p', {}, `No ${state.kind === 'deal' ? 'deals' : 'leads'} yet.`),
+      h('p', {}, 'Drop a CSV exported from HubSpot, Pipedrive, Salesforce, Close or Zoho on this window, or '),
+      h('a', { href: '#import', class: 'button primary' }, 'Import a CSV')));
+    return;
+  }
+  const board = h('div', { class: 'board', role: 'region', 'aria-label': 'Pipeline board' },
+    columns.map((c) => column(c)));
+  fill(view, head, board);
+}
+
+function column(col) {
+  const body = h('div', { class: 'col-body', tabindex: '0', role: 'list', 'aria-label': `${col.stage}: ${col.count} records` });
+  const spacer = h('div', { class: 'spacer' });
+  spacer.style.height = `${col.count * ROW}px`;
+  body.append(spacer);
+  const pages = new Map();
+  const drawn = new Map();
+  const draw = async () => {
+    const first = Math.max(0, Math.floor(body.scrollTop / ROW) - 5);
+    const last = Math.min(col.count, Math.ceil((body.scrollTop + body.clientHeight) / ROW) + 5);
+    for (const [i, el] of drawn) if (i < first || i >= last) { el.remove(); drawn.delete(i); }
+    for (let p = Math.floor(first / PAGE); p * PAGE < last; p++) {
+      if (!pages.has(p)) {
+        pages.set(p, call('board_page', { kind: state.kind, stage: col.stage, query: state.query, offset: p * PAGE, limit: PAGE }).catch((e) => { showError(e); return []; }));
+      }
+    }
+    for (let i = first; i < last; i++) {
+      if (drawn.has(i)) continue;
+      const cards = await pages.get(Math.floor(i / PAGE));
+      const c = cards[i % PAGE];
+      if (!c || drawn.has(i)) continue;
+      const el = card(c);
+      el.style.transform = `translateY(${i * ROW}px)`;
+      drawn.set(i, el);
+      spacer.append(el);
+    }
+  };
+  body.addEventListener('scroll', () => requestAnimationFrame(draw));
+  requestAnimationFrame(draw);
+  const amount = col.amount ? ` · ${fmtMoney(col.amount)}` : '';
+  return h('section', { class: 'column', 'aria-label': col.stage },
+    h('header', {}, h('h2', {}, col.stage), h('span', { class: 'muted' }, `${fmtCount(col.count)}${amount}`)),
+    body);
+}
+
+function card(c) {
+  return h('button', {
+    type: 'button', class: 'card', role: 'listitem', dataset: { record: String(c.id) },
+    onclick: () => record.open(c.id),
+  },
+  h('span', { class: 'card-name' }, c.name),
+  h('span', { class: 'card-meta' },
+    [c.company, c.amount !== null ? fmtMoney(c.amount) : null, c.owner].filter(Boolean).join(' · ')),
+  h('span', { class: 'card-badges' },
+    c.handoff ? h('span', { class: `badge ${c.handoff}` }, statusWords(c.handoff)) : null,
+    c.flags.map((f) => h('span', { class: 'badge flag' }, flagWords(f)))));
+}
+
+function debounce(f, ms) {
+  let t;
+  return (...a) => { clearTimeout(t); t = setTimeout(() => f(...a), ms); };
+}

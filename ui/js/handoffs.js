@@ -1,0 +1,25 @@
+// Every handoff by status: what is paused, in review, handed off, scheduled.
+
+import { call } from './ipc.js';
+import { fill, fmtTime, h, statusWords } from './dom.js';
+import * as record from './record.js';
+import * as wizard from './wizard.js';
+
+const STATUSES = ['paused', 'in_review', 'sent_back', 'escalated', 'handed_off', 'kickoff_scheduled', 'accepted', 'cancelled'];
+let status = 'paused';
+
+export async function render(view) {
+  const list = await call('handoffs', { status });
+  const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, STATUSES.map((s) =>
+    h('button', { type: 'button', 'aria-pressed': String(s === status), onclick: () => { status = s; render(view); } }, statusWords(s))));
+  fill(view,
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Handoffs'), tabs),
+    list.length === 0 ? h('p', { class: 'empty' }, `No handoff is ${statusWords(status).toLowerCase()}.`)
+      : h('table', { class: 'list' },
+        h('thead', {}, h('tr', {}, ['Record', 'Playbook', 'From', 'To', 'Since', 'Missing', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('tbody', {}, list.map((hd) => h('tr', {},
+          h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => record.open(hd.record_id) }, hd.record_name)),
+          h('td', {}, hd.playbook), h('td', {}, hd.from_owner || ''), h('td', {}, hd.to_owner || ''),
+          h('td', {}, fmtTime(hd.triggered_at)), h('td', {}, hd.missing_fields.join(', ')),
+          h('td', {}, hd.status === 'paused' ? h('button', { type: 'button', onclick: () => wizard.open(hd.id, () => render(view)) }, 'Complete') : ''))))));
+}

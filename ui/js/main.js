@@ -1,0 +1,108 @@
+// The app's frame: first run, the screen router, app events and keyboard shortcuts.
+
+import { call, on } from './ipc.js';
+import { fill, h, showError } from './dom.js';
+import * as board from './board.js';
+import * as tasks from './tasks.js';
+import * as review from './review.js';
+import * as handoffs from './handoffs.js';
+import * as importer from './import.js';
+import * as playbooks from './playbooks.js';
+import * as settings from './settings.js';
+import * as firstRun from './first-run.js';
+
+const screens = { board, tasks, review, handoffs, import: importer, playbooks, settings };
+const view = document.getElementById('view');
+let current = null;
+export const app = { me: null, people: [] };
+
+function screenName() {
+  const name = location.hash.replace(/^#/, '').split('/')[0];
+  return screens[name] ? name : 'board';
+}
+
+/** Draws the current screen from the database. */
+export async function show() {
+  const name = screenName();
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  const changedScreen = current !== name;
+  current = name;
+  try {
+    await screens[name].render(view, { fresh: changedScreen });
+    if (changedScreen) view.focus({ preventScroll: true });
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function loadState() {
+  const state = await call('app_state');
+  app.me = state.me;
+  app.people = state.people;
+  fill(document.getElementById('who'), state.me ? `You: ${state.me.name}` : '');
+  return state;
+}
+
+let redraw = null;
+/** Many changes in a row (an import, a hand-off) redraw once. */
+function scheduleRedraw() {
+  clearTimeout(redraw);
+  redraw = setTimeout(async () => {
+    if (document.querySelector('dialog[open]')) return;
+    await loadState();
+    show();
+  }, 120);
+}
+
+async function start() {
+  const state = await loadState();
+  document.body.classList.toggle('first-run', state.first_run);
+  if (state.first_run) {
+    firstRun.render(view, async () => {
+      document.body.classList.remove('first-run');
+      await loadState();
+      location.hash = '#board';
+      show();
+    });
+  } else {
+    show();
+  }
+  window.addEventListener('hashchange', show);
+  on('workspace-changed', scheduleRedraw);
+  // The shell turns an OS file drop into this event; the import screen takes it from here.
+  on('files-dropped', (paths) => document.dispatchEvent(new CustomEvent('baton:files-dropped', { detail: { paths } })));
+  document.addEventListener('baton:files-dropped', (e) => {
+    const path = (e.detail.paths || []).find((p) => /\.(csv|tsv|txt)$/i.test(p)) || (e.detail.paths || [])[0];
+    if (!path) return;
+    importer.queue(path);
+    if (location.hash === '#import') importer.render(view, { fresh: true }).catch(showError);
+    else location.hash = '#import';
+  });
+  on('drag-hover', (hovering) => showDropHint(Boolean(hovering)));
+  document.addEventListener('keydown', shortcuts);
+}
+
+function showDropHint(on) {
+  document.getElementById('drop-hint').hidden = !on;
+}
+
+function shortcuts(e) {
+  const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement?.tagName || '');
+  if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === '/') {
+    const search = document.getElementById('search');
+    if (search) {
+      e.preventDefault();
+      search.focus();
+    }
+  }
+  const jump = { b: 'board', t: 'tasks', r: 'review', h: 'handoffs', i: 'import', p: 'playbooks', s: 'settings' }[e.key];
+  if (jump && !document.querySelector('dialog[open]')) location.hash = `#${jump}`;
+}
+
+start().catch((e) => {
+  fill(view, h('p', { class: 'empty' }, e.message || String(e)));
+});
