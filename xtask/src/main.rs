@@ -1,6 +1,7 @@
 //! `cargo xtask run | test | bench`: the README's commands, so a newcomer needs nothing else.
 
 mod bench;
+mod e2e;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -11,8 +12,17 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("e2e") => {
+            let mut counts = Counts::default();
+            let r = e2e::run(&mut counts, args.get(1).map(String::as_str));
+            println!(
+                "\ntests: {} passed, {} failed, {} skipped",
+                counts.passed, counts.failed, counts.ignored
+            );
+            r
+        }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench>\n  run    build Baton and open it on your workspace (a demo one on first start)\n  test   every test tier: fmt, clippy, UI rules, unit, integration and CLI tests\n  bench  import speed and memory against sqlite3's own .import (--quick: 100k rows only)");
+            eprintln!("usage: cargo xtask <run|test|bench>\n  run    build Baton and open it on your workspace (a demo one on first start)\n  test   every test tier: fmt, clippy, UI rules, unit, integration and CLI tests\n  bench  import speed and memory against sqlite3's own .import (--quick: 100k rows only)\n  e2e    only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)");
             return ExitCode::from(2);
         }
     };
@@ -53,7 +63,7 @@ fn step(name: &str, mut cmd: Command) -> Res {
 }
 
 /// Installs Debian/Ubuntu packages that are missing (with sudo when not root).
-fn install_packages(packages: &[&str]) -> Res {
+pub(crate) fn install_packages(packages: &[&str]) -> Res {
     let missing: Vec<&str> = packages
         .iter()
         .copied()
@@ -97,7 +107,27 @@ fn install_packages(packages: &[&str]) -> Res {
     )
 }
 
+/// What the desktop app builds against, and what its end-to-end tier runs on (Debian 12 names).
+const DESKTOP_PACKAGES: &[&str] = &[
+    "libwebkit2gtk-4.1-dev",
+    "libgtk-3-dev",
+    "librsvg2-dev",
+    "libsoup-3.0-dev",
+    "libjavascriptcoregtk-4.1-dev",
+    "libxdo-dev",
+    "pkg-config",
+];
+pub(crate) const E2E_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dunst",
+    "dbus-x11",
+    "librsvg2-bin",
+];
+
 fn test() -> Res {
+    install_packages(DESKTOP_PACKAGES)?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     step("cargo fmt --check", fmt)?;
@@ -113,20 +143,35 @@ fn test() -> Res {
     step("cargo clippy -D warnings", clippy)?;
     ui_rules()?;
     let mut t = cargo();
-    t.args(["test", "--workspace"]);
-    tests_with_summary(t)
+    t.args(["test", "--workspace", "--exclude", "baton-e2e"]);
+    let mut counts = Counts::default();
+    let unit = run_tests("cargo test --workspace", t, &mut counts);
+    // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.
+    let e2e = e2e::run(&mut counts, None);
+    println!(
+        "\ntests: {} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
+    unit.and(e2e)
 }
 
-/// Runs the test suites, echoing their output, and closes with one `N passed, N failed` line
-/// over all of them (cargo's own last line is only the doc tests').
-fn tests_with_summary(mut cmd: Command) -> Res {
+/// Test counts summed over every suite of every tier.
+#[derive(Default)]
+pub(crate) struct Counts {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+/// Runs test suites, echoing their output, and adds their `test result:` lines to `counts`
+/// (cargo's own last line is only the doc tests').
+pub(crate) fn run_tests(name: &str, mut cmd: Command, counts: &mut Counts) -> Res {
     use std::io::{BufRead, BufReader};
-    eprintln!("==> cargo test --workspace");
+    eprintln!("==> {name}");
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cargo test: could not start: {e}"))?;
-    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+        .map_err(|e| format!("{name}: could not start: {e}"))?;
     if let Some(out) = child.stdout.take() {
         for line in BufReader::new(out).lines().map_while(Result::ok) {
             println!("{line}");
@@ -144,18 +189,17 @@ fn tests_with_summary(mut cmd: Command) -> Res {
                         })
                         .unwrap_or(0)
                 };
-                passed += count("passed");
-                failed += count("failed");
-                ignored += count("ignored");
+                counts.passed += count("passed");
+                counts.failed += count("failed");
+                counts.ignored += count("ignored");
             }
         }
     }
-    let status = child.wait().map_err(|e| format!("cargo test: {e}"))?;
-    println!("\ntests: {passed} passed, {failed} failed, {ignored} skipped");
+    let status = child.wait().map_err(|e| format!("{name}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!("cargo test failed ({status})"))
+        Err(format!("{name} failed ({status})"))
     }
 }
 

@@ -1,0 +1,591 @@
+//! The user's journeys on the real desktop binary: WebKitWebDriver through tauri-driver, a
+//! real notification daemon (dunst) on the D-Bus session, real SQLite files, real CSVs.
+//!
+//! `cargo xtask test` runs these inside Xvfb and `dbus-run-session`, with the binaries built
+//! and `BATON_DESKTOP_BIN`, `BATON_CLI_BIN` and `BATON_E2E_OUT` set. Run alone, they fail and
+//! say so rather than pass without looking.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: the end-to-end tier runs under `cargo xtask test`")
+    })
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn fixture(name: &str) -> String {
+    repo()
+        .join("tests/fixtures")
+        .join(name)
+        .canonicalize()
+        .unwrap()
+        .display()
+        .to_string()
+}
+
+/// Runs the `baton` CLI on a workspace file (seeding it before the app opens, or checking it
+/// after), failing the test on a non-zero exit.
+fn baton(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env("BATON_CLI_BIN"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "baton {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn dunstctl(args: &[&str]) -> String {
+    let out = Command::new("dunstctl").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Makes sure a notification daemon owns the session bus's notification name. It lives as
+/// long as the private bus of this test run and exits with it, so nobody waits for it here.
+#[allow(clippy::zombie_processes)]
+fn ensure_dunst() {
+    if Command::new("dunstctl")
+        .arg("is-paused")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return;
+    }
+    Command::new("dunst")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dunst");
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(100));
+        if Command::new("dunstctl")
+            .arg("is-paused")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return;
+        }
+    }
+    panic!("dunst did not come up on the session bus");
+}
+
+/// Two free local ports, for tauri-driver and the WebKitWebDriver behind it.
+fn free_ports() -> (u16, u16) {
+    let a = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let b = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+/// One app under test: its workspace file, its tauri-driver, the WebDriver session.
+struct App {
+    client: Client,
+    driver: Child,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl App {
+    /// A workspace seeded by `seed` (through the CLI), then the desktop app opened on it.
+    async fn start(seed: impl FnOnce(&Path)) -> App {
+        ensure_dunst();
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("workspace.sqlite");
+        seed(&db);
+        eprintln!("e2e: seeded {}", db.display());
+        let (port, native_port) = free_ports();
+        let driver = Command::new("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
+            .env("BATON_DB", &db)
+            .stdout(Stdio::null())
+            .stderr(driver_log(port))
+            // Its own process group: stopping the driver stops the app, never this test run.
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver (cargo install tauri-driver)");
+        let caps = json!({
+            "tauri:options": { "application": env("BATON_DESKTOP_BIN") },
+        });
+        let mut last = None;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let mut builder = ClientBuilder::rustls().unwrap();
+            builder.capabilities(caps.as_object().unwrap().clone());
+            match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+                Ok(client) => {
+                    eprintln!("e2e: session on port {port}");
+                    let app = App {
+                        client,
+                        driver,
+                        db,
+                        _dir: dir,
+                    };
+                    app.wait_css("main#view > *").await;
+                    return app;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        panic!("no WebDriver session: {last:?}");
+    }
+
+    async fn wait_css(&self, css: &str) -> fantoccini::elements::Element {
+        eprintln!("e2e: wait for {css}");
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
+    }
+
+    async fn click(&self, css: &str) {
+        eprintln!("e2e: click {css}");
+        let el = self.wait_css(css).await;
+        eprintln!("e2e: found {css}");
+        el.click().await.unwrap();
+        eprintln!("e2e: clicked {css}");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.wait_css(css).await.text().await.unwrap()
+    }
+
+    /// Waits until `css`'s text contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..75 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                seen = el.text().await.unwrap_or_default();
+                if seen.contains(needle) {
+                    return seen;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{css} never said {needle:?}; it said {seen:?}");
+    }
+
+    async fn js(&self, script: &str, args: Vec<Value>) -> Value {
+        eprintln!("e2e: run {}", script.lines().next().unwrap_or_default());
+        self.client.execute(script, args).await.unwrap()
+    }
+
+    /// Sets a form control's value the way typing would (date inputs included).
+    async fn set(&self, css: &str, value: &str) {
+        self.wait_css(css).await;
+        self.js(
+            "const el = document.querySelector(arguments[0]); el.value = arguments[1];
+             el.dispatchEvent(new Event('input', {bubbles: true}));
+             el.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
+    /// Opens a screen from the navigation bar, as the user does.
+    async fn go(&self, screen: &str) {
+        self.click(&format!("[data-nav={screen}]")).await;
+    }
+
+    /// Saves what the user sees under target/e2e/NAME.png, once the frame has settled.
+    async fn screenshot(&self, name: &str) {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let png = self.client.screenshot().await.unwrap();
+        let out = PathBuf::from(env("BATON_E2E_OUT"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// However a journey ends, its driver, WebKitWebDriver and app go with it.
+impl Drop for App {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.driver.wait();
+    }
+}
+
+/// tauri-driver's and the app's stderr, kept beside the screenshots for when a journey fails.
+fn driver_log(port: u16) -> Stdio {
+    let out = PathBuf::from(env("BATON_E2E_OUT"));
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::File::create(out.join(format!("driver-{port}.log")))
+        .map(Stdio::from)
+        .unwrap_or_else(|_| Stdio::null())
+}
+
+/// A journey that hangs fails after three minutes instead of stalling the tier.
+async fn within<T>(journey: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(180), journey)
+        .await
+        .expect("the journey did not finish within three minutes")
+}
+
+/// A team where I am in delivery, so kickoff tasks land on me.
+fn delivery_team(db: &Path) {
+    baton(
+        db,
+        &[
+            "people",
+            "add",
+            "Dee Delivery",
+            "--role",
+            "delivery",
+            "--me",
+        ],
+    );
+    baton(db, &["people", "add", "Sam Seller", "--role", "sales"]);
+    baton(db, &["people", "add", "Fay Founder", "--role", "founder"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_run_opens_the_demo_and_the_board_shows_deals_in_their_stages() {
+    within(async {
+    let app = App::start(|_| {}).await;
+    app.wait_text("#welcome-title", "Welcome to Baton").await;
+    app.screenshot("01-first-run").await;
+    app.click("#start-demo").await;
+    app.wait_css(".board .card").await;
+    let columns = app
+        .js(
+            "return [...document.querySelectorAll('.column')].map(c => [c.querySelector('h2').textContent, c.querySelectorAll('.card').length])",
+            vec![],
+        )
+        .await;
+    let columns = columns.as_array().unwrap();
+    let won = columns
+        .iter()
+        .find(|c| c[0] == "Closed Won")
+        .expect("a Closed Won column");
+    assert!(won[1].as_u64().unwrap() > 0, "{columns:?}");
+    let records: Value =
+        serde_json::from_str(&baton(&app.db, &["records", "--kind", "deal", "--json"])).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 60, "the demo's 60 deals");
+    let shown: u64 = app
+        .js(
+            "return [...document.querySelectorAll('.column header .muted')].reduce((n, e) => n + parseInt(e.textContent.replace(/[^0-9].*$/, '')), 0)",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .unwrap();
+    assert_eq!(shown, 60, "the column counts add up to every deal");
+    app.screenshot("02-board").await;
+    app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_hubspot_csv_previews_imports_with_progress_and_counts_that_match_the_file() {
+    within(async {
+    let app = App::start(delivery_team).await;
+    // Big enough for the progress events to be seen.
+    let csv = app.db.with_file_name("hubspot-deals-export.csv");
+    let mut text =
+        String::from("Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Notes\n");
+    for i in 0..20_000 {
+        text.push_str(&format!(
+            "{},\"Deal {i} — renewal\",Contract Sent,{}.50,2026-03-{:02},Sam Seller,\"Line one\nline two\"\n",
+            9_000_000 + i,
+            1000 + i,
+            1 + i % 28
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    // WebDriver cannot make an OS drop; this is the event the shell's drop handler raises.
+    app.js(
+        "document.dispatchEvent(new CustomEvent('baton:files-dropped', {detail: {paths: [arguments[0]]}}))",
+        vec![json!(csv.display().to_string())],
+    )
+    .await;
+    let detected = app.wait_text("#import-detected", "hubspot").await;
+    assert!(detected.contains("deals"), "{detected}");
+    app.screenshot("03-import-preview").await;
+    app.js(
+        "window.__progress = []; window.__TAURI__.event.listen('import-progress', e => window.__progress.push(e.payload));",
+        vec![],
+    )
+    .await;
+    app.click("#import-start").await;
+    let result = app.wait_text("#import-result", "20,000 rows").await;
+    assert!(result.contains("20,000 new"), "{result}");
+    let progress = app.js("return window.__progress", vec![]).await;
+    let progress = progress.as_array().unwrap();
+    assert!(!progress.is_empty(), "progress events reached the window");
+    let last = progress.last().unwrap();
+    assert_eq!(last["bytes"], last["total_bytes"], "{last}");
+    assert_eq!(last["rows"], 20_000);
+    app.screenshot("04-import-done").await;
+    let imports: Value = serde_json::from_str(&baton(&app.db, &["imports", "--json"])).unwrap();
+    assert_eq!(
+        imports[0]["inserted"], 20_000,
+        "the window's counts are the workspace's"
+    );
+    app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn closed_won_with_fields_missing_walks_the_wizard_hands_off_and_notifies_me() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            baton(
+                db,
+                &[
+                    "add",
+                    "--kind",
+                    "deal",
+                    "Nordlicht GmbH",
+                    "--stage",
+                    "Contract Sent",
+                    "--owner",
+                    "Sam Seller",
+                    "signed_scope=Analytics audit",
+                    "promised_deliverables=Audit report",
+                    "pricing_exceptions=None",
+                    "company=Nordlicht GmbH",
+                ],
+            );
+        })
+        .await;
+        dunstctl(&["close-all"]);
+        dunstctl(&["history-clear"]);
+        app.click("[data-record]").await;
+        app.wait_text("#record-title", "Nordlicht GmbH").await;
+        app.set("#stage-select", "Closed Won").await;
+        app.click("#move-stage").await;
+        app.wait_text("#wizard-title", "Nordlicht GmbH").await;
+        let steps = app.text("#wizard .steps").await;
+        assert!(
+            steps.contains("Who and when")
+                && steps.contains("Why it matters")
+                && !steps.contains("What was sold"),
+            "{steps}"
+        );
+        app.set("#wf-main_contact", "Ana Berg").await;
+        app.set("#wf-start_date", "2026-12-07").await;
+        app.set("#wf-kickoff_preference", "Video call, mornings")
+            .await;
+        app.screenshot("05-wizard-fields").await;
+        app.click("#wizard-next").await;
+        app.set("#wf-buyer_goals", "A board-ready dashboard by Q1")
+            .await;
+        app.set("#wf-risk_notes", "Their data team is two people")
+            .await;
+        app.click("#wizard-next").await;
+        app.set("#wc-promised_verbally", "A weekly status call")
+            .await;
+        app.click("#wizard-next").await;
+        let promised = app
+            .wait_text("#answer-promised", "A weekly status call")
+            .await;
+        assert!(promised.contains("Audit report"), "{promised}");
+        assert_eq!(app.text("#answer-who").await, "Dee Delivery");
+        app.screenshot("06-wizard-review").await;
+        app.click("#wizard-hand-off").await;
+        // Back on the record: the handoff now says who has it.
+        let handoff = app
+            .wait_text("#record-dialog .handoff", "next owner Dee Delivery")
+            .await;
+        assert!(handoff.contains("Handed off"), "{handoff}");
+        app.click("#record-dialog [aria-label=Close]").await;
+        app.go("tasks").await;
+        let task = app.wait_text("#my-tasks", "Kickoff: Nordlicht GmbH").await;
+        assert!(task.contains("Due"), "{task}");
+        assert!(
+            task.contains("Schedule the kickoff call"),
+            "the checklist: {task}"
+        );
+        app.screenshot("07-my-tasks").await;
+        // The notification reached the daemon: closed notifications are in dunst's history.
+        let mut history = String::new();
+        for _ in 0..50 {
+            dunstctl(&["close-all"]);
+            history = dunstctl(&["history"]);
+            if history.contains("New kickoff task") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            history.contains("New kickoff task"),
+            "dunst history: {history}"
+        );
+        assert!(
+            history.contains("Kickoff: Nordlicht GmbH"),
+            "dunst history: {history}"
+        );
+        let handoffs: Value =
+            serde_json::from_str(&baton(&app.db, &["handoffs", "--json"])).unwrap();
+        assert_eq!(handoffs[0]["status"], "handed_off");
+        app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exception_flag_routes_to_review_and_approving_hands_off() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            let mut args = vec![
+                "add",
+                "--kind",
+                "deal",
+                "Kestrel & Finch",
+                "--stage",
+                "Closed Won",
+                "--owner",
+                "Sam Seller",
+                "flags=custom_scope",
+            ];
+            let fields = [
+                "buyer_goals=Grow",
+                "main_contact=Kim",
+                "signed_scope=Custom build",
+                "start_date=2026-12-07",
+                "promised_deliverables=Prototype",
+                "pricing_exceptions=20% off",
+                "risk_notes=New stack",
+                "kickoff_preference=On site",
+            ];
+            args.extend(fields);
+            baton(db, &args);
+        })
+        .await;
+        app.go("review").await;
+        app.wait_text("#review-queue", "Kestrel & Finch").await;
+        app.screenshot("08-review-queue").await;
+        app.click("[data-action=approve]").await;
+        app.wait_text("#view", "No handoff waits for review").await;
+        let handoffs: Value =
+            serde_json::from_str(&baton(&app.db, &["handoffs", "--json"])).unwrap();
+        assert_eq!(handoffs[0]["status"], "handed_off", "{handoffs}");
+        assert_eq!(handoffs[0]["to_owner"], "Dee Delivery");
+        app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_brief_shows_the_four_answers() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            baton(
+                db,
+                &[
+                    "add",
+                    "--kind",
+                    "deal",
+                    "Lumen Optics",
+                    "--stage",
+                    "Closed Won",
+                    "--owner",
+                    "Sam Seller",
+                    "buyer_goals=Faster onboarding",
+                    "main_contact=Rita",
+                    "signed_scope=Onboarding revamp",
+                    "start_date=2026-12-14",
+                    "promised_deliverables=New onboarding flow",
+                    "pricing_exceptions=None",
+                    "risk_notes=None",
+                    "kickoff_preference=Video call",
+                ],
+            );
+        })
+        .await;
+        app.click("[data-record]").await;
+        app.click("#open-brief").await;
+        let answers = app.wait_text("#brief-answers", "Dee Delivery").await;
+        for needle in [
+            "Who owns the next step",
+            "What was promised",
+            "New onboarding flow",
+            "What the client expects next",
+            "2026-12-14",
+            "Which task starts the work",
+            "Kickoff: Lumen Optics",
+        ] {
+            assert!(answers.contains(needle), "{needle:?} not in {answers}");
+        }
+        app.screenshot("09-brief").await;
+        app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_record_named_like_markup_renders_as_text_and_runs_nothing() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            baton(db, &["import", &fixture("hubspot_deals.csv")]);
+        })
+        .await;
+        app.js(
+            "window.__xss = 0; window.alert = () => { window.__xss += 1; };",
+            vec![],
+        )
+        .await;
+        app.wait_css(".card").await;
+        let names = app
+            .js(
+                "return [...document.querySelectorAll('.card-name')].map(e => e.textContent)",
+                vec![],
+            )
+            .await;
+        assert!(
+            names
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n == "<img src=x onerror=alert(1)>"),
+            "{names}"
+        );
+        let imgs = app
+            .js(
+                "return document.querySelectorAll('main img').length",
+                vec![],
+            )
+            .await;
+        assert_eq!(imgs, 0, "no element was made from the name");
+        // Search finds it, and its record opens with the name as its title.
+        app.set("#search", "onerror").await;
+        app.wait_text("#view .toolbar", "1 deal found").await;
+        app.click("[data-record]").await;
+        let title = app.text("#record-title").await;
+        assert_eq!(title, "<img src=x onerror=alert(1)>");
+        app.screenshot("10-markup-as-text").await;
+        let ran = app.js("return window.__xss", vec![]).await;
+        assert_eq!(ran, 0);
+        app.close().await;
+    })
+    .await
+}

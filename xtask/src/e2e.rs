@@ -1,0 +1,149 @@
+//! The end-to-end tier: the real desktop binary in a real web view under Xvfb, on a private
+//! D-Bus session with dunst as the notification daemon, driven through tauri-driver and
+//! WebKitWebDriver. Screenshots land in target/e2e/.
+
+use crate::{cargo, install_packages, root, run_tests, step, Counts, Res, E2E_PACKAGES};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Kills Xvfb when the tier ends, however it ends.
+struct Display(Child);
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cargo_bin_dir() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| dirs_home().map(|h| h.join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from(".cargo"))
+        .join("bin")
+}
+
+fn dirs_home() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(PathBuf::from)
+}
+
+fn has(cmd: &str, arg: &str) -> bool {
+    Command::new(cmd)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+/// Starts Xvfb on a free display number.
+fn start_display() -> Result<(Display, String), String> {
+    for n in 90..140 {
+        if PathBuf::from(format!("/tmp/.X11-unix/X{n}")).exists()
+            || PathBuf::from(format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "1400x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("Xvfb: {e}"))?;
+        let display = Display(child);
+        for _ in 0..50 {
+            if PathBuf::from(format!("/tmp/.X11-unix/X{n}")).exists() {
+                return Ok((display, format!(":{n}")));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    Err("no free X display for Xvfb".into())
+}
+
+pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
+    install_packages(E2E_PACKAGES)?;
+    let bin_dir = cargo_bin_dir();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let driver_present = Command::new("tauri-driver")
+        .arg("--help")
+        .env("PATH", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !driver_present {
+        let mut install = cargo();
+        install.args(["install", "tauri-driver", "--version", "^2", "--locked"]);
+        step("cargo install tauri-driver", install)?;
+    }
+    let mut build = cargo();
+    build.args([
+        "build",
+        "-p",
+        "baton-desktop",
+        "--bin",
+        "baton-desktop",
+        "--bin",
+        "baton",
+    ]);
+    build.args(["-p", "baton"]);
+    step("cargo build (desktop app and CLI)", build)?;
+    if !has("dbus-run-session", "--version") {
+        return Err("dbus-run-session is missing; install the dbus package".into());
+    }
+    let (_display, name) = start_display()?;
+    let target = root().join("target");
+    let out = target.join("e2e");
+    let _ = std::fs::remove_dir_all(&out);
+    let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut t = Command::new("dbus-run-session");
+    t.current_dir(root())
+        .args([
+            "--",
+            &cargo_path,
+            "test",
+            "-p",
+            "baton-e2e",
+            "--",
+            "--test-threads=1",
+        ])
+        .args(filter)
+        .env("PATH", &path)
+        .env("DISPLAY", &name)
+        .env("BATON_DESKTOP_BIN", target.join("debug/baton-desktop"))
+        .env("BATON_CLI_BIN", target.join("debug/baton"))
+        .env("BATON_E2E_OUT", &out)
+        // WebKit in a VM without a GPU renders in software. (Compositing stays on: with
+        // WEBKIT_DISABLE_COMPOSITING_MODE, WebKitWebDriver's screenshots hang on short pages.)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        // A user's locale, so numbers and dates read as they would on a laptop.
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("BATON_DB");
+    let result = run_tests(
+        "end-to-end journeys (Xvfb, dbus, dunst, tauri-driver)",
+        t,
+        counts,
+    );
+    // dunst belongs to the private bus; make sure none outlives the tier.
+    let _ = Command::new("pkill").args(["-f", "^dunst$"]).status();
+    if result.is_ok() {
+        eprintln!("screenshots: {}", out.display());
+    }
+    result
+}
