@@ -36,6 +36,9 @@ const COMMANDS: &[&str] = &[
     "add_person",
     "holidays",
     "add_holiday",
+    "watched_folder",
+    "set_watched_folder",
+    "pick_folder",
 ];
 
 fn main() {

@@ -241,3 +241,70 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
     clock.advance(Duration::days(1));
     assert_eq!(ws.queue_reminders(3).unwrap(), 2, "and again the next day");
 }
+
+#[test]
+fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen() {
+    let (mut ws, _clock, dir) = workspace();
+    assert_eq!(ws.watched_folder().unwrap(), None);
+    let set = ws.set_watched_folder(Some(dir.path())).unwrap().unwrap();
+    assert_eq!(set.path, dir.path());
+    assert_eq!(set.since, "2026-03-05T09:00:00Z");
+    assert_eq!(ws.watched_folder().unwrap(), Some(set));
+    let missing = dir.path().join("no-such-folder");
+    let err = ws.set_watched_folder(Some(&missing)).unwrap_err();
+    assert!(
+        err.to_string().contains("is not a folder on this computer"),
+        "{err}"
+    );
+    assert!(
+        ws.watched_folder().unwrap().is_some(),
+        "a bad choice keeps the old one"
+    );
+    ws.set_watched_folder(None).unwrap();
+    assert_eq!(ws.watched_folder().unwrap(), None);
+}
+
+#[test]
+fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
+    let (mut ws, _clock, dir) = workspace();
+    let csv = dir.path().join("deals.csv");
+    std::fs::write(
+        &csv,
+        "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Contract Sent,1200,Sam Seller\n",
+    )
+    .unwrap();
+    let opts = baton::import::ImportOptions::default();
+    let first = ws.import_new_file(&csv, &opts, &mut |_| {}).unwrap();
+    let first = first.expect("a new file is imported");
+    assert_eq!(first.inserted, 1);
+    assert!(ws
+        .import_new_file(&csv, &opts, &mut |_| {})
+        .unwrap()
+        .is_none());
+    ws.undo_import(first.import_id).unwrap();
+    assert!(
+        ws.import_new_file(&csv, &opts, &mut |_| {})
+            .unwrap()
+            .is_none(),
+        "an undone import stays undone"
+    );
+    // The same rows in a new export are a new file.
+    std::fs::write(
+        &csv,
+        "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Closed Won,1200,Sam Seller\n",
+    )
+    .unwrap();
+    let second = ws.import_new_file(&csv, &opts, &mut |_| {}).unwrap();
+    assert_eq!(second.expect("changed content").inserted, 1);
+}
+
+#[test]
+fn a_notification_without_a_task_waits_for_me_until_delivered() {
+    let (mut ws, _clock, _dir) = workspace();
+    ws.notify_me("Imported deals.csv", "1 new").unwrap();
+    let pending = ws.pending_notifications().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].title, "Imported deals.csv");
+    assert!(ws.mark_delivered(pending[0].id).unwrap());
+    assert!(ws.pending_notifications().unwrap().is_empty());
+}

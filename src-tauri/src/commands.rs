@@ -339,3 +339,19 @@ pub(crate) async fn holidays(app: AppHandle) -> CmdResult<Vec<NaiveDate>> {
 pub(crate) async fn add_holiday(app: AppHandle, day: NaiveDate, name: String) -> CmdResult<()> {
     app.change(|ws| ws.add_holiday(day, &name))
 }
+
+#[tauri::command]
+pub(crate) async fn watched_folder(app: AppHandle) -> CmdResult<Option<baton::WatchedFolder>> {
+    app.read(|ws| ws.watched_folder())
+}
+
+/// Watches another folder (or none) from now on.
+#[tauri::command]
+pub(crate) async fn set_watched_folder(
+    app: AppHandle,
+    path: Option<String>,
+) -> CmdResult<Option<baton::WatchedFolder>> {
+    let folder = app.change(|ws| ws.set_watched_folder(path.as_deref().map(Path::new)))?;
+    crate::watch::start(&app)?;
+    Ok(folder)
+}

@@ -57,3 +57,15 @@ pub(crate) async fn save_text(
         None => Ok(None),
     }
 }
+
+/// Asks for a folder (the one to watch for new exports).
+#[tauri::command]
+pub(crate) async fn pick_folder(app: AppHandle) -> CmdResult<Option<String>> {
+    let dir: Option<PathBuf> = on_main(&app, || {
+        rfd::FileDialog::new()
+            .set_title("Watch a folder for new CRM exports")
+            .pick_folder()
+    })
+    .await?;
+    Ok(dir.map(|p| p.display().to_string()))
+}

@@ -8,6 +8,7 @@ mod commands;
 mod dialogs;
 mod error;
 mod notify;
+mod watch;
 
 use baton::{SystemClock, Workspace};
 use error::{CmdResult, UiError};
@@ -84,8 +85,12 @@ pub fn run() {
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
         })
+        .manage(watch::Watching::default())
         .setup(|app| {
             background::start(app.handle().clone());
+            if let Err(e) = watch::start(app.handle()) {
+                eprintln!("baton: watched folder: {}", e.message);
+            }
             Ok(())
         })
         .on_window_event(|window, event| {
@@ -119,6 +124,9 @@ pub fn run() {
             commands::set_flag,
             commands::wizard,
             commands::wizard_review,
+            commands::watched_folder,
+            commands::set_watched_folder,
+            dialogs::pick_folder,
             commands::set_context,
             commands::brief,
             commands::handoffs,

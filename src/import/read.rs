@@ -275,3 +275,17 @@ mod tests {
         assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
     }
 }
+
+/// The SHA-256 of a whole file, as hex, read in chunks (the same digest an import records).
+pub fn file_sha256(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut hash = Sha256::new();
+    std::io::copy(&mut file, &mut hash).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_imports.sql"),
+    include_str!("migrations/0003_settings.sql"),
 ];
 
 /// The schema version this build writes.

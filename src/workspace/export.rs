@@ -44,6 +44,7 @@ const TABLES: &[&str] = &[
     "notifications",
     "imports",
     "import_errors",
+    "settings",
     "events",
 ];
 

@@ -8,6 +8,7 @@ mod export;
 mod import;
 mod records;
 mod reminders;
+mod settings;
 mod wizard;
 
 pub use apply::{PlannedTask, RuleEffects};
@@ -15,6 +16,7 @@ pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
 pub use import::{ImportSummary, KEEP_BACKUPS};
 pub use records::{NewRecord, RecordDetail};
+pub use settings::WatchedFolder;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardStep};
 
 use crate::clock::Clock;

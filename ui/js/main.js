@@ -1,7 +1,7 @@
 // The app's frame: first run, the screen router, app events and keyboard shortcuts.
 
 import { call, on } from './ipc.js';
-import { fill, h, showError } from './dom.js';
+import { fill, fmtCount, h, showError, toast } from './dom.js';
 import * as board from './board.js';
 import * as tasks from './tasks.js';
 import * as review from './review.js';
@@ -82,6 +82,10 @@ async function start() {
     else location.hash = '#import';
   });
   on('drag-hover', (hovering) => showDropHint(Boolean(hovering)));
+  on('watched-import', (w) => {
+    if (w.error) toast(`${w.file} from the watched folder was not imported: ${w.error}`, 'error');
+    else toast(`Imported ${w.file} from the watched folder: ${fmtCount(w.report.inserted)} new, ${fmtCount(w.report.updated)} updated.`);
+  });
   document.addEventListener('keydown', shortcuts);
 }
 

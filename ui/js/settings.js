@@ -1,13 +1,13 @@
-// Settings: who I am, the team, holidays (kickoff due dates skip them).
+// Settings: who I am, the team, holidays (kickoff due dates skip them), the watched folder.
 
 import { call } from './ipc.js';
-import { fill, fmtDay, h, showError, toast } from './dom.js';
+import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
 import { app } from './main.js';
 
 const ROLES = ['founder', 'sales', 'marketing', 'delivery'];
 
 export async function render(view) {
-  const [people, holidays] = await Promise.all([call('people'), call('holidays')]);
+  const [people, holidays, watched] = await Promise.all([call('people'), call('holidays'), call('watched_folder')]);
   const name = h('input', { id: 'person-name', required: true, 'aria-label': 'Name' });
   const role = h('select', { id: 'person-role', 'aria-label': 'Role' }, ROLES.map((r) => h('option', { value: r }, r)));
   const email = h('input', { id: 'person-email', type: 'email', 'aria-label': 'Email (optional)', placeholder: 'email (optional)' });
@@ -31,5 +31,31 @@ export async function render(view) {
       h('form', { class: 'row', onsubmit: async (e) => {
         e.preventDefault();
         try { await call('add_holiday', { day: day.value, name: dayName.value }); } catch (err) { showError(err); }
-      } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday'))));
+      } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday'))),
+    watchedFolder(watched));
+}
+
+/** The folder whose new CSV exports import themselves. */
+function watchedFolder(watched) {
+  const path = h('input', { id: 'watch-path', 'aria-label': 'Folder to watch', placeholder: '/home/you/Downloads/crm-exports', value: watched ? watched.path : '' });
+  const watch = async (folder) => {
+    try {
+      const now = await call('set_watched_folder', { path: folder });
+      toast(now ? `Watching ${now.path}: CSV exports saved there from now on are imported.` : 'No folder is watched now.');
+    } catch (err) { showError(err); }
+  };
+  return h('section', {}, h('h2', {}, 'Watched folder'),
+    h('p', { id: 'watch-status', class: 'muted' }, watched
+      ? `Watching ${watched.path} since ${fmtTime(watched.since)}. Each new CSV export saved there is imported, and you get a notification.`
+      : 'Point Baton at the folder your CRM exports land in, and each new CSV saved there is imported on its own.'),
+    h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); watch(path.value.trim() || null); } },
+      path,
+      h('button', { type: 'submit', id: 'watch-set' }, 'Watch'),
+      h('button', { type: 'button', id: 'watch-choose', onclick: async () => {
+        try {
+          const dir = await call('pick_folder');
+          if (dir) watch(dir);
+        } catch (err) { showError(err); }
+      } }, 'Choose…'),
+      watched ? h('button', { type: 'button', id: 'watch-stop', onclick: () => watch(null) }, 'Stop watching') : null));
 }

@@ -250,16 +250,26 @@ fn scan(dir: &Path, hits: &mut Vec<String>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Until the desktop app lands, `run` opens the CLI on the user's workspace: a demo on first
-/// start, then the open handoffs and the user's own tasks.
+/// `run`: the system packages the window needs, a release build, the demo workspace on first
+/// start, then the desktop app. `--db PATH` opens another workspace file.
 fn run(extra: &[String]) -> Res {
+    install_packages(DESKTOP_PACKAGES)?;
     let mut build = cargo();
-    build.args(["build", "--release", "--bin", "baton"]);
-    step("cargo build --release", build)?;
-    let bin = root().join("target/release/baton");
+    build.args(["build", "--release", "-p", "baton", "--bin", "baton"]);
+    build.args(["-p", "baton-desktop", "--bin", "baton-desktop"]);
+    step("cargo build --release (Baton and its command line)", build)?;
+    let db = match extra {
+        [] => None,
+        [flag, path] if flag == "--db" => Some(PathBuf::from(path)),
+        _ => return Err("usage: cargo xtask run [--db PATH]".into()),
+    };
+    let bin = root().join("target/release");
     let baton = |args: &[&str]| {
-        let mut c = Command::new(&bin);
-        c.args(extra).args(args);
+        let mut c = Command::new(bin.join("baton"));
+        if let Some(db) = &db {
+            c.arg("--db").arg(db);
+        }
+        c.args(args);
         c
     };
     let out = baton(&["records", "--json"])
@@ -271,15 +281,18 @@ fn run(extra: &[String]) -> Res {
     if String::from_utf8_lossy(&out.stdout).trim() == "[]" {
         step("baton demo (first start)", baton(&["demo"]))?;
     }
-    step("baton handoffs", baton(&["handoffs"]))?;
-    step(
-        "baton tasks --assignee me --open",
-        baton(&["tasks", "--assignee", "me", "--open"]),
-    )?;
-    eprintln!(
-        "\nThe `baton` command is at {}; try `{} --help`.",
-        bin.display(),
-        bin.display()
-    );
-    Ok(())
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        return Err(format!(
+            "there is no display to open Baton's window on; run this from a desktop session, or use the command line at {}",
+            bin.join("baton").display()
+        ));
+    }
+    let mut app = Command::new(bin.join("baton-desktop"));
+    if let Some(db) = &db {
+        app.env("BATON_DB", db);
+    }
+    step("Baton", app)
 }

@@ -589,3 +589,59 @@ async fn a_record_named_like_markup_renders_as_text_and_runs_nothing() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_csv_saved_into_the_watched_folder_imports_itself_and_notifies_me() {
+    within(async {
+        let app = App::start(delivery_team).await;
+        let folder = app.db.with_file_name("exports");
+        std::fs::create_dir(&folder).unwrap();
+        // An export that was there before the folder was chosen stays out.
+        std::fs::write(
+            folder.join("old-export.csv"),
+            "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Old deal,Contract Sent,100,Sam Seller\n",
+        )
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        dunstctl(&["close-all"]);
+        dunstctl(&["history-clear"]);
+        app.go("settings").await;
+        app.set("#watch-path", &folder.display().to_string()).await;
+        app.click("#watch-set").await;
+        app.wait_text("#watch-status", "Watching").await;
+        app.screenshot("11-watched-folder").await;
+        std::fs::write(
+            folder.join("hubspot-deals-2026-11-24.csv"),
+            "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n\
+             7001,Orbit Labs — rollout,Contract Sent,4200,Sam Seller\n\
+             7002,Quill & Co,Closed Won,9100,Sam Seller\n",
+        )
+        .unwrap();
+        app.wait_text(
+            "#toasts",
+            "Imported hubspot-deals-2026-11-24.csv from the watched folder: 2 new",
+        )
+        .await;
+        let imports: Value = serde_json::from_str(&baton(&app.db, &["imports", "--json"])).unwrap();
+        let imports = imports.as_array().unwrap();
+        assert_eq!(imports.len(), 1, "only the new export: {imports:?}");
+        assert_eq!(imports[0]["inserted"], 2);
+        let mut history = String::new();
+        for _ in 0..50 {
+            dunstctl(&["close-all"]);
+            history = dunstctl(&["history"]);
+            if history.contains("Imported hubspot-deals-2026-11-24.csv") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            history.contains("Imported hubspot-deals-2026-11-24.csv"),
+            "dunst history: {history}"
+        );
+        app.go("board").await;
+        app.wait_text("#view .toolbar", "2 deals").await;
+        app.close().await;
+    })
+    .await
+}
