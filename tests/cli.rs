@@ -468,3 +468,36 @@ fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
+
+#[test]
+fn health_prints_a_weekly_table_and_json_that_agree_with_the_handoffs() {
+    let cli = Cli::new();
+    cli.ok(&["demo"]);
+    let h = cli.json(&["health", "--weeks", "6", "--json"]);
+    let weeks = h["weeks"].as_array().unwrap();
+    let labels: Vec<&str> = weeks.iter().map(|w| w["week"].as_str().unwrap()).collect();
+    assert_eq!(
+        labels,
+        ["2026-W05", "2026-W06", "2026-W07", "2026-W08", "2026-W09", "2026-W10"]
+    );
+    // Every handoff triggered since Monday of W05 counts once, in its week.
+    let triggered = cli
+        .json(&["handoffs", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["triggered_at"].as_str().unwrap() >= "2026-01-26")
+        .count() as u64;
+    let counted: u64 = weeks
+        .iter()
+        .map(|w| w["handoffs_triggered"].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted, triggered);
+    assert!(triggered > 0);
+    let table = cli.ok(&["health", "--weeks", "6"]);
+    assert!(table.contains("Handoffs triggered"), "{table}");
+    assert!(table.contains("2026-W10"), "{table}");
+    assert!(cli
+        .fails(&["health", "--weeks", "x"])
+        .contains("invalid value"));
+}

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_imports.sql"),
     include_str!("migrations/0003_settings.sql"),
+    include_str!("migrations/0004_health.sql"),
 ];
 
 /// The schema version this build writes.

@@ -248,6 +248,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Weekly handoff-health figures: time to kickoff, completeness at trigger, escalations,
+    /// lead response, the fields missing most, and what is stuck.
+    Health {
+        /// How many ISO weeks, this one included.
+        #[arg(long, default_value_t = 6)]
+        weeks: u32,
+        /// A paused or in-review handoff older than this many days counts as stuck.
+        #[arg(long, default_value_t = 3)]
+        stuck_days: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Export every table as CSV plus a JSON manifest.
     Export {
         #[arg(long = "all", value_name = "DIR")]
@@ -751,6 +763,18 @@ fn run(cli: Cli) -> Res {
                 }
             }
         },
+        Command::Health {
+            weeks,
+            stuck_days,
+            json,
+        } => {
+            let h = ws.health(weeks, stuck_days)?;
+            if json {
+                print_json(&h);
+            } else {
+                output::print_health(&h);
+            }
+        }
         Command::Export { all } => {
             let m = ws.export_all(&all)?;
             for t in &m.tables {

@@ -1,0 +1,275 @@
+//! Handoff health: the weekly figures that show where the handoff still depends on memory.
+//!
+//! Each handoff counts in the ISO week its trigger fired (UTC). Durations run from the trigger
+//! to the moment the next step was *scheduled* (a kickoff date set on the kickoff task) or
+//! *done* (a lead's follow-up). Medians of an even count average the two middle values; p90
+//! is the nearest rank (the smallest value with at least 90% of the values at or below it).
+//! Durations are rounded to a tenth.
+
+use super::{FieldCount, Workspace};
+use crate::error::Result;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The figures over the last few weeks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Health {
+    /// One entry per ISO week, oldest first, empty weeks included.
+    pub weeks: Vec<WeekHealth>,
+    /// Fields missing when the trigger fired, over the whole window, most often first.
+    pub most_missing_fields: Vec<FieldCount>,
+    /// Handoffs paused or in review longer than `stuck_days`, oldest first.
+    pub stuck: Vec<Stuck>,
+    /// The threshold for `stuck`, in days.
+    pub stuck_days: i64,
+}
+
+/// One ISO week's figures, for the handoffs triggered in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekHealth {
+    /// `2026-W10`.
+    pub week: String,
+    /// Closed Won to kickoff scheduled, in days.
+    pub closed_won_to_kickoff_days: Spread,
+    /// Handoffs that fired.
+    pub handoffs_triggered: u64,
+    /// Of those, the share with no required field missing when they fired (`None` with none).
+    pub handoffs_complete_at_trigger_pct: Option<f64>,
+    /// Times delivery escalated one of them for missing context.
+    pub escalations_missing_context: u64,
+    /// Sales Qualified to follow-up done, in hours.
+    pub lead_response_hours: Middle,
+    /// Sales Qualified leads with no lead source.
+    pub leads_without_source: u64,
+    /// Times sales sent one of those leads back for unclear qualification notes.
+    pub leads_rejected_unclear: u64,
+}
+
+/// Median, p90 and how many values they summarise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    /// The middle value.
+    pub median: Option<f64>,
+    /// The 90th percentile (nearest rank).
+    pub p90: Option<f64>,
+    /// How many values.
+    pub count: u64,
+}
+
+/// Median and how many values it summarises.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Middle {
+    /// The middle value.
+    pub median: Option<f64>,
+    /// How many values.
+    pub count: u64,
+}
+
+/// A handoff waiting on people for too long.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stuck {
+    /// The handoff's id.
+    pub handoff: i64,
+    /// The record's name.
+    pub record: String,
+    /// `paused` or `in_review`.
+    pub status: String,
+    /// Since when it has waited (RFC 3339).
+    pub since: String,
+    /// Days waited, to a tenth.
+    pub days: f64,
+}
+
+fn tenth(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(tenth(sorted[n / 2])),
+        _ => Some(tenth((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0)),
+    }
+}
+
+fn p90(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| tenth(sorted[(n * 9).div_ceil(10) - 1]))
+}
+
+fn parse(stamp: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(stamp)
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+fn week_label(day: NaiveDate) -> String {
+    let w = day.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// What one handoff contributes to its week.
+#[derive(Default)]
+struct Tally {
+    kickoff_days: Vec<f64>,
+    triggered: u64,
+    complete: u64,
+    escalations: u64,
+    response_hours: Vec<f64>,
+    without_source: u64,
+    rejected: u64,
+}
+
+impl Workspace {
+    /// The last `weeks` ISO weeks up to this one, and handoffs stuck over `stuck_days`.
+    pub fn health(&self, weeks: u32, stuck_days: i64) -> Result<Health> {
+        let now = self.now();
+        let today = now.date_naive();
+        let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+        let first_monday = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
+        let from = format!("{first_monday}T00:00:00Z");
+        let mut tallies: BTreeMap<String, Tally> = (0..weeks.max(1))
+            .map(|i| {
+                let monday = first_monday + Duration::weeks(i64::from(i));
+                (week_label(monday), Tally::default())
+            })
+            .collect();
+        let mut st = self.conn.prepare_cached(
+            "SELECT r.kind, h.triggered_at, h.complete_at_trigger, h.kickoff_scheduled_at,
+                    (SELECT MIN(t.done_at) FROM tasks t
+                      WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done'),
+                    COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
+                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'escalated'),
+                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'rejected')
+               FROM handoffs h JOIN records r ON r.id = h.record_id
+              WHERE h.triggered_at >= ?1",
+        )?;
+        let rows = st.query_map([&from], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, bool>(5)?,
+                r.get::<_, u64>(6)?,
+                r.get::<_, u64>(7)?,
+            ))
+        })?;
+        for row in rows {
+            let (kind, triggered, complete, kickoff, followed_up, no_source, esc, rej) = row?;
+            let Some(at) = parse(&triggered) else {
+                continue;
+            };
+            let Some(t) = tallies.get_mut(&week_label(at.date_naive())) else {
+                continue;
+            };
+            t.triggered += 1;
+            t.complete += u64::from(complete);
+            t.escalations += esc;
+            if kind == "deal" {
+                if let Some(k) = kickoff.as_deref().and_then(parse) {
+                    t.kickoff_days
+                        .push((k - at).num_seconds() as f64 / 86_400.0);
+                }
+            } else {
+                t.without_source += u64::from(no_source);
+                t.rejected += rej;
+                if let Some(done) = followed_up.as_deref().and_then(parse) {
+                    t.response_hours
+                        .push((done - at).num_seconds() as f64 / 3_600.0);
+                }
+            }
+        }
+        let weeks = tallies
+            .into_iter()
+            .map(|(week, mut t)| {
+                t.kickoff_days.sort_by(f64::total_cmp);
+                t.response_hours.sort_by(f64::total_cmp);
+                WeekHealth {
+                    week,
+                    closed_won_to_kickoff_days: Spread {
+                        median: median(&t.kickoff_days),
+                        p90: p90(&t.kickoff_days),
+                        count: t.kickoff_days.len() as u64,
+                    },
+                    handoffs_triggered: t.triggered,
+                    handoffs_complete_at_trigger_pct: (t.triggered > 0)
+                        .then(|| tenth(100.0 * t.complete as f64 / t.triggered as f64)),
+                    escalations_missing_context: t.escalations,
+                    lead_response_hours: Middle {
+                        median: median(&t.response_hours),
+                        count: t.response_hours.len() as u64,
+                    },
+                    leads_without_source: t.without_source,
+                    leads_rejected_unclear: t.rejected,
+                }
+            })
+            .collect();
+        Ok(Health {
+            weeks,
+            most_missing_fields: self.missing_at_trigger(&from)?,
+            stuck: self.stuck(now, stuck_days)?,
+            stuck_days,
+        })
+    }
+
+    /// The fields listed when handoffs triggered since `from` first paused.
+    fn missing_at_trigger(&self, from: &str) -> Result<Vec<FieldCount>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT j.value, COUNT(*) FROM handoffs h
+               JOIN events e ON e.id = (SELECT MIN(p.id) FROM events p
+                                         WHERE p.handoff_id = h.id AND p.kind = 'paused')
+               JOIN json_each(e.fields) j
+              WHERE h.triggered_at >= ?1 AND h.complete_at_trigger = 0
+              GROUP BY j.value ORDER BY COUNT(*) DESC, j.value",
+        )?;
+        let rows = st.query_map([from], |r| {
+            Ok(FieldCount {
+                field: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Paused (since the pause) or in review (since it went there) for over `days` days.
+    fn stuck(&self, now: DateTime<Utc>, days: i64) -> Result<Vec<Stuck>> {
+        let before =
+            (now - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut st = self.conn.prepare_cached(
+            "SELECT h.id, r.name, h.status, since FROM (
+                 SELECT h.*, CASE h.status
+                     WHEN 'paused' THEN COALESCE(h.paused_at, h.triggered_at)
+                     ELSE COALESCE((SELECT MAX(e.at) FROM events e
+                                     WHERE e.handoff_id = h.id AND e.kind = 'in_review'),
+                                   h.triggered_at) END AS since
+                   FROM handoffs h WHERE h.status IN ('paused', 'in_review')) h
+               JOIN records r ON r.id = h.record_id
+              WHERE since < ?1 ORDER BY since, h.id",
+        )?;
+        let rows = st.query_map([&before], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (handoff, record, status, since) = row?;
+            let waited = parse(&since).map_or(0.0, |s| (now - s).num_seconds() as f64 / 86_400.0);
+            out.push(Stuck {
+                handoff,
+                record,
+                status,
+                since,
+                days: tenth(waited),
+            });
+        }
+        Ok(out)
+    }
+}

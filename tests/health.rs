@@ -1,0 +1,258 @@
+//! Handoff health over a scripted month with a fixed clock: every figure asserted exactly,
+//! including an empty week and handoffs that never complete.
+
+use baton::{
+    FixedClock, HandoffId, Health, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind,
+    Workspace,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+const O: Origin = Origin::Cli;
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+const DEAL: &[(&str, &str)] = &[
+    ("buyer_goals", "Faster onboarding"),
+    ("main_contact", "Ana Ruiz"),
+    ("signed_scope", "SOW v2"),
+    ("start_date", "2026-03-16"),
+    ("promised_deliverables", "3 dashboards"),
+    ("pricing_exceptions", "None"),
+    ("risk_notes", "None"),
+    ("kickoff_preference", "Video call"),
+];
+
+const LEAD: &[(&str, &str)] = &[
+    ("lead_source", "Webinar"),
+    ("campaign", "Spring webinar"),
+    ("offer", "Audit"),
+    ("pain_point", "Churn"),
+    ("qualification_answer", "Budget approved"),
+    ("budget_signal", "High"),
+    ("last_touchpoint", "Email"),
+];
+
+struct Month {
+    ws: Workspace,
+    clock: Arc<FixedClock>,
+    _dir: tempfile::TempDir,
+}
+
+impl Month {
+    fn new() -> Month {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(at("2026-02-27T09:00:00Z")));
+        let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
+        ws.add_person("Fay Founder", Role::Founder, None, true)
+            .unwrap();
+        ws.add_person("Sam Seller", Role::Sales, None, false)
+            .unwrap();
+        ws.add_person("Dee One", Role::Delivery, None, false)
+            .unwrap();
+        Month {
+            ws,
+            clock,
+            _dir: dir,
+        }
+    }
+
+    fn record(
+        &mut self,
+        kind: RecordKind,
+        name: &str,
+        stage: &str,
+        f: &[(&str, &str)],
+    ) -> RecordId {
+        self.ws
+            .add_record(
+                NewRecord {
+                    kind: Some(kind),
+                    name: name.into(),
+                    stage: Some(stage.into()),
+                    owner: Some("Sam Seller".into()),
+                    fields: pairs(f),
+                },
+                O,
+            )
+            .unwrap()
+    }
+
+    fn at(&self, when: &str) -> &Self {
+        self.clock.set(at(when));
+        self
+    }
+
+    fn enter(&mut self, when: &str, r: RecordId, stage: &str) -> HandoffId {
+        self.at(when);
+        self.ws.move_record(r, stage, O).unwrap();
+        self.ws
+            .handoffs(None)
+            .unwrap()
+            .into_iter()
+            .find(|h| h.record_id == r)
+            .unwrap()
+            .id
+    }
+
+    fn first_task(&self, h: HandoffId, kind: TaskKind) -> baton::TaskId {
+        self.ws
+            .tasks(None, false)
+            .unwrap()
+            .into_iter()
+            .find(|t| t.handoff_id == Some(h) && t.kind == kind)
+            .unwrap()
+            .id
+    }
+
+    fn done(&mut self, when: &str, h: HandoffId, kind: TaskKind, kickoff: Option<&str>) {
+        let t = self.first_task(h, kind);
+        self.at(when);
+        let day = kickoff.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
+        self.ws.complete_task(t, day, O).unwrap();
+    }
+}
+
+/// Four weeks, W09 to W12 of 2026, "now" Wednesday 2026-03-18 noon.
+fn scripted() -> Health {
+    let mut m = Month::new();
+    let without = |drop: &[&str]| -> Vec<(&'static str, &'static str)> {
+        DEAL.iter()
+            .copied()
+            .filter(|(k, _)| !drop.contains(k))
+            .collect()
+    };
+    let d1 = m.record(RecordKind::Deal, "Atlas", "Contract Sent", DEAL);
+    let d2_fields = without(&["main_contact", "start_date"]);
+    let d2 = m.record(RecordKind::Deal, "Birch", "Contract Sent", &d2_fields);
+    let d3 = m.record(RecordKind::Deal, "Cedar", "Contract Sent", DEAL);
+    let d4 = m.record(RecordKind::Deal, "Dune", "Contract Sent", DEAL);
+    let l1 = m.record(RecordKind::Lead, "Elm", "Marketing Qualified", LEAD);
+    let l2_fields: Vec<(&str, &str)> = LEAD
+        .iter()
+        .copied()
+        .filter(|(k, _)| !["lead_source", "campaign"].contains(k))
+        .collect();
+    let l2 = m.record(RecordKind::Lead, "Fir", "Marketing Qualified", &l2_fields);
+    let l3 = m.record(RecordKind::Lead, "Gum", "Marketing Qualified", LEAD);
+
+    // W10: three deals win. Atlas is complete and its kickoff is scheduled two days later.
+    let h1 = m.enter("2026-03-02T09:00:00Z", d1, "Closed Won");
+    m.done(
+        "2026-03-04T09:00:00Z",
+        h1,
+        TaskKind::Kickoff,
+        Some("2026-03-09"),
+    );
+    // Birch pauses on two fields, resumes, and its kickoff is scheduled 5.5 days after the win.
+    let h2 = m.enter("2026-03-03T09:00:00Z", d2, "Closed Won");
+    m.at("2026-03-05T09:00:00Z");
+    m.ws.set_fields(
+        d2,
+        &pairs(&[("main_contact", "Bo"), ("start_date", "2026-03-23")]),
+        O,
+    )
+    .unwrap();
+    m.done(
+        "2026-03-08T21:00:00Z",
+        h2,
+        TaskKind::Kickoff,
+        Some("2026-03-10"),
+    );
+    // Cedar hands off, then delivery escalates for missing context; no kickoff yet.
+    let h3 = m.enter("2026-03-04T09:00:00Z", d3, "Closed Won");
+    m.at("2026-03-05T10:00:00Z");
+    m.ws.escalate(h3, "Which dashboards?", O).unwrap();
+
+    // W11: three leads are qualified. Elm is followed up 4.5 hours later.
+    let h4 = m.enter("2026-03-09T10:00:00Z", l1, "Sales Qualified");
+    m.done("2026-03-09T14:30:00Z", h4, TaskKind::FollowUp, None);
+    // Fir has no source or campaign and stays paused.
+    m.enter("2026-03-10T10:00:00Z", l2, "Sales Qualified");
+    // Gum is handed to sales, who send it back as unclear.
+    let h6 = m.enter("2026-03-11T08:00:00Z", l3, "Sales Qualified");
+    m.at("2026-03-11T10:00:00Z");
+    m.ws.reject(h6, "Qualification notes are vague", O).unwrap();
+
+    // W12: Dune wins with Custom Scope and waits in review (two days: not stuck yet).
+    m.at("2026-03-16T08:00:00Z");
+    m.ws.set_flag(d4, "custom_scope", true, O).unwrap();
+    m.enter("2026-03-16T09:00:00Z", d4, "Closed Won");
+
+    m.at("2026-03-18T12:00:00Z");
+    m.ws.health(4, 3).unwrap()
+}
+
+#[test]
+fn every_weekly_figure_is_exact_over_a_scripted_month() {
+    let h = scripted();
+    let weeks: Vec<&str> = h.weeks.iter().map(|w| w.week.as_str()).collect();
+    assert_eq!(weeks, ["2026-W09", "2026-W10", "2026-W11", "2026-W12"]);
+
+    let w09 = &h.weeks[0];
+    assert_eq!(w09.handoffs_triggered, 0);
+    assert_eq!(w09.handoffs_complete_at_trigger_pct, None);
+    assert_eq!(w09.closed_won_to_kickoff_days.median, None);
+    assert_eq!(w09.closed_won_to_kickoff_days.count, 0);
+    assert_eq!(w09.lead_response_hours.median, None);
+
+    let w10 = &h.weeks[1];
+    assert_eq!(w10.handoffs_triggered, 3);
+    assert_eq!(w10.handoffs_complete_at_trigger_pct, Some(66.7));
+    assert_eq!(w10.closed_won_to_kickoff_days.count, 2);
+    assert_eq!(w10.closed_won_to_kickoff_days.median, Some(3.8));
+    assert_eq!(w10.closed_won_to_kickoff_days.p90, Some(5.5));
+    assert_eq!(w10.escalations_missing_context, 1);
+    assert_eq!(w10.lead_response_hours.count, 0);
+    assert_eq!(w10.leads_without_source, 0);
+    assert_eq!(w10.leads_rejected_unclear, 0);
+
+    let w11 = &h.weeks[2];
+    assert_eq!(w11.handoffs_triggered, 3);
+    assert_eq!(w11.handoffs_complete_at_trigger_pct, Some(66.7));
+    assert_eq!(w11.closed_won_to_kickoff_days.count, 0);
+    assert_eq!(w11.lead_response_hours.median, Some(4.5));
+    assert_eq!(w11.lead_response_hours.count, 1);
+    assert_eq!(w11.leads_without_source, 1);
+    assert_eq!(w11.leads_rejected_unclear, 1);
+    assert_eq!(w11.escalations_missing_context, 0);
+
+    let w12 = &h.weeks[3];
+    assert_eq!(w12.handoffs_triggered, 1);
+    assert_eq!(w12.handoffs_complete_at_trigger_pct, Some(100.0));
+    assert_eq!(w12.closed_won_to_kickoff_days.count, 0);
+}
+
+#[test]
+fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest() {
+    let h = scripted();
+    let missing: Vec<(&str, u64)> = h
+        .most_missing_fields
+        .iter()
+        .map(|f| (f.field.as_str(), f.count))
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("campaign", 1),
+            ("lead_source", 1),
+            ("main_contact", 1),
+            ("start_date", 1)
+        ]
+    );
+    assert_eq!(h.stuck_days, 3);
+    assert_eq!(h.stuck.len(), 1, "{:?}", h.stuck);
+    assert_eq!(h.stuck[0].record, "Fir");
+    assert_eq!(h.stuck[0].status, "paused");
+    assert_eq!(h.stuck[0].since, "2026-03-10T10:00:00Z");
+    assert_eq!(h.stuck[0].days, 8.1);
+}
