@@ -261,40 +261,89 @@ fn delivery_team(db: &Path) {
     baton(db, &["people", "add", "Fay Founder", "--role", "founder"]);
 }
 
+/// Adds a deal owned by Sam Seller in `stage` with `fields` (`key=value`), through the CLI.
+fn add_deal(db: &Path, name: &str, stage: &str, fields: &[&str]) {
+    let mut args = vec![
+        "add",
+        "--kind",
+        "deal",
+        name,
+        "--stage",
+        stage,
+        "--owner",
+        "Sam Seller",
+    ];
+    args.extend(fields);
+    baton(db, &args);
+}
+
+/// Waits until dunst's history holds a notification saying `needle`, and returns the history.
+/// Closing every shown notification moves it into the history.
+async fn notification_saying(needle: &str) -> String {
+    let mut history = String::new();
+    for _ in 0..50 {
+        dunstctl(&["close-all"]);
+        history = dunstctl(&["history"]);
+        if history.contains(needle) {
+            return history;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no notification said {needle:?}; dunst history: {history}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_opens_the_demo_and_the_board_shows_deals_in_their_stages() {
     within(async {
-    let app = App::start(|_| {}).await;
-    app.wait_text("#welcome-title", "Welcome to Baton").await;
-    app.screenshot("01-first-run").await;
-    app.click("#start-demo").await;
-    app.wait_css(".board .card").await;
-    let columns = app
-        .js(
-            "return [...document.querySelectorAll('.column')].map(c => [c.querySelector('h2').textContent, c.querySelectorAll('.card').length])",
-            vec![],
-        )
-        .await;
-    let columns = columns.as_array().unwrap();
-    let won = columns
-        .iter()
-        .find(|c| c[0] == "Closed Won")
-        .expect("a Closed Won column");
-    assert!(won[1].as_u64().unwrap() > 0, "{columns:?}");
-    let records: Value =
-        serde_json::from_str(&baton(&app.db, &["records", "--kind", "deal", "--json"])).unwrap();
-    assert_eq!(records.as_array().unwrap().len(), 60, "the demo's 60 deals");
-    let shown: u64 = app
-        .js(
-            "return [...document.querySelectorAll('.column header .muted')].reduce((n, e) => n + parseInt(e.textContent.replace(/[^0-9].*$/, '')), 0)",
-            vec![],
-        )
-        .await
-        .as_u64()
-        .unwrap();
-    assert_eq!(shown, 60, "the column counts add up to every deal");
-    app.screenshot("02-board").await;
-    app.close().await;
+        let app = App::start(|_| {}).await;
+        app.wait_text("#welcome-title", "Welcome to Baton").await;
+        app.screenshot("01-first-run").await;
+        app.click("#start-demo").await;
+        // The board draws once the demo is written; the Closed Won column fills with cards.
+        let mut columns = Value::Null;
+        for _ in 0..75 {
+            columns = app
+                .js(
+                    "return [...document.querySelectorAll('.column')].map(c => [c.querySelector('h2').textContent, c.querySelectorAll('.card').length])",
+                    vec![],
+                )
+                .await;
+            let won = columns
+                .as_array()
+                .and_then(|cs| cs.iter().find(|c| c[0] == "Closed Won"));
+            if won.is_some_and(|c| c[1].as_u64().unwrap_or(0) > 0) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let won = columns
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c[0] == "Closed Won"))
+            .expect("a Closed Won column");
+        assert!(won[1].as_u64().unwrap() > 0, "{columns:?}");
+        let records: Value =
+            serde_json::from_str(&baton(&app.db, &["records", "--kind", "deal", "--json"])).unwrap();
+        assert_eq!(records.as_array().unwrap().len(), 60, "the demo's 60 deals");
+        let shown: u64 = app
+            .js(
+                "return [...document.querySelectorAll('.column header .muted')].reduce((n, e) => n + parseInt(e.textContent.replace(/[^0-9].*$/, '')), 0)",
+                vec![],
+            )
+            .await
+            .as_u64()
+            .unwrap();
+        assert_eq!(shown, 60, "the column counts add up to every deal");
+        app.screenshot("02-board").await;
+        // The keyboard: T opens my tasks, B comes back, / goes to the search box.
+        let view = app.wait_css("main#view").await;
+        view.send_keys("t").await.unwrap();
+        app.wait_text("#view h1", "My tasks").await;
+        app.wait_css("main#view").await.send_keys("b").await.unwrap();
+        app.wait_text("#view h1", "Pipeline").await;
+        app.wait_css("main#view").await.send_keys("/").await.unwrap();
+        let focused = app.js("return document.activeElement.id", vec![]).await;
+        assert_eq!(focused, "search");
+        app.close().await;
     })
     .await
 }
@@ -302,50 +351,50 @@ async fn first_run_opens_the_demo_and_the_board_shows_deals_in_their_stages() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dropped_hubspot_csv_previews_imports_with_progress_and_counts_that_match_the_file() {
     within(async {
-    let app = App::start(delivery_team).await;
-    // Big enough for the progress events to be seen.
-    let csv = app.db.with_file_name("hubspot-deals-export.csv");
-    let mut text =
-        String::from("Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Notes\n");
-    for i in 0..20_000 {
-        text.push_str(&format!(
-            "{},\"Deal {i} — renewal\",Contract Sent,{}.50,2026-03-{:02},Sam Seller,\"Line one\nline two\"\n",
-            9_000_000 + i,
-            1000 + i,
-            1 + i % 28
-        ));
-    }
-    std::fs::write(&csv, text).unwrap();
-    // WebDriver cannot make an OS drop; this is the event the shell's drop handler raises.
-    app.js(
-        "document.dispatchEvent(new CustomEvent('baton:files-dropped', {detail: {paths: [arguments[0]]}}))",
-        vec![json!(csv.display().to_string())],
-    )
-    .await;
-    let detected = app.wait_text("#import-detected", "hubspot").await;
-    assert!(detected.contains("deals"), "{detected}");
-    app.screenshot("03-import-preview").await;
-    app.js(
-        "window.__progress = []; window.__TAURI__.event.listen('import-progress', e => window.__progress.push(e.payload));",
-        vec![],
-    )
-    .await;
-    app.click("#import-start").await;
-    let result = app.wait_text("#import-result", "20,000 rows").await;
-    assert!(result.contains("20,000 new"), "{result}");
-    let progress = app.js("return window.__progress", vec![]).await;
-    let progress = progress.as_array().unwrap();
-    assert!(!progress.is_empty(), "progress events reached the window");
-    let last = progress.last().unwrap();
-    assert_eq!(last["bytes"], last["total_bytes"], "{last}");
-    assert_eq!(last["rows"], 20_000);
-    app.screenshot("04-import-done").await;
-    let imports: Value = serde_json::from_str(&baton(&app.db, &["imports", "--json"])).unwrap();
-    assert_eq!(
-        imports[0]["inserted"], 20_000,
-        "the window's counts are the workspace's"
-    );
-    app.close().await;
+        let app = App::start(delivery_team).await;
+        // Big enough for the progress events to be seen.
+        let csv = app.db.with_file_name("hubspot-deals-export.csv");
+        let mut text =
+            String::from("Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Notes\n");
+        for i in 0..20_000 {
+            text.push_str(&format!(
+                "{},\"Deal {i} — renewal\",Contract Sent,{}.50,2026-03-{:02},Sam Seller,\"Line one\nline two\"\n",
+                9_000_000 + i,
+                1000 + i,
+                1 + i % 28
+            ));
+        }
+        std::fs::write(&csv, text).unwrap();
+        // WebDriver cannot make an OS drop; this is the event the shell's drop handler raises.
+        app.js(
+            "document.dispatchEvent(new CustomEvent('baton:files-dropped', {detail: {paths: [arguments[0]]}}))",
+            vec![json!(csv.display().to_string())],
+        )
+        .await;
+        let detected = app.wait_text("#import-detected", "hubspot").await;
+        assert!(detected.contains("deals"), "{detected}");
+        app.screenshot("03-import-preview").await;
+        app.js(
+            "window.__progress = []; window.__TAURI__.event.listen('import-progress', e => window.__progress.push(e.payload));",
+            vec![],
+        )
+        .await;
+        app.click("#import-start").await;
+        let result = app.wait_text("#import-result", "20,000 rows").await;
+        assert!(result.contains("20,000 new"), "{result}");
+        let progress = app.js("return window.__progress", vec![]).await;
+        let progress = progress.as_array().unwrap();
+        assert!(!progress.is_empty(), "progress events reached the window");
+        let last = progress.last().unwrap();
+        assert_eq!(last["bytes"], last["total_bytes"], "{last}");
+        assert_eq!(last["rows"], 20_000);
+        app.screenshot("04-import-done").await;
+        let imports: Value = serde_json::from_str(&baton(&app.db, &["imports", "--json"])).unwrap();
+        assert_eq!(
+            imports[0]["inserted"], 20_000,
+            "the window's counts are the workspace's"
+        );
+        app.close().await;
     })
     .await
 }
@@ -355,17 +404,11 @@ async fn closed_won_with_fields_missing_walks_the_wizard_hands_off_and_notifies_
     within(async {
         let app = App::start(|db| {
             delivery_team(db);
-            baton(
+            add_deal(
                 db,
+                "Nordlicht GmbH",
+                "Contract Sent",
                 &[
-                    "add",
-                    "--kind",
-                    "deal",
-                    "Nordlicht GmbH",
-                    "--stage",
-                    "Contract Sent",
-                    "--owner",
-                    "Sam Seller",
                     "signed_scope=Analytics audit",
                     "promised_deliverables=Audit report",
                     "pricing_exceptions=None",
@@ -424,19 +467,7 @@ async fn closed_won_with_fields_missing_walks_the_wizard_hands_off_and_notifies_
         );
         app.screenshot("07-my-tasks").await;
         // The notification reached the daemon: closed notifications are in dunst's history.
-        let mut history = String::new();
-        for _ in 0..50 {
-            dunstctl(&["close-all"]);
-            history = dunstctl(&["history"]);
-            if history.contains("New kickoff task") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert!(
-            history.contains("New kickoff task"),
-            "dunst history: {history}"
-        );
+        let history = notification_saying("New kickoff task").await;
         assert!(
             history.contains("Kickoff: Nordlicht GmbH"),
             "dunst history: {history}"
@@ -454,29 +485,22 @@ async fn an_exception_flag_routes_to_review_and_approving_hands_off() {
     within(async {
         let app = App::start(|db| {
             delivery_team(db);
-            let mut args = vec![
-                "add",
-                "--kind",
-                "deal",
+            add_deal(
+                db,
                 "Kestrel & Finch",
-                "--stage",
                 "Closed Won",
-                "--owner",
-                "Sam Seller",
-                "flags=custom_scope",
-            ];
-            let fields = [
-                "buyer_goals=Grow",
-                "main_contact=Kim",
-                "signed_scope=Custom build",
-                "start_date=2026-12-07",
-                "promised_deliverables=Prototype",
-                "pricing_exceptions=20% off",
-                "risk_notes=New stack",
-                "kickoff_preference=On site",
-            ];
-            args.extend(fields);
-            baton(db, &args);
+                &[
+                    "flags=custom_scope",
+                    "buyer_goals=Grow",
+                    "main_contact=Kim",
+                    "signed_scope=Custom build",
+                    "start_date=2026-12-07",
+                    "promised_deliverables=Prototype",
+                    "pricing_exceptions=20% off",
+                    "risk_notes=New stack",
+                    "kickoff_preference=On site",
+                ],
+            );
         })
         .await;
         app.go("review").await;
@@ -498,17 +522,11 @@ async fn the_brief_shows_the_four_answers() {
     within(async {
         let app = App::start(|db| {
             delivery_team(db);
-            baton(
+            add_deal(
                 db,
+                "Lumen Optics",
+                "Closed Won",
                 &[
-                    "add",
-                    "--kind",
-                    "deal",
-                    "Lumen Optics",
-                    "--stage",
-                    "Closed Won",
-                    "--owner",
-                    "Sam Seller",
                     "buyer_goals=Faster onboarding",
                     "main_contact=Rita",
                     "signed_scope=Onboarding revamp",
@@ -626,19 +644,7 @@ async fn a_csv_saved_into_the_watched_folder_imports_itself_and_notifies_me() {
         let imports = imports.as_array().unwrap();
         assert_eq!(imports.len(), 1, "only the new export: {imports:?}");
         assert_eq!(imports[0]["inserted"], 2);
-        let mut history = String::new();
-        for _ in 0..50 {
-            dunstctl(&["close-all"]);
-            history = dunstctl(&["history"]);
-            if history.contains("Imported hubspot-deals-2026-11-24.csv") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        assert!(
-            history.contains("Imported hubspot-deals-2026-11-24.csv"),
-            "dunst history: {history}"
-        );
+        notification_saying("Imported hubspot-deals-2026-11-24.csv").await;
         app.go("board").await;
         app.wait_text("#view .toolbar", "2 deals").await;
         app.close().await;
