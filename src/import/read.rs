@@ -263,19 +263,6 @@ pub fn tapped_reader(
         .from_reader(decoded))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delimiters_are_sniffed_outside_quotes() {
-        assert_eq!(sniff_delimiter("a;b;c\n1;\"x, y\";3\n"), b';');
-        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
-        assert_eq!(sniff_delimiter("a,b,c\n1,\"x; y\",3\n"), b',');
-        assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
-    }
-}
-
 /// The SHA-256 of a whole file, as hex, read in chunks (the same digest an import records).
 pub fn file_sha256(path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|source| Error::Io {
@@ -288,4 +275,17 @@ pub fn file_sha256(path: &Path) -> Result<String> {
         source,
     })?;
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_sniffed_outside_quotes() {
+        assert_eq!(sniff_delimiter("a;b;c\n1;\"x, y\";3\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n1\t2\n"), b'\t');
+        assert_eq!(sniff_delimiter("a,b,c\n1,\"x; y\",3\n"), b',');
+        assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
+    }
 }
