@@ -39,6 +39,9 @@ const COMMANDS: &[&str] = &[
     "watched_folder",
     "set_watched_folder",
     "pick_folder",
+    "health",
+    "health_records",
+    "health_report",
 ];
 
 fn main() {

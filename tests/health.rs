@@ -124,6 +124,10 @@ impl Month {
 
 /// Four weeks, W09 to W12 of 2026, "now" Wednesday 2026-03-18 noon.
 fn scripted() -> Health {
+    scripted_workspace().ws.health(4, 3).unwrap()
+}
+
+fn scripted_workspace() -> Month {
     let mut m = Month::new();
     let without = |drop: &[&str]| -> Vec<(&'static str, &'static str)> {
         DEAL.iter()
@@ -189,7 +193,7 @@ fn scripted() -> Health {
     m.enter("2026-03-16T09:00:00Z", d4, "Closed Won");
 
     m.at("2026-03-18T12:00:00Z");
-    m.ws.health(4, 3).unwrap()
+    m
 }
 
 #[test]
@@ -255,4 +259,82 @@ fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest
     assert_eq!(h.stuck[0].status, "paused");
     assert_eq!(h.stuck[0].since, "2026-03-10T10:00:00Z");
     assert_eq!(h.stuck[0].days, 8.1);
+}
+
+#[test]
+fn each_figure_opens_the_records_behind_it() {
+    let m = scripted_workspace();
+    let rows = |week: &str, figure: &str| -> Vec<(String, String)> {
+        m.ws.health_records(week, figure)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.record, r.detail))
+            .collect()
+    };
+    let s = |a: &str, b: &str| (a.to_string(), b.to_string());
+    assert_eq!(
+        rows("2026-W10", "closed_won_to_kickoff_days"),
+        [s("Atlas", "2 days"), s("Birch", "5.5 days")]
+    );
+    assert_eq!(
+        rows("2026-W10", "handoffs_complete_at_trigger_pct"),
+        [s("Atlas", ""), s("Cedar", "")]
+    );
+    assert_eq!(
+        rows("2026-W10", "escalations_missing_context"),
+        [s("Cedar", "1 escalation")]
+    );
+    assert_eq!(
+        rows("2026-W11", "lead_response_hours"),
+        [s("Elm", "4.5 hours")]
+    );
+    assert_eq!(rows("2026-W11", "leads_without_source"), [s("Fir", "")]);
+    assert_eq!(rows("2026-W11", "leads_rejected_unclear"), [s("Gum", "")]);
+    assert_eq!(rows("2026-W12", "handoffs_triggered"), [s("Dune", "")]);
+    assert!(rows("2026-W09", "handoffs_triggered").is_empty());
+    let err =
+        m.ws.health_records("March", "handoffs_triggered")
+            .unwrap_err();
+    assert!(err.to_string().contains("2026-W10"), "{err}");
+    let err = m.ws.health_records("2026-W10", "happiness").unwrap_err();
+    assert!(err.to_string().contains("not a health figure"), "{err}");
+}
+
+#[test]
+fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() {
+    let mut m = scripted_workspace();
+    let fir =
+        m.ws.records(Some(RecordKind::Lead), None)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.name == "Fir")
+            .unwrap()
+            .id;
+    m.ws.set_fields(fir, &pairs(&[("name", "<b>Fir</b> & Co")]), O)
+        .unwrap();
+    let h = m.ws.health(4, 3).unwrap();
+    let md = h.to_markdown().unwrap();
+    assert!(
+        md.contains("| Handoffs triggered | 0 | 3 | 3 | 1 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Closed Won → kickoff, median days | — | 3.8 | — | — |"),
+        "{md}"
+    );
+    assert!(md.contains("- main_contact: 1"), "{md}");
+    let html = h.to_html().unwrap();
+    assert!(
+        html.contains("&lt;b&gt;Fir&lt;&#x2f;b&gt; &amp; Co"),
+        "{html}"
+    );
+    assert!(!html.contains("<b>Fir"), "{html}");
+    let csv = h.to_csv().unwrap();
+    let mut lines = csv.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("week,closed_won_to_kickoff_days_median,"));
+    assert_eq!(lines.next().unwrap(), "2026-W09,,,0,0,,0,,0,0,0");
+    assert_eq!(lines.next().unwrap(), "2026-W10,3.8,5.5,2,3,66.7,1,,0,0,0");
 }

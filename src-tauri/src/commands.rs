@@ -355,3 +355,37 @@ pub(crate) async fn set_watched_folder(
     crate::watch::start(&app)?;
     Ok(folder)
 }
+
+/// A paused or in-review handoff older than this many days shows as stuck on the dashboard.
+const STUCK_DAYS: i64 = 3;
+
+#[tauri::command]
+pub(crate) async fn health(app: AppHandle, weeks: u32) -> CmdResult<baton::Health> {
+    app.read(|ws| ws.health(weeks, STUCK_DAYS))
+}
+
+#[tauri::command]
+pub(crate) async fn health_records(
+    app: AppHandle,
+    week: String,
+    figure: String,
+) -> CmdResult<Vec<baton::HealthRow>> {
+    app.read(|ws| ws.health_records(&week, &figure))
+}
+
+/// The health report in a format to save: `md`, `html` or `csv`.
+#[tauri::command]
+pub(crate) async fn health_report(app: AppHandle, weeks: u32, format: String) -> CmdResult<String> {
+    app.read(|ws| {
+        let h = ws.health(weeks, STUCK_DAYS)?;
+        match format.as_str() {
+            "md" => h.to_markdown(),
+            "html" => h.to_html(),
+            "csv" => h.to_csv(),
+            other => Err(baton::Error::invalid(
+                "format",
+                format!("{other:?} is not a report format; use md, html or csv"),
+            )),
+        }
+    })
+}

@@ -71,6 +71,8 @@ pub struct Middle {
 pub struct Stuck {
     /// The handoff's id.
     pub handoff: i64,
+    /// The record's id.
+    pub record_id: i64,
     /// The record's name.
     pub record: String,
     /// `paused` or `in_review`.
@@ -110,6 +112,49 @@ fn week_label(day: NaiveDate) -> String {
     format!("{}-W{:02}", w.year(), w.week())
 }
 
+/// One handoff, as the figures see it.
+struct Fact {
+    handoff: i64,
+    record_id: i64,
+    record: String,
+    status: String,
+    kind: String,
+    triggered: DateTime<Utc>,
+    complete: bool,
+    kickoff: Option<DateTime<Utc>>,
+    followed_up: Option<DateTime<Utc>>,
+    no_source: bool,
+    escalations: u64,
+    rejections: u64,
+}
+
+impl Fact {
+    fn kickoff_days(&self) -> Option<f64> {
+        let k = self.kickoff.filter(|_| self.kind == "deal")?;
+        Some((k - self.triggered).num_seconds() as f64 / 86_400.0)
+    }
+
+    fn response_hours(&self) -> Option<f64> {
+        let done = self.followed_up.filter(|_| self.kind == "lead")?;
+        Some((done - self.triggered).num_seconds() as f64 / 3_600.0)
+    }
+}
+
+/// A record behind one of a week's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HealthRow {
+    /// The handoff's id.
+    pub handoff: i64,
+    /// The record's id.
+    pub record_id: i64,
+    /// The record's name.
+    pub record: String,
+    /// The handoff's status now.
+    pub status: String,
+    /// What it adds to the figure ("2.5 days", "1 escalation", …), empty when it only counts.
+    pub detail: String,
+}
+
 /// What one handoff contributes to its week.
 #[derive(Default)]
 struct Tally {
@@ -136,51 +181,22 @@ impl Workspace {
                 (week_label(monday), Tally::default())
             })
             .collect();
-        let mut st = self.conn.prepare_cached(
-            "SELECT r.kind, h.triggered_at, h.complete_at_trigger, h.kickoff_scheduled_at,
-                    (SELECT MIN(t.done_at) FROM tasks t
-                      WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done'),
-                    COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
-                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'escalated'),
-                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'rejected')
-               FROM handoffs h JOIN records r ON r.id = h.record_id
-              WHERE h.triggered_at >= ?1",
-        )?;
-        let rows = st.query_map([&from], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, bool>(5)?,
-                r.get::<_, u64>(6)?,
-                r.get::<_, u64>(7)?,
-            ))
-        })?;
-        for row in rows {
-            let (kind, triggered, complete, kickoff, followed_up, no_source, esc, rej) = row?;
-            let Some(at) = parse(&triggered) else {
-                continue;
-            };
-            let Some(t) = tallies.get_mut(&week_label(at.date_naive())) else {
+        for f in self.facts(&from, None)? {
+            let Some(t) = tallies.get_mut(&week_label(f.triggered.date_naive())) else {
                 continue;
             };
             t.triggered += 1;
-            t.complete += u64::from(complete);
-            t.escalations += esc;
-            if kind == "deal" {
-                if let Some(k) = kickoff.as_deref().and_then(parse) {
-                    t.kickoff_days
-                        .push((k - at).num_seconds() as f64 / 86_400.0);
-                }
-            } else {
-                t.without_source += u64::from(no_source);
-                t.rejected += rej;
-                if let Some(done) = followed_up.as_deref().and_then(parse) {
-                    t.response_hours
-                        .push((done - at).num_seconds() as f64 / 3_600.0);
-                }
+            t.complete += u64::from(f.complete);
+            t.escalations += f.escalations;
+            if let Some(days) = f.kickoff_days() {
+                t.kickoff_days.push(days);
+            }
+            if f.kind == "lead" {
+                t.without_source += u64::from(f.no_source);
+                t.rejected += f.rejections;
+            }
+            if let Some(hours) = f.response_hours() {
+                t.response_hours.push(hours);
             }
         }
         let weeks = tallies
@@ -216,6 +232,135 @@ impl Workspace {
         })
     }
 
+    /// Every handoff triggered from `from` (until `to`), with what the figures need.
+    fn facts(&self, from: &str, to: Option<&str>) -> Result<Vec<Fact>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT h.id, r.id, r.name, h.status, r.kind, h.triggered_at, h.complete_at_trigger,
+                    h.kickoff_scheduled_at,
+                    (SELECT MIN(t.done_at) FROM tasks t
+                      WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done'),
+                    COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
+                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'escalated'),
+                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'rejected')
+               FROM handoffs h JOIN records r ON r.id = h.record_id
+              WHERE h.triggered_at >= ?1 AND (?2 IS NULL OR h.triggered_at < ?2)
+              ORDER BY h.triggered_at, h.id",
+        )?;
+        let rows = st.query_map(rusqlite::params![from, to], |r| {
+            Ok((
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ),
+                (
+                    r.get::<_, bool>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, bool>(9)?,
+                    r.get::<_, u64>(10)?,
+                    r.get::<_, u64>(11)?,
+                ),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let ((handoff, record_id, record, status, kind, triggered), rest) = row?;
+            let (complete, kickoff, followed_up, no_source, escalations, rejections) = rest;
+            let Some(triggered) = parse(&triggered) else {
+                continue;
+            };
+            out.push(Fact {
+                handoff,
+                record_id,
+                record,
+                status,
+                kind,
+                triggered,
+                complete,
+                kickoff: kickoff.as_deref().and_then(parse),
+                followed_up: followed_up.as_deref().and_then(parse),
+                no_source,
+                escalations,
+                rejections,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The records behind one figure of one week (`2026-W10`), in trigger order: a number on
+    /// the dashboard opens these.
+    pub fn health_records(&self, week: &str, figure: &str) -> Result<Vec<HealthRow>> {
+        let monday = week
+            .split_once("-W")
+            .and_then(|(y, w)| Some((y.parse().ok()?, w.parse().ok()?)))
+            .and_then(|(y, w)| NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon))
+            .ok_or_else(|| {
+                crate::error::Error::invalid(
+                    "week",
+                    format!("{week:?} is not an ISO week; write it like 2026-W10"),
+                )
+            })?;
+        let from = format!("{monday}T00:00:00Z");
+        let to = format!("{}T00:00:00Z", monday + Duration::weeks(1));
+        let tenths = |x: f64, unit: &str| format!("{} {unit}", tenth(x));
+        let pick = |f: &Fact| -> Option<String> {
+            match figure {
+                "handoffs_triggered" => Some(String::new()),
+                "handoffs_complete_at_trigger_pct" => f.complete.then(String::new),
+                "closed_won_to_kickoff_days" => f.kickoff_days().map(|d| tenths(d, "days")),
+                "escalations_missing_context" => (f.escalations > 0).then(|| {
+                    format!(
+                        "{} escalation{}",
+                        f.escalations,
+                        if f.escalations == 1 { "" } else { "s" }
+                    )
+                }),
+                "lead_response_hours" => f.response_hours().map(|h| tenths(h, "hours")),
+                "leads_without_source" => (f.kind == "lead" && f.no_source).then(String::new),
+                "leads_rejected_unclear" => {
+                    (f.kind == "lead" && f.rejections > 0).then(String::new)
+                }
+                _ => None,
+            }
+        };
+        const FIGURES: &[&str] = &[
+            "closed_won_to_kickoff_days",
+            "handoffs_triggered",
+            "handoffs_complete_at_trigger_pct",
+            "escalations_missing_context",
+            "lead_response_hours",
+            "leads_without_source",
+            "leads_rejected_unclear",
+        ];
+        if !FIGURES.contains(&figure) {
+            return Err(crate::error::Error::invalid(
+                "figure",
+                format!(
+                    "{figure:?} is not a health figure; use one of: {}",
+                    FIGURES.join(", ")
+                ),
+            ));
+        }
+        Ok(self
+            .facts(&from, Some(&to))?
+            .into_iter()
+            .filter_map(|f| {
+                let detail = pick(&f)?;
+                Some(HealthRow {
+                    handoff: f.handoff,
+                    record_id: f.record_id,
+                    record: f.record,
+                    status: f.status,
+                    detail,
+                })
+            })
+            .collect())
+    }
+
     /// The fields listed when handoffs triggered since `from` first paused.
     fn missing_at_trigger(&self, from: &str) -> Result<Vec<FieldCount>> {
         let mut st = self.conn.prepare_cached(
@@ -240,7 +385,7 @@ impl Workspace {
         let before =
             (now - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut st = self.conn.prepare_cached(
-            "SELECT h.id, r.name, h.status, since FROM (
+            "SELECT h.id, r.id, r.name, h.status, since FROM (
                  SELECT h.*, CASE h.status
                      WHEN 'paused' THEN COALESCE(h.paused_at, h.triggered_at)
                      ELSE COALESCE((SELECT MAX(e.at) FROM events e
@@ -253,17 +398,19 @@ impl Workspace {
         let rows = st.query_map([&before], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
+                r.get::<_, i64>(1)?,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (handoff, record, status, since) = row?;
+            let (handoff, record_id, record, status, since) = row?;
             let waited = parse(&since).map_or(0.0, |s| (now - s).num_seconds() as f64 / 86_400.0);
             out.push(Stuck {
                 handoff,
+                record_id,
                 record,
                 status,
                 since,

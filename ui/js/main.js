@@ -7,11 +7,12 @@ import * as tasks from './tasks.js';
 import * as review from './review.js';
 import * as handoffs from './handoffs.js';
 import * as importer from './import.js';
+import * as health from './health.js';
 import * as playbooks from './playbooks.js';
 import * as settings from './settings.js';
 import * as firstRun from './first-run.js';
 
-const screens = { board, tasks, review, handoffs, import: importer, playbooks, settings };
+const screens = { board, tasks, review, handoffs, health, import: importer, playbooks, settings };
 const view = document.getElementById('view');
 let current = null;
 export const app = { me: null, people: [] };
@@ -103,7 +104,7 @@ function shortcuts(e) {
       search.focus();
     }
   }
-  const jump = { b: 'board', t: 'tasks', r: 'review', h: 'handoffs', i: 'import', p: 'playbooks', s: 'settings' }[e.key];
+  const jump = { b: 'board', t: 'tasks', r: 'review', h: 'handoffs', w: 'health', i: 'import', p: 'playbooks', s: 'settings' }[e.key];
   if (jump && !document.querySelector('dialog[open]')) location.hash = `#${jump}`;
 }
 

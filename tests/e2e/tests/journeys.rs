@@ -651,3 +651,62 @@ async fn a_csv_saved_into_the_watched_folder_imports_itself_and_notifies_me() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_health_dashboard_shows_what_baton_health_computes_and_opens_the_records_behind_a_number(
+) {
+    within(async {
+        let app = App::start(|db| {
+            baton(db, &["demo"]);
+        })
+        .await;
+        app.go("health").await;
+        app.wait_css("#metric-handoffs_triggered").await;
+        let cli: Value =
+            serde_json::from_str(&baton(&app.db, &["health", "--weeks", "6", "--json"])).unwrap();
+        let weeks = cli["weeks"].as_array().unwrap();
+        // The dashboard opens on the last whole week.
+        let week = &weeks[weeks.len() - 2];
+        let chosen = app
+            .js("return document.getElementById('health-week').value", vec![])
+            .await;
+        assert_eq!(chosen, week["week"]);
+        let shown = |v: &Value| match v.as_f64() {
+            None => "—".to_string(),
+            Some(x) => format!("{x}"),
+        };
+        for (key, value) in [
+            ("closed_won_to_kickoff_days", &week["closed_won_to_kickoff_days"]["median"]),
+            ("handoffs_triggered", &week["handoffs_triggered"]),
+            ("handoffs_complete_at_trigger_pct", &week["handoffs_complete_at_trigger_pct"]),
+            ("escalations_missing_context", &week["escalations_missing_context"]),
+            ("lead_response_hours", &week["lead_response_hours"]["median"]),
+            ("leads_without_source", &week["leads_without_source"]),
+            ("leads_rejected_unclear", &week["leads_rejected_unclear"]),
+        ] {
+            let on_screen = app.text(&format!("#metric-{key}")).await;
+            assert_eq!(on_screen, shown(value), "{key}");
+        }
+        // Each trend names every week's value.
+        let trend = app
+            .js(
+                "return document.querySelector('[data-figure=handoffs_triggered] svg').getAttribute('aria-label')",
+                vec![],
+            )
+            .await;
+        for w in weeks {
+            let part = format!("{} {}", w["week"].as_str().unwrap(), w["handoffs_triggered"]);
+            assert!(trend.as_str().unwrap().contains(&part), "{part} not in {trend}");
+        }
+        app.screenshot("12-health").await;
+        app.click("#metric-handoffs_triggered").await;
+        app.wait_css("#health-drill[open]").await;
+        let rows = app
+            .js("return document.querySelectorAll('#health-drill tr').length", vec![])
+            .await;
+        assert_eq!(rows, week["handoffs_triggered"], "one row per handoff behind the number");
+        app.screenshot("13-health-drill-down").await;
+        app.close().await;
+    })
+    .await
+}
