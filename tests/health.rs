@@ -338,3 +338,39 @@ fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() 
     assert_eq!(lines.next().unwrap(), "2026-W09,,,0,0,,0,,0,0,0");
     assert_eq!(lines.next().unwrap(), "2026-W10,3.8,5.5,2,3,66.7,1,,0,0,0");
 }
+
+#[test]
+fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
+    let l = scripted().leak_check;
+    let stages: Vec<(&str, f64, f64, u64)> = l
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.median_days, s.p90_days, s.count))
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            ("Marketing Qualified", 11.0, 12.0, 3),
+            ("Sales Qualified", 8.1, 9.1, 3),
+            ("Contract Sent", 4.5, 17.0, 4)
+        ]
+    );
+    assert!(l.stuck_records.is_empty(), "{:?}", l.stuck_records);
+    let slow: Vec<(&str, &str, f64)> = l
+        .slow_leads
+        .iter()
+        .map(|w| (w.record.as_str(), w.at.as_str(), w.waited))
+        .collect();
+    assert_eq!(slow, [("Fir", "paused", 194.0)]);
+    let wins: Vec<(&str, &str, f64)> = l
+        .unfinished_wins
+        .iter()
+        .map(|w| (w.record.as_str(), w.at.as_str(), w.waited))
+        .collect();
+    assert_eq!(wins, [("Dune", "in review", 2.1)]);
+    assert_eq!(
+        l.recommendation,
+        "Fix Sales → Delivery first: 1 won deal never reached delivery (the oldest has waited 2.1 days), against 1 lead followed up late. \
+         Records wait longest in Marketing Qualified (median 11 days, p90 12 days over 3 stays)."
+    );
+}

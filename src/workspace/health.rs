@@ -23,6 +23,8 @@ pub struct Health {
     pub stuck: Vec<Stuck>,
     /// The threshold for `stuck`, in days.
     pub stuck_days: i64,
+    /// Where the whole history leaks, and which handoff to fix first.
+    pub leak_check: super::leaks::LeakCheck,
 }
 
 /// One ISO week's figures, for the handoffs triggered in it.
@@ -229,6 +231,7 @@ impl Workspace {
             most_missing_fields: self.missing_at_trigger(&from)?,
             stuck: self.stuck(now, stuck_days)?,
             stuck_days,
+            leak_check: self.leak_check()?,
         })
     }
 

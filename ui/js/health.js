@@ -61,7 +61,29 @@ export async function render(view) {
           ? h('ul', { class: 'plain', id: 'health-stuck' }, health.stuck.map((s) => h('li', {},
             h('button', { type: 'button', class: 'link', onclick: () => record.open(s.record_id) }, s.record),
             ` ${s.status.replace('_', ' ')} for ${show(s.days)} days`)))
-          : h('p', { class: 'muted' }, 'Nothing is stuck.'))));
+          : h('p', { class: 'muted' }, 'Nothing is stuck.'))),
+    leaks(health.leak_check));
+}
+
+/** The leak check over the whole history: the advice first, then the numbers behind it. */
+function leaks(l) {
+  const waiting = (title, rows, unit, id) => h('section', {}, h('h3', {}, title),
+    rows.length
+      ? h('ul', { class: 'plain', id }, rows.slice(0, 10).map((w) => h('li', {},
+        h('button', { type: 'button', class: 'link', onclick: () => record.open(w.record_id) }, w.record),
+        ` ${w.at}, ${show(w.waited)} ${unit}`)), rows.length > 10 ? h('li', { class: 'muted' }, `and ${rows.length - 10} more`) : null)
+      : h('p', { class: 'muted' }, 'None.'));
+  return h('section', { class: 'leaks' },
+    h('h2', {}, 'Leak check'),
+    h('p', { id: 'leak-recommendation', class: 'advice' }, l.recommendation),
+    l.stages.length ? h('table', { class: 'list', id: 'leak-stages' },
+      h('thead', {}, h('tr', {}, ['Open stage', 'Median days', 'p90 days', 'Stays'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, l.stages.map((s) => h('tr', {},
+        h('td', {}, `${s.stage} (${s.kind}s)`), h('td', {}, show(s.median_days)), h('td', {}, show(s.p90_days)), h('td', {}, String(s.count)))))) : null,
+    h('div', { class: 'columns2' },
+      waiting('Won deals that never reached delivery', l.unfinished_wins, 'days', 'leak-wins'),
+      waiting(`Qualified leads not followed up within ${l.lead_hours} hours`, l.slow_leads, 'hours', 'leak-leads'),
+      waiting(`In an open stage over ${l.stage_days} days`, l.stuck_records, 'days', 'leak-stuck')));
 }
 
 function card(f, weeks, now, before) {

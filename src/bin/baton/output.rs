@@ -274,6 +274,60 @@ pub fn print_health(h: &baton::Health) {
             );
         }
     }
+    print_leaks(&h.leak_check);
+}
+
+/// The leak check: the recommendation first, then the numbers behind it.
+fn print_leaks(l: &baton::LeakCheck) {
+    println!("\nLeak check: {}", l.recommendation);
+    if !l.stages.is_empty() {
+        println!("Time in each open stage (days):");
+        println!(
+            "  {:<28} {:>7} {:>7} {:>7}",
+            "stage", "median", "p90", "stays"
+        );
+        for s in &l.stages {
+            println!(
+                "  {:<28} {:>7} {:>7} {:>7}",
+                clip(&format!("{} ({})", s.stage, s.kind), 28),
+                s.median_days,
+                s.p90_days,
+                s.count
+            );
+        }
+    }
+    let list = |title: String, rows: &[baton::Waiting], unit: &str| {
+        if rows.is_empty() {
+            return;
+        }
+        println!("{title}");
+        for w in rows {
+            println!(
+                "  {:<32} {:<24} {} {unit}",
+                clip(&w.record, 32),
+                clip(&w.at, 24),
+                w.waited
+            );
+        }
+    };
+    list(
+        format!("In an open stage over {} days:", l.stage_days),
+        &l.stuck_records,
+        "days",
+    );
+    list(
+        format!(
+            "Qualified leads not followed up within {} hours:",
+            l.lead_hours
+        ),
+        &l.slow_leads,
+        "hours",
+    );
+    list(
+        "Won deals that never reached delivery:".into(),
+        &l.unfinished_wins,
+        "days",
+    );
 }
 
 /// `text` cut to `width` characters, with an ellipsis when cut.

@@ -698,7 +698,16 @@ async fn the_health_dashboard_shows_what_baton_health_computes_and_opens_the_rec
             let part = format!("{} {}", w["week"].as_str().unwrap(), w["handoffs_triggered"]);
             assert!(trend.as_str().unwrap().contains(&part), "{part} not in {trend}");
         }
+        // The leak check says which handoff to fix first, as the CLI does.
+        let advice = app.text("#leak-recommendation").await;
+        assert_eq!(advice, cli["leak_check"]["recommendation"].as_str().unwrap());
         app.screenshot("12-health").await;
+        app.js(
+            "document.getElementById('leak-recommendation').scrollIntoView()",
+            vec![],
+        )
+        .await;
+        app.screenshot("14-leak-check").await;
         app.click("#metric-handoffs_triggered").await;
         app.wait_css("#health-drill[open]").await;
         let rows = app
