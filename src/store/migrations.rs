@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_imports.sql"),
     include_str!("migrations/0003_settings.sql"),
     include_str!("migrations/0004_health.sql"),
+    include_str!("migrations/0005_events_by_handoff.sql"),
 ];
 
 /// The schema version this build writes.
