@@ -76,7 +76,14 @@ pub fn run() {
     let ws = match open_workspace() {
         Ok(ws) => ws,
         Err(e) => {
+            // Started from a desktop icon there is no terminal: say it in a window too.
             eprintln!("baton: cannot open the workspace: {e}");
+            rfd::MessageDialog::new()
+                .set_level(rfd::MessageLevel::Error)
+                .set_title("Baton cannot open your workspace")
+                .set_description(format!("{e}"))
+                .set_buttons(rfd::MessageButtons::Ok)
+                .show();
             std::process::exit(1);
         }
     };
