@@ -85,11 +85,11 @@ pub struct Stuck {
     pub days: f64,
 }
 
-fn tenth(x: f64) -> f64 {
+pub(super) fn tenth(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn median(sorted: &[f64]) -> Option<f64> {
+pub(super) fn median(sorted: &[f64]) -> Option<f64> {
     let n = sorted.len();
     match n {
         0 => None,
@@ -98,12 +98,12 @@ fn median(sorted: &[f64]) -> Option<f64> {
     }
 }
 
-fn p90(sorted: &[f64]) -> Option<f64> {
+pub(super) fn p90(sorted: &[f64]) -> Option<f64> {
     let n = sorted.len();
     (n > 0).then(|| tenth(sorted[(n * 9).div_ceil(10) - 1]))
 }
 
-fn parse(stamp: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse(stamp: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(stamp)
         .ok()
         .map(|d| d.with_timezone(&Utc))

@@ -2,6 +2,7 @@
 //! in a stage too long, which qualified leads waited for a follow-up and which won deals never
 //! handed off — and, in plain words, which handoff to fix first and why.
 
+use super::health::{median, p90, parse, tenth};
 use super::Workspace;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -63,16 +64,6 @@ pub struct Waiting {
     pub waited: f64,
 }
 
-fn tenth(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn parse(stamp: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(stamp)
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
-}
-
 fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     (to - from).num_seconds() as f64 / 86_400.0
 }
@@ -125,16 +116,11 @@ impl Workspace {
             .map(|((kind, stage), mut v)| {
                 v.sort_by(f64::total_cmp);
                 let n = v.len();
-                let median = if n % 2 == 1 {
-                    v[n / 2]
-                } else {
-                    (v[n / 2 - 1] + v[n / 2]) / 2.0
-                };
                 StageTime {
                     kind,
                     stage,
-                    median_days: tenth(median),
-                    p90_days: tenth(v[(n * 9).div_ceil(10) - 1]),
+                    median_days: median(&v).unwrap_or(0.0),
+                    p90_days: p90(&v).unwrap_or(0.0),
                     count: n as u64,
                 }
             })
