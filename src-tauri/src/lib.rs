@@ -81,7 +81,7 @@ pub fn run() {
             rfd::MessageDialog::new()
                 .set_level(rfd::MessageLevel::Error)
                 .set_title("Baton cannot open your workspace")
-                .set_description(format!("{e}"))
+                .set_description(e)
                 .set_buttons(rfd::MessageButtons::Ok)
                 .show();
             std::process::exit(1);
