@@ -103,6 +103,11 @@ pub(super) fn p90(sorted: &[f64]) -> Option<f64> {
     (n > 0).then(|| tenth(sorted[(n * 9).div_ceil(10) - 1]))
 }
 
+/// Days from `from` to `to`, with the fraction.
+pub(super) fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    (to - from).num_seconds() as f64 / 86_400.0
+}
+
 pub(super) fn parse(stamp: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(stamp)
         .ok()
@@ -133,12 +138,12 @@ struct Fact {
 impl Fact {
     fn kickoff_days(&self) -> Option<f64> {
         let k = self.kickoff.filter(|_| self.kind == "deal")?;
-        Some((k - self.triggered).num_seconds() as f64 / 86_400.0)
+        Some(days(self.triggered, k))
     }
 
     fn response_hours(&self) -> Option<f64> {
         let done = self.followed_up.filter(|_| self.kind == "lead")?;
-        Some((done - self.triggered).num_seconds() as f64 / 3_600.0)
+        Some(days(self.triggered, done) * 24.0)
     }
 }
 
@@ -156,6 +161,38 @@ pub struct HealthRow {
     /// What it adds to the figure ("2.5 days", "1 escalation", …), empty when it only counts.
     pub detail: String,
 }
+
+/// Each figure a number on the dashboard opens: whether a handoff is behind it, and what it
+/// adds ("2.5 days"; empty when it only counts).
+type Drill = fn(&Fact) -> Option<String>;
+
+const DRILL: &[(&str, Drill)] = &[
+    ("closed_won_to_kickoff_days", |f| {
+        f.kickoff_days().map(|d| format!("{} days", tenth(d)))
+    }),
+    ("handoffs_triggered", |_| Some(String::new())),
+    ("handoffs_complete_at_trigger_pct", |f| {
+        f.complete.then(String::new)
+    }),
+    ("escalations_missing_context", |f| {
+        (f.escalations > 0).then(|| {
+            format!(
+                "{} escalation{}",
+                f.escalations,
+                if f.escalations == 1 { "" } else { "s" }
+            )
+        })
+    }),
+    ("lead_response_hours", |f| {
+        f.response_hours().map(|h| format!("{} hours", tenth(h)))
+    }),
+    ("leads_without_source", |f| {
+        (f.kind == "lead" && f.no_source).then(String::new)
+    }),
+    ("leads_rejected_unclear", |f| {
+        (f.kind == "lead" && f.rejections > 0).then(String::new)
+    }),
+];
 
 /// What one handoff contributes to its week.
 #[derive(Default)]
@@ -309,45 +346,16 @@ impl Workspace {
             })?;
         let from = format!("{monday}T00:00:00Z");
         let to = format!("{}T00:00:00Z", monday + Duration::weeks(1));
-        let tenths = |x: f64, unit: &str| format!("{} {unit}", tenth(x));
-        let pick = |f: &Fact| -> Option<String> {
-            match figure {
-                "handoffs_triggered" => Some(String::new()),
-                "handoffs_complete_at_trigger_pct" => f.complete.then(String::new),
-                "closed_won_to_kickoff_days" => f.kickoff_days().map(|d| tenths(d, "days")),
-                "escalations_missing_context" => (f.escalations > 0).then(|| {
-                    format!(
-                        "{} escalation{}",
-                        f.escalations,
-                        if f.escalations == 1 { "" } else { "s" }
-                    )
-                }),
-                "lead_response_hours" => f.response_hours().map(|h| tenths(h, "hours")),
-                "leads_without_source" => (f.kind == "lead" && f.no_source).then(String::new),
-                "leads_rejected_unclear" => {
-                    (f.kind == "lead" && f.rejections > 0).then(String::new)
-                }
-                _ => None,
-            }
-        };
-        const FIGURES: &[&str] = &[
-            "closed_won_to_kickoff_days",
-            "handoffs_triggered",
-            "handoffs_complete_at_trigger_pct",
-            "escalations_missing_context",
-            "lead_response_hours",
-            "leads_without_source",
-            "leads_rejected_unclear",
-        ];
-        if !FIGURES.contains(&figure) {
+        let Some((_, pick)) = DRILL.iter().find(|(name, _)| *name == figure) else {
+            let names: Vec<&str> = DRILL.iter().map(|(name, _)| *name).collect();
             return Err(crate::error::Error::invalid(
                 "figure",
                 format!(
                     "{figure:?} is not a health figure; use one of: {}",
-                    FIGURES.join(", ")
+                    names.join(", ")
                 ),
             ));
-        }
+        };
         Ok(self
             .facts(&from, Some(&to))?
             .into_iter()
@@ -383,10 +391,10 @@ impl Workspace {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Paused (since the pause) or in review (since it went there) for over `days` days.
-    fn stuck(&self, now: DateTime<Utc>, days: i64) -> Result<Vec<Stuck>> {
+    /// Paused (since the pause) or in review (since it went there) for over `over_days` days.
+    fn stuck(&self, now: DateTime<Utc>, over_days: i64) -> Result<Vec<Stuck>> {
         let before =
-            (now - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            (now - Duration::days(over_days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut st = self.conn.prepare_cached(
             "SELECT h.id, r.id, r.name, h.status, since FROM (
                  SELECT h.*, CASE h.status
@@ -410,7 +418,7 @@ impl Workspace {
         let mut out = Vec::new();
         for row in rows {
             let (handoff, record_id, record, status, since) = row?;
-            let waited = parse(&since).map_or(0.0, |s| (now - s).num_seconds() as f64 / 86_400.0);
+            let waited = parse(&since).map_or(0.0, |s| days(s, now));
             out.push(Stuck {
                 handoff,
                 record_id,

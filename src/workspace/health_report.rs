@@ -5,20 +5,23 @@ use super::health::Health;
 use crate::error::{Error, Result};
 use serde::Serialize;
 
-/// One figure's row: its label and a value per week ("—" when there is none).
-#[derive(Serialize)]
-struct Row {
-    label: &'static str,
-    key: &'static str,
-    values: Vec<String>,
+/// One figure's row: its label, its CSV column and a value per week ("—" when there is none).
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthTableRow {
+    /// What the figure is, in words.
+    pub label: &'static str,
+    /// Its column in the CSV report.
+    pub key: &'static str,
+    /// One value per week, oldest first.
+    pub values: Vec<String>,
 }
 
 fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), |v| format!("{v}"))
 }
 
-fn rows(h: &Health) -> Vec<Row> {
-    let row = |label, key, f: &dyn Fn(&super::WeekHealth) -> String| Row {
+fn rows(h: &Health) -> Vec<HealthTableRow> {
+    let row = |label, key, f: &dyn Fn(&super::WeekHealth) -> String| HealthTableRow {
         label,
         key,
         values: h.weeks.iter().map(f).collect(),
@@ -81,6 +84,11 @@ fn render(name: &str, src: &str, h: &Health) -> Result<String> {
 }
 
 impl Health {
+    /// The weekly figures as rows of text, the same in every report and in the CLI's table.
+    pub fn table(&self) -> Vec<HealthTableRow> {
+        rows(self)
+    }
+
     /// The report as Markdown: a table with a column per week, then the window's lists.
     pub fn to_markdown(&self) -> Result<String> {
         render("health.md", include_str!("templates/health.md.j2"), self)

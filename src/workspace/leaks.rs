@@ -2,7 +2,7 @@
 //! in a stage too long, which qualified leads waited for a follow-up and which won deals never
 //! handed off — and, in plain words, which handoff to fix first and why.
 
-use super::health::{median, p90, parse, tenth};
+use super::health::{days, median, p90, parse, tenth};
 use super::Workspace;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -62,10 +62,6 @@ pub struct Waiting {
     pub at: String,
     /// How long, in days (stages, wins) or hours (leads), to a tenth.
     pub waited: f64,
-}
-
-fn days(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
-    (to - from).num_seconds() as f64 / 86_400.0
 }
 
 impl Workspace {

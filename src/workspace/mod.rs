@@ -18,6 +18,7 @@ pub use apply::{PlannedTask, RuleEffects};
 pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
 pub use health::{Health, HealthRow, Middle, Spread, Stuck, WeekHealth};
+pub use health_report::HealthTableRow;
 pub use import::{ImportSummary, KEEP_BACKUPS};
 pub use leaks::{LeakCheck, StageTime, Waiting};
 pub use records::{NewRecord, RecordDetail};

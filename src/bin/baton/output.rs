@@ -174,80 +174,14 @@ pub fn print_backtest(bts: &[baton::Backtest]) {
 
 /// The health figures as a table, one column per week, then the window's lists.
 pub fn print_health(h: &baton::Health) {
-    let num = |x: Option<f64>| x.map_or_else(|| "—".to_string(), |v| format!("{v}"));
-    let rows: Vec<(&str, Vec<String>)> = vec![
-        (
-            "Closed Won → kickoff, median days",
-            h.weeks
-                .iter()
-                .map(|w| num(w.closed_won_to_kickoff_days.median))
-                .collect(),
-        ),
-        (
-            "Closed Won → kickoff, p90 days",
-            h.weeks
-                .iter()
-                .map(|w| num(w.closed_won_to_kickoff_days.p90))
-                .collect(),
-        ),
-        (
-            "Kickoffs scheduled",
-            h.weeks
-                .iter()
-                .map(|w| w.closed_won_to_kickoff_days.count.to_string())
-                .collect(),
-        ),
-        (
-            "Handoffs triggered",
-            h.weeks
-                .iter()
-                .map(|w| w.handoffs_triggered.to_string())
-                .collect(),
-        ),
-        (
-            "Complete at trigger, %",
-            h.weeks
-                .iter()
-                .map(|w| num(w.handoffs_complete_at_trigger_pct))
-                .collect(),
-        ),
-        (
-            "Escalations for missing context",
-            h.weeks
-                .iter()
-                .map(|w| w.escalations_missing_context.to_string())
-                .collect(),
-        ),
-        (
-            "Lead response, median hours",
-            h.weeks
-                .iter()
-                .map(|w| num(w.lead_response_hours.median))
-                .collect(),
-        ),
-        (
-            "Leads without a source",
-            h.weeks
-                .iter()
-                .map(|w| w.leads_without_source.to_string())
-                .collect(),
-        ),
-        (
-            "Leads sent back as unclear",
-            h.weeks
-                .iter()
-                .map(|w| w.leads_rejected_unclear.to_string())
-                .collect(),
-        ),
-    ];
     print!("{:<34}", "");
     for w in &h.weeks {
         print!("{:>10}", w.week);
     }
     println!();
-    for (label, cells) in rows {
-        print!("{label:<34}");
-        for c in cells {
+    for row in h.table() {
+        print!("{:<34}", row.label);
+        for c in row.values {
             print!("{c:>10}");
         }
         println!();
