@@ -374,3 +374,45 @@ fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
          Records wait longest in Marketing Qualified (median 11 days, p90 12 days over 3 stays)."
     );
 }
+
+#[test]
+fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
+    let mut m = Month::new();
+    // 53 deals wait in Appointment Scheduled from 2026-02-27; one more arrives 20 days later.
+    let waiting: Vec<RecordId> = (0..53)
+        .map(|i| {
+            m.record(
+                RecordKind::Deal,
+                &format!("Deal {i}"),
+                "Appointment Scheduled",
+                &[],
+            )
+        })
+        .collect();
+    // One leaves after 90 minutes for Closed Lost, where a journey ends: it is not waiting.
+    let lost = m.record(RecordKind::Deal, "Lost", "Appointment Scheduled", &[]);
+    m.at("2026-02-27T10:30:00Z");
+    m.ws.move_record(lost, "Closed Lost", O).unwrap();
+    m.at("2026-03-19T09:00:00Z");
+    m.record(RecordKind::Deal, "Late", "Appointment Scheduled", &[]);
+    m.at("2026-03-29T09:00:00Z");
+
+    let l = m.ws.leak_check().unwrap();
+    assert_eq!(l.stuck_records_total, 53);
+    assert_eq!(l.stuck_records.len(), baton::STUCK_LISTED);
+    assert_eq!(l.stuck_records[0].record_id, waiting[0].0);
+    assert_eq!(l.stuck_records[0].at, "Appointment Scheduled");
+    assert_eq!(l.stuck_records[0].waited, 30.0);
+    assert!(l
+        .stuck_records
+        .iter()
+        .all(|w| w.record != "Late" && w.record != "Lost"));
+    // Stays: 53 running 30 days, one running 10 days, one that ended after 1.5 hours (2 to
+    // the nearest hour); none in Closed Lost.
+    let stages: Vec<(&str, f64, f64, u64)> = l
+        .stages
+        .iter()
+        .map(|s| (s.stage.as_str(), s.median_days, s.p90_days, s.count))
+        .collect();
+    assert_eq!(stages, [("Appointment Scheduled", 30.0, 30.0, 55)]);
+}

@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_settings.sql"),
     include_str!("migrations/0004_health.sql"),
     include_str!("migrations/0005_events_by_handoff.sql"),
+    include_str!("migrations/0006_stage_time.sql"),
 ];
 
 /// The schema version this build writes.
@@ -91,6 +92,60 @@ mod tests {
         assert_eq!(v, LATEST_VERSION);
         // Running again is a no-op.
         migrate(&mut conn).unwrap();
+    }
+
+    /// A workspace from before 0006 gets each record's `stage_since` and the finished stays'
+    /// hours from its history; the stage changes written afterwards keep both up to date.
+    #[test]
+    fn time_in_stage_is_backfilled_from_history_and_then_kept() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, &MIGRATIONS[..5]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO records (id, kind, source, name, stage, created_at, updated_at) VALUES
+                 (1, 'deal', 'manual', 'A', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z'),
+                 (2, 'deal', 'manual', 'B', 'Contract Sent', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+             INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin) VALUES
+                 (1, NULL, 'Contract Sent', '2026-03-01T09:00:00Z', 'cli'),
+                 (1, 'Contract Sent', 'Closed Won', '2026-03-03T09:40:00Z', 'cli'),
+                 (2, NULL, 'Contract Sent', '2026-03-01T09:00:00Z', 'cli');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let since = |id: i64| -> String {
+            conn.query_row("SELECT stage_since FROM records WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        let hist = |conn: &Connection| -> Vec<(String, i64, i64)> {
+            let mut st = conn
+                .prepare("SELECT stage, hours, n FROM stage_time ORDER BY stage, hours")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert_eq!(since(1), "2026-03-03T09:40:00Z");
+        assert_eq!(since(2), "2026-03-01T09:00:00Z");
+        // 48 h 40 min in Contract Sent: 49 hours to the nearest hour.
+        assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 1)]);
+
+        // B leaves Contract Sent after the same time: the same bucket counts two.
+        conn.execute("UPDATE records SET stage = 'Closed Lost' WHERE id = 2", [])
+            .unwrap();
+        crate::store::records::insert_stage_change(
+            &conn,
+            crate::model::RecordId(2),
+            Some("Contract Sent"),
+            "Closed Lost",
+            "2026-03-03T09:40:00Z",
+            crate::model::Origin::Cli,
+            None,
+        )
+        .unwrap();
+        assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 2)]);
+        assert_eq!(since(2), "2026-03-03T09:40:00Z");
     }
 
     #[test]

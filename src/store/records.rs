@@ -93,8 +93,8 @@ pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<S
 /// Inserts a record (its `id` is ignored) and returns the new id.
 pub(crate) fn insert(conn: &Connection, r: &Record, now: &str) -> Result<RecordId> {
     conn.prepare_cached(
-        "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
     )?
     .execute(params![
         r.kind,
@@ -127,7 +127,8 @@ pub(crate) fn update(conn: &Connection, r: &Record, now: &str) -> Result<()> {
     Ok(())
 }
 
-/// Appends to the stage history.
+/// Appends to the stage history. A record's first stage change is written with the record
+/// (`insert` stamps `stage_since`); a later one also counts the stay it ends in `stage_time`.
 pub(crate) fn insert_stage_change(
     conn: &Connection,
     record: RecordId,
@@ -141,6 +142,17 @@ pub(crate) fn insert_stage_change(
         "INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![record, from, to, at, origin, import])?;
+    if let Some(from) = from {
+        conn.prepare_cached(
+            "INSERT INTO stage_time (kind, stage, hours, n)
+             SELECT kind, ?2, MAX(0, CAST(ROUND((julianday(?3) - julianday(stage_since)) * 24) AS INTEGER)), 1
+               FROM records WHERE id = ?1 AND stage_since IS NOT NULL
+             ON CONFLICT (kind, stage, hours) DO UPDATE SET n = n + 1",
+        )?
+        .execute(params![record, from, at])?;
+        conn.prepare_cached("UPDATE records SET stage_since = ?2 WHERE id = ?1")?
+            .execute(params![record, at])?;
+    }
     Ok(())
 }
 

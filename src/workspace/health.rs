@@ -277,9 +277,10 @@ impl Workspace {
         let mut st = self.conn.prepare_cached(
             "SELECT h.id, r.id, r.name, h.status, r.kind, h.triggered_at, h.complete_at_trigger,
                     h.kickoff_scheduled_at,
-                    (SELECT MIN(t.done_at) FROM tasks t
-                      WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done'),
-                    COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
+                    CASE WHEN r.kind = 'lead' THEN
+                        (SELECT MIN(t.done_at) FROM tasks t
+                          WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done') END,
+                    r.kind = 'lead' AND COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
                     (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'escalated'),
                     (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'rejected')
                FROM handoffs h JOIN records r ON r.id = h.record_id

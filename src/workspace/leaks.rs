@@ -2,7 +2,7 @@
 //! in a stage too long, which qualified leads waited for a follow-up and which won deals never
 //! handed off — and, in plain words, which handoff to fix first and why.
 
-use super::health::{days, median, p90, parse, tenth};
+use super::health::{days, parse, tenth};
 use super::Workspace;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -14,16 +14,24 @@ pub const STAGE_DAYS: i64 = 14;
 /// A Sales Qualified lead should be followed up within this many hours.
 pub const LEAD_HOURS: i64 = 24;
 
+/// The leak check lists at most this many records stuck in a stage (and says how many in all).
+pub const STUCK_LISTED: usize = 50;
+
 /// Stages where a record's journey ends: time spent there is not waiting.
 const FINAL: &[&str] = &["Closed Won", "Closed Lost", "Customer", "Disqualified"];
 
 /// What the leak check found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeakCheck {
-    /// Time spent in each open stage (finished stays and the ones still running), slowest first.
+    /// Time spent in each open stage (finished stays and the ones still running, to the nearest
+    /// hour),
+    /// slowest first.
     pub stages: Vec<StageTime>,
-    /// Records in an open stage for more than `stage_days`, longest first.
+    /// The records waiting longest of those in an open stage for more than `stage_days`, at
+    /// most `STUCK_LISTED` of them, longest first.
     pub stuck_records: Vec<Waiting>,
+    /// How many records are in an open stage for more than `stage_days`.
+    pub stuck_records_total: u64,
     /// Sales Qualified leads not followed up within `lead_hours` (still waiting or late).
     pub slow_leads: Vec<Waiting>,
     /// Won deals whose handoff never reached the new owner.
@@ -68,72 +76,114 @@ impl Workspace {
     /// The leak check over the whole history.
     pub fn leak_check(&self) -> Result<LeakCheck> {
         let now = self.now();
-        // Each stay: a stage entered, left at the next change (or still running).
+        // Time in each stage, to the nearest hour: the stays that ended (counted in `stage_time` as
+        // they end) and the ones still running (each record's `stage_since`).
+        let mut hours: BTreeMap<(String, String), BTreeMap<i64, u64>> = BTreeMap::new();
         let mut st = self.conn.prepare_cached(
-            "SELECT r.kind, sc.record_id, r.name, sc.to_stage, sc.at,
-                    LEAD(sc.at) OVER (PARTITION BY sc.record_id ORDER BY sc.at, sc.id)
-               FROM stage_changes sc JOIN records r ON r.id = sc.record_id",
+            "SELECT kind, stage, hours, n, NULL FROM stage_time
+             UNION ALL
+             SELECT kind, stage, NULL, COUNT(*), stage_since FROM records
+              WHERE stage_since IS NOT NULL GROUP BY kind, stage, stage_since",
         )?;
         let rows = st.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, u64>(3)?,
+                r.get::<_, Option<String>>(4)?,
             ))
         })?;
-        let mut stays: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-        let mut stuck_records = Vec::new();
         for row in rows {
-            let (kind, record_id, name, stage, entered, left) = row?;
+            let (kind, stage, ended, n, since) = row?;
             if FINAL.contains(&stage.as_str()) {
                 continue;
             }
-            let Some(entered) = parse(&entered) else {
-                continue;
-            };
-            let until = left.as_deref().and_then(parse);
-            let waited = days(entered, until.unwrap_or(now));
-            stays.entry((kind, stage.clone())).or_default().push(waited);
-            if until.is_none() && waited > STAGE_DAYS as f64 {
-                stuck_records.push(Waiting {
-                    record_id,
-                    record: name,
-                    at: stage,
-                    waited: tenth(waited),
-                });
+            let running = since
+                .as_deref()
+                .and_then(parse)
+                .map(|s| ((now - s).num_seconds().max(0) as f64 / 3600.0).round() as i64);
+            if let Some(h) = ended.or(running) {
+                *hours
+                    .entry((kind, stage))
+                    .or_default()
+                    .entry(h)
+                    .or_default() += n;
             }
         }
-        stuck_records.sort_by(|a, b| b.waited.total_cmp(&a.waited));
-        let mut stages: Vec<StageTime> = stays
+        let mut stages: Vec<StageTime> = hours
             .into_iter()
-            .map(|((kind, stage), mut v)| {
-                v.sort_by(f64::total_cmp);
-                let n = v.len();
+            .map(|((kind, stage), counts)| {
+                let n: u64 = counts.values().sum();
+                let at = |rank: u64| hour_at(&counts, rank) as f64 / 24.0;
+                let median = if n % 2 == 1 {
+                    at(n.div_ceil(2))
+                } else {
+                    (at(n / 2) + at(n / 2 + 1)) / 2.0
+                };
                 StageTime {
                     kind,
                     stage,
-                    median_days: median(&v).unwrap_or(0.0),
-                    p90_days: p90(&v).unwrap_or(0.0),
-                    count: n as u64,
+                    median_days: tenth(median),
+                    p90_days: tenth(at((n * 9).div_ceil(10))),
+                    count: n,
                 }
             })
             .collect();
         stages.sort_by(|a, b| b.median_days.total_cmp(&a.median_days));
+        let (stuck_records, stuck_records_total) = self.stuck_records(now)?;
         let slow_leads = self.slow_leads(now)?;
         let unfinished_wins = self.unfinished_wins(now)?;
         let recommendation = recommend(&stages, &slow_leads, &unfinished_wins);
         Ok(LeakCheck {
             stages,
             stuck_records,
+            stuck_records_total,
             slow_leads,
             unfinished_wins,
             recommendation,
             stage_days: STAGE_DAYS,
             lead_hours: LEAD_HOURS,
         })
+    }
+
+    /// Records in an open stage for more than `STAGE_DAYS`: the `STUCK_LISTED` longest, and how many.
+    fn stuck_records(&self, now: DateTime<Utc>) -> Result<(Vec<Waiting>, u64)> {
+        let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let finals = FINAL
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let filter = format!("stage_since < ?1 AND stage NOT IN ({finals})");
+        let total: u64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM records WHERE {filter}"))?
+            .query_row([&cutoff], |r| r.get(0))?;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT id, name, stage, stage_since FROM records WHERE {filter}
+              ORDER BY stage_since, id LIMIT {STUCK_LISTED}"
+        ))?;
+        let rows = st.query_map([&cutoff], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (record_id, record, at, since) = row?;
+            out.push(Waiting {
+                record_id,
+                record,
+                at,
+                waited: parse(&since).map_or(0.0, |s| tenth(days(s, now))),
+            });
+        }
+        Ok((out, total))
     }
 
     /// Lead handoffs whose follow-up came later than `LEAD_HOURS`, or has not come yet (a lead
@@ -245,4 +295,16 @@ fn recommend(stages: &[StageTime], slow_leads: &[Waiting], unfinished: &[Waiting
         Some(s) => format!("{fix} {s}"),
         None => fix,
     }
+}
+
+/// The value at a 1-based rank in a histogram of hours.
+fn hour_at(counts: &BTreeMap<i64, u64>, rank: u64) -> i64 {
+    let mut seen = 0;
+    for (&h, &n) in counts {
+        seen += n;
+        if seen >= rank {
+            return h;
+        }
+    }
+    counts.keys().next_back().copied().unwrap_or(0)
 }

@@ -67,11 +67,11 @@ export async function render(view) {
 
 /** The leak check over the whole history: the advice first, then the numbers behind it. */
 function leaks(l) {
-  const waiting = (title, rows, unit, id) => h('section', {}, h('h3', {}, title),
+  const waiting = (title, rows, unit, id, total = rows.length) => h('section', {}, h('h3', {}, title),
     rows.length
       ? h('ul', { class: 'plain', id }, rows.slice(0, 10).map((w) => h('li', {},
         h('button', { type: 'button', class: 'link', onclick: () => record.open(w.record_id) }, w.record),
-        ` ${w.at}, ${show(w.waited)} ${unit}`)), rows.length > 10 ? h('li', { class: 'muted' }, `and ${rows.length - 10} more`) : null)
+        ` ${w.at}, ${show(w.waited)} ${unit}`)), total > 10 ? h('li', { class: 'muted' }, `and ${show(total - 10)} more`) : null)
       : h('p', { class: 'muted' }, 'None.'));
   return h('section', { class: 'leaks' },
     h('h2', {}, 'Leak check'),
@@ -83,7 +83,7 @@ function leaks(l) {
     h('div', { class: 'columns2' },
       waiting('Won deals that never reached delivery', l.unfinished_wins, 'days', 'leak-wins'),
       waiting(`Qualified leads not followed up within ${l.lead_hours} hours`, l.slow_leads, 'hours', 'leak-leads'),
-      waiting(`In an open stage over ${l.stage_days} days`, l.stuck_records, 'days', 'leak-stuck')));
+      waiting(`In an open stage over ${l.stage_days} days`, l.stuck_records, 'days', 'leak-stuck', l.stuck_records_total)));
 }
 
 function card(f, weeks, now, before) {

@@ -77,8 +77,9 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// Writes a HubSpot-style deals export with `rows` deals.
-fn generate(path: &Path, rows: usize) -> std::io::Result<()> {
+/// Writes a HubSpot-style deals export with `rows` deals. A later `round` is the same export a
+/// week on: every deal one stage further along (wrapping round).
+fn generate(path: &Path, rows: usize, round: usize) -> std::io::Result<()> {
     let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     writeln!(
@@ -91,7 +92,7 @@ fn generate(path: &Path, rows: usize) -> std::io::Result<()> {
             .join(",")
     )?;
     for i in 0..rows {
-        let stage = rng.pick(STAGES);
+        let stage = STAGES[(rng.below(STAGES.len()) + round) % STAGES.len()];
         let company = rng.pick(COMPANIES);
         let filled = rng.below(4) != 0;
         let opt = |v: String| if filled { v } else { String::new() };
@@ -186,11 +187,27 @@ fn sqlite_import(csv: &Path, db: &Path) -> Result<Run, String> {
     measure(c)
 }
 
+/// When the bench's first export is imported; a later round is imported a week later each.
+const FIRST_IMPORT: &str = "2026-11-24T09:00:00Z";
+
 fn baton_import(bin: &Path, csv: &Path, db: &Path) -> Result<Run, String> {
+    baton_import_at(bin, csv, db, FIRST_IMPORT)
+}
+
+fn baton_import_at(bin: &Path, csv: &Path, db: &Path, now: &str) -> Result<Run, String> {
     let mut c = Command::new(bin);
     c.arg("--db").arg(db).arg("import").arg(csv).arg("--json");
-    c.env("BATON_NOW", "2026-11-24T09:00:00Z");
+    c.env("BATON_NOW", now);
     measure(c)
+}
+
+/// `FIRST_IMPORT` plus `weeks` weeks, as BATON_NOW.
+fn weeks_later(weeks: usize) -> String {
+    let start = FIRST_IMPORT
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .expect("FIRST_IMPORT is RFC 3339");
+    (start + chrono::Duration::weeks(weeks as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn line(what: &str, rows: usize, r: &Run) {
@@ -221,7 +238,7 @@ pub fn bench(args: &[String]) -> Res {
         let csv = dir.join(format!("hubspot_deals_{rows}.csv"));
         if !csv.exists() {
             eprintln!("==> generating {}", csv.display());
-            generate(&csv, rows).map_err(|e| format!("{}: {e}", csv.display()))?;
+            generate(&csv, rows, 0).map_err(|e| format!("{}: {e}", csv.display()))?;
         }
         let mb = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         println!(
@@ -248,31 +265,36 @@ pub fn bench(args: &[String]) -> Res {
     Ok(())
 }
 
-/// Stage changes per record the health bench adds to the imported history (nine more per
-/// record: 100k records carry 1M stage changes).
-const EXTRA_CHANGES: usize = 9;
+/// Weekly exports the health bench imports after the first: each moves every deal one stage on,
+/// so 100k deals carry 1M stage changes (and the playbooks fire as they would).
+const ROUNDS: usize = 9;
 
-/// `baton health` over the imported workspace once its history holds ten stage changes per
-/// record, five runs, the median reported (the process's start and the file's opening
-/// included).
+/// `baton health` over the imported workspace once `ROUNDS` more weekly exports have moved
+/// every deal along, five runs, the median reported (the process's start and the file's
+/// opening included).
 fn health(bin: &Path, db: &Path, rows: usize) -> Res {
+    let dir = db.parent().unwrap_or(Path::new("."));
     let db_copy = db.with_file_name("baton_health.sqlite");
     fresh(&db_copy);
     std::fs::copy(db, &db_copy).map_err(|e| format!("{}: {e}", db_copy.display()))?;
-    let sql = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {EXTRA_CHANGES})
-         INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin)
-         SELECT r.id, NULL,
-                CASE (r.id + n.i) % 5 WHEN 0 THEN 'Appointment Scheduled' WHEN 1 THEN 'Qualified To Buy'
-                     WHEN 2 THEN 'Presentation Scheduled' WHEN 3 THEN 'Decision Maker Bought-In'
-                     ELSE 'Contract Sent' END,
-                strftime('%Y-%m-%dT%H:%M:%SZ', '2026-05-01', '+' || ((r.id * 7 + n.i * 13) % 200) || ' days'),
-                'import'
-           FROM records r, n;"
+    let mut imports = Duration::ZERO;
+    for round in 1..=ROUNDS {
+        let csv = dir.join(format!("hubspot_deals_{rows}_week{round}.csv"));
+        if !csv.exists() {
+            generate(&csv, rows, round).map_err(|e| format!("{}: {e}", csv.display()))?;
+        }
+        imports += baton_import_at(bin, &csv, &db_copy, &weeks_later(round))?.wall;
+    }
+    println!(
+        "  {ROUNDS} weekly re-imports moving every deal one stage on: {:.1} s in all",
+        imports.as_secs_f64()
     );
-    let mut fill = Command::new("sqlite3");
-    fill.arg(&db_copy).arg(sql);
-    measure(fill)?;
+    let counted = Command::new("sqlite3")
+        .arg(&db_copy)
+        .arg("SELECT COUNT(*) FROM stage_changes")
+        .output()
+        .map_err(|e| format!("sqlite3: {e}"))?;
+    let changes = String::from_utf8_lossy(&counted.stdout).trim().to_string();
     let mut times = Vec::new();
     let mut peak = 0;
     for _ in 0..5 {
@@ -280,7 +302,7 @@ fn health(bin: &Path, db: &Path, rows: usize) -> Res {
         c.arg("--db")
             .arg(&db_copy)
             .args(["health", "--weeks", "12", "--json"])
-            .env("BATON_NOW", "2026-11-24T09:00:00Z");
+            .env("BATON_NOW", weeks_later(ROUNDS + 1));
         let run = measure(c)?;
         times.push(run.wall);
         peak = peak.max(run.peak_rss_kb);
@@ -288,8 +310,7 @@ fn health(bin: &Path, db: &Path, rows: usize) -> Res {
     times.sort();
     let median = times[times.len() / 2];
     println!(
-        "  baton health --weeks 12 over {rows} records and {} stage changes: {:.0} ms (median of 5; target 100 ms), peak RSS {:.1} MB",
-        rows * (EXTRA_CHANGES + 1),
+        "  baton health --weeks 12 over {rows} records and {changes} stage changes: {:.0} ms (median of 5; target 100 ms), peak RSS {:.1} MB",
         median.as_secs_f64() * 1000.0,
         peak as f64 / 1024.0
     );

@@ -245,7 +245,16 @@ fn print_leaks(l: &baton::LeakCheck) {
         }
     };
     list(
-        format!("In an open stage over {} days:", l.stage_days),
+        if l.stuck_records_total > l.stuck_records.len() as u64 {
+            format!(
+                "In an open stage over {} days: {} records, the {} longest:",
+                l.stage_days,
+                l.stuck_records_total,
+                l.stuck_records.len()
+            )
+        } else {
+            format!("In an open stage over {} days:", l.stage_days)
+        },
         &l.stuck_records,
         "days",
     );
