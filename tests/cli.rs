@@ -501,3 +501,42 @@ fn health_prints_a_weekly_table_and_json_that_agree_with_the_handoffs() {
         .fails(&["health", "--weeks", "x"])
         .contains("invalid value"));
 }
+
+/// `baton records | head -1`: a reader that stops early ends Baton quietly, as it would any
+/// Unix tool, instead of a panic about a broken pipe.
+#[cfg(unix)]
+#[test]
+fn a_reader_that_stops_early_ends_baton_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let cli = Cli::new();
+    // Far more output than a pipe holds (64 KiB), so Baton is still writing when the reader goes.
+    let csv = cli.dir.path().join("many.csv");
+    let mut text = String::from("Record ID,Deal Name,Deal Stage,Deal owner\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "{i},A deal with a long enough name to fill the pipe {i},Contract Sent,Sam Seller\n"
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    cli.ok(&["import", csv.to_str().unwrap()]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--db")
+        .arg(&cli.db)
+        .arg("records")
+        .env_remove("BATON_DB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(!first.is_empty());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(13), "{:?}", out.status);
+}

@@ -310,6 +310,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -797,3 +798,19 @@ fn run(cli: Cli) -> Res {
     }
     Ok(())
 }
+
+/// A reader that stops early (`baton records | head`) ends Baton quietly, as it ends any Unix
+/// tool, instead of a panic about a broken pipe. Rust ignores SIGPIPE by default; this restores
+/// the default action. Nothing is lost: every write is a read-only listing or a report, and the
+/// workspace commits before anything is printed.
+#[cfg(unix)]
+fn quiet_on_closed_pipe() {
+    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_on_closed_pipe() {}
