@@ -25,4 +25,8 @@ pub use store::{LATEST_VERSION, MIGRATIONS};
 pub use workspace::*;
 
 /// The desktop app's identifier; its data directory is named after it.
-pub const APP_IDENTIFIER: &str = "dev.baton.app";
+pub const APP_IDENTIFIER: &str = "dev.baton.desktop";
+
+/// The identifier before 0.1.0 (an identifier ending in `.app` clashes with macOS app bundles);
+/// a workspace found under it moves to the new data directory.
+pub const OLD_APP_IDENTIFIER: &str = "dev.baton.app";

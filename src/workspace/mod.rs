@@ -60,10 +60,21 @@ impl std::fmt::Debug for Workspace {
 
 /// Where the desktop app keeps its workspace; the CLI uses the same file by default.
 pub fn default_workspace_path() -> PathBuf {
-    dirs::data_dir()
-        .unwrap_or_else(|| PathBuf::from("."))
-        .join(crate::APP_IDENTIFIER)
-        .join("workspace.sqlite")
+    workspace_in(&dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")))
+}
+
+/// The workspace file in a platform data directory. A workspace kept under the old identifier
+/// moves to the new folder the first time; if it cannot move, it is used where it is.
+fn workspace_in(data: &Path) -> PathBuf {
+    let dir = data.join(crate::APP_IDENTIFIER);
+    let old = data.join(crate::OLD_APP_IDENTIFIER);
+    if !dir.exists()
+        && old.join("workspace.sqlite").exists()
+        && std::fs::rename(&old, &dir).is_err()
+    {
+        return old.join("workspace.sqlite");
+    }
+    dir.join("workspace.sqlite")
 }
 
 /// What a playbook backtest found over the stage history.
@@ -336,5 +347,34 @@ impl Workspace {
             .now()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         events::mark_delivered(&self.conn, id, &at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workspace_in;
+
+    #[test]
+    fn a_workspace_under_the_old_identifier_moves_to_the_new_folder_with_its_backups() {
+        let data = tempfile::tempdir().unwrap();
+        let old = data.path().join(crate::OLD_APP_IDENTIFIER);
+        std::fs::create_dir_all(old.join("backups")).unwrap();
+        std::fs::write(old.join("workspace.sqlite"), b"mine").unwrap();
+        std::fs::write(old.join("backups/1.sqlite"), b"backup").unwrap();
+
+        let path = workspace_in(data.path());
+        let new = data.path().join(crate::APP_IDENTIFIER);
+        assert_eq!(path, new.join("workspace.sqlite"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"mine");
+        assert_eq!(
+            std::fs::read(new.join("backups/1.sqlite")).unwrap(),
+            b"backup"
+        );
+        assert!(!old.exists());
+        // Once moved, the new folder wins, even if the old one comes back.
+        std::fs::create_dir_all(&old).unwrap();
+        std::fs::write(old.join("workspace.sqlite"), b"other").unwrap();
+        assert_eq!(workspace_in(data.path()), path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"mine");
     }
 }
