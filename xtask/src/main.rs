@@ -1,7 +1,9 @@
-//! `cargo xtask run | test | bench`: the README's commands, so a newcomer needs nothing else.
+//! `cargo xtask run | test | bench | bundle`: the README's commands, so a newcomer needs nothing
+//! else.
 
 mod bench;
 mod e2e;
+mod ship;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -12,6 +14,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
+        Some("bundle") => ship::bundle(&args[1..]),
+        Some("icons") => ship::icons(),
+        Some("screenshots") => ship::screenshots(),
         Some("e2e") => {
             let mut counts = Counts::default();
             let r = e2e::run(&mut counts, args.get(1).map(String::as_str));
@@ -22,7 +27,17 @@ fn main() -> ExitCode {
             r
         }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench>\n  run    build Baton and open it on your workspace (a demo one on first start)\n  test   every test tier: fmt, clippy, UI rules, unit, integration and CLI tests\n  bench  import speed and memory against sqlite3's own .import (--quick: 100k rows only)\n  e2e    only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)");
+            eprintln!(
+                "usage: cargo xtask <command>
+  run          build Baton and open it on your workspace (a demo one on first start)
+  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI and end-to-end
+  bench        import and health speed and memory against sqlite3's own .import (--quick: 100k rows only)
+  e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
+  bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
+               and launched in a clean Debian 12 made with debootstrap; needs root)
+  icons        every icon size the bundles need, from icons/baton.svg
+  screenshots  the README's screenshots, taken by the end-to-end tier"
+            );
             return ExitCode::from(2);
         }
     };

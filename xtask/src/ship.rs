@@ -1,0 +1,342 @@
+//! Shipping: `icons` (every size from icons/baton.svg), `bundle` (the release app as .deb and
+//! .rpm, its contents checked), `bundle --try-install` (that .deb installed and launched in a
+//! clean Debian 12 made with debootstrap) and `screenshots` (the README's pictures, taken by the
+//! end-to-end tier).
+
+use crate::{cargo, install_packages, root, step, Counts, Res, DESKTOP_PACKAGES};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The .deb must stay small enough to download on a hotel network.
+const DEB_LIMIT: u64 = 15 * 1024 * 1024;
+
+/// The PNG sizes a Linux desktop looks for (hicolor), each a file in icons/.
+const PNG_SIZES: &[u32] = &[16, 24, 32, 48, 64, 128, 256, 512];
+/// The sizes `cargo tauri icon` does not make by default (it makes 32, 64, 128, 256 as 128@2x, 512
+/// as icon.png).
+const EXTRA_PNG_SIZES: &[u32] = &[16, 24, 48, 256];
+
+/// The screenshots the README shows, by the end-to-end journey's name for them.
+const README_SHOTS: &[&str] = &[
+    "02-board",
+    "03-import-preview",
+    "05-wizard-fields",
+    "06-wizard-review",
+    "12-health",
+];
+
+fn output(cmd: &mut Command, what: &str) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("{what}: could not start: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `cargo tauri`, installed from crates.io when missing (a few minutes, once).
+fn tauri_cli() -> Result<Command, String> {
+    let present = cargo()
+        .args(["tauri", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        let mut install = cargo();
+        install.args(["install", "tauri-cli", "--version", "^2", "--locked"]);
+        step(
+            "cargo install tauri-cli (once; it takes a few minutes)",
+            install,
+        )?;
+    }
+    let mut c = cargo();
+    c.arg("tauri");
+    Ok(c)
+}
+
+/// `icons`: every icon the bundles need, rendered from the one source, icons/baton.svg.
+pub fn icons() -> Res {
+    let dir = root().join("icons");
+    let svg = dir.join("baton.svg");
+    let mut all = tauri_cli()?;
+    all.arg("icon").arg(&svg).arg("--output").arg(&dir);
+    step("cargo tauri icon (icns, ico and the PNGs)", all)?;
+    let sizes: Vec<String> = EXTRA_PNG_SIZES.iter().map(u32::to_string).collect();
+    let mut pngs = tauri_cli()?;
+    pngs.arg("icon")
+        .arg(&svg)
+        .arg("--output")
+        .arg(&dir)
+        .args(["--png", &sizes.join(",")]);
+    step("cargo tauri icon --png (the hicolor sizes)", pngs)?;
+    // Phone and store icons: Baton ships to desktops only.
+    for extra in ["android", "ios"] {
+        let _ = std::fs::remove_dir_all(dir.join(extra));
+    }
+    for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // 128x128@2x would land in a 256x256@2 folder on Linux; 256x256.png is the same image.
+        if name.starts_with("Square") || name == "StoreLogo.png" || name == "128x128@2x.png" {
+            std::fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    eprintln!("icons: {}", dir.display());
+    Ok(())
+}
+
+/// `bundle [--try-install]`: the release app as .deb and .rpm under target/release/bundle/.
+pub fn bundle(args: &[String]) -> Res {
+    let try_install = match args {
+        [] => false,
+        [flag] if flag == "--try-install" => true,
+        _ => return Err("usage: cargo xtask bundle [--try-install]".into()),
+    };
+    if !cfg!(target_os = "linux") {
+        return Err("`cargo xtask bundle` builds Linux packages; on Windows or macOS run `cargo tauri build` in src-tauri/ (the msi, nsis, dmg and app settings are in tauri.conf.json)".into());
+    }
+    install_packages(DESKTOP_PACKAGES)?;
+    let mut tauri = tauri_cli()?;
+    // The .deb and .rpm carry the command line too (tauri.conf.json: bundle.linux.*.files).
+    let mut cli = cargo();
+    cli.args(["build", "--release", "-p", "baton", "--bin", "baton"]);
+    step("cargo build --release (the baton command line)", cli)?;
+    tauri
+        .current_dir(root().join("src-tauri"))
+        .args(["build", "--ci", "--bundles", "deb,rpm"]);
+    step("cargo tauri build --bundles deb,rpm", tauri)?;
+    let deb = check_deb()?;
+    let rpm = newest(&root().join("target/release/bundle/rpm"), "rpm")?;
+    eprintln!("packages:\n  {}\n  {}", deb.display(), rpm.display());
+    if try_install {
+        try_install_on_debian(&deb)?;
+    }
+    Ok(())
+}
+
+fn newest(dir: &Path, ext: &str) -> Result<PathBuf, String> {
+    std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .max_by_key(|p| p.metadata().and_then(|m| m.modified()).ok())
+        .ok_or_else(|| format!("no .{ext} in {}", dir.display()))
+}
+
+/// Lists the .deb and checks what a user's system will get: the app and the command line, a
+/// desktop entry, an icon at every size, webkit2gtk as a dependency, and the size limit.
+fn check_deb() -> Result<PathBuf, String> {
+    let deb = newest(&root().join("target/release/bundle/deb"), "deb")?;
+    let size = deb.metadata().map_err(|e| e.to_string())?.len();
+    let fields = output(
+        Command::new("dpkg-deb").arg("--info").arg(&deb),
+        "dpkg-deb --info",
+    )?;
+    let listing = output(
+        Command::new("dpkg-deb").arg("--contents").arg(&deb),
+        "dpkg-deb --contents",
+    )?;
+    // `-rwxr-xr-x root/root 1234 2026-11-24 12:00 ./usr/bin/baton`: files only, without "./".
+    let files: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with('-'))
+        .filter_map(|l| l.split_whitespace().last())
+        .map(|f| f.trim_start_matches("./"))
+        .collect();
+    println!("{}", deb.display());
+    println!(
+        "{:.1} MiB (limit {} MiB)",
+        size as f64 / 1048576.0,
+        DEB_LIMIT / 1048576
+    );
+    for line in fields
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Depends:"))
+    {
+        println!("{}", line.trim());
+    }
+    for f in &files {
+        println!("  {f}");
+    }
+    let mut problems = Vec::new();
+    if size >= DEB_LIMIT {
+        problems.push(format!(
+            "it is {size} bytes, over the {DEB_LIMIT}-byte limit"
+        ));
+    }
+    if !fields.contains("libwebkit2gtk-4.1-0") {
+        problems.push("it does not depend on libwebkit2gtk-4.1-0".into());
+    }
+    for need in ["usr/bin/baton-desktop", "usr/bin/baton"] {
+        if !files.contains(&need) {
+            problems.push(format!("{need} is missing"));
+        }
+    }
+    for px in PNG_SIZES {
+        let icon = format!("usr/share/icons/hicolor/{px}x{px}/apps/baton-desktop.png");
+        if !files.contains(&icon.as_str()) {
+            problems.push(format!("the {px} px icon ({icon}) is missing"));
+        }
+    }
+    match files
+        .iter()
+        .find(|f| f.starts_with("usr/share/applications/") && f.ends_with(".desktop"))
+    {
+        None => problems.push("there is no desktop entry".into()),
+        Some(entry) => {
+            let text = output(
+                Command::new("sh").arg("-c").arg(format!(
+                    "dpkg-deb --fsys-tarfile '{}' | tar -xO '{entry}'",
+                    deb.display()
+                )),
+                "reading the desktop entry",
+            )?;
+            println!("{entry}:\n{text}");
+            if !text.lines().any(|l| l == "Exec=baton-desktop") {
+                problems.push(format!("{entry} does not run baton-desktop"));
+            }
+            if !text
+                .lines()
+                .any(|l| l.starts_with("Categories=") && l.contains("Office"))
+            {
+                problems.push(format!("{entry} is not in the Office category"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(deb)
+    } else {
+        Err(format!(
+            "{} is not fit to ship: {}",
+            deb.display(),
+            problems.join("; ")
+        ))
+    }
+}
+
+/// Unmounts what the try-install mounted in the chroot, however it ends.
+struct Mounts(Vec<PathBuf>);
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        for m in self.0.iter().rev() {
+            let _ = Command::new("umount").arg("--lazy").arg(m).status();
+        }
+    }
+}
+
+/// Installs the .deb into a fresh Debian 12 (debootstrap, minbase) with apt, as a user would,
+/// checks that every library the binaries need came with it, then launches the app under Xvfb
+/// and waits for its window.
+fn try_install_on_debian(deb: &Path) -> Res {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        return Err(
+            "--try-install makes a Debian 12 chroot, which needs root; run it with sudo".into(),
+        );
+    }
+    install_packages(&["debootstrap"])?;
+    let work = root().join("target/debian12");
+    let base = work.join("base");
+    if !base.join("etc/debian_version").exists() {
+        let _ = std::fs::remove_dir_all(&base);
+        let mut boot = Command::new("debootstrap");
+        boot.args(["--variant=minbase", "bookworm"])
+            .arg(&base)
+            .arg("http://deb.debian.org/debian");
+        step("debootstrap a clean Debian 12 (once)", boot)?;
+    }
+    // Every try starts from a copy of the untouched base.
+    let sys = work.join("try");
+    let _ = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "for m in dev/pts dev proc; do umount --lazy '{}'/$m 2>/dev/null; done",
+            sys.display()
+        ))
+        .status();
+    let _ = std::fs::remove_dir_all(&sys);
+    let mut copy = Command::new("cp");
+    copy.arg("-a").arg(&base).arg(&sys);
+    step("a fresh copy of the Debian 12 base", copy)?;
+    std::fs::copy(deb, sys.join("tmp/baton.deb")).map_err(|e| e.to_string())?;
+    std::fs::copy("/etc/resolv.conf", sys.join("etc/resolv.conf")).map_err(|e| e.to_string())?;
+    let mut mounts = Mounts(Vec::new());
+    for (what, at, opts) in [
+        ("proc", "proc", vec!["-t", "proc"]),
+        ("/dev", "dev", vec!["--bind"]),
+        ("/dev/pts", "dev/pts", vec!["--bind"]),
+    ] {
+        let target = sys.join(at);
+        let mut m = Command::new("mount");
+        m.args(&opts).arg(what).arg(&target);
+        step(&format!("mount {at}"), m)?;
+        mounts.0.push(target);
+    }
+    let inside = |what: &str, script: &str| {
+        let mut c = Command::new("chroot");
+        c.arg(&sys)
+            .args(["/bin/sh", "-ec", script])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .env("HOME", "/root")
+            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+            .env_remove("DISPLAY")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS");
+        step(what, c)
+    };
+    inside(
+        "apt install ./baton.deb (in Debian 12)",
+        "apt-get update -q && apt-get install -y -q --no-install-recommends /tmp/baton.deb",
+    )?;
+    inside(
+        "every library the binaries need is installed",
+        "for b in /usr/bin/baton-desktop /usr/bin/baton; do \
+           if ldd $b | grep 'not found'; then echo \"$b is missing libraries\"; exit 1; fi; done; \
+         baton --version",
+    )?;
+    inside(
+        "the command line works (demo workspace, handoffs)",
+        "baton demo >/dev/null && baton handoffs | head -5",
+    )?;
+    // Only now the harness: a display to open the window on, and a tool to see it.
+    inside(
+        "launch under Xvfb and wait for the window titled Baton",
+        "apt-get install -y -q --no-install-recommends xvfb xauth x11-utils dbus >/dev/null; \
+         Xvfb :7 -screen 0 1400x900x24 -nolisten tcp & X=$!; sleep 2; \
+         export DISPLAY=:7; dbus-run-session -- baton-desktop > /tmp/app.log 2>&1 & A=$!; \
+         for i in $(seq 1 60); do \
+           if xwininfo -root -tree | grep -q '\"Baton\"'; then \
+             xwininfo -root -tree | grep '\"Baton\"'; kill $A $X; exit 0; fi; sleep 1; done; \
+         cat /tmp/app.log; kill $A $X; echo 'no window titled Baton within 60 s'; exit 1",
+    )?;
+    eprintln!(
+        "{} installs and launches on a clean Debian 12 ({})",
+        deb.display(),
+        sys.display()
+    );
+    Ok(())
+}
+
+/// `screenshots`: runs the end-to-end tier and copies the README's pictures from target/e2e/
+/// into tests/e2e/screenshots/, so they are never older than the app.
+pub fn screenshots() -> Res {
+    let mut counts = Counts::default();
+    crate::e2e::run(&mut counts, None)?;
+    let from = root().join("target/e2e");
+    let to = root().join("tests/e2e/screenshots");
+    std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+    for name in README_SHOTS {
+        let src = from.join(format!("{name}.png"));
+        let dst = to.join(format!("{}.png", &name[3..]));
+        std::fs::copy(&src, &dst).map_err(|e| format!("{}: {e}", src.display()))?;
+        eprintln!("  {}", dst.display());
+    }
+    Ok(())
+}
