@@ -340,3 +340,77 @@ pub fn screenshots() -> Res {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Width and height from a PNG's IHDR chunk.
+    fn png_size(path: &Path) -> (u32, u32) {
+        let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            &bytes[..8],
+            b"\x89PNG\r\n\x1a\n",
+            "{} is not a PNG",
+            path.display()
+        );
+        let be = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        (be(16), be(20))
+    }
+
+    #[test]
+    fn the_bundles_get_an_icon_at_every_size_each_as_large_as_its_name_says() {
+        let dir = root().join("src-tauri");
+        let conf: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("tauri.conf.json")).unwrap())
+                .unwrap();
+        let mut sizes = Vec::new();
+        let mut kinds = Vec::new();
+        for icon in conf["bundle"]["icon"].as_array().unwrap() {
+            let path = dir.join(icon.as_str().unwrap());
+            let ext = path.extension().unwrap().to_str().unwrap().to_string();
+            if ext == "png" {
+                let (w, h) = png_size(&path);
+                assert_eq!(w, h, "{} is not square", path.display());
+                let stem = path.file_stem().unwrap().to_str().unwrap();
+                if let Some((n, _)) = stem.split_once('x') {
+                    assert_eq!(n.parse::<u32>().unwrap(), w, "{}", path.display());
+                }
+                sizes.push(w);
+            } else {
+                assert!(path.metadata().unwrap().len() > 0, "{}", path.display());
+            }
+            kinds.push(ext);
+        }
+        for px in PNG_SIZES {
+            assert!(sizes.contains(px), "no {px} px icon in bundle.icon");
+        }
+        for ext in ["icns", "ico"] {
+            assert!(
+                kinds.iter().any(|k| k == ext),
+                "no .{ext} for macOS/Windows"
+            );
+        }
+        // tauri-codegen takes the first PNG as the window's icon: it must be the large one.
+        let first = conf["bundle"]["icon"][0].as_str().unwrap();
+        assert_eq!(png_size(&dir.join(first)), (512, 512));
+        for target in ["deb", "rpm", "msi", "nsis", "dmg", "app"] {
+            assert!(
+                conf["bundle"]["targets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| t == target),
+                "no {target} bundle"
+            );
+        }
+        // The packages carry the command line that `bundle` builds first.
+        for format in ["deb", "rpm"] {
+            assert_eq!(
+                conf["bundle"]["linux"][format]["files"]["/usr/bin/baton"],
+                "../target/release/baton"
+            );
+        }
+        assert!(!conf["identifier"].as_str().unwrap().ends_with(".app"));
+    }
+}
