@@ -368,6 +368,7 @@ fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
         .map(|w| (w.record.as_str(), w.at.as_str(), w.waited))
         .collect();
     assert_eq!(wins, [("Dune", "in review", 2.1)]);
+    assert_eq!((l.slow_leads_total, l.unfinished_wins_total), (1, 1));
     assert_eq!(
         l.recommendation,
         "Fix Sales → Delivery first: 1 won deal never reached delivery (the oldest has waited 2.1 days), against 1 lead followed up late. \
@@ -399,7 +400,7 @@ fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
 
     let l = m.ws.leak_check().unwrap();
     assert_eq!(l.stuck_records_total, 53);
-    assert_eq!(l.stuck_records.len(), baton::STUCK_LISTED);
+    assert_eq!(l.stuck_records.len(), baton::LEAK_LISTED);
     assert_eq!(l.stuck_records[0].record_id, waiting[0].0);
     assert_eq!(l.stuck_records[0].at, "Appointment Scheduled");
     assert_eq!(l.stuck_records[0].waited, 30.0);
@@ -415,4 +416,26 @@ fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
         .map(|s| (s.stage.as_str(), s.median_days, s.p90_days, s.count))
         .collect();
     assert_eq!(stages, [("Appointment Scheduled", 30.0, 30.0, 55)]);
+}
+
+#[test]
+fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed() {
+    let mut m = Month::new();
+    for i in 0..51 {
+        let d = m.record(RecordKind::Deal, &format!("Win {i}"), "Contract Sent", &[]);
+        // A minute apart, so the first win is the oldest; each pauses with every field missing.
+        m.enter(&format!("2026-03-02T09:{i:02}:00Z"), d, "Closed Won");
+    }
+    m.at("2026-03-12T09:00:00Z");
+    let l = m.ws.leak_check().unwrap();
+    assert_eq!(l.unfinished_wins_total, 51);
+    assert_eq!(l.unfinished_wins.len(), baton::LEAK_LISTED);
+    assert_eq!(l.unfinished_wins[0].record, "Win 0");
+    assert_eq!(l.unfinished_wins[0].waited, 10.0);
+    assert!(
+        l.recommendation
+            .starts_with("Fix Sales → Delivery first: 51 won deals never reached delivery"),
+        "{}",
+        l.recommendation
+    );
 }

@@ -14,8 +14,9 @@ pub const STAGE_DAYS: i64 = 14;
 /// A Sales Qualified lead should be followed up within this many hours.
 pub const LEAD_HOURS: i64 = 24;
 
-/// The leak check lists at most this many records stuck in a stage (and says how many in all).
-pub const STUCK_LISTED: usize = 50;
+/// The leak check lists at most this many records under each heading, the ones waiting longest,
+/// and says how many there are in all.
+pub const LEAK_LISTED: usize = 50;
 
 /// Stages where a record's journey ends: time spent there is not waiting.
 const FINAL: &[&str] = &["Closed Won", "Closed Lost", "Customer", "Disqualified"];
@@ -24,18 +25,22 @@ const FINAL: &[&str] = &["Closed Won", "Closed Lost", "Customer", "Disqualified"
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeakCheck {
     /// Time spent in each open stage (finished stays and the ones still running, to the nearest
-    /// hour),
-    /// slowest first.
+    /// hour), slowest first.
     pub stages: Vec<StageTime>,
     /// The records waiting longest of those in an open stage for more than `stage_days`, at
-    /// most `STUCK_LISTED` of them, longest first.
+    /// most `LEAK_LISTED` of them, longest first.
     pub stuck_records: Vec<Waiting>,
     /// How many records are in an open stage for more than `stage_days`.
     pub stuck_records_total: u64,
-    /// Sales Qualified leads not followed up within `lead_hours` (still waiting or late).
+    /// Sales Qualified leads not followed up within `lead_hours` (still waiting or late): the
+    /// `LEAK_LISTED` that waited longest.
     pub slow_leads: Vec<Waiting>,
-    /// Won deals whose handoff never reached the new owner.
+    /// How many leads were not followed up within `lead_hours`.
+    pub slow_leads_total: u64,
+    /// Won deals whose handoff never reached the new owner: the `LEAK_LISTED` oldest.
     pub unfinished_wins: Vec<Waiting>,
+    /// How many won deals never reached their new owner.
+    pub unfinished_wins_total: u64,
     /// Which handoff to fix first, with the numbers behind it.
     pub recommendation: String,
     /// The thresholds used.
@@ -132,22 +137,28 @@ impl Workspace {
             .collect();
         stages.sort_by(|a, b| b.median_days.total_cmp(&a.median_days));
         let (stuck_records, stuck_records_total) = self.stuck_records(now)?;
-        let slow_leads = self.slow_leads(now)?;
-        let unfinished_wins = self.unfinished_wins(now)?;
+        let mut slow_leads = self.slow_leads(now)?;
+        let mut unfinished_wins = self.unfinished_wins(now)?;
         let recommendation = recommend(&stages, &slow_leads, &unfinished_wins);
+        let (slow_leads_total, unfinished_wins_total) =
+            (slow_leads.len() as u64, unfinished_wins.len() as u64);
+        slow_leads.truncate(LEAK_LISTED);
+        unfinished_wins.truncate(LEAK_LISTED);
         Ok(LeakCheck {
             stages,
             stuck_records,
             stuck_records_total,
             slow_leads,
+            slow_leads_total,
             unfinished_wins,
+            unfinished_wins_total,
             recommendation,
             stage_days: STAGE_DAYS,
             lead_hours: LEAD_HOURS,
         })
     }
 
-    /// Records in an open stage for more than `STAGE_DAYS`: the `STUCK_LISTED` longest, and how many.
+    /// Records in an open stage for more than `STAGE_DAYS`: the `LEAK_LISTED` longest, and how many.
     fn stuck_records(&self, now: DateTime<Utc>) -> Result<(Vec<Waiting>, u64)> {
         let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -163,7 +174,7 @@ impl Workspace {
             .query_row([&cutoff], |r| r.get(0))?;
         let mut st = self.conn.prepare_cached(&format!(
             "SELECT id, name, stage, stage_since FROM records WHERE {filter}
-              ORDER BY stage_since, id LIMIT {STUCK_LISTED}"
+              ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
         ))?;
         let rows = st.query_map([&cutoff], |r| {
             Ok((

@@ -20,7 +20,7 @@ pub use export::Manifest;
 pub use health::{Health, HealthRow, Middle, Spread, Stuck, WeekHealth};
 pub use health_report::HealthTableRow;
 pub use import::{ImportSummary, KEEP_BACKUPS};
-pub use leaks::{LeakCheck, StageTime, Waiting, STUCK_LISTED};
+pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
 pub use records::{NewRecord, RecordDetail};
 pub use settings::WatchedFolder;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardStep};

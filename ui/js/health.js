@@ -81,8 +81,8 @@ function leaks(l) {
       h('tbody', {}, l.stages.map((s) => h('tr', {},
         h('td', {}, `${s.stage} (${s.kind}s)`), h('td', {}, show(s.median_days)), h('td', {}, show(s.p90_days)), h('td', {}, String(s.count)))))) : null,
     h('div', { class: 'columns2' },
-      waiting('Won deals that never reached delivery', l.unfinished_wins, 'days', 'leak-wins'),
-      waiting(`Qualified leads not followed up within ${l.lead_hours} hours`, l.slow_leads, 'hours', 'leak-leads'),
+      waiting('Won deals that never reached delivery', l.unfinished_wins, 'days', 'leak-wins', l.unfinished_wins_total),
+      waiting(`Qualified leads not followed up within ${l.lead_hours} hours`, l.slow_leads, 'hours', 'leak-leads', l.slow_leads_total),
       waiting(`In an open stage over ${l.stage_days} days`, l.stuck_records, 'days', 'leak-stuck', l.stuck_records_total)));
 }
 

@@ -230,11 +230,16 @@ fn print_leaks(l: &baton::LeakCheck) {
             );
         }
     }
-    let list = |title: String, rows: &[baton::Waiting], unit: &str| {
+    // Each list holds the longest waits; its heading says how many there are in all.
+    let list = |title: String, rows: &[baton::Waiting], total: u64, unit: &str| {
         if rows.is_empty() {
             return;
         }
-        println!("{title}");
+        if total > rows.len() as u64 {
+            println!("{title} {total} in all, the {} longest:", rows.len());
+        } else {
+            println!("{title} {total}:");
+        }
         for w in rows {
             println!(
                 "  {:<32} {:<24} {} {unit}",
@@ -245,17 +250,9 @@ fn print_leaks(l: &baton::LeakCheck) {
         }
     };
     list(
-        if l.stuck_records_total > l.stuck_records.len() as u64 {
-            format!(
-                "In an open stage over {} days: {} records, the {} longest:",
-                l.stage_days,
-                l.stuck_records_total,
-                l.stuck_records.len()
-            )
-        } else {
-            format!("In an open stage over {} days:", l.stage_days)
-        },
+        format!("In an open stage over {} days:", l.stage_days),
         &l.stuck_records,
+        l.stuck_records_total,
         "days",
     );
     list(
@@ -264,11 +261,13 @@ fn print_leaks(l: &baton::LeakCheck) {
             l.lead_hours
         ),
         &l.slow_leads,
+        l.slow_leads_total,
         "hours",
     );
     list(
         "Won deals that never reached delivery:".into(),
         &l.unfinished_wins,
+        l.unfinished_wins_total,
         "days",
     );
 }
