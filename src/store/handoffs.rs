@@ -83,8 +83,8 @@ pub(crate) fn insert(
     at: &str,
 ) -> Result<HandoffId> {
     conn.prepare_cached(
-        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at)
-         VALUES (?1, ?2, 'paused', ?3, ?4, ?5)",
+        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind)
+         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1))",
     )?
     .execute(params![record, playbook, complete_at_trigger, from_owner, at])?;
     Ok(HandoffId(conn.last_insert_rowid()))

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_health.sql"),
     include_str!("migrations/0005_events_by_handoff.sql"),
     include_str!("migrations/0006_stage_time.sql"),
+    include_str!("migrations/0007_handoff_kind.sql"),
 ];
 
 /// The schema version this build writes.
@@ -146,6 +147,39 @@ mod tests {
         .unwrap();
         assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 2)]);
         assert_eq!(since(2), "2026-03-03T09:40:00Z");
+    }
+
+    /// Handoffs from before 0007 learn their record's kind; new ones are written with it.
+    #[test]
+    fn a_handoff_carries_its_records_kind() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, &MIGRATIONS[..6]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO records (id, kind, source, name, stage, created_at, updated_at) VALUES
+                 (1, 'lead', 'manual', 'L', 'Sales Qualified', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z'),
+                 (2, 'deal', 'manual', 'D', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+             INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, triggered_at)
+                 VALUES (1, 'marketing-to-sales', 'paused', 0, '2026-03-01T09:00:00Z');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        crate::store::handoffs::insert(
+            &conn,
+            crate::model::RecordId(2),
+            "sales-to-delivery",
+            true,
+            None,
+            "2026-03-02T09:00:00Z",
+        )
+        .unwrap();
+        let kinds: Vec<(i64, String)> = conn
+            .prepare("SELECT record_id, kind FROM handoffs ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(kinds, [(1, "lead".to_string()), (2, "deal".to_string())]);
     }
 
     #[test]

@@ -220,7 +220,7 @@ impl Workspace {
                 (week_label(monday), Tally::default())
             })
             .collect();
-        for f in self.facts(&from, None)? {
+        for f in self.facts(&from, None, false)? {
             let Some(t) = tallies.get_mut(&week_label(f.triggered.date_naive())) else {
                 continue;
             };
@@ -272,22 +272,30 @@ impl Workspace {
         })
     }
 
-    /// Every handoff triggered from `from` (until `to`), with what the figures need.
-    fn facts(&self, from: &str, to: Option<&str>) -> Result<Vec<Fact>> {
+    /// Every handoff triggered from `from` (until `to`), with what the figures need (and the
+    /// record's name when `names`: only the drill-down shows it).
+    fn facts(&self, from: &str, to: Option<&str>, names: bool) -> Result<Vec<Fact>> {
+        // Escalations and rejections in one pass over the events, records read only for leads.
         let mut st = self.conn.prepare_cached(
-            "SELECT h.id, r.id, r.name, h.status, r.kind, h.triggered_at, h.complete_at_trigger,
-                    h.kickoff_scheduled_at,
-                    CASE WHEN r.kind = 'lead' THEN
+            "WITH ev AS (
+                 SELECT handoff_id, SUM(kind = 'escalated') AS escalated, SUM(kind = 'rejected') AS rejected
+                   FROM events WHERE kind IN ('escalated', 'rejected') AND handoff_id IS NOT NULL
+                  GROUP BY handoff_id)
+             SELECT h.id, h.record_id,
+                    CASE WHEN ?3 THEN (SELECT r.name FROM records r WHERE r.id = h.record_id) ELSE '' END,
+                    h.status, h.kind, h.triggered_at, h.complete_at_trigger, h.kickoff_scheduled_at,
+                    CASE WHEN h.kind = 'lead' THEN
                         (SELECT MIN(t.done_at) FROM tasks t
                           WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done') END,
-                    r.kind = 'lead' AND COALESCE(json_extract(r.fields, '$.lead_source'), '') = '',
-                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'escalated'),
-                    (SELECT COUNT(*) FROM events e WHERE e.handoff_id = h.id AND e.kind = 'rejected')
-               FROM handoffs h JOIN records r ON r.id = h.record_id
+                    CASE WHEN h.kind = 'lead' THEN
+                        COALESCE((SELECT json_extract(r.fields, '$.lead_source') FROM records r
+                                   WHERE r.id = h.record_id), '') = '' ELSE 0 END,
+                    COALESCE(ev.escalated, 0), COALESCE(ev.rejected, 0)
+               FROM handoffs h LEFT JOIN ev ON ev.handoff_id = h.id
               WHERE h.triggered_at >= ?1 AND (?2 IS NULL OR h.triggered_at < ?2)
               ORDER BY h.triggered_at, h.id",
         )?;
-        let rows = st.query_map(rusqlite::params![from, to], |r| {
+        let rows = st.query_map(rusqlite::params![from, to, names], |r| {
             Ok((
                 (
                     r.get::<_, i64>(0)?,
@@ -358,7 +366,7 @@ impl Workspace {
             ));
         };
         Ok(self
-            .facts(&from, Some(&to))?
+            .facts(&from, Some(&to), true)?
             .into_iter()
             .filter_map(|f| {
                 let detail = pick(&f)?;
