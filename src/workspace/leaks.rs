@@ -172,11 +172,26 @@ impl Workspace {
             .conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM records WHERE {filter}"))?
             .query_row([&cutoff], |r| r.get(0))?;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT id, name, stage, stage_since FROM records WHERE {filter}
-              ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
-        ))?;
-        let rows = st.query_map([&cutoff], |r| {
+        let listed = self.waits(
+            &format!(
+                "SELECT id, name, stage, stage_since FROM records WHERE {filter}
+                  ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
+            ),
+            [&cutoff],
+            now,
+        )?;
+        Ok((listed, total))
+    }
+
+    /// Rows of (record id, record name, where it waits, since when) as waits in days up to `now`.
+    fn waits(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Waiting>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -194,7 +209,7 @@ impl Workspace {
                 waited: parse(&since).map_or(0.0, |s| tenth(days(s, now))),
             });
         }
-        Ok((out, total))
+        Ok(out)
     }
 
     /// Lead handoffs whose follow-up came later than `LEAD_HOURS`, or has not come yet (a lead
@@ -243,31 +258,14 @@ impl Workspace {
 
     /// Deal handoffs that never reached the new owner and are not cancelled.
     fn unfinished_wins(&self, now: DateTime<Utc>) -> Result<Vec<Waiting>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT r.id, r.name, h.status, h.triggered_at
+        self.waits(
+            "SELECT r.id, r.name, replace(h.status, '_', ' '), h.triggered_at
                FROM handoffs h JOIN records r ON r.id = h.record_id
               WHERE r.kind = 'deal' AND h.handed_off_at IS NULL AND h.status <> 'cancelled'
               ORDER BY h.triggered_at, h.id",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (record_id, record, status, triggered) = row?;
-            out.push(Waiting {
-                record_id,
-                record,
-                at: status.replace('_', " "),
-                waited: parse(&triggered).map_or(0.0, |t| tenth(days(t, now))),
-            });
-        }
-        Ok(out)
+            [],
+            now,
+        )
     }
 }
 
