@@ -38,34 +38,39 @@ fn output(cmd: &mut Command, what: &str) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// `cargo tauri`, installed from crates.io when missing (a few minutes, once).
-fn tauri_cli() -> Result<Command, String> {
+/// Installs `cargo tauri` from crates.io when missing (a few minutes, once).
+fn ensure_tauri_cli() -> Res {
     let present = cargo()
         .args(["tauri", "--version"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !present {
-        let mut install = cargo();
-        install.args(["install", "tauri-cli", "--version", "^2", "--locked"]);
-        step(
-            "cargo install tauri-cli (once; it takes a few minutes)",
-            install,
-        )?;
+    if present {
+        return Ok(());
     }
+    let mut install = cargo();
+    install.args(["install", "tauri-cli", "--version", "^2", "--locked"]);
+    step(
+        "cargo install tauri-cli (once; it takes a few minutes)",
+        install,
+    )
+}
+
+fn tauri() -> Command {
     let mut c = cargo();
     c.arg("tauri");
-    Ok(c)
+    c
 }
 
 /// `icons`: every icon the bundles need, rendered from the one source, icons/baton.svg.
 pub fn icons() -> Res {
     let dir = root().join("icons");
     let svg = dir.join("baton.svg");
-    let mut all = tauri_cli()?;
+    ensure_tauri_cli()?;
+    let mut all = tauri();
     all.arg("icon").arg(&svg).arg("--output").arg(&dir);
     step("cargo tauri icon (icns, ico and the PNGs)", all)?;
     let sizes: Vec<String> = EXTRA_PNG_SIZES.iter().map(u32::to_string).collect();
-    let mut pngs = tauri_cli()?;
+    let mut pngs = tauri();
     pngs.arg("icon")
         .arg(&svg)
         .arg("--output")
@@ -99,15 +104,16 @@ pub fn bundle(args: &[String]) -> Res {
         return Err("`cargo xtask bundle` builds Linux packages; on Windows or macOS run `cargo tauri build` in src-tauri/ (the msi, nsis, dmg and app settings are in tauri.conf.json)".into());
     }
     install_packages(DESKTOP_PACKAGES)?;
-    let mut tauri = tauri_cli()?;
+    ensure_tauri_cli()?;
     // The .deb and .rpm carry the command line too (tauri.conf.json: bundle.linux.*.files).
     let mut cli = cargo();
     cli.args(["build", "--release", "-p", "baton", "--bin", "baton"]);
     step("cargo build --release (the baton command line)", cli)?;
-    tauri
+    let mut build = tauri();
+    build
         .current_dir(root().join("src-tauri"))
         .args(["build", "--ci", "--bundles", "deb,rpm"]);
-    step("cargo tauri build --bundles deb,rpm", tauri)?;
+    step("cargo tauri build --bundles deb,rpm", build)?;
     let deb = check_deb()?;
     let rpm = newest(&root().join("target/release/bundle/rpm"), "rpm")?;
     eprintln!("packages:\n  {}\n  {}", deb.display(), rpm.display());
@@ -224,7 +230,11 @@ struct Mounts(Vec<PathBuf>);
 impl Drop for Mounts {
     fn drop(&mut self) {
         for m in self.0.iter().rev() {
-            let _ = Command::new("umount").arg("--lazy").arg(m).status();
+            let _ = Command::new("umount")
+                .arg("--lazy")
+                .arg(m)
+                .stderr(std::process::Stdio::null())
+                .status();
         }
     }
 }
@@ -255,13 +265,14 @@ fn try_install_on_debian(deb: &Path) -> Res {
     }
     // Every try starts from a copy of the untouched base.
     let sys = work.join("try");
-    let _ = Command::new("sh")
-        .arg("-c")
-        .arg(format!(
-            "for m in dev/pts dev proc; do umount --lazy '{}'/$m 2>/dev/null; done",
-            sys.display()
-        ))
-        .status();
+    // Where in the chroot, and what `mount` puts there.
+    const MOUNTED: [(&str, &[&str]); 3] = [
+        ("proc", &["-t", "proc", "proc"]),
+        ("dev", &["--bind", "/dev"]),
+        ("dev/pts", &["--bind", "/dev/pts"]),
+    ];
+    // A try that was killed may have left its mounts: never delete through a bound /dev.
+    drop(Mounts(MOUNTED.iter().map(|(at, _)| sys.join(at)).collect()));
     let _ = std::fs::remove_dir_all(&sys);
     let mut copy = Command::new("cp");
     copy.arg("-a").arg(&base).arg(&sys);
@@ -269,14 +280,10 @@ fn try_install_on_debian(deb: &Path) -> Res {
     std::fs::copy(deb, sys.join("tmp/baton.deb")).map_err(|e| e.to_string())?;
     std::fs::copy("/etc/resolv.conf", sys.join("etc/resolv.conf")).map_err(|e| e.to_string())?;
     let mut mounts = Mounts(Vec::new());
-    for (what, at, opts) in [
-        ("proc", "proc", vec!["-t", "proc"]),
-        ("/dev", "dev", vec!["--bind"]),
-        ("/dev/pts", "dev/pts", vec!["--bind"]),
-    ] {
+    for (at, what) in MOUNTED {
         let target = sys.join(at);
         let mut m = Command::new("mount");
-        m.args(&opts).arg(what).arg(&target);
+        m.args(what).arg(&target);
         step(&format!("mount {at}"), m)?;
         mounts.0.push(target);
     }
