@@ -73,21 +73,36 @@ pub(crate) fn open_for_record(conn: &Connection, record: RecordId) -> Result<Vec
         .collect())
 }
 
-/// Starts a handoff.
+/// Starts a handoff that fired with `missing` required fields empty, and counts it in its
+/// day's health figures.
 pub(crate) fn insert(
     conn: &Connection,
     record: RecordId,
     playbook: &str,
-    complete_at_trigger: bool,
+    missing: &[String],
     from_owner: Option<&str>,
     at: &str,
 ) -> Result<HandoffId> {
+    let complete = missing.is_empty();
     conn.prepare_cached(
         "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind)
          VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1))",
     )?
-    .execute(params![record, playbook, complete_at_trigger, from_owner, at])?;
-    Ok(HandoffId(conn.last_insert_rowid()))
+    .execute(params![record, playbook, complete, from_owner, at])?;
+    let id = HandoffId(conn.last_insert_rowid());
+    conn.prepare_cached(
+        "INSERT INTO handoff_days (day, triggered, complete) VALUES (date(?1), 1, ?2)
+         ON CONFLICT (day) DO UPDATE SET triggered = triggered + 1, complete = complete + excluded.complete",
+    )?
+    .execute(params![at, complete])?;
+    let mut count = conn.prepare_cached(
+        "INSERT INTO missing_at_trigger (day, field, n) VALUES (date(?1), ?2, 1)
+         ON CONFLICT (day, field) DO UPDATE SET n = n + 1",
+    )?;
+    for field in missing {
+        count.execute(params![at, field])?;
+    }
+    Ok(id)
 }
 
 /// Sets the status and missing fields, stamping the first time a status is reached.

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_events_by_handoff.sql"),
     include_str!("migrations/0006_stage_time.sql"),
     include_str!("migrations/0007_handoff_kind.sql"),
+    include_str!("migrations/0008_health_days.sql"),
 ];
 
 /// The schema version this build writes.
@@ -167,7 +168,7 @@ mod tests {
             &conn,
             crate::model::RecordId(2),
             "sales-to-delivery",
-            true,
+            &[],
             None,
             "2026-03-02T09:00:00Z",
         )
@@ -180,6 +181,88 @@ mod tests {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(kinds, [(1, "lead".to_string()), (2, "deal".to_string())]);
+    }
+
+    /// A workspace from before 0008 gets its handoffs counted per day they fired, with the
+    /// fields of each one's first pause; handoffs fired afterwards are counted as they fire.
+    #[test]
+    fn handoffs_are_counted_per_day_from_history_and_then_as_they_fire() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, &MIGRATIONS[..7]).unwrap();
+        conn.execute_batch(
+            r#"INSERT INTO records (id, kind, source, name, stage, created_at, updated_at) VALUES
+                 (1, 'deal', 'manual', 'A', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z'),
+                 (2, 'deal', 'manual', 'B', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z'),
+                 (3, 'deal', 'manual', 'C', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+             INSERT INTO handoffs (id, record_id, playbook, status, complete_at_trigger, triggered_at, kind) VALUES
+                 (1, 1, 'sales-to-delivery', 'paused', 0, '2026-03-02T23:30:00Z', 'deal'),
+                 (2, 2, 'sales-to-delivery', 'handed_off', 1, '2026-03-02T10:00:00Z', 'deal'),
+                 (3, 3, 'sales-to-delivery', 'handed_off', 0, '2026-03-03T00:10:00+02:00', 'deal');
+             INSERT INTO events (at, actor, record_id, handoff_id, kind, fields, message) VALUES
+                 ('2026-03-02T23:30:00Z', 'cli', 1, 1, 'paused', '["signed_scope","start_date"]', 'm'),
+                 ('2026-03-04T09:00:00Z', 'cli', 1, 1, 'paused', '["start_date"]', 'm'),
+                 ('2026-03-03T00:10:00+02:00', 'cli', 3, 3, 'paused', '["start_date"]', 'm');"#,
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let days = |conn: &Connection| -> Vec<(String, i64, i64)> {
+            let mut st = conn
+                .prepare("SELECT day, triggered, complete FROM handoff_days ORDER BY day")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let missing = |conn: &Connection| -> Vec<(String, String, i64)> {
+            let mut st = conn
+                .prepare("SELECT day, field, n FROM missing_at_trigger ORDER BY day, field")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let s = |x: &str| x.to_string();
+        // Handoff 3 fired at 22:10 UTC on the 2nd; only handoff 1's first pause counts.
+        assert_eq!(days(&conn), [(s("2026-03-02"), 3, 1)]);
+        assert_eq!(
+            missing(&conn),
+            [
+                (s("2026-03-02"), s("signed_scope"), 1),
+                (s("2026-03-02"), s("start_date"), 2)
+            ]
+        );
+
+        crate::store::handoffs::insert(
+            &conn,
+            crate::model::RecordId(2),
+            "sales-to-delivery",
+            &[s("start_date")],
+            None,
+            "2026-03-02T12:00:00Z",
+        )
+        .unwrap();
+        crate::store::handoffs::insert(
+            &conn,
+            crate::model::RecordId(3),
+            "sales-to-delivery",
+            &[],
+            None,
+            "2026-03-05T12:00:00Z",
+        )
+        .unwrap();
+        assert_eq!(
+            days(&conn),
+            [(s("2026-03-02"), 4, 1), (s("2026-03-05"), 1, 1)]
+        );
+        assert_eq!(
+            missing(&conn),
+            [
+                (s("2026-03-02"), s("signed_scope"), 1),
+                (s("2026-03-02"), s("start_date"), 3)
+            ]
+        );
     }
 
     #[test]

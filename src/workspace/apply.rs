@@ -136,12 +136,15 @@ pub(crate) fn record_changed(
         match d {
             Decision::Fire { playbook, outcome } => {
                 let pb = find(pbs, &playbook)?;
-                let complete = !matches!(outcome, Outcome::Pause { .. });
+                let missing: &[String] = match &outcome {
+                    Outcome::Pause { missing } => missing,
+                    _ => &[],
+                };
                 let h = handoffs::insert(
                     cx.conn,
                     after.id,
                     &pb.key,
-                    complete,
+                    missing,
                     after.owner.as_deref(),
                     cx.stamp(),
                 )?;

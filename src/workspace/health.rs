@@ -194,7 +194,7 @@ const DRILL: &[(&str, Drill)] = &[
     }),
 ];
 
-/// What one handoff contributes to its week.
+/// What the handoffs of a day or a week add up to.
 #[derive(Default)]
 struct Tally {
     kickoff_days: Vec<f64>,
@@ -204,6 +204,18 @@ struct Tally {
     response_hours: Vec<f64>,
     without_source: u64,
     rejected: u64,
+}
+
+impl Tally {
+    fn merge(&mut self, o: Tally) {
+        self.kickoff_days.extend(o.kickoff_days);
+        self.triggered += o.triggered;
+        self.complete += o.complete;
+        self.escalations += o.escalations;
+        self.response_hours.extend(o.response_hours);
+        self.without_source += o.without_source;
+        self.rejected += o.rejected;
+    }
 }
 
 impl Workspace {
@@ -220,22 +232,9 @@ impl Workspace {
                 (week_label(monday), Tally::default())
             })
             .collect();
-        for f in self.facts(&from, None, false)? {
-            let Some(t) = tallies.get_mut(&week_label(f.triggered.date_naive())) else {
-                continue;
-            };
-            t.triggered += 1;
-            t.complete += u64::from(f.complete);
-            t.escalations += f.escalations;
-            if let Some(days) = f.kickoff_days() {
-                t.kickoff_days.push(days);
-            }
-            if f.kind == "lead" {
-                t.without_source += u64::from(f.no_source);
-                t.rejected += f.rejections;
-            }
-            if let Some(hours) = f.response_hours() {
-                t.response_hours.push(hours);
+        for (day, t) in self.day_tallies(&from)? {
+            if let Some(week) = tallies.get_mut(&week_label(day)) {
+                week.merge(t);
             }
         }
         let weeks = tallies
@@ -270,6 +269,83 @@ impl Workspace {
             stuck_days,
             leak_check: self.leak_check()?,
         })
+    }
+
+    /// What the handoffs triggered from `from` add to the figures, per day they fired (UTC).
+    /// The counts come from `handoff_days`, kept as handoffs fire; only the handoffs behind a
+    /// duration, an escalation or a lead figure are read one by one, each set by its own index.
+    fn day_tallies(&self, from: &str) -> Result<BTreeMap<NaiveDate, Tally>> {
+        let mut out: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
+        let day = &from[..10.min(from.len())];
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT day, triggered, complete FROM handoff_days WHERE day >= ?1")?;
+        let mut rows = st.query([day])?;
+        while let Some(r) = rows.next()? {
+            let Ok(day) = NaiveDate::parse_from_str(&r.get::<_, String>(0)?, "%Y-%m-%d") else {
+                continue;
+            };
+            let t = out.entry(day).or_default();
+            t.triggered += r.get::<_, u64>(1)?;
+            t.complete += r.get::<_, u64>(2)?;
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT triggered_at, kickoff_scheduled_at FROM handoffs
+              WHERE kickoff_scheduled_at IS NOT NULL AND triggered_at >= ?1 AND kind = 'deal'",
+        )?;
+        let mut rows = st.query([from])?;
+        while let Some(r) = rows.next()? {
+            let (Some(triggered), Some(kickoff)) = (
+                parse(&r.get::<_, String>(0)?),
+                parse(&r.get::<_, String>(1)?),
+            ) else {
+                continue;
+            };
+            out.entry(triggered.date_naive())
+                .or_default()
+                .kickoff_days
+                .push(days(triggered, kickoff));
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT h.triggered_at, h.kind = 'lead', e.kind = 'escalated'
+               FROM events e JOIN handoffs h ON h.id = e.handoff_id
+              WHERE e.kind IN ('escalated', 'rejected') AND h.triggered_at >= ?1",
+        )?;
+        let mut rows = st.query([from])?;
+        while let Some(r) = rows.next()? {
+            let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
+                continue;
+            };
+            let (lead, escalated): (bool, bool) = (r.get(1)?, r.get(2)?);
+            let t = out.entry(triggered.date_naive()).or_default();
+            if escalated {
+                t.escalations += 1;
+            } else if lead {
+                t.rejected += 1;
+            }
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT h.triggered_at,
+                    (SELECT MIN(t.done_at) FROM tasks t
+                      WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done'),
+                    COALESCE((SELECT json_extract(r.fields, '$.lead_source') FROM records r
+                               WHERE r.id = h.record_id), '') = ''
+               FROM handoffs h WHERE h.kind = 'lead' AND h.triggered_at >= ?1",
+        )?;
+        let mut rows = st.query([from])?;
+        while let Some(r) = rows.next()? {
+            let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
+                continue;
+            };
+            let done = r.get::<_, Option<String>>(1)?.as_deref().and_then(parse);
+            let no_source: bool = r.get(2)?;
+            let t = out.entry(triggered.date_naive()).or_default();
+            t.without_source += u64::from(no_source);
+            if let Some(done) = done {
+                t.response_hours.push(days(triggered, done) * 24.0);
+            }
+        }
+        Ok(out)
     }
 
     /// Every handoff triggered from `from` (until `to`), with what the figures need (and the
@@ -381,17 +457,14 @@ impl Workspace {
             .collect())
     }
 
-    /// The fields listed when handoffs triggered since `from` first paused.
+    /// The fields missing when handoffs triggered since `from` fired (their first pause), as
+    /// counted per day when they fired.
     fn missing_at_trigger(&self, from: &str) -> Result<Vec<FieldCount>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT j.value, COUNT(*) FROM handoffs h
-               JOIN events e ON e.id = (SELECT MIN(p.id) FROM events p
-                                         WHERE p.handoff_id = h.id AND p.kind = 'paused')
-               JOIN json_each(e.fields) j
-              WHERE h.triggered_at >= ?1 AND h.complete_at_trigger = 0
-              GROUP BY j.value ORDER BY COUNT(*) DESC, j.value",
+            "SELECT field, SUM(n) FROM missing_at_trigger WHERE day >= ?1
+              GROUP BY field ORDER BY SUM(n) DESC, field",
         )?;
-        let rows = st.query_map([from], |r| {
+        let rows = st.query_map([&from[..10.min(from.len())]], |r| {
             Ok(FieldCount {
                 field: r.get(0)?,
                 count: r.get(1)?,

@@ -83,26 +83,31 @@ impl Workspace {
         let now = self.now();
         // Time in each stage, to the nearest hour: the stays that ended (counted in `stage_time` as
         // they end) and the ones still running (each record's `stage_since`).
+        // Running stays are read per moment they began, final stages left out, through the
+        // (kind, stage, stage_since) index; the same rows count the records stuck past the
+        // threshold.
+        let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut hours: BTreeMap<(String, String), BTreeMap<i64, u64>> = BTreeMap::new();
-        let mut st = self.conn.prepare_cached(
+        let mut stuck_records_total = 0;
+        let mut st = self.conn.prepare_cached(&format!(
             "SELECT kind, stage, hours, n, NULL FROM stage_time
              UNION ALL
              SELECT kind, stage, NULL, COUNT(*), stage_since FROM records
-              WHERE stage_since IS NOT NULL GROUP BY kind, stage, stage_since",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, u64>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (kind, stage, ended, n, since) = row?;
+              WHERE stage_since IS NOT NULL AND stage NOT IN ({})
+              GROUP BY kind, stage, stage_since",
+            final_stages()
+        ))?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let (kind, stage): (String, String) = (r.get(0)?, r.get(1)?);
+            let (ended, n, since): (Option<i64>, u64, Option<String>) =
+                (r.get(2)?, r.get(3)?, r.get(4)?);
             if FINAL.contains(&stage.as_str()) {
                 continue;
+            }
+            if since.as_deref().is_some_and(|s| s < cutoff.as_str()) {
+                stuck_records_total += n;
             }
             let running = since
                 .as_deref()
@@ -136,14 +141,16 @@ impl Workspace {
             })
             .collect();
         stages.sort_by(|a, b| b.median_days.total_cmp(&a.median_days));
-        let (stuck_records, stuck_records_total) = self.stuck_records(now)?;
+        let stuck_records = self.stuck_records(&stages, &cutoff, now)?;
         let mut slow_leads = self.slow_leads(now)?;
-        let mut unfinished_wins = self.unfinished_wins(now)?;
-        let recommendation = recommend(&stages, &slow_leads, &unfinished_wins);
-        let (slow_leads_total, unfinished_wins_total) =
-            (slow_leads.len() as u64, unfinished_wins.len() as u64);
+        let slow_leads_total = slow_leads.len() as u64;
         slow_leads.truncate(LEAK_LISTED);
-        unfinished_wins.truncate(LEAK_LISTED);
+        let (unfinished_wins, unfinished_wins_total) = self.unfinished_wins(now)?;
+        let recommendation = recommend(
+            &stages,
+            (slow_leads_total, slow_leads.first()),
+            (unfinished_wins_total, unfinished_wins.first()),
+        );
         Ok(LeakCheck {
             stages,
             stuck_records,
@@ -158,29 +165,40 @@ impl Workspace {
         })
     }
 
-    /// Records in an open stage for more than `STAGE_DAYS`: the `LEAK_LISTED` longest, and how many.
-    fn stuck_records(&self, now: DateTime<Utc>) -> Result<(Vec<Waiting>, u64)> {
-        let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let finals = FINAL
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let filter = format!("stage_since < ?1 AND stage NOT IN ({finals})");
-        let total: u64 = self
-            .conn
-            .prepare_cached(&format!("SELECT COUNT(*) FROM records WHERE {filter}"))?
-            .query_row([&cutoff], |r| r.get(0))?;
-        let listed = self.waits(
-            &format!(
-                "SELECT id, name, stage, stage_since FROM records WHERE {filter}
-                  ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
-            ),
-            [&cutoff],
-            now,
-        )?;
-        Ok((listed, total))
+    /// The `LEAK_LISTED` records longest in an open stage since before `cutoff`: the longest of
+    /// each stage through its index, merged.
+    fn stuck_records(
+        &self,
+        stages: &[StageTime],
+        cutoff: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Waiting>> {
+        let mut listed: Vec<(String, i64, Waiting)> = Vec::new();
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT id, name, stage, stage_since FROM records
+              WHERE kind = ?1 AND stage = ?2 AND stage_since < ?3
+              ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
+        ))?;
+        for s in stages {
+            let mut rows = st.query(rusqlite::params![s.kind, s.stage, cutoff])?;
+            while let Some(r) = rows.next()? {
+                let since: String = r.get(3)?;
+                let record_id: i64 = r.get(0)?;
+                let waiting = Waiting {
+                    record_id,
+                    record: r.get(1)?,
+                    at: r.get(2)?,
+                    waited: parse(&since).map_or(0.0, |s| tenth(days(s, now))),
+                };
+                listed.push((since, record_id, waiting));
+            }
+        }
+        listed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        Ok(listed
+            .into_iter()
+            .take(LEAK_LISTED)
+            .map(|(_, _, w)| w)
+            .collect())
     }
 
     /// Rows of (record id, record name, where it waits, since when) as waits in days up to `now`.
@@ -220,7 +238,7 @@ impl Workspace {
                     (SELECT MIN(t.done_at) FROM tasks t
                       WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done')
                FROM handoffs h JOIN records r ON r.id = h.record_id
-              WHERE r.kind = 'lead' AND h.status NOT IN ('cancelled', 'sent_back')",
+              WHERE h.kind = 'lead' AND h.status NOT IN ('cancelled', 'sent_back')",
         )?;
         let rows = st.query_map([], |r| {
             Ok((
@@ -256,48 +274,66 @@ impl Workspace {
         Ok(out)
     }
 
-    /// Deal handoffs that never reached the new owner and are not cancelled.
-    fn unfinished_wins(&self, now: DateTime<Utc>) -> Result<Vec<Waiting>> {
-        self.waits(
-            "SELECT r.id, r.name, replace(h.status, '_', ' '), h.triggered_at
-               FROM handoffs h JOIN records r ON r.id = h.record_id
-              WHERE r.kind = 'deal' AND h.handed_off_at IS NULL AND h.status <> 'cancelled'
-              ORDER BY h.triggered_at, h.id",
+    /// Deal handoffs that never reached the new owner and are not cancelled: the
+    /// `LEAK_LISTED` oldest, and how many.
+    fn unfinished_wins(&self, now: DateTime<Utc>) -> Result<(Vec<Waiting>, u64)> {
+        let filter = "h.kind = 'deal' AND h.handed_off_at IS NULL AND h.status <> 'cancelled'";
+        let total: u64 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM handoffs h WHERE {filter}"))?
+            .query_row([], |r| r.get(0))?;
+        let listed = self.waits(
+            &format!(
+                "SELECT h.record_id, (SELECT r.name FROM records r WHERE r.id = h.record_id),
+                        replace(h.status, '_', ' '), h.triggered_at
+                   FROM handoffs h WHERE {filter}
+                  ORDER BY h.triggered_at, h.id LIMIT {LEAK_LISTED}"
+            ),
             [],
             now,
-        )
+        )?;
+        Ok((listed, total))
     }
 }
 
-/// The handoff that leaks more goes first; the slowest stage says where time goes.
-fn recommend(stages: &[StageTime], slow_leads: &[Waiting], unfinished: &[Waiting]) -> String {
+/// The final stages, quoted for SQL.
+fn final_stages() -> String {
+    FINAL
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The handoff that leaks more goes first; the slowest stage says where time goes. Each leak
+/// comes as how many there are and the one that waited longest.
+fn recommend(
+    stages: &[StageTime],
+    (slow_leads, worst): (u64, Option<&Waiting>),
+    (unfinished, oldest): (u64, Option<&Waiting>),
+) -> String {
     let slowest = stages.first().map(|s| {
         format!(
             "Records wait longest in {} (median {} days, p90 {} days over {} stays).",
             s.stage, s.median_days, s.p90_days, s.count
         )
     });
-    let fix = if unfinished.is_empty() && slow_leads.is_empty() {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let fix = if unfinished == 0 && slow_leads == 0 {
         "No handoff leaks: every won deal reached its new owner and every qualified lead was followed up within a day.".to_string()
-    } else if unfinished.len() >= slow_leads.len() {
-        let oldest = unfinished.iter().map(|w| w.waited).fold(0.0, f64::max);
+    } else if unfinished >= slow_leads {
         format!(
-            "Fix Sales → Delivery first: {} won deal{} never reached delivery (the oldest has waited {} days), against {} lead{} followed up late.",
-            unfinished.len(),
-            if unfinished.len() == 1 { "" } else { "s" },
-            oldest,
-            slow_leads.len(),
-            if slow_leads.len() == 1 { "" } else { "s" },
+            "Fix Sales → Delivery first: {unfinished} won deal{} never reached delivery (the oldest has waited {} days), against {slow_leads} lead{} followed up late.",
+            plural(unfinished),
+            oldest.map_or(0.0, |w| w.waited),
+            plural(slow_leads),
         )
     } else {
-        let worst = slow_leads.iter().map(|w| w.waited).fold(0.0, f64::max);
         format!(
-            "Fix Marketing → Sales first: {} qualified lead{} waited more than {LEAD_HOURS} hours for a follow-up (the longest {} hours), against {} won deal{} not handed off.",
-            slow_leads.len(),
-            if slow_leads.len() == 1 { "" } else { "s" },
-            worst,
-            unfinished.len(),
-            if unfinished.len() == 1 { "" } else { "s" },
+            "Fix Marketing → Sales first: {slow_leads} qualified lead{} waited more than {LEAD_HOURS} hours for a follow-up (the longest {} hours), against {unfinished} won deal{} not handed off.",
+            plural(slow_leads),
+            worst.map_or(0.0, |w| w.waited),
+            plural(unfinished),
         )
     };
     match slowest {
