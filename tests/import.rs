@@ -290,6 +290,16 @@ fn an_undecidable_date_column_is_reported_not_guessed() {
         "{e}"
     );
     assert!(ws.records(None, None).unwrap().is_empty());
+    let skipping = ImportOptions {
+        skip_bad_rows: true,
+        ..Default::default()
+    };
+    let e = ws
+        .import_file(&fixture("ambiguous_dates.csv"), &skipping)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("--dayfirst"), "not a bad row to skip: {e}");
+    assert!(ws.records(None, None).unwrap().is_empty());
     let p = ws
         .preview(
             &fixture("ambiguous_dates.csv"),
@@ -307,6 +317,41 @@ fn an_undecidable_date_column_is_reported_not_guessed() {
     assert_eq!(
         ws.find_record("A1").unwrap().fields["close_date"],
         "2026-04-03"
+    );
+}
+
+#[test]
+fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() {
+    let (mut ws, _dir) = workspace();
+    // Close Date reads both ways until row 3 (25/04/2026: day first); Start Date never says
+    // and follows the file; Create Date is ISO.
+    let r = ws
+        .import_file(
+            &fixture("late_decided_dates.csv"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(r.inserted, 3);
+    let d1 = ws.find_record("D1").unwrap();
+    assert_eq!(
+        (
+            d1.fields["close_date"].as_str(),
+            d1.fields["start_date"].as_str(),
+            d1.fields["created_at"].as_str()
+        ),
+        ("2026-04-03", "2026-05-02", "2025-12-01")
+    );
+    let d2 = ws.find_record("D2").unwrap();
+    assert_eq!(
+        (
+            d2.fields["close_date"].as_str(),
+            d2.fields["created_at"].as_str()
+        ),
+        ("2026-07-06", "2025-12-02")
+    );
+    assert_eq!(
+        ws.find_record("D3").unwrap().fields["start_date"],
+        "2026-06-01"
     );
 }
 

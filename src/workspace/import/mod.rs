@@ -46,10 +46,7 @@ impl Workspace {
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportReport> {
         let fmt = read::sniff(path)?;
-        let plan = plan(&self.conn, path, &fmt, opts)?;
-        if let Some(e) = plan.undecided_error(path) {
-            return Err(e);
-        }
+        let plan = plan(&self.conn, path, &fmt, opts, false)?;
         let total_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
         let backup = if opts.dry_run {
             None
@@ -194,7 +191,7 @@ impl Workspace {
     /// rows as raw cells. Writes nothing.
     pub fn preview(&self, path: &Path, opts: &ImportOptions, rows: usize) -> Result<Preview> {
         let fmt = read::sniff(path)?;
-        let plan = plan(&self.conn, path, &fmt, opts)?;
+        let plan = plan(&self.conn, path, &fmt, opts, true)?;
         let mut rdr = read::reader(path, &fmt)?;
         let mut out = Vec::new();
         for rec in rdr.records().take(rows) {
@@ -254,6 +251,8 @@ fn read_rows(
     let mut rec = csv::StringRecord::new();
     let mut batch = Vec::with_capacity(BATCH);
     let (mut row, mut last) = (0, (0, 0, false));
+    let mut dates = std::borrow::Cow::Borrowed(&plan.dates);
+    let mut settled = plan.dates_settled;
     while rdr.read_record(&mut rec).map_err(|e| csv_error(path, e))? {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -261,10 +260,19 @@ fn read_rows(
         row += 1;
         let line = rec.position().map_or(0, |p| p.line());
         last = (row, line, rec.iter().any(|c| c.contains('\n')));
-        batch.push(ReadRow {
-            row,
-            values: row_values(plan, &rec, row, line),
-        });
+        let mut values = row_values(plan, &dates, &rec, row, line);
+        // The first cell that reads either day/month or month/day: the whole file settles
+        // the order (or the import stops, saying it cannot be settled).
+        if values.is_err() && !settled && dates.needs_order(&rec) {
+            let scanned = plan.scan_dates(path, fmt)?;
+            if let Some(e) = scanned.undecided_error(path) {
+                return Err(e);
+            }
+            dates = std::borrow::Cow::Owned(scanned);
+            settled = true;
+            values = row_values(plan, &dates, &rec, row, line);
+        }
+        batch.push(ReadRow { row, values });
         if batch.len() == BATCH
             && out
                 .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))

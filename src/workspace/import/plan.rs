@@ -21,9 +21,11 @@ pub(super) struct Plan {
     pub(super) kind: RecordKind,
     pub(super) headers: Vec<String>,
     pub(super) keys: Vec<Option<String>>,
-    pub(super) orders: HashMap<usize, Option<DateOrder>>,
-    /// Date columns that read two ways with nothing to settle them: (header, an example).
-    pub(super) undecided: Vec<(String, String)>,
+    /// The day/month order of each date column, as far as it is known.
+    pub(super) dates: Dates,
+    /// Whether `dates` is final: the file was scanned, or the user named the order, or there
+    /// are no date columns. When not, an import scans the file the first time a cell needs it.
+    pub(super) dates_settled: bool,
     /// Identifies the header row, to remember the user's mapping for it.
     pub(super) signature: String,
     /// Whether the choices came from a saved mapping.
@@ -32,7 +34,16 @@ pub(super) struct Plan {
     pub(super) remember: Option<Saved>,
 }
 
-impl Plan {
+/// The day/month order of each date column.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Dates {
+    /// By column index: the order, `None` while nothing settles it.
+    pub(super) orders: HashMap<usize, Option<DateOrder>>,
+    /// Date columns that read two ways with nothing to settle them: (header, an example).
+    pub(super) undecided: Vec<(String, String)>,
+}
+
+impl Dates {
     pub(super) fn undecided_error(&self, path: &Path) -> Option<Error> {
         let (header, example) = self.undecided.first()?;
         Some(Error::invalid(
@@ -40,6 +51,86 @@ impl Plan {
             format!("the {header:?} column holds dates such as {example:?} that read either day/month or month/day, and no date in the file settles which; pass --dayfirst or --monthfirst"),
         ))
     }
+
+    /// Whether a cell of `rec` in a column whose order is still open is a date written day and
+    /// month in some order (not ISO): reading it takes the column's order.
+    pub(super) fn needs_order(&self, rec: &csv::StringRecord) -> bool {
+        self.orders.iter().any(|(i, o)| {
+            let cell = rec.get(*i).unwrap_or("").trim();
+            o.is_none()
+                && values::parse_date(cell, None).is_none()
+                && [DateOrder::DayFirst, DateOrder::MonthFirst]
+                    .into_iter()
+                    .any(|o| values::parse_date(cell, Some(o)).is_some())
+        })
+    }
+}
+
+impl Plan {
+    pub(super) fn undecided_error(&self, path: &Path) -> Option<Error> {
+        self.dates.undecided_error(path)
+    }
+
+    fn date_columns(&self) -> Vec<usize> {
+        date_columns(&self.keys)
+    }
+
+    /// Reads the file for the day/month order of every date column: settled by any cell that
+    /// reads only one way. Columns left open are scanned to the end, so an undecidable one is
+    /// reported, never guessed; a column that never decides follows the file's other ones.
+    pub(super) fn scan_dates(&self, path: &Path, fmt: &read::Format) -> Result<Dates> {
+        let date_cols = self.date_columns();
+        let mut orders: HashMap<usize, Option<DateOrder>> =
+            date_cols.iter().map(|i| (*i, None)).collect();
+        let mut examples: HashMap<usize, String> = HashMap::new();
+        let mut rdr = read::reader(path, fmt)?;
+        let mut rec = csv::StringRecord::new();
+        while rdr.read_record(&mut rec).unwrap_or(false) {
+            let mut open = false;
+            for i in &date_cols {
+                if orders[i].is_some() {
+                    continue;
+                }
+                let cell = rec.get(*i).unwrap_or("").trim();
+                match values::order_hint(cell) {
+                    Some(o) => {
+                        orders.insert(*i, Some(o));
+                    }
+                    None => {
+                        open = true;
+                        if !examples.contains_key(i) && ambiguous(cell) {
+                            examples.insert(*i, cell.to_string());
+                        }
+                    }
+                }
+            }
+            if !open {
+                break;
+            }
+        }
+        let file_order = orders.values().flatten().next().copied();
+        for o in orders.values_mut() {
+            if o.is_none() {
+                *o = file_order;
+            }
+        }
+        let undecided = date_cols
+            .iter()
+            .filter(|i| orders[*i].is_none())
+            .filter_map(|i| Some((self.headers[*i].clone(), examples.get(i)?.clone())))
+            .collect();
+        Ok(Dates { orders, undecided })
+    }
+}
+
+fn date_columns(keys: &[Option<String>]) -> Vec<usize> {
+    (0..keys.len())
+        .filter(|i| {
+            keys[*i]
+                .as_deref()
+                .is_some_and(|k| fields::DATE_FIELDS.contains(&k))
+        })
+        .collect()
 }
 
 /// A mapping the user chose for one header row.
@@ -127,11 +218,15 @@ fn ambiguous(cell: &str) -> bool {
         && values::parse_date(cell, Some(DateOrder::MonthFirst)).is_some()
 }
 
+/// How `path` will be read. With `scan_dates`, the file is read once for the day/month order of
+/// its date columns (a preview reports an undecidable one); an import leaves that until a cell
+/// needs it, so a file whose dates all read one way (ISO, say) is read only once.
 pub(super) fn plan(
     conn: &Connection,
     path: &Path,
     fmt: &read::Format,
     opts: &ImportOptions,
+    scan_dates: bool,
 ) -> Result<Plan> {
     let mut rdr = read::reader(path, fmt)?;
     let headers: Vec<String> = rdr
@@ -204,79 +299,42 @@ pub(super) fn plan(
             Some(key.trim().to_string())
         };
     }
-    // Day/month order per date column: settled by any cell that reads only one way. Columns
-    // left open are scanned to the end, so an undecidable one is reported, never guessed.
-    let date_cols: Vec<usize> = (0..keys.len())
-        .filter(|i| {
-            keys[*i]
-                .as_deref()
-                .is_some_and(|k| fields::DATE_FIELDS.contains(&k))
-        })
-        .collect();
-    let mut orders: HashMap<usize, Option<DateOrder>> =
-        date_cols.iter().map(|i| (*i, date_order)).collect();
-    let mut examples: HashMap<usize, String> = HashMap::new();
-    if date_order.is_none() && !date_cols.is_empty() {
-        for rec in rdr.records() {
-            let Ok(rec) = rec else { break };
-            let mut open = false;
-            for i in &date_cols {
-                if orders[i].is_some() {
-                    continue;
-                }
-                let cell = rec.get(*i).unwrap_or("").trim();
-                match values::order_hint(cell) {
-                    Some(o) => {
-                        orders.insert(*i, Some(o));
-                    }
-                    None => {
-                        open = true;
-                        if !examples.contains_key(i) && ambiguous(cell) {
-                            examples.insert(*i, cell.to_string());
-                        }
-                    }
-                }
-            }
-            if !open {
-                break;
-            }
-        }
-        // A column that never decides follows the file's other date columns.
-        let file_order = orders.values().flatten().next().copied();
-        for o in orders.values_mut() {
-            if o.is_none() {
-                *o = file_order;
-            }
-        }
-    }
-    let undecided = date_cols
-        .iter()
-        .filter(|i| orders[*i].is_none())
-        .filter_map(|i| Some((headers[*i].clone(), examples.get(i)?.clone())))
-        .collect();
     let remember = user_chose.then_some(Saved {
         source,
         kind,
         maps,
         date_order,
     });
-    Ok(Plan {
+    let orders = date_columns(&keys)
+        .into_iter()
+        .map(|i| (i, date_order))
+        .collect::<HashMap<_, _>>();
+    let mut plan = Plan {
         source,
         confidence,
         kind,
         headers,
         keys,
-        orders,
-        undecided,
+        dates_settled: date_order.is_some() || orders.is_empty(),
+        dates: Dates {
+            orders,
+            undecided: vec![],
+        },
         signature,
         reused: saved.is_some(),
         remember,
-    })
+    };
+    if scan_dates && !plan.dates_settled {
+        plan.dates = plan.scan_dates(path, fmt)?;
+        plan.dates_settled = true;
+    }
+    Ok(plan)
 }
 
 /// One row turned into record values, or the reason it cannot be.
 pub(super) fn row_values(
     plan: &Plan,
+    dates: &Dates,
     rec: &csv::StringRecord,
     row: u64,
     line: u64,
@@ -325,7 +383,7 @@ pub(super) fn row_values(
                 })?
             }
             Some(k) if fields::DATE_FIELDS.contains(&k) => {
-                let order = plan.orders.get(&i).copied().flatten();
+                let order = dates.orders.get(&i).copied().flatten();
                 let d = values::parse_date(v, order).ok_or_else(|| {
                     if order.is_none() && values::parse_date(v, Some(DateOrder::DayFirst)).is_some() {
                         err(Some(header), format!("value {v:?} could be day/month or month/day; pass --dayfirst or --monthfirst"))
