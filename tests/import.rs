@@ -356,6 +356,41 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() 
 }
 
 #[test]
+fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_row() {
+    let (mut ws, _dir) = workspace();
+    // Deal 2001 appears again further down, won; the walk-in without an id twice by name.
+    let r = ws
+        .import_file(
+            &fixture("hubspot_deals_repeated.csv"),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+    assert_eq!((r.rows, r.inserted, r.updated), (5, 3, 2));
+    assert_eq!(ws.records(None, None).unwrap().len(), 3);
+    let won = ws.find_record("2001").unwrap();
+    assert_eq!(
+        (won.stage.as_str(), won.fields["amount"].as_str()),
+        ("Closed Won", "4800")
+    );
+    let history: Vec<String> = ws
+        .record_detail(won.id)
+        .unwrap()
+        .history
+        .into_iter()
+        .map(|c| c.to)
+        .collect();
+    assert_eq!(history, ["Contract Sent", "Closed Won"]);
+    assert_eq!(r.handoffs.fired, 1);
+    let walk_in = ws
+        .records(None, Some("Closed Lost"))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect::<Vec<_>>();
+    assert_eq!(walk_in, ["Walk-in — workshop"]);
+}
+
+#[test]
 fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
     let (mut ws, _dir) = workspace();
     let e = ws

@@ -114,19 +114,25 @@ pub(crate) fn set_status(
     at: &str,
 ) -> Result<()> {
     let missing = serde_json::to_string(missing).unwrap_or_else(|_| "[]".into());
-    conn.prepare_cached("UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1")?
-        .execute(params![id, status, missing])?;
+    // One statement: the status, and the stamp of the first time it was reached.
     let stamp = match status {
         HandoffStatus::Paused => "paused_at",
         HandoffStatus::HandedOff => "handed_off_at",
         HandoffStatus::KickoffScheduled => "kickoff_scheduled_at",
         HandoffStatus::Cancelled | HandoffStatus::Accepted => "closed_at",
-        _ => return Ok(()),
+        _ => {
+            conn.prepare_cached(
+                "UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, status, missing])?;
+            return Ok(());
+        }
     };
     conn.prepare_cached(&format!(
-        "UPDATE handoffs SET {stamp} = coalesce({stamp}, ?2) WHERE id = ?1"
+        "UPDATE handoffs SET status = ?2, missing_fields = ?3, {stamp} = coalesce({stamp}, ?4)
+          WHERE id = ?1"
     ))?
-    .execute(params![id, at])?;
+    .execute(params![id, status, missing, at])?;
     Ok(())
 }
 

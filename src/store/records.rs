@@ -69,6 +69,13 @@ pub(crate) fn find_imported(conn: &Connection, row: &Record) -> Result<Option<Re
         .optional()?)
 }
 
+/// Whether any record of this source and kind is stored.
+pub(crate) fn any_imported(conn: &Connection, source: &str, kind: RecordKind) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND kind = ?2)")?
+        .query_row(params![source, kind], |r| r.get(0))?)
+}
+
 /// Records, optionally of one kind and stage, in id order.
 pub(crate) fn list(
     conn: &Connection,
@@ -92,6 +99,21 @@ pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<S
 
 /// Inserts a record (its `id` is ignored) and returns the new id.
 pub(crate) fn insert(conn: &Connection, r: &Record, now: &str) -> Result<RecordId> {
+    insert_with_fields(conn, r, &encode_fields(&r.fields), now)
+}
+
+/// The `fields` column of a record.
+pub(crate) fn encode_fields(fields: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(fields).unwrap_or_else(|_| "{}".into())
+}
+
+/// [`insert`] with the fields already encoded (an import encodes them on its reading thread).
+pub(crate) fn insert_with_fields(
+    conn: &Connection,
+    r: &Record,
+    fields: &str,
+    now: &str,
+) -> Result<RecordId> {
     conn.prepare_cached(
         "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
@@ -103,7 +125,7 @@ pub(crate) fn insert(conn: &Connection, r: &Record, now: &str) -> Result<RecordI
         r.name,
         r.stage,
         r.owner,
-        serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
+        fields,
         encode_flags(&r.flags),
         now
     ])?;
@@ -120,7 +142,7 @@ pub(crate) fn update(conn: &Connection, r: &Record, now: &str) -> Result<()> {
         r.name,
         r.stage,
         r.owner,
-        serde_json::to_string(&r.fields).unwrap_or_else(|_| "{}".into()),
+        encode_fields(&r.fields),
         encode_flags(&r.flags),
         now
     ])?;

@@ -101,6 +101,11 @@ impl Workspace {
             .into_iter()
             .map(|p| p.name.to_lowercase())
             .collect();
+        let mut first =
+            (!records::any_imported(&tx, plan.source.as_str(), plan.kind)?).then(|| FirstImport {
+                hasher: Default::default(),
+                keys: Default::default(),
+            });
         let tap = read::Tap::default();
         let tick = |rows| ImportProgress {
             bytes: tap.bytes(),
@@ -129,12 +134,19 @@ impl Workspace {
                                 ))
                             }
                         };
-                        if let Some(o) = &r.owner {
+                        if let Some(o) = &r.record.owner {
                             if known_people.insert(o.to_lowercase()) {
                                 people::upsert(&tx, o, owner_role, None, false)?;
                             }
                         }
-                        load_row(&cx, &pbs, r, &stamp, import_id, &mut report)?;
+                        load_row(
+                            &cx,
+                            &pbs,
+                            r,
+                            first.as_mut(),
+                            (&stamp, import_id),
+                            &mut report,
+                        )?;
                     }
                     progress(tick(report.rows));
                 }
@@ -234,7 +246,34 @@ const BATCH: usize = 512;
 /// A data row read and converted on the reader thread.
 struct ReadRow {
     row: u64,
-    values: std::result::Result<Record, RowError>,
+    values: std::result::Result<Converted, RowError>,
+}
+
+/// A row's record, with its fields already encoded as stored for when it is new.
+struct Converted {
+    record: Record,
+    fields: String,
+}
+
+/// On a first import of a CRM's records (none of that source and kind stored before), the keys
+/// of the rows loaded so far: a row whose key is not among them is new, so it is inserted
+/// without looking it up. Hashes only, so a million rows take a few megabytes; a hash seen
+/// before (the same record twice, or a collision) is looked up as usual.
+struct FirstImport {
+    hasher: std::collections::hash_map::RandomState,
+    keys: std::collections::HashSet<u64>,
+}
+
+impl FirstImport {
+    /// Whether `r` may already be stored: its key was seen earlier in this import.
+    fn seen(&mut self, r: &Record) -> bool {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one((
+            r.external_id.is_some(),
+            r.external_id.as_ref().unwrap_or(&r.name),
+        ));
+        !self.keys.insert(key)
+    }
 }
 
 /// Reads and converts the rows on a second thread while the first one writes: parsing and
@@ -272,6 +311,10 @@ fn read_rows(
             settled = true;
             values = row_values(plan, &dates, &rec, row, line);
         }
+        let values = values.map(|record| Converted {
+            fields: records::encode_fields(&record.fields),
+            record,
+        });
         batch.push(ReadRow { row, values });
         if batch.len() == BATCH
             && out
@@ -301,15 +344,23 @@ fn read_rows(
 fn load_row(
     cx: &Ctx<'_>,
     pbs: &[crate::rules::Playbook],
-    mut r: Record,
-    stamp: &str,
-    import_id: i64,
+    Converted {
+        record: mut r,
+        fields,
+    }: Converted,
+    first: Option<&mut FirstImport>,
+    (stamp, import_id): (&str, i64),
     report: &mut ImportReport,
 ) -> Result<()> {
     let import = Some(crate::model::ImportId(import_id));
-    let fx = match records::find_imported(cx.conn, &r)? {
+    let new = first.is_some_and(|f| !f.seen(&r));
+    let stored = match new {
+        true => None,
+        false => records::find_imported(cx.conn, &r)?,
+    };
+    let fx = match stored {
         None => {
-            r.id = records::insert(cx.conn, &r, stamp)?;
+            r.id = records::insert_with_fields(cx.conn, &r, &fields, stamp)?;
             records::insert_stage_change(
                 cx.conn,
                 r.id,
