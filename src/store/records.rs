@@ -69,10 +69,14 @@ pub(crate) fn find_imported(conn: &Connection, row: &Record) -> Result<Option<Re
         .optional()?)
 }
 
-/// Whether any record of this source and kind is stored.
+/// Whether any record of this source and kind with a CRM id is stored (read from the unique
+/// index on the id).
 pub(crate) fn any_imported(conn: &Connection, source: &str, kind: RecordKind) -> Result<bool> {
     Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM records WHERE source = ?1 AND kind = ?2)")?
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM records
+                             WHERE source = ?1 AND kind = ?2 AND external_id IS NOT NULL)",
+        )?
         .query_row(params![source, kind], |r| r.get(0))?)
 }
 
@@ -130,6 +134,26 @@ pub(crate) fn insert_with_fields(
         now
     ])?;
     Ok(RecordId(conn.last_insert_rowid()))
+}
+
+/// [`insert_with_fields`] for a row with a CRM id, `None` when a record with that id (same
+/// source and kind) is already stored: the unique index answers instead of a lookup.
+pub(crate) fn insert_new(
+    conn: &Connection,
+    r: &Record,
+    fields: &str,
+    now: &str,
+) -> Result<Option<RecordId>> {
+    match insert_with_fields(conn, r, fields, now) {
+        Ok(id) => Ok(Some(id)),
+        Err(crate::error::Error::Db(rusqlite::Error::SqliteFailure(e, _)))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                && r.external_id.is_some() =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Writes every column of `r` back.

@@ -101,11 +101,10 @@ impl Workspace {
             .into_iter()
             .map(|p| p.name.to_lowercase())
             .collect();
-        let mut first =
-            (!records::any_imported(&tx, plan.source.as_str(), plan.kind)?).then(|| FirstImport {
-                hasher: Default::default(),
-                keys: Default::default(),
-            });
+        // A first import of a CRM's records (none of that source and kind stored yet) inserts
+        // each row with a CRM id straight away; the unique index on the id says when a row
+        // repeats one from earlier in the file, and only then is it looked up.
+        let first = !records::any_imported(&tx, plan.source.as_str(), plan.kind)?;
         let tap = read::Tap::default();
         let tick = |rows| ImportProgress {
             bytes: tap.bytes(),
@@ -139,14 +138,7 @@ impl Workspace {
                                 people::upsert(&tx, o, owner_role, None, false)?;
                             }
                         }
-                        load_row(
-                            &cx,
-                            &pbs,
-                            r,
-                            first.as_mut(),
-                            (&stamp, import_id),
-                            &mut report,
-                        )?;
+                        load_row(&cx, &pbs, r, first, (&stamp, import_id), &mut report)?;
                     }
                     progress(tick(report.rows));
                 }
@@ -255,27 +247,6 @@ struct Converted {
     fields: String,
 }
 
-/// On a first import of a CRM's records (none of that source and kind stored before), the keys
-/// of the rows loaded so far: a row whose key is not among them is new, so it is inserted
-/// without looking it up. Hashes only, so a million rows take a few megabytes; a hash seen
-/// before (the same record twice, or a collision) is looked up as usual.
-struct FirstImport {
-    hasher: std::collections::hash_map::RandomState,
-    keys: std::collections::HashSet<u64>,
-}
-
-impl FirstImport {
-    /// Whether `r` may already be stored: its key was seen earlier in this import.
-    fn seen(&mut self, r: &Record) -> bool {
-        use std::hash::BuildHasher;
-        let key = self.hasher.hash_one((
-            r.external_id.is_some(),
-            r.external_id.as_ref().unwrap_or(&r.name),
-        ));
-        !self.keys.insert(key)
-    }
-}
-
 /// Reads and converts the rows on a second thread while the first one writes: parsing and
 /// SQLite each take a good share of an import. A bounded channel of small batches keeps
 /// memory flat however large the file is.
@@ -348,19 +319,25 @@ fn load_row(
         record: mut r,
         fields,
     }: Converted,
-    first: Option<&mut FirstImport>,
+    first: bool,
     (stamp, import_id): (&str, i64),
     report: &mut ImportReport,
 ) -> Result<()> {
     let import = Some(crate::model::ImportId(import_id));
-    let new = first.is_some_and(|f| !f.seen(&r));
-    let stored = match new {
-        true => None,
-        false => records::find_imported(cx.conn, &r)?,
+    let fresh = match first && r.external_id.is_some() {
+        true => records::insert_new(cx.conn, &r, &fields, stamp)?,
+        false => None,
+    };
+    let stored = match fresh {
+        Some(_) => None,
+        None => records::find_imported(cx.conn, &r)?,
     };
     let fx = match stored {
         None => {
-            r.id = records::insert_with_fields(cx.conn, &r, &fields, stamp)?;
+            r.id = match fresh {
+                Some(id) => id,
+                None => records::insert_with_fields(cx.conn, &r, &fields, stamp)?,
+            };
             records::insert_stage_change(
                 cx.conn,
                 r.id,
