@@ -265,6 +265,8 @@ pub struct Handoff {
     pub status: HandoffStatus,
     /// Required fields still missing (empty unless paused).
     pub missing_fields: Vec<String>,
+    /// The same fields as people read them (`Buyer goals`).
+    pub missing_labels: Vec<String>,
     /// Who had the record when the trigger fired.
     pub from_owner: Option<String>,
     /// Who owns the next step.

@@ -182,6 +182,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::Paused);
     assert_eq!(h.missing_fields, ["signed_scope", "risk_notes"]);
+    assert_eq!(h.missing_labels, ["Signed scope", "Risk notes"]);
     assert!(!h.complete_at_trigger);
     assert_eq!(h.to_owner, None);
     let ts = tasks_of(&fx.ws, h.id);

@@ -239,18 +239,18 @@ fn every_weekly_figure_is_exact_over_a_scripted_month() {
 #[test]
 fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest() {
     let h = scripted();
-    let missing: Vec<(&str, u64)> = h
+    let missing: Vec<(&str, &str, u64)> = h
         .most_missing_fields
         .iter()
-        .map(|f| (f.field.as_str(), f.count))
+        .map(|f| (f.field.as_str(), f.label.as_str(), f.count))
         .collect();
     assert_eq!(
         missing,
         [
-            ("campaign", 1),
-            ("lead_source", 1),
-            ("main_contact", 1),
-            ("start_date", 1)
+            ("campaign", "Campaign", 1),
+            ("lead_source", "Lead source", 1),
+            ("main_contact", "Main contact", 1),
+            ("start_date", "Start date", 1)
         ]
     );
     assert_eq!(h.stuck_days, 3);
@@ -322,7 +322,7 @@ fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() 
         md.contains("| Closed Won → kickoff, median days | — | 3.8 | — | — |"),
         "{md}"
     );
-    assert!(md.contains("- main_contact: 1"), "{md}");
+    assert!(md.contains("- Main contact: 1"), "{md}");
     let html = h.to_html().unwrap();
     assert!(
         html.contains("&lt;b&gt;Fir&lt;&#x2f;b&gt; &amp; Co"),

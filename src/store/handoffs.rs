@@ -14,7 +14,7 @@ const SELECT: &str =
     FROM handoffs h JOIN records r ON r.id = h.record_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
-    let missing: String = r.get(6)?;
+    let missing: Vec<String> = serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default();
     let context: String = r.get(13)?;
     Ok(Handoff {
         id: r.get(0)?,
@@ -23,7 +23,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
         record_name: r.get(3)?,
         playbook: r.get(4)?,
         status: r.get(5)?,
-        missing_fields: serde_json::from_str(&missing).unwrap_or_default(),
+        missing_labels: missing.iter().map(|k| crate::fields::label(k)).collect(),
+        missing_fields: missing,
         from_owner: r.get(7)?,
         to_owner: r.get(8)?,
         triggered_at: r.get(9)?,

@@ -465,10 +465,7 @@ impl Workspace {
               GROUP BY field ORDER BY SUM(n) DESC, field",
         )?;
         let rows = st.query_map([&from[..10.min(from.len())]], |r| {
-            Ok(FieldCount {
-                field: r.get(0)?,
-                count: r.get(1)?,
-            })
+            Ok(FieldCount::new(r.get(0)?, r.get(1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -101,8 +101,21 @@ pub struct Backtest {
 pub struct FieldCount {
     /// The field key.
     pub field: String,
+    /// The field as people read it (`Buyer goals`).
+    pub label: String,
     /// How many records lack it.
     pub count: u64,
+}
+
+impl FieldCount {
+    /// A count of the field `key`, labelled.
+    pub fn new(key: String, count: u64) -> Self {
+        FieldCount {
+            label: crate::fields::label(&key),
+            field: key,
+            count,
+        }
+    }
 }
 
 impl Workspace {
@@ -287,7 +300,7 @@ impl Workspace {
             }
             let mut mf: Vec<FieldCount> = counts
                 .into_iter()
-                .map(|(field, count)| FieldCount { field, count })
+                .map(|(field, count)| FieldCount::new(field, count))
                 .collect();
             mf.sort_by(|a, b| b.count.cmp(&a.count).then(a.field.cmp(&b.field)));
             bt.missing_fields = mf;

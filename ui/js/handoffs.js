@@ -20,6 +20,6 @@ export async function render(view) {
         h('tbody', {}, list.map((hd) => h('tr', {},
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => record.open(hd.record_id) }, hd.record_name)),
           h('td', {}, hd.playbook), h('td', {}, hd.from_owner || ''), h('td', {}, hd.to_owner || ''),
-          h('td', {}, fmtTime(hd.triggered_at)), h('td', {}, hd.missing_fields.join(', ')),
+          h('td', {}, fmtTime(hd.triggered_at)), h('td', {}, hd.missing_labels.join(', ')),
           h('td', {}, hd.status === 'paused' ? h('button', { type: 'button', onclick: () => wizard.open(hd.id, () => render(view)) }, 'Complete') : ''))))));
 }

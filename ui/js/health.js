@@ -54,7 +54,7 @@ export async function render(view) {
     h('div', { class: 'columns2' },
       h('section', {}, h('h2', {}, 'Missing most often when the trigger fired'),
         health.most_missing_fields.length
-          ? h('ol', { class: 'plain', id: 'health-missing' }, health.most_missing_fields.map((m) => h('li', {}, `${m.field}: ${m.count}`)))
+          ? h('ol', { class: 'plain', id: 'health-missing' }, health.most_missing_fields.map((m) => h('li', {}, `${m.label}: ${m.count}`)))
           : h('p', { class: 'muted' }, 'Nothing: every handoff in these weeks fired complete.')),
       h('section', {}, h('h2', {}, `Waiting longer than ${health.stuck_days} days`),
         health.stuck.length

@@ -63,7 +63,7 @@ function handoffBox(r, hd) {
   actions.push(h('button', { type: 'button', id: 'open-brief', onclick: () => brief.open(r.id) }, 'Brief'));
   return h('section', { class: `handoff ${hd.status}`, 'aria-label': 'Handoff' },
     h('p', {}, h('strong', {}, statusWords(hd.status)), hd.to_owner ? ` · next owner ${hd.to_owner}` : ''),
-    hd.missing_fields.length ? h('p', {}, `Missing: ${hd.missing_fields.join(', ')}`) : null,
+    hd.missing_labels.length ? h('p', {}, `Missing: ${hd.missing_labels.join(', ')}`) : null,
     hd.note ? h('p', { class: 'muted' }, `Note: ${hd.note}`) : null,
     h('div', { class: 'row' }, actions));
 }

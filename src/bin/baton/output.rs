@@ -167,7 +167,7 @@ pub fn print_backtest(bts: &[baton::Backtest]) {
             b.playbook, b.entries, b.records, b.would_hand_off, b.would_review, b.would_pause
         );
         for f in &b.missing_fields {
-            println!("  missing {:<24} {}", f.field, f.count);
+            println!("  missing {:<24} {}", f.label, f.count);
         }
     }
 }
@@ -191,7 +191,7 @@ pub fn print_health(h: &baton::Health) {
     } else {
         println!("\nMissing most often when the trigger fired:");
         for f in &h.most_missing_fields {
-            println!("  {:<24} {}", f.field, f.count);
+            println!("  {:<24} {}", f.label, f.count);
         }
     }
     if h.stuck.is_empty() {

@@ -698,6 +698,21 @@ async fn the_health_dashboard_shows_what_baton_health_computes_and_opens_the_rec
             let part = format!("{} {}", w["week"].as_str().unwrap(), w["handoffs_triggered"]);
             assert!(trend.as_str().unwrap().contains(&part), "{part} not in {trend}");
         }
+        // The fields missing most, as people read them, with the CLI's counts.
+        let listed = app
+            .js(
+                "return [...document.querySelectorAll('#health-missing li')].map((li) => li.textContent)",
+                vec![],
+            )
+            .await;
+        let expected: Vec<String> = cli["most_missing_fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}: {}", f["label"].as_str().unwrap(), f["count"]))
+            .collect();
+        assert!(!expected.is_empty(), "the demo has handoffs that paused");
+        assert_eq!(listed, serde_json::json!(expected));
         // The leak check says which handoff to fix first, as the CLI does.
         let advice = app.text("#leak-recommendation").await;
         assert_eq!(advice, cli["leak_check"]["recommendation"].as_str().unwrap());
