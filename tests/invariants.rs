@@ -124,6 +124,57 @@ fn check(ws: &Workspace, records: &[RecordId]) {
     }
 }
 
+/// The weekly figures (counted as handoffs fire) agree with the records behind them (read
+/// handoff by handoff), and the fields missing most with each handoff's first pause.
+fn health_agrees(ws: &Workspace, records: &[RecordId]) {
+    let health = ws.health(2, 3).unwrap();
+    for w in &health.weeks {
+        let rows = |figure: &str| ws.health_records(&w.week, figure).unwrap();
+        assert_eq!(
+            w.handoffs_triggered,
+            rows("handoffs_triggered").len() as u64,
+            "{w:?}"
+        );
+        let complete = rows("handoffs_complete_at_trigger_pct").len() as f64;
+        assert_eq!(
+            w.handoffs_complete_at_trigger_pct,
+            (w.handoffs_triggered > 0)
+                .then(|| (1000.0 * complete / w.handoffs_triggered as f64).round() / 10.0),
+            "{w:?}"
+        );
+        assert_eq!(
+            w.closed_won_to_kickoff_days.count,
+            rows("closed_won_to_kickoff_days").len() as u64,
+            "{w:?}"
+        );
+        let escalations: u64 = rows("escalations_missing_context")
+            .iter()
+            .map(|r| r.detail.split(' ').next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(w.escalations_missing_context, escalations, "{w:?}");
+    }
+    let mut first_pauses: HashMap<String, u64> = HashMap::new();
+    for r in records {
+        let d = ws.record_detail(*r).unwrap();
+        for h in d.handoffs.iter().filter(|h| !h.complete_at_trigger) {
+            let first = d
+                .events
+                .iter()
+                .find(|e| e.handoff_id == Some(h.id) && e.kind == "paused")
+                .unwrap();
+            for f in &first.fields {
+                *first_pauses.entry(f.clone()).or_default() += 1;
+            }
+        }
+    }
+    let counted: HashMap<String, u64> = health
+        .most_missing_fields
+        .iter()
+        .map(|f| (f.field.clone(), f.count))
+        .collect();
+    assert_eq!(counted, first_pauses);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
 
@@ -174,5 +225,6 @@ proptest! {
             };
             check(&ws, &records);
         }
+        health_agrees(&ws, &records);
     }
 }

@@ -245,6 +245,15 @@ mod tests {
         .unwrap();
         crate::store::handoffs::insert(
             &conn,
+            crate::model::RecordId(1),
+            "sales-to-delivery",
+            &[],
+            None,
+            "2026-03-02T13:00:00Z",
+        )
+        .unwrap();
+        crate::store::handoffs::insert(
+            &conn,
             crate::model::RecordId(3),
             "sales-to-delivery",
             &[],
@@ -254,7 +263,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             days(&conn),
-            [(s("2026-03-02"), 4, 1), (s("2026-03-05"), 1, 1)]
+            [(s("2026-03-02"), 5, 2), (s("2026-03-05"), 1, 1)]
         );
         assert_eq!(
             missing(&conn),
