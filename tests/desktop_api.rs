@@ -1,25 +1,21 @@
 //! What the desktop app reads beyond the CLI: the paged board, the checklist wizard and the
 //! background reminders, on a real SQLite file with a fake clock.
 
+mod common;
+
 use baton::{FixedClock, HandoffStatus, NewRecord, Origin, RecordKind, Role, TaskKind, Workspace};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use std::sync::Arc;
 
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
 fn workspace() -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-03-05T09:00:00Z")));
-    let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
-    ws.add_person("Fay Founder", Role::Founder, None, true)
-        .unwrap();
-    ws.add_person("Sam Seller", Role::Sales, None, false)
-        .unwrap();
-    ws.add_person("Dee One", Role::Delivery, None, false)
-        .unwrap();
-    (ws, clock, dir)
+    common::workspace(
+        "2026-03-05T09:00:00Z",
+        &[
+            ("Fay Founder", Role::Founder),
+            ("Sam Seller", Role::Sales),
+            ("Dee One", Role::Delivery),
+        ],
+    )
 }
 
 fn deal(ws: &mut Workspace, name: &str, stage: &str, fields: &[(&str, &str)]) -> baton::RecordId {

@@ -1,17 +1,16 @@
 //! Each rule of DESIGN's "Rule semantics", pinned on a real SQLite file with a fake clock.
 
+mod common;
+
 use baton::{
     FixedClock, HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus,
     Workspace,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
+use common::at;
 use std::sync::Arc;
 
 const O: Origin = Origin::Cli;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 struct Fx {
     ws: Workspace,
@@ -22,19 +21,16 @@ struct Fx {
 /// A workspace file with a founder (me), a seller, a marketer and two delivery people.
 /// "Now" is Thursday 2026-03-05 09:00 UTC.
 fn setup() -> Fx {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-03-05T09:00:00Z")));
-    let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
-    ws.add_person("Fay Founder", Role::Founder, None, true)
-        .unwrap();
-    ws.add_person("Sam Seller", Role::Sales, None, false)
-        .unwrap();
-    ws.add_person("Mo Marketer", Role::Marketing, None, false)
-        .unwrap();
-    ws.add_person("Dee One", Role::Delivery, None, false)
-        .unwrap();
-    ws.add_person("Dan Two", Role::Delivery, None, false)
-        .unwrap();
+    let (ws, clock, dir) = common::workspace(
+        "2026-03-05T09:00:00Z",
+        &[
+            ("Fay Founder", Role::Founder),
+            ("Sam Seller", Role::Sales),
+            ("Mo Marketer", Role::Marketing),
+            ("Dee One", Role::Delivery),
+            ("Dan Two", Role::Delivery),
+        ],
+    );
     Fx {
         ws,
         clock,

@@ -1,18 +1,17 @@
 //! Handoff health over a scripted month with a fixed clock: every figure asserted exactly,
 //! including an empty week and handoffs that never complete.
 
+mod common;
+
 use baton::{
     FixedClock, HandoffId, Health, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind,
     Workspace,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
+use common::at;
 use std::sync::Arc;
 
 const O: Origin = Origin::Cli;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
     fields
@@ -50,15 +49,14 @@ struct Month {
 
 impl Month {
     fn new() -> Month {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(at("2026-02-27T09:00:00Z")));
-        let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
-        ws.add_person("Fay Founder", Role::Founder, None, true)
-            .unwrap();
-        ws.add_person("Sam Seller", Role::Sales, None, false)
-            .unwrap();
-        ws.add_person("Dee One", Role::Delivery, None, false)
-            .unwrap();
+        let (ws, clock, dir) = common::workspace(
+            "2026-02-27T09:00:00Z",
+            &[
+                ("Fay Founder", Role::Founder),
+                ("Sam Seller", Role::Sales),
+                ("Dee One", Role::Delivery),
+            ],
+        );
         Month {
             ws,
             clock,
