@@ -70,6 +70,23 @@ fn start_display() -> Result<(Display, String), String> {
     Err("no free X display for Xvfb".into())
 }
 
+/// Runs its arguments, then stops the dunst the journeys' private bus started (found by its
+/// name on that bus, so a dunst on the user's own desktop is left alone) and waits until it
+/// has left the bus: a dunst outliving its bus prints "Cannot connect to DBus" at the end.
+const STOP_DUNST_AFTER: &str = r#""$@"; status=$?
+bus() { dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus "$@" 2>/dev/null; }
+pid=$(bus org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.Notifications)
+pid=${pid##*uint32 }
+if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+  for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    case $(bus org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications) in
+      *true*) sleep 0.1 ;;
+      *) break ;;
+    esac
+  done
+fi
+exit $status"#;
+
 pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
     install_packages(E2E_PACKAGES)?;
     let bin_dir = cargo_bin_dir();
@@ -114,6 +131,10 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
     t.current_dir(root())
         .args([
             "--",
+            "sh",
+            "-c",
+            STOP_DUNST_AFTER,
+            "sh",
             &cargo_path,
             "test",
             "-p",
@@ -140,8 +161,6 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
         t,
         counts,
     );
-    // dunst belongs to the private bus; make sure none outlives the tier.
-    let _ = Command::new("pkill").args(["-f", "^dunst$"]).status();
     if result.is_ok() {
         eprintln!("screenshots: {}", out.display());
     }
