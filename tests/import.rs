@@ -1,7 +1,7 @@
 //! Importing real-shaped CRM exports through the workspace API.
 
 use baton::import::preset::Source;
-use baton::import::ImportOptions;
+use baton::import::{ImportOptions, ImportReport};
 use baton::{FixedClock, HandoffStatus, RecordKind, Workspace};
 use std::path::{Path, PathBuf};
 
@@ -9,6 +9,11 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
+}
+
+/// Imports the fixture `name` with the default options.
+fn import(ws: &mut Workspace, name: &str) -> baton::Result<ImportReport> {
+    ws.import_file(&fixture(name), &ImportOptions::default())
 }
 
 fn workspace() -> (Workspace, tempfile::TempDir) {
@@ -56,9 +61,7 @@ fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_change
 #[test]
 fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
-        .unwrap();
+    let r = import(&mut ws, "hubspot_deals.csv").unwrap();
     assert_eq!(r.source, Source::Hubspot);
     assert_eq!(r.encoding, "UTF-8 BOM");
     assert_eq!((r.rows, r.inserted), (3, 3));
@@ -89,14 +92,8 @@ fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
     let (mut ws, _dir) = workspace();
     ws.add_person("Dee", baton::Role::Delivery, None, false)
         .unwrap();
-    ws.import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
-        .unwrap();
-    let r = ws
-        .import_file(
-            &fixture("hubspot_deals_later.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    import(&mut ws, "hubspot_deals.csv").unwrap();
+    let r = import(&mut ws, "hubspot_deals_later.csv").unwrap();
     assert_eq!(
         (r.updated, r.handoffs.resumed, r.handoffs.handed_off),
         (1, 1, 1)
@@ -109,12 +106,7 @@ fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
 #[test]
 fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_status() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(
-            &fixture("pipedrive_deals_excel.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let r = import(&mut ws, "pipedrive_deals_excel.csv").unwrap();
     assert_eq!(r.source, Source::Pipedrive);
     assert_eq!(r.delimiter, ";");
     assert_eq!(r.encoding, "windows-1252");
@@ -135,10 +127,7 @@ fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_statu
 #[test]
 fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing() {
     let (mut ws, _dir) = workspace();
-    let err = ws
-        .import_file(&fixture("bad_date.csv"), &ImportOptions::default())
-        .unwrap_err()
-        .to_string();
+    let err = import(&mut ws, "bad_date.csv").unwrap_err().to_string();
     assert!(
         err.contains("row 2 (line 3): \"Close Date\" value \"31/02/2025\" is not a date"),
         "{err}"
@@ -170,30 +159,19 @@ fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing()
 #[test]
 fn files_that_are_not_csv_get_one_clear_sentence() {
     let (mut ws, _dir) = workspace();
-    let e = ws
-        .import_file(&fixture("workbook.csv"), &ImportOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = import(&mut ws, "workbook.csv").unwrap_err().to_string();
     assert!(
         e.contains("Excel workbook") && e.contains("save it as CSV"),
         "{e}"
     );
-    let e = ws
-        .import_file(&fixture("empty.csv"), &ImportOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = import(&mut ws, "empty.csv").unwrap_err().to_string();
     assert!(e.contains("the file is empty"), "{e}");
 }
 
 #[test]
 fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(
-            &fixture("salesforce_opps_unicode_text.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let r = import(&mut ws, "salesforce_opps_unicode_text.csv").unwrap();
     assert_eq!(r.source, Source::Salesforce);
     assert_eq!(
         (r.encoding.as_str(), r.delimiter.as_str()),
@@ -221,12 +199,7 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
 #[test]
 fn close_exports_read_won_from_status_type_and_the_amount_from_value_formatted() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(
-            &fixture("close_opportunities.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let r = import(&mut ws, "close_opportunities.csv").unwrap();
     assert_eq!(r.source, Source::Close);
     let won = ws.find_record("oppo_8Yb2").unwrap();
     assert_eq!(won.kind, RecordKind::Deal);
@@ -242,9 +215,7 @@ fn close_exports_read_won_from_status_type_and_the_amount_from_value_formatted()
 #[test]
 fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(&fixture("zoho_deals_pipe.csv"), &ImportOptions::default())
-        .unwrap();
+    let r = import(&mut ws, "zoho_deals_pipe.csv").unwrap();
     assert_eq!((r.source, r.delimiter.as_str()), (Source::Zoho, "|"));
     let cafe = ws.find_record("zcrm_4876876000000333001").unwrap();
     assert_eq!(cafe.name, "Café Lumière – POS roll-out");
@@ -263,9 +234,7 @@ fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
 #[test]
 fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook() {
     let (mut ws, _dir) = workspace();
-    let r = ws
-        .import_file(&fixture("hubspot_contacts.csv"), &ImportOptions::default())
-        .unwrap();
+    let r = import(&mut ws, "hubspot_contacts.csv").unwrap();
     assert_eq!(r.source, Source::Hubspot);
     let zoe = ws.find_record("501").unwrap();
     assert_eq!(
@@ -279,8 +248,7 @@ fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook(
 #[test]
 fn an_undecidable_date_column_is_reported_not_guessed() {
     let (mut ws, _dir) = workspace();
-    let e = ws
-        .import_file(&fixture("ambiguous_dates.csv"), &ImportOptions::default())
+    let e = import(&mut ws, "ambiguous_dates.csv")
         .unwrap_err()
         .to_string();
     assert!(
@@ -325,12 +293,7 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() 
     let (mut ws, _dir) = workspace();
     // Close Date reads both ways until row 3 (25/04/2026: day first); Start Date never says
     // and follows the file; Create Date is ISO.
-    let r = ws
-        .import_file(
-            &fixture("late_decided_dates.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let r = import(&mut ws, "late_decided_dates.csv").unwrap();
     assert_eq!(r.inserted, 3);
     let d1 = ws.find_record("D1").unwrap();
     assert_eq!(
@@ -359,12 +322,7 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() 
 fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_row() {
     let (mut ws, _dir) = workspace();
     // Deal 2001 appears again further down, won; the walk-in without an id twice by name.
-    let r = ws
-        .import_file(
-            &fixture("hubspot_deals_repeated.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let r = import(&mut ws, "hubspot_deals_repeated.csv").unwrap();
     assert_eq!((r.rows, r.inserted, r.updated), (5, 3, 2));
     assert_eq!(ws.records(None, None).unwrap().len(), 3);
     let won = ws.find_record("2001").unwrap();
@@ -393,16 +351,12 @@ fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_ro
 #[test]
 fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
     let (mut ws, _dir) = workspace();
-    let e = ws
-        .import_file(&fixture("ragged.csv"), &ImportOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = import(&mut ws, "ragged.csv").unwrap_err().to_string();
     assert!(
         e.contains("row 2 (line 3): has 3 cells but the header has 4"),
         "{e}"
     );
-    let e = ws
-        .import_file(&fixture("unclosed_quote.csv"), &ImportOptions::default())
+    let e = import(&mut ws, "unclosed_quote.csv")
         .unwrap_err()
         .to_string();
     assert!(
@@ -469,9 +423,7 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
         .unwrap();
     assert!(p.mapping_reused);
     assert_eq!(p.mapping["Notes"].as_deref(), Some("risk_notes"));
-    let again = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
-        .unwrap();
+    let again = import(&mut ws, "hubspot_deals.csv").unwrap();
     assert!(again.mapping_reused);
     assert_eq!(again.unchanged, 3, "same mapping, nothing changes");
     // Another header row does not inherit it.
@@ -491,9 +443,7 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
     let (mut ws, dir) = workspace();
     ws.add_person("Dee", baton::Role::Delivery, None, false)
         .unwrap();
-    let first = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
-        .unwrap();
+    let first = import(&mut ws, "hubspot_deals.csv").unwrap();
     let bytes = std::fs::read(fixture("hubspot_deals.csv")).unwrap();
     let sha: String = sha2::Sha256::digest(&bytes)
         .iter()
@@ -504,12 +454,7 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
         .backup
         .as_deref()
         .is_some_and(|b| Path::new(b).exists()));
-    let second = ws
-        .import_file(
-            &fixture("hubspot_deals_later.csv"),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+    let second = import(&mut ws, "hubspot_deals_later.csv").unwrap();
     assert_eq!(
         ws.handoffs(Some(HandoffStatus::HandedOff)).unwrap().len(),
         1
@@ -550,8 +495,7 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
 
     // Backups rotate.
     for _ in 0..8 {
-        ws.import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
-            .unwrap();
+        import(&mut ws, "hubspot_deals.csv").unwrap();
     }
     let kept = std::fs::read_dir(dir.path().join("backups"))
         .unwrap()

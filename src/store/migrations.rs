@@ -83,6 +83,16 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::types::FromSql;
+
+    /// The rows of a three-column query, to compare a table with what it should hold.
+    fn rows3<A: FromSql, B: FromSql, C: FromSql>(conn: &Connection, sql: &str) -> Vec<(A, B, C)> {
+        let mut st = conn.prepare(sql).unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    }
 
     #[test]
     fn a_fresh_file_reaches_the_latest_version() {
@@ -120,13 +130,10 @@ mod tests {
             .unwrap()
         };
         let hist = |conn: &Connection| -> Vec<(String, i64, i64)> {
-            let mut st = conn
-                .prepare("SELECT stage, hours, n FROM stage_time ORDER BY stage, hours")
-                .unwrap();
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect()
+            rows3(
+                conn,
+                "SELECT stage, hours, n FROM stage_time ORDER BY stage, hours",
+            )
         };
         assert_eq!(since(1), "2026-03-03T09:40:00Z");
         assert_eq!(since(2), "2026-03-01T09:00:00Z");
@@ -206,22 +213,16 @@ mod tests {
         .unwrap();
         migrate(&mut conn).unwrap();
         let days = |conn: &Connection| -> Vec<(String, i64, i64)> {
-            let mut st = conn
-                .prepare("SELECT day, triggered, complete FROM handoff_days ORDER BY day")
-                .unwrap();
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect()
+            rows3(
+                conn,
+                "SELECT day, triggered, complete FROM handoff_days ORDER BY day",
+            )
         };
         let missing = |conn: &Connection| -> Vec<(String, String, i64)> {
-            let mut st = conn
-                .prepare("SELECT day, field, n FROM missing_at_trigger ORDER BY day, field")
-                .unwrap();
-            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .unwrap()
-                .map(|r| r.unwrap())
-                .collect()
+            rows3(
+                conn,
+                "SELECT day, field, n FROM missing_at_trigger ORDER BY day, field",
+            )
         };
         let s = |x: &str| x.to_string();
         // Handoff 3 fired at 22:10 UTC on the 2nd; only handoff 1's first pause counts.
@@ -234,33 +235,15 @@ mod tests {
             ]
         );
 
-        crate::store::handoffs::insert(
-            &conn,
-            crate::model::RecordId(2),
-            "sales-to-delivery",
-            &[s("start_date")],
-            None,
-            "2026-03-02T12:00:00Z",
-        )
-        .unwrap();
-        crate::store::handoffs::insert(
-            &conn,
-            crate::model::RecordId(1),
-            "sales-to-delivery",
-            &[],
-            None,
-            "2026-03-02T13:00:00Z",
-        )
-        .unwrap();
-        crate::store::handoffs::insert(
-            &conn,
-            crate::model::RecordId(3),
-            "sales-to-delivery",
-            &[],
-            None,
-            "2026-03-05T12:00:00Z",
-        )
-        .unwrap();
+        for (record, missing, at) in [
+            (2, vec![s("start_date")], "2026-03-02T12:00:00Z"),
+            (1, vec![], "2026-03-02T13:00:00Z"),
+            (3, vec![], "2026-03-05T12:00:00Z"),
+        ] {
+            let record = crate::model::RecordId(record);
+            crate::store::handoffs::insert(&conn, record, "sales-to-delivery", &missing, None, at)
+                .unwrap();
+        }
         assert_eq!(
             days(&conn),
             [(s("2026-03-02"), 5, 2), (s("2026-03-05"), 1, 1)]

@@ -225,14 +225,13 @@ impl Workspace {
         let today = now.date_naive();
         let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
         let first_monday = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
-        let from = format!("{first_monday}T00:00:00Z");
         let mut tallies: BTreeMap<String, Tally> = (0..weeks.max(1))
             .map(|i| {
                 let monday = first_monday + Duration::weeks(i64::from(i));
                 (week_label(monday), Tally::default())
             })
             .collect();
-        for (day, t) in self.day_tallies(&from)? {
+        for (day, t) in self.day_tallies(first_monday)? {
             if let Some(week) = tallies.get_mut(&week_label(day)) {
                 week.merge(t);
             }
@@ -264,23 +263,24 @@ impl Workspace {
             .collect();
         Ok(Health {
             weeks,
-            most_missing_fields: self.missing_at_trigger(&from)?,
+            most_missing_fields: self.missing_at_trigger(first_monday)?,
             stuck: self.stuck(now, stuck_days)?,
             stuck_days,
             leak_check: self.leak_check()?,
         })
     }
 
-    /// What the handoffs triggered from `from` add to the figures, per day they fired (UTC).
+    /// What the handoffs triggered from the day `first` add to the figures, per day they fired
+    /// (UTC).
     /// The counts come from `handoff_days`, kept as handoffs fire; only the handoffs behind a
     /// duration, an escalation or a lead figure are read one by one, each set by its own index.
-    fn day_tallies(&self, from: &str) -> Result<BTreeMap<NaiveDate, Tally>> {
+    fn day_tallies(&self, first: NaiveDate) -> Result<BTreeMap<NaiveDate, Tally>> {
         let mut out: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
-        let day = &from[..10.min(from.len())];
+        let (day, from) = (first.to_string(), format!("{first}T00:00:00Z"));
         let mut st = self
             .conn
             .prepare_cached("SELECT day, triggered, complete FROM handoff_days WHERE day >= ?1")?;
-        let mut rows = st.query([day])?;
+        let mut rows = st.query([&day])?;
         while let Some(r) = rows.next()? {
             let Ok(day) = NaiveDate::parse_from_str(&r.get::<_, String>(0)?, "%Y-%m-%d") else {
                 continue;
@@ -293,7 +293,7 @@ impl Workspace {
             "SELECT triggered_at, kickoff_scheduled_at FROM handoffs
               WHERE kickoff_scheduled_at IS NOT NULL AND triggered_at >= ?1 AND kind = 'deal'",
         )?;
-        let mut rows = st.query([from])?;
+        let mut rows = st.query([&from])?;
         while let Some(r) = rows.next()? {
             let (Some(triggered), Some(kickoff)) = (
                 parse(&r.get::<_, String>(0)?),
@@ -311,7 +311,7 @@ impl Workspace {
                FROM events e JOIN handoffs h ON h.id = e.handoff_id
               WHERE e.kind IN ('escalated', 'rejected') AND h.triggered_at >= ?1",
         )?;
-        let mut rows = st.query([from])?;
+        let mut rows = st.query([&from])?;
         while let Some(r) = rows.next()? {
             let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
                 continue;
@@ -332,7 +332,7 @@ impl Workspace {
                                WHERE r.id = h.record_id), '') = ''
                FROM handoffs h WHERE h.kind = 'lead' AND h.triggered_at >= ?1",
         )?;
-        let mut rows = st.query([from])?;
+        let mut rows = st.query([&from])?;
         while let Some(r) = rows.next()? {
             let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
                 continue;
@@ -457,14 +457,14 @@ impl Workspace {
             .collect())
     }
 
-    /// The fields missing when handoffs triggered since `from` fired (their first pause), as
-    /// counted per day when they fired.
-    fn missing_at_trigger(&self, from: &str) -> Result<Vec<FieldCount>> {
+    /// The fields missing when handoffs triggered from the day `first` fired (their first
+    /// pause), as counted per day when they fired.
+    fn missing_at_trigger(&self, first: NaiveDate) -> Result<Vec<FieldCount>> {
         let mut st = self.conn.prepare_cached(
             "SELECT field, SUM(n) FROM missing_at_trigger WHERE day >= ?1
               GROUP BY field ORDER BY SUM(n) DESC, field",
         )?;
-        let rows = st.query_map([&from[..10.min(from.len())]], |r| {
+        let rows = st.query_map([first.to_string()], |r| {
             Ok(FieldCount::new(r.get(0)?, r.get(1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

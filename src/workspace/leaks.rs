@@ -173,41 +173,31 @@ impl Workspace {
         cutoff: &str,
         now: DateTime<Utc>,
     ) -> Result<Vec<Waiting>> {
-        let mut listed: Vec<(String, i64, Waiting)> = Vec::new();
-        let mut st = self.conn.prepare_cached(&format!(
+        let sql = format!(
             "SELECT id, name, stage, stage_since FROM records
               WHERE kind = ?1 AND stage = ?2 AND stage_since < ?3
               ORDER BY stage_since, id LIMIT {LEAK_LISTED}"
-        ))?;
+        );
+        let mut listed = Vec::new();
         for s in stages {
-            let mut rows = st.query(rusqlite::params![s.kind, s.stage, cutoff])?;
-            while let Some(r) = rows.next()? {
-                let since: String = r.get(3)?;
-                let record_id: i64 = r.get(0)?;
-                let waiting = Waiting {
-                    record_id,
-                    record: r.get(1)?,
-                    at: r.get(2)?,
-                    waited: parse(&since).map_or(0.0, |s| tenth(days(s, now))),
-                };
-                listed.push((since, record_id, waiting));
-            }
+            listed.extend(self.waits(&sql, rusqlite::params![s.kind, s.stage, cutoff], now)?);
         }
-        listed.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        listed.sort_by(|(a, wa), (b, wb)| (a, wa.record_id).cmp(&(b, wb.record_id)));
         Ok(listed
             .into_iter()
             .take(LEAK_LISTED)
-            .map(|(_, _, w)| w)
+            .map(|(_, w)| w)
             .collect())
     }
 
-    /// Rows of (record id, record name, where it waits, since when) as waits in days up to `now`.
+    /// Rows of (record id, record name, where it waits, since when) as waits in days up to `now`,
+    /// each with its since-when as stored.
     fn waits(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Waiting>> {
+    ) -> Result<Vec<(String, Waiting)>> {
         let mut st = self.conn.prepare_cached(sql)?;
         let rows = st.query_map(params, |r| {
             Ok((
@@ -220,12 +210,16 @@ impl Workspace {
         let mut out = Vec::new();
         for row in rows {
             let (record_id, record, at, since) = row?;
-            out.push(Waiting {
-                record_id,
-                record,
-                at,
-                waited: parse(&since).map_or(0.0, |s| tenth(days(s, now))),
-            });
+            let waited = parse(&since).map_or(0.0, |s| tenth(days(s, now)));
+            out.push((
+                since,
+                Waiting {
+                    record_id,
+                    record,
+                    at,
+                    waited,
+                },
+            ));
         }
         Ok(out)
     }
@@ -292,7 +286,7 @@ impl Workspace {
             [],
             now,
         )?;
-        Ok((listed, total))
+        Ok((listed.into_iter().map(|(_, w)| w).collect(), total))
     }
 }
 

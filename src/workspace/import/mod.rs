@@ -222,6 +222,7 @@ impl Workspace {
                 .collect(),
             mapping_reused: plan.reused,
             warnings: plan
+                .dates
                 .undecided_error(path)
                 .map(|e| e.to_string())
                 .into_iter()

@@ -67,19 +67,11 @@ impl Dates {
 }
 
 impl Plan {
-    pub(super) fn undecided_error(&self, path: &Path) -> Option<Error> {
-        self.dates.undecided_error(path)
-    }
-
-    fn date_columns(&self) -> Vec<usize> {
-        date_columns(&self.keys)
-    }
-
     /// Reads the file for the day/month order of every date column: settled by any cell that
     /// reads only one way. Columns left open are scanned to the end, so an undecidable one is
     /// reported, never guessed; a column that never decides follows the file's other ones.
     pub(super) fn scan_dates(&self, path: &Path, fmt: &read::Format) -> Result<Dates> {
-        let date_cols = self.date_columns();
+        let date_cols = date_columns(&self.keys);
         let mut orders: HashMap<usize, Option<DateOrder>> =
             date_cols.iter().map(|i| (*i, None)).collect();
         let mut examples: HashMap<usize, String> = HashMap::new();
