@@ -155,8 +155,9 @@ text_enum!(
     Origin { /// A CSV import.
         Import = "import", /// The desktop app.
         App = "app", /// The command line.
-        Cli = "cli", /// A background job (reminders, watched folder).
-        Background = "background" }
+        Cli = "cli", /// An export the app found in the watched folder.
+        Watch = "watch", /// Baton itself: reminders, delivering notifications, setting up.
+        System = "system" }
 );
 
 text_enum!(

@@ -179,9 +179,10 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
 #[test]
 fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
     let (mut ws, clock, _dir) = workspace();
-    ws.add_person("Fay Founder", Role::Delivery, None, true)
+    ws.add_person("Fay Founder", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
-    ws.add_person("Dee One", Role::Sales, None, false).unwrap();
+    ws.add_person("Dee One", Role::Sales, None, false, Origin::Cli)
+        .unwrap();
     // A complete deal hands off to delivery: Fay is the only delivery person now.
     let full: Vec<(&str, &str)> = baton::fields::DELIVERY_FIELDS
         .iter()
@@ -242,12 +243,17 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
 fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen() {
     let (mut ws, _clock, dir) = workspace();
     assert_eq!(ws.watched_folder().unwrap(), None);
-    let set = ws.set_watched_folder(Some(dir.path())).unwrap().unwrap();
+    let set = ws
+        .set_watched_folder(Some(dir.path()), Origin::App)
+        .unwrap()
+        .unwrap();
     assert_eq!(set.path, dir.path());
     assert_eq!(set.since, "2026-03-05T09:00:00Z");
     assert_eq!(ws.watched_folder().unwrap(), Some(set));
     let missing = dir.path().join("no-such-folder");
-    let err = ws.set_watched_folder(Some(&missing)).unwrap_err();
+    let err = ws
+        .set_watched_folder(Some(&missing), Origin::App)
+        .unwrap_err();
     assert!(
         err.to_string().contains("is not a folder on this computer"),
         "{err}"
@@ -256,7 +262,7 @@ fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chos
         ws.watched_folder().unwrap().is_some(),
         "a bad choice keeps the old one"
     );
-    ws.set_watched_folder(None).unwrap();
+    ws.set_watched_folder(None, Origin::App).unwrap();
     assert_eq!(ws.watched_folder().unwrap(), None);
 }
 
@@ -277,7 +283,7 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
         .import_new_file(&csv, &opts, &mut |_| {})
         .unwrap()
         .is_none());
-    ws.undo_import(first.import_id).unwrap();
+    ws.undo_import(first.import_id, Origin::Cli).unwrap();
     assert!(
         ws.import_new_file(&csv, &opts, &mut |_| {})
             .unwrap()

@@ -137,7 +137,7 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() 
 fn notifications_are_queued_for_me_and_delivered_once() {
     let mut fx = setup();
     fx.ws
-        .add_person("Dee One", Role::Delivery, None, true)
+        .add_person("Dee One", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
     let r = deal(&mut fx, "Acme", "Contract Sent", complete_deal_fields());
     fx.ws.move_record(r, "Closed Won", O).unwrap();
@@ -375,6 +375,7 @@ fn holidays_push_the_kickoff_due_date() {
         .add_holiday(
             NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
             "Founders' day",
+            Origin::Cli,
         )
         .unwrap();
     let r = deal(&mut fx, "Theta", "Closed Won", complete_deal_fields());
@@ -511,7 +512,7 @@ fn the_workspace_reopens_with_its_data_and_playbook_edits() {
         let mut ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
         let mut pbs = ws.playbooks().unwrap();
         pbs[0].due_business_days = 5;
-        ws.replace_playbooks(&pbs).unwrap();
+        ws.replace_playbooks(&pbs, Origin::Cli).unwrap();
         ws.add_record(
             NewRecord {
                 kind: Some(RecordKind::Deal),

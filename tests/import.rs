@@ -2,7 +2,7 @@
 
 use baton::import::preset::Source;
 use baton::import::{ImportOptions, ImportReport};
-use baton::{FixedClock, HandoffStatus, RecordKind, Workspace};
+use baton::{FixedClock, HandoffStatus, Origin, RecordKind, Workspace};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -90,7 +90,7 @@ fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
 #[test]
 fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
     let (mut ws, _dir) = workspace();
-    ws.add_person("Dee", baton::Role::Delivery, None, false)
+    ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     import(&mut ws, "hubspot_deals.csv").unwrap();
     let r = import(&mut ws, "hubspot_deals_later.csv").unwrap();
@@ -438,10 +438,10 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
 }
 
 #[test]
-fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
+fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
     use sha2::Digest;
-    let (mut ws, dir) = workspace();
-    ws.add_person("Dee", baton::Role::Delivery, None, false)
+    let (mut ws, _dir) = workspace();
+    ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     let first = import(&mut ws, "hubspot_deals.csv").unwrap();
     let bytes = std::fs::read(fixture("hubspot_deals.csv")).unwrap();
@@ -460,9 +460,19 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
         1
     );
 
-    let e = ws.undo_import(first.import_id).unwrap_err().to_string();
-    assert!(e.contains("not the last one"), "{e}");
-    let undo = ws.undo_import(second.import_id).unwrap();
+    // The later export changed the first one's records: undoing the first would lose that.
+    let e = ws
+        .undo_import(first.import_id, Origin::Cli)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot be undone"), "{e}");
+    assert!(e.contains(&format!("import {}", second.import_id)), "{e}");
+    assert!(
+        e.contains("#2 <img src=x onerror=alert(1)>"),
+        "names the record: {e}"
+    );
+
+    let undo = ws.undo_import(second.import_id, Origin::Cli).unwrap();
     assert_eq!(undo.restored, 1);
     let h = &ws.handoffs(None).unwrap()[0];
     assert_eq!(
@@ -480,8 +490,13 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
         history[0].undone_at.is_some(),
         "the undone import stays in the history"
     );
+    let e = ws
+        .undo_import(second.import_id, Origin::Cli)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("already undone"), "{e}");
 
-    // Work done after an import keeps it from being undone.
+    // Work done after an import keeps it from being undone, and says who did it.
     let cafe = ws.find_record("1001").unwrap().id;
     ws.set_fields(
         cafe,
@@ -489,18 +504,49 @@ fn the_last_import_can_be_undone_from_its_backup_unless_work_followed() {
         baton::Origin::App,
     )
     .unwrap();
-    let e = ws.undo_import(first.import_id).unwrap_err().to_string();
-    assert!(e.contains("changed after import"), "{e}");
+    let e = ws
+        .undo_import(first.import_id, Origin::Cli)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("changed after it"), "{e}");
+    assert!(e.contains("(app)") || e.contains("app"), "{e}");
     assert_eq!(ws.records(None, None).unwrap().len(), 3);
+}
 
-    // Backups rotate.
-    for _ in 0..8 {
-        import(&mut ws, "hubspot_deals.csv").unwrap();
+#[test]
+fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
+    let (mut ws, dir) = workspace();
+    let backups = || {
+        std::fs::read_dir(dir.path().join("backups"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    import(&mut ws, "hubspot_deals.csv").unwrap();
+    assert_eq!(backups(), 1);
+    let again = import(&mut ws, "hubspot_deals.csv").unwrap();
+    assert_eq!((again.unchanged, again.backup), (3, None));
+    ws.import_file(
+        &fixture("hubspot_deals_later.csv"),
+        &ImportOptions {
+            dry_run: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(backups(), 1, "an unchanged file and a dry run take none");
+    for n in 0..7 {
+        let csv = dir.path().join(format!("more{n}.csv"));
+        std::fs::write(
+            &csv,
+            format!(
+                "Record ID,Deal Name,Deal Stage\n{},Deal {n},Contract Sent\n",
+                5000 + n
+            ),
+        )
+        .unwrap();
+        ws.import_file(&csv, &ImportOptions::default()).unwrap();
     }
-    let kept = std::fs::read_dir(dir.path().join("backups"))
-        .unwrap()
-        .count();
-    assert_eq!(kept, baton::KEEP_BACKUPS);
+    assert_eq!(backups(), baton::KEEP_BACKUPS);
 }
 
 #[test]

@@ -182,9 +182,9 @@ proptest! {
     fn handoff_invariants_hold(ops in prop::collection::vec(op(), 1..40)) {
         let clock = std::sync::Arc::new(FixedClock::new("2026-03-02T09:00:00Z".parse().unwrap()));
         let mut ws = Workspace::open_in_memory(clock.clone()).unwrap();
-        ws.add_person("Fay", Role::Founder, None, true).unwrap();
-        ws.add_person("Sam", Role::Sales, None, false).unwrap();
-        ws.add_person("Dee", Role::Delivery, None, false).unwrap();
+        ws.add_person("Fay", Role::Founder, None, true, Origin::Cli).unwrap();
+        ws.add_person("Sam", Role::Sales, None, false, Origin::Cli).unwrap();
+        ws.add_person("Dee", Role::Delivery, None, false, Origin::Cli).unwrap();
         let records: Vec<RecordId> = (0..3)
             .map(|i| ws.add_record(NewRecord {
                 kind: Some(RecordKind::Deal), name: format!("R{i}"),

@@ -46,7 +46,8 @@ pub(crate) async fn start_workspace(
         if demo {
             ws.demo()
         } else {
-            ws.add_person(&name, role, None, true).map(|_| ())
+            ws.add_person(&name, role, None, true, Origin::App)
+                .map(|_| ())
         }
     })
 }
@@ -185,7 +186,7 @@ pub(crate) async fn check_item(
     item: usize,
     done: bool,
 ) -> CmdResult<()> {
-    app.change(|ws| ws.check_item(task, item, done))
+    app.change(|ws| ws.check_item(task, item, done, Origin::App))
 }
 
 #[tauri::command]
@@ -293,7 +294,7 @@ pub(crate) async fn import_csv(
 
 #[tauri::command]
 pub(crate) async fn undo_import(app: AppHandle, id: i64) -> CmdResult<baton::import::UndoReport> {
-    app.change(|ws| ws.undo_import(id))
+    app.change(|ws| ws.undo_import(id, Origin::App))
 }
 
 #[tauri::command]
@@ -311,7 +312,7 @@ pub(crate) async fn save_playbooks(
     app: AppHandle,
     playbooks: Vec<baton::Playbook>,
 ) -> CmdResult<()> {
-    app.change(|ws| ws.replace_playbooks(&playbooks))
+    app.change(|ws| ws.replace_playbooks(&playbooks, Origin::App))
 }
 
 #[tauri::command]
@@ -327,7 +328,7 @@ pub(crate) async fn add_person(
     email: Option<String>,
     me: bool,
 ) -> CmdResult<baton::Person> {
-    app.change(|ws| ws.add_person(&name, role, email.as_deref(), me))
+    app.change(|ws| ws.add_person(&name, role, email.as_deref(), me, Origin::App))
 }
 
 #[tauri::command]
@@ -337,7 +338,7 @@ pub(crate) async fn holidays(app: AppHandle) -> CmdResult<Vec<NaiveDate>> {
 
 #[tauri::command]
 pub(crate) async fn add_holiday(app: AppHandle, day: NaiveDate, name: String) -> CmdResult<()> {
-    app.change(|ws| ws.add_holiday(day, &name))
+    app.change(|ws| ws.add_holiday(day, &name, Origin::App))
 }
 
 #[tauri::command]
@@ -351,7 +352,8 @@ pub(crate) async fn set_watched_folder(
     app: AppHandle,
     path: Option<String>,
 ) -> CmdResult<Option<baton::WatchedFolder>> {
-    let folder = app.change(|ws| ws.set_watched_folder(path.as_deref().map(Path::new)))?;
+    let folder =
+        app.change(|ws| ws.set_watched_folder(path.as_deref().map(Path::new), Origin::App))?;
     crate::watch::start(&app)?;
     Ok(folder)
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_stage_time.sql"),
     include_str!("migrations/0007_handoff_kind.sql"),
     include_str!("migrations/0008_health_days.sql"),
+    include_str!("migrations/0009_change_log.sql"),
 ];
 
 /// The schema version this build writes.

@@ -1,11 +1,14 @@
 //! The workspace file: connection setup, migrations and one query module per table.
 
+pub(crate) mod changelog;
 pub(crate) mod events;
 pub(crate) mod handoffs;
+pub(crate) mod imports;
 mod migrations;
 pub(crate) mod people;
 pub(crate) mod playbooks;
 pub(crate) mod records;
+pub(crate) mod settings;
 pub(crate) mod tasks;
 
 use crate::error::{Error, Result};
@@ -15,7 +18,7 @@ use std::path::Path;
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
 /// Opens (creating if needed) a workspace file, sets the pragmas and runs pending migrations.
-pub(crate) fn open(path: &Path) -> Result<Connection> {
+pub(crate) fn open(path: &Path) -> Result<(Connection, changelog::Current)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),
@@ -25,15 +28,17 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path)?;
     configure(&conn, true)?;
     migrations::migrate(&mut conn)?;
-    Ok(conn)
+    let current = changelog::install(&conn)?;
+    Ok((conn, current))
 }
 
 /// An in-memory workspace, for tests.
-pub(crate) fn open_in_memory() -> Result<Connection> {
+pub(crate) fn open_in_memory() -> Result<(Connection, changelog::Current)> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn, false)?;
     migrations::migrate(&mut conn)?;
-    Ok(conn)
+    let current = changelog::install(&conn)?;
+    Ok((conn, current))
 }
 
 /// Pragmas belong to the connection, not the schema, so they are set on every open.
@@ -43,6 +48,7 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // 32 MB of page cache: an import's transaction stays in memory instead of spilling pages
     // to the WAL mid-way, and memory stays bounded however large the file.
     conn.pragma_update(None, "cache_size", -32_768)?;
@@ -50,15 +56,4 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
-}
-
-/// Runs `f` inside a transaction: committed when it returns `Ok`, rolled back otherwise.
-pub(crate) fn with_tx<T>(
-    conn: &mut Connection,
-    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
-) -> Result<T> {
-    let tx = conn.transaction()?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    Ok(out)
 }

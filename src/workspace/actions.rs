@@ -212,7 +212,13 @@ impl Workspace {
     }
 
     /// Ticks or unticks one checklist line (counted from 1).
-    pub fn check_item(&mut self, id: TaskId, item: usize, done: bool) -> Result<()> {
+    pub fn check_item(
+        &mut self,
+        id: TaskId,
+        item: usize,
+        done: bool,
+        origin: Origin,
+    ) -> Result<()> {
         let t = self.task(id)?;
         let mut list = t.checklist.clone();
         let n = list.len();
@@ -226,7 +232,7 @@ impl Workspace {
                 )
             })?;
         line.done = done;
-        tasks::set_checklist(&self.conn, id, &list)
+        self.write(origin, |cx| tasks::set_checklist(cx.conn, id, &list))
     }
 
     /// Marks a task done. A kickoff task needs the kickoff date; that schedules the kickoff.

@@ -21,8 +21,15 @@ pub(crate) struct Ctx<'a> {
     pub conn: &'a Connection,
     pub now: DateTime<Utc>,
     pub actor: String,
+    /// The change-log entry every row written here is logged under.
+    pub change: i64,
     /// `now` as stored, formatted once: an import stamps many rows.
     stamp: String,
+}
+
+/// A moment as the workspace stores it.
+pub(crate) fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// What the rules did, counted; an import sums these over its rows.
@@ -55,12 +62,13 @@ impl RuleEffects {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(conn: &'a Connection, now: DateTime<Utc>, actor: String) -> Self {
+    pub fn new(conn: &'a Connection, now: DateTime<Utc>, actor: String, change: i64) -> Self {
         Ctx {
             conn,
             now,
             actor,
-            stamp: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            change,
+            stamp: stamp(now),
         }
     }
 

@@ -120,20 +120,40 @@ impl Workspace {
         end: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         self.at = Some(start);
-        self.add_person("Alex Rivera", Role::Founder, Some("alex@example.com"), true)?;
-        self.add_person("Sam Okafor", Role::Sales, Some("sam@example.com"), false)?;
-        self.add_person("Mia Chen", Role::Marketing, Some("mia@example.com"), false)?;
+        self.add_person(
+            "Alex Rivera",
+            Role::Founder,
+            Some("alex@example.com"),
+            true,
+            Origin::App,
+        )?;
+        self.add_person(
+            "Sam Okafor",
+            Role::Sales,
+            Some("sam@example.com"),
+            false,
+            Origin::App,
+        )?;
+        self.add_person(
+            "Mia Chen",
+            Role::Marketing,
+            Some("mia@example.com"),
+            false,
+            Origin::App,
+        )?;
         self.add_person(
             "Jordan Blake",
             Role::Delivery,
             Some("jordan@example.com"),
             false,
+            Origin::App,
         )?;
         self.add_person(
             "Priya Nair",
             Role::Delivery,
             Some("priya@example.com"),
             false,
+            Origin::App,
         )?;
         let mut seq = Seq(42);
         let step = (end - start) / 64;
@@ -317,7 +337,7 @@ impl Workspace {
             .into_iter()
             .find(|t| t.handoff_id == Some(h.id) && t.kind == TaskKind::Kickoff);
         if let Some(t) = kickoff {
-            self.check_item(t.id, 1, true)?;
+            self.check_item(t.id, 1, true, Origin::App)?;
             let date: NaiveDate = at.date_naive() + Duration::days(5);
             self.complete_task(t.id, Some(date), Origin::App)?;
         }

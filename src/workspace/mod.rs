@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
 use crate::rules::{missing_fields, Playbook, PlaybookFile};
 use crate::stages;
-use crate::store::{self, events, handoffs, people, playbooks, tasks};
+use crate::store::{self, changelog, events, handoffs, people, playbooks, tasks};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -41,9 +41,17 @@ pub use crate::store::events::{Event, Notification};
 pub use crate::store::handoffs::EmailDraft;
 pub use crate::store::records::StageChange;
 
+/// Whether a write keeps what it wrote.
+enum Finish {
+    Commit,
+    RollBack,
+}
+
 /// One workspace file and the clock that stamps its changes.
 pub struct Workspace {
     conn: Connection,
+    /// The change the write in progress is logged under.
+    change: changelog::Current,
     clock: Box<dyn Clock>,
     /// Demo generation replays the past: when set, it replaces the clock.
     at: Option<DateTime<Utc>>,
@@ -129,16 +137,21 @@ impl Workspace {
         Self::init(store::open_in_memory()?, clock, None)
     }
 
-    fn init(conn: Connection, clock: impl Clock + 'static, path: Option<PathBuf>) -> Result<Self> {
+    fn init(
+        (conn, change): (Connection, changelog::Current),
+        clock: impl Clock + 'static,
+        path: Option<PathBuf>,
+    ) -> Result<Self> {
         let mut ws = Workspace {
             conn,
+            change,
             clock: Box::new(clock),
             at: None,
             path,
         };
         if playbooks::list(&ws.conn)?.is_empty() {
-            store::with_tx(&mut ws.conn, |tx| {
-                playbooks::replace_all(tx, &Playbook::defaults())
+            ws.write(Origin::System, |cx| {
+                playbooks::replace_all(cx.conn, &Playbook::defaults())
             })?;
         }
         Ok(ws)
@@ -156,20 +169,56 @@ impl Workspace {
 
     fn actor(&self, origin: Origin) -> Result<String> {
         Ok(match people::me(&self.conn)? {
-            Some(me) if origin != Origin::Import => format!("{} ({origin})", me.name),
-            _ => origin.as_str().to_string(),
+            // An export the watched folder found is an import like any other in the audit log.
+            _ if matches!(origin, Origin::Import | Origin::Watch) => Origin::Import.to_string(),
+            Some(me) => format!("{} ({origin})", me.name),
+            None => origin.as_str().to_string(),
         })
     }
 
-    /// Runs `f` in one transaction with a context stamped now.
-    fn write<T>(
+    /// The write funnel: runs `f` in one transaction with a context stamped now, logging every
+    /// row it changes under one change of `origin`. The only place a transaction opens.
+    pub(crate) fn write<T>(
         &mut self,
         origin: Origin,
         f: impl FnOnce(&apply::Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.transact(origin, None, |cx| f(cx).map(|v| (v, Finish::Commit)))
+    }
+
+    /// [`Workspace::write`], where `f` also says whether to keep what it wrote (a dry run
+    /// rolls back) and `undoes` marks an import's undo.
+    fn transact<T>(
+        &mut self,
+        origin: Origin,
+        undoes: Option<crate::model::ImportId>,
+        f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+    ) -> Result<T> {
         let now = self.now();
         let actor = self.actor(origin)?;
-        store::with_tx(&mut self.conn, |tx| f(&apply::Ctx::new(tx, now, actor)))
+        // Immediate: the write lock is taken up front, so a writer that arrives later waits
+        // for it instead of failing half-way on a lock it could not upgrade.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let (change, open) = changelog::begin(
+            &tx,
+            &self.change,
+            origin,
+            &actor,
+            &apply::stamp(now),
+            undoes,
+        )?;
+        let (out, finish) = f(&apply::Ctx::new(&tx, now, actor, change))?;
+        if let Finish::Commit = finish {
+            changelog::finish(&tx, &self.change, change)?;
+        }
+        drop(open);
+        match finish {
+            Finish::Commit => tx.commit()?,
+            Finish::RollBack => tx.rollback()?,
+        }
+        Ok(out)
     }
 
     // ----- people, holidays, playbooks -----
@@ -186,13 +235,14 @@ impl Workspace {
         role: Role,
         email: Option<&str>,
         me: bool,
+        origin: Origin,
     ) -> Result<Person> {
         if name.trim().is_empty() {
             return Err(Error::invalid("name", "a person needs a name"));
         }
-        store::with_tx(&mut self.conn, |tx| {
-            people::upsert(tx, name, role, email, me)?;
-            people::get_by_name(tx, name)?.ok_or_else(|| Error::not_found("person", name, ""))
+        self.write(origin, |cx| {
+            people::upsert(cx.conn, name, role, email, me)?;
+            people::get_by_name(cx.conn, name)?.ok_or_else(|| Error::not_found("person", name, ""))
         })
     }
 
@@ -218,8 +268,8 @@ impl Workspace {
     }
 
     /// Adds a holiday.
-    pub fn add_holiday(&mut self, day: NaiveDate, name: &str) -> Result<()> {
-        people::add_holiday(&self.conn, day, name)
+    pub fn add_holiday(&mut self, day: NaiveDate, name: &str, origin: Origin) -> Result<()> {
+        self.write(origin, |cx| people::add_holiday(cx.conn, day, name))
     }
 
     /// The playbooks, in order.
@@ -228,7 +278,7 @@ impl Workspace {
     }
 
     /// Replaces every playbook (validated first; nothing changes on error).
-    pub fn replace_playbooks(&mut self, new: &[Playbook]) -> Result<()> {
+    pub fn replace_playbooks(&mut self, new: &[Playbook], origin: Origin) -> Result<()> {
         if new.is_empty() {
             return Err(Error::invalid(
                 "playbooks",
@@ -241,7 +291,7 @@ impl Workspace {
             }
             .to_toml()?,
         )?;
-        store::with_tx(&mut self.conn, |tx| playbooks::replace_all(tx, new))
+        self.write(origin, |cx| playbooks::replace_all(cx.conn, new))
     }
 
     /// Replays the stage history against playbooks: what would fire, pause, and on which fields.
@@ -356,10 +406,9 @@ impl Workspace {
 
     /// Marks a notification delivered; call only once it was shown.
     pub fn mark_delivered(&mut self, id: i64) -> Result<bool> {
-        let at = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        events::mark_delivered(&self.conn, id, &at)
+        self.write(Origin::System, |cx| {
+            events::mark_delivered(cx.conn, id, cx.stamp())
+        })
     }
 }
 

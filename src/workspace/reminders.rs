@@ -60,7 +60,7 @@ impl Workspace {
                 ));
             }
         }
-        self.write(Origin::Background, |cx| {
+        self.write(Origin::System, |cx| {
             let mut queued = 0;
             for (task, title, body) in &due {
                 let already: bool = cx

@@ -5,8 +5,8 @@ use super::Workspace;
 use crate::error::{Error, Result};
 use crate::import::read::file_sha256;
 use crate::import::{ImportOptions, ImportReport};
-use crate::store::events;
-use rusqlite::{params, OptionalExtension};
+use crate::model::Origin;
+use crate::store::{events, settings};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -24,26 +24,12 @@ const FOLDER: &str = "watched_folder";
 const SINCE: &str = "watched_since";
 
 impl Workspace {
-    fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-            .query_row([key], |r| r.get(0))
-            .optional()?)
-    }
-
-    fn put_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
-    }
-
     /// The watched folder, when one is set.
     pub fn watched_folder(&self) -> Result<Option<WatchedFolder>> {
-        let (Some(path), Some(since)) = (self.setting(FOLDER)?, self.setting(SINCE)?) else {
+        let (Some(path), Some(since)) = (
+            settings::get(&self.conn, FOLDER)?,
+            settings::get(&self.conn, SINCE)?,
+        ) else {
             return Ok(None);
         };
         Ok(Some(WatchedFolder {
@@ -54,12 +40,13 @@ impl Workspace {
 
     /// Watches `path` for new exports from now on (it must be an existing folder), or stops
     /// watching with `None`.
-    pub fn set_watched_folder(&mut self, path: Option<&Path>) -> Result<Option<WatchedFolder>> {
+    pub fn set_watched_folder(
+        &mut self,
+        path: Option<&Path>,
+        origin: Origin,
+    ) -> Result<Option<WatchedFolder>> {
         let Some(path) = path else {
-            self.conn.execute(
-                "DELETE FROM settings WHERE key IN (?1, ?2)",
-                [FOLDER, SINCE],
-            )?;
+            self.write(origin, |cx| settings::remove(cx.conn, &[FOLDER, SINCE]))?;
             return Ok(None);
         };
         if !path.is_dir() {
@@ -71,13 +58,10 @@ impl Workspace {
                 ),
             ));
         }
-        let since = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let tx = self.conn.unchecked_transaction()?;
-        self.put_setting(FOLDER, &path.display().to_string())?;
-        self.put_setting(SINCE, &since)?;
-        tx.commit()?;
+        self.write(origin, |cx| {
+            settings::put(cx.conn, FOLDER, &path.display().to_string())?;
+            settings::put(cx.conn, SINCE, cx.stamp())
+        })?;
         self.watched_folder()
     }
 
@@ -91,14 +75,10 @@ impl Workspace {
         progress: &mut dyn FnMut(crate::import::ImportProgress),
     ) -> Result<Option<ImportReport>> {
         let sha = file_sha256(path)?;
-        let seen: bool = self
-            .conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM imports WHERE sha256 = ?1)")?
-            .query_row([&sha], |r| r.get(0))?;
-        if seen {
+        if settings::imported_before(&self.conn, &sha)? {
             return Ok(None);
         }
-        self.import_file_with_progress(path, opts, progress)
+        self.import_as(Origin::Watch, path, opts, progress)
             .map(Some)
     }
 
@@ -108,9 +88,8 @@ impl Workspace {
         let Some(me) = self.me()? else {
             return Ok(());
         };
-        let at = self
-            .now()
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        events::queue(&self.conn, Some(&me.name), None, title, body, &at)
+        self.write(Origin::System, |cx| {
+            events::queue(cx.conn, Some(&me.name), None, title, body, cx.stamp())
+        })
     }
 }

@@ -3,7 +3,7 @@
 // Each test file uses a part of this module.
 #![allow(dead_code)]
 
-use baton::{FixedClock, Role, Workspace};
+use baton::{FixedClock, Origin, Role, Workspace};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -22,7 +22,8 @@ pub fn workspace(
     let clock = Arc::new(FixedClock::new(at(now)));
     let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
     for (i, (name, role)) in team.iter().enumerate() {
-        ws.add_person(name, *role, None, i == 0).unwrap();
+        ws.add_person(name, *role, None, i == 0, Origin::Cli)
+            .unwrap();
     }
     (ws, clock, dir)
 }

@@ -397,10 +397,10 @@ fn run(cli: Cli) -> Res {
             }
         }
         Command::UndoImport { id } => {
-            let r = ws.undo_import(id)?;
+            let r = ws.undo_import(id, Origin::Cli)?;
             println!(
-                "Undid import {} of {}: {} added records removed, {} changed records restored (from {}).",
-                r.import_id, r.file, r.removed, r.restored, r.backup
+                "Undid import {} of {}: {} added records removed, {} changed records restored.",
+                r.import_id, r.file, r.removed, r.restored
             );
         }
         Command::Imports { json } => {
@@ -586,7 +586,7 @@ fn run(cli: Cli) -> Res {
             output::print_effects(&ws, t.record_id, fx)?;
         }
         Command::Check { task, item, undo } => {
-            ws.check_item(TaskId(task), item, !undo)?;
+            ws.check_item(TaskId(task), item, !undo, Origin::Cli)?;
             let t = ws.task(TaskId(task))?;
             for (i, c) in t.checklist.iter().enumerate() {
                 println!(
@@ -677,7 +677,7 @@ fn run(cli: Cli) -> Res {
                 email,
                 me,
             }) => {
-                let p = ws.add_person(&name, role, email.as_deref(), me)?;
+                let p = ws.add_person(&name, role, email.as_deref(), me, Origin::Cli)?;
                 println!(
                     "{} ({}){}",
                     p.name,
@@ -706,7 +706,11 @@ fn run(cli: Cli) -> Res {
         },
         Command::Holidays { action } => match action {
             Some(HolidayAction::Add { date: d, name }) => {
-                ws.add_holiday(date(&d, "holiday")?, name.as_deref().unwrap_or(""))?;
+                ws.add_holiday(
+                    date(&d, "holiday")?,
+                    name.as_deref().unwrap_or(""),
+                    Origin::Cli,
+                )?;
                 println!("Holiday {d} added; due dates skip it.");
             }
             None => ws.holidays()?.iter().for_each(|d| println!("{d}")),
@@ -748,7 +752,7 @@ fn run(cli: Cli) -> Res {
                     .map_err(|e| format!("{}: {e}", file.display()))?;
                 let parsed = PlaybookFile::from_toml(&text)
                     .map_err(|e| format!("{}: {e}", file.display()))?;
-                ws.replace_playbooks(&parsed.playbooks)?;
+                ws.replace_playbooks(&parsed.playbooks, Origin::Cli)?;
                 println!(
                     "Imported {} playbooks from {}.",
                     parsed.playbooks.len(),

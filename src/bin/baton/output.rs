@@ -307,7 +307,7 @@ pub fn print_import(r: &baton::import::ImportReport) {
     }
     if !r.dry_run {
         println!(
-            "Import {}; undo it with `baton undo-import {}` while nothing else has changed.",
+            "Import {}; undo it with `baton undo-import {}` (until its records are changed again).",
             r.import_id, r.import_id
         );
     }

@@ -1,21 +1,21 @@
 //! The loader: streams a CSV export into the workspace in one transaction, upserting by the
 //! CRM's record id and running the playbooks on every change.
 
+mod backup;
 mod plan;
 mod undo;
 
-use undo::state;
-pub use undo::{ImportSummary, KEEP_BACKUPS};
+pub use backup::KEEP_BACKUPS;
+pub use undo::ImportSummary;
 
 use super::apply::{self, Ctx, RuleEffects};
-use super::Workspace;
+use super::{Finish, Workspace};
 use crate::error::{Error, Result};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
-use crate::model::{Origin, Record, RecordKind, Role};
-use crate::store::{people, records};
+use crate::model::{ImportId, Origin, Record, RecordKind, Role};
+use crate::store::{changelog, imports, people, records};
 use plan::{plan, row_values, save_mapping, Plan};
-use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -45,18 +45,22 @@ impl Workspace {
         opts: &ImportOptions,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<ImportReport> {
+        self.import_as(Origin::Import, path, opts, progress)
+    }
+
+    /// Imports `path` as one write of `origin` (an import, or the watched folder's).
+    pub(super) fn import_as(
+        &mut self,
+        origin: Origin,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
         let fmt = read::sniff(path)?;
         let plan = plan(&self.conn, path, &fmt, opts, false)?;
         let total_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
-        let backup = if opts.dry_run {
-            None
-        } else {
-            self.backup_before_import()?
-        };
         let pbs = self.playbooks()?;
-        let now = self.now();
-        let actor = self.actor(Origin::Import)?;
-        let stamp = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let workspace = self.path.clone();
         let mut report = ImportReport {
             import_id: 0,
             source: plan.source,
@@ -72,122 +76,111 @@ impl Workspace {
             dry_run: opts.dry_run,
             sha256: String::new(),
             mapping_reused: plan.reused,
-            backup: backup.as_ref().map(|p| p.display().to_string()),
+            backup: None,
         };
-        let tx = self.conn.transaction()?;
-        let mapping: BTreeMap<&str, Option<&str>> = plan
-            .headers
-            .iter()
-            .map(String::as_str)
-            .zip(plan.keys.iter().map(|k| k.as_deref()))
-            .collect();
-        tx.execute(
-            "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4)",
-            params![
-                path.display().to_string(),
+        self.transact(origin, None, |cx| {
+            let stamp = cx.stamp().to_string();
+            let mapping: BTreeMap<&str, Option<&str>> = plan
+                .headers
+                .iter()
+                .map(String::as_str)
+                .zip(plan.keys.iter().map(|k| k.as_deref()))
+                .collect();
+            let import_id = imports::insert(
+                cx.conn,
+                &path.display().to_string(),
                 plan.source.as_str(),
-                serde_json::to_string(&mapping).unwrap_or_default(),
-                stamp
-            ],
-        )?;
-        let import_id = tx.last_insert_rowid();
-        let cx = Ctx::new(&tx, now, actor);
-        let owner_role = if plan.kind == RecordKind::Deal {
-            Role::Sales
-        } else {
-            Role::Marketing
-        };
-        let mut known_people: BTreeSet<String> = people::list(&tx)?
-            .into_iter()
-            .map(|p| p.name.to_lowercase())
-            .collect();
-        // A first import of a CRM's records (none of that source and kind stored yet) inserts
-        // each row with a CRM id straight away; the unique index on the id says when a row
-        // repeats one from earlier in the file, and only then is it looked up.
-        let first = !records::any_imported(&tx, plan.source.as_str(), plan.kind)?;
-        let tap = read::Tap::default();
-        let tick = |rows| ImportProgress {
-            bytes: tap.bytes(),
-            total_bytes,
-            rows,
-        };
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(4);
-        std::thread::scope(|scope| -> Result<()> {
-            let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender));
-            let written = (|| -> Result<()> {
-                let receiver = receiver;
-                for batch in &receiver {
-                    for ReadRow { row, values } in batch {
-                        report.rows = row;
-                        let r = match values {
-                            Ok(r) => r,
-                            Err(e) if opts.skip_bad_rows => {
-                                report.rejected += 1;
-                                report.errors.push(e);
-                                continue;
+                &serde_json::to_string(&mapping).unwrap_or_default(),
+                &stamp,
+            )?;
+            changelog::set_import(cx.conn, cx.change, import_id)?;
+            let owner_role = if plan.kind == RecordKind::Deal {
+                Role::Sales
+            } else {
+                Role::Marketing
+            };
+            let mut known_people: BTreeSet<String> = people::list(cx.conn)?
+                .into_iter()
+                .map(|p| p.name.to_lowercase())
+                .collect();
+            // A first import of a CRM's records (none of that source and kind stored yet)
+            // inserts each row with a CRM id straight away; the unique index on the id says when
+            // a row repeats one from earlier in the file, and only then is it looked up.
+            let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
+            let tap = read::Tap::default();
+            let tick = |rows| ImportProgress {
+                bytes: tap.bytes(),
+                total_bytes,
+                rows,
+            };
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(4);
+            std::thread::scope(|scope| -> Result<()> {
+                let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender));
+                let written = (|| -> Result<()> {
+                    let receiver = receiver;
+                    for batch in &receiver {
+                        for ReadRow { row, values } in batch {
+                            report.rows = row;
+                            let r = match values {
+                                Ok(r) => r,
+                                Err(e) if opts.skip_bad_rows => {
+                                    report.rejected += 1;
+                                    report.errors.push(e);
+                                    continue;
+                                }
+                                Err(e) => {
+                                    return Err(Error::invalid(
+                                        path.display().to_string(),
+                                        e.to_string() + "; fix the cell or pass --skip-bad-rows",
+                                    ))
+                                }
+                            };
+                            if let Some(o) = &r.record.owner {
+                                if known_people.insert(o.to_lowercase()) {
+                                    people::upsert(cx.conn, o, owner_role, None, false)?;
+                                }
                             }
-                            Err(e) => {
-                                return Err(Error::invalid(
-                                    path.display().to_string(),
-                                    e.to_string() + "; fix the cell or pass --skip-bad-rows",
-                                ))
-                            }
-                        };
-                        if let Some(o) = &r.record.owner {
-                            if known_people.insert(o.to_lowercase()) {
-                                people::upsert(&tx, o, owner_role, None, false)?;
-                            }
+                            load_row(cx, &pbs, r, first, (&stamp, import_id), &mut report)?;
                         }
-                        load_row(&cx, &pbs, r, first, (&stamp, import_id), &mut report)?;
+                        progress(tick(report.rows));
                     }
-                    progress(tick(report.rows));
-                }
-                Ok(())
-            })();
-            // The receiver is gone by now, so a reader waiting to send stops.
-            let read = reader.join().unwrap_or_else(|_| {
-                Err(Error::Conflict(
-                    "reading the CSV file stopped unexpectedly; nothing was imported".into(),
-                ))
-            });
-            written.and(read)
+                    Ok(())
+                })();
+                // The receiver is gone by now, so a reader waiting to send stops.
+                let read = reader.join().unwrap_or_else(|_| {
+                    Err(Error::Conflict(
+                        "reading the CSV file stopped unexpectedly; nothing was imported".into(),
+                    ))
+                });
+                written.and(read)
+            })?;
+            progress(tick(report.rows));
+            if report.rows == 0 {
+                return Err(Error::invalid(
+                    path.display().to_string(),
+                    "the file has a header but no rows; export the records again, with at least one row",
+                ));
+            }
+            report.sha256 = tap.sha256();
+            // The copy is taken inside the import's write lock, from a second connection that
+            // sees the workspace as it was before the import: no other write can slip between
+            // the copy and the import. Only imports that change records take one.
+            let writes = report.inserted + report.updated > 0;
+            if let (false, true, Some(db)) = (opts.dry_run, writes, &workspace) {
+                report.backup = Some(backup::before_import(db, cx.now)?.display().to_string());
+            }
+            imports::finish(cx.conn, import_id, &report, plan.kind)?;
+            if let Some(saved) = &plan.remember {
+                save_mapping(cx.conn, &plan, saved, &stamp)?;
+            }
+            imports::insert_errors(cx.conn, import_id, &report.errors)?;
+            if opts.dry_run {
+                Ok(((), Finish::RollBack))
+            } else {
+                report.import_id = import_id.0;
+                Ok(((), Finish::Commit))
+            }
         })?;
-        progress(tick(report.rows));
-        report.sha256 = tap.sha256();
-        tx.execute(
-            "UPDATE imports SET rows = ?2, inserted = ?3, updated = ?4, unchanged = ?5, rejected = ?6,
-                 sha256 = ?7, kind = ?8, backup = ?9 WHERE id = ?1",
-            params![
-                import_id,
-                report.rows,
-                report.inserted,
-                report.updated,
-                report.unchanged,
-                report.rejected,
-                report.sha256,
-                plan.kind,
-                report.backup
-            ],
-        )?;
-        if let Some(saved) = &plan.remember {
-            save_mapping(&tx, &plan, saved, &stamp)?;
-        }
-        for e in &report.errors {
-            tx.execute(
-                "INSERT INTO import_errors (import_id, row, line, column_name, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![import_id, e.row, e.line, e.column, e.message],
-            )?;
-        }
-        if opts.dry_run {
-            tx.rollback()?;
-        } else {
-            tx.execute(
-                "UPDATE imports SET state_after = ?2 WHERE id = ?1",
-                params![import_id, state(&tx)?],
-            )?;
-            tx.commit()?;
-            report.import_id = import_id;
-        }
         Ok(report)
     }
 
@@ -321,10 +314,10 @@ fn load_row(
         fields,
     }: Converted,
     first: bool,
-    (stamp, import_id): (&str, i64),
+    (stamp, import_id): (&str, ImportId),
     report: &mut ImportReport,
 ) -> Result<()> {
-    let import = Some(crate::model::ImportId(import_id));
+    let import = Some(import_id);
     let fresh = match first && r.external_id.is_some() {
         true => records::insert_new(cx.conn, &r, &fields, stamp)?,
         false => None,

@@ -1,0 +1,129 @@
+//! The safety net under undo: a copy of the workspace file taken right before an import that
+//! changes records (SQLite's backup API), the newest few kept. Undo itself works from the change
+//! log; a copy is for the day the file itself is lost or damaged.
+
+use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+
+/// How many pre-import backups are kept.
+pub const KEEP_BACKUPS: usize = 5;
+const SUFFIX: &str = "-before-import.sqlite";
+
+/// Copies the workspace at `db` into `backups/` beside it, as it was before the running import
+/// (the copy reads through its own connection, which sees only what is committed), and keeps the
+/// newest few copies. A copy that fails is removed whole: a full disk leaves no partial file.
+pub(super) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
+    let dir = db.parent().unwrap_or(Path::new(".")).join("backups");
+    let io = |source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let stem = db
+        .file_stem()
+        .map_or("workspace".into(), |s| s.to_string_lossy().into_owned());
+    let stamp = now.format("%Y%m%dT%H%M%SZ");
+    let mut dest = dir.join(format!("{stem}-{stamp}{SUFFIX}"));
+    let mut n = 2;
+    while dest.exists() {
+        dest = dir.join(format!("{stem}-{stamp}-{n}{SUFFIX}"));
+        n += 1;
+    }
+    if let Err(e) = copy(db, &dest) {
+        for leftover in [
+            dest.clone(),
+            with_suffix(&dest, "-journal"),
+            with_suffix(&dest, "-wal"),
+        ] {
+            let _ = std::fs::remove_file(leftover);
+        }
+        return Err(failed(db, &dir, e));
+    }
+    rotate(&dir, &stem, &dest).map_err(io)?;
+    Ok(dest)
+}
+
+fn copy(db: &Path, dest: &Path) -> rusqlite::Result<()> {
+    let from = Connection::open_with_flags(
+        db,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    from.backup(rusqlite::DatabaseName::Main, dest, None)
+}
+
+fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The sentence for a copy that could not be made; a full disk says how much room it needs.
+fn failed(db: &Path, dir: &Path, e: rusqlite::Error) -> Error {
+    let full = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull
+    ) || free_bytes(dir).is_some_and(|free| free < size_of_workspace(db));
+    if full {
+        let need = mb(size_of_workspace(db));
+        let free = free_bytes(dir).map_or(String::new(), |f| format!(", {} free", mb(f)));
+        return Error::Conflict(format!(
+            "the disk holding {} is full: the copy of the workspace taken before an import needs about {need}{free}; free some space and import again (nothing was imported)",
+            dir.display()
+        ));
+    }
+    Error::Conflict(format!(
+        "the copy of the workspace taken before an import could not be written to {} ({e}); nothing was imported",
+        dir.display()
+    ))
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+fn size_of_workspace(db: &Path) -> u64 {
+    std::fs::metadata(db).map_or(0, |m| m.len())
+        + std::fs::metadata(with_suffix(db, "-wal")).map_or(0, |m| m.len())
+}
+
+/// Free space for an unprivileged writer in `dir`, where the platform says.
+#[cfg(unix)]
+fn free_bytes(dir: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `path` is a valid C string and `st` a writable statvfs.
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    #[allow(clippy::unnecessary_cast)]
+    Some(st.f_bavail as u64 * st.f_frsize as u64)
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
+/// Keeps the newest copies of this workspace, oldest first out.
+fn rotate(dir: &Path, stem: &str, newest: &Path) -> std::io::Result<()> {
+    let mut old: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{stem}-")) && n.ends_with(SUFFIX))
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    old.sort();
+    let excess = old.len().saturating_sub(KEEP_BACKUPS);
+    for (_, p) in old.into_iter().take(excess) {
+        if p != newest {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    Ok(())
+}
