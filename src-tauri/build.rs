@@ -14,7 +14,7 @@ const COMMANDS: &[&str] = &[
     "set_flag",
     "wizard",
     "wizard_review",
-    "set_context",
+    "wizard_save",
     "brief",
     "handoffs",
     "tasks",

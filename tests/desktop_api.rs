@@ -176,6 +176,97 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
     );
 }
 
+/// A Nordlicht deal paused at Closed Won with most fields missing, and what the wizard types.
+fn paused_for_the_wizard(
+    ws: &mut Workspace,
+) -> (
+    baton::RecordId,
+    baton::HandoffId,
+    Vec<(String, String)>,
+    std::collections::BTreeMap<String, String>,
+) {
+    let r = deal(
+        ws,
+        "Nordlicht GmbH",
+        "Contract Sent",
+        &[
+            ("signed_scope", "SOW v2"),
+            ("promised_deliverables", "Audit"),
+        ],
+    );
+    ws.move_record(r, "Closed Won", Origin::App).unwrap();
+    let h = ws.record_detail(r).unwrap().handoffs[0].id;
+    let typed: Vec<(String, String)> = [
+        ("main_contact", "Ana"),
+        ("start_date", "2026-03-16"),
+        ("kickoff_preference", "Video call"),
+        ("buyer_goals", "Grow"),
+        ("risk_notes", "None"),
+        ("pricing_exceptions", "None"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let ctx = std::collections::BTreeMap::from([
+        ("promised_verbally".to_string(), "A weekly call".to_string()),
+        ("cares_about".to_string(), "Speed".to_string()),
+    ]);
+    (r, h, typed, ctx)
+}
+
+#[test]
+fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
+    let (mut ws, _clock, _dir) = workspace();
+    let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
+    let saved = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap();
+    assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
+    assert_eq!(saved.handoff.context["promised_verbally"], "A weekly call");
+    let task = saved.task.unwrap();
+    assert_eq!(task.kind, TaskKind::Kickoff);
+    assert_eq!(task.assignee.as_deref(), Some("Dee One"));
+    assert_eq!(task.due.as_deref(), Some("2026-03-10"));
+    assert_eq!(saved.effects.handed_off, 1);
+    let detail = ws.record_detail(r).unwrap();
+    assert_eq!(detail.record.fields["main_contact"], "Ana");
+    assert_eq!(
+        detail
+            .tasks
+            .iter()
+            .filter(|t| t.kind == TaskKind::Kickoff)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_failure_during_the_wizards_hand_off_saves_nothing() {
+    let (mut ws, _clock, dir) = workspace();
+    let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
+    let before = ws.record_detail(r).unwrap();
+    // The kickoff task cannot be written: the hand-off fails at its last step.
+    let db = rusqlite::Connection::open(dir.path().join("w.sqlite")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER injected BEFORE INSERT ON tasks WHEN NEW.kind = 'kickoff'
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let e = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap_err();
+    assert!(e.to_string().contains("injected failure"), "{e}");
+    let after = ws.record_detail(r).unwrap();
+    assert_eq!(after.record, before.record, "no field saved");
+    assert_eq!(
+        after.handoffs, before.handoffs,
+        "no judgment saved, still paused"
+    );
+    assert_eq!(after.events.len(), before.events.len(), "no audit event");
+    assert_eq!(after.tasks.len(), before.tasks.len());
+
+    // Once the cause is gone the same answers hand off.
+    db.execute_batch("DROP TRIGGER injected").unwrap();
+    let saved = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap();
+    assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
+}
+
 #[test]
 fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
     let (mut ws, clock, _dir) = workspace();

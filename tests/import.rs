@@ -560,3 +560,59 @@ fn progress_reaches_the_whole_file() {
     assert_eq!(last.bytes, std::fs::metadata(&path).unwrap().len());
     assert_eq!((last.total_bytes, last.rows), (last.bytes, 3));
 }
+
+#[test]
+fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries() {
+    let (mut ws, dir) = workspace();
+    let csv = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(
+            &p,
+            format!("Record ID,Deal Name,Deal Stage,Buyer Goals,Flags\n{body}"),
+        )
+        .unwrap();
+        p
+    };
+    let first = csv("a.csv", "77,Acme,Contract Sent,Grow,Custom Scope\n");
+    ws.import_file(&first, &ImportOptions::default()).unwrap();
+    let acme = ws.find_record("77").unwrap();
+    assert!(acme.flags.contains(&baton::ExceptionFlag::CustomScope));
+
+    let later = csv("b.csv", "77,Acme,Proposal Sent,Grow faster,\n");
+    let r = ws.import_file(&later, &ImportOptions::default()).unwrap();
+    assert_eq!(r.updated, 1);
+    let detail = ws.record_detail(acme.id).unwrap();
+    assert!(
+        detail.record.flags.is_empty(),
+        "the export no longer carries it"
+    );
+    let kinds: Vec<(&str, &str)> = detail
+        .events
+        .iter()
+        .map(|e| (e.kind.as_str(), e.actor.as_str()))
+        .collect();
+    for kind in ["moved", "edited", "unflagged"] {
+        assert!(
+            kinds.contains(&(kind, "import")),
+            "{kind} by the import: {kinds:?}"
+        );
+    }
+    assert_eq!(detail.history.last().unwrap().to, "Proposal Sent");
+    assert_eq!(detail.history.last().unwrap().origin, baton::Origin::Import);
+
+    // A file without a flags column says nothing about flags.
+    ws.set_flag(acme.id, "delivery_risk", true, Origin::Cli)
+        .unwrap();
+    let p = dir.path().join("c.csv");
+    std::fs::write(
+        &p,
+        "Record ID,Deal Name,Deal Stage\n77,Acme,Contract Sent\n",
+    )
+    .unwrap();
+    ws.import_file(&p, &ImportOptions::default()).unwrap();
+    assert!(ws
+        .find_record("77")
+        .unwrap()
+        .flags
+        .contains(&baton::ExceptionFlag::DeliveryRisk));
+}

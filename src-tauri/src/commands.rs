@@ -134,14 +134,15 @@ pub(crate) async fn wizard_review(
         .map(|(brief, first_task)| WizardReview { brief, first_task })
 }
 
+/// The wizard's Save as paused and Hand off: fields, judgment and hand-off in one write.
 #[tauri::command]
-pub(crate) async fn set_context(
+pub(crate) async fn wizard_save(
     app: AppHandle,
     handoff: HandoffId,
-    key: String,
-    value: String,
-) -> CmdResult<()> {
-    app.change(|ws| ws.set_context(handoff, &key, &value, UI))
+    fields: Vec<(String, String)>,
+    context: std::collections::BTreeMap<String, String>,
+) -> CmdResult<baton::WizardSaved> {
+    app.change(|ws| ws.wizard_save(handoff, &fields, &context, UI))
 }
 
 /// The brief, and the same brief as Markdown for copying and saving.

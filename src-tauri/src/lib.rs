@@ -137,7 +137,7 @@ pub fn run() {
             commands::health_report,
             commands::set_watched_folder,
             dialogs::pick_folder,
-            commands::set_context,
+            commands::wizard_save,
             commands::brief,
             commands::handoffs,
             commands::tasks,

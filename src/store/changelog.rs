@@ -160,19 +160,30 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
         };
         let head = "INSERT INTO change_log (change_id, tbl, key, op, record_id, before, after)";
         let now = "baton_change()";
-        let changed: Vec<String> = s
+        // The changed columns before and after, as JSON objects built by plain expressions (no
+        // subquery, no aggregate: an import updates many rows).
+        let changed_json = |row: &str| {
+            let parts: Vec<String> = s
+                .columns
+                .iter()
+                .map(|c| {
+                    format!("CASE WHEN OLD.\"{c}\" IS NOT NEW.\"{c}\" THEN '\"{c}\":' || json_quote({row}.\"{c}\") || ',' ELSE '' END")
+                })
+                .collect();
+            format!("'{{' || rtrim({}, ',') || '}}'", parts.join(" || "))
+        };
+        let any_changed: Vec<String> = s
             .columns
             .iter()
-            .map(|c| {
-                format!("SELECT '{c}' AS k, OLD.\"{c}\" AS b, NEW.\"{c}\" AS a WHERE OLD.\"{c}\" IS NOT NEW.\"{c}\"")
-            })
+            .map(|c| format!("OLD.\"{c}\" IS NOT NEW.\"{c}\""))
             .collect();
+        let any_changed = format!("({})", any_changed.join(" OR "));
         let changed = format!(
-            "{head} SELECT {now}, '{table}', {}, 'update', {}, json_group_object(k, b), json_group_object(k, a)
-               FROM ({}) HAVING count(*) > 0;",
+            "{head} VALUES ({now}, '{table}', {}, 'update', {}, {}, {});",
             key("OLD"),
             record("NEW"),
-            changed.join(" UNION ALL ")
+            changed_json("OLD"),
+            changed_json("NEW")
         );
         let deleted = format!(
             "{head} VALUES ({now}, '{table}', {}, 'delete', {}, {}, NULL);",
@@ -189,7 +200,7 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
                 record("NEW")
             )
         };
-        let (update, delete, when) = match kind {
+        let (update, delete, when, update_when) = match kind {
             Kind::Counts(counts) => {
                 let counts: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
                 sql += &insert(&object("NEW", &s.columns));
@@ -199,11 +210,16 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
                     object("OLD", &counts),
                     object("NEW", &counts)
                 );
-                (update, deleted, String::new())
+                (update, deleted, String::new(), String::new())
             }
             Kind::Keyed => {
                 sql += &insert("NULL");
-                (changed, deleted, String::new())
+                (
+                    changed,
+                    deleted,
+                    String::new(),
+                    format!("WHEN {any_changed}"),
+                )
             }
             Kind::Rowid(i) => {
                 inserts.push(format!(
@@ -216,11 +232,17 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
                     record("NEW")
                 ));
                 // A row this write inserted is logged whole when it ends.
-                (changed, deleted, format!("WHEN OLD.id <= baton_floor({i})"))
+                let floor = format!("OLD.id <= baton_floor({i})");
+                (
+                    changed,
+                    deleted,
+                    format!("WHEN {floor}"),
+                    format!("WHEN {any_changed} AND {floor}"),
+                )
             }
         };
         sql += &format!(
-            "CREATE TEMP TRIGGER log_{table}_update AFTER UPDATE ON main.\"{table}\" {when} BEGIN
+            "CREATE TEMP TRIGGER log_{table}_update AFTER UPDATE ON main.\"{table}\" {update_when} BEGIN
                {update}
              END;
              CREATE TEMP TRIGGER log_{table}_delete AFTER DELETE ON main.\"{table}\" {when} BEGIN

@@ -142,16 +142,19 @@ mod tests {
         assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 1)]);
 
         // B leaves Contract Sent after the same time: the same bucket counts two.
-        conn.execute("UPDATE records SET stage = 'Closed Lost' WHERE id = 2", [])
+        let mut b = crate::store::records::get(&conn, crate::model::RecordId(2))
+            .unwrap()
             .unwrap();
-        crate::store::records::insert_stage_change(
+        b.stage = "Closed Lost".into();
+        crate::store::records::update(
             &conn,
-            crate::model::RecordId(2),
-            Some("Contract Sent"),
-            "Closed Lost",
+            &b,
             "2026-03-03T09:40:00Z",
-            crate::model::Origin::Cli,
-            None,
+            Some(crate::store::records::Move {
+                from: "Contract Sent",
+                origin: crate::model::Origin::Cli,
+                import: None,
+            }),
         )
         .unwrap();
         assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 2)]);

@@ -53,7 +53,7 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     // to the WAL mid-way, and memory stays bounded however large the file.
     conn.pragma_update(None, "cache_size", -32_768)?;
     // An import cycles through a few dozen statements per row; keep them all prepared.
-    conn.set_prepared_statement_cache_capacity(64);
+    conn.set_prepared_statement_cache_capacity(128);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     Ok(())
 }

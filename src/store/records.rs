@@ -156,10 +156,39 @@ pub(crate) fn insert_new(
     }
 }
 
-/// Writes every column of `r` back.
-pub(crate) fn update(conn: &Connection, r: &Record, now: &str) -> Result<()> {
+/// A stage change being saved with its record.
+pub(crate) struct Move<'a> {
+    /// The stage the record leaves.
+    pub from: &'a str,
+    /// Who moved it.
+    pub origin: Origin,
+    /// The import that moved it, if one did.
+    pub import: Option<ImportId>,
+}
+
+/// Writes every column of `r` back. When its stage changed (`moved`), the stage history gains
+/// the move, the stay it ends is counted in `stage_time`, and `stage_since` starts again: the
+/// one place a stage change is written.
+pub(crate) fn update(
+    conn: &Connection,
+    r: &Record,
+    now: &str,
+    moved: Option<Move<'_>>,
+) -> Result<()> {
+    if let Some(m) = &moved {
+        insert_stage_change(conn, r.id, Some(m.from), &r.stage, now, m.origin, m.import)?;
+        conn.prepare_cached(
+            "INSERT INTO stage_time (kind, stage, hours, n)
+             SELECT kind, ?2, MAX(0, CAST(ROUND((julianday(?3) - julianday(stage_since)) * 24) AS INTEGER)), 1
+               FROM records WHERE id = ?1 AND stage_since IS NOT NULL
+             ON CONFLICT (kind, stage, hours) DO UPDATE SET n = n + 1",
+        )?
+        .execute(params![r.id, m.from, now])?;
+    }
     conn.prepare_cached(
-        "UPDATE records SET name = ?2, stage = ?3, owner = ?4, fields = ?5, flags = ?6, updated_at = ?7 WHERE id = ?1",
+        "UPDATE records SET name = ?2, stage = ?3, owner = ?4, fields = ?5, flags = ?6, updated_at = ?7,
+                stage_since = CASE WHEN ?8 THEN ?7 ELSE stage_since END
+          WHERE id = ?1",
     )?
     .execute(params![
         r.id,
@@ -168,13 +197,14 @@ pub(crate) fn update(conn: &Connection, r: &Record, now: &str) -> Result<()> {
         r.owner,
         encode_fields(&r.fields),
         encode_flags(&r.flags),
-        now
+        now,
+        moved.is_some()
     ])?;
     Ok(())
 }
 
 /// Appends to the stage history. A record's first stage change is written with the record
-/// (`insert` stamps `stage_since`); a later one also counts the stay it ends in `stage_time`.
+/// (`insert` stamps `stage_since`); a later one through [`update`].
 pub(crate) fn insert_stage_change(
     conn: &Connection,
     record: RecordId,
@@ -188,17 +218,6 @@ pub(crate) fn insert_stage_change(
         "INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![record, from, to, at, origin, import])?;
-    if let Some(from) = from {
-        conn.prepare_cached(
-            "INSERT INTO stage_time (kind, stage, hours, n)
-             SELECT kind, ?2, MAX(0, CAST(ROUND((julianday(?3) - julianday(stage_since)) * 24) AS INTEGER)), 1
-               FROM records WHERE id = ?1 AND stage_since IS NOT NULL
-             ON CONFLICT (kind, stage, hours) DO UPDATE SET n = n + 1",
-        )?
-        .execute(params![record, from, at])?;
-        conn.prepare_cached("UPDATE records SET stage_since = ?2 WHERE id = ?1")?
-            .execute(params![record, at])?;
-    }
     Ok(())
 }
 

@@ -4,8 +4,8 @@
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::model::{
-    ChecklistItem, ExceptionFlag, HandoffId, HandoffStatus, Record, Role, TaskId, TaskKind,
-    TaskStatus,
+    ChecklistItem, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role, TaskId,
+    TaskKind, TaskStatus,
 };
 use crate::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::store::events::{self, Event};
@@ -23,6 +23,8 @@ pub(crate) struct Ctx<'a> {
     pub actor: String,
     /// The change-log entry every row written here is logged under.
     pub change: i64,
+    /// The import this write is, once it has its id.
+    import: std::cell::Cell<Option<ImportId>>,
     /// `now` as stored, formatted once: an import stamps many rows.
     stamp: String,
 }
@@ -68,8 +70,20 @@ impl<'a> Ctx<'a> {
             now,
             actor,
             change,
+            import: std::cell::Cell::new(None),
             stamp: stamp(now),
         }
+    }
+
+    /// Marks this write as import `id`: its stage changes and its change-log entry say so.
+    pub fn set_import(&self, id: ImportId) -> Result<()> {
+        self.import.set(Some(id));
+        crate::store::changelog::set_import(self.conn, self.change, id)
+    }
+
+    /// The import this write is, if it is one.
+    pub fn import(&self) -> Option<ImportId> {
+        self.import.get()
     }
 
     pub fn stamp(&self) -> &str {

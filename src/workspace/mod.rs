@@ -23,7 +23,7 @@ pub use import::{ImportSummary, KEEP_BACKUPS};
 pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
 pub use records::{NewRecord, RecordDetail};
 pub use settings::WatchedFolder;
-pub use wizard::{ContextQuestion, Wizard, WizardField, WizardStep};
+pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};

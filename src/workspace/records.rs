@@ -255,7 +255,13 @@ impl Workspace {
         self.save(before, after, origin)
     }
 
-    fn apply_field(&self, r: &mut Record, key: &str, value: &str, new_record: bool) -> Result<()> {
+    pub(super) fn apply_field(
+        &self,
+        r: &mut Record,
+        key: &str,
+        value: &str,
+        new_record: bool,
+    ) -> Result<()> {
         let key = key.trim();
         match key {
             "name" if value.trim().is_empty() => {
@@ -311,41 +317,7 @@ impl Workspace {
             return Ok(RuleEffects::default());
         }
         let pbs = self.playbooks()?;
-        self.write(origin, |cx| {
-            let stamp = cx.stamp();
-            records::update(cx.conn, &after, stamp)?;
-            if before.stage != after.stage {
-                records::insert_stage_change(
-                    cx.conn,
-                    after.id,
-                    Some(&before.stage),
-                    &after.stage,
-                    stamp,
-                    origin,
-                    None,
-                )?;
-                cx.event(
-                    &after,
-                    None,
-                    "moved",
-                    None,
-                    vec![],
-                    format!("Moved from {} to {}", before.stage, after.stage),
-                )?;
-            }
-            let changed = changed_fields(&before, &after);
-            if !changed.is_empty() {
-                cx.event(
-                    &after,
-                    None,
-                    "edited",
-                    None,
-                    changed.clone(),
-                    format!("Changed {}", changed.join(", ")),
-                )?;
-            }
-            apply::record_changed(cx, &pbs, Some(&before), &after)
-        })
+        self.write(origin, |cx| save_in(cx, &pbs, &before, &after, origin))
     }
 
     /// Stores one answer of the brief's human context on a handoff.
@@ -356,31 +328,11 @@ impl Workspace {
         value: &str,
         origin: Origin,
     ) -> Result<()> {
-        if !CONTEXT_KEYS.iter().any(|(k, _)| *k == key) {
-            let keys: Vec<&str> = CONTEXT_KEYS.iter().map(|(k, _)| *k).collect();
-            return Err(Error::invalid(
-                key,
-                format!("unknown context {key:?}; use one of: {}", keys.join(", ")),
-            ));
-        }
+        check_context_key(key)?;
         let h = self.handoff(id)?;
         let record = self.record(h.record_id)?;
-        let mut ctx = h.context.clone();
-        if value.trim().is_empty() {
-            ctx.remove(key);
-        } else {
-            ctx.insert(key.to_string(), value.trim().to_string());
-        }
         self.write(origin, |cx| {
-            handoffs::set_context(cx.conn, id, &ctx)?;
-            cx.event(
-                &record,
-                Some(id),
-                "context",
-                None,
-                vec![key.to_string()],
-                format!("Brief context \"{key}\" updated"),
-            )
+            context_in(cx, &h, &record, &[(key, value)], false)
         })
     }
 
@@ -399,6 +351,121 @@ impl Workspace {
     }
 }
 
+/// Refuses a context key the brief does not ask for.
+pub(super) fn check_context_key(key: &str) -> Result<()> {
+    if CONTEXT_KEYS.iter().any(|(k, _)| *k == key) {
+        return Ok(());
+    }
+    let keys: Vec<&str> = CONTEXT_KEYS.iter().map(|(k, _)| *k).collect();
+    Err(Error::invalid(
+        key,
+        format!("unknown context {key:?}; use one of: {}", keys.join(", ")),
+    ))
+}
+
+/// Stores answers of the brief's human context on handoff `h`, one audit event per answer
+/// (per answer that changed, with `only_changed`).
+pub(super) fn context_in(
+    cx: &apply::Ctx<'_>,
+    h: &Handoff,
+    record: &Record,
+    answers: &[(&str, &str)],
+    only_changed: bool,
+) -> Result<()> {
+    let mut ctx = h.context.clone();
+    for (key, value) in answers {
+        let before = ctx.get(*key).cloned().unwrap_or_default();
+        if only_changed && value.trim() == before {
+            continue;
+        }
+        if value.trim().is_empty() {
+            ctx.remove(*key);
+        } else {
+            ctx.insert(key.to_string(), value.trim().to_string());
+        }
+        handoffs::set_context(cx.conn, h.id, &ctx)?;
+        cx.event(
+            record,
+            Some(h.id),
+            "context",
+            None,
+            vec![key.to_string()],
+            format!("Brief context \"{key}\" updated"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes `after` over `before` inside the caller's write: the record, its stage history, the
+/// moved and edited audit events, then the rules.
+pub(super) fn save_in(
+    cx: &apply::Ctx<'_>,
+    pbs: &[crate::rules::Playbook],
+    before: &Record,
+    after: &Record,
+    origin: Origin,
+) -> Result<RuleEffects> {
+    if before == after {
+        return Ok(RuleEffects::default());
+    }
+    let stamp = cx.stamp();
+    let moved = before.stage != after.stage;
+    records::update(
+        cx.conn,
+        after,
+        stamp,
+        moved.then_some(records::Move {
+            from: &before.stage,
+            origin,
+            import: cx.import(),
+        }),
+    )?;
+    if moved {
+        cx.event(
+            after,
+            None,
+            "moved",
+            None,
+            vec![],
+            format!("Moved from {} to {}", before.stage, after.stage),
+        )?;
+    }
+    let changed = changed_fields(before, after);
+    if !changed.is_empty() {
+        cx.event(
+            after,
+            None,
+            "edited",
+            None,
+            changed.clone(),
+            format!("Changed {}", changed.join(", ")),
+        )?;
+    }
+    for (kind, gone, from, to) in [
+        ("flagged", false, &before.flags, &after.flags),
+        ("unflagged", true, &after.flags, &before.flags),
+    ] {
+        let flags: Vec<&ExceptionFlag> = to.difference(from).collect();
+        if flags.is_empty() {
+            continue;
+        }
+        let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
+        cx.event(
+            after,
+            None,
+            kind,
+            None,
+            flags.iter().map(|f| f.as_str().to_string()).collect(),
+            format!(
+                "{} {}",
+                if gone { "Cleared" } else { "Flagged" },
+                words.join(", ")
+            ),
+        )?;
+    }
+    apply::record_changed(cx, pbs, Some(before), after)
+}
+
 fn changed_fields(before: &Record, after: &Record) -> Vec<String> {
     let mut out = Vec::new();
     if before.name != after.name {
@@ -406,9 +473,6 @@ fn changed_fields(before: &Record, after: &Record) -> Vec<String> {
     }
     if before.owner != after.owner {
         out.push("owner".to_string());
-    }
-    if before.flags != after.flags {
-        out.push("flags".to_string());
     }
     let keys: BTreeSet<&String> = before.fields.keys().chain(after.fields.keys()).collect();
     out.extend(

@@ -1,12 +1,13 @@
 //! The checklist wizard's model: which required fields a paused handoff still needs, grouped
 //! into steps, the human context questions, and the first task a hand-off would create.
 
-use super::apply::{self, PlannedTask};
+use super::apply::{self, PlannedTask, RuleEffects};
 use super::Workspace;
 use crate::brief::{Brief, CONTEXT_KEYS};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::fields;
-use crate::model::{Handoff, HandoffId, Record};
+use crate::model::{Handoff, HandoffId, Origin, Record, Task, TaskKind};
+use crate::store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -158,5 +159,58 @@ impl Workspace {
             handoff.to_owner = task.assignee.clone();
         }
         Ok((crate::brief::build(&record, Some(&handoff), None), task))
+    }
+}
+
+/// What the wizard's save did, as it was written: the handoff's status now, the task that
+/// starts the work when it handed off, and the rules' counts.
+#[derive(Debug, Clone, Serialize)]
+pub struct WizardSaved {
+    /// The handoff after the save.
+    pub handoff: Handoff,
+    /// The kickoff (or follow-up) task the hand-off created, when it handed off.
+    pub task: Option<Task>,
+    /// What the rules did.
+    pub effects: RuleEffects,
+}
+
+impl Workspace {
+    /// Saves the wizard in one write: the typed fields, the judgment and, when every required
+    /// field is filled, the hand-off the rules make of them. An error saves nothing.
+    pub fn wizard_save(
+        &mut self,
+        id: HandoffId,
+        typed: &[(String, String)],
+        context: &BTreeMap<String, String>,
+        origin: Origin,
+    ) -> Result<WizardSaved> {
+        for key in context.keys() {
+            super::records::check_context_key(key)?;
+        }
+        let handoff = self.handoff(id)?;
+        let before = self.record(handoff.record_id)?;
+        let mut after = before.clone();
+        for (k, v) in typed.iter().filter(|(_, v)| !v.trim().is_empty()) {
+            self.apply_field(&mut after, k, v, false)?;
+        }
+        let pbs = self.playbooks()?;
+        let answers: Vec<(&str, &str)> = context
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.write(origin, |cx| {
+            super::records::context_in(cx, &handoff, &before, &answers, true)?;
+            let effects = super::records::save_in(cx, &pbs, &before, &after, origin)?;
+            let handoff = store::handoffs::get(cx.conn, id)?
+                .ok_or_else(|| Error::not_found("handoff", id.to_string(), ""))?;
+            let task = store::tasks::for_handoff(cx.conn, id)?
+                .into_iter()
+                .find(|t| matches!(t.kind, TaskKind::Kickoff | TaskKind::FollowUp));
+            Ok(WizardSaved {
+                handoff,
+                task,
+                effects,
+            })
+        })
     }
 }

@@ -63,17 +63,15 @@ export async function open(handoffId, done = () => {}) {
     dialog.querySelector('input, textarea, button.primary')?.focus();
   };
 
+  // One call saves everything or nothing: on an error the dialog stays open with every answer.
   const save = async (handOff) => {
     try {
-      for (const [key, value] of Object.entries(context)) {
-        const before = w.context.find((q) => q.key === key)?.value || '';
-        if (value.trim() !== before) await call('set_context', { handoff: w.handoff.id, key, value });
-      }
-      const changed = Object.entries(values).filter(([k, v]) => v.trim() && v !== (w.steps.flatMap((s) => s.fields).find((f) => f.key === k)?.value || ''));
-      const fx = changed.length ? await call('set_fields', { id: w.record.id, fields: changed }) : {};
+      const typed = Object.entries(values).filter(([, v]) => v.trim());
+      const saved = await call('wizard_save', { handoff: w.handoff.id, fields: typed, context });
       dialog.close();
-      if (handOff && fx.in_review) toast('An exception flag sent this handoff to review instead of onboarding.');
-      else if (handOff) toast(`Handed off to ${w.first_task.assignee || 'nobody'}: "${w.first_task.title}" due ${fmtDay(w.first_task.due)}.`);
+      const t = saved.task;
+      if (handOff && saved.handoff.status === 'in_review') toast('An exception flag sent this handoff to review instead of onboarding.');
+      else if (handOff && t) toast(`Handed off to ${t.assignee || 'nobody'}: "${t.title}" due ${fmtDay(t.due)}.`);
       else toast('Saved; the handoff stays paused until the rest is filled.');
     } catch (e) {
       showError(e);

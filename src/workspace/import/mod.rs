@@ -9,12 +9,13 @@ pub use backup::KEEP_BACKUPS;
 pub use undo::ImportSummary;
 
 use super::apply::{self, Ctx, RuleEffects};
+use super::records::save_in;
 use super::{Finish, Workspace};
 use crate::error::{Error, Result};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
 use crate::model::{ImportId, Origin, Record, RecordKind, Role};
-use crate::store::{changelog, imports, people, records};
+use crate::store::{imports, people, records};
 use plan::{plan, row_values, save_mapping, Plan};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -93,7 +94,7 @@ impl Workspace {
                 &serde_json::to_string(&mapping).unwrap_or_default(),
                 &stamp,
             )?;
-            changelog::set_import(cx.conn, cx.change, import_id)?;
+            cx.set_import(import_id)?;
             let owner_role = if plan.kind == RecordKind::Deal {
                 Role::Sales
             } else {
@@ -107,6 +108,7 @@ impl Workspace {
             // inserts each row with a CRM id straight away; the unique index on the id says when
             // a row repeats one from earlier in the file, and only then is it looked up.
             let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
+            let flags_column = plan.keys.iter().any(|k| k.as_deref() == Some("flags"));
             let tap = read::Tap::default();
             let tick = |rows| ImportProgress {
                 bytes: tap.bytes(),
@@ -140,7 +142,14 @@ impl Workspace {
                                     people::upsert(cx.conn, o, owner_role, None, false)?;
                                 }
                             }
-                            load_row(cx, &pbs, r, first, (&stamp, import_id), &mut report)?;
+                            load_row(
+                                cx,
+                                &pbs,
+                                r,
+                                (first, flags_column),
+                                (&stamp, import_id),
+                                &mut report,
+                            )?;
                         }
                         progress(tick(report.rows));
                     }
@@ -313,7 +322,7 @@ fn load_row(
         record: mut r,
         fields,
     }: Converted,
-    first: bool,
+    (first, flags_column): (bool, bool),
     (stamp, import_id): (&str, ImportId),
     report: &mut ImportReport,
 ) -> Result<()> {
@@ -351,27 +360,18 @@ fn load_row(
             if r.owner.is_some() {
                 after.owner = r.owner;
             }
-            // Blank cells never erase what was filled in Baton.
+            // Blank cells never erase what was filled in Baton; a flags column is the CRM's
+            // word on the flags, so a flag it no longer carries is cleared.
             after.fields.extend(r.fields);
-            after.flags.extend(r.flags);
+            if flags_column {
+                after.flags = r.flags;
+            }
             if after == before {
                 report.unchanged += 1;
                 return Ok(());
             }
-            records::update(cx.conn, &after, stamp)?;
-            if after.stage != before.stage {
-                records::insert_stage_change(
-                    cx.conn,
-                    after.id,
-                    Some(&before.stage),
-                    &after.stage,
-                    stamp,
-                    Origin::Import,
-                    import,
-                )?;
-            }
             report.updated += 1;
-            apply::record_changed(cx, pbs, Some(&before), &after)?
+            save_in(cx, pbs, &before, &after, Origin::Import)?
         }
     };
     report.handoffs.add(fx);
