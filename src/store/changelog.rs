@@ -586,7 +586,10 @@ pub(crate) fn record_names(conn: &Connection, ids: &[RecordId]) -> Result<Vec<(R
 mod tests {
     use super::*;
 
-    fn log(conn: &Connection) -> Vec<(String, String, String, Option<String>, Option<String>)> {
+    /// A log row: table, key, operation, before, after.
+    type Row = (String, String, String, Option<String>, Option<String>);
+
+    fn log(conn: &Connection) -> Vec<Row> {
         let mut st = conn
             .prepare("SELECT tbl, key, op, before, after FROM change_log ORDER BY id")
             .unwrap();
