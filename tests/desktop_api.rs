@@ -176,15 +176,16 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
     );
 }
 
-/// A Nordlicht deal paused at Closed Won with most fields missing, and what the wizard types.
-fn paused_for_the_wizard(
-    ws: &mut Workspace,
-) -> (
+/// A paused deal, its handoff, and the fields and judgment the wizard types for it.
+type WizardCase = (
     baton::RecordId,
     baton::HandoffId,
     Vec<(String, String)>,
     std::collections::BTreeMap<String, String>,
-) {
+);
+
+/// A Nordlicht deal paused at Closed Won with most fields missing, and what the wizard types.
+fn paused_for_the_wizard(ws: &mut Workspace) -> WizardCase {
     let r = deal(
         ws,
         "Nordlicht GmbH",
