@@ -83,6 +83,33 @@ pub struct Notification {
     pub created_at: String,
 }
 
+/// Whether task `task` was already reminded of on `day` (a notification whose title starts
+/// with one of `prefixes`).
+pub(crate) fn reminded_today(
+    conn: &Connection,
+    task: TaskId,
+    day: &str,
+    prefixes: &[&str; 2],
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM notifications WHERE task_id = ?1
+                 AND substr(created_at, 1, 10) = ?2
+                 AND (substr(title, 1, ?3) = ?4 OR substr(title, 1, ?5) = ?6))",
+        )?
+        .query_row(
+            params![
+                task,
+                day,
+                prefixes[0].len() as i64,
+                prefixes[0],
+                prefixes[1].len() as i64,
+                prefixes[1]
+            ],
+            |r| r.get(0),
+        )?)
+}
+
 /// Queues a notification; written in the same transaction as the task it announces.
 pub(crate) fn queue(
     conn: &Connection,

@@ -113,3 +113,48 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<crate::workspace::ImportSumm
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A mapping the user chose, remembered for files with the same header row.
+pub(crate) struct SavedMapping<'a> {
+    pub signature: &'a str,
+    pub headers: &'a str,
+    pub source: &'a str,
+    pub kind: RecordKind,
+    pub maps: &'a str,
+    pub date_order: Option<&'a str>,
+}
+
+/// The mapping saved for a header row: source, kind, maps (JSON) and date order.
+pub(crate) fn saved_mapping(
+    conn: &Connection,
+    signature: &str,
+) -> Result<Option<(String, RecordKind, String, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
+        )?
+        .query_row([signature], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?)
+}
+
+/// Remembers (or replaces) the mapping for a header row.
+pub(crate) fn put_saved_mapping(conn: &Connection, m: &SavedMapping<'_>, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO saved_mappings (signature, headers, source, kind, maps, date_order, saved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(signature) DO UPDATE SET source = excluded.source, kind = excluded.kind,
+             maps = excluded.maps, date_order = excluded.date_order, saved_at = excluded.saved_at",
+    )?
+    .execute(params![
+        m.signature,
+        m.headers,
+        m.source,
+        m.kind,
+        m.maps,
+        m.date_order,
+        at
+    ])?;
+    Ok(())
+}

@@ -1,7 +1,9 @@
 //! The workspace file: connection setup, migrations and one query module per table.
 
+pub(crate) mod board;
 pub(crate) mod changelog;
 pub(crate) mod events;
+pub(crate) mod export;
 pub(crate) mod handoffs;
 pub(crate) mod imports;
 mod migrations;

@@ -221,6 +221,18 @@ pub(crate) fn insert_stage_change(
     Ok(())
 }
 
+/// Every stage change of records of `kind`: which record entered which stage.
+pub(crate) fn stage_entries(
+    conn: &Connection,
+    kind: RecordKind,
+) -> Result<Vec<(RecordId, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT record_id, to_stage FROM stage_changes sc JOIN records r ON r.id = sc.record_id WHERE r.kind = ?1",
+    )?;
+    let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// One row of a record's stage history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StageChange {

@@ -2,7 +2,6 @@
 
 use super::Workspace;
 use crate::error::{Error, Result};
-use rusqlite::types::ValueRef;
 use serde::Serialize;
 use std::path::Path;
 
@@ -67,31 +66,19 @@ impl Workspace {
                 path: path.display().to_string(),
                 source: e.into(),
             })?;
-            let mut st = self
-                .conn
-                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))?;
-            let columns: Vec<String> = st.column_names().iter().map(|c| c.to_string()).collect();
             let csv_err = |e: csv::Error| Error::Io {
                 path: path.display().to_string(),
                 source: e.into(),
             };
-            out.write_record(&columns).map_err(csv_err)?;
-            let mut rows = st.query([])?;
-            let mut n = 0;
-            while let Some(row) = rows.next()? {
-                let mut cells = Vec::with_capacity(columns.len());
-                for i in 0..columns.len() {
-                    cells.push(match row.get_ref(i)? {
-                        ValueRef::Null => String::new(),
-                        ValueRef::Integer(v) => v.to_string(),
-                        ValueRef::Real(v) => v.to_string(),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => {
-                            String::from_utf8_lossy(t).into_owned()
-                        }
-                    });
+            let mut failed = None;
+            // The header row first, then every row as text.
+            let (columns, n) = crate::store::export::each_row(&self.conn, table, |cells| {
+                if failed.is_none() {
+                    failed = out.write_record(cells).err().map(csv_err);
                 }
-                out.write_record(&cells).map_err(csv_err)?;
-                n += 1;
+            })?;
+            if let Some(e) = failed {
+                return Err(e);
             }
             out.flush().map_err(io(&path))?;
             tables.push(ExportedTable {

@@ -310,17 +310,10 @@ impl Workspace {
         };
         let mut out = Vec::new();
         for pb in chosen {
-            let mut st = self.conn.prepare_cached(
-                "SELECT record_id, to_stage FROM stage_changes sc JOIN records r ON r.id = sc.record_id WHERE r.kind = ?1",
-            )?;
-            let rows = st.query_map([pb.kind], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })?;
             let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
-            for row in rows {
-                let (id, to) = row?;
+            for (id, to) in store::records::stage_entries(&self.conn, pb.kind)? {
                 if stages::same(&to, &pb.trigger_stage) {
-                    *entered.entry(id).or_default() += 1;
+                    *entered.entry(id.0).or_default() += 1;
                 }
             }
             let mut bt = Backtest {

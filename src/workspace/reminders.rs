@@ -7,7 +7,6 @@ use crate::fields;
 use crate::model::{HandoffStatus, Origin, TaskKind};
 use crate::store::events;
 use chrono::Duration;
-use rusqlite::params;
 
 /// Title prefixes, so a reminder is recognised (and not repeated) the same day.
 const OVERDUE: &str = "Overdue: ";
@@ -63,24 +62,8 @@ impl Workspace {
         self.write(Origin::System, |cx| {
             let mut queued = 0;
             for (task, title, body) in &due {
-                let already: bool = cx
-                    .conn
-                    .prepare_cached(
-                        "SELECT EXISTS (SELECT 1 FROM notifications WHERE task_id = ?1
-                             AND substr(created_at, 1, 10) = ?2
-                             AND (substr(title, 1, ?3) = ?4 OR substr(title, 1, ?5) = ?6))",
-                    )?
-                    .query_row(
-                        params![
-                            task,
-                            today,
-                            OVERDUE.len() as i64,
-                            OVERDUE,
-                            STILL_PAUSED.len() as i64,
-                            STILL_PAUSED
-                        ],
-                        |r| r.get(0),
-                    )?;
+                let already =
+                    events::reminded_today(cx.conn, *task, &today, &[OVERDUE, STILL_PAUSED])?;
                 if !already {
                     events::queue(
                         cx.conn,

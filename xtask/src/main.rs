@@ -3,6 +3,7 @@
 
 mod bench;
 mod e2e;
+mod rules;
 mod ship;
 
 use std::path::{Path, PathBuf};
@@ -157,6 +158,7 @@ fn test() -> Res {
     ]);
     step("cargo clippy -D warnings", clippy)?;
     ui_rules()?;
+    sql_rules()?;
     let mut t = cargo();
     t.args(["test", "--workspace", "--exclude", "baton-e2e"]);
     let mut counts = Counts::default();
@@ -215,6 +217,21 @@ pub(crate) fn run_tests(name: &str, mut cmd: Command, counts: &mut Counts) -> Re
         Ok(())
     } else {
         Err(format!("{name} failed ({status})"))
+    }
+}
+
+/// SQL only in the core's queries modules, transactions only in the write funnel.
+fn sql_rules() -> Res {
+    eprintln!("==> core rules (SQL only in queries modules, one write funnel)");
+    let hits = rules::sql_outside_queries(&root())
+        .map_err(|e| format!("reading {}: {e}", root().join("src").display()))?;
+    if hits.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "SQL outside the queries modules (src/store/, health's reads) or a transaction outside Workspace::write; move the statement into a queries module:\n{}",
+            hits.join("\n")
+        ))
     }
 }
 

@@ -10,7 +10,8 @@ use crate::import::values::{self, DateOrder};
 use crate::import::{ImportOptions, RowError};
 use crate::model::{ExceptionFlag, Record, RecordId, RecordKind};
 use crate::stages;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::store::imports;
+use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -157,25 +158,13 @@ fn signature(headers: &[String]) -> String {
 }
 
 fn load_saved(conn: &Connection, signature: &str) -> Result<Option<Saved>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
-        )?
-        .query_row([signature], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, RecordKind>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-            ))
-        })
-        .optional()?;
-    Ok(row.and_then(|(source, kind, maps, order)| {
+    let row = imports::saved_mapping(conn, signature)?;
+    Ok(row.and_then(|m| {
         Some(Saved {
-            source: Source::parse(&source)?,
-            kind,
-            maps: serde_json::from_str(&maps).unwrap_or_default(),
-            date_order: match order.as_deref() {
+            source: Source::parse(&m.source)?,
+            kind: m.kind,
+            maps: serde_json::from_str(&m.maps).unwrap_or_default(),
+            date_order: match m.date_order.as_deref() {
                 Some("dayfirst") => Some(DateOrder::DayFirst),
                 Some("monthfirst") => Some(DateOrder::MonthFirst),
                 _ => None,
@@ -185,22 +174,18 @@ fn load_saved(conn: &Connection, signature: &str) -> Result<Option<Saved>> {
 }
 
 pub(super) fn save_mapping(conn: &Connection, plan: &Plan, saved: &Saved, at: &str) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO saved_mappings (signature, headers, source, kind, maps, date_order, saved_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT(signature) DO UPDATE SET source = excluded.source, kind = excluded.kind,
-             maps = excluded.maps, date_order = excluded.date_order, saved_at = excluded.saved_at",
-    )?
-    .execute(params![
-        plan.signature,
-        serde_json::to_string(&plan.headers).unwrap_or_default(),
-        saved.source.as_str(),
-        saved.kind,
-        serde_json::to_string(&saved.maps).unwrap_or_default(),
-        saved.date_order.map(order_name),
-        at
-    ])?;
-    Ok(())
+    imports::put_saved_mapping(
+        conn,
+        &imports::SavedMapping {
+            signature: &plan.signature,
+            headers: &serde_json::to_string(&plan.headers).unwrap_or_default(),
+            source: saved.source.as_str(),
+            kind: saved.kind,
+            maps: &serde_json::to_string(&saved.maps).unwrap_or_default(),
+            date_order: saved.date_order.map(order_name),
+        },
+        at,
+    )
 }
 
 /// A cell that is a date only once the day/month order is known.

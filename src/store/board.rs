@@ -1,0 +1,97 @@
+//! The board's queries: counts per stage and one page of a stage's cards, searched by name,
+//! company or CRM id.
+
+use crate::error::Result;
+use crate::model::RecordKind;
+use crate::stages;
+use crate::store::records::decode_flags;
+use crate::workspace::{BoardCard, BoardColumn};
+use rusqlite::{params, Connection};
+
+/// Matches name, company or CRM id; empty matches everything.
+const SEARCH: &str = "(?2 = '' OR r.name LIKE ?2 ESCAPE '\\' OR r.external_id LIKE ?2 ESCAPE '\\'
+     OR json_extract(r.fields, '$.company') LIKE ?2 ESCAPE '\\')";
+
+fn pattern(query: &str) -> String {
+    let q = query.trim();
+    if q.is_empty() {
+        return String::new();
+    }
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Records of `kind` matching `query`, counted and summed per stage.
+pub(crate) fn columns(
+    conn: &Connection,
+    kind: RecordKind,
+    query: &str,
+) -> Result<Vec<BoardColumn>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT r.stage, count(*), coalesce(sum(CAST(json_extract(r.fields, '$.amount') AS REAL)), 0)
+         FROM records r WHERE r.kind = ?1 AND {SEARCH} GROUP BY r.stage"
+    ))?;
+    let counted: Vec<BoardColumn> = st
+        .query_map(params![kind, pattern(query)], |r| {
+            Ok(BoardColumn {
+                stage: r.get(0)?,
+                count: r.get::<_, i64>(1)? as u64,
+                amount: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(counted)
+}
+
+/// One page of the cards in `stage`, most recently changed first.
+pub(crate) fn cards(
+    conn: &Connection,
+    kind: RecordKind,
+    query: &str,
+    stage: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<BoardCard>> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT r.id, r.name, json_extract(r.fields, '$.company'),
+                CAST(json_extract(r.fields, '$.amount') AS REAL), r.owner, r.flags,
+                (SELECT h.status FROM handoffs h WHERE h.record_id = r.id ORDER BY h.id DESC LIMIT 1)
+         FROM records r WHERE r.kind = ?1 AND {SEARCH} AND r.stage = ?3
+         ORDER BY r.updated_at DESC, r.id DESC LIMIT ?4 OFFSET ?5"
+    ))?;
+    let rows = st.query_map(
+        params![
+            kind,
+            pattern(query),
+            stages::canonical(stage),
+            limit as i64,
+            offset as i64
+        ],
+        |r| {
+            Ok(BoardCard {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                company: r.get(2)?,
+                amount: r.get(3)?,
+                owner: r.get(4)?,
+                flags: decode_flags(&r.get::<_, String>(5)?).into_iter().collect(),
+                handoff: r.get(6)?,
+            })
+        },
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pattern;
+
+    #[test]
+    fn search_patterns_escape_like_wildcards() {
+        assert_eq!(pattern("  "), "");
+        assert_eq!(pattern("50%_off"), "%50\\%\\_off%");
+    }
+}

@@ -1,0 +1,116 @@
+//! Source rules `cargo xtask test` checks besides the compiler and clippy: SQL lives only in the
+//! core's queries modules, and a transaction opens only in the write funnel.
+
+use std::path::{Path, PathBuf};
+
+/// Where statements may be prepared: the queries modules, and health's read-only queries.
+const QUERIES: &[&str] = &[
+    "src/store/",
+    "src/workspace/health.rs",
+    "src/workspace/leaks.rs",
+];
+
+/// Where a transaction may open: the write funnel, and the migrations runner.
+const TRANSACTIONS: &[&str] = &["src/workspace/mod.rs", "src/store/migrations.rs"];
+
+const STATEMENTS: &[&str] = &[
+    ".prepare(",
+    ".prepare_cached(",
+    ".execute(",
+    ".execute_batch(",
+    ".query_row(",
+];
+
+const OPENS: &[&str] = &[
+    ".transaction(",
+    ".transaction_with_behavior(",
+    ".unchecked_transaction(",
+];
+
+/// Every line of the core (`src/` under `root`, tests aside) that prepares a statement outside a queries
+/// module or opens a transaction outside the write funnel, as `path:line: text`.
+pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files)?;
+    let mut hits = Vec::new();
+    for path in files {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let allowed = |list: &[&str]| list.iter().any(|p| rel.starts_with(p));
+        let text = std::fs::read_to_string(&path)?;
+        // A file's tests (its closing `mod tests`) may set up what they need by hand.
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .take_while(|(_, l)| l.trim() != "#[cfg(test)]")
+        {
+            let code = line.split("//").next().unwrap_or("");
+            let statement = !allowed(QUERIES) && STATEMENTS.iter().any(|s| code.contains(s));
+            let opens = !allowed(TRANSACTIONS) && OPENS.iter().any(|s| code.contains(s));
+            if statement || opens {
+                hits.push(format!("  {rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    Ok(hits)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            rust_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn a_statement_outside_the_queries_modules_or_a_transaction_outside_the_funnel_is_named() {
+        let dir = tree(&[
+            ("src/store/records.rs", "conn.prepare_cached(\"SELECT 1\")?;\n"),
+            ("src/workspace/mod.rs", "let tx = self.conn.transaction_with_behavior(b)?;\n"),
+            (
+                "src/workspace/board.rs",
+                "// a comment may say conn.execute( freely\nlet n = self.conn.query_row(\"SELECT 1\", [], |r| r.get(0))?;\n",
+            ),
+            ("src/bin/baton/main.rs", "let tx = conn.transaction()?;\n"),
+        ]);
+        let hits = sql_outside_queries(dir.path()).unwrap();
+        assert_eq!(hits.len(), 2, "{hits:#?}");
+        assert!(
+            hits[0].contains("src/bin/baton/main.rs:1")
+                || hits[1].contains("src/bin/baton/main.rs:1")
+        );
+        assert!(hits.iter().any(|h| h.contains("src/workspace/board.rs:2")));
+    }
+
+    #[test]
+    fn the_core_itself_keeps_the_rules() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let hits = sql_outside_queries(root).unwrap();
+        assert!(hits.is_empty(), "{}", hits.join("\n"));
+    }
+}
