@@ -124,17 +124,28 @@ pub(crate) struct SavedMapping<'a> {
     pub date_order: Option<&'a str>,
 }
 
-/// The mapping saved for a header row: source, kind, maps (JSON) and date order.
-pub(crate) fn saved_mapping(
-    conn: &Connection,
-    signature: &str,
-) -> Result<Option<(String, RecordKind, String, Option<String>)>> {
+/// A saved mapping as stored.
+pub(crate) struct StoredMapping {
+    pub source: String,
+    pub kind: RecordKind,
+    /// The header → key choices, as JSON.
+    pub maps: String,
+    pub date_order: Option<String>,
+}
+
+/// The mapping saved for a header row.
+pub(crate) fn saved_mapping(conn: &Connection, signature: &str) -> Result<Option<StoredMapping>> {
     Ok(conn
         .prepare_cached(
             "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
         )?
         .query_row([signature], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(StoredMapping {
+                source: r.get(0)?,
+                kind: r.get(1)?,
+                maps: r.get(2)?,
+                date_order: r.get(3)?,
+            })
         })
         .optional()?)
 }
