@@ -4,43 +4,36 @@
 use super::apply::{self, RuleEffects};
 use super::Workspace;
 use crate::error::{Error, Result};
-use crate::model::{
-    ChecklistItem, Handoff, HandoffId, HandoffStatus, Origin, RecordKind, TaskId, TaskKind,
-    TaskStatus,
-};
-use crate::rules;
-use crate::store::handoffs;
-use crate::store::tasks::{self, NewTask};
+use crate::fields;
+use crate::model::{Handoff, HandoffId, Origin, Record, TaskId, TaskKind, TaskStatus};
+use crate::rules::{self, Act, HandoffFacts, TaskFacts};
+use crate::store::tasks;
 use chrono::NaiveDate;
 
-fn require(h: &Handoff, allowed: &[HandoffStatus], action: &str) -> Result<()> {
-    if allowed.contains(&h.status) {
-        return Ok(());
-    }
-    let want: Vec<String> = allowed
-        .iter()
-        .map(|s| s.as_str().replace('_', " "))
-        .collect();
-    Err(Error::Conflict(format!(
-        "handoff {} is {}; only a handoff that is {} can be {action}",
-        h.id,
-        h.status.as_str().replace('_', " "),
-        want.join(" or ")
-    )))
-}
-
-fn reason_required(reason: &str) -> Result<&str> {
-    let r = reason.trim();
-    if r.is_empty() {
-        return Err(Error::invalid(
-            "--reason",
-            "say why in a few words, e.g. --reason \"no signed scope attached\"",
-        ));
-    }
-    Ok(r)
-}
-
 impl Workspace {
+    /// What the transitions need to know about handoff `id`, with its record.
+    fn handoff_facts(&self, id: HandoffId) -> Result<(Handoff, Record, HandoffFacts)> {
+        let h = self.handoff(id)?;
+        let record = self.record(h.record_id)?;
+        let facts = HandoffFacts {
+            id: h.id,
+            status: h.status,
+            kind: record.kind,
+            record: record.name.clone(),
+            to_owner: h.to_owner.clone(),
+            missing: h.missing_fields.iter().map(|k| fields::label(k)).collect(),
+        };
+        Ok((h, record, facts))
+    }
+
+    /// Decides `act` on handoff `id` and applies it in one write.
+    fn act(&mut self, id: HandoffId, act: Act<'_>, origin: Origin) -> Result<RuleEffects> {
+        let (h, record, facts) = self.handoff_facts(id)?;
+        let steps = rules::decide_act(&facts, act)?;
+        let pb = apply::playbook_of(&self.conn, &h.playbook)?;
+        self.write(origin, |cx| apply::steps(cx, &pb, &record, &h, steps))
+    }
+
     /// The reviewer approves an exception: the normal hand-off runs.
     pub fn approve(
         &mut self,
@@ -48,167 +41,22 @@ impl Workspace {
         note: Option<&str>,
         origin: Origin,
     ) -> Result<RuleEffects> {
-        let h = self.handoff(id)?;
-        require(&h, &[HandoffStatus::InReview], "approved")?;
-        let record = self.record(h.record_id)?;
-        let pb = apply::playbook_of(&self.conn, &h.playbook)?;
-        self.write(origin, |cx| {
-            tasks::close_open(
-                cx.conn,
-                id,
-                Some(TaskKind::Review),
-                TaskStatus::Done,
-                cx.stamp(),
-            )?;
-            if let Some(n) = note.filter(|n| !n.trim().is_empty()) {
-                handoffs::set_note(cx.conn, id, n.trim())?;
-            }
-            cx.event(
-                &record,
-                Some(id),
-                "approved",
-                Some(&pb.key),
-                vec![],
-                format!(
-                    "Exception approved{}",
-                    note.map(|n| format!(": {n}")).unwrap_or_default()
-                ),
-            )?;
-            let mut fx = RuleEffects::default();
-            apply::enter(cx, &pb, &record, id, rules::Outcome::HandOff, &mut fx)?;
-            Ok(fx)
-        })
+        self.act(id, Act::Approve { note }, origin)
     }
 
     /// The reviewer sends an exception back to the owner with a note.
     pub fn send_back(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
-        let reason = reason_required(reason)?;
-        let h = self.handoff(id)?;
-        require(&h, &[HandoffStatus::InReview], "sent back")?;
-        self.return_to_owner(
-            &h,
-            TaskKind::Review,
-            "sent_back",
-            "Sent back by the reviewer",
-            reason,
-            origin,
-        )
+        self.act(id, Act::SendBack { reason }, origin).map(|_| ())
     }
 
     /// Sales sends a lead back to marketing: the qualification notes were unclear.
     pub fn reject(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
-        let reason = reason_required(reason)?;
-        let h = self.handoff(id)?;
-        require(&h, &[HandoffStatus::HandedOff], "rejected")?;
-        if self.record(h.record_id)?.kind != RecordKind::Lead {
-            return Err(Error::Conflict(format!(
-                "handoff {id} is a deal's; reject sends a lead back to marketing. For a deal use: baton escalate {id} --reason …"
-            )));
-        }
-        self.return_to_owner(
-            &h,
-            TaskKind::FollowUp,
-            "rejected",
-            "Sales sent the lead back",
-            reason,
-            origin,
-        )
-    }
-
-    fn return_to_owner(
-        &mut self,
-        h: &Handoff,
-        closes: TaskKind,
-        kind: &str,
-        why: &str,
-        reason: &str,
-        origin: Origin,
-    ) -> Result<()> {
-        let record = self.record(h.record_id)?;
-        let owner = h.from_owner.clone().or(record.owner.clone());
-        self.write(origin, |cx| {
-            let status = if closes == TaskKind::Review {
-                TaskStatus::Done
-            } else {
-                TaskStatus::Cancelled
-            };
-            tasks::close_open(cx.conn, h.id, Some(closes), status, cx.stamp())?;
-            handoffs::set_status(cx.conn, h.id, HandoffStatus::SentBack, &[], cx.stamp())?;
-            handoffs::set_note(cx.conn, h.id, reason)?;
-            let title = format!("Rework the handoff of {}: {reason}", record.name);
-            cx.task(
-                NewTask {
-                    handoff: Some(h.id),
-                    record: record.id,
-                    kind: TaskKind::CompleteFields,
-                    title: &title,
-                    assignee: owner.as_deref(),
-                    due: Some(&cx.due_in(1)?),
-                    checklist: vec![ChecklistItem {
-                        item: reason.to_string(),
-                        done: false,
-                    }],
-                },
-                why,
-            )?;
-            cx.event(
-                &record,
-                Some(h.id),
-                kind,
-                Some(&h.playbook),
-                vec![],
-                format!("{why}: {reason}"),
-            )
-        })
+        self.act(id, Act::Reject { reason }, origin).map(|_| ())
     }
 
     /// The receiving side escalates: context was missing from the handoff.
     pub fn escalate(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
-        let reason = reason_required(reason)?;
-        let h = self.handoff(id)?;
-        require(
-            &h,
-            &[
-                HandoffStatus::HandedOff,
-                HandoffStatus::KickoffScheduled,
-                HandoffStatus::Accepted,
-            ],
-            "escalated",
-        )?;
-        let record = self.record(h.record_id)?;
-        let owner = h.from_owner.clone().or(record.owner.clone());
-        self.write(origin, |cx| {
-            handoffs::set_status(cx.conn, id, HandoffStatus::Escalated, &[], cx.stamp())?;
-            handoffs::set_note(cx.conn, id, reason)?;
-            let title = format!(
-                "{} needs context on {}: {reason}",
-                h.to_owner.as_deref().unwrap_or("Delivery"),
-                record.name
-            );
-            cx.task(
-                NewTask {
-                    handoff: Some(id),
-                    record: record.id,
-                    kind: TaskKind::CompleteFields,
-                    title: &title,
-                    assignee: owner.as_deref(),
-                    due: Some(&cx.due_in(1)?),
-                    checklist: vec![ChecklistItem {
-                        item: reason.to_string(),
-                        done: false,
-                    }],
-                },
-                "Handoff escalated: context missing",
-            )?;
-            cx.event(
-                &record,
-                Some(id),
-                "escalated",
-                Some(&h.playbook),
-                vec![],
-                format!("Escalated for missing context: {reason}"),
-            )
-        })
+        self.act(id, Act::Escalate { reason }, origin).map(|_| ())
     }
 
     /// Ticks or unticks one checklist line (counted from 1).
@@ -243,81 +91,52 @@ impl Workspace {
         origin: Origin,
     ) -> Result<RuleEffects> {
         let t = self.task(id)?;
-        if t.status != TaskStatus::Open {
-            return Err(Error::Conflict(format!(
-                "task {id} is already {}",
-                t.status
-            )));
-        }
-        if kickoff_date.is_some() && t.kind != TaskKind::Kickoff {
-            return Err(Error::invalid(
-                "--kickoff-date",
-                format!(
-                    "task {id} is a {} task; only a kickoff task takes a kickoff date",
-                    t.kind
-                ),
-            ));
-        }
-        let h = t.handoff_id.map(|h| self.handoff(h)).transpose()?;
+        let handoff = t.handoff_id.map(|h| self.handoff_facts(h)).transpose()?;
         let record = self.record(t.record_id)?;
-        let mut fx = RuleEffects::default();
-        match (t.kind, h) {
-            (TaskKind::Review, Some(h)) => {
-                return Err(Error::Conflict(format!(
-                    "a review task closes when the handoff is decided: baton approve {} or baton send-back {} --reason …",
-                    h.id, h.id
-                )))
+        let kickoff_done = match &handoff {
+            Some((h, _, _)) => tasks::for_handoff(&self.conn, h.id)?
+                .iter()
+                .any(|k| k.kind == TaskKind::Kickoff && k.status == TaskStatus::Done),
+            None => false,
+        };
+        let facts = TaskFacts {
+            id,
+            kind: t.kind,
+            status: t.status,
+            record: record.id.0,
+            kickoff_done,
+        };
+        let pb = handoff
+            .as_ref()
+            .map(|(h, _, _)| apply::playbook_of(&self.conn, &h.playbook))
+            .transpose()?;
+        let steps = rules::decide_done(
+            &facts,
+            handoff.as_ref().map(|(_, _, f)| f),
+            kickoff_date,
+            || match &pb {
+                Some(pb) => rules::evaluate(pb, &record),
+                None => rules::Outcome::HandOff,
+            },
+        )?;
+        match (handoff, pb) {
+            (Some((h, _, _)), Some(pb)) => {
+                self.write(origin, |cx| apply::steps(cx, &pb, &record, &h, steps))
             }
-            (TaskKind::Kickoff, h) => {
-                let date = kickoff_date.ok_or_else(|| {
-                    Error::invalid("--kickoff-date", "a kickoff task is done once the kickoff has a date; pass --kickoff-date YYYY-MM-DD")
-                })?;
-                let day = date.format("%Y-%m-%d").to_string();
-                self.write(origin, |cx| {
-                    tasks::set_kickoff_date(cx.conn, id, &day)?;
-                    tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
-                    if let Some(h) = h.filter(|h| matches!(h.status, HandoffStatus::HandedOff | HandoffStatus::Escalated)) {
-                        handoffs::set_status(cx.conn, h.id, HandoffStatus::KickoffScheduled, &[], cx.stamp())?;
-                        cx.event(&record, Some(h.id), "kickoff_scheduled", Some(&h.playbook), vec![], format!("Kickoff scheduled for {day}"))?;
+            // A task of no handoff only ever marks itself.
+            _ => self.write(origin, |cx| {
+                for step in steps {
+                    if let rules::Step::Task {
+                        task,
+                        status,
+                        kickoff,
+                    } = step
+                    {
+                        apply::task_step(cx, task, status, kickoff)?;
                     }
-                    Ok(())
-                })?;
-            }
-            (TaskKind::FollowUp, h) => self.write(origin, |cx| {
-                tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
-                if let Some(h) = h.filter(|h| h.status == HandoffStatus::HandedOff) {
-                    handoffs::set_status(cx.conn, h.id, HandoffStatus::Accepted, &[], cx.stamp())?;
-                    cx.event(&record, Some(h.id), "accepted", Some(&h.playbook), vec![], "Lead followed up: accepted by sales".into())?;
                 }
-                Ok(())
-            })?,
-            (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::Paused => {
-                let labels: Vec<String> = h.missing_fields.iter().map(|k| crate::fields::label(k)).collect();
-                return Err(Error::Conflict(format!(
-                    "still missing: {}; fill them with baton set {} FIELD=VALUE and the handoff resumes by itself",
-                    labels.join(", "),
-                    record.id
-                )));
-            }
-            (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::SentBack => {
-                let pb = apply::playbook_of(&self.conn, &h.playbook)?;
-                self.write(origin, |cx| {
-                    tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
-                    cx.event(&record, Some(h.id), "resubmitted", Some(&pb.key), vec![], "Reworked by the owner: the handoff runs again".into())?;
-                    apply::enter(cx, &pb, &record, h.id, rules::evaluate(&pb, &record), &mut fx)
-                })?;
-            }
-            (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::Escalated => self.write(origin, |cx| {
-                tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp())?;
-                let back = match tasks::for_handoff(cx.conn, h.id)?.iter().find(|t| t.kind == TaskKind::Kickoff) {
-                    Some(k) if k.status == TaskStatus::Done => HandoffStatus::KickoffScheduled,
-                    _ => HandoffStatus::HandedOff,
-                };
-                handoffs::set_status(cx.conn, h.id, back, &[], cx.stamp())?;
-                cx.event(&record, Some(h.id), "escalation_resolved", Some(&h.playbook), vec![], "The missing context was added".into())
-            })?,
-            _ => self.write(origin, |cx| tasks::set_status(cx.conn, id, TaskStatus::Done, cx.stamp()))?,
+                Ok(RuleEffects::default())
+            }),
         }
-        Ok(fx)
     }
 }

@@ -557,3 +557,71 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
         format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",
             to.unwrap_or("nobody"), plan.reason))
 }
+
+/// Applies the steps of a human decision on handoff `h` (see [`rules::decide_act`]).
+pub(crate) fn steps(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: &crate::model::Handoff,
+    steps: Vec<rules::Step>,
+) -> Result<RuleEffects> {
+    let mut fx = RuleEffects::default();
+    for step in steps {
+        match step {
+            rules::Step::CloseTasks { kind, status } => {
+                tasks::close_open(cx.conn, h.id, Some(kind), status, cx.stamp())?;
+            }
+            rules::Step::Task {
+                task,
+                status,
+                kickoff,
+            } => task_step(cx, task, status, kickoff)?,
+            rules::Step::Status(status) => {
+                handoffs::set_status(cx.conn, h.id, status, &[], cx.stamp())?;
+            }
+            rules::Step::Note(note) => handoffs::set_note(cx.conn, h.id, &note)?,
+            rules::Step::Rework {
+                title,
+                reason,
+                headline,
+            } => {
+                // The rework goes back to whoever handed it over.
+                let owner = h.from_owner.clone().or(record.owner.clone());
+                cx.task(
+                    NewTask {
+                        handoff: Some(h.id),
+                        record: record.id,
+                        kind: TaskKind::CompleteFields,
+                        title: &title,
+                        assignee: owner.as_deref(),
+                        due: Some(&cx.due_in(1)?),
+                        checklist: vec![ChecklistItem {
+                            item: reason,
+                            done: false,
+                        }],
+                    },
+                    headline,
+                )?;
+            }
+            rules::Step::Event { kind, message } => {
+                cx.event(record, Some(h.id), kind, Some(&pb.key), vec![], message)?;
+            }
+            rules::Step::Enter(outcome) => enter(cx, pb, record, h.id, outcome, &mut fx)?,
+        }
+    }
+    Ok(fx)
+}
+
+/// Marks a task, with the kickoff date it records.
+pub(crate) fn task_step(
+    cx: &Ctx<'_>,
+    task: TaskId,
+    status: TaskStatus,
+    kickoff: Option<NaiveDate>,
+) -> Result<()> {
+    if let Some(day) = kickoff {
+        tasks::set_kickoff_date(cx.conn, task, &day.format("%Y-%m-%d").to_string())?;
+    }
+    tasks::set_status(cx.conn, task, status, cx.stamp())
+}
