@@ -215,20 +215,20 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
         .iter()
         .filter(|t| t.kind == TaskKind::CompleteFields)
         .all(|t| t.status == TaskStatus::Done));
-    let kinds: Vec<String> = fx
+    let kinds: Vec<&str> = fx
         .ws
         .record_detail(r)
         .unwrap()
         .events
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.as_str())
         .collect();
     assert_eq!(
-        kinds.iter().filter(|k| *k == "triggered").count(),
+        kinds.iter().filter(|k| **k == "triggered").count(),
         1,
         "{kinds:?}"
     );
-    assert!(kinds.contains(&"resumed".to_string()));
+    assert!(kinds.contains(&"resumed"));
 }
 
 #[test]
@@ -313,7 +313,7 @@ fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() 
     let ev = fx.ws.record_detail(r).unwrap().events;
     assert!(ev
         .iter()
-        .any(|e| e.kind == "cancelled" && e.rule.as_deref() == Some("sales-to-delivery")));
+        .any(|e| e.kind.as_str() == "cancelled" && e.rule.as_deref() == Some("sales-to-delivery")));
     // Entering again is a new entry: a new handoff.
     fx.ws.move_record(r, "Closed Won", O).unwrap();
     assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 2);
@@ -451,7 +451,7 @@ fn sales_can_reject_a_lead_back_to_marketing() {
     let ev = fx.ws.record_detail(r).unwrap().events;
     assert!(ev
         .iter()
-        .any(|e| e.kind == "rejected" && e.message.contains("Who decides is unclear")));
+        .any(|e| e.kind.as_str() == "rejected" && e.message.contains("Who decides is unclear")));
 }
 
 #[test]
@@ -497,7 +497,7 @@ fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
         vec![("buyer_goals".into(), "grow".into())],
     );
     let ev = fx.ws.record_detail(r).unwrap().events;
-    let paused = ev.iter().find(|e| e.kind == "paused").unwrap();
+    let paused = ev.iter().find(|e| e.kind.as_str() == "paused").unwrap();
     assert_eq!(paused.rule.as_deref(), Some("sales-to-delivery"));
     assert_eq!(paused.fields.len(), 7);
     assert!(paused.actor.contains("Fay Founder"), "{}", paused.actor);

@@ -160,7 +160,7 @@ fn health_agrees(ws: &Workspace, records: &[RecordId]) {
             let first = d
                 .events
                 .iter()
-                .find(|e| e.handoff_id == Some(h.id) && e.kind == "paused")
+                .find(|e| e.handoff_id == Some(h.id) && e.kind.as_str() == "paused")
                 .unwrap();
             for f in &first.fields {
                 *first_pauses.entry(f.clone()).or_default() += 1;

@@ -294,7 +294,10 @@ pub(crate) async fn import_csv(
 }
 
 #[tauri::command]
-pub(crate) async fn undo_import(app: AppHandle, id: i64) -> CmdResult<baton::import::UndoReport> {
+pub(crate) async fn undo_import(
+    app: AppHandle,
+    id: baton::ImportId,
+) -> CmdResult<baton::import::UndoReport> {
     app.change(|ws| ws.undo_import(id, Origin::App))
 }
 

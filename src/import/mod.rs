@@ -56,7 +56,7 @@ impl std::fmt::Display for RowError {
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     /// The import's id (0 for a dry run).
-    pub import_id: i64,
+    pub import_id: crate::model::ImportId,
     /// The CRM the file came from.
     pub source: Source,
     /// The text encoding.
@@ -127,7 +127,7 @@ pub struct Preview {
 #[derive(Debug, Clone, Serialize)]
 pub struct UndoReport {
     /// The import that was undone.
-    pub import_id: i64,
+    pub import_id: crate::model::ImportId,
     /// The file it had read.
     pub file: String,
     /// Records it had added, now gone.

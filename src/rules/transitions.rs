@@ -5,7 +5,7 @@
 
 use super::engine::Outcome;
 use crate::error::{Error, Result};
-use crate::model::{HandoffId, HandoffStatus, RecordKind, TaskId, TaskKind, TaskStatus};
+use crate::model::{EventKind, HandoffId, HandoffStatus, RecordKind, TaskId, TaskKind, TaskStatus};
 use chrono::NaiveDate;
 
 /// What the decision needs to know about a handoff.
@@ -85,7 +85,7 @@ pub enum Step {
     /// An audit event on the handoff.
     Event {
         /// The event's kind.
-        kind: &'static str,
+        kind: EventKind,
         /// What happened, in words.
         message: String,
     },
@@ -127,7 +127,7 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                   title: String,
                   reason: &str,
                   headline: &'static str,
-                  kind: &'static str,
+                  kind: EventKind,
                   message: String| {
         let mut steps = Vec::new();
         if let Some(kind) = closes {
@@ -160,7 +160,7 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
             }];
             steps.extend(note.map(|n| Step::Note(n.to_string())));
             steps.push(Step::Event {
-                kind: "approved",
+                kind: EventKind::Approved,
                 message: format!(
                     "Exception approved{}",
                     note.map(|n| format!(": {n}")).unwrap_or_default()
@@ -179,7 +179,7 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                 format!("Rework the handoff of {}: {reason}", h.record),
                 reason,
                 why,
-                "sent_back",
+                EventKind::SentBack,
                 format!("{why}: {reason}"),
             ))
         }
@@ -199,7 +199,7 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                 format!("Rework the handoff of {}: {reason}", h.record),
                 reason,
                 why,
-                "rejected",
+                EventKind::Rejected,
                 format!("{why}: {reason}"),
             ))
         }
@@ -224,7 +224,7 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                 ),
                 reason,
                 "Handoff escalated: context missing",
-                "escalated",
+                EventKind::Escalated,
                 format!("Escalated for missing context: {reason}"),
             ))
         }
@@ -297,7 +297,7 @@ pub fn decide_done(
             }) {
                 steps.push(Step::Status(HandoffStatus::KickoffScheduled));
                 steps.push(Step::Event {
-                    kind: "kickoff_scheduled",
+                    kind: EventKind::KickoffScheduled,
                     message: format!("Kickoff scheduled for {}", date.format("%Y-%m-%d")),
                 });
             }
@@ -307,7 +307,7 @@ pub fn decide_done(
             if h.is_some_and(|h| h.status == HandoffStatus::HandedOff) {
                 steps.push(Step::Status(HandoffStatus::Accepted));
                 steps.push(Step::Event {
-                    kind: "accepted",
+                    kind: EventKind::Accepted,
                     message: "Lead followed up: accepted by sales".into(),
                 });
             }
@@ -322,7 +322,7 @@ pub fn decide_done(
         (TaskKind::CompleteFields, Some(h)) if h.status == HandoffStatus::SentBack => {
             steps.push(done(None));
             steps.push(Step::Event {
-                kind: "resubmitted",
+                kind: EventKind::Resubmitted,
                 message: "Reworked by the owner: the handoff runs again".into(),
             });
             steps.push(Step::Enter(again()));
@@ -335,7 +335,7 @@ pub fn decide_done(
                 HandoffStatus::HandedOff
             }));
             steps.push(Step::Event {
-                kind: "escalation_resolved",
+                kind: EventKind::EscalationResolved,
                 message: "The missing context was added".into(),
             });
         }
@@ -369,7 +369,7 @@ mod tests {
         }
     }
 
-    fn kinds(steps: &[Step]) -> Vec<&'static str> {
+    fn kinds(steps: &[Step]) -> Vec<EventKind> {
         steps
             .iter()
             .filter_map(|s| match s {
@@ -392,7 +392,7 @@ mod tests {
                 },
                 Step::Note("ok".into()),
                 Step::Event {
-                    kind: "approved",
+                    kind: EventKind::Approved,
                     message: "Exception approved: ok".into()
                 },
                 Step::Enter(Outcome::HandOff),
@@ -424,7 +424,7 @@ mod tests {
                 status: TaskStatus::Cancelled
             }
         );
-        assert_eq!(kinds(&steps), ["rejected"]);
+        assert_eq!(kinds(&steps), [EventKind::Rejected]);
         let deal = handoff(HandoffStatus::HandedOff, RecordKind::Deal);
         assert!(decide_act(&deal, Act::Reject { reason: "vague" })
             .unwrap_err()
@@ -460,7 +460,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(steps[1], Step::Status(HandoffStatus::KickoffScheduled));
-        assert_eq!(kinds(&steps), ["kickoff_scheduled"]);
+        assert_eq!(kinds(&steps), [EventKind::KickoffScheduled]);
         assert!(
             decide_done(
                 &task(TaskKind::Kickoff),

@@ -1,7 +1,7 @@
 //! The append-only audit log and the notification outbox.
 
 use crate::error::Result;
-use crate::model::{HandoffId, RecordId, TaskId};
+use crate::model::{EventKind, HandoffId, NotificationId, RecordId, TaskId};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
@@ -17,7 +17,7 @@ pub struct Event {
     /// The handoff concerned.
     pub handoff_id: Option<HandoffId>,
     /// What happened (`paused`, `handed_off`, `cancelled`, …).
-    pub kind: String,
+    pub kind: EventKind,
     /// The playbook whose rule decided it.
     pub rule: Option<String>,
     /// The fields or flags involved.
@@ -70,7 +70,7 @@ pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Even
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
     /// Its id.
-    pub id: i64,
+    pub id: NotificationId,
     /// Who it is for.
     pub recipient: Option<String>,
     /// The task it announces.
@@ -146,7 +146,7 @@ pub(crate) fn pending(conn: &Connection, recipient: &str) -> Result<Vec<Notifica
 }
 
 /// Marks a notification delivered.
-pub(crate) fn mark_delivered(conn: &Connection, id: i64, at: &str) -> Result<bool> {
+pub(crate) fn mark_delivered(conn: &Connection, id: NotificationId, at: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "UPDATE notifications SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",

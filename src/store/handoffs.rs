@@ -1,7 +1,7 @@
 //! The `handoffs` and `email_drafts` tables.
 
 use crate::error::Result;
-use crate::model::{Handoff, HandoffId, HandoffStatus, RecordId};
+use crate::model::{DraftId, Handoff, HandoffId, HandoffStatus, RecordId};
 use crate::rules::OpenHandoff;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
@@ -180,7 +180,7 @@ pub(crate) fn last_assignee(conn: &Connection, playbook: &str) -> Result<Option<
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EmailDraft {
     /// Its id.
-    pub id: i64,
+    pub id: DraftId,
     /// The handoff it belongs to.
     pub handoff_id: HandoffId,
     /// Who it would go to.

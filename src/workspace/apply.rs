@@ -4,8 +4,8 @@
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::model::{
-    ChecklistItem, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role, TaskId,
-    TaskKind, TaskStatus,
+    ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role,
+    TaskId, TaskKind, TaskStatus,
 };
 use crate::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::store::events::{self, Event};
@@ -98,7 +98,7 @@ impl<'a> Ctx<'a> {
         &self,
         record: &Record,
         handoff: Option<HandoffId>,
-        kind: &str,
+        kind: EventKind,
         rule: Option<&str>,
         fields: Vec<String>,
         message: String,
@@ -110,7 +110,7 @@ impl<'a> Ctx<'a> {
                 actor: self.actor.clone(),
                 record_id: Some(record.id),
                 handoff_id: handoff,
-                kind: kind.into(),
+                kind,
                 rule: rule.map(str::to_string),
                 fields,
                 message,
@@ -173,7 +173,7 @@ pub(crate) fn record_changed(
                 cx.event(
                     after,
                     Some(h),
-                    "triggered",
+                    EventKind::Triggered,
                     Some(&pb.key),
                     vec![],
                     format!(
@@ -200,7 +200,7 @@ pub(crate) fn record_changed(
                 cx.event(
                     after,
                     Some(handoff),
-                    "resumed",
+                    EventKind::Resumed,
                     Some(&pb.key),
                     vec![],
                     "Every required field is filled now: the handoff resumes".into(),
@@ -228,7 +228,7 @@ pub(crate) fn record_changed(
                 cx.event(
                     after,
                     Some(handoff),
-                    "fields_updated",
+                    EventKind::FieldsUpdated,
                     rule_of(&open, handoff),
                     missing.clone(),
                     format!("Still paused: {} missing", labels(&missing)),
@@ -240,7 +240,7 @@ pub(crate) fn record_changed(
                 cx.event(
                     after,
                     Some(handoff),
-                    "cancelled",
+                    EventKind::Cancelled,
                     rule_of(&open, handoff),
                     vec![],
                     format!(
@@ -356,7 +356,7 @@ fn pause(
     cx.event(
         record,
         Some(h),
-        "paused",
+        EventKind::Paused,
         Some(&pb.key),
         missing.to_vec(),
         format!(
@@ -413,7 +413,7 @@ fn review(
     cx.event(
         record,
         Some(h),
-        "in_review",
+        EventKind::InReview,
         Some(&pb.key),
         flags.iter().map(|f| f.as_str().to_string()).collect(),
         format!(
@@ -553,7 +553,7 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
         .field("contact_email")
         .or(record.field("main_contact"));
     handoffs::insert_draft(cx.conn, h, recipient, &subject, &body, cx.stamp())?;
-    cx.event(record, Some(h), "handed_off", Some(&pb.key), vec![],
+    cx.event(record, Some(h), EventKind::HandedOff, Some(&pb.key), vec![],
         format!("Handed off to {} ({}); task #{task} \"{title}\" due {due}; brief linked; welcome email drafted for review",
             to.unwrap_or("nobody"), plan.reason))
 }

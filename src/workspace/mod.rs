@@ -398,7 +398,7 @@ impl Workspace {
     }
 
     /// Marks a notification delivered; call only once it was shown.
-    pub fn mark_delivered(&mut self, id: i64) -> Result<bool> {
+    pub fn mark_delivered(&mut self, id: crate::model::NotificationId) -> Result<bool> {
         self.write(Origin::System, |cx| {
             events::mark_delivered(cx.conn, id, cx.stamp())
         })

@@ -6,7 +6,8 @@ use crate::brief::{self, Brief, CONTEXT_KEYS};
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::model::{
-    ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task, TaskKind,
+    EventKind, ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task,
+    TaskKind,
 };
 use crate::stages;
 use crate::store::events::{self, Event};
@@ -188,7 +189,7 @@ impl Workspace {
             cx.event(
                 &record,
                 None,
-                "added",
+                EventKind::Added,
                 None,
                 vec![],
                 format!("{} added in {}", record.name, record.stage),
@@ -387,7 +388,7 @@ pub(super) fn context_in(
         cx.event(
             record,
             Some(h.id),
-            "context",
+            EventKind::Context,
             None,
             vec![key.to_string()],
             format!("Brief context \"{key}\" updated"),
@@ -424,7 +425,7 @@ pub(super) fn save_in(
         cx.event(
             after,
             None,
-            "moved",
+            EventKind::Moved,
             None,
             vec![],
             format!("Moved from {} to {}", before.stage, after.stage),
@@ -435,15 +436,15 @@ pub(super) fn save_in(
         cx.event(
             after,
             None,
-            "edited",
+            EventKind::Edited,
             None,
             changed.clone(),
             format!("Changed {}", changed.join(", ")),
         )?;
     }
     for (kind, gone, from, to) in [
-        ("flagged", false, &before.flags, &after.flags),
-        ("unflagged", true, &after.flags, &before.flags),
+        (EventKind::Flagged, false, &before.flags, &after.flags),
+        (EventKind::Unflagged, true, &after.flags, &before.flags),
     ] {
         let flags: Vec<&ExceptionFlag> = to.difference(from).collect();
         if flags.is_empty() {

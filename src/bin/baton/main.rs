@@ -397,7 +397,7 @@ fn run(cli: Cli) -> Res {
             }
         }
         Command::UndoImport { id } => {
-            let r = ws.undo_import(id, Origin::Cli)?;
+            let r = ws.undo_import(baton::ImportId(id), Origin::Cli)?;
             println!(
                 "Undid import {} of {}: {} added records removed, {} changed records restored.",
                 r.import_id, r.file, r.removed, r.restored

@@ -63,7 +63,7 @@ impl Workspace {
         let pbs = self.playbooks()?;
         let workspace = self.path.clone();
         let mut report = ImportReport {
-            import_id: 0,
+            import_id: ImportId(0),
             source: plan.source,
             encoding: fmt.encoding_name(),
             delimiter: (fmt.delimiter as char).to_string(),
@@ -186,7 +186,7 @@ impl Workspace {
             if opts.dry_run {
                 Ok(((), Finish::RollBack))
             } else {
-                report.import_id = import_id.0;
+                report.import_id = import_id;
                 Ok(((), Finish::Commit))
             }
         })?;

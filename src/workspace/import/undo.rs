@@ -17,8 +17,7 @@ impl Workspace {
     /// Undoes import `id`: removes the records, stage changes, handoffs, tasks, notifications,
     /// drafts and audit events it added and restores what it changed. Refused when something
     /// else changed those records since, so no later work is lost.
-    pub fn undo_import(&mut self, id: i64, origin: Origin) -> Result<UndoReport> {
-        let id = ImportId(id);
+    pub fn undo_import(&mut self, id: ImportId, origin: Origin) -> Result<UndoReport> {
         let past = imports::get(&self.conn, id)?.ok_or_else(|| {
             Error::not_found("import", id.to_string(), "`baton imports` lists them")
         })?;
@@ -74,7 +73,7 @@ impl Workspace {
                     actor: cx.actor.clone(),
                     record_id: None,
                     handoff_id: None,
-                    kind: "import_undone".into(),
+                    kind: crate::model::EventKind::ImportUndone,
                     rule: None,
                     fields: vec![],
                     message: format!(
@@ -85,7 +84,7 @@ impl Workspace {
             )?;
             Ok((
                 UndoReport {
-                    import_id: id.0,
+                    import_id: id,
                     file: past.file.clone(),
                     removed,
                     restored,
@@ -157,7 +156,7 @@ fn refuse_if_changed(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ImportSummary {
     /// Its id (what `undo-import` takes).
-    pub id: i64,
+    pub id: ImportId,
     /// When it ran.
     pub at: String,
     /// The file it read.
