@@ -12,6 +12,7 @@ const COMMANDS: &[&str] = &[
     "move_record",
     "set_fields",
     "set_flag",
+    "vocabulary",
     "wizard",
     "wizard_review",
     "wizard_save",

@@ -15,6 +15,7 @@ mod model;
 pub mod rules;
 pub mod stages;
 mod store;
+pub mod vocabulary;
 mod workspace;
 
 pub use clock::{Clock, FixedClock, SystemClock};

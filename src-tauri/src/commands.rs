@@ -111,6 +111,12 @@ pub(crate) async fn set_flag(
     app.change(|ws| ws.set_flag(id, &flag, on, UI))
 }
 
+/// The words for every key the UI shows (fields, CRMs, statuses, flags, roles, figures).
+#[tauri::command]
+pub(crate) fn vocabulary() -> baton::vocabulary::Vocabulary {
+    baton::vocabulary::vocabulary()
+}
+
 #[tauri::command]
 pub(crate) async fn wizard(app: AppHandle, handoff: HandoffId) -> CmdResult<baton::Wizard> {
     app.read(|ws| ws.wizard(handoff))

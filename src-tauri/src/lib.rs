@@ -129,6 +129,7 @@ pub fn run() {
             commands::move_record,
             commands::set_fields,
             commands::set_flag,
+            commands::vocabulary,
             commands::wizard,
             commands::wizard_review,
             commands::watched_folder,

@@ -23,6 +23,28 @@ pub enum Source {
 }
 
 impl Source {
+    /// Every CRM, in the order the import screen lists them.
+    pub const ALL: &'static [Source] = &[
+        Source::Hubspot,
+        Source::Pipedrive,
+        Source::Salesforce,
+        Source::Close,
+        Source::Zoho,
+        Source::Generic,
+    ];
+
+    /// The CRM's own name.
+    pub fn words(self) -> &'static str {
+        match self {
+            Source::Hubspot => "HubSpot",
+            Source::Pipedrive => "Pipedrive",
+            Source::Salesforce => "Salesforce",
+            Source::Close => "Close",
+            Source::Zoho => "Zoho CRM",
+            Source::Generic => "Another CRM or a spreadsheet",
+        }
+    }
+
     /// Parses `--source`.
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {

@@ -194,6 +194,12 @@ const DRILL: &[(&str, Drill)] = &[
     }),
 ];
 
+/// The figures a number on the dashboard opens, in order.
+#[cfg(test)]
+pub(crate) fn drill_figures() -> Vec<&'static str> {
+    DRILL.iter().map(|(k, _)| *k).collect()
+}
+
 /// What the handoffs of a day or a week add up to.
 #[derive(Default)]
 struct Tally {

@@ -17,6 +17,8 @@ mod wizard;
 pub use apply::{PlannedTask, RuleEffects};
 pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
+#[cfg(test)]
+pub(crate) use health::drill_figures;
 pub use health::{Health, HealthRow, Middle, Spread, Stuck, WeekHealth};
 pub use health_report::HealthTableRow;
 pub use import::{ImportSummary, KEEP_BACKUPS};

@@ -4,6 +4,8 @@
  * h('button', {class: 'primary', dataset: {action: 'save'}, onclick}, 'Save')
  * Strings and numbers become text nodes; null/false children are skipped.
  */
+import { words } from './vocab.js';
+
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(props || {})) {
@@ -73,32 +75,14 @@ export function today() {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
-const STATUS_WORDS = {
-  paused: 'Paused: fields missing',
-  in_review: 'In review',
-  sent_back: 'Sent back',
-  handed_off: 'Handed off',
-  escalated: 'Escalated',
-  accepted: 'Accepted',
-  kickoff_scheduled: 'Kickoff scheduled',
-  cancelled: 'Cancelled',
-};
-
 /** A handoff status in words. */
 export function statusWords(s) {
-  return STATUS_WORDS[s] || s;
+  return words('statuses', s);
 }
-
-export const FLAGS = [
-  ['custom_scope', 'Custom Scope'],
-  ['needs_founder_review', 'Needs Founder Review'],
-  ['missing_contract_detail', 'Missing Contract Detail'],
-  ['delivery_risk', 'Delivery Risk'],
-];
 
 /** An exception flag in words. */
 export function flagWords(key) {
-  return (FLAGS.find(([k]) => k === key) || [key, key])[1];
+  return words('flags', key);
 }
 
 /** A short-lived message in the live region; errors stay until dismissed. */

@@ -4,13 +4,13 @@ import { call } from './ipc.js';
 import { fill, fmtTime, h, statusWords } from './dom.js';
 import * as record from './record.js';
 import * as wizard from './wizard.js';
+import { vocab } from './vocab.js';
 
-const STATUSES = ['paused', 'in_review', 'sent_back', 'escalated', 'handed_off', 'kickoff_scheduled', 'accepted', 'cancelled'];
 let status = 'paused';
 
 export async function render(view) {
   const list = await call('handoffs', { status });
-  const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, STATUSES.map((s) =>
+  const tabs = h('div', { class: 'segmented', role: 'group', 'aria-label': 'Status' }, vocab.statuses.map(({ key: s }) =>
     h('button', { type: 'button', 'aria-pressed': String(s === status), onclick: () => { status = s; render(view); } }, statusWords(s))));
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Handoffs'), tabs),

@@ -5,24 +5,28 @@
 import { call } from './ipc.js';
 import { fill, h, showError, toast } from './dom.js';
 import * as record from './record.js';
+import { vocab } from './vocab.js';
 
 const state = { weeks: 6, week: null };
 
-/** The figures, how to read each week's value, and which way is better. */
-const FIGURES = [
-  { key: 'closed_won_to_kickoff_days', label: 'Closed Won → kickoff scheduled', unit: 'days (median)', better: 'lower',
+/** How to read each figure's weekly value; its name, unit and better direction come from the core. */
+const READ = {
+  closed_won_to_kickoff_days: {
     value: (w) => w.closed_won_to_kickoff_days.median,
-    note: (w) => `p90 ${show(w.closed_won_to_kickoff_days.p90)} · ${w.closed_won_to_kickoff_days.count} scheduled` },
-  { key: 'handoffs_triggered', label: 'Handoffs triggered', unit: 'handoffs', better: null, value: (w) => w.handoffs_triggered },
-  { key: 'handoffs_complete_at_trigger_pct', label: 'Complete when triggered', unit: '% of handoffs', better: 'higher',
-    value: (w) => w.handoffs_complete_at_trigger_pct },
-  { key: 'escalations_missing_context', label: 'Escalations for missing context', unit: 'escalations', better: 'lower',
-    value: (w) => w.escalations_missing_context },
-  { key: 'lead_response_hours', label: 'Lead response', unit: 'hours (median)', better: 'lower',
-    value: (w) => w.lead_response_hours.median, note: (w) => `${w.lead_response_hours.count} followed up` },
-  { key: 'leads_without_source', label: 'Leads without a source', unit: 'leads', better: 'lower', value: (w) => w.leads_without_source },
-  { key: 'leads_rejected_unclear', label: 'Leads sent back as unclear', unit: 'leads', better: 'lower', value: (w) => w.leads_rejected_unclear },
-];
+    note: (w) => `p90 ${show(w.closed_won_to_kickoff_days.p90)} · ${w.closed_won_to_kickoff_days.count} scheduled`,
+  },
+  handoffs_triggered: { value: (w) => w.handoffs_triggered },
+  handoffs_complete_at_trigger_pct: { value: (w) => w.handoffs_complete_at_trigger_pct },
+  escalations_missing_context: { value: (w) => w.escalations_missing_context },
+  lead_response_hours: { value: (w) => w.lead_response_hours.median, note: (w) => `${w.lead_response_hours.count} followed up` },
+  leads_without_source: { value: (w) => w.leads_without_source },
+  leads_rejected_unclear: { value: (w) => w.leads_rejected_unclear },
+};
+
+/** The dashboard's figures, in order. */
+function figures() {
+  return vocab.figures.map((f) => ({ ...f, ...READ[f.key] }));
+}
 
 const number = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
 
@@ -50,7 +54,7 @@ export async function render(view) {
       h('span', { class: 'row' }, ['md', 'html', 'csv'].map((f) =>
         h('button', { type: 'button', dataset: { export: f }, onclick: () => save(f, weeks[weeks.length - 1].week) }, `Save ${f === 'md' ? 'Markdown' : f.toUpperCase()}`)))),
     h('p', { class: 'muted' }, 'Each handoff counts in the week its trigger fired. Click a number for the records behind it.'),
-    h('div', { class: 'metrics' }, FIGURES.map((f) => card(f, weeks, now, before))),
+    h('div', { class: 'metrics' }, figures().map((f) => card(f, weeks, now, before))),
     h('div', { class: 'columns2' },
       h('section', {}, h('h2', {}, 'Missing most often when the trigger fired'),
         health.most_missing_fields.length

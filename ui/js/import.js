@@ -3,11 +3,7 @@
 
 import { call, on } from './ipc.js';
 import { fill, fmtCount, fmtTime, h, showError, toast } from './dom.js';
-
-const KEYS = ['external_id', 'name', 'stage', 'owner', 'company', 'contact_email', 'amount', 'currency', 'close_date', 'created_at', 'pipeline', 'notes', 'flags', 'status',
-  'buyer_goals', 'main_contact', 'signed_scope', 'start_date', 'promised_deliverables', 'pricing_exceptions', 'risk_notes', 'kickoff_preference',
-  'lead_source', 'campaign', 'offer', 'pain_point', 'qualification_answer', 'budget_signal', 'last_touchpoint', 'first_name', 'last_name'];
-const SOURCES = ['auto', 'hubspot', 'pipedrive', 'salesforce', 'close', 'zoho', 'generic'];
+import { vocab } from './vocab.js';
 
 let queued = null;
 
@@ -72,7 +68,7 @@ export async function open(view, path, choice = {}) {
     return;
   }
   const maps = new Map(Object.entries(p.mapping));
-  const source = h('select', { id: 'import-source', 'aria-label': 'CRM' }, SOURCES.map((s) => h('option', { value: s, selected: s === p.source }, s)));
+  const source = h('select', { id: 'import-source', 'aria-label': 'CRM' }, vocab.sources.map((s) => h('option', { value: s.key, selected: s.key === p.source }, s.words)));
   source.addEventListener('change', () => open(view, path, { ...choice, source: source.value }));
   const skip = h('input', { type: 'checkbox', id: 'skip-bad' });
   const rows = p.rows;
@@ -88,7 +84,7 @@ export async function open(view, path, choice = {}) {
         const select = h('select', { 'aria-label': `Field for ${header}` },
           h('option', { value: '' }, '(keep as custom field)'),
           h('option', { value: '-' }, '(ignore)'),
-          KEYS.map((k) => h('option', { value: k, selected: maps.get(header) === k }, k)));
+          vocab.import_keys.map((k) => h('option', { value: k.key, selected: maps.get(header) === k.key }, k.words)));
         select.addEventListener('change', () => maps.set(header, select.value || null));
         return h('tr', {}, h('th', { scope: 'row' }, header), h('td', {}, select), rows.slice(0, 3).map((r) => h('td', {}, (r[header] || '').split('\n')[0])));
       }))),

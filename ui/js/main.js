@@ -11,6 +11,7 @@ import * as health from './health.js';
 import * as playbooks from './playbooks.js';
 import * as settings from './settings.js';
 import * as firstRun from './first-run.js';
+import { loadVocabulary } from './vocab.js';
 
 const screens = { board, tasks, review, handoffs, health, import: importer, playbooks, settings };
 const view = document.getElementById('view');
@@ -59,6 +60,7 @@ function scheduleRedraw() {
 }
 
 async function start() {
+  await loadVocabulary();
   const state = await loadState();
   document.body.classList.toggle('first-run', state.first_run);
   if (state.first_run) {

@@ -2,11 +2,9 @@
 // exception flags, reviewer. Saving replaces the playbooks in one go (the core validates).
 
 import { call } from './ipc.js';
-import { FLAGS, fill, h, showError, toast } from './dom.js';
+import { fill, flagWords, h, showError, toast } from './dom.js';
+import { vocab } from './vocab.js';
 
-const DEAL_FIELDS = ['buyer_goals', 'main_contact', 'signed_scope', 'start_date', 'promised_deliverables', 'pricing_exceptions', 'risk_notes', 'kickoff_preference', 'company', 'contact_email', 'amount', 'close_date'];
-const LEAD_FIELDS = ['lead_source', 'campaign', 'offer', 'pain_point', 'qualification_answer', 'budget_signal', 'last_touchpoint', 'company', 'contact_email'];
-const ROLES = ['founder', 'sales', 'marketing', 'delivery'];
 
 export async function render(view) {
   const [list, people] = await Promise.all([call('playbooks'), call('people')]);
@@ -18,7 +16,8 @@ export async function render(view) {
 }
 
 function editor(pb, people) {
-  const pick = pb.kind === 'deal' ? DEAL_FIELDS : LEAD_FIELDS;
+  const pick = [...(pb.kind === 'deal' ? vocab.deal_fields : vocab.lead_fields), ...vocab.common_fields]
+    .map((f) => f.key).filter((k) => k !== 'name' && k !== 'stage');
   const extra = pb.required_fields.filter((f) => !pick.includes(f));
   const input = (label, value, props = {}) => {
     const el = h(props.multiline ? 'textarea' : 'input', { value: String(value ?? ''), rows: props.multiline ? String(props.rows || 3) : null, type: props.type || null, min: props.min || null });
@@ -29,14 +28,14 @@ function editor(pb, people) {
   const enabled = h('input', { type: 'checkbox', checked: pb.enabled });
   const required = pick.concat(extra).map((f) => h('input', { type: 'checkbox', value: f, checked: pb.required_fields.includes(f) }));
   const ruleType = h('select', { 'aria-label': 'Owner rule' }, [['round_robin', 'Round-robin over a role'], ['least_open_tasks', 'Fewest open tasks in a role'], ['fixed', 'Always one person']].map(([v, t]) => h('option', { value: v, selected: pb.owner_rule.rule === v }, t)));
-  const role = h('select', { 'aria-label': 'Role' }, ROLES.map((r) => h('option', { value: r, selected: pb.owner_rule.role === r }, r)));
+  const role = h('select', { 'aria-label': 'Role' }, vocab.roles.map((r) => h('option', { value: r.key, selected: pb.owner_rule.role === r.key }, r.words)));
   const person = h('select', { 'aria-label': 'Person' }, people.map((p) => h('option', { value: p.name, selected: pb.owner_rule.person === p.name }, p.name)));
   const due = input('Due in business days', pb.due_business_days, { type: 'number', min: '0' });
   const title = input('Task title (template)', pb.task_title);
   const checklist = input('Checklist (one item per line)', pb.checklist.join('\n'), { multiline: true, rows: 5 });
   const subject = input('Welcome email subject (template)', pb.email_subject);
   const body = input('Welcome email body (template)', pb.email_body, { multiline: true, rows: 7 });
-  const flags = FLAGS.map(([k]) => h('input', { type: 'checkbox', value: k, checked: pb.exception_flags.includes(k) }));
+  const flags = vocab.flags.map(({ key: k }) => h('input', { type: 'checkbox', value: k, checked: pb.exception_flags.includes(k) }));
   const reviewer = h('select', { 'aria-label': 'Reviewer' }, h('option', { value: '' }, '(any founder)'), people.map((p) => h('option', { value: p.name, selected: pb.reviewer === p.name }, p.name)));
   const el = h('section', { class: 'playbook' },
     h('h2', {}, pb.name, h('span', { class: 'muted' }, ` · ${pb.kind === 'deal' ? 'deals' : 'leads'}`)),
@@ -47,7 +46,7 @@ function editor(pb, people) {
     h('fieldset', {}, h('legend', {}, 'Who owns the next step'), h('div', { class: 'row' }, ruleType, role, person)),
     due.row, title.row, checklist.row, subject.row, body.row,
     h('fieldset', {}, h('legend', {}, 'Exception flags that route to review'),
-      h('div', { class: 'checks' }, flags.map((c) => h('label', {}, c, ` ${FLAGS.find(([k]) => k === c.value)[1]}`)))),
+      h('div', { class: 'checks' }, flags.map((c) => h('label', {}, c, ` ${flagWords(c.value)}`)))),
     h('label', { class: 'field' }, h('span', {}, 'Reviewer'), reviewer));
   const read = () => ({
     ...pb,

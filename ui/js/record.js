@@ -1,9 +1,10 @@
 // Record detail: stage, handoff, exception flags, fields, tasks, stage history and audit trail.
 
 import { call } from './ipc.js';
-import { FLAGS, fill, fmtDay, fmtTime, h, showError, statusWords, toast } from './dom.js';
+import { fill, fmtDay, fmtTime, h, showError, statusWords, toast } from './dom.js';
 import * as wizard from './wizard.js';
 import * as brief from './brief.js';
+import { vocab } from './vocab.js';
 
 let dialog = null;
 
@@ -42,7 +43,7 @@ function draw(d, detail, stages) {
     h('div', { class: 'row' }, h('label', { for: 'stage-select' }, 'Stage'), stageSelect, move),
     latest ? handoffBox(r, latest) : h('p', { class: 'muted' }, 'No handoff yet: one starts when the record enters a playbook\'s trigger stage.'),
     h('fieldset', { class: 'flags' }, h('legend', {}, 'Exception flags (route the handoff to review)'),
-      FLAGS.map(([key, words]) => h('label', {},
+      vocab.flags.map(({ key, words }) => h('label', {},
         h('input', { type: 'checkbox', checked: r.flags.includes(key), dataset: { flag: key },
           onchange: (e) => setFlag(r, key, e.target.checked) }), ` ${words}`))),
     h('h3', {}, 'Fields'),

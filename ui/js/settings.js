@@ -3,13 +3,13 @@
 import { call } from './ipc.js';
 import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
 import { app } from './main.js';
+import { vocab } from './vocab.js';
 
-const ROLES = ['founder', 'sales', 'marketing', 'delivery'];
 
 export async function render(view) {
   const [people, holidays, watched] = await Promise.all([call('people'), call('holidays'), call('watched_folder')]);
   const name = h('input', { id: 'person-name', required: true, 'aria-label': 'Name' });
-  const role = h('select', { id: 'person-role', 'aria-label': 'Role' }, ROLES.map((r) => h('option', { value: r }, r)));
+  const role = h('select', { id: 'person-role', 'aria-label': 'Role' }, vocab.roles.map((r) => h('option', { value: r.key }, r.words)));
   const email = h('input', { id: 'person-email', type: 'email', 'aria-label': 'Email (optional)', placeholder: 'email (optional)' });
   const me = h('input', { type: 'checkbox', id: 'person-me' });
   const day = h('input', { type: 'date', 'aria-label': 'Holiday', required: true });

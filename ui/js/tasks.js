@@ -4,8 +4,8 @@ import { call } from './ipc.js';
 import { fill, fmtDay, h, showError, toast, today } from './dom.js';
 import { app } from './main.js';
 import * as record from './record.js';
+import { words } from './vocab.js';
 
-const KIND = { kickoff: 'Kickoff', review: 'Review', complete_fields: 'Complete fields', follow_up: 'Follow-up' };
 
 export async function render(view) {
   if (!app.me) {
@@ -27,7 +27,7 @@ function task(t, now) {
   const date = h('input', { type: 'date', 'aria-label': 'Kickoff date', value: t.kickoff_date || '' });
   return h('li', { class: `task ${overdue ? 'overdue' : ''}`, dataset: { task: String(t.id) } },
     h('div', { class: 'row' },
-      h('span', { class: 'badge' }, KIND[t.kind] || t.kind),
+      h('span', { class: 'badge' }, words('task_kinds', t.kind)),
       h('strong', {}, t.title),
       h('span', { class: overdue ? 'warn' : 'muted' }, t.due ? `${overdue ? 'Overdue since' : 'Due'} ${fmtDay(t.due)}` : '')),
     t.checklist.length ? h('ul', { class: 'checklist' }, t.checklist.map((c, i) => h('li', {},
