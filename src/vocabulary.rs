@@ -135,7 +135,15 @@ pub const FIGURES: &[Figure] = &[
 
 fn labelled(keys: &[&str]) -> Vec<Word> {
     keys.iter()
-        .map(|k| Word::new(k, fields::label(k)))
+        .map(|k| {
+            let words = match *k {
+                preset::EXTERNAL_ID => "CRM record id".to_string(),
+                preset::STATUS => "Status (open, won, lost)".to_string(),
+                "flags" => "Exception flags".to_string(),
+                k => fields::label(k),
+            };
+            Word::new(k, words)
+        })
         .collect()
 }
 
