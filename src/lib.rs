@@ -15,6 +15,7 @@ mod model;
 pub mod rules;
 pub mod stages;
 mod store;
+mod templates;
 pub mod vocabulary;
 mod workspace;
 

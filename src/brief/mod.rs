@@ -147,8 +147,10 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
             )
         }
     };
-    let fact_keys: &[&str] = match record.kind {
-        RecordKind::Deal => &[
+    // A deal's facts read in the order a delivery lead asks for them; a lead's are its
+    // contact, then the Marketing → Sales checklist.
+    let fact_keys: Vec<&str> = match record.kind {
+        RecordKind::Deal => vec![
             "company",
             "main_contact",
             "contact_email",
@@ -164,18 +166,11 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
             "kickoff_preference",
             "notes",
         ],
-        RecordKind::Lead => &[
-            "company",
-            "contact_email",
-            "lead_source",
-            "campaign",
-            "offer",
-            "pain_point",
-            "qualification_answer",
-            "budget_signal",
-            "last_touchpoint",
-            "notes",
-        ],
+        RecordKind::Lead => ["company", "contact_email"]
+            .into_iter()
+            .chain(crate::fields::LEAD_FIELDS.iter().copied())
+            .chain(["notes"])
+            .collect(),
     };
     let mut facts = vec![
         Line {
@@ -230,12 +225,7 @@ const MARKDOWN: &str = include_str!("brief.md.j2");
 const HTML: &str = include_str!("brief.html.j2");
 
 fn render(name: &str, src: &str, brief: &Brief) -> Result<String> {
-    let mut env = minijinja::Environment::new();
-    // Escaping is chosen by the template's name: `.html` escapes every value.
-    env.add_template(name, src)?;
-    Ok(env
-        .get_template(name)?
-        .render(minijinja::context! { brief => brief })?)
+    crate::templates::render(name, src, minijinja::context! { brief => brief })
 }
 
 impl Brief {

@@ -436,22 +436,8 @@ fn template_context(record: &Record, to_owner: Option<&str>) -> minijinja::Value
     }
 }
 
-thread_local! {
-    /// Playbook templates compiled once per thread, keyed by their source: an import renders
-    /// the same few templates for thousands of handoffs.
-    static TEMPLATES: std::cell::RefCell<minijinja::Environment<'static>> =
-        std::cell::RefCell::new(minijinja::Environment::new());
-}
-
 fn render(name: &str, src: &str, ctx: &minijinja::Value) -> Result<String> {
-    TEMPLATES.with_borrow_mut(|env| {
-        if env.get_template(src).is_err() {
-            // A syntax error is reported under the template's field name.
-            minijinja::Environment::new().template_from_named_str(name, src)?;
-            env.add_template_owned(src.to_string(), src.to_string())?;
-        }
-        Ok(env.get_template(src)?.render(ctx)?)
-    })
+    crate::templates::render(name, src, ctx.clone())
 }
 
 /// The first delivery step a hand-off creates: who gets it, why, and the task itself. The

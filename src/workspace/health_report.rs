@@ -75,12 +75,11 @@ fn rows(h: &Health) -> Vec<HealthTableRow> {
 }
 
 fn render(name: &str, src: &str, h: &Health) -> Result<String> {
-    let mut env = minijinja::Environment::new();
-    // Escaping follows the template's name: `.html` escapes every value.
-    env.add_template(name, src)?;
-    Ok(env
-        .get_template(name)?
-        .render(minijinja::context! { health => h, rows => rows(h) })?)
+    crate::templates::render(
+        name,
+        src,
+        minijinja::context! { health => h, rows => rows(h) },
+    )
 }
 
 impl Health {

@@ -2,15 +2,10 @@
 // Markdown or save it.
 
 import { call } from './ipc.js';
-import { fill, h, showError, toast } from './dom.js';
-
-let dialog = null;
+import { fill, h, sheet, showError, toast } from './dom.js';
 
 export async function open(recordId) {
-  if (!dialog) {
-    dialog = h('dialog', { id: 'brief-dialog', class: 'sheet', 'aria-labelledby': 'brief-title' });
-    document.body.append(dialog);
-  }
+  const dialog = sheet('brief-dialog', 'brief-title');
   let view;
   try {
     view = await call('brief', { id: recordId });

@@ -85,6 +85,17 @@ export function flagWords(key) {
   return words('flags', key);
 }
 
+/** The sheet dialog `id`, titled by the element `titleId`: made the first time it is asked for,
+ * the same element after that. */
+export function sheet(id, titleId, wide = false) {
+  let dialog = document.getElementById(id);
+  if (!dialog) {
+    dialog = h('dialog', { id, class: wide ? 'sheet wide' : 'sheet', 'aria-labelledby': titleId });
+    document.body.append(dialog);
+  }
+  return dialog;
+}
+
 /** A short-lived message in the live region; errors stay until dismissed. */
 export function toast(message, kind = 'info') {
   const region = document.getElementById('toasts');

@@ -3,7 +3,7 @@
 // The report saves as Markdown, HTML or CSV.
 
 import { call } from './ipc.js';
-import { fill, h, showError, toast } from './dom.js';
+import { fill, h, sheet, showError, toast } from './dom.js';
 import * as record from './record.js';
 import { vocab } from './vocab.js';
 
@@ -150,13 +150,8 @@ function trend(f, weeks) {
   return chart;
 }
 
-let drillDialog = null;
-
 async function drill(week, f) {
-  if (!drillDialog) {
-    drillDialog = h('dialog', { id: 'health-drill', class: 'sheet', 'aria-labelledby': 'health-drill-title' });
-    document.body.append(drillDialog);
-  }
+  const drillDialog = sheet('health-drill', 'health-drill-title');
   try {
     const rows = await call('health_records', { week, figure: f.key });
     fill(drillDialog,

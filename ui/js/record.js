@@ -1,19 +1,13 @@
 // Record detail: stage, handoff, exception flags, fields, tasks, stage history and audit trail.
 
 import { call } from './ipc.js';
-import { fill, fmtDay, fmtTime, h, showError, statusWords, toast } from './dom.js';
+import { fill, fmtDay, fmtTime, h, sheet, showError, statusWords, toast } from './dom.js';
 import * as wizard from './wizard.js';
 import * as brief from './brief.js';
 import { vocab } from './vocab.js';
 
-let dialog = null;
-
 function ensureDialog() {
-  if (!dialog) {
-    dialog = h('dialog', { id: 'record-dialog', class: 'sheet', 'aria-labelledby': 'record-title' });
-    document.body.append(dialog);
-  }
-  return dialog;
+  return sheet('record-dialog', 'record-title');
 }
 
 /** Opens a record; re-opening redraws it. */

@@ -2,16 +2,11 @@
 // only a person can answer, then a review of the brief and the task handing off creates.
 
 import { call } from './ipc.js';
-import { fill, fmtDay, h, showError, toast } from './dom.js';
-
-let dialog = null;
+import { fill, fmtDay, h, sheet, showError, toast } from './dom.js';
 
 /** Opens the wizard for a handoff; `done` runs after it closes. */
 export async function open(handoffId, done = () => {}) {
-  if (!dialog) {
-    dialog = h('dialog', { id: 'wizard', class: 'sheet wide', 'aria-labelledby': 'wizard-title' });
-    document.body.append(dialog);
-  }
+  const dialog = sheet('wizard', 'wizard-title', true);
   let w;
   try {
     w = await call('wizard', { handoff: handoffId });
