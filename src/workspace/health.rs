@@ -492,27 +492,17 @@ impl Workspace {
               WHERE since < ?1 ORDER BY since, h.id",
         )?;
         let rows = st.query_map([&before], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (handoff, record_id, record, status, since) = row?;
-            let waited = parse(&since).map_or(0.0, |s| days(s, now));
-            out.push(Stuck {
-                handoff,
-                record_id,
-                record,
-                status,
+            let since: String = r.get(4)?;
+            Ok(Stuck {
+                handoff: r.get(0)?,
+                record_id: r.get(1)?,
+                record: r.get(2)?,
+                status: r.get(3)?,
+                days: tenth(parse(&since).map_or(0.0, |s| days(s, now))),
                 since,
-                days: tenth(waited),
-            });
-        }
+            })
+        })?;
+        let out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(out)
     }
 }
