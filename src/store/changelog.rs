@@ -89,9 +89,10 @@ pub(crate) struct Current {
     /// so updating or deleting them needs no log row of its own (undo removes them whole).
     floors: Arc<Vec<AtomicI64>>,
     tables: Arc<Vec<String>>,
-    /// Per logged rowid table, the statement that logs the rows a write inserted above its
-    /// floor, in one pass when the write ends (far cheaper than a trigger per row).
-    inserts: Arc<Vec<String>>,
+    /// Per logged rowid table, the statements that log the rows a write inserted: above its
+    /// floor, and again under a key it deleted; run once when the write ends (far cheaper
+    /// than a trigger per row).
+    inserts: Arc<Vec<[String; 2]>>,
 }
 
 /// Resets the current change however the write ends, so a write outside the funnel is refused.
@@ -222,15 +223,20 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
                 )
             }
             Kind::Rowid(i) => {
-                inserts.push(format!(
-                    "{head} SELECT ?1, '{table}', {}, 'insert', {}, NULL, NULL
-                       FROM main.\"{table}\" AS NEW
-                      WHERE NEW.id > ?2 OR NEW.id IN (SELECT json_extract(key, '$[0]') FROM change_log
-                                                     WHERE id >= ?3 AND op = 'delete' AND tbl = '{table}')
-                      ORDER BY NEW.id",
+                // Above the floor: a rowid range, read in order, nothing sorted or held.
+                let select = format!(
+                    "{head} SELECT ?1, '{table}', {}, 'insert', {}, NULL, NULL FROM main.\"{table}\" AS NEW",
                     key("NEW"),
                     record("NEW")
-                ));
+                );
+                inserts.push([
+                    format!("{select} WHERE NEW.id > ?2"),
+                    format!(
+                        "{select} WHERE NEW.id <= ?2 AND NEW.id IN (
+                             SELECT json_extract(key, '$[0]') FROM change_log
+                              WHERE id >= ?3 AND op = 'delete' AND tbl = '{table}')"
+                    ),
+                ]);
                 // A row this write inserted is logged whole when it ends.
                 let floor = format!("OLD.id <= baton_floor({i})");
                 (
@@ -280,10 +286,19 @@ pub(crate) fn install(conn: &Connection) -> Result<Current> {
 /// so an undo, walking the log backwards, removes children first.
 pub(crate) fn finish(tx: &Connection, current: &Current, change: i64) -> Result<()> {
     let from = current.log_from.load(Ordering::SeqCst);
+    let deleted: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM change_log WHERE id >= ?1 AND op = 'delete')",
+        )?
+        .query_row([from], |r| r.get(0))?;
     for i in insert_order(&current.tables) {
         let floor = current.floors[i].load(Ordering::SeqCst);
-        tx.prepare_cached(&current.inserts[i])?
-            .execute(params![change, floor, from])?;
+        let [above, again] = &current.inserts[i];
+        tx.prepare_cached(above)?.execute(params![change, floor])?;
+        if deleted {
+            tx.prepare_cached(again)?
+                .execute(params![change, floor, from])?;
+        }
     }
     Ok(())
 }

@@ -50,7 +50,6 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
     // 32 MB of page cache: an import's transaction stays in memory instead of spilling pages
     // to the WAL mid-way, and memory stays bounded however large the file.
     conn.pragma_update(None, "cache_size", -32_768)?;
