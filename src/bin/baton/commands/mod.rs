@@ -1,0 +1,8 @@
+//! One file per command group; `main.rs` keeps the command tree and the dispatch.
+
+pub(crate) mod handoffs;
+pub(crate) mod import;
+pub(crate) mod playbooks;
+pub(crate) mod records;
+pub(crate) mod reports;
+pub(crate) mod team;
