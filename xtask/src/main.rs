@@ -252,30 +252,21 @@ fn ui_rules() -> Res {
 }
 
 fn scan(dir: &Path, hits: &mut Vec<String>) -> std::io::Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            scan(&path, hits)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("js" | "html")
-        ) {
-            let text = std::fs::read_to_string(&path)?;
-            for (n, line) in text.lines().enumerate() {
-                if [
-                    "innerHTML",
-                    "outerHTML",
-                    "insertAdjacentHTML",
-                    "document.write",
-                ]
-                .iter()
-                .any(|b| line.contains(b))
-                {
-                    hits.push(format!("  {}:{}: {}", path.display(), n + 1, line.trim()));
-                }
+    let mut files = Vec::new();
+    rules::files_with(dir, &["js", "html"], &mut files)?;
+    for path in files {
+        let text = std::fs::read_to_string(&path)?;
+        for (n, line) in text.lines().enumerate() {
+            if [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+            ]
+            .iter()
+            .any(|b| line.contains(b))
+            {
+                hits.push(format!("  {}:{}: {}", path.display(), n + 1, line.trim()));
             }
         }
     }
@@ -327,4 +318,23 @@ fn run(extra: &[String]) -> Res {
         app.env("BATON_DB", db);
     }
     step("Baton", app)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ui_rule_names_markup_written_from_strings() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("js")).unwrap();
+        std::fs::write(
+            dir.path().join("js/a.js"),
+            "el.textContent = v;\nel.innerHTML = v;\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "innerHTML").unwrap();
+        let mut hits = Vec::new();
+        super::scan(dir.path(), &mut hits).unwrap();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].ends_with("a.js:2: el.innerHTML = v;"), "{hits:?}");
+    }
 }

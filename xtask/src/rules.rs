@@ -31,7 +31,7 @@ const OPENS: &[&str] = &[
 /// module or opens a transaction outside the write funnel, as `path:line: text`.
 pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
     let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files)?;
+    files_with(&root.join("src"), &["rs"], &mut files)?;
     let mut hits = Vec::new();
     for path in files {
         let rel = path
@@ -58,15 +58,20 @@ pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
     Ok(hits)
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Every file under `dir` whose name ends in one of `exts`.
+pub fn files_with(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     if !dir.exists() {
         return Ok(());
     }
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            rust_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            files_with(&path, exts, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e))
+        {
             out.push(path);
         }
     }
