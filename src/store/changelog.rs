@@ -558,7 +558,8 @@ pub(crate) fn person_in_use(conn: &Connection, key: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM records WHERE owner = p.name COLLATE NOCASE)
-             OR EXISTS (SELECT 1 FROM tasks WHERE assignee = p.name COLLATE NOCASE)
+             OR EXISTS (SELECT 1 FROM tasks WHERE assignee_id = p.id)
+             OR EXISTS (SELECT 1 FROM notifications WHERE recipient_id = p.id)
              OR EXISTS (SELECT 1 FROM handoffs WHERE to_owner = p.name COLLATE NOCASE
                                                   OR from_owner = p.name COLLATE NOCASE)
            FROM people p WHERE p.id = json_extract(?1, '$[0]')",

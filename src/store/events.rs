@@ -1,7 +1,7 @@
 //! The append-only audit log and the notification outbox.
 
 use crate::error::Result;
-use crate::model::{EventKind, HandoffId, NotificationId, RecordId, TaskId};
+use crate::model::{EventKind, HandoffId, NotificationId, PersonId, RecordId, TaskId};
 use rusqlite::{params, Connection};
 use serde::Serialize;
 
@@ -120,17 +120,18 @@ pub(crate) fn queue(
     at: &str,
 ) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO notifications (recipient, task_id, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO notifications (recipient, recipient_id, task_id, title, body, created_at)
+         VALUES (?1, (SELECT id FROM people WHERE name = ?1 COLLATE NOCASE), ?2, ?3, ?4, ?5)",
     )?
     .execute(params![recipient, task, title, body, at])?;
     Ok(())
 }
 
-/// Undelivered notifications for `recipient`, oldest first.
-pub(crate) fn pending(conn: &Connection, recipient: &str) -> Result<Vec<Notification>> {
+/// Undelivered notifications for person `recipient`, oldest first.
+pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Notification>> {
     let mut st = conn.prepare_cached(
         "SELECT id, recipient, task_id, title, body, created_at FROM notifications
-         WHERE delivered_at IS NULL AND recipient = ?1 COLLATE NOCASE ORDER BY id",
+         WHERE delivered_at IS NULL AND recipient_id = ?1 ORDER BY id",
     )?;
     let rows = st.query_map([recipient], |r| {
         Ok(Notification {

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_handoff_kind.sql"),
     include_str!("migrations/0008_health_days.sql"),
     include_str!("migrations/0009_change_log.sql"),
+    include_str!("migrations/0010_people_by_id.sql"),
 ];
 
 /// The schema version this build writes.
@@ -159,6 +160,39 @@ mod tests {
         .unwrap();
         assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 2)]);
         assert_eq!(since(2), "2026-03-03T09:40:00Z");
+    }
+
+    /// Tasks and notifications from before 0010 learn their person's id from the name they
+    /// carry, whatever its case; a name nobody has stays without one.
+    #[test]
+    fn tasks_and_notifications_point_at_people_by_id() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        run(&mut conn, &MIGRATIONS[..9]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO people (id, name, role) VALUES (7, 'Dee Delivery', 'delivery');
+             INSERT INTO records (id, kind, source, name, stage, created_at, updated_at) VALUES
+                 (1, 'deal', 'manual', 'A', 'Closed Won', '2026-03-01T09:00:00Z', '2026-03-01T09:00:00Z');
+             INSERT INTO tasks (id, record_id, kind, title, assignee, created_at) VALUES
+                 (1, 1, 'kickoff', 'K', 'dee delivery', '2026-03-01T09:00:00Z'),
+                 (2, 1, 'review', 'R', 'Nobody Known', '2026-03-01T09:00:00Z'),
+                 (3, 1, 'review', 'R', NULL, '2026-03-01T09:00:00Z');
+             INSERT INTO notifications (id, recipient, task_id, title, body, created_at) VALUES
+                 (1, 'DEE DELIVERY', 1, 'New kickoff task', 'K', '2026-03-01T09:00:00Z');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let ids: Vec<Option<i64>> = conn
+            .prepare("SELECT assignee_id FROM tasks ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, [Some(7), None, None]);
+        let to: Option<i64> = conn
+            .query_row("SELECT recipient_id FROM notifications", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(to, Some(7));
     }
 
     /// Handoffs from before 0007 learn their record's kind; new ones are written with it.

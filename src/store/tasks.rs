@@ -1,7 +1,9 @@
 //! The `tasks` table.
 
 use crate::error::Result;
-use crate::model::{ChecklistItem, HandoffId, RecordId, Task, TaskId, TaskKind, TaskStatus};
+use crate::model::{
+    ChecklistItem, HandoffId, PersonId, RecordId, Task, TaskId, TaskKind, TaskStatus,
+};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::collections::HashMap;
 
@@ -38,8 +40,8 @@ pub(crate) struct NewTask<'a> {
 /// Creates a task.
 pub(crate) fn insert(conn: &Connection, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
     conn.prepare_cached(
-        "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, due, checklist, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8)",
     )?
     .execute(params![
         t.handoff,
@@ -61,14 +63,14 @@ pub(crate) fn get(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
         .optional()?)
 }
 
-/// Tasks, optionally for one assignee and only open ones; overdue and soonest first.
+/// Tasks, optionally for one person and only open ones; overdue and soonest first.
 pub(crate) fn list(
     conn: &Connection,
-    assignee: Option<&str>,
+    assignee: Option<PersonId>,
     open_only: bool,
 ) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR assignee = ?1 COLLATE NOCASE) AND (?2 = 0 OR status = 'open')
+        "{SELECT} WHERE (?1 IS NULL OR assignee_id = ?1) AND (?2 = 0 OR status = 'open')
          ORDER BY status = 'open' DESC, due IS NULL, due, id"
     ))?;
     let rows = st.query_map(params![assignee, open_only], from_row)?;

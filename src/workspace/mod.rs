@@ -375,14 +375,14 @@ impl Workspace {
 
     /// Tasks; `assignee` may be a name or `me`.
     pub fn tasks(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
-        let name = match assignee {
+        let person = match assignee {
             Some(a) if a.eq_ignore_ascii_case("me") => Some(self.me()?.ok_or_else(|| {
                 Error::invalid("--assignee", "nobody is marked as you yet; run: baton people add NAME --role founder --me")
-            })?.name),
-            Some(a) => Some(self.person(a)?.name),
+            })?.id),
+            Some(a) => Some(self.person(a)?.id),
             None => None,
         };
-        tasks::list(&self.conn, name.as_deref(), open_only)
+        tasks::list(&self.conn, person, open_only)
     }
 
     /// One task.
@@ -394,7 +394,7 @@ impl Workspace {
     /// Notifications waiting for the person using this laptop.
     pub fn pending_notifications(&self) -> Result<Vec<Notification>> {
         match self.me()? {
-            Some(me) => events::pending(&self.conn, &me.name),
+            Some(me) => events::pending(&self.conn, me.id),
             None => Ok(vec![]),
         }
     }
