@@ -10,6 +10,7 @@ pub mod brief;
 mod clock;
 mod error;
 pub mod fields;
+mod health;
 pub mod import;
 mod model;
 pub mod rules;

@@ -386,8 +386,8 @@ mod tests {
     /// would silently zero a weekly figure, so the texts are pinned to the vocabulary here.
     #[test]
     fn the_event_kinds_health_matches_in_sql_are_the_vocabulary() {
-        let health = include_str!("workspace/health.rs");
-        let leaks = include_str!("workspace/leaks.rs");
+        let health = include_str!("health/mod.rs");
+        let leaks = include_str!("health/leaks.rs");
         let indexes = include_str!("store/migrations/0008_health_days.sql");
         let pairs = [
             (EventKind::Escalated, "'escalated'"),

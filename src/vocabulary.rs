@@ -207,6 +207,6 @@ mod tests {
             .any(|f| f == &Word::new("buyer_goals", "Buyer goals")));
         // The dashboard's figures are the ones a number opens the records of.
         let figures: Vec<&str> = FIGURES.iter().map(|f| f.key).collect();
-        assert_eq!(figures, crate::workspace::drill_figures());
+        assert_eq!(figures, crate::health::drill_figures());
     }
 }

@@ -1,9 +1,17 @@
 //! Importing CRM CSV exports: a reader (`read`), presets that map headers (`preset`), and cell
 //! values (`values`); the workspace's loader stores the rows and runs the rules.
 
+mod backup;
+mod load;
+mod plan;
 pub mod preset;
+mod queries;
 pub mod read;
+mod undo;
 pub mod values;
+
+pub use backup::KEEP_BACKUPS;
+pub use undo::ImportSummary;
 
 use crate::model::RecordKind;
 use crate::workspace::RuleEffects;

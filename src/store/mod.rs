@@ -5,7 +5,6 @@ pub(crate) mod changelog;
 pub(crate) mod events;
 pub(crate) mod export;
 pub(crate) mod handoffs;
-pub(crate) mod imports;
 mod migrations;
 pub(crate) mod people;
 pub(crate) mod playbooks;

@@ -5,24 +5,19 @@ pub(crate) mod apply;
 mod board;
 mod demo;
 mod export;
-mod health;
-mod health_report;
-mod import;
-mod leaks;
-mod records;
+pub(crate) mod records;
 mod reminders;
 mod settings;
 mod wizard;
 
+pub use crate::health::{
+    Health, HealthRow, HealthTableRow, LeakCheck, Middle, Spread, StageTime, Stuck, Waiting,
+    WeekHealth, LEAK_LISTED,
+};
+pub use crate::import::{ImportSummary, KEEP_BACKUPS};
 pub use apply::{PlannedTask, RuleEffects};
 pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
-#[cfg(test)]
-pub(crate) use health::drill_figures;
-pub use health::{Health, HealthRow, Middle, Spread, Stuck, WeekHealth};
-pub use health_report::HealthTableRow;
-pub use import::{ImportSummary, KEEP_BACKUPS};
-pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
 pub use records::{NewRecord, RecordDetail};
 pub use settings::WatchedFolder;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
@@ -44,20 +39,20 @@ pub use crate::store::handoffs::EmailDraft;
 pub use crate::store::records::StageChange;
 
 /// Whether a write keeps what it wrote.
-enum Finish {
+pub(crate) enum Finish {
     Commit,
     RollBack,
 }
 
 /// One workspace file and the clock that stamps its changes.
 pub struct Workspace {
-    conn: Connection,
+    pub(crate) conn: Connection,
     /// The change the write in progress is logged under.
     change: changelog::Current,
     clock: Box<dyn Clock>,
     /// Demo generation replays the past: when set, it replaces the clock.
     at: Option<DateTime<Utc>>,
-    path: Option<PathBuf>,
+    pub(crate) path: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -190,7 +185,7 @@ impl Workspace {
 
     /// [`Workspace::write`], where `f` also says whether to keep what it wrote (a dry run
     /// rolls back) and `undoes` marks an import's undo.
-    fn transact<T>(
+    pub(crate) fn transact<T>(
         &mut self,
         origin: Origin,
         undoes: Option<crate::model::ImportId>,

@@ -399,7 +399,7 @@ pub(super) fn context_in(
 
 /// Writes `after` over `before` inside the caller's write: the record, its stage history, the
 /// moved and edited audit events, then the rules.
-pub(super) fn save_in(
+pub(crate) fn save_in(
     cx: &apply::Ctx<'_>,
     pbs: &[crate::rules::Playbook],
     before: &Record,

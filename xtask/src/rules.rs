@@ -4,11 +4,7 @@
 use std::path::{Path, PathBuf};
 
 /// Where statements may be prepared: the queries modules, and health's read-only queries.
-const QUERIES: &[&str] = &[
-    "src/store/",
-    "src/workspace/health.rs",
-    "src/workspace/leaks.rs",
-];
+const QUERIES: &[&str] = &["src/store/", "src/import/queries.rs", "src/health/"];
 
 /// Where a transaction may open: the write funnel, and the migrations runner.
 const TRANSACTIONS: &[&str] = &["src/workspace/mod.rs", "src/store/migrations.rs"];

@@ -1,7 +1,7 @@
 //! The health figures as a report a founder can keep or send: Markdown, HTML (every value
 //! escaped) and CSV (one row per week).
 
-use super::health::Health;
+use super::Health;
 use crate::error::{Error, Result};
 use serde::Serialize;
 

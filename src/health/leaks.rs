@@ -2,9 +2,9 @@
 //! in a stage too long, which qualified leads waited for a follow-up and which won deals never
 //! handed off — and, in plain words, which handoff to fix first and why.
 
-use super::health::{days, parse, tenth};
-use super::Workspace;
+use super::{days, parse, tenth};
 use crate::error::Result;
+use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -2,12 +2,13 @@
 //! were, in one transaction, for any past import. Refused, naming the records, when a later
 //! write changed those records since.
 
-use super::super::{Finish, Workspace};
+use super::queries as imports;
 use crate::error::{Error, Result};
 use crate::import::UndoReport;
 use crate::model::{ImportId, Origin, RecordId};
 use crate::store::changelog::{self, Later};
-use crate::store::{events, imports};
+use crate::store::events;
+use crate::workspace::{Finish, Workspace};
 use std::collections::{BTreeMap, HashSet};
 
 /// How many records an undo refusal names before it counts the rest.

@@ -1,26 +1,20 @@
 //! The loader: streams a CSV export into the workspace in one transaction, upserting by the
 //! CRM's record id and running the playbooks on every change.
 
-mod backup;
-mod plan;
-mod undo;
-
-pub use backup::KEEP_BACKUPS;
-pub use undo::ImportSummary;
-
-use super::apply::{self, Ctx, RuleEffects};
-use super::records::save_in;
-use super::{Finish, Workspace};
+use super::plan::{plan, row_values, save_mapping, Plan};
+use super::{backup, queries as imports};
 use crate::error::{Error, Result};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
 use crate::model::{ImportId, Origin, Record, RecordKind, Role};
-use crate::store::{imports, people, records};
-use plan::{plan, row_values, save_mapping, Plan};
+use crate::store::{people, records};
+use crate::workspace::apply::{self, Ctx, RuleEffects};
+use crate::workspace::records::save_in;
+use crate::workspace::{Finish, Workspace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
     let at = e
         .position()
         .map(|p| format!("line {}: ", p.line()))
@@ -50,7 +44,7 @@ impl Workspace {
     }
 
     /// Imports `path` as one write of `origin` (an import, or the watched folder's).
-    pub(super) fn import_as(
+    pub(crate) fn import_as(
         &mut self,
         origin: Origin,
         path: &Path,

@@ -1,7 +1,8 @@
 //! How a file will be read: the CRM preset, the user's mapping (saved per header row), the
 //! day/month order of each date column, and one row turned into record values.
 
-use super::csv_error;
+use super::load::csv_error;
+use super::queries as imports;
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::import::preset::{self, Source, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS};
@@ -10,7 +11,6 @@ use crate::import::values::{self, DateOrder};
 use crate::import::{ImportOptions, RowError};
 use crate::model::{ExceptionFlag, Record, RecordId, RecordKind};
 use crate::stages;
-use crate::store::imports;
 use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;

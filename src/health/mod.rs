@@ -6,8 +6,14 @@
 //! is the nearest rank (the smallest value with at least 90% of the values at or below it).
 //! Durations are rounded to a tenth.
 
-use super::{FieldCount, Workspace};
+mod leaks;
+mod report;
+
+pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
+pub use report::HealthTableRow;
+
 use crate::error::Result;
+use crate::workspace::{FieldCount, Workspace};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -24,7 +30,7 @@ pub struct Health {
     /// The threshold for `stuck`, in days.
     pub stuck_days: i64,
     /// Where the whole history leaks, and which handoff to fix first.
-    pub leak_check: super::leaks::LeakCheck,
+    pub leak_check: leaks::LeakCheck,
 }
 
 /// One ISO week's figures, for the handoffs triggered in it.
