@@ -8,6 +8,7 @@
 
 pub mod brief;
 mod clock;
+mod db;
 mod error;
 pub mod fields;
 mod health;
@@ -21,10 +22,10 @@ pub mod vocabulary;
 mod workspace;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use db::{LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
 pub use model::*;
 pub use rules::{OwnerRule, Playbook, PlaybookFile};
-pub use store::{LATEST_VERSION, MIGRATIONS};
 pub use workspace::*;
 
 /// The desktop app's identifier; its data directory is named after it.

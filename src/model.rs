@@ -388,7 +388,7 @@ mod tests {
     fn the_event_kinds_health_matches_in_sql_are_the_vocabulary() {
         let health = include_str!("health/mod.rs");
         let leaks = include_str!("health/leaks.rs");
-        let indexes = include_str!("store/migrations/0008_health_days.sql");
+        let indexes = include_str!("db/migrations/0008_health_days.sql");
         let pairs = [
             (EventKind::Escalated, "'escalated'"),
             (EventKind::Rejected, "'rejected'"),

@@ -3,10 +3,10 @@
 //! write changed those records since.
 
 use super::queries as imports;
+use crate::db::changelog::{self, Later};
 use crate::error::{Error, Result};
 use crate::import::UndoReport;
 use crate::model::{ImportId, Origin, RecordId};
-use crate::store::changelog::{self, Later};
 use crate::store::events;
 use crate::workspace::{Finish, Workspace};
 use std::collections::{BTreeMap, HashSet};

@@ -23,11 +23,12 @@ pub use settings::WatchedFolder;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 
 use crate::clock::Clock;
+use crate::db::{self, changelog};
 use crate::error::{Error, Result};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
 use crate::rules::{missing_fields, Playbook, PlaybookFile};
 use crate::stages;
-use crate::store::{self, changelog, events, handoffs, people, playbooks, tasks};
+use crate::store::{events, handoffs, people, playbooks, tasks};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -126,12 +127,12 @@ impl FieldCount {
 impl Workspace {
     /// Opens (or creates) the workspace file at `path`.
     pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(store::open(path)?, clock, Some(path.to_path_buf()))
+        Self::init(db::open(path)?, clock, Some(path.to_path_buf()))
     }
 
     /// A workspace that lives in memory, for tests.
     pub fn open_in_memory(clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(store::open_in_memory()?, clock, None)
+        Self::init(db::open_in_memory()?, clock, None)
     }
 
     fn init(
@@ -308,7 +309,7 @@ impl Workspace {
         let mut out = Vec::new();
         for pb in chosen {
             let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
-            for (id, to) in store::records::stage_entries(&self.conn, pb.kind)? {
+            for (id, to) in crate::store::records::stage_entries(&self.conn, pb.kind)? {
                 if stages::same(&to, &pb.trigger_stage) {
                     *entered.entry(id.0).or_default() += 1;
                 }
@@ -324,7 +325,8 @@ impl Workspace {
             };
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
             for id in entered.keys() {
-                let Some(r) = store::records::get(&self.conn, crate::model::RecordId(*id))? else {
+                let Some(r) = crate::store::records::get(&self.conn, crate::model::RecordId(*id))?
+                else {
                     continue;
                 };
                 match crate::rules::evaluate(pb, &r) {

@@ -4,10 +4,15 @@
 use std::path::{Path, PathBuf};
 
 /// Where statements may be prepared: the queries modules, and health's read-only queries.
-const QUERIES: &[&str] = &["src/store/", "src/import/queries.rs", "src/health/"];
+const QUERIES: &[&str] = &[
+    "src/store/",
+    "src/db/",
+    "src/import/queries.rs",
+    "src/health/",
+];
 
 /// Where a transaction may open: the write funnel, and the migrations runner.
-const TRANSACTIONS: &[&str] = &["src/workspace/mod.rs", "src/store/migrations.rs"];
+const TRANSACTIONS: &[&str] = &["src/workspace/mod.rs", "src/db/migrations.rs"];
 
 const STATEMENTS: &[&str] = &[
     ".prepare(",

@@ -636,7 +636,7 @@ mod tests {
 
     #[test]
     fn a_write_outside_the_funnel_is_refused() {
-        let (mut conn, current) = crate::store::open_in_memory().unwrap();
+        let (mut conn, current) = crate::db::open_in_memory().unwrap();
         write(
             &mut conn,
             &current,
@@ -659,7 +659,7 @@ mod tests {
 
     #[test]
     fn each_changed_row_is_logged_with_the_changed_columns_before_and_after() {
-        let (mut conn, current) = crate::store::open_in_memory().unwrap();
+        let (mut conn, current) = crate::db::open_in_memory().unwrap();
         conn.execute("DELETE FROM change_log", []).unwrap();
         write(
             &mut conn,
@@ -709,7 +709,7 @@ mod tests {
 
     #[test]
     fn a_key_deleted_and_inserted_again_by_one_write_is_logged_both_ways() {
-        let (mut conn, current) = crate::store::open_in_memory().unwrap();
+        let (mut conn, current) = crate::db::open_in_memory().unwrap();
         write(
             &mut conn,
             &current,
