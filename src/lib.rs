@@ -14,6 +14,7 @@ pub mod fields;
 mod health;
 pub mod import;
 mod model;
+mod records;
 pub mod rules;
 pub mod stages;
 mod store;

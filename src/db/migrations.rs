@@ -143,15 +143,15 @@ mod tests {
         assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 1)]);
 
         // B leaves Contract Sent after the same time: the same bucket counts two.
-        let mut b = crate::store::records::get(&conn, crate::model::RecordId(2))
+        let mut b = crate::records::queries::get(&conn, crate::model::RecordId(2))
             .unwrap()
             .unwrap();
         b.stage = "Closed Lost".into();
-        crate::store::records::update(
+        crate::records::queries::update(
             &conn,
             &b,
             "2026-03-03T09:40:00Z",
-            Some(crate::store::records::Move {
+            Some(crate::records::queries::Move {
                 from: "Contract Sent",
                 origin: crate::model::Origin::Cli,
                 import: None,

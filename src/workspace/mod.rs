@@ -2,10 +2,8 @@
 
 mod actions;
 pub(crate) mod apply;
-mod board;
 mod demo;
 mod export;
-pub(crate) mod records;
 mod reminders;
 mod settings;
 mod wizard;
@@ -15,10 +13,10 @@ pub use crate::health::{
     WeekHealth, LEAK_LISTED,
 };
 pub use crate::import::{ImportSummary, KEEP_BACKUPS};
+pub use crate::records::{BoardCard, BoardColumn};
+pub use crate::records::{NewRecord, RecordDetail};
 pub use apply::{PlannedTask, RuleEffects};
-pub use board::{BoardCard, BoardColumn};
 pub use export::Manifest;
-pub use records::{NewRecord, RecordDetail};
 pub use settings::WatchedFolder;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 
@@ -35,9 +33,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use crate::records::StageChange;
 pub use crate::store::events::{Event, Notification};
 pub use crate::store::handoffs::EmailDraft;
-pub use crate::store::records::StageChange;
 
 /// Whether a write keeps what it wrote.
 pub(crate) enum Finish {
@@ -309,7 +307,7 @@ impl Workspace {
         let mut out = Vec::new();
         for pb in chosen {
             let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
-            for (id, to) in crate::store::records::stage_entries(&self.conn, pb.kind)? {
+            for (id, to) in crate::records::queries::stage_entries(&self.conn, pb.kind)? {
                 if stages::same(&to, &pb.trigger_stage) {
                     *entered.entry(id.0).or_default() += 1;
                 }
@@ -325,7 +323,8 @@ impl Workspace {
             };
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
             for id in entered.keys() {
-                let Some(r) = crate::store::records::get(&self.conn, crate::model::RecordId(*id))?
+                let Some(r) =
+                    crate::records::queries::get(&self.conn, crate::model::RecordId(*id))?
                 else {
                     continue;
                 };

@@ -185,7 +185,7 @@ impl Workspace {
         origin: Origin,
     ) -> Result<WizardSaved> {
         for key in context.keys() {
-            super::records::check_context_key(key)?;
+            crate::records::check_context_key(key)?;
         }
         let handoff = self.handoff(id)?;
         let before = self.record(handoff.record_id)?;
@@ -199,8 +199,8 @@ impl Workspace {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.write(origin, |cx| {
-            super::records::context_in(cx, &handoff, &before, &answers, true)?;
-            let effects = super::records::save_in(cx, &pbs, &before, &after, origin)?;
+            crate::records::context_in(cx, &handoff, &before, &answers, true)?;
+            let effects = crate::records::save_in(cx, &pbs, &before, &after, origin)?;
             let handoff = store::handoffs::get(cx.conn, id)?
                 .ok_or_else(|| Error::not_found("handoff", id.to_string(), ""))?;
             let task = store::tasks::for_handoff(cx.conn, id)?

@@ -1,11 +1,11 @@
 //! The pipeline board: how many records each stage holds, and one page of a stage's cards at a
 //! time, so a 100k-record workspace never travels to the window whole.
 
-use super::Workspace;
+use super::board_queries as board;
 use crate::error::Result;
 use crate::model::{ExceptionFlag, HandoffStatus, RecordId, RecordKind};
 use crate::stages;
-use crate::store::board;
+use crate::workspace::Workspace;
 use serde::Serialize;
 
 /// One column of the board.

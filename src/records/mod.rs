@@ -1,7 +1,12 @@
 //! Records: finding, listing, adding, moving, editing fields and flags; the brief.
 
-use super::apply::{self, RuleEffects};
-use super::Workspace;
+mod board;
+mod board_queries;
+pub(crate) mod queries;
+
+pub use board::{BoardCard, BoardColumn};
+pub use queries::StageChange;
+
 use crate::brief::{self, Brief, CONTEXT_KEYS};
 use crate::error::{Error, Result};
 use crate::fields;
@@ -11,8 +16,10 @@ use crate::model::{
 };
 use crate::stages;
 use crate::store::events::{self, Event};
-use crate::store::records::{self, StageChange};
 use crate::store::{handoffs, playbooks, tasks};
+use crate::workspace::apply::{self, RuleEffects};
+use crate::workspace::Workspace;
+use queries as records;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -256,7 +263,7 @@ impl Workspace {
         self.save(before, after, origin)
     }
 
-    pub(super) fn apply_field(
+    pub(crate) fn apply_field(
         &self,
         r: &mut Record,
         key: &str,
@@ -353,7 +360,7 @@ impl Workspace {
 }
 
 /// Refuses a context key the brief does not ask for.
-pub(super) fn check_context_key(key: &str) -> Result<()> {
+pub(crate) fn check_context_key(key: &str) -> Result<()> {
     if CONTEXT_KEYS.iter().any(|(k, _)| *k == key) {
         return Ok(());
     }
@@ -366,7 +373,7 @@ pub(super) fn check_context_key(key: &str) -> Result<()> {
 
 /// Stores answers of the brief's human context on handoff `h`, one audit event per answer
 /// (per answer that changed, with `only_changed`).
-pub(super) fn context_in(
+pub(crate) fn context_in(
     cx: &apply::Ctx<'_>,
     h: &Handoff,
     record: &Record,

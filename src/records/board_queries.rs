@@ -1,11 +1,11 @@
 //! The board's queries: counts per stage and one page of a stage's cards, searched by name,
 //! company or CRM id.
 
+use super::queries::decode_flags;
+use super::{BoardCard, BoardColumn};
 use crate::error::Result;
 use crate::model::RecordKind;
 use crate::stages;
-use crate::store::records::decode_flags;
-use crate::workspace::{BoardCard, BoardColumn};
 use rusqlite::{params, Connection};
 
 /// Matches name, company or CRM id; empty matches everything.
