@@ -6,18 +6,17 @@
 
 #![warn(missing_docs)]
 
-pub mod brief;
 mod clock;
 mod db;
+mod demo;
 mod error;
 pub mod fields;
+mod handoffs;
 mod health;
 pub mod import;
 mod model;
 mod records;
-pub mod rules;
 pub mod stages;
-mod store;
 mod templates;
 pub mod vocabulary;
 mod workspace;
@@ -25,6 +24,7 @@ mod workspace;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use db::{LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
+pub use handoffs::{brief, rules};
 pub use model::*;
 pub use rules::{OwnerRule, Playbook, PlaybookFile};
 pub use workspace::*;

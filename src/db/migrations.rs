@@ -209,7 +209,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
-        crate::store::handoffs::insert(
+        crate::handoffs::queries::handoffs::insert(
             &conn,
             crate::model::RecordId(2),
             "sales-to-delivery",
@@ -279,8 +279,15 @@ mod tests {
             (3, vec![], "2026-03-05T12:00:00Z"),
         ] {
             let record = crate::model::RecordId(record);
-            crate::store::handoffs::insert(&conn, record, "sales-to-delivery", &missing, None, at)
-                .unwrap();
+            crate::handoffs::queries::handoffs::insert(
+                &conn,
+                record,
+                "sales-to-delivery",
+                &missing,
+                None,
+                at,
+            )
+            .unwrap();
         }
         assert_eq!(
             days(&conn),

@@ -4,13 +4,13 @@
 use super::plan::{plan, row_values, save_mapping, Plan};
 use super::{backup, queries as imports};
 use crate::error::{Error, Result};
+use crate::handoffs::apply::{self, Ctx, RuleEffects};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
 use crate::model::{ImportId, Origin, Record, RecordKind, Role};
 use crate::records::queries as records;
 use crate::records::save_in;
-use crate::store::people;
-use crate::workspace::apply::{self, Ctx, RuleEffects};
+use crate::workspace::queries::people;
 use crate::workspace::{Finish, Workspace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -312,7 +312,7 @@ fn read_rows(
 /// Inserts or updates one record and runs the rules on it.
 fn load_row(
     cx: &Ctx<'_>,
-    pbs: &[crate::rules::Playbook],
+    pbs: &[crate::handoffs::rules::Playbook],
     Converted {
         record: mut r,
         fields,

@@ -5,9 +5,9 @@
 use super::queries as imports;
 use crate::db::changelog::{self, Later};
 use crate::error::{Error, Result};
+use crate::handoffs::queries::events;
 use crate::import::UndoReport;
 use crate::model::{ImportId, Origin, RecordId};
-use crate::store::events;
 use crate::workspace::{Finish, Workspace};
 use std::collections::{BTreeMap, HashSet};
 

@@ -7,17 +7,17 @@ pub(crate) mod queries;
 pub use board::{BoardCard, BoardColumn};
 pub use queries::StageChange;
 
-use crate::brief::{self, Brief, CONTEXT_KEYS};
 use crate::error::{Error, Result};
 use crate::fields;
+use crate::handoffs::apply::{self, RuleEffects};
+use crate::handoffs::brief::{self, Brief, CONTEXT_KEYS};
+use crate::handoffs::queries::events::{self, Event};
+use crate::handoffs::queries::{handoffs, playbooks, tasks};
 use crate::model::{
     EventKind, ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task,
     TaskKind,
 };
 use crate::stages;
-use crate::store::events::{self, Event};
-use crate::store::{handoffs, playbooks, tasks};
-use crate::workspace::apply::{self, RuleEffects};
 use crate::workspace::Workspace;
 use queries as records;
 use serde::Serialize;
@@ -408,7 +408,7 @@ pub(crate) fn context_in(
 /// moved and edited audit events, then the rules.
 pub(crate) fn save_in(
     cx: &apply::Ctx<'_>,
-    pbs: &[crate::rules::Playbook],
+    pbs: &[crate::handoffs::rules::Playbook],
     before: &Record,
     after: &Record,
     origin: Origin,

@@ -72,11 +72,12 @@ impl Workspace {
             };
             let mut failed = None;
             // The header row first, then every row as text.
-            let (columns, n) = crate::store::export::each_row(&self.conn, table, |cells| {
-                if failed.is_none() {
-                    failed = out.write_record(cells).err().map(csv_err);
-                }
-            })?;
+            let (columns, n) =
+                crate::workspace::queries::export::each_row(&self.conn, table, |cells| {
+                    if failed.is_none() {
+                        failed = out.write_record(cells).err().map(csv_err);
+                    }
+                })?;
             if let Some(e) = failed {
                 return Err(e);
             }

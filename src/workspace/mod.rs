@@ -1,13 +1,11 @@
 //! The `Workspace` facade: the one API the CLI and the desktop shell call.
 
-mod actions;
-pub(crate) mod apply;
-mod demo;
 mod export;
-mod reminders;
+pub(crate) mod queries;
 mod settings;
-mod wizard;
 
+pub use crate::handoffs::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
+pub use crate::handoffs::{PlannedTask, RuleEffects};
 pub use crate::health::{
     Health, HealthRow, HealthTableRow, LeakCheck, Middle, Spread, StageTime, Stuck, Waiting,
     WeekHealth, LEAK_LISTED,
@@ -15,27 +13,27 @@ pub use crate::health::{
 pub use crate::import::{ImportSummary, KEEP_BACKUPS};
 pub use crate::records::{BoardCard, BoardColumn};
 pub use crate::records::{NewRecord, RecordDetail};
-pub use apply::{PlannedTask, RuleEffects};
 pub use export::Manifest;
 pub use settings::WatchedFolder;
-pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 
 use crate::clock::Clock;
 use crate::db::{self, changelog};
 use crate::error::{Error, Result};
+use crate::handoffs::apply;
+use crate::handoffs::queries::{events, handoffs, playbooks, tasks};
+use crate::handoffs::rules::{missing_fields, Playbook, PlaybookFile};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
-use crate::rules::{missing_fields, Playbook, PlaybookFile};
 use crate::stages;
-use crate::store::{events, handoffs, people, playbooks, tasks};
+use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub use crate::handoffs::queries::events::{Event, Notification};
+pub use crate::handoffs::queries::handoffs::EmailDraft;
 pub use crate::records::StageChange;
-pub use crate::store::events::{Event, Notification};
-pub use crate::store::handoffs::EmailDraft;
 
 /// Whether a write keeps what it wrote.
 pub(crate) enum Finish {
@@ -50,7 +48,7 @@ pub struct Workspace {
     change: changelog::Current,
     clock: Box<dyn Clock>,
     /// Demo generation replays the past: when set, it replaces the clock.
-    at: Option<DateTime<Utc>>,
+    pub(crate) at: Option<DateTime<Utc>>,
     pub(crate) path: Option<PathBuf>,
 }
 
@@ -328,10 +326,10 @@ impl Workspace {
                 else {
                     continue;
                 };
-                match crate::rules::evaluate(pb, &r) {
-                    crate::rules::Outcome::HandOff => bt.would_hand_off += 1,
-                    crate::rules::Outcome::Review { .. } => bt.would_review += 1,
-                    crate::rules::Outcome::Pause { .. } => {
+                match crate::handoffs::rules::evaluate(pb, &r) {
+                    crate::handoffs::rules::Outcome::HandOff => bt.would_hand_off += 1,
+                    crate::handoffs::rules::Outcome::Review { .. } => bt.would_review += 1,
+                    crate::handoffs::rules::Outcome::Pause { .. } => {
                         bt.would_pause += 1;
                         for f in missing_fields(pb, &r) {
                             *counts.entry(f).or_default() += 1;

@@ -3,10 +3,11 @@
 
 use super::Workspace;
 use crate::error::{Error, Result};
+use crate::handoffs::queries::events;
 use crate::import::read::file_sha256;
 use crate::import::{ImportOptions, ImportReport};
 use crate::model::Origin;
-use crate::store::{events, settings};
+use crate::workspace::queries::settings;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! The `playbooks` table: each playbook stored as its JSON definition.
 
 use crate::error::{Error, Result};
-use crate::rules::Playbook;
+use crate::handoffs::rules::Playbook;
 use rusqlite::{params, Connection};
 
 /// Every playbook, in order.

@@ -1,11 +1,11 @@
 //! Reminders the desktop app's background loop queues: an overdue task, and a handoff paused for
 //! missing fields longer than a threshold — at most once a day per task, for the user only.
 
-use super::Workspace;
 use crate::error::Result;
 use crate::fields;
+use crate::handoffs::queries::events;
 use crate::model::{HandoffStatus, Origin, TaskKind};
-use crate::store::events;
+use crate::workspace::Workspace;
 use chrono::Duration;
 
 /// Title prefixes, so a reminder is recognised (and not repeated) the same day.

@@ -2,12 +2,12 @@
 //! and finish tasks (a kickoff date schedules the kickoff).
 
 use super::apply::{self, RuleEffects};
-use super::Workspace;
 use crate::error::{Error, Result};
 use crate::fields;
+use crate::handoffs::queries::tasks;
+use crate::handoffs::rules::{self, Act, HandoffFacts, TaskFacts};
 use crate::model::{Handoff, HandoffId, Origin, Record, TaskId, TaskKind, TaskStatus};
-use crate::rules::{self, Act, HandoffFacts, TaskFacts};
-use crate::store::tasks;
+use crate::workspace::Workspace;
 use chrono::NaiveDate;
 
 impl Workspace {

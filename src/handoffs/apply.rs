@@ -1,16 +1,17 @@
 //! Applies the engine's decisions inside the caller's transaction: handoff rows, tasks, drafts,
 //! outbox notifications and one audit event per decision.
 
+use super::queries::{handoffs, playbooks, tasks};
 use crate::error::{Error, Result};
 use crate::fields;
+use crate::handoffs::queries::events::{self, Event};
+use crate::handoffs::queries::tasks::NewTask;
+use crate::handoffs::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::model::{
     ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role,
     TaskId, TaskKind, TaskStatus,
 };
-use crate::rules::{self, Decision, Outcome, OwnerRule, Playbook};
-use crate::store::events::{self, Event};
-use crate::store::tasks::NewTask;
-use crate::store::{handoffs, people, playbooks, tasks};
+use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;

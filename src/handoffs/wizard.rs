@@ -2,12 +2,11 @@
 //! into steps, the human context questions, and the first task a hand-off would create.
 
 use super::apply::{self, PlannedTask, RuleEffects};
-use super::Workspace;
-use crate::brief::{Brief, CONTEXT_KEYS};
 use crate::error::{Error, Result};
 use crate::fields;
+use crate::handoffs::brief::{Brief, CONTEXT_KEYS};
 use crate::model::{Handoff, HandoffId, Origin, Record, Task, TaskKind};
-use crate::store;
+use crate::workspace::Workspace;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -72,7 +71,7 @@ impl Workspace {
         let handoff = self.handoff(id)?;
         let record = self.record(handoff.record_id)?;
         let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
-        let missing = crate::rules::missing_fields(&pb, &record);
+        let missing = crate::handoffs::rules::missing_fields(&pb, &record);
         let field = |key: &str| WizardField {
             key: key.to_string(),
             label: fields::label(key),
@@ -153,12 +152,15 @@ impl Workspace {
             }
         }
         let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
-        handoff.missing_fields = crate::rules::missing_fields(&pb, &record);
+        handoff.missing_fields = crate::handoffs::rules::missing_fields(&pb, &record);
         let task = apply::plan_first_task(&self.conn, self.now().date_naive(), &pb, &record)?;
         if handoff.missing_fields.is_empty() {
             handoff.to_owner = task.assignee.clone();
         }
-        Ok((crate::brief::build(&record, Some(&handoff), None), task))
+        Ok((
+            crate::handoffs::brief::build(&record, Some(&handoff), None),
+            task,
+        ))
     }
 }
 
@@ -201,9 +203,9 @@ impl Workspace {
         self.write(origin, |cx| {
             crate::records::context_in(cx, &handoff, &before, &answers, true)?;
             let effects = crate::records::save_in(cx, &pbs, &before, &after, origin)?;
-            let handoff = store::handoffs::get(cx.conn, id)?
+            let handoff = super::queries::handoffs::get(cx.conn, id)?
                 .ok_or_else(|| Error::not_found("handoff", id.to_string(), ""))?;
-            let task = store::tasks::for_handoff(cx.conn, id)?
+            let task = super::queries::tasks::for_handoff(cx.conn, id)?
                 .into_iter()
                 .find(|t| matches!(t.kind, TaskKind::Kickoff | TaskKind::FollowUp));
             Ok(WizardSaved {

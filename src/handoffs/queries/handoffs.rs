@@ -1,8 +1,8 @@
 //! The `handoffs` and `email_drafts` tables.
 
 use crate::error::Result;
+use crate::handoffs::rules::OpenHandoff;
 use crate::model::{DraftId, Handoff, HandoffId, HandoffStatus, RecordId};
-use crate::rules::OpenHandoff;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use std::collections::BTreeMap;
