@@ -103,7 +103,7 @@ impl Workspace {
             id,
             kind: t.kind,
             status: t.status,
-            record: record.id.0,
+            record: record.id,
             kickoff_done,
         };
         let pb = handoff

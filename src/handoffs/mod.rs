@@ -5,6 +5,7 @@
 
 mod actions;
 pub(crate) mod apply;
+mod backtest;
 pub mod brief;
 pub(crate) mod queries;
 mod reminders;
@@ -12,4 +13,5 @@ pub mod rules;
 mod wizard;
 
 pub use apply::{PlannedTask, RuleEffects};
+pub use backtest::Backtest;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};

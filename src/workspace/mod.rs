@@ -4,8 +4,8 @@ mod export;
 pub(crate) mod queries;
 mod settings;
 
+pub use crate::handoffs::{Backtest, PlannedTask, RuleEffects};
 pub use crate::handoffs::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
-pub use crate::handoffs::{PlannedTask, RuleEffects};
 pub use crate::health::{
     Health, HealthRow, HealthTableRow, LeakCheck, Middle, Spread, StageTime, Stuck, Waiting,
     WeekHealth, LEAK_LISTED,
@@ -21,14 +21,12 @@ use crate::db::{self, changelog};
 use crate::error::{Error, Result};
 use crate::handoffs::apply;
 use crate::handoffs::queries::{events, handoffs, playbooks, tasks};
-use crate::handoffs::rules::{missing_fields, Playbook, PlaybookFile};
+use crate::handoffs::rules::{Playbook, PlaybookFile};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
-use crate::stages;
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use crate::handoffs::queries::events::{Event, Notification};
@@ -77,25 +75,6 @@ fn workspace_in(data: &Path) -> PathBuf {
         return old.join("workspace.sqlite");
     }
     dir.join("workspace.sqlite")
-}
-
-/// What a playbook backtest found over the stage history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Backtest {
-    /// The playbook's key.
-    pub playbook: String,
-    /// Times a record entered the trigger stage.
-    pub entries: u64,
-    /// Distinct records that entered it.
-    pub records: u64,
-    /// Of those records, how many would hand off with today's fields.
-    pub would_hand_off: u64,
-    /// How many would go to review.
-    pub would_review: u64,
-    /// How many would pause.
-    pub would_pause: u64,
-    /// Which fields would be missing, most often first.
-    pub missing_fields: Vec<FieldCount>,
 }
 
 /// A field and how often it is missing.
@@ -286,66 +265,6 @@ impl Workspace {
             .to_toml()?,
         )?;
         self.write(origin, |cx| playbooks::replace_all(cx.conn, new))
-    }
-
-    /// Replays the stage history against playbooks: what would fire, pause, and on which fields.
-    pub fn backtest(&self, key: Option<&str>) -> Result<Vec<Backtest>> {
-        let all = self.playbooks()?;
-        let chosen: Vec<&Playbook> = match key {
-            Some(k) => vec![all.iter().find(|p| p.key == k).ok_or_else(|| {
-                let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();
-                Error::not_found(
-                    "playbook",
-                    k,
-                    format!("playbooks here: {}", keys.join(", ")),
-                )
-            })?],
-            None => all.iter().collect(),
-        };
-        let mut out = Vec::new();
-        for pb in chosen {
-            let mut entered: BTreeMap<i64, u64> = BTreeMap::new();
-            for (id, to) in crate::records::queries::stage_entries(&self.conn, pb.kind)? {
-                if stages::same(&to, &pb.trigger_stage) {
-                    *entered.entry(id.0).or_default() += 1;
-                }
-            }
-            let mut bt = Backtest {
-                playbook: pb.key.clone(),
-                entries: entered.values().sum(),
-                records: entered.len() as u64,
-                would_hand_off: 0,
-                would_review: 0,
-                would_pause: 0,
-                missing_fields: vec![],
-            };
-            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            for id in entered.keys() {
-                let Some(r) =
-                    crate::records::queries::get(&self.conn, crate::model::RecordId(*id))?
-                else {
-                    continue;
-                };
-                match crate::handoffs::rules::evaluate(pb, &r) {
-                    crate::handoffs::rules::Outcome::HandOff => bt.would_hand_off += 1,
-                    crate::handoffs::rules::Outcome::Review { .. } => bt.would_review += 1,
-                    crate::handoffs::rules::Outcome::Pause { .. } => {
-                        bt.would_pause += 1;
-                        for f in missing_fields(pb, &r) {
-                            *counts.entry(f).or_default() += 1;
-                        }
-                    }
-                }
-            }
-            let mut mf: Vec<FieldCount> = counts
-                .into_iter()
-                .map(|(field, count)| FieldCount::new(field, count))
-                .collect();
-            mf.sort_by(|a, b| b.count.cmp(&a.count).then(a.field.cmp(&b.field)));
-            bt.missing_fields = mf;
-            out.push(bt);
-        }
-        Ok(out)
     }
 
     // ----- handoffs and tasks -----

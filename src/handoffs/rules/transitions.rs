@@ -5,7 +5,9 @@
 
 use super::engine::Outcome;
 use crate::error::{Error, Result};
-use crate::model::{EventKind, HandoffId, HandoffStatus, RecordKind, TaskId, TaskKind, TaskStatus};
+use crate::model::{
+    EventKind, HandoffId, HandoffStatus, RecordId, RecordKind, TaskId, TaskKind, TaskStatus,
+};
 use chrono::NaiveDate;
 
 /// What the decision needs to know about a handoff.
@@ -241,7 +243,7 @@ pub struct TaskFacts {
     /// Whether it is still open.
     pub status: TaskStatus,
     /// The record it belongs to, for the hint of a paused handoff.
-    pub record: i64,
+    pub record: RecordId,
     /// Whether the handoff's kickoff task is done (an escalation resolved goes back there).
     pub kickoff_done: bool,
 }
@@ -364,7 +366,7 @@ mod tests {
             id: TaskId(3),
             kind,
             status: TaskStatus::Open,
-            record: 1,
+            record: RecordId(1),
             kickoff_done: false,
         }
     }
