@@ -16,6 +16,7 @@ mod health;
 pub mod import;
 mod model;
 mod records;
+pub mod spreadsheet;
 pub mod stages;
 mod templates;
 pub mod vocabulary;

@@ -386,6 +386,104 @@ fn demo_backtest_and_export_all() {
 }
 
 #[test]
+fn exported_csv_shows_formulas_as_text_and_baton_reads_them_back() {
+    let cli = Cli::new();
+    let attacks = [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "-2+3+cmd|' /C calc'!A0",
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+    ];
+    let mut file = String::from("Record ID,Deal Name,Deal Stage,Amount\n");
+    for (i, a) in attacks.iter().enumerate() {
+        file += &format!("{i},\"{}\",Contract Sent,-12.5\n", a.replace('"', "\"\""));
+    }
+    let csv = cli.path("attack.csv");
+    std::fs::write(&csv, file).unwrap();
+    cli.ok(&["import", csv.to_str().unwrap()]);
+
+    let dir = cli.path("export");
+    cli.ok(&["export", "--all", dir.to_str().unwrap()]);
+    let mut rdr = ::csv::Reader::from_path(dir.join("records.csv")).unwrap();
+    let name = rdr
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "name")
+        .unwrap();
+    let names: Vec<String> = rdr
+        .records()
+        .map(|r| r.unwrap()[name].to_string())
+        .collect();
+    for a in attacks {
+        assert!(
+            names.contains(&format!("'{a}")),
+            "{a} is written as text: {names:?}"
+        );
+    }
+    let fields = std::fs::read_to_string(dir.join("records.csv")).unwrap();
+    assert!(fields.contains("-12.5"), "a negative number stays a number");
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(manifest.contains("leading '"), "{manifest}");
+
+    // The exported names, imported again as a CRM file, come back as they were written.
+    let again = cli.path("again.csv");
+    let mut w = ::csv::Writer::from_path(&again).unwrap();
+    w.write_record(["Record ID", "Deal Name", "Deal Stage"])
+        .unwrap();
+    for (i, n) in names.iter().enumerate() {
+        w.write_record([format!("x{i}").as_str(), n.as_str(), "Contract Sent"])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let other = Cli::new();
+    other.ok(&["import", again.to_str().unwrap()]);
+    let read: Vec<String> = other
+        .json(&["records", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    for a in attacks {
+        assert!(read.contains(&a.to_string()), "{a} read back: {read:?}");
+    }
+}
+
+#[test]
+fn an_export_refuses_a_folder_with_files_and_never_writes_through_a_planted_link() {
+    let cli = Cli::new();
+    cli.team();
+    let dir = cli.path("export");
+    std::fs::create_dir_all(&dir).unwrap();
+    let outside = cli.path("outside.txt");
+    std::fs::write(&outside, "mine").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&outside, dir.join("people.csv")).unwrap();
+    #[cfg(not(unix))]
+    std::fs::write(dir.join("people.csv"), "old").unwrap();
+
+    let e = cli.fails(&["export", "--all", dir.to_str().unwrap()]);
+    assert!(e.contains("not empty") && e.contains("--force"), "{e}");
+    assert_eq!(e.trim().lines().count(), 1, "one sentence: {e}");
+
+    cli.ok(&["export", "--all", dir.to_str().unwrap(), "--force"]);
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "mine",
+        "the link's target is untouched"
+    );
+    let people = dir.join("people.csv");
+    assert!(!std::fs::symlink_metadata(&people)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&people)
+        .unwrap()
+        .contains("Fay Founder"));
+}
+
+#[test]
 fn baton_now_must_be_rfc3339() {
     let cli = Cli::new();
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))

@@ -112,7 +112,10 @@ impl Health {
         for (i, w) in self.weeks.iter().enumerate() {
             let mut line = vec![w.week.clone()];
             line.extend(rows.iter().map(|r| r.values[i].replace('—', "")));
-            out.write_record(&line).map_err(csv_error)?;
+            let line = line
+                .iter()
+                .map(|c| crate::spreadsheet::neutralise(c).into_owned());
+            out.write_record(line).map_err(csv_error)?;
         }
         let bytes = out.into_inner().map_err(|e| csv_error(e.into_error()))?;
         // Every value written above is a String, so the bytes are UTF-8.

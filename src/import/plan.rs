@@ -338,7 +338,7 @@ pub(super) fn row_values(
     };
     let (mut first, mut last, mut status) = (String::new(), String::new(), String::new());
     for (i, cell) in rec.iter().enumerate() {
-        let v = cell.trim();
+        let v = crate::spreadsheet::restore(cell.trim());
         if v.is_empty() {
             continue;
         }

@@ -20,6 +20,9 @@ pub(crate) enum ReportCommand {
     Export {
         #[arg(long = "all", value_name = "DIR")]
         all: PathBuf,
+        /// Replace Baton's files in a folder that is not empty.
+        #[arg(long)]
+        force: bool,
     },
     /// Fill an empty workspace with a realistic sample.
     Demo,
@@ -39,8 +42,8 @@ pub(crate) fn run(ws: &mut Workspace, command: ReportCommand) -> Res {
                 output::print_health(&h);
             }
         }
-        ReportCommand::Export { all } => {
-            let m = ws.export_all(&all)?;
+        ReportCommand::Export { all, force } => {
+            let m = ws.export_all(&all, force)?;
             for t in &m.tables {
                 println!("{:>8} rows  {}", t.rows, all.join(&t.file).display());
             }
