@@ -1,6 +1,7 @@
 //! The one place templates render (briefs, health reports, playbook texts): each source is
-//! compiled once per thread, and escaping follows the template's name, as minijinja's default
-//! does: a `.html` name escapes every value, any other renders text as it is.
+//! compiled once per thread, and escaping follows the template's name: a `.html` name escapes
+//! every value for HTML, a `.md` name escapes the HTML a Markdown viewer would otherwise render
+//! (`<`, `>`, `&`), and any other renders text as it is.
 
 use crate::error::Result;
 use std::cell::RefCell;
@@ -8,8 +9,38 @@ use std::cell::RefCell;
 thread_local! {
     /// Compiled templates keyed by source and name: an import renders the same few playbook
     /// templates for thousands of handoffs.
-    static TEMPLATES: RefCell<minijinja::Environment<'static>> =
-        RefCell::new(minijinja::Environment::new());
+    static TEMPLATES: RefCell<minijinja::Environment<'static>> = RefCell::new(environment());
+}
+
+fn environment() -> minijinja::Environment<'static> {
+    use minijinja::AutoEscape;
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|name| {
+        // The key ends with the template's name (see `render`).
+        if name.ends_with(".md") {
+            AutoEscape::Custom("markdown")
+        } else {
+            minijinja::default_auto_escape_callback(name)
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() == AutoEscape::Custom("markdown") {
+            if value.is_none() || value.is_undefined() {
+                return Ok(());
+            }
+            let text = value.to_string();
+            let text = if value.is_safe() {
+                text
+            } else {
+                text.replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;")
+            };
+            return out.write_str(&text).map_err(minijinja::Error::from);
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env
 }
 
 /// Renders template `src` (known to the user as `name`) with `ctx`. A syntax error is reported
@@ -31,14 +62,19 @@ mod tests {
     use super::render;
 
     #[test]
-    fn html_names_escape_and_others_render_text_as_it_is() {
+    fn html_and_markdown_names_escape_and_others_render_text_as_it_is() {
         let ctx = minijinja::context! { v => "<b>&" };
         assert_eq!(
             render("x.html", "{{ v }}", ctx.clone()).unwrap(),
             "&lt;b&gt;&amp;"
         );
-        assert_eq!(render("x.md", "{{ v }}", ctx.clone()).unwrap(), "<b>&");
+        assert_eq!(
+            render("x.md", "{{ v }}", ctx.clone()).unwrap(),
+            "&lt;b&gt;&amp;"
+        );
         assert_eq!(render("title", "{{ v }}", ctx).unwrap(), "<b>&");
+        let none = minijinja::context! { v => None::<String> };
+        assert_eq!(render("y.md", "[{{ v }}]", none).unwrap(), "[]");
         let e = render("email_body", "{{ v", minijinja::context! {}).unwrap_err();
         assert!(e.to_string().contains("email_body"), "{e}");
     }
