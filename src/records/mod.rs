@@ -100,6 +100,18 @@ impl Workspace {
         records::list(&self.conn, kind, stage.as_deref())
     }
 
+    /// [`Workspace::records`] one at a time, as they are read: a listing of any size in
+    /// constant memory. `each` may stop it with an error.
+    pub fn for_each_record(
+        &self,
+        kind: Option<RecordKind>,
+        stage: Option<&str>,
+        each: impl FnMut(Record) -> Result<()>,
+    ) -> Result<()> {
+        let stage = stage.map(stages::canonical);
+        records::for_each(&self.conn, kind, stage.as_deref(), each)
+    }
+
     /// A record with its handoffs, tasks, stage history and audit trail.
     pub fn record_detail(&self, id: RecordId) -> Result<RecordDetail> {
         let record = self.record(id)?;

@@ -93,6 +93,24 @@ pub(crate) fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// [`list`] one record at a time, in the same order, holding none of them after `each` returns:
+/// a listing of any size in constant memory.
+pub(crate) fn for_each(
+    conn: &Connection,
+    kind: Option<RecordKind>,
+    stage: Option<&str>,
+    mut each: impl FnMut(Record) -> Result<()>,
+) -> Result<()> {
+    let mut st = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
+    ))?;
+    let mut rows = st.query(params![kind, stage])?;
+    while let Some(row) = rows.next()? {
+        each(from_row(row)?)?;
+    }
+    Ok(())
+}
+
 /// Distinct stages in use for a kind.
 pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<String>> {
     let mut st =

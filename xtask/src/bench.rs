@@ -313,6 +313,10 @@ pub fn bench(args: &[String]) -> Res {
         line("baton import (unchanged re-import)", rows, &again);
         let floor = median_of(n, || storage_floor(&db))?;
         line("sqlite3 copy of baton's rows (floor)", rows, &floor);
+        // Every record as JSON, written as the rows are read: memory must not grow with them.
+        let mut listing = Command::new(&bin);
+        listing.arg("--db").arg(&db).args(["records", "--json"]);
+        line("baton records --json", rows, &measure(listing)?);
         println!(
             "  ratio baton/sqlite3: {:.2}×   re-import/first: {:.2}×   floor/sqlite3: {:.2}×",
             first.wall.as_secs_f64() / sq.wall.as_secs_f64(),

@@ -12,6 +12,30 @@ pub fn print_json<T: Serialize + ?Sized>(v: &T) {
     }
 }
 
+/// Prints a JSON array, laid out as [`print_json`] lays out a list, writing each element as
+/// `produce` hands it over instead of holding them all.
+pub fn stream_json(
+    produce: impl FnOnce(&mut dyn FnMut(&Value) -> baton::Result<()>) -> baton::Result<()>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use serde::ser::{SerializeSeq, Serializer};
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut ser = serde_json::Serializer::pretty(&mut out);
+    let mut seq = ser.serialize_seq(None)?;
+    // A reader that stops (a closed pipe) stops the listing too.
+    produce(&mut |v| {
+        seq.serialize_element(v).map_err(|e| baton::Error::Io {
+            path: "standard output".into(),
+            source: e.into(),
+        })
+    })?;
+    seq.end()?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Prints rows under headers, columns padded to their widest cell.
 pub fn table(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) {
     let rows: Vec<Vec<String>> = rows.collect();

@@ -55,10 +55,17 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
     let me = Origin::Cli;
     match command {
         RecordCommand::Records { kind, stage, json } => {
-            let rs = ws.records(kind.map(Into::into), stage.as_deref())?;
             if json {
-                print_json(&rs.iter().map(output::record_json).collect::<Vec<_>>());
-            } else {
+                // Written as the rows are read: constant memory however many records there are.
+                output::stream_json(|item| {
+                    ws.for_each_record(kind.map(Into::into), stage.as_deref(), |r| {
+                        item(&output::record_json(&r))
+                    })
+                })?;
+                return Ok(());
+            }
+            let rs = ws.records(kind.map(Into::into), stage.as_deref())?;
+            {
                 table(
                     &["ID", "KIND", "NAME", "STAGE", "OWNER", "FLAGS"],
                     rs.iter().map(|r| {
