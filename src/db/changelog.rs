@@ -327,15 +327,15 @@ pub(crate) fn begin<'a>(
     at: &str,
     undoes: Option<ImportId>,
 ) -> Result<(i64, Open<'a>)> {
-    tx.prepare_cached(
-        "INSERT INTO changes (origin, actor, at, log_from, undoes)
-         VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)",
-    )?
-    .execute(params![origin.as_str(), actor, at, undoes])?;
-    let id = tx.last_insert_rowid();
-    let from: i64 = tx
-        .prepare_cached("SELECT log_from FROM changes WHERE id = ?1")?
-        .query_row([id], |r| r.get(0))?;
+    let (id, from): (i64, i64) = tx
+        .prepare_cached(
+            "INSERT INTO changes (origin, actor, at, log_from, undoes)
+             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)
+             RETURNING id, log_from",
+        )?
+        .query_row(params![origin.as_str(), actor, at, undoes], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     current.log_from.store(from, Ordering::SeqCst);
     for (table, floor) in current.tables.iter().zip(current.floors.iter()) {
         let max: i64 = tx
@@ -413,14 +413,20 @@ pub(crate) struct Later {
 /// The row changes written after log row `after`, by writes that still stand (not an undone
 /// import, not an undo), leaving out the outbox and the counts.
 pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
-    let mut st = conn.prepare(
+    // The counts' rows are most of an import's log: leave them in the database.
+    let skip: Vec<String> = std::iter::once(OUTBOX)
+        .chain(COUNTERS.iter().map(|(t, _)| *t))
+        .map(|t| format!("'{t}'"))
+        .collect();
+    let mut st = conn.prepare(&format!(
         "SELECT l.tbl, l.key, l.record_id, c.actor, c.at, c.import_id
            FROM change_log l JOIN changes c ON c.id = l.change_id
-          WHERE l.id > ?1 AND c.undoes IS NULL
+          WHERE l.id > ?1 AND c.undoes IS NULL AND l.tbl NOT IN ({})
             AND (c.import_id IS NULL
                  OR NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = c.import_id AND i.undone_at IS NOT NULL))
           ORDER BY l.id",
-    )?;
+        skip.join(", ")
+    ))?;
     let rows = st.query_map([after], |r| {
         Ok(Later {
             table: r.get(0)?,
@@ -431,11 +437,7 @@ pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
             import: r.get(5)?,
         })
     })?;
-    let all: Vec<Later> = rows.collect::<rusqlite::Result<_>>()?;
-    Ok(all
-        .into_iter()
-        .filter(|l| l.table != OUTBOX && counters(&l.table).is_none())
-        .collect())
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Whether later changes to this table can stand beside an undo (the outbox and the counts).

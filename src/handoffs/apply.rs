@@ -11,6 +11,7 @@ use crate::model::{
     ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role,
     TaskId, TaskKind, TaskStatus,
 };
+use crate::templates::render;
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -437,10 +438,6 @@ fn template_context(record: &Record, to_owner: Option<&str>) -> minijinja::Value
     }
 }
 
-fn render(name: &str, src: &str, ctx: &minijinja::Value) -> Result<String> {
-    crate::templates::render(name, src, ctx.clone())
-}
-
 /// The first delivery step a hand-off creates: who gets it, why, and the task itself. The
 /// wizard shows it before the user hands off; `hand_off` creates exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -494,7 +491,7 @@ pub(crate) fn plan_first_task(
     let hol = people::holidays(conn)?;
     Ok(PlannedTask {
         kind: pb.first_task,
-        title: render("task_title", &pb.task_title, &ctx)?,
+        title: render("task_title", &pb.task_title, ctx.clone())?,
         due: rules::add_business_days(today, pb.due_business_days, &hol)
             .format("%Y-%m-%d")
             .to_string(),
@@ -534,8 +531,8 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
         },
         headline,
     )?;
-    let subject = render("email_subject", &pb.email_subject, &ctx)?;
-    let body = render("email_body", &pb.email_body, &ctx)?;
+    let subject = render("email_subject", &pb.email_subject, ctx.clone())?;
+    let body = render("email_body", &pb.email_body, ctx)?;
     let recipient = record
         .field("contact_email")
         .or(record.field("main_contact"));

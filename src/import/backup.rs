@@ -61,13 +61,14 @@ fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
 
 /// The sentence for a copy that could not be made; a full disk says how much room it needs.
 fn failed(db: &Path, dir: &Path, e: rusqlite::Error) -> Error {
+    let (need, free) = (size_of_workspace(db), free_bytes(dir));
     let full = matches!(
         &e,
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull
-    ) || free_bytes(dir).is_some_and(|free| free < size_of_workspace(db));
+    ) || free.is_some_and(|free| free < need);
     if full {
-        let need = mb(size_of_workspace(db));
-        let free = free_bytes(dir).map_or(String::new(), |f| format!(", {} free", mb(f)));
+        let need = mb(need);
+        let free = free.map_or(String::new(), |f| format!(", {} free", mb(f)));
         return Error::Conflict(format!(
             "the disk holding {} is full: the copy of the workspace taken before an import needs about {need}{free}; free some space and import again (nothing was imported)",
             dir.display()

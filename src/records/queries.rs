@@ -86,11 +86,12 @@ pub(crate) fn list(
     kind: Option<RecordKind>,
     stage: Option<&str>,
 ) -> Result<Vec<Record>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
-    ))?;
-    let rows = st.query_map(params![kind, stage], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut out = Vec::new();
+    for_each(conn, kind, stage, |r| {
+        out.push(r);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// [`list`] one record at a time, in the same order, holding none of them after `each` returns:

@@ -122,36 +122,59 @@ fn reason_required(reason: &str) -> Result<&str> {
     Ok(r)
 }
 
+/// The steps that give a handoff back for rework: its status and note, a task for the owner
+/// who handed it over, and the audit event.
+fn rework(
+    status: HandoffStatus,
+    reason: &str,
+    title: String,
+    headline: &'static str,
+    kind: EventKind,
+    message: String,
+) -> [Step; 4] {
+    [
+        Step::Status(status),
+        Step::Note(reason.to_string()),
+        Step::Rework {
+            title,
+            reason: reason.to_string(),
+            headline,
+        },
+        Step::Event { kind, message },
+    ]
+}
+
+/// Sent back to its owner (by the reviewer, or by sales for a lead): the open tasks of `closes`
+/// close and the owner reworks it.
+fn back_to_owner(
+    h: &HandoffFacts,
+    closes: TaskKind,
+    reason: &str,
+    why: &'static str,
+    kind: EventKind,
+) -> Vec<Step> {
+    let status = if closes == TaskKind::Review {
+        TaskStatus::Done
+    } else {
+        TaskStatus::Cancelled
+    };
+    let mut steps = vec![Step::CloseTasks {
+        kind: closes,
+        status,
+    }];
+    steps.extend(rework(
+        HandoffStatus::SentBack,
+        reason,
+        format!("Rework the handoff of {}: {reason}", h.record),
+        why,
+        kind,
+        format!("{why}: {reason}"),
+    ));
+    steps
+}
+
 /// The steps of `act` on handoff `h`, or why it cannot be done.
 pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
-    let rework = |closes: Option<TaskKind>,
-                  status: HandoffStatus,
-                  title: String,
-                  reason: &str,
-                  headline: &'static str,
-                  kind: EventKind,
-                  message: String| {
-        let mut steps = Vec::new();
-        if let Some(kind) = closes {
-            let status = if kind == TaskKind::Review {
-                TaskStatus::Done
-            } else {
-                TaskStatus::Cancelled
-            };
-            steps.push(Step::CloseTasks { kind, status });
-        }
-        steps.extend([
-            Step::Status(status),
-            Step::Note(reason.to_string()),
-            Step::Rework {
-                title,
-                reason: reason.to_string(),
-                headline,
-            },
-            Step::Event { kind, message },
-        ]);
-        steps
-    };
     match act {
         Act::Approve { note } => {
             require(h, &[HandoffStatus::InReview], "approved")?;
@@ -174,15 +197,12 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
         Act::SendBack { reason } => {
             let reason = reason_required(reason)?;
             require(h, &[HandoffStatus::InReview], "sent back")?;
-            let why = "Sent back by the reviewer";
-            Ok(rework(
-                Some(TaskKind::Review),
-                HandoffStatus::SentBack,
-                format!("Rework the handoff of {}: {reason}", h.record),
+            Ok(back_to_owner(
+                h,
+                TaskKind::Review,
                 reason,
-                why,
+                "Sent back by the reviewer",
                 EventKind::SentBack,
-                format!("{why}: {reason}"),
             ))
         }
         Act::Reject { reason } => {
@@ -194,15 +214,12 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                     h.id, h.id
                 )));
             }
-            let why = "Sales sent the lead back";
-            Ok(rework(
-                Some(TaskKind::FollowUp),
-                HandoffStatus::SentBack,
-                format!("Rework the handoff of {}: {reason}", h.record),
+            Ok(back_to_owner(
+                h,
+                TaskKind::FollowUp,
                 reason,
-                why,
+                "Sales sent the lead back",
                 EventKind::Rejected,
-                format!("{why}: {reason}"),
             ))
         }
         Act::Escalate { reason } => {
@@ -217,18 +234,18 @@ pub fn decide_act(h: &HandoffFacts, act: Act<'_>) -> Result<Vec<Step>> {
                 "escalated",
             )?;
             Ok(rework(
-                None,
                 HandoffStatus::Escalated,
+                reason,
                 format!(
                     "{} needs context on {}: {reason}",
                     h.to_owner.as_deref().unwrap_or("Delivery"),
                     h.record
                 ),
-                reason,
                 "Handoff escalated: context missing",
                 EventKind::Escalated,
                 format!("Escalated for missing context: {reason}"),
-            ))
+            )
+            .to_vec())
         }
     }
 }
