@@ -1,6 +1,11 @@
-//! Time comes from a `Clock` so tests and `BATON_NOW` can fix "now".
+//! Time comes from a `Clock` so tests and `BATON_NOW` can fix "now". Inside the core an instant
+//! is a [`Stamp`] and a calendar day a [`Day`]; they become text only where Baton stores or
+//! shows them, always in one format (`2026-11-24T09:00:00Z`, `2026-12-04`).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use std::fmt;
+use std::str::FromStr;
 use std::sync::Mutex;
 
 /// A source of the current time.
@@ -50,5 +55,175 @@ impl Clock for FixedClock {
 impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     fn now(&self) -> DateTime<Utc> {
         (**self).now()
+    }
+}
+
+/// An instant as Baton keeps it: UTC, to the second. Stored and shown as RFC 3339
+/// (`2026-11-24T09:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp(DateTime<Utc>);
+
+impl Stamp {
+    /// `at`, to the second (the precision Baton stores).
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Stamp(at.with_nanosecond(0).unwrap_or(at))
+    }
+
+    /// The instant.
+    pub fn at(self) -> DateTime<Utc> {
+        self.0
+    }
+
+    /// The day it falls on, in UTC.
+    pub fn day(self) -> Day {
+        Day(self.0.date_naive())
+    }
+}
+
+impl From<DateTime<Utc>> for Stamp {
+    fn from(at: DateTime<Utc>) -> Self {
+        Stamp::new(at)
+    }
+}
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl FromStr for Stamp {
+    type Err = chrono::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Stamp(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc)))
+    }
+}
+
+/// A calendar day (a due date, a kickoff). Stored and shown as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Day(pub NaiveDate);
+
+impl Day {
+    /// The date.
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+impl From<NaiveDate> for Day {
+    fn from(d: NaiveDate) -> Self {
+        Day(d)
+    }
+}
+
+impl fmt::Display for Day {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl FromStr for Day {
+    type Err = chrono::ParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Day(NaiveDate::parse_from_str(s, "%Y-%m-%d")?))
+    }
+}
+
+/// Serialised, bound and read as their one text form, so JSON, the workspace and the UI see
+/// exactly the text Baton has always written.
+macro_rules! text_time {
+    ($t:ty, $what:literal) => {
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(|e| {
+                    serde::de::Error::custom(format!(concat!("{:?} is not ", $what, ": {}"), s, e))
+                })
+            }
+        }
+
+        impl ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.to_string()))
+            }
+        }
+
+        impl FromSql for $t {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                let s = value.as_str()?;
+                s.parse().map_err(|e| {
+                    FromSqlError::Other(
+                        format!(
+                            concat!("the workspace holds {:?} where ", $what, " belongs: {}"),
+                            s, e
+                        )
+                        .into(),
+                    )
+                })
+            }
+        }
+    };
+}
+
+/// Compared with text, read as the same type: `assert_eq!(task.due.unwrap(), "2026-12-04")`.
+macro_rules! eq_text {
+    ($t:ty) => {
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                other.parse::<$t>().is_ok_and(|o| o == *self)
+            }
+        }
+    };
+}
+
+eq_text!(Stamp);
+eq_text!(Day);
+
+text_time!(Stamp, "a time (RFC 3339, like 2026-11-24T09:00:00Z)");
+text_time!(Day, "a date (YYYY-MM-DD)");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamp_reads_back_the_text_it_writes() {
+        let s: Stamp = "2026-11-24T09:00:00Z".parse().unwrap();
+        assert_eq!(s.to_string(), "2026-11-24T09:00:00Z");
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            "\"2026-11-24T09:00:00Z\""
+        );
+        // Another offset is the same instant, kept in UTC.
+        let t: Stamp = "2026-11-24T10:00:00+01:00".parse().unwrap();
+        assert_eq!(s, t);
+        assert_eq!(s.day().to_string(), "2026-11-24");
+        let at = DateTime::parse_from_rfc3339("2026-11-24T09:00:00.75Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(Stamp::new(at), s);
+        assert!("24/11/2026".parse::<Stamp>().is_err());
+    }
+
+    #[test]
+    fn a_day_round_trips_through_sqlite_and_json() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let d: Day = "2026-12-04".parse().unwrap();
+        let back: Day = conn.query_row("SELECT ?1", [d], |r| r.get(0)).unwrap();
+        assert_eq!(back, d);
+        let text: String = conn.query_row("SELECT ?1", [d], |r| r.get(0)).unwrap();
+        assert_eq!(text, "2026-12-04");
+        assert_eq!(serde_json::from_str::<Day>("\"2026-12-04\"").unwrap(), d);
+        let bad = conn.query_row("SELECT 'soon'", [], |r| r.get::<_, Day>(0));
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("\"soon\" where a date"));
     }
 }

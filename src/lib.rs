@@ -22,7 +22,7 @@ mod templates;
 pub mod vocabulary;
 mod workspace;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, Day, FixedClock, Stamp, SystemClock};
 pub use db::{LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
 pub use handoffs::{brief, rules};

@@ -1,5 +1,6 @@
 //! The nouns of a handoff, in the user's words: records, stages, flags, handoffs, tasks.
 
+use crate::clock::{Day, Stamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -304,20 +305,20 @@ pub struct Handoff {
     pub from_owner: Option<String>,
     /// Who owns the next step.
     pub to_owner: Option<String>,
-    /// When the record entered the trigger stage (RFC 3339).
-    pub triggered_at: String,
-    /// When it was handed off (RFC 3339).
-    pub handed_off_at: Option<String>,
-    /// When the kickoff was scheduled (RFC 3339).
-    pub kickoff_scheduled_at: Option<String>,
+    /// When the record entered the trigger stage.
+    pub triggered_at: Stamp,
+    /// When it was handed off.
+    pub handed_off_at: Option<Stamp>,
+    /// When the kickoff was scheduled.
+    pub kickoff_scheduled_at: Option<Stamp>,
     /// Whether every required field was present when the trigger fired.
     pub complete_at_trigger: bool,
     /// The human judgment added to the brief.
     pub context: BTreeMap<String, String>,
     /// The latest note from a reviewer, escalation or rejection.
     pub note: Option<String>,
-    /// When it last paused for missing fields (RFC 3339).
-    pub paused_at: Option<String>,
+    /// When it last paused for missing fields.
+    pub paused_at: Option<Stamp>,
 }
 
 /// One line of a task's checklist.
@@ -344,14 +345,14 @@ pub struct Task {
     pub title: String,
     /// Who should do it.
     pub assignee: Option<String>,
-    /// Due date (`YYYY-MM-DD`).
-    pub due: Option<String>,
+    /// Due date.
+    pub due: Option<Day>,
     /// Open, done or cancelled.
     pub status: TaskStatus,
     /// Its checklist.
     pub checklist: Vec<ChecklistItem>,
     /// For a kickoff task: the kickoff date once scheduled.
-    pub kickoff_date: Option<String>,
+    pub kickoff_date: Option<Day>,
 }
 
 /// A team member.

@@ -165,7 +165,7 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
         task.title, w.first_task.title,
         "the wizard showed what was created"
     );
-    assert_eq!(task.due.as_deref(), Some(w.first_task.due.as_str()));
+    assert_eq!(task.due, Some(w.first_task.due));
     assert_eq!(task.assignee, w.first_task.assignee);
     assert_eq!(
         task.checklist
@@ -225,7 +225,7 @@ fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
     let task = saved.task.unwrap();
     assert_eq!(task.kind, TaskKind::Kickoff);
     assert_eq!(task.assignee.as_deref(), Some("Dee One"));
-    assert_eq!(task.due.as_deref(), Some("2026-03-10"));
+    assert_eq!(task.due.unwrap(), "2026-03-10");
     assert_eq!(saved.effects.handed_off, 1);
     let detail = ws.record_detail(r).unwrap();
     assert_eq!(detail.record.fields["main_contact"], "Ana");

@@ -75,9 +75,7 @@ pub(crate) fn start(app: &AppHandle) -> CmdResult<()> {
     let Some(folder) = folder else {
         return Ok(());
     };
-    let since = chrono::DateTime::parse_from_rfc3339(&folder.since)
-        .map(SystemTime::from)
-        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let since = SystemTime::from(folder.since.at());
     let handle = app.clone();
     let mut debouncer = new_debouncer(SETTLE, move |events: DebounceEventResult| {
         let Ok(events) = events else { return };

@@ -5,6 +5,7 @@
 //! The triggers are `TEMP`: they belong to Baton's own connections, so `sqlite3` on the file
 //! (the bench's floor, a user's own repair) writes no log and needs no Baton to run.
 
+use crate::clock::Stamp;
 use crate::error::{Error, Result};
 use crate::model::{ImportId, Origin, RecordId};
 use rusqlite::functions::FunctionFlags;
@@ -406,7 +407,7 @@ pub(crate) struct Later {
     pub key: String,
     pub record: Option<RecordId>,
     pub actor: String,
-    pub at: String,
+    pub at: Stamp,
     pub import: Option<ImportId>,
 }
 

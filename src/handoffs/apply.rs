@@ -2,6 +2,7 @@
 //! outbox notifications and one audit event per decision.
 
 use super::queries::{handoffs, playbooks, tasks};
+use crate::clock::{Day, Stamp};
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::handoffs::queries::events::{self, Event};
@@ -88,8 +89,14 @@ impl<'a> Ctx<'a> {
         self.import.get()
     }
 
+    /// `now` as stored: the text every row this write stamps gets.
     pub fn stamp(&self) -> &str {
         &self.stamp
+    }
+
+    /// `now`, to the second.
+    pub fn at(&self) -> Stamp {
+        Stamp::new(self.now)
     }
 
     pub fn today(&self) -> NaiveDate {
@@ -108,7 +115,7 @@ impl<'a> Ctx<'a> {
         events::append(
             self.conn,
             &Event {
-                at: self.stamp.clone(),
+                at: self.at(),
                 actor: self.actor.clone(),
                 record_id: Some(record.id),
                 handoff_id: handoff,
@@ -135,11 +142,9 @@ impl<'a> Ctx<'a> {
         Ok(id)
     }
 
-    pub fn due_in(&self, days: u32) -> Result<String> {
+    pub fn due_in(&self, days: u32) -> Result<Day> {
         let hol = people::holidays(self.conn)?;
-        Ok(rules::add_business_days(self.today(), days, &hol)
-            .format("%Y-%m-%d")
-            .to_string())
+        Ok(Day(rules::add_business_days(self.today(), days, &hol)))
     }
 }
 
@@ -350,7 +355,7 @@ fn pause(
             kind: TaskKind::CompleteFields,
             title: &title,
             assignee: owner.as_deref(),
-            due: Some(&cx.due_in(1)?),
+            due: Some(cx.due_in(1)?),
             checklist: field_checklist(&[], missing),
         },
         "Handoff paused: fields missing",
@@ -401,7 +406,7 @@ fn review(
             kind: TaskKind::Review,
             title: &title,
             assignee: who.as_deref(),
-            due: Some(&cx.due_in(1)?),
+            due: Some(cx.due_in(1)?),
             checklist: words
                 .iter()
                 .map(|w| ChecklistItem {
@@ -451,7 +456,7 @@ pub struct PlannedTask {
     /// Why that person, in words.
     pub reason: String,
     /// Due date, `YYYY-MM-DD`, in business days from today.
-    pub due: String,
+    pub due: Day,
     /// The playbook's checklist.
     pub checklist: Vec<String>,
 }
@@ -492,9 +497,7 @@ pub(crate) fn plan_first_task(
     Ok(PlannedTask {
         kind: pb.first_task,
         title: render("task_title", &pb.task_title, ctx.clone())?,
-        due: rules::add_business_days(today, pb.due_business_days, &hol)
-            .format("%Y-%m-%d")
-            .to_string(),
+        due: Day(rules::add_business_days(today, pb.due_business_days, &hol)),
         assignee: choice.person,
         reason: choice.reason,
         checklist: pb.checklist.clone(),
@@ -507,7 +510,7 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
     handoffs::set_to_owner(cx.conn, h, to)?;
     handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], cx.stamp())?;
     let ctx = template_context(record, to);
-    let (title, due) = (&plan.title, &plan.due);
+    let (title, due) = (&plan.title, plan.due);
     let headline = match pb.first_task {
         TaskKind::FollowUp => "New lead to follow up",
         _ => "New kickoff task",
@@ -579,7 +582,7 @@ pub(crate) fn steps(
                         kind: TaskKind::CompleteFields,
                         title: &title,
                         assignee: owner.as_deref(),
-                        due: Some(&cx.due_in(1)?),
+                        due: Some(cx.due_in(1)?),
                         checklist: vec![ChecklistItem {
                             item: reason,
                             done: false,
@@ -605,7 +608,7 @@ pub(crate) fn task_step(
     kickoff: Option<NaiveDate>,
 ) -> Result<()> {
     if let Some(day) = kickoff {
-        tasks::set_kickoff_date(cx.conn, task, &day.format("%Y-%m-%d").to_string())?;
+        tasks::set_kickoff_date(cx.conn, task, Day(day))?;
     }
     tasks::set_status(cx.conn, task, status, cx.stamp())
 }

@@ -1,6 +1,7 @@
 //! Reminders the desktop app's background loop queues: an overdue task, and a handoff paused for
 //! missing fields longer than a threshold — at most once a day per task, for the user only.
 
+use crate::clock::{Day, Stamp};
 use crate::error::Result;
 use crate::fields;
 use crate::handoffs::queries::events;
@@ -21,18 +22,15 @@ impl Workspace {
             return Ok(0);
         };
         let now = self.now();
-        let today = now.date_naive().format("%Y-%m-%d").to_string();
-        let stale_before =
-            (now - Duration::days(stale_days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let today = Day(now.date_naive());
+        let stale_before = Stamp::new(now - Duration::days(stale_days));
         let mut due = Vec::new();
         for t in self.tasks(Some(&me.name), true)? {
             // A long pause says more than "overdue" about a complete-fields task.
             if let (TaskKind::CompleteFields, Some(h)) = (t.kind, t.handoff_id) {
                 let h = self.handoff(h)?;
                 if h.status == HandoffStatus::Paused
-                    && h.paused_at
-                        .as_deref()
-                        .is_some_and(|p| p < stale_before.as_str())
+                    && h.paused_at.is_some_and(|p| p < stale_before)
                 {
                     let missing: Vec<String> =
                         h.missing_fields.iter().map(|k| fields::label(k)).collect();
@@ -41,21 +39,18 @@ impl Workspace {
                         format!("{STILL_PAUSED}{}", h.record_name),
                         format!(
                             "Paused since {}; still missing {}.",
-                            h.paused_at
-                                .as_deref()
-                                .and_then(|p| p.get(0..10))
-                                .unwrap_or(""),
+                            h.paused_at.map(|p| p.day().to_string()).unwrap_or_default(),
                             missing.join(", ")
                         ),
                     ));
                     continue;
                 }
             }
-            if t.due.as_deref().is_some_and(|d| d < today.as_str()) {
+            if let Some(d) = t.due.filter(|d| *d < today) {
                 due.push((
                     t.id,
                     format!("{OVERDUE}{}", t.title),
-                    format!("Due {}; it is still open.", t.due.unwrap_or_default()),
+                    format!("Due {d}; it is still open."),
                 ));
             }
         }
@@ -63,7 +58,7 @@ impl Workspace {
             let mut queued = 0;
             for (task, title, body) in &due {
                 let already =
-                    events::reminded_today(cx.conn, *task, &today, &[OVERDUE, STILL_PAUSED])?;
+                    events::reminded_today(cx.conn, *task, today, &[OVERDUE, STILL_PAUSED])?;
                 if !already {
                     events::queue(
                         cx.conn,

@@ -12,6 +12,7 @@ mod report;
 pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
 pub use report::HealthTableRow;
 
+use crate::clock::Stamp;
 use crate::error::Result;
 use crate::workspace::{FieldCount, Workspace};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
@@ -85,8 +86,8 @@ pub struct Stuck {
     pub record: String,
     /// `paused` or `in_review`.
     pub status: String,
-    /// Since when it has waited (RFC 3339).
-    pub since: String,
+    /// Since when it has waited.
+    pub since: Stamp,
     /// Days waited, to a tenth.
     pub days: f64,
 }
@@ -498,13 +499,13 @@ impl Workspace {
               WHERE since < ?1 ORDER BY since, h.id",
         )?;
         let rows = st.query_map([&before], |r| {
-            let since: String = r.get(4)?;
+            let since: Stamp = r.get(4)?;
             Ok(Stuck {
                 handoff: r.get(0)?,
                 record_id: r.get(1)?,
                 record: r.get(2)?,
                 status: r.get(3)?,
-                days: tenth(parse(&since).map_or(0.0, |s| days(s, now))),
+                days: tenth(days(since.at(), now)),
                 since,
             })
         })?;

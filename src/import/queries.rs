@@ -1,5 +1,6 @@
 //! The history of imports: one row per import, its bad rows, and what undo needs to know.
 
+use crate::clock::Stamp;
 use crate::error::Result;
 use crate::import::{ImportReport, RowError};
 use crate::model::{ImportId, RecordKind};
@@ -60,7 +61,7 @@ pub(crate) fn insert_errors(conn: &Connection, id: ImportId, errors: &[RowError]
 #[derive(Debug, Clone)]
 pub(crate) struct PastImport {
     pub file: String,
-    pub undone_at: Option<String>,
+    pub undone_at: Option<Stamp>,
     pub backup: Option<String>,
 }
 

@@ -3,6 +3,7 @@
 //! write changed those records since.
 
 use super::queries as imports;
+use crate::clock::Stamp;
 use crate::db::changelog::{self, Later};
 use crate::error::{Error, Result};
 use crate::handoffs::queries::events;
@@ -70,7 +71,7 @@ impl Workspace {
             events::append(
                 cx.conn,
                 &events::Event {
-                    at: cx.stamp().to_string(),
+                    at: cx.at(),
                     actor: cx.actor.clone(),
                     record_id: None,
                     handoff_id: None,
@@ -159,7 +160,7 @@ pub struct ImportSummary {
     /// Its id (what `undo-import` takes).
     pub id: ImportId,
     /// When it ran.
-    pub at: String,
+    pub at: Stamp,
     /// The file it read.
     pub file: String,
     /// SHA-256 of the file.
@@ -177,5 +178,5 @@ pub struct ImportSummary {
     /// Rows skipped as bad.
     pub rejected: i64,
     /// When it was undone, if it was.
-    pub undone_at: Option<String>,
+    pub undone_at: Option<Stamp>,
 }

@@ -1,5 +1,6 @@
 //! The `records` and `stage_changes` tables.
 
+use crate::clock::Stamp;
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -259,8 +260,8 @@ pub struct StageChange {
     pub from: Option<String>,
     /// The stage it entered.
     pub to: String,
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    pub at: Stamp,
     /// Who moved it: import, app, cli.
     pub origin: Origin,
 }

@@ -1,6 +1,7 @@
 //! `baton export --all DIR`: every table as CSV plus a JSON manifest, so no one is locked in.
 
 use super::Workspace;
+use crate::clock::Stamp;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -12,8 +13,8 @@ pub struct Manifest {
     pub baton_version: String,
     /// The workspace schema version.
     pub schema_version: u32,
-    /// When (RFC 3339).
-    pub exported_at: String,
+    /// When.
+    pub exported_at: Stamp,
     /// One entry per table.
     pub tables: Vec<ExportedTable>,
     /// How cells that look like spreadsheet formulas were written.
@@ -118,9 +119,7 @@ impl Workspace {
         let manifest = Manifest {
             baton_version: env!("CARGO_PKG_VERSION").into(),
             schema_version: crate::LATEST_VERSION,
-            exported_at: self
-                .now()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            exported_at: Stamp::new(self.now()),
             tables,
             formulas: crate::spreadsheet::RULE,
         };

@@ -2,6 +2,7 @@
 //! whether a file was imported before, and a notification for the user that no task carries.
 
 use super::Workspace;
+use crate::clock::Stamp;
 use crate::error::{Error, Result};
 use crate::handoffs::queries::events;
 use crate::import::read::file_sha256;
@@ -16,9 +17,9 @@ use std::path::{Path, PathBuf};
 pub struct WatchedFolder {
     /// The folder.
     pub path: PathBuf,
-    /// When it was chosen (RFC 3339): files older than this were there before and are left
-    /// alone; newer ones are exports to import.
-    pub since: String,
+    /// When it was chosen: files older than this were there before and are left alone; newer
+    /// ones are exports to import.
+    pub since: Stamp,
 }
 
 const FOLDER: &str = "watched_folder";
@@ -33,6 +34,12 @@ impl Workspace {
         ) else {
             return Ok(None);
         };
+        let since = since.parse().map_err(|_| {
+            Error::invalid(
+                "watched folder",
+                format!("the workspace says it was chosen at {since:?}, which is not a time; choose the folder again"),
+            )
+        })?;
         Ok(Some(WatchedFolder {
             path: PathBuf::from(path),
             since,

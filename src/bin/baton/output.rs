@@ -148,7 +148,7 @@ pub fn print_detail(d: &RecordDetail) {
             t.status,
             t.title,
             t.assignee.as_deref().unwrap_or("unassigned"),
-            t.due.as_deref().unwrap_or("—")
+            t.due.map_or("—".to_string(), |d| d.to_string())
         );
     }
     println!("History:");

@@ -130,10 +130,7 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
             "#{} {}{}",
             t.id,
             t.title,
-            t.due
-                .as_deref()
-                .map(|d| format!(" (due {d})"))
-                .unwrap_or_default()
+            t.due.map(|d| format!(" (due {d})")).unwrap_or_default()
         ),
         None => {
             let kind = if record.kind == RecordKind::Deal {

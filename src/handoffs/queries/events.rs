@@ -1,5 +1,6 @@
 //! The append-only audit log and the notification outbox.
 
+use crate::clock::{Day, Stamp};
 use crate::error::Result;
 use crate::model::{EventKind, HandoffId, NotificationId, PersonId, RecordId, TaskId};
 use rusqlite::{params, Connection};
@@ -8,8 +9,8 @@ use serde::Serialize;
 /// One audit event: who decided what, when, under which rule, about which fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
-    /// When (RFC 3339).
-    pub at: String,
+    /// When.
+    pub at: Stamp,
     /// Who or what acted.
     pub actor: String,
     /// The record concerned.
@@ -80,7 +81,7 @@ pub struct Notification {
     /// Body text.
     pub body: String,
     /// When it was queued.
-    pub created_at: String,
+    pub created_at: Stamp,
 }
 
 /// Whether task `task` was already reminded of on `day` (a notification whose title starts
@@ -88,7 +89,7 @@ pub struct Notification {
 pub(crate) fn reminded_today(
     conn: &Connection,
     task: TaskId,
-    day: &str,
+    day: Day,
     prefixes: &[&str; 2],
 ) -> Result<bool> {
     Ok(conn

@@ -1,5 +1,6 @@
 //! The `tasks` table.
 
+use crate::clock::Day;
 use crate::error::Result;
 use crate::model::{
     ChecklistItem, HandoffId, PersonId, RecordId, Task, TaskId, TaskKind, TaskStatus,
@@ -33,7 +34,7 @@ pub(crate) struct NewTask<'a> {
     pub kind: TaskKind,
     pub title: &'a str,
     pub assignee: Option<&'a str>,
-    pub due: Option<&'a str>,
+    pub due: Option<Day>,
     pub checklist: Vec<ChecklistItem>,
 }
 
@@ -120,7 +121,7 @@ pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistIte
 }
 
 /// Sets the kickoff date on a kickoff task.
-pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: &str) -> Result<()> {
+pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: Day) -> Result<()> {
     conn.prepare_cached("UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1")?
         .execute(params![id, date])?;
     Ok(())

@@ -108,7 +108,7 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
                             h.missing_fields.join(", "),
                             h.from_owner.clone().unwrap_or_default(),
                             h.to_owner.clone().unwrap_or_default(),
-                            h.triggered_at.clone(),
+                            h.triggered_at.to_string(),
                         ]
                     }),
                 );
@@ -140,7 +140,7 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
                             t.kind.as_str().replace('_', "-"),
                             t.title.clone(),
                             t.assignee.clone().unwrap_or_default(),
-                            t.due.clone().unwrap_or_default(),
+                            t.due.map(|d| d.to_string()).unwrap_or_default(),
                             t.status.to_string(),
                             format!("{done}/{}", t.checklist.len()),
                         ]

@@ -103,14 +103,14 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
                     list.iter().map(|i| {
                         vec![
                             i.id.to_string(),
-                            i.at.clone(),
+                            i.at.to_string(),
                             i.source.clone(),
                             i.rows.to_string(),
                             i.inserted.to_string(),
                             i.updated.to_string(),
                             i.unchanged.to_string(),
                             i.rejected.to_string(),
-                            i.undone_at.clone().unwrap_or_default(),
+                            i.undone_at.map(|u| u.to_string()).unwrap_or_default(),
                             i.file.clone(),
                         ]
                     }),
