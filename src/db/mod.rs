@@ -34,6 +34,10 @@ pub(crate) fn open_in_memory() -> Result<(Connection, changelog::Current)> {
     Ok((conn, current))
 }
 
+/// How long a statement waits for a lock another connection holds (a write's own wait is
+/// in `Workspace::transact`).
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Pragmas belong to the connection, not the schema, so they are set on every open.
 fn configure(conn: &Connection, wal: bool) -> Result<()> {
     if wal {
@@ -46,6 +50,6 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     conn.pragma_update(None, "cache_size", -32_768)?;
     // An import cycles through a few dozen statements per row; keep them all prepared.
     conn.set_prepared_statement_cache_capacity(128);
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
 }

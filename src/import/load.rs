@@ -11,7 +11,7 @@ use crate::model::{ImportId, Origin, Record, RecordKind, Role};
 use crate::records::queries as records;
 use crate::records::save_in;
 use crate::workspace::queries::people;
-use crate::workspace::{Finish, Workspace};
+use crate::workspace::{busy, Finish, Workspace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -74,7 +74,8 @@ impl Workspace {
             mapping_reused: plan.reused,
             backup: None,
         };
-        self.transact(origin, None, |cx| {
+        // The announcement outlives the closure: it goes once the commit has finished.
+        let _announce = self.transact(origin, None, |cx| {
             let stamp = cx.stamp().to_string();
             let mapping: BTreeMap<&str, Option<&str>> = plan
                 .headers
@@ -105,6 +106,9 @@ impl Workspace {
             let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
             let flags_column = plan.keys.iter().any(|k| k.as_deref() == Some("flags"));
             let tap = read::Tap::default();
+            // A write that arrives meanwhile is told what is running and how far it got.
+            let mut announce =
+                busy::Announce::start(workspace.as_deref(), origin, cx.at(), path, total_bytes);
             let tick = |rows| ImportProgress {
                 bytes: tap.bytes(),
                 total_bytes,
@@ -147,6 +151,9 @@ impl Workspace {
                             )?;
                         }
                         progress(tick(report.rows));
+                        if let Some(a) = announce.as_mut() {
+                            a.progress(tap.bytes(), report.rows);
+                        }
                     }
                     Ok(())
                 })();
@@ -179,10 +186,10 @@ impl Workspace {
             }
             imports::insert_errors(cx.conn, import_id, &report.errors)?;
             if opts.dry_run {
-                Ok(((), Finish::RollBack))
+                Ok((announce, Finish::RollBack))
             } else {
                 report.import_id = import_id;
-                Ok(((), Finish::Commit))
+                Ok((announce, Finish::Commit))
             }
         })?;
         Ok(report)

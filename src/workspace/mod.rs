@@ -1,5 +1,6 @@
 //! The `Workspace` facade: the one API the CLI and the desktop shell call.
 
+pub(crate) mod busy;
 mod export;
 pub(crate) mod queries;
 mod settings;
@@ -13,6 +14,7 @@ pub use crate::health::{
 pub use crate::import::{ImportSummary, KEEP_BACKUPS};
 pub use crate::records::{BoardCard, BoardColumn};
 pub use crate::records::{NewRecord, RecordDetail};
+pub use busy::{Running, Waiting as WaitingForWrite, WAIT_LIMIT};
 pub use export::Manifest;
 pub use settings::WatchedFolder;
 
@@ -48,6 +50,8 @@ pub struct Workspace {
     /// Demo generation replays the past: when set, it replaces the clock.
     pub(crate) at: Option<DateTime<Utc>>,
     pub(crate) path: Option<PathBuf>,
+    /// Told, about once a second, while a write waits for another program's to finish.
+    on_wait: Option<busy::OnWait>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -121,6 +125,7 @@ impl Workspace {
             clock: Box::new(clock),
             at: None,
             path,
+            on_wait: None,
         };
         if playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
@@ -128,6 +133,12 @@ impl Workspace {
             })?;
         }
         Ok(ws)
+    }
+
+    /// Calls `f` while a write waits for another program's write (a long import) to finish,
+    /// about once a second, so the person waiting is told what is happening.
+    pub fn on_wait(&mut self, f: impl FnMut(&busy::Waiting) + Send + 'static) {
+        self.on_wait = Some(Box::new(f));
     }
 
     /// The workspace file, if it is on disk.
@@ -170,10 +181,49 @@ impl Workspace {
         let now = self.now();
         let actor = self.actor(origin)?;
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
-        // for it instead of failing half-way on a lock it could not upgrade.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // for it instead of failing half-way on a lock it could not upgrade. While another
+        // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
+        let asked = std::time::Instant::now();
+        self.conn.busy_timeout(busy::ATTEMPT)?;
+        let attempts = loop {
+            // Unchecked only in that it takes `&Connection`: the funnel is the one place a
+            // transaction opens, so none can be open already.
+            let attempt = rusqlite::Transaction::new_unchecked(
+                &self.conn,
+                rusqlite::TransactionBehavior::Immediate,
+            );
+            match attempt {
+                Ok(tx) => break Ok(tx),
+                Err(e) if is_busy(&e) => {
+                    let waiting = busy::Waiting {
+                        running: self.path.as_deref().and_then(busy::running),
+                        waited: asked.elapsed(),
+                    };
+                    if waiting.waited >= busy::WAIT_LIMIT {
+                        break Err(Error::Conflict(format!(
+                            "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
+                            waiting
+                                .running
+                                .as_ref()
+                                .map_or("another program is writing to the workspace".into(), |r| r.sentence()),
+                            busy::WAIT_LIMIT.as_secs() / 60
+                        )));
+                    }
+                    if let Some(f) = self.on_wait.as_mut() {
+                        f(&waiting);
+                    }
+                }
+                Err(e) => break Err(Error::from(e)),
+            }
+        };
+        let tx = match attempts {
+            Ok(tx) => tx,
+            Err(e) => {
+                self.conn.busy_timeout(db::BUSY_TIMEOUT)?;
+                return Err(e);
+            }
+        };
+        tx.busy_timeout(db::BUSY_TIMEOUT)?;
         let (change, open) = changelog::begin(
             &tx,
             &self.change,
@@ -318,6 +368,14 @@ impl Workspace {
             events::mark_delivered(cx.conn, id, cx.stamp())
         })
     }
+}
+
+/// Whether SQLite said another connection holds the lock.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 #[cfg(test)]

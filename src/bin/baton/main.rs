@@ -165,6 +165,19 @@ fn main() -> ExitCode {
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn open(db: Option<PathBuf>) -> Res<Workspace> {
+    let mut ws = open_at(db)?;
+    // A write that finds a long import running says so at once, then every ten seconds.
+    let mut told: Option<std::time::Duration> = None;
+    ws.on_wait(move |w| {
+        if told.map_or(true, |t| w.waited >= t + std::time::Duration::from_secs(10)) {
+            eprintln!("{}", w.sentence());
+            told = Some(w.waited);
+        }
+    });
+    Ok(ws)
+}
+
+fn open_at(db: Option<PathBuf>) -> Res<Workspace> {
     let path = db.unwrap_or_else(baton::default_workspace_path);
     Ok(match std::env::var("BATON_NOW") {
         Ok(now) => {

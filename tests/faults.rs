@@ -1,0 +1,92 @@
+//! The fault tier: the real CLI against real files when something around it goes wrong — a
+//! second writer arriving during a long import.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn baton(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
+    c.arg("--db")
+        .arg(db)
+        .env("BATON_NOW", "2026-03-05T09:00:00Z")
+        .env_remove("BATON_DB");
+    c
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A HubSpot deals export of `n` deals, a tenth of them Closed Won with every field filled.
+fn deals_csv(path: &Path, n: usize) {
+    let mut s = String::from("Record ID,Deal Name,Deal Stage,Amount,Deal owner,Buyer Goals,Main Contact,Signed Scope,Start Date,Promised Deliverables,Pricing Exceptions,Risk Notes,Kickoff Preference\n");
+    for i in 0..n {
+        let stage = if i % 10 == 0 {
+            "Closed Won"
+        } else {
+            "Qualified To Buy"
+        };
+        s += &format!(
+            "{i},Deal {i},{stage},{},Sam Okafor,Grow,Ana Ruiz,SOW v1,2026-03-16,Dashboards,None,None,Video call\n",
+            1000 + i
+        );
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+/// The file a running import describes itself in, beside the workspace.
+fn announcement(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-import", db.display()))
+}
+
+#[test]
+fn a_write_during_a_long_import_says_what_is_running_waits_and_then_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.sqlite");
+    let csv = dir.path().join("deals.csv");
+    deals_csv(&csv, 40_000);
+    let import = baton(&db)
+        .arg("import")
+        .arg(&csv)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Arrive once the import holds the workspace: it announces itself only while it does.
+    let start = Instant::now();
+    while !announcement(&db).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the import never said it was running"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let add = baton(&db)
+        .args(["add", "--kind", "deal", "Concurrent"])
+        .output()
+        .unwrap();
+    let import = import.wait_with_output().unwrap();
+    assert!(import.status.success());
+    let told = String::from_utf8_lossy(&add.stderr).into_owned();
+    assert!(
+        told.starts_with("an import is running (started ")
+            && told.contains(" from the command line, ")
+            && told.contains("% of deals.csv read); waiting…"),
+        "{told}"
+    );
+    assert!(ok(add).contains("Added deal \"Concurrent\""));
+    // Both writes are there, and the announcement went with the import.
+    let records: serde_json::Value = serde_json::from_str(&ok(baton(&db)
+        .args(["records", "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 40_001);
+    assert!(!announcement(&db).exists());
+}
