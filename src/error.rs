@@ -57,13 +57,30 @@ pub enum Error {
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
     /// The file system failed.
-    #[error("{path}: {source}")]
+    #[error("{}", io_sentence(path, source))]
     Io {
         /// The path involved.
         path: String,
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// What went wrong with a file, in words, and what to do: never the bare "os error 2".
+fn io_sentence(path: &str, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    if std::path::Path::new(path).is_dir() && e.kind() != ErrorKind::PermissionDenied {
+        return format!("{path} is a folder, not a file; give the path of the file inside it");
+    }
+    match e.kind() {
+        ErrorKind::NotFound => format!(
+            "{path} does not exist; check the path (was the file moved or renamed after it was exported?)"
+        ),
+        ErrorKind::PermissionDenied => format!(
+            "{path} cannot be opened: permission denied for your user; ask whoever owns it (`ls -l` shows who) for access, or copy it somewhere you own"
+        ),
+        _ => format!("{path}: {e}"),
+    }
 }
 
 /// A short hint appended to a not-found message (empty when there is nothing to add).

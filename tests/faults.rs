@@ -90,3 +90,80 @@ fn a_write_during_a_long_import_says_what_is_running_waits_and_then_succeeds() {
     assert_eq!(records.as_array().unwrap().len(), 40_001);
     assert!(!announcement(&db).exists());
 }
+
+/// Whether the tests run as root, who may read anything: then a permission test runs the CLI
+/// as the unprivileged user `nobody`.
+fn as_root() -> bool {
+    let id = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&id.stdout).trim() == "0"
+}
+
+/// `baton` as a user the permissions apply to; as root, a copy of it in `folder` (which
+/// everyone can reach: the build's own folder may not be) run as `nobody`.
+fn unprivileged(folder: &Path, db: &Path) -> Command {
+    if !as_root() {
+        return baton(db);
+    }
+    let exe = folder.join("baton");
+    std::fs::copy(env!("CARGO_BIN_EXE_baton"), &exe).unwrap();
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .arg("--db")
+        .arg(db)
+        .env("BATON_NOW", "2026-03-05T09:00:00Z")
+        .env_remove("BATON_DB");
+    c
+}
+
+fn fails_with(mut c: Command) -> String {
+    let out = c.output().unwrap();
+    assert!(!out.status.success(), "{c:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).trim().to_string()
+}
+
+#[test]
+fn a_folder_a_missing_file_and_an_unreadable_file_each_get_one_sentence_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.sqlite");
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    let mut c = baton(&db);
+    c.arg("import").arg(&folder);
+    assert_eq!(
+        fails_with(c),
+        format!(
+            "error: {} is a folder, not a file; give the path of the file inside it",
+            folder.display()
+        )
+    );
+    let missing = dir.path().join("deals.csv");
+    let mut c = baton(&db);
+    c.arg("import").arg(&missing);
+    assert_eq!(
+        fails_with(c),
+        format!("error: {} does not exist; check the path (was the file moved or renamed after it was exported?)", missing.display())
+    );
+
+    // A folder anyone may write in, with an export only its owner may read.
+    use std::os::unix::fs::PermissionsExt;
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let secret = shared.join("secret.csv");
+    deals_csv(&secret, 3);
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let theirs = shared.join("theirs.sqlite");
+    let mut c = unprivileged(&shared, &theirs);
+    c.arg("import").arg(&secret);
+    let told = fails_with(c);
+    assert_eq!(
+        told,
+        format!("error: {} cannot be opened: permission denied for your user; ask whoever owns it (`ls -l` shows who) for access, or copy it somewhere you own", secret.display())
+    );
+    // Nothing was imported anywhere.
+    let mut c = baton(&db);
+    c.args(["records", "--json"]);
+    assert_eq!(ok(c.output().unwrap()).trim(), "[]");
+}
