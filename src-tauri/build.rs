@@ -4,6 +4,7 @@
 /// Every command `src/commands.rs` registers; keep the two lists in step.
 const COMMANDS: &[&str] = &[
     "app_state",
+    "workspace_check",
     "start_workspace",
     "board",
     "board_page",

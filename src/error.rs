@@ -53,6 +53,16 @@ pub enum Error {
         /// The engine's message.
         message: String,
     },
+    /// The workspace file is damaged: nothing is written to it until a copy is restored.
+    #[error("the workspace {path} is damaged ({found}); nothing was changed. {}", restore_hint(path, copy.as_deref()))]
+    Damaged {
+        /// The workspace file.
+        path: String,
+        /// What SQLite found.
+        found: String,
+        /// The newest kept copy that is intact, if any.
+        copy: Option<String>,
+    },
     /// SQLite failed.
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
@@ -64,6 +74,16 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+/// How to get a damaged workspace back.
+fn restore_hint(path: &str, copy: Option<&str>) -> String {
+    match copy {
+        Some(copy) => format!(
+            "Restore the newest intact copy with: baton --db \"{path}\" restore \"{copy}\" (the damaged file is kept beside it)"
+        ),
+        None => "No intact copy of it is kept; run `baton check` to see what is damaged".into(),
+    }
 }
 
 /// What went wrong with a file, in words, and what to do: never the bare "os error 2".
@@ -123,6 +143,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::MigrationChanged { .. } | Error::TooNew { .. } => "schema",
             Error::Template { .. } => "template",
+            Error::Damaged { .. } => "damaged",
             Error::Db(_) | Error::Io { .. } => "internal",
         }
     }

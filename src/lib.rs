@@ -23,7 +23,7 @@ pub mod vocabulary;
 mod workspace;
 
 pub use clock::{Clock, Day, FixedClock, Stamp, SystemClock};
-pub use db::{LATEST_VERSION, MIGRATIONS};
+pub use db::{damage, LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
 pub use handoffs::{brief, rules};
 pub use model::*;

@@ -167,3 +167,120 @@ fn a_folder_a_missing_file_and_an_unreadable_file_each_get_one_sentence_and_chan
     c.args(["records", "--json"]);
     assert_eq!(ok(c.output().unwrap()).trim(), "[]");
 }
+
+/// Overwrites page `n` (counted from 1) of the SQLite file at `db` with garbage, as a failing
+/// disk or a bad copy would.
+fn damage_page(db: &Path, n: u64) {
+    use std::io::{Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+    f.seek(SeekFrom::Start((n - 1) * 4096)).unwrap();
+    f.write_all(&[0x5a; 4096]).unwrap();
+}
+
+/// The records table's pages: the ones a listing reads.
+fn records_pages(db: &Path) -> Vec<u64> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT pageno FROM dbstat WHERE name = 'records' AND pagetype = 'leaf'")
+        .unwrap();
+    let pages = st.query_map([], |r| r.get(0)).unwrap();
+    pages.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn a_damaged_workspace_is_named_refuses_writes_and_comes_back_from_its_newest_intact_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.sqlite");
+    let csv = dir.path().join("deals.csv");
+    deals_csv(&csv, 2_000);
+    // Two imports: two copies kept, the newest taken before the second.
+    ok(baton(&db)
+        .args(["add", "--kind", "deal", "Before"])
+        .output()
+        .unwrap());
+    ok(baton(&db).arg("import").arg(&csv).output().unwrap());
+    ok(baton(&db)
+        .args(["add", "--kind", "deal", "After"])
+        .output()
+        .unwrap());
+    deals_csv(&csv, 2_100);
+    ok(baton(&db).arg("import").arg(&csv).output().unwrap());
+    // Everything committed into the file itself, then a page of the records overwritten.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+    let pages = records_pages(&db);
+    drop(conn);
+    damage_page(&db, pages[pages.len() / 2]);
+
+    // A listing that meets the damage fails, naming the file and the copy; what it streamed
+    // before the damaged page is no whole JSON document a script could mistake for the list.
+    let out = baton(&db).args(["records", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).is_err());
+    let told = String::from_utf8_lossy(&out.stderr).into_owned();
+    let copies: Vec<PathBuf> = {
+        let mut c: Vec<PathBuf> = std::fs::read_dir(dir.path().join("backups"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        c.sort();
+        c
+    };
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    // Both imports ran at the same BATON_NOW: the second's copy carries a -2.
+    let newest = copies
+        .iter()
+        .find(|c| c.to_string_lossy().ends_with("Z-2-before-import.sqlite"))
+        .unwrap();
+    assert_eq!(
+        told.trim(),
+        format!(
+            "error: the workspace {db} is damaged (SQLite: database disk image is malformed); nothing was changed. Restore the newest intact copy with: baton --db \"{db}\" restore \"{copy}\" (the damaged file is kept beside it)",
+            db = db.display(),
+            copy = newest.display()
+        )
+    );
+    // From then on a write that would not even touch the damaged page refuses.
+    let before = std::fs::read(&db).unwrap();
+    let add = baton(&db)
+        .args(["add", "--kind", "deal", "Lost"])
+        .output()
+        .unwrap();
+    assert!(!add.status.success());
+    assert!(String::from_utf8_lossy(&add.stderr).contains("is damaged"));
+    assert_eq!(std::fs::read(&db).unwrap(), before, "nothing written");
+
+    // check: the workspace damaged, both copies intact, the restore command named.
+    let check = baton(&db).arg("check").output().unwrap();
+    assert!(!check.status.success());
+    let said = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(said.contains(": damaged — SQLite found: "), "{said}");
+    assert_eq!(said.matches("  intact   ").count(), 2, "{said}");
+
+    // restore: the copy in place, the damaged file kept beside it, writes work again.
+    let restored = ok(baton(&db).arg("restore").arg(newest).output().unwrap());
+    assert!(
+        restored.contains("the file it replaced is kept as"),
+        "{restored}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("w.sqlite.damaged-") && n.ends_with('Z'))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(std::fs::read(dir.path().join(&aside[0])).unwrap(), before);
+    assert!(ok(baton(&db).arg("check").output().unwrap()).contains(": intact."));
+    ok(baton(&db)
+        .args(["add", "--kind", "deal", "Again"])
+        .output()
+        .unwrap());
+    let records: serde_json::Value = serde_json::from_str(&ok(baton(&db)
+        .args(["records", "--json"])
+        .output()
+        .unwrap()))
+    .unwrap();
+    // The copy taken before the second import: Before, the first import's 2,000, After.
+    assert_eq!(records.as_array().unwrap().len(), 2_000 + 3);
+}

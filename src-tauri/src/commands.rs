@@ -34,6 +34,22 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
     })
 }
 
+/// The quick check the app runs on its workspace file once it has opened, away from the
+/// window's thread: `None` when intact, else the sentence naming the copy to restore (and
+/// from then on every write refuses).
+#[tauri::command]
+pub(crate) async fn workspace_check(app: AppHandle) -> CmdResult<Option<String>> {
+    let Some(path) = crate::lock(&app)?.path().map(Path::to_path_buf) else {
+        return Ok(None);
+    };
+    tauri::async_runtime::spawn_blocking(move || {
+        baton::damage::problems(&path, false)
+            .map(|found| baton::damage::damaged(&path, &found.join("; ")).to_string())
+    })
+    .await
+    .map_err(UiError::internal)
+}
+
 /// First run: the demo workspace (you are its founder) or an empty one with you in it.
 #[tauri::command]
 pub(crate) async fn start_workspace(

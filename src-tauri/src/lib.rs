@@ -30,19 +30,24 @@ pub(crate) trait WorkspaceExt {
     fn change<T>(&self, f: impl FnOnce(&mut Workspace) -> baton::Result<T>) -> CmdResult<T>;
 }
 
-fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
+pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
     app.state::<Shared>().inner().ws.lock().map_err(|_| {
         UiError::internal("the workspace is unavailable after an earlier failure; restart Baton")
     })
 }
 
 impl WorkspaceExt for AppHandle {
+    // A damaged workspace file turns SQLite's "malformed" into the sentence naming the copy
+    // to restore, and stops every later write.
     fn read<T>(&self, f: impl FnOnce(&Workspace) -> baton::Result<T>) -> CmdResult<T> {
-        Ok(f(&*lock(self)?)?)
+        let ws = lock(self)?;
+        Ok(f(&ws).map_err(|e| ws.explain(e))?)
     }
 
     fn change<T>(&self, f: impl FnOnce(&mut Workspace) -> baton::Result<T>) -> CmdResult<T> {
-        let out = f(&mut *lock(self)?)?;
+        let mut ws = lock(self)?;
+        let out = f(&mut ws).map_err(|e| ws.explain(e))?;
+        drop(ws);
         changed(self);
         Ok(out)
     }
@@ -121,6 +126,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
+            commands::workspace_check,
             commands::start_workspace,
             commands::board,
             commands::board_page,

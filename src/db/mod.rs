@@ -2,6 +2,7 @@
 //! the change log every write is recorded in.
 
 pub(crate) mod changelog;
+pub mod damage;
 mod migrations;
 
 use crate::error::{Error, Result};

@@ -106,7 +106,18 @@ impl FieldCount {
 impl Workspace {
     /// Opens (or creates) the workspace file at `path`.
     pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(db::open(path)?, clock, Some(path.to_path_buf()))
+        db::open(path)
+            .and_then(|c| Self::init(c, clock, Some(path.to_path_buf())))
+            .map_err(|e| db::damage::explain(path, e))
+    }
+
+    /// `e`, or the damaged-workspace sentence (naming the copy to restore) when it is SQLite
+    /// saying this workspace's file is damaged; from then on every write refuses.
+    pub fn explain(&self, e: Error) -> Error {
+        match &self.path {
+            Some(p) => db::damage::explain(p, e),
+            None => e,
+        }
     }
 
     /// A workspace that lives in memory, for tests.
@@ -178,8 +189,12 @@ impl Workspace {
         undoes: Option<crate::model::ImportId>,
         f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
+        if let Some(found) = self.path.as_deref().and_then(db::damage::marked) {
+            let path = self.path.as_deref().unwrap_or(Path::new(""));
+            return Err(db::damage::damaged(path, &found));
+        }
         let now = self.now();
-        let actor = self.actor(origin)?;
+        let actor = self.actor(origin).map_err(|e| self.explain(e))?;
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
         // for it instead of failing half-way on a lock it could not upgrade. While another
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
@@ -232,7 +247,8 @@ impl Workspace {
             &apply::stamp(now),
             undoes,
         )?;
-        let (out, finish) = f(&apply::Ctx::new(&tx, now, actor, change))?;
+        let (out, finish) =
+            f(&apply::Ctx::new(&tx, now, actor, change)).map_err(|e| self.explain(e))?;
         if let Finish::Commit = finish {
             changelog::finish(&tx, &self.change, change)?;
         }

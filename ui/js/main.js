@@ -90,6 +90,11 @@ async function start() {
     else toast(`Imported ${w.file} from the watched folder: ${fmtCount(w.report.inserted)} new, ${fmtCount(w.report.updated)} updated.`);
   });
   document.addEventListener('keydown', shortcuts);
+  // A damaged workspace file is said once the app is up, with the copy to restore; the check
+  // runs in the shell, away from the window.
+  call('workspace_check').then((damaged) => {
+    if (damaged) toast(damaged, 'error');
+  }).catch(showError);
 }
 
 function showDropHint(on) {

@@ -10,7 +10,7 @@ use baton::{
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use output::{print_json, table};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// An import allocates a few small strings per cell; mimalloc serves them faster than the
@@ -108,6 +108,8 @@ enum Command {
     Playbooks(commands::playbooks::PlaybookCommand),
     #[command(flatten)]
     Reports(commands::reports::ReportCommand),
+    #[command(flatten)]
+    File(commands::file::FileCommand),
 }
 
 #[derive(Subcommand)]
@@ -164,8 +166,11 @@ fn main() -> ExitCode {
 
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
-fn open(db: Option<PathBuf>) -> Res<Workspace> {
-    let mut ws = open_at(db)?;
+fn open(path: &Path) -> Res<Workspace> {
+    let mut ws = match now()? {
+        Some(at) => Workspace::open(path, FixedClock::new(at))?,
+        None => Workspace::open(path, SystemClock)?,
+    };
     // A write that finds a long import running says so at once, then every ten seconds.
     let mut told: Option<std::time::Duration> = None;
     ws.on_wait(move |w| {
@@ -177,19 +182,18 @@ fn open(db: Option<PathBuf>) -> Res<Workspace> {
     Ok(ws)
 }
 
-fn open_at(db: Option<PathBuf>) -> Res<Workspace> {
-    let path = db.unwrap_or_else(baton::default_workspace_path);
-    Ok(match std::env::var("BATON_NOW") {
-        Ok(now) => {
-            let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&now)
+/// The time `BATON_NOW` fixes, if it is set.
+fn now() -> Res<Option<DateTime<Utc>>> {
+    match std::env::var("BATON_NOW") {
+        Ok(now) => Ok(Some(
+            DateTime::parse_from_rfc3339(&now)
                 .map_err(|_| {
                     format!("BATON_NOW={now:?} is not an RFC 3339 time like 2026-03-02T09:00:00Z")
                 })?
-                .with_timezone(&Utc);
-            Workspace::open(&path, FixedClock::new(at))?
-        }
-        Err(_) => Workspace::open(&path, SystemClock)?,
-    })
+                .with_timezone(&Utc),
+        )),
+        Err(_) => Ok(None),
+    }
 }
 
 fn pairs(raw: &[String]) -> Res<Vec<(String, String)>> {
@@ -213,15 +217,32 @@ fn date(s: &str, what: &str) -> Res<NaiveDate> {
 }
 
 fn run(cli: Cli) -> Res {
-    let mut ws = open(cli.db)?;
-    match cli.command {
+    let path = cli.db.unwrap_or_else(baton::default_workspace_path);
+    if let Command::Handoffs(commands::handoffs::HandoffCommand::Check {
+        task: None, json, ..
+    }) = &cli.command
+    {
+        return commands::file::check(&path, *json);
+    }
+    if let Command::File(c) = cli.command {
+        let now = now()?.unwrap_or_else(Utc::now).format("%Y%m%dT%H%M%SZ");
+        return commands::file::run(&path, &now.to_string(), c);
+    }
+    let mut ws = open(&path)?;
+    let done = match cli.command {
         Command::Import(c) => commands::import::run(&mut ws, c),
         Command::Records(c) => commands::records::run(&mut ws, c),
         Command::Handoffs(c) => commands::handoffs::run(&mut ws, c),
         Command::Team(c) => commands::team::run(&mut ws, c),
         Command::Playbooks(c) => commands::playbooks::run(&mut ws, c),
         Command::Reports(c) => commands::reports::run(&mut ws, c),
-    }
+        Command::File(_) => Ok(()),
+    };
+    // A read that met a damaged page stops with the sentence naming the copy to restore.
+    done.map_err(|e| match e.downcast::<baton::Error>() {
+        Ok(e) => Box::new(ws.explain(*e)) as Box<dyn std::error::Error>,
+        Err(e) => e,
+    })
 }
 
 /// A reader that stops early (`baton records | head`) ends Baton quietly, as it ends any Unix

@@ -734,3 +734,45 @@ async fn the_health_dashboard_shows_what_baton_health_computes_and_opens_the_rec
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_workspace_is_said_when_the_app_opens_with_the_copy_to_restore() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            // An import that changes records keeps a copy of the workspace as it was.
+            baton(db, &["import", &fixture("hubspot_deals.csv")]);
+            // Then a page of the audit log goes bad, as on a failing disk: the board still
+            // reads, but the file is damaged.
+            let conn = rusqlite::Connection::open(db).unwrap();
+            let page: i64 = conn
+                .query_row(
+                    "SELECT max(pageno) FROM dbstat WHERE name = 'events' AND pagetype = 'leaf'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .unwrap();
+            drop(conn);
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = std::fs::OpenOptions::new().write(true).open(db).unwrap();
+            f.seek(SeekFrom::Start((page as u64 - 1) * 4096)).unwrap();
+            f.write_all(&[0x5a; 4096]).unwrap();
+        })
+        .await;
+        let said = app.wait_text("#toasts", "is damaged").await;
+        assert!(
+            said.contains(&format!("the workspace {} is damaged", app.db.display())),
+            "{said}"
+        );
+        assert!(
+            said.contains("Restore the newest intact copy with: baton --db"),
+            "{said}"
+        );
+        assert!(said.contains("-before-import.sqlite"), "{said}");
+        app.screenshot("15-damaged-workspace").await;
+        app.close().await;
+    })
+    .await
+}

@@ -28,13 +28,18 @@ pub(crate) enum HandoffCommand {
         #[arg(long)]
         kickoff_date: Option<String>,
     },
-    /// Tick a checklist item of a task (counted from 1).
+    /// With no arguments, check the workspace file (SQLite's integrity check) and the copies
+    /// kept of it; with TASK ITEM, tick a checklist item of a task (counted from 1).
     Check {
-        task: i64,
-        item: usize,
+        task: Option<i64>,
+        #[arg(requires = "task")]
+        item: Option<usize>,
         /// Untick instead.
-        #[arg(long)]
+        #[arg(long, requires = "task")]
         undo: bool,
+        /// The integrity check as JSON.
+        #[arg(long, conflicts_with = "task")]
+        json: bool,
     },
     /// Approve an exception under review: the normal hand-off runs.
     Approve {
@@ -160,7 +165,13 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             }
             output::print_effects(ws, t.record_id, fx)?;
         }
-        HandoffCommand::Check { task, item, undo } => {
+        HandoffCommand::Check {
+            task: Some(task),
+            item,
+            undo,
+            ..
+        } => {
+            let item = item.ok_or("give the checklist line's number too: baton check TASK ITEM")?;
             ws.check_item(TaskId(task), item, !undo, Origin::Cli)?;
             let t = ws.task(TaskId(task))?;
             for (i, c) in t.checklist.iter().enumerate() {
@@ -172,6 +183,8 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
                 );
             }
         }
+        // The file check runs before the workspace opens (main.rs).
+        HandoffCommand::Check { task: None, .. } => {}
         HandoffCommand::Approve { handoff, reason } => {
             let h = ws.handoff(HandoffId(handoff))?;
             let fx = ws.approve(h.id, reason.as_deref(), me)?;

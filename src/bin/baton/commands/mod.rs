@@ -1,5 +1,6 @@
 //! One file per command group; `main.rs` keeps the command tree and the dispatch.
 
+pub(crate) mod file;
 pub(crate) mod handoffs;
 pub(crate) mod import;
 pub(crate) mod playbooks;
