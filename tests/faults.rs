@@ -284,3 +284,49 @@ fn a_damaged_workspace_is_named_refuses_writes_and_comes_back_from_its_newest_in
     // The copy taken before the second import: Before, the first import's 2,000, After.
     assert_eq!(records.as_array().unwrap().len(), 2_000 + 3);
 }
+
+#[test]
+fn a_read_only_workspace_reads_and_a_write_says_who_can_change_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |p: &Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    set(dir.path(), 0o755);
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    let db = shared.join("w.sqlite");
+    ok(baton(&db).arg("demo").output().unwrap());
+    let listing = ok(baton(&db).args(["records", "--json"]).output().unwrap());
+    let health = ok(baton(&db).args(["health", "--json"]).output().unwrap());
+    let before = std::fs::read(&db).unwrap();
+
+    // Folder and file read-only: everything reads as before; a write is refused in a sentence.
+    set(&shared, 0o555);
+    set(&db, 0o444);
+    let run = |args: &[&str]| unprivileged(dir.path(), &db).args(args).output().unwrap();
+    assert_eq!(ok(run(&["records", "--json"])), listing);
+    assert_eq!(ok(run(&["health", "--json"])), health);
+    let add = run(&["add", "--kind", "deal", "Blocked"]);
+    assert!(!add.status.success());
+    let told = String::from_utf8_lossy(&add.stderr).into_owned();
+    assert!(
+        told.contains(&format!(
+            "the workspace {} is read-only for you (",
+            db.display()
+        )) && told.contains("the file is not writable, and it belongs to "),
+        "{told}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&shared).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no -wal or -shm left beside it");
+
+    // A writable file in a folder that is not: the folder is named.
+    set(&db, 0o666);
+    let add = run(&["add", "--kind", "deal", "Blocked"]);
+    assert!(String::from_utf8_lossy(&add.stderr).contains("its folder is not writable"));
+
+    // Once both are writable, writes work: nothing left behind blocks them.
+    set(&shared, 0o777);
+    assert!(ok(run(&["add", "--kind", "deal", "Allowed"])).contains("Added deal"));
+}

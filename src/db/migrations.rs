@@ -32,6 +32,25 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<()> {
     run(conn, MIGRATIONS)
 }
 
+/// For a workspace opened read-only: its schema must be this version's, since it cannot be
+/// upgraded (`why` says why it is read-only).
+pub(super) fn check_current(conn: &Connection, why: &str) -> Result<()> {
+    let current: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as u32;
+    if current > known {
+        return Err(Error::TooNew {
+            found: current,
+            known,
+        });
+    }
+    if current < known {
+        return Err(Error::Conflict(format!(
+            "{why}. This version of Baton also needs to upgrade the workspace (schema {current} to {known}), which needs write access"
+        )));
+    }
+    Ok(())
+}
+
 /// Applies `migrations` after checking the ones already applied are unchanged.
 pub(crate) fn run(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     conn.execute_batch(

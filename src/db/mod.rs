@@ -1,6 +1,7 @@
 //! The workspace file: connection setup (pragmas on every open), the numbered migrations, and
 //! the change log every write is recorded in.
 
+mod access;
 pub(crate) mod changelog;
 pub mod damage;
 mod migrations;
@@ -11,8 +12,58 @@ use std::path::Path;
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
 
-/// Opens (creating if needed) a workspace file, sets the pragmas and runs pending migrations.
-pub(crate) fn open(path: &Path) -> Result<(Connection, changelog::Current)> {
+/// How a workspace file was opened.
+pub(crate) struct Opened {
+    pub conn: Connection,
+    pub change: changelog::Current,
+    /// Why it is read-only for this user, when it is: writes refuse with this sentence.
+    pub read_only: Option<String>,
+}
+
+/// Opens (creating if needed) a workspace file, sets the pragmas and runs pending migrations;
+/// a file this user cannot write opens read-only, without touching it.
+pub(crate) fn open(path: &Path) -> Result<Opened> {
+    if let Some(why) = access::read_only_because(path) {
+        let conn = open_read_only(path)?;
+        configure(&conn, false)?;
+        migrations::check_current(&conn, &why)?;
+        let change = changelog::install(&conn)?;
+        return Ok(Opened {
+            conn,
+            change,
+            read_only: Some(why),
+        });
+    }
+    let (conn, change) = open_writable(path)?;
+    Ok(Opened {
+        conn,
+        change,
+        read_only: None,
+    })
+}
+
+/// Reads a workspace nobody here may write. With nothing waiting in its write-ahead log it is
+/// read as a file that cannot change (SQLite then needs no -shm beside it, which a read-only
+/// folder could not hold); otherwise read-only through the log.
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+    let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
+    let text = path.display().to_string();
+    let escaped = text
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23");
+    let uri = if wal == 0 {
+        format!("file:{escaped}?immutable=1")
+    } else {
+        format!("file:{escaped}?mode=ro")
+    };
+    Ok(Connection::open_with_flags(uri, flags)?)
+}
+
+fn open_writable(path: &Path) -> Result<(Connection, changelog::Current)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),

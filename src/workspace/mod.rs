@@ -52,6 +52,8 @@ pub struct Workspace {
     pub(crate) path: Option<PathBuf>,
     /// Told, about once a second, while a write waits for another program's to finish.
     on_wait: Option<busy::OnWait>,
+    /// Why this user cannot write the file, when they cannot: it was opened read-only.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -107,7 +109,16 @@ impl Workspace {
     /// Opens (or creates) the workspace file at `path`.
     pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
         db::open(path)
-            .and_then(|c| Self::init(c, clock, Some(path.to_path_buf())))
+            .and_then(|o| {
+                let mut ws = Self::init(
+                    (o.conn, o.change),
+                    clock,
+                    Some(path.to_path_buf()),
+                    o.read_only.is_some(),
+                )?;
+                ws.read_only = o.read_only;
+                Ok(ws)
+            })
             .map_err(|e| db::damage::explain(path, e))
     }
 
@@ -122,13 +133,14 @@ impl Workspace {
 
     /// A workspace that lives in memory, for tests.
     pub fn open_in_memory(clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(db::open_in_memory()?, clock, None)
+        Self::init(db::open_in_memory()?, clock, None, false)
     }
 
     fn init(
         (conn, change): (Connection, changelog::Current),
         clock: impl Clock + 'static,
         path: Option<PathBuf>,
+        read_only: bool,
     ) -> Result<Self> {
         let mut ws = Workspace {
             conn,
@@ -137,8 +149,9 @@ impl Workspace {
             at: None,
             path,
             on_wait: None,
+            read_only: None,
         };
-        if playbooks::list(&ws.conn)?.is_empty() {
+        if !read_only && playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
                 playbooks::replace_all(cx.conn, &Playbook::defaults())
             })?;
@@ -150,6 +163,11 @@ impl Workspace {
     /// about once a second, so the person waiting is told what is happening.
     pub fn on_wait(&mut self, f: impl FnMut(&busy::Waiting) + Send + 'static) {
         self.on_wait = Some(Box::new(f));
+    }
+
+    /// Why this workspace cannot be changed by this user, when it was opened read-only.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
 
     /// The workspace file, if it is on disk.
@@ -189,6 +207,9 @@ impl Workspace {
         undoes: Option<crate::model::ImportId>,
         f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
+        if let Some(why) = &self.read_only {
+            return Err(Error::Conflict(why.clone()));
+        }
         if let Some(found) = self.path.as_deref().and_then(db::damage::marked) {
             let path = self.path.as_deref().unwrap_or(Path::new(""));
             return Err(db::damage::damaged(path, &found));
