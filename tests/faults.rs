@@ -330,3 +330,84 @@ fn a_read_only_workspace_reads_and_a_write_says_who_can_change_it() {
     set(&shared, 0o777);
     assert!(ok(run(&["add", "--kind", "deal", "Allowed"])).contains("Added deal"));
 }
+
+#[test]
+fn utf16_without_a_bom_reads_and_a_row_that_is_not_utf8_is_named_and_skippable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.sqlite");
+    // UTF-16 LE as some Windows tools save it: no byte-order mark.
+    let u16 = dir.path().join("deals-utf16.csv");
+    let text = "Record ID,Deal Name,Deal Stage\n1,Ålesund Fisk,Contract Sent\n2,Beta,Closed Lost\n";
+    std::fs::write(
+        &u16,
+        text.encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let mut c = baton(&db);
+    c.arg("import").arg(&u16).arg("--json");
+    let report: serde_json::Value = serde_json::from_str(&ok(c.output().unwrap())).unwrap();
+    assert_eq!(report["encoding"], "UTF-16LE");
+    assert_eq!(report["inserted"], 2);
+    let shown = ok(baton(&db).args(["show", "1", "--json"]).output().unwrap());
+    assert!(shown.contains("Ålesund Fisk"), "{shown}");
+
+    // UTF-8, but one row far into the file (past what is sniffed to tell the encoding) carries
+    // a byte from another encoding, as when one cell was pasted from elsewhere.
+    let bad = dir.path().join("deals-mixed.csv");
+    let mut bytes = b"Record ID,Deal Name,Deal Stage\n".to_vec();
+    for i in 0..4_000 {
+        bytes.extend_from_slice(
+            format!("{},Deal {i} — renewal,Contract Sent\n", 100 + i).as_bytes(),
+        );
+    }
+    let at = bytes.len();
+    bytes.extend_from_slice(b"9000,Caf");
+    bytes.push(0xe9); // é in Latin-1
+    bytes.extend_from_slice(b" Noir,Contract Sent\n9001,Delta,Contract Sent\n");
+    std::fs::write(&bad, &bytes).unwrap();
+    let mut c = baton(&db);
+    c.arg("import").arg(&bad);
+    let told = fails_with(c);
+    assert_eq!(
+        told,
+        format!("error: {}: row 4001 (line 4002): \"Deal Name\" is not UTF-8 text (the row starts at byte {at} of the file, which is UTF-8 elsewhere); export the file again as CSV UTF-8; fix the cell or pass --skip-bad-rows", bad.display())
+    );
+    let mut c = baton(&db);
+    c.arg("import")
+        .arg(&bad)
+        .args(["--skip-bad-rows", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&ok(c.output().unwrap())).unwrap();
+    assert_eq!(
+        (report["inserted"].as_u64(), report["rejected"].as_u64()),
+        (Some(4_001), Some(1))
+    );
+}
+
+#[test]
+fn a_backups_folder_that_cannot_be_written_is_named_and_nothing_is_imported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let db = dir.path().join("w.sqlite");
+    let backups = dir.path().join("backups");
+    std::fs::create_dir(&backups).unwrap();
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let csv = dir.path().join("deals.csv");
+    deals_csv(&csv, 3);
+    std::fs::set_permissions(&csv, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut c = unprivileged(dir.path(), &db);
+    c.arg("import").arg(&csv);
+    let told = fails_with(c);
+    assert!(
+        told.starts_with(&format!(
+            "error: the folder {}, where Baton keeps a copy of the workspace before each import, is not writable for you (it belongs to ",
+            backups.display()
+        )) && told.ends_with("make it writable, or remove it and Baton creates it again (nothing was imported)"),
+        "{told}"
+    );
+    let mut c = unprivileged(dir.path(), &db);
+    c.args(["records", "--json"]);
+    assert_eq!(ok(c.output().unwrap()).trim(), "[]");
+}

@@ -29,7 +29,7 @@ pub(crate) fn read_only_because(db: &Path) -> Option<String> {
 }
 
 #[cfg(unix)]
-fn writable(p: &Path) -> bool {
+pub(crate) fn writable(p: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
         return false;
@@ -39,18 +39,18 @@ fn writable(p: &Path) -> bool {
 }
 
 #[cfg(not(unix))]
-fn writable(p: &Path) -> bool {
+pub(crate) fn writable(p: &Path) -> bool {
     std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly())
 }
 
 #[cfg(unix)]
-fn owner_of(p: &Path) -> String {
+pub(crate) fn owner_of(p: &Path) -> String {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata(p).map_or_else(|_| "someone else".into(), |m| user_name(m.uid()))
 }
 
 #[cfg(not(unix))]
-fn owner_of(_p: &Path) -> String {
+pub(crate) fn owner_of(_p: &Path) -> String {
     "its owner".into()
 }
 

@@ -1,7 +1,7 @@
 //! The workspace file: connection setup (pragmas on every open), the numbered migrations, and
 //! the change log every write is recorded in.
 
-mod access;
+pub(crate) mod access;
 pub(crate) mod changelog;
 pub mod damage;
 mod migrations;

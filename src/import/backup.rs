@@ -74,6 +74,13 @@ fn failed(db: &Path, dir: &Path, e: rusqlite::Error) -> Error {
             dir.display()
         ));
     }
+    if !crate::db::access::writable(dir) {
+        return Error::Conflict(format!(
+            "the folder {}, where Baton keeps a copy of the workspace before each import, is not writable for you (it belongs to {}); make it writable, or remove it and Baton creates it again (nothing was imported)",
+            dir.display(),
+            crate::db::access::owner_of(dir)
+        ));
+    }
     Error::Conflict(format!(
         "the copy of the workspace taken before an import could not be written to {} ({e}); nothing was imported",
         dir.display()

@@ -255,6 +255,23 @@ struct Converted {
 /// Reads and converts the rows on a second thread while the first one writes: parsing and
 /// SQLite each take a good share of an import. A bounded channel of small batches keeps
 /// memory flat however large the file is.
+/// The row error for a row that is not UTF-8: where (line, the file's byte) and what to do.
+fn not_utf8(plan: &Plan, e: &csv::Error, row: u64) -> RowError {
+    let (pos, field) = match e.kind() {
+        csv::ErrorKind::Utf8 { pos, err } => (pos.clone(), Some(err.field())),
+        _ => (None, None),
+    };
+    RowError {
+        row,
+        line: pos.as_ref().map_or(0, |p| p.line()),
+        column: field.and_then(|f| plan.headers.get(f).cloned()),
+        message: format!(
+            "is not UTF-8 text (the row starts at byte {} of the file, which is UTF-8 elsewhere); export the file again as CSV UTF-8",
+            pos.map_or(0, |p| p.byte())
+        ),
+    }
+}
+
 fn read_rows(
     plan: &Plan,
     path: &Path,
@@ -268,7 +285,23 @@ fn read_rows(
     let (mut row, mut last) = (0, (0, 0, false));
     let mut dates = std::borrow::Cow::Borrowed(&plan.dates);
     let mut settled = plan.dates_settled;
-    while rdr.read_record(&mut rec).map_err(|e| csv_error(path, e))? {
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            // A row whose bytes are not UTF-8 (one cell pasted from elsewhere) is a bad row
+            // like any other: named, and skipped with --skip-bad-rows. The reader is already
+            // past it.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                row += 1;
+                batch.push(ReadRow {
+                    row,
+                    values: Err(not_utf8(plan, &e, row)),
+                });
+                continue;
+            }
+            Err(e) => return Err(csv_error(path, e)),
+        }
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -67,12 +67,15 @@ pub fn sniff(path: &Path) -> Result<Format> {
     }
     let (encoding, bom) = match Encoding::for_bom(&head) {
         Some((enc, _)) => (enc, true),
-        None if head.contains(&0) => {
-            return Err(bad(
-                path,
-                "this is not a text file (it holds binary data); export the records as CSV",
-            ))
-        }
+        None if head.contains(&0) => match utf16_without_bom(&head) {
+            Some(enc) => (enc, false),
+            None => {
+                return Err(bad(
+                    path,
+                    "this is not a text file (it holds binary data); export the records as CSV",
+                ))
+            }
+        },
         None => {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
             det.feed(&head, head.len() < SAMPLE);
@@ -110,6 +113,30 @@ pub fn sniff(path: &Path) -> Result<Format> {
         bom,
         delimiter: sniff_delimiter(&text),
     })
+}
+
+/// UTF-16 saved without a byte-order mark (some Windows tools do): text in the Latin range has
+/// a zero byte in every other position, odd ones for little-endian, even ones for big-endian.
+fn utf16_without_bom(head: &[u8]) -> Option<&'static Encoding> {
+    let pairs = head.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let zeros = |offset: usize| {
+        head.iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros(0), zeros(1));
+    let mostly = |n: usize| n * 10 >= pairs * 6;
+    let rarely = |n: usize| n * 20 <= pairs;
+    match (mostly(odd) && rarely(even), mostly(even) && rarely(odd)) {
+        (true, _) => Some(UTF_16LE),
+        (_, true) => Some(UTF_16BE),
+        _ => None,
+    }
 }
 
 /// Picks the delimiter among `, ; \t |` that splits the first lines most consistently.
