@@ -411,3 +411,73 @@ fn a_backups_folder_that_cannot_be_written_is_named_and_nothing_is_imported() {
     c.args(["records", "--json"]);
     assert_eq!(ok(c.output().unwrap()).trim(), "[]");
 }
+
+#[test]
+fn killing_an_import_at_any_moment_leaves_the_workspace_as_it_was_or_the_import_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.sqlite");
+    let csv = dir.path().join("deals.csv");
+    deals_csv(&csv, 8_000);
+    ok(baton(&db)
+        .args(["add", "--kind", "deal", "Before"])
+        .output()
+        .unwrap());
+    let pristine = std::fs::read(&db).unwrap();
+    let fresh = || {
+        for suffix in ["-wal", "-shm", "-import", "-damaged"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let _ = std::fs::remove_dir_all(dir.path().join("backups"));
+        std::fs::write(&db, &pristine).unwrap();
+    };
+    // (records, imports) after a kill, and SQLite's own verdict on the file.
+    let state = || {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let check: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        let q = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        (
+            q("SELECT count(*) FROM records"),
+            q("SELECT count(*) FROM imports"),
+        )
+    };
+    fresh();
+    let started = Instant::now();
+    ok(baton(&db).arg("import").arg(&csv).output().unwrap());
+    let whole = started.elapsed();
+    assert_eq!(state(), (8_001, 1));
+
+    let (mut before, mut whole_import) = (0, 0);
+    for tenth in 0..10u32 {
+        fresh();
+        let mut child = baton(&db)
+            .arg("import")
+            .arg(&csv)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole * tenth / 10);
+        let _ = child.kill();
+        let _ = child.wait();
+        match state() {
+            (1, 0) => before += 1,
+            (8_001, 1) => whole_import += 1,
+            other => panic!("killed at {tenth}/10 of the import, the workspace holds {other:?}"),
+        }
+        // A later command is not misled by what the killed import left beside the file.
+        let add = baton(&db)
+            .args(["add", "--kind", "deal", "After"])
+            .output()
+            .unwrap();
+        assert!(
+            add.status.success(),
+            "{}",
+            String::from_utf8_lossy(&add.stderr)
+        );
+    }
+    assert!(before > 0, "some kills landed before the import committed");
+    eprintln!("killed 10 imports: {before} left the workspace as it was, {whole_import} whole");
+}

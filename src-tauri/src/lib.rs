@@ -20,6 +20,8 @@ use tauri::{AppHandle, Emitter, Manager};
 pub(crate) struct Shared {
     ws: Mutex<Workspace>,
     delivering: Mutex<()>,
+    /// The workspace file, readable without the lock: what a waiting action is waiting for.
+    path: Option<PathBuf>,
 }
 
 /// `app.workspace()`: the workspace behind its lock, and what follows every change.
@@ -31,9 +33,25 @@ pub(crate) trait WorkspaceExt {
 }
 
 pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
-    app.state::<Shared>().inner().ws.lock().map_err(|_| {
+    let shared = app.state::<Shared>().inner();
+    let poisoned = |_| {
         UiError::internal("the workspace is unavailable after an earlier failure; restart Baton")
-    })
+    };
+    match shared.ws.try_lock() {
+        Ok(ws) => return Ok(ws),
+        Err(std::sync::TryLockError::Poisoned(e)) => return Err(poisoned(e)),
+        // An import from the app holds the workspace: this action queues behind it, and the
+        // window says so instead of looking stuck.
+        Err(std::sync::TryLockError::WouldBlock) => {
+            if let Some(running) = shared.path.as_deref().and_then(baton::running_import) {
+                let _ = app.emit(
+                    "workspace-waiting",
+                    format!("{}; waiting…", running.sentence()),
+                );
+            }
+        }
+    }
+    shared.ws.lock().map_err(poisoned)
 }
 
 impl WorkspaceExt for AppHandle {
@@ -94,11 +112,20 @@ pub fn run() {
     };
     let app = tauri::Builder::default()
         .manage(Shared {
+            path: ws.path().map(PathBuf::from),
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
         })
         .manage(watch::Watching::default())
         .setup(|app| {
+            // A change made while another program (the CLI) imports waits for it; the window
+            // says what it waits for.
+            let handle = app.handle().clone();
+            if let Ok(mut ws) = lock(app.handle()) {
+                ws.on_wait(move |w| {
+                    let _ = handle.emit("workspace-waiting", w.sentence());
+                });
+            }
             background::start(app.handle().clone());
             if let Err(e) = watch::start(app.handle()) {
                 eprintln!("baton: watched folder: {}", e.message);

@@ -88,8 +88,9 @@ fn beside(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// What the file beside `db` says is running, if the process it names is still alive.
-pub(crate) fn running(db: &Path) -> Option<Running> {
+/// The import running on the workspace `db` (from any program), if one is: what the file
+/// beside it says, when the process it names is still alive.
+pub fn running(db: &Path) -> Option<Running> {
     let text = std::fs::read_to_string(beside(db)).ok()?;
     let r: Running = serde_json::from_str(&text).ok()?;
     alive(r.pid).then_some(r)

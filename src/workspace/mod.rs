@@ -14,7 +14,7 @@ pub use crate::health::{
 pub use crate::import::{ImportSummary, KEEP_BACKUPS};
 pub use crate::records::{BoardCard, BoardColumn};
 pub use crate::records::{NewRecord, RecordDetail};
-pub use busy::{Running, Waiting as WaitingForWrite, WAIT_LIMIT};
+pub use busy::{running as running_import, Running, Waiting as WaitingForWrite, WAIT_LIMIT};
 pub use export::Manifest;
 pub use settings::WatchedFolder;
 

@@ -102,7 +102,9 @@ export function toast(message, kind = 'info') {
   const close = h('button', { class: 'link', 'aria-label': 'Dismiss', onclick: () => item.remove() }, '×');
   const item = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('span', {}, message), close);
   region.append(item);
-  if (kind !== 'error') setTimeout(() => item.remove(), 5000);
+  // Errors stay until dismissed; a wait stays until what it waits for is over.
+  if (kind === 'info') setTimeout(() => item.remove(), 5000);
+  return item;
 }
 
 /** Shows a command's error as one sentence. */

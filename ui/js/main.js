@@ -75,6 +75,16 @@ async function start() {
   }
   window.addEventListener('hashchange', show);
   on('workspace-changed', scheduleRedraw);
+  // An action queued behind an import says so until the workspace changes again.
+  let waiting = null;
+  on('workspace-waiting', (sentence) => {
+    waiting?.remove();
+    waiting = toast(sentence, 'waiting');
+  });
+  on('workspace-changed', () => {
+    waiting?.remove();
+    waiting = null;
+  });
   // The shell turns an OS file drop into this event; the import screen takes it from here.
   on('files-dropped', (paths) => document.dispatchEvent(new CustomEvent('baton:files-dropped', { detail: { paths } })));
   document.addEventListener('baton:files-dropped', (e) => {

@@ -776,3 +776,57 @@ async fn a_damaged_workspace_is_said_when_the_app_opens_with_the_copy_to_restore
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_made_during_a_command_line_import_waits_says_so_and_lands() {
+    within(async {
+        let app = App::start(delivery_team).await;
+        // A long import from the command line holds the workspace (long enough, even on a
+        // fast machine, for the form below to be filled and sent while it runs).
+        let csv = app.db.with_file_name("big-export.csv");
+        let mut text = String::from("Record ID,Deal Name,Deal Stage,Amount,Deal owner\n");
+        for i in 0..150_000 {
+            text.push_str(&format!(
+                "{},Deal {i},Contract Sent,{},Sam Seller\n",
+                5_000_000 + i,
+                100 + i
+            ));
+        }
+        std::fs::write(&csv, text).unwrap();
+        let mut import = Command::new(env("BATON_CLI_BIN"))
+            .arg("--db")
+            .arg(&app.db)
+            .arg("import")
+            .arg(&csv)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let announced = PathBuf::from(format!("{}-import", app.db.display()));
+        for _ in 0..300 {
+            if announced.exists() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(announced.exists(), "the import never started");
+        app.go("settings").await;
+        app.set("#person-name", "Priya Patel").await;
+        app.click("#person-name ~ button[type=submit]").await;
+        let said = app
+            .wait_text("#toasts", "an import is running (started ")
+            .await;
+        assert!(said.contains("from the command line"), "{said}");
+        assert!(said.contains("of big-export.csv read); waiting…"), "{said}");
+        app.screenshot("16-waiting-for-an-import").await;
+        // Once the import has finished, the change lands and the wait is no longer shown.
+        assert!(import.wait().unwrap().success());
+        app.wait_text("#toasts", "Priya Patel is on the team.")
+            .await;
+        let toasts = app.text("#toasts").await;
+        assert!(!toasts.contains("waiting…"), "{toasts}");
+        assert!(baton(&app.db, &["people"]).contains("Priya Patel"));
+        app.close().await;
+    })
+    .await
+}
