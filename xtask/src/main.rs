@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             eprintln!(
                 "usage: cargo xtask <command>
   run          build Baton and open it on your workspace (a demo one on first start)
-  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI and end-to-end
+  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
   bench        import and health speed and memory against sqlite3's own .import (--quick: 100k rows only)
   e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
   bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
