@@ -121,7 +121,9 @@ function shortcuts(e) {
       search.focus();
     }
   }
-  const jump = { b: 'board', t: 'tasks', r: 'review', h: 'handoffs', w: 'health', i: 'import', p: 'playbooks', s: 'settings' }[e.key];
+  // Letters as the README writes them (T) or typed plainly (t): Shift and Caps Lock alike.
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  const jump = { b: 'board', t: 'tasks', r: 'review', h: 'handoffs', w: 'health', i: 'import', p: 'playbooks', s: 'settings' }[key];
   if (jump && !document.querySelector('dialog[open]')) location.hash = `#${jump}`;
 }
 

@@ -334,11 +334,16 @@ async fn first_run_opens_the_demo_and_the_board_shows_deals_in_their_stages() {
             .unwrap();
         assert_eq!(shown, 60, "the column counts add up to every deal");
         app.screenshot("02-board").await;
-        // The keyboard: T opens my tasks, B comes back, / goes to the search box.
+        // The keyboard: T opens my tasks, B comes back, / goes to the search box; a letter
+        // works typed plainly or with Shift, as the README writes it.
         let view = app.wait_css("main#view").await;
         view.send_keys("t").await.unwrap();
         app.wait_text("#view h1", "My tasks").await;
         app.wait_css("main#view").await.send_keys("b").await.unwrap();
+        app.wait_text("#view h1", "Pipeline").await;
+        app.wait_css("main#view").await.send_keys("T").await.unwrap();
+        app.wait_text("#view h1", "My tasks").await;
+        app.wait_css("main#view").await.send_keys("B").await.unwrap();
         app.wait_text("#view h1", "Pipeline").await;
         app.wait_css("main#view").await.send_keys("/").await.unwrap();
         let focused = app.js("return document.activeElement.id", vec![]).await;
