@@ -108,6 +108,32 @@ impl Day {
     pub fn date(self) -> NaiveDate {
         self.0
     }
+
+    /// The day as a person using `locale` (`en_US.UTF-8`, `de_DE`, `C`) writes it, the way
+    /// the app shows days: `Dec 4, 2026` in American English, `4 Dec 2026` in other English,
+    /// the locale's own date format elsewhere (`04.12.2026` in German).
+    pub fn in_words(self, locale: &str) -> String {
+        let name = locale.split(['.', '@']).next().unwrap_or_default();
+        let (language, region) = name.split_once('_').unwrap_or((name, ""));
+        match language {
+            "" | "C" | "POSIX" => self.0.format("%b %-d, %Y").to_string(),
+            "en" if region == "US" || region.is_empty() => self.0.format("%b %-d, %Y").to_string(),
+            "en" => self.0.format("%-d %b %Y").to_string(),
+            _ => match chrono::Locale::try_from(name) {
+                Ok(l) => self.0.format_localized("%x", l).to_string(),
+                Err(_) => self.0.format("%b %-d, %Y").to_string(),
+            },
+        }
+    }
+
+    /// [`Day::in_words`] in the locale this process runs in (LC_ALL, LC_TIME, LANG).
+    pub fn in_local_words(self) -> String {
+        let locale = ["LC_ALL", "LC_TIME", "LANG"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_default();
+        self.in_words(&locale)
+    }
 }
 
 impl From<NaiveDate> for Day {
@@ -209,6 +235,17 @@ mod tests {
             .with_timezone(&Utc);
         assert_eq!(Stamp::new(at), s);
         assert!("24/11/2026".parse::<Stamp>().is_err());
+    }
+
+    #[test]
+    fn a_day_reads_as_people_using_the_locale_write_it() {
+        let d: Day = "2026-12-04".parse().unwrap();
+        assert_eq!(d.in_words("en_US.UTF-8"), "Dec 4, 2026");
+        assert_eq!(d.in_words("C.UTF-8"), "Dec 4, 2026");
+        assert_eq!(d.in_words(""), "Dec 4, 2026");
+        assert_eq!(d.in_words("en_GB.UTF-8"), "4 Dec 2026");
+        assert_eq!(d.in_words("de_DE.UTF-8"), "04.12.2026");
+        assert_eq!(d.in_words("xx_YY"), "Dec 4, 2026");
     }
 
     #[test]

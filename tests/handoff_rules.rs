@@ -143,8 +143,18 @@ fn notifications_are_queued_for_me_and_delivered_once() {
     fx.ws.move_record(r, "Closed Won", O).unwrap();
     let pending = fx.ws.pending_notifications().unwrap();
     assert_eq!(pending.len(), 1, "{pending:#?}");
-    assert_eq!(pending[0].title, "New kickoff task");
-    assert!(pending[0].body.contains("Kickoff: Acme"));
+    // Title, task and due date as a person writes them, the date in the laptop's words.
+    assert_eq!(
+        pending[0].text(|d| d.in_words("en_US.UTF-8")),
+        (
+            "New kickoff task".to_string(),
+            "Kickoff: Acme\nDue Mar 10, 2026".to_string()
+        )
+    );
+    assert_eq!(
+        pending[0].text(|d| d.in_words("de_DE.UTF-8")).1,
+        "Kickoff: Acme\nDue 10.03.2026"
+    );
     assert!(fx.ws.mark_delivered(pending[0].id).unwrap());
     assert!(!fx.ws.mark_delivered(pending[0].id).unwrap());
     assert!(fx.ws.pending_notifications().unwrap().is_empty());

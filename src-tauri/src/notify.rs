@@ -20,10 +20,11 @@ pub(crate) fn deliver(app: &AppHandle) {
     };
     for n in pending {
         // The lock is not held while the daemon answers.
+        let (summary, body) = n.text(baton::Day::in_local_words);
         let shown = notify_rust::Notification::new()
             .appname("Baton")
-            .summary(&n.title)
-            .body(&n.body)
+            .summary(&summary)
+            .body(&body)
             .show();
         if let Err(e) = shown {
             eprintln!("baton: notification {} not shown yet: {e}", n.id);

@@ -130,13 +130,14 @@ impl<'a> Ctx<'a> {
     /// Creates a task and queues its notification in the same transaction.
     pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
         let id = tasks::insert(self.conn, &t, self.stamp())?;
-        let due = t.due.map(|d| format!(" Due {d}.")).unwrap_or_default();
+        // The due date is the task's: the notification says it in the words of the laptop
+        // that shows it (`Notification::text`).
         events::queue(
             self.conn,
             t.assignee,
             Some(id),
             headline,
-            &format!("{}{due}", t.title),
+            t.title,
             self.stamp(),
         )?;
         Ok(id)

@@ -46,11 +46,11 @@ impl Workspace {
                     continue;
                 }
             }
-            if let Some(d) = t.due.filter(|d| *d < today) {
+            if t.due.is_some_and(|d| d < today) {
                 due.push((
                     t.id,
                     format!("{OVERDUE}{}", t.title),
-                    format!("Due {d}; it is still open."),
+                    "It is still open.".to_string(),
                 ));
             }
         }

@@ -82,6 +82,20 @@ pub struct Notification {
     pub body: String,
     /// When it was queued.
     pub created_at: Stamp,
+    /// The due date of the task it announces, if it has one.
+    pub due: Option<Day>,
+}
+
+impl Notification {
+    /// Its headline and body as a notification shows them, dates in `words` (see
+    /// [`Day::in_words`]): "New kickoff task" / "Kickoff: Acme — Data platform\nDue Dec 4, 2026".
+    pub fn text(&self, words: impl Fn(Day) -> String) -> (String, String) {
+        let body = match self.due {
+            Some(d) => format!("{}\nDue {}", self.body, words(d)),
+            None => self.body.clone(),
+        };
+        (self.title.clone(), body)
+    }
 }
 
 /// Whether task `task` was already reminded of on `day` (a notification whose title starts
@@ -131,8 +145,9 @@ pub(crate) fn queue(
 /// Undelivered notifications for person `recipient`, oldest first.
 pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Notification>> {
     let mut st = conn.prepare_cached(
-        "SELECT id, recipient, task_id, title, body, created_at FROM notifications
-         WHERE delivered_at IS NULL AND recipient_id = ?1 ORDER BY id",
+        "SELECT n.id, n.recipient, n.task_id, n.title, n.body, n.created_at, t.due
+           FROM notifications n LEFT JOIN tasks t ON t.id = n.task_id
+          WHERE n.delivered_at IS NULL AND n.recipient_id = ?1 ORDER BY n.id",
     )?;
     let rows = st.query_map([recipient], |r| {
         Ok(Notification {
@@ -142,6 +157,7 @@ pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Noti
             title: r.get(3)?,
             body: r.get(4)?,
             created_at: r.get(5)?,
+            due: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

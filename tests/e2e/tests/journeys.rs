@@ -472,10 +472,30 @@ async fn closed_won_with_fields_missing_walks_the_wizard_hands_off_and_notifies_
         );
         app.screenshot("07-my-tasks").await;
         // The notification reached the daemon: closed notifications are in dunst's history.
+        // Its text reads as a person writes it: the task, then its due date in the words the
+        // app uses for days under this locale (en_US: Dec 4, 2026).
         let history = notification_saying("New kickoff task").await;
+        let tasks: Value = serde_json::from_str(&baton(&app.db, &["tasks", "--json"])).unwrap();
+        let kickoff = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == "kickoff")
+            .unwrap();
+        let due = kickoff["due"].as_str().unwrap();
+        let (y, m, d) = (&due[0..4], &due[5..7], due[8..10].trim_start_matches('0'));
+        let months = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        let month = months[m.parse::<usize>().unwrap() - 1];
+        let body = format!(
+            "{}\nDue {month} {d}, {y}",
+            kickoff["title"].as_str().unwrap()
+        );
+        let quoted = serde_json::to_string(&body).unwrap();
         assert!(
-            history.contains("Kickoff: Nordlicht GmbH"),
-            "dunst history: {history}"
+            history.contains(quoted.trim_matches('"')),
+            "{body:?} not in the dunst history: {history}"
         );
         let handoffs: Value =
             serde_json::from_str(&baton(&app.db, &["handoffs", "--json"])).unwrap();
