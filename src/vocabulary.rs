@@ -139,6 +139,7 @@ fn labelled(keys: &[&str]) -> Vec<Word> {
             let words = match *k {
                 preset::EXTERNAL_ID => "CRM record id".to_string(),
                 preset::STATUS => "Status (open, won, lost)".to_string(),
+                preset::AMOUNT_CENTS => "Amount in cents".to_string(),
                 "flags" => "Exception flags".to_string(),
                 k => fields::label(k),
             };
@@ -154,7 +155,7 @@ pub fn vocabulary() -> Vocabulary {
     import_keys.extend(["flags", preset::STATUS]);
     import_keys.extend(fields::DELIVERY_FIELDS);
     import_keys.extend(fields::LEAD_FIELDS);
-    import_keys.extend([preset::FIRST_NAME, preset::LAST_NAME]);
+    import_keys.extend([preset::FIRST_NAME, preset::LAST_NAME, preset::AMOUNT_CENTS]);
     import_keys.dedup();
     let mut sources = vec![Word::new("auto", "Detect the CRM")];
     sources.extend(Source::ALL.iter().map(|s| Word::new(s.as_str(), s.words())));

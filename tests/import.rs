@@ -197,7 +197,7 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
 }
 
 #[test]
-fn close_exports_read_won_from_status_type_and_the_amount_from_value_formatted() {
+fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "close_opportunities.csv").unwrap();
     assert_eq!(r.source, Source::Close);
@@ -205,11 +205,48 @@ fn close_exports_read_won_from_status_type_and_the_amount_from_value_formatted()
     assert_eq!(won.kind, RecordKind::Deal);
     assert_eq!(won.name, "Fjord & Pine Studio", "named by its lead");
     assert_eq!(won.stage, "Closed Won");
+    // `value` is in cents; `value_formatted` beside it is the same figure for display.
     assert_eq!(won.fields["amount"], "18500");
-    assert_eq!(won.fields["value"], "1850000", "cents kept as written");
+    assert_eq!(won.fields["currency"], "USD");
+    assert_eq!(won.fields["value_formatted"], "$18,500", "kept as written");
     assert_eq!(won.fields["close_date"], "2026-03-03");
     assert_eq!(won.owner.as_deref(), Some("Maya Chen"));
     assert_eq!(r.handoffs.fired, 1);
+}
+
+/// Close's export endpoint writes every field of the opportunity object: `value` in cents with
+/// `value_currency` and `value_period`, no `value_formatted`, dates in ISO 8601 with an offset.
+#[test]
+fn a_close_export_without_value_formatted_still_has_its_amounts() {
+    let (mut ws, _dir) = workspace();
+    let preview = ws
+        .preview(
+            &fixture("close_opportunities_api.csv"),
+            &Default::default(),
+            3,
+        )
+        .unwrap();
+    assert_eq!(preview.mapping["value"].as_deref(), Some("amount_cents"));
+    let r = import(&mut ws, "close_opportunities_api.csv").unwrap();
+    assert_eq!((r.source, r.inserted, r.rejected), (Source::Close, 3, 0));
+    let won = ws.find_record("oppo_2KcLQm8").unwrap();
+    assert_eq!(won.stage, "Closed Won");
+    assert_eq!(won.fields["amount"], "42500.5");
+    assert_eq!(won.fields["currency"], "EUR");
+    assert_eq!(won.fields["value_period"], "one_time");
+    assert_eq!(won.fields["close_date"], "2026-03-04");
+    assert_eq!(
+        ws.find_record("oppo_2KcLQm9").unwrap().fields["amount"],
+        "4200"
+    );
+    assert_eq!(
+        ws.find_record("oppo_2KcLQn0").unwrap().fields["amount"],
+        "0.99"
+    );
+    // The amount reaches health and the brief like any CRM's.
+    let brief = ws.brief(won.id).unwrap();
+    let amount = brief.facts.iter().find(|l| l.key == "amount").unwrap();
+    assert_eq!(amount.value, "42500.5");
 }
 
 #[test]

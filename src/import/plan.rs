@@ -5,7 +5,9 @@ use super::load::csv_error;
 use super::queries as imports;
 use crate::error::{Error, Result};
 use crate::fields;
-use crate::import::preset::{self, Source, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS};
+use crate::import::preset::{
+    self, Source, AMOUNT_CENTS, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS,
+};
 use crate::import::read;
 use crate::import::values::{self, DateOrder};
 use crate::import::{ImportOptions, RowError};
@@ -371,10 +373,25 @@ pub(super) fn row_values(
                 r.fields
                     .insert(k.to_string(), d.format("%Y-%m-%d").to_string());
             }
+            // A formatted amount beside the amount in cents is the same figure, rounded for
+            // display: the cents win.
+            Some("amount") if plan.keys.iter().any(|k| k.as_deref() == Some(AMOUNT_CENTS)) => {
+                r.fields.insert(header.to_string(), v.to_string());
+            }
             Some("amount") => {
                 let n = values::parse_money(v)
                     .ok_or_else(|| err(Some(header), format!("value {v:?} is not an amount")))?;
                 r.fields.insert("amount".into(), fields::format_amount(n));
+            }
+            Some(AMOUNT_CENTS) => {
+                let cents: i64 = v.parse().map_err(|_| {
+                    err(
+                        Some(header),
+                        format!("value {v:?} is not an amount in cents (a whole number like 1850000 for 18,500.00)"),
+                    )
+                })?;
+                r.fields
+                    .insert("amount".into(), fields::format_amount(cents as f64 / 100.0));
             }
             Some(k) => {
                 r.fields.insert(k.to_string(), v.to_string());

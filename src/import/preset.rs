@@ -79,6 +79,8 @@ pub const STATUS: &str = "status";
 pub const FIRST_NAME: &str = "first_name";
 /// Contact exports split the name.
 pub const LAST_NAME: &str = "last_name";
+/// The amount in cents (Close's `value`): read as the amount, divided by 100.
+pub const AMOUNT_CENTS: &str = "amount_cents";
 
 const HUBSPOT: &[(&str, &str)] = &[
     ("Record ID", EXTERNAL_ID),
@@ -139,8 +141,9 @@ const SALESFORCE: &[(&str, &str)] = &[
     ("First Name", FIRST_NAME),
     ("Last Name", LAST_NAME),
 ];
-/// Close writes API field names. Its `value` is in cents, so the amount comes from
-/// `value_formatted` and `value` stays a custom column.
+/// Close writes API field names. Its `value` is the amount in cents (with `value_currency`
+/// beside it, as its API documents); `value_formatted` ("$18,500"), where an export has it,
+/// gives the amount only when there is no `value`.
 const CLOSE: &[(&str, &str)] = &[
     ("id", EXTERNAL_ID),
     ("lead_name", "company"),
@@ -148,7 +151,7 @@ const CLOSE: &[(&str, &str)] = &[
     ("status_label", "stage"),
     ("status_type", STATUS),
     ("value_formatted", "amount"),
-    ("value", KEEP),
+    ("value", AMOUNT_CENTS),
     ("value_currency", "currency"),
     ("user_name", "owner"),
     ("date_won", "close_date"),
@@ -381,8 +384,8 @@ mod tests {
             Some("buyer_goals")
         );
         assert_eq!(map_header(Source::Generic, "Favourite colour"), None);
-        // Close's `value` is in cents: kept as written, never read as the amount.
-        assert_eq!(map_header(Source::Close, "value"), None);
+        // Close's `value` is in cents: read as the amount, divided by 100.
+        assert_eq!(map_header(Source::Close, "value"), Some(AMOUNT_CENTS));
         assert_eq!(map_header(Source::Close, "value_formatted"), Some("amount"));
         assert_eq!(map_header(Source::Zoho, "Closing Date"), Some("close_date"));
     }
