@@ -49,15 +49,26 @@ async function loadState() {
 }
 
 let redraw = null;
-/** Many changes in a row (an import, a hand-off) redraw once. */
+let heldBack = false;
+/** Many changes in a row (an import, a hand-off) redraw once. A change that arrives while a
+ *  dialog is open is drawn when the dialog closes, so the screen behind it is never stale. */
 function scheduleRedraw() {
   clearTimeout(redraw);
   redraw = setTimeout(async () => {
-    if (document.querySelector('dialog[open]')) return;
+    if (document.querySelector('dialog[open]')) {
+      heldBack = true;
+      return;
+    }
+    heldBack = false;
     await loadState();
     show();
   }, 120);
 }
+
+// `close` does not bubble: listen as it passes down from the document.
+document.addEventListener('close', (e) => {
+  if (e.target instanceof HTMLDialogElement && heldBack) scheduleRedraw();
+}, true);
 
 async function start() {
   await loadVocabulary();

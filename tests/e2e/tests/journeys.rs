@@ -462,7 +462,30 @@ async fn closed_won_with_fields_missing_walks_the_wizard_hands_off_and_notifies_
             .wait_text("#record-dialog .handoff", "next owner Dee Delivery")
             .await;
         assert!(handoff.contains("Handed off"), "{handoff}");
+        // The board behind the dialog changed while it was open: closing it shows the deal
+        // where it is now (Closed Won, handed off), not the card drawn before.
+        let before = app.wait_css("[data-record]").await;
         app.click("#record-dialog [aria-label=Close]").await;
+        let mut card = Value::Null;
+        for _ in 0..50 {
+            card = app
+                .js(
+                    "const c = document.querySelector('[data-record]'); return c && [c.closest('.column').querySelector('h2').textContent, c.textContent]",
+                    vec![],
+                )
+                .await;
+            if card[0] == "Closed Won" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(card[0], "Closed Won", "{card:?}");
+        assert!(card[1].as_str().unwrap().contains("Handed off"), "{card:?}");
+        assert!(
+            before.text().await.is_err(),
+            "the card is drawn anew, not the element from before the dialog"
+        );
+        app.screenshot("07a-board-after-hand-off").await;
         app.go("tasks").await;
         let task = app.wait_text("#my-tasks", "Kickoff: Nordlicht GmbH").await;
         assert!(task.contains("Due"), "{task}");
