@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "pick_csv",
     "save_text",
     "playbooks",
+    "playbook_impact",
     "save_playbooks",
     "people",
     "add_person",

@@ -25,7 +25,7 @@ mod workspace;
 pub use clock::{Clock, Day, FixedClock, Stamp, SystemClock};
 pub use db::{damage, LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
-pub use handoffs::{brief, rules};
+pub use handoffs::{brief, impact, rules};
 pub use model::*;
 pub use rules::{OwnerRule, Playbook, PlaybookFile};
 pub use workspace::*;

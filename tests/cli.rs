@@ -314,7 +314,12 @@ fn playbooks_export_edit_import_and_refuse_a_broken_file() {
         text.replace("due_business_days = 3", "due_business_days = 7"),
     )
     .unwrap();
-    cli.ok(&["playbooks", "import", file.to_str().unwrap()]);
+    let said = cli.ok(&["playbooks", "import", file.to_str().unwrap()]);
+    // It says what the change does to handoffs under way (none here) and to new ones.
+    assert!(
+        said.contains(": no handoff under way uses it now; new handoffs follow it from the next time a record enters its trigger stage."),
+        "{said}"
+    );
     let pbs = cli.json(&["playbooks", "--json"]);
     assert_eq!(pbs[0]["due_business_days"], 7);
 

@@ -333,12 +333,38 @@ pub(crate) async fn playbooks(app: AppHandle) -> CmdResult<Vec<baton::Playbook>>
     app.read(|ws| ws.playbooks())
 }
 
+/// What saving `playbooks` would do to the handoffs under way, in one sentence and as counts.
+#[derive(Serialize)]
+pub(crate) struct Impact {
+    sentence: String,
+    playbooks: Vec<baton::PlaybookImpact>,
+}
+
+#[tauri::command]
+pub(crate) async fn playbook_impact(
+    app: AppHandle,
+    playbooks: Vec<baton::Playbook>,
+) -> CmdResult<Impact> {
+    app.read(|ws| {
+        let playbooks = ws.playbook_impact(&playbooks)?;
+        Ok(Impact {
+            sentence: baton::impact::sentence(&playbooks),
+            playbooks,
+        })
+    })
+}
+
+/// Saves the playbooks; returns what the change does to the handoffs under way.
 #[tauri::command]
 pub(crate) async fn save_playbooks(
     app: AppHandle,
     playbooks: Vec<baton::Playbook>,
-) -> CmdResult<()> {
-    app.change(|ws| ws.replace_playbooks(&playbooks, Origin::App))
+) -> CmdResult<String> {
+    app.change(|ws| {
+        let impact = ws.playbook_impact(&playbooks)?;
+        ws.replace_playbooks(&playbooks, Origin::App)?;
+        Ok(baton::impact::sentence(&impact))
+    })
 }
 
 #[tauri::command]

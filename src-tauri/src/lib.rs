@@ -188,6 +188,7 @@ pub fn run() {
             dialogs::pick_csv,
             dialogs::save_text,
             commands::playbooks,
+            commands::playbook_impact,
             commands::save_playbooks,
             commands::people,
             commands::add_person,

@@ -7,6 +7,7 @@ mod actions;
 pub(crate) mod apply;
 mod backtest;
 pub mod brief;
+pub mod impact;
 pub(crate) mod queries;
 mod reminders;
 pub mod rules;
@@ -14,4 +15,5 @@ mod wizard;
 
 pub use apply::{PlannedTask, RuleEffects};
 pub use backtest::Backtest;
+pub use impact::PlaybookImpact;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};

@@ -5,7 +5,7 @@ mod export;
 pub(crate) mod queries;
 mod settings;
 
-pub use crate::handoffs::{Backtest, PlannedTask, RuleEffects};
+pub use crate::handoffs::{Backtest, PlannedTask, PlaybookImpact, RuleEffects};
 pub use crate::handoffs::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 pub use crate::health::{
     Health, HealthRow, HealthTableRow, LeakCheck, Middle, Spread, StageTime, Stuck, Waiting,

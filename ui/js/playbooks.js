@@ -9,10 +9,27 @@ import { vocab } from './vocab.js';
 export async function render(view) {
   const [list, people] = await Promise.all([call('playbooks'), call('people')]);
   const forms = list.map((pb) => editor(pb, people));
+  // Saving first says what the change does to the handoffs under way, then asks again.
+  const impact = h('div', { id: 'playbook-impact', class: 'notice', role: 'status', hidden: true });
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Playbooks'),
-      h('button', { type: 'button', class: 'primary', onclick: () => save(list, forms) }, 'Save playbooks')),
+      h('button', { type: 'button', class: 'primary', id: 'playbooks-save', onclick: () => review(impact, forms) }, 'Save playbooks')),
+    impact,
     forms.map((f) => f.el));
+}
+
+async function review(impact, forms) {
+  const playbooks = forms.map((f) => f.read());
+  try {
+    const { sentence } = await call('playbook_impact', { playbooks });
+    fill(impact,
+      h('p', {}, sentence),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', class: 'primary', id: 'playbooks-confirm', onclick: () => save(impact, playbooks) }, 'Save these playbooks'),
+        h('button', { type: 'button', onclick: () => { impact.hidden = true; } }, 'Keep editing')));
+    impact.hidden = false;
+    impact.scrollIntoView({ block: 'nearest' });
+  } catch (e) { showError(e); }
 }
 
 function editor(pb, people) {
@@ -66,9 +83,10 @@ function editor(pb, people) {
   return { el, read };
 }
 
-async function save(list, forms) {
+async function save(impact, playbooks) {
   try {
-    await call('save_playbooks', { playbooks: forms.map((f) => f.read()) });
-    toast('Playbooks saved. They apply from the next stage change.');
+    const sentence = await call('save_playbooks', { playbooks });
+    impact.hidden = true;
+    toast(`Playbooks saved. ${sentence}`);
   } catch (e) { showError(e); }
 }

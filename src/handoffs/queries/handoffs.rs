@@ -53,6 +53,15 @@ pub(crate) fn list(conn: &Connection, status: Option<HandoffStatus>) -> Result<V
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many handoffs each playbook has in each status: (playbook key, status, count).
+pub(crate) fn count_by_playbook(conn: &Connection) -> Result<Vec<(String, HandoffStatus, u64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT playbook, status, count(*) FROM handoffs GROUP BY playbook, status ORDER BY playbook, status",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// Every handoff of a record, oldest first.
 pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Handoff>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE h.record_id = ?1 ORDER BY h.id"))?;

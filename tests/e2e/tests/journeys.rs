@@ -878,3 +878,50 @@ async fn a_change_made_during_a_command_line_import_waits_says_so_and_lands() {
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_a_playbook_says_first_what_it_does_to_handoffs_under_way() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            // Closed Won with most fields missing: a handoff paused under the deal playbook.
+            add_deal(
+                db,
+                "Halden Bakeri",
+                "Closed Won",
+                &["company=Halden Bakeri"],
+            );
+        })
+        .await;
+        app.go("playbooks").await;
+        app.wait_css("section.playbook input[type=number]").await;
+        app.js(
+            "const el = document.querySelector('section.playbook input[type=number]');
+             el.value = String(Number(el.value) + 2);
+             el.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await;
+        app.click("#playbooks-save").await;
+        let said = app
+            .wait_text("#playbook-impact", "1 handoff paused for missing fields")
+            .await;
+        assert!(
+            said.contains("the required fields are checked again when its record next changes, and it hands off under the new owner rule, task, due days, checklist and email"),
+            "{said}"
+        );
+        let before: Value =
+            serde_json::from_str(&baton(&app.db, &["playbooks", "--json"])).unwrap();
+        app.screenshot("17-playbook-impact").await;
+        app.click("#playbooks-confirm").await;
+        app.wait_text("#toasts", "Playbooks saved. \"").await;
+        let after: Value = serde_json::from_str(&baton(&app.db, &["playbooks", "--json"])).unwrap();
+        assert_eq!(
+            after[0]["due_business_days"].as_u64().unwrap(),
+            before[0]["due_business_days"].as_u64().unwrap() + 2,
+            "nothing was saved before the second click"
+        );
+        app.close().await;
+    })
+    .await
+}

@@ -52,11 +52,13 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
                     .map_err(|e| format!("{}: {e}", file.display()))?;
                 let parsed = PlaybookFile::from_toml(&text)
                     .map_err(|e| format!("{}: {e}", file.display()))?;
+                let impact = ws.playbook_impact(&parsed.playbooks)?;
                 ws.replace_playbooks(&parsed.playbooks, Origin::Cli)?;
                 println!(
-                    "Imported {} playbooks from {}.",
+                    "Imported {} playbooks from {}. {}",
                     parsed.playbooks.len(),
-                    file.display()
+                    file.display(),
+                    baton::impact::sentence(&impact)
                 );
             }
             Some(PlaybookAction::Backtest { playbook, json: j }) => {
