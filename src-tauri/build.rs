@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "board_page",
     "record_detail",
     "known_stages",
+    "arrange_board",
     "move_record",
     "set_fields",
     "set_flag",

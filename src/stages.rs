@@ -112,3 +112,172 @@ mod tests {
         assert!(!same("Closed Lost", "Closed Won"));
     }
 }
+
+/// The CRMs' documented default pipelines, in order: a board of their stages reads as the CRM
+/// shows it.
+const PIPELINES: &[&[&str]] = &[
+    // HubSpot's default deal pipeline (with the two stages Baton's own default adds).
+    &[
+        "Appointment Scheduled",
+        "Qualified To Buy",
+        "Presentation Scheduled",
+        "Decision Maker Bought-In",
+        "Contract Sent",
+        "Proposal Accepted",
+        "Ready For Kickoff",
+    ],
+    // HubSpot's lifecycle stages.
+    &[
+        "Subscriber",
+        "Lead",
+        "Marketing Qualified",
+        SALES_QUALIFIED,
+        "Opportunity",
+        "Customer",
+        "Evangelist",
+        "Other",
+    ],
+    // Salesforce's default opportunity stages.
+    &[
+        "Prospecting",
+        "Qualification",
+        "Needs Analysis",
+        "Value Proposition",
+        "Id. Decision Makers",
+        "Perception Analysis",
+        "Proposal/Price Quote",
+        "Negotiation/Review",
+    ],
+    // Pipedrive's default pipeline (its older and newer stage names).
+    &[
+        "Lead In",
+        "Qualified",
+        "Contact Made",
+        "Needs Defined",
+        "Demo Scheduled",
+        "Proposal Made",
+        "Negotiations Started",
+        "Contract Signed",
+    ],
+];
+
+/// Stages that end a pipeline: shown last, won before lost.
+const ENDS: &[&str] = &[CLOSED_WON, "Closed Lost", "Disqualified"];
+
+/// The order a board shows `in_use` stages in, when the user has not arranged it: a CRM's
+/// documented pipeline order where its stages are known, else the order records moved through
+/// them (`moves`: how often records went from one stage to another), then the order they first
+/// appeared (`first_seen`: lower is earlier); stages that end a pipeline last.
+pub fn pipeline_order(
+    in_use: &[String],
+    moves: &[(String, String, u64)],
+    first_seen: &[(String, i64)],
+) -> Vec<String> {
+    // Known pipeline order counts as many moves, so it outweighs a few records that went back.
+    const KNOWN: u64 = 1 << 32;
+    let mut rest: Vec<&String> = in_use
+        .iter()
+        .filter(|s| !ENDS.iter().any(|e| same(e, s)))
+        .collect();
+    let weight = |from: &str, to: &str| -> u64 {
+        let known = PIPELINES.iter().any(|p| {
+            let at = |s: &str| p.iter().position(|k| same(k, s));
+            matches!((at(from), at(to)), (Some(a), Some(b)) if a < b)
+        });
+        let moved: u64 = moves
+            .iter()
+            .filter(|(f, t, _)| same(f, from) && same(t, to))
+            .map(|(_, _, n)| n)
+            .sum();
+        moved + if known { KNOWN } else { 0 }
+    };
+    let seen = |s: &str| {
+        first_seen
+            .iter()
+            .filter(|(f, _)| same(f, s))
+            .map(|(_, at)| *at)
+            .min()
+            .unwrap_or(i64::MAX)
+    };
+    // Greedy: next comes the stage the fewest remaining stages lead into.
+    let mut out = Vec::with_capacity(in_use.len());
+    while !rest.is_empty() {
+        let (i, _) = rest
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, s)| {
+                let into: u64 = rest.iter().filter(|o| o != s).map(|o| weight(o, s)).sum();
+                (into, seen(s), s.to_string())
+            })
+            .expect("rest is not empty");
+        out.push(rest.remove(i).clone());
+    }
+    for end in ENDS {
+        out.extend(in_use.iter().filter(|s| same(end, s)).cloned());
+    }
+    out
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn strings(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn salesforce_stages_read_in_salesforce_order_with_the_ends_last() {
+        let in_use = strings(&[
+            "Closed Won",
+            "Negotiation/Review",
+            "Id. Decision Makers",
+            "Prospecting",
+            "Closed Lost",
+            "Value Proposition",
+            "Needs Analysis",
+            "Qualification",
+            "Proposal/Price Quote",
+        ]);
+        assert_eq!(
+            pipeline_order(&in_use, &[], &[]),
+            strings(&[
+                "Prospecting",
+                "Qualification",
+                "Needs Analysis",
+                "Value Proposition",
+                "Id. Decision Makers",
+                "Proposal/Price Quote",
+                "Negotiation/Review",
+                "Closed Won",
+                "Closed Lost",
+            ])
+        );
+    }
+
+    #[test]
+    fn unknown_stages_follow_the_moves_then_first_appearance() {
+        let in_use = strings(&["Build", "Discovery", "Signed", "Review", "Closed Won"]);
+        let moves = vec![
+            ("Discovery".to_string(), "Build".to_string(), 5),
+            ("Build".to_string(), "Review".to_string(), 4),
+            ("Review".to_string(), "Build".to_string(), 1),
+        ];
+        // "Signed" never moved: it goes by when it was first seen.
+        let first = vec![
+            ("Signed".to_string(), 1),
+            ("Build".to_string(), 2),
+            ("Discovery".to_string(), 3),
+            ("Review".to_string(), 4),
+        ];
+        assert_eq!(
+            pipeline_order(&in_use, &moves, &first),
+            strings(&["Signed", "Discovery", "Build", "Review", "Closed Won"])
+        );
+        // With no history at all, first appearance decides.
+        assert_eq!(
+            pipeline_order(&in_use, &[], &first),
+            strings(&["Signed", "Build", "Discovery", "Review", "Closed Won"])
+        );
+    }
+}

@@ -94,6 +94,16 @@ pub(crate) async fn record_detail(app: AppHandle, id: RecordId) -> CmdResult<bat
     app.read(|ws| ws.record_detail(id))
 }
 
+/// Keeps the order the user arranged the board's columns in; returns the board's stages.
+#[tauri::command]
+pub(crate) async fn arrange_board(
+    app: AppHandle,
+    kind: RecordKind,
+    order: Vec<String>,
+) -> CmdResult<Vec<String>> {
+    app.change(|ws| ws.arrange_board(kind, &order, Origin::App))
+}
+
 #[tauri::command]
 pub(crate) async fn known_stages(app: AppHandle, kind: RecordKind) -> CmdResult<Vec<String>> {
     app.read(|ws| ws.known_stages(kind))

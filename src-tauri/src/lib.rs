@@ -159,6 +159,7 @@ pub fn run() {
             commands::board_page,
             commands::record_detail,
             commands::known_stages,
+            commands::arrange_board,
             commands::move_record,
             commands::set_fields,
             commands::set_flag,

@@ -60,6 +60,7 @@ impl Workspace {
         let mut report = ImportReport {
             import_id: ImportId(0),
             source: plan.source,
+            kind: plan.kind,
             encoding: fmt.encoding_name(),
             delimiter: (fmt.delimiter as char).to_string(),
             rows: 0,

@@ -67,6 +67,8 @@ pub struct ImportReport {
     pub import_id: crate::model::ImportId,
     /// The CRM the file came from.
     pub source: Source,
+    /// Deals or leads.
+    pub kind: crate::model::RecordKind,
     /// The text encoding.
     pub encoding: String,
     /// The delimiter, as text.

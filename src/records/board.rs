@@ -5,6 +5,7 @@ use super::board_queries as board;
 use crate::error::Result;
 use crate::model::{ExceptionFlag, HandoffStatus, RecordId, RecordKind};
 use crate::stages;
+use crate::workspace::queries::settings;
 use crate::workspace::Workspace;
 use serde::Serialize;
 
@@ -38,12 +39,58 @@ pub struct BoardCard {
     pub handoff: Option<HandoffStatus>,
 }
 
+/// The settings key of the order the user arranged the board's columns in.
+fn order_key(kind: RecordKind) -> String {
+    format!("board_order_{kind}")
+}
+
 impl Workspace {
-    /// The board's columns for `kind`, in pipeline order, counting records that match `query`.
+    /// The stages records of `kind` are in, in the order the board shows them: as the user
+    /// arranged them, else in pipeline order (see [`stages::pipeline_order`]). Stages no record
+    /// is in are left out.
+    pub fn board_stages(&self, kind: RecordKind) -> Result<Vec<String>> {
+        let first_seen = board::stage_first_seen(&self.conn, kind)?;
+        let in_use: Vec<String> = first_seen.iter().map(|(s, _)| s.clone()).collect();
+        let auto = stages::pipeline_order(&in_use, &board::stage_moves(&self.conn)?, &first_seen);
+        let arranged: Vec<String> = settings::get(&self.conn, &order_key(kind))?
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let at = |s: &String| arranged.iter().position(|a| stages::same(a, s));
+        let mut out = auto.clone();
+        // Arranged stages keep the user's order; a stage they never placed keeps its place
+        // relative to the automatic order, after the arranged ones before it.
+        out.sort_by_key(|s| {
+            at(s).map_or_else(
+                || {
+                    let i = auto.iter().position(|a| a == s).unwrap_or(0);
+                    let before = auto[..i].iter().filter_map(at).max();
+                    (before.map_or(0, |b| b + 1), 1, i)
+                },
+                |p| (p, 0, 0),
+            )
+        });
+        Ok(out)
+    }
+
+    /// Keeps the user's order of the board's columns for `kind` (the stages in the order the
+    /// board should show them).
+    pub fn arrange_board(
+        &mut self,
+        kind: RecordKind,
+        order: &[String],
+        origin: crate::model::Origin,
+    ) -> Result<Vec<String>> {
+        let json = serde_json::to_string(order).unwrap_or_else(|_| "[]".into());
+        self.write(origin, |cx| settings::put(cx.conn, &order_key(kind), &json))?;
+        self.board_stages(kind)
+    }
+
+    /// The board's columns for `kind`, in the order [`Workspace::board_stages`] gives,
+    /// counting records that match `query`.
     pub fn board(&self, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
         let counted = board::columns(&self.conn, kind, query)?;
         Ok(self
-            .known_stages(kind)?
+            .board_stages(kind)?
             .into_iter()
             .map(|stage| {
                 counted

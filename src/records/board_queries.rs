@@ -85,6 +85,29 @@ pub(crate) fn cards(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How the stage history's most recent moves went from one stage to another: (from, to,
+/// count). The latest 50,000 are plenty to tell a pipeline's order and cost a few milliseconds
+/// however long the history.
+pub(crate) fn stage_moves(conn: &Connection) -> Result<Vec<(String, String, u64)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT from_stage, to_stage, count(*) FROM (
+             SELECT from_stage, to_stage FROM stage_changes
+              WHERE id > (SELECT coalesce(max(id), 0) FROM stage_changes) - 50000)
+          WHERE from_stage IS NOT NULL AND from_stage <> to_stage GROUP BY from_stage, to_stage",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// For each stage records of `kind` are in, the first of them in the order they were added
+/// (for an imported file, the order of its rows): lower is earlier.
+pub(crate) fn stage_first_seen(conn: &Connection, kind: RecordKind) -> Result<Vec<(String, i64)>> {
+    let mut st =
+        conn.prepare_cached("SELECT stage, min(id) FROM records WHERE kind = ?1 GROUP BY stage")?;
+    let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::pattern;

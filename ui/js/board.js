@@ -10,6 +10,9 @@ const PAGE = 100;
 const state = { kind: 'deal', query: '' };
 
 export async function render(view) {
+  // `#board/lead` (the import screen's link) opens the board on that kind.
+  const asked = location.hash.split('/')[1];
+  if (asked === 'deal' || asked === 'lead') state.kind = asked;
   const columns = await call('board', { kind: state.kind, query: state.query });
   const total = columns.reduce((n, c) => n + c.count, 0);
   const search = h('input', {
@@ -31,12 +34,23 @@ export async function render(view) {
       h('a', { href: '#import', class: 'button primary' }, 'Import a CSV')));
     return;
   }
+  // Moving a column left or right keeps the new order for this workspace.
+  const move = async (i, by) => {
+    const order = columns.map((c) => c.stage);
+    const [stage] = order.splice(i, 1);
+    order.splice(i + by, 0, stage);
+    try {
+      await call('arrange_board', { kind: state.kind, order });
+      await render(view);
+      document.querySelector(`[data-stage-move="${CSS.escape(stage)}"][data-by="${by}"]`)?.focus();
+    } catch (e) { showError(e); }
+  };
   const board = h('div', { class: 'board', role: 'region', 'aria-label': 'Pipeline board' },
-    columns.map((c) => column(c)));
+    columns.map((c, i) => column(c, i > 0 ? () => move(i, -1) : null, i < columns.length - 1 ? () => move(i, 1) : null)));
   fill(view, head, board);
 }
 
-function column(col) {
+function column(col, left, right) {
   const body = h('div', { class: 'col-body', tabindex: '0', role: 'list', 'aria-label': `${col.stage}: ${col.count} records` });
   const spacer = h('div', { class: 'spacer' });
   spacer.style.height = `${col.count * ROW}px`;
@@ -66,8 +80,14 @@ function column(col) {
   body.addEventListener('scroll', () => requestAnimationFrame(draw));
   requestAnimationFrame(draw);
   const amount = col.amount ? ` · ${fmtMoney(col.amount)}` : '';
+  const mover = (by, go, arrow) => h('button', {
+    type: 'button', class: 'link col-move', 'aria-label': `Move ${col.stage} ${by < 0 ? 'left' : 'right'}`,
+    dataset: { stageMove: col.stage, by: String(by) }, disabled: !go, onclick: go,
+  }, arrow);
   return h('section', { class: 'column', 'aria-label': col.stage },
-    h('header', {}, h('h2', {}, col.stage), h('span', { class: 'muted' }, `${fmtCount(col.count)}${amount}`)),
+    h('header', {}, h('h2', {}, col.stage),
+      h('span', { class: 'muted' }, `${fmtCount(col.count)}${amount}`),
+      h('span', { class: 'col-moves' }, mover(-1, left, '‹'), mover(1, right, '›'))),
     body);
 }
 

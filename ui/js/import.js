@@ -113,7 +113,7 @@ async function run(view, path, choice, preview, maps, skipBad) {
       h('p', { id: 'import-result' }, `${fmtCount(r.rows)} rows: ${fmtCount(r.inserted)} new, ${fmtCount(r.updated)} updated, ${fmtCount(r.unchanged)} unchanged, ${fmtCount(r.rejected)} skipped.`),
       h('p', {}, `Handoffs: ${hd.fired} fired, ${hd.paused} paused, ${hd.handed_off} handed off, ${hd.in_review} in review, ${hd.resumed} resumed, ${hd.cancelled} cancelled.`),
       r.errors.length ? h('ul', { class: 'errors' }, r.errors.map((e) => h('li', {}, `Row ${e.row} (line ${e.line})${e.column ? `, "${e.column}"` : ''}: ${e.message}`))) : null,
-      h('div', { class: 'row' }, h('a', { href: '#board', class: 'button primary' }, 'See the board'), h('button', { type: 'button', onclick: () => undo({ id: r.import_id }) }, 'Undo this import')));
+      h('div', { class: 'row' }, h('a', { href: `#board/${r.kind}`, class: 'button primary', id: 'import-see-board' }, 'See them on the board'), h('button', { type: 'button', onclick: () => undo({ id: r.import_id }) }, 'Undo this import')));
   } catch (e) {
     fill(panel, h('p', { class: 'error', role: 'alert' }, e.message), h('p', { class: 'muted' }, 'Nothing was imported; the workspace is as it was.'));
   } finally {

@@ -925,3 +925,145 @@ async fn saving_a_playbook_says_first_what_it_does_to_handoffs_under_way() {
     })
     .await
 }
+
+/// The board's columns as drawn: (stage, count, left edge in px).
+async fn board_columns(app: &App) -> Vec<(String, u64, f64)> {
+    app.wait_css(".column").await;
+    let cols = app
+        .js(
+            "return [...document.querySelectorAll('.column')].map(c => [c.querySelector('h2').textContent, parseInt(c.querySelector('header .muted').textContent.replace(/[^0-9].*$/, '')), c.getBoundingClientRect().left])",
+            vec![],
+        )
+        .await;
+    cols.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c[0].as_str().unwrap().to_string(),
+                c[1].as_u64().unwrap(),
+                c[2].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Imports `csv` through the Import screen as a user does, then opens the board it links to.
+async fn import_and_see_board(app: &App, csv: &Path) {
+    app.go("import").await;
+    app.js(
+        "document.dispatchEvent(new CustomEvent('baton:files-dropped', {detail: {paths: [arguments[0]]}}))",
+        vec![json!(csv.display().to_string())],
+    )
+    .await;
+    app.wait_css("#import-detected").await;
+    app.click("#import-start").await;
+    app.wait_text("#import-result", "30 new").await;
+    app.click("#import-see-board").await;
+    app.wait_text("#view .toolbar", "30 deals").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_salesforce_export_lands_on_a_board_in_salesforce_order_first_columns_first() {
+    within(async {
+        let app = App::start(delivery_team).await;
+        // A Salesforce opportunity report: UTF-8 with a byte-order mark, US dates and amounts,
+        // its default stages, rows in no particular order.
+        let stages = [
+            "Prospecting",
+            "Qualification",
+            "Needs Analysis",
+            "Value Proposition",
+            "Id. Decision Makers",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+            "Closed Won",
+            "Closed Lost",
+        ];
+        let mut text = String::from("\u{feff}Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date,Created Date,Opportunity Owner\n");
+        for i in 0..30 {
+            let stage = stages[(i * 7 + 3) % stages.len()];
+            text.push_str(&format!(
+                "0065g00000{i:05}AAA,Account {i} — renewal,Account {i},{stage},\"${},500.00\",03/{:02}/2026,01/15/2026,Sam Seller\n",
+                10 + i,
+                1 + i % 28
+            ));
+        }
+        let csv = app.db.with_file_name("salesforce-opportunities.csv");
+        std::fs::write(&csv, text).unwrap();
+        import_and_see_board(&app, &csv).await;
+        let cols = board_columns(&app).await;
+        let order: Vec<&str> = cols.iter().map(|(s, _, _)| s.as_str()).collect();
+        assert_eq!(order, stages.to_vec(), "Salesforce's own order, the ends last");
+        assert!(cols.iter().all(|(_, n, _)| *n > 0), "no empty stage shown: {cols:?}");
+        assert_eq!(cols.iter().map(|(_, n, _)| n).sum::<u64>(), 30);
+        // Within a 1280 px window, the first columns hold imported deals.
+        let visible: Vec<_> = cols.iter().filter(|(_, _, left)| *left < 1280.0).collect();
+        assert!(visible.len() >= 4 && visible[0].0 == "Prospecting", "{cols:?}");
+        app.screenshot("18-board-after-salesforce-import").await;
+        // A column moved right stays moved for this workspace.
+        app.click("[data-stage-move='Prospecting'][data-by='1']").await;
+        let mut moved = Vec::new();
+        for _ in 0..50 {
+            moved = board_columns(&app).await;
+            if moved[0].0 == "Qualification" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            moved.iter().take(2).map(|(s, _, _)| s.as_str()).collect::<Vec<_>>(),
+            ["Qualification", "Prospecting"]
+        );
+        app.go("tasks").await;
+        app.go("board").await;
+        app.wait_text("#view .toolbar", "30 deals").await;
+        assert_eq!(board_columns(&app).await[0].0, "Qualification", "kept");
+        app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pipedrive_export_lands_on_a_board_in_pipedrive_order() {
+    within(async {
+        let app = App::start(delivery_team).await;
+        // Pipedrive, re-saved by Excel in a European locale: semicolons, decimal commas; a won
+        // deal keeps its stage and says Won in its status.
+        let stages = [
+            "Qualified",
+            "Contact Made",
+            "Demo Scheduled",
+            "Proposal Made",
+            "Negotiations Started",
+        ];
+        let mut text = String::from("Deal - ID;Deal - Title;Deal - Value;Deal - Currency of value;Deal - Stage;Deal - Status;Deal - Owner;Deal - Expected close date;Organization\n");
+        for i in 0..30 {
+            let stage = stages[(i * 3 + 1) % stages.len()];
+            let status = match i % 6 {
+                0 => "Won",
+                5 => "Lost",
+                _ => "Open",
+            };
+            text.push_str(&format!(
+                "{};Deal {i};{}.500,00;EUR;{stage};{status};Sam Seller;{:02}.04.2026;Org {i}\n",
+                100 + i,
+                2 + i,
+                1 + i % 28
+            ));
+        }
+        let csv = app.db.with_file_name("pipedrive-deals.csv");
+        std::fs::write(&csv, text).unwrap();
+        import_and_see_board(&app, &csv).await;
+        let cols = board_columns(&app).await;
+        let order: Vec<&str> = cols.iter().map(|(s, _, _)| s.as_str()).collect();
+        let mut expected = stages.to_vec();
+        expected.extend(["Closed Won", "Closed Lost"]);
+        assert_eq!(order, expected, "Pipedrive's own order, won and lost last");
+        assert!(cols.iter().all(|(_, n, _)| *n > 0), "{cols:?}");
+        assert!(cols[0].2 < 1280.0 && cols[3].2 < 1280.0, "{cols:?}");
+        app.screenshot("19-board-after-pipedrive-import").await;
+        app.close().await;
+    })
+    .await
+}
