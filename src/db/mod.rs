@@ -86,6 +86,21 @@ pub(crate) fn open_in_memory() -> Result<(Connection, changelog::Current)> {
     Ok((conn, current))
 }
 
+/// The page cache outside imports, in KiB (SQLite's negative form).
+const CACHE_KIB: i64 = -8_192;
+
+/// 32 MB of page cache, for an import: its transaction stays in memory instead of spilling
+/// pages to the WAL mid-way. [`normal_cache`] gives it back.
+pub(crate) fn large_cache(conn: &Connection) -> Result<()> {
+    Ok(conn.pragma_update(None, "cache_size", -32_768)?)
+}
+
+/// The small page cache again, its memory returned.
+pub(crate) fn normal_cache(conn: &Connection) {
+    let _ = conn.pragma_update(None, "cache_size", CACHE_KIB);
+    let _ = conn.execute_batch("PRAGMA shrink_memory");
+}
+
 /// How long a statement waits for a lock another connection holds (a write's own wait is
 /// in `Workspace::transact`).
 pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -97,9 +112,10 @@ fn configure(conn: &Connection, wal: bool) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // 32 MB of page cache: an import's transaction stays in memory instead of spilling pages
-    // to the WAL mid-way, and memory stays bounded however large the file.
-    conn.pragma_update(None, "cache_size", -32_768)?;
+    // A small page cache for reads and small writes: a board or a listing over 100k records
+    // would otherwise keep 32 MB of pages for the app's whole life. An import takes a larger
+    // one while it runs (`large_cache`).
+    conn.pragma_update(None, "cache_size", CACHE_KIB)?;
     // An import cycles through a few dozen statements per row; keep them all prepared.
     conn.set_prepared_statement_cache_capacity(128);
     conn.busy_timeout(BUSY_TIMEOUT)?;

@@ -76,7 +76,8 @@ impl Workspace {
             backup: None,
         };
         // The announcement outlives the closure: it goes once the commit has finished.
-        let _announce = self.transact(origin, None, |cx| {
+        crate::db::large_cache(&self.conn)?;
+        let done = self.transact(origin, None, |cx| {
             let stamp = cx.stamp().to_string();
             let mapping: BTreeMap<&str, Option<&str>> = plan
                 .headers
@@ -192,7 +193,9 @@ impl Workspace {
                 report.import_id = import_id;
                 Ok((announce, Finish::Commit))
             }
-        })?;
+        });
+        crate::db::normal_cache(&self.conn);
+        let _announce = done?;
         Ok(report)
     }
 
