@@ -42,29 +42,35 @@ const ALIASES: &[(&str, &[&str])] = &[
     ("Contract Sent", &["contractsent"]),
 ];
 
+/// HubSpot's default deal pipeline, with the two stages Baton's own default adds.
+const DEFAULT_DEALS: &[&str] = &[
+    "Appointment Scheduled",
+    "Qualified To Buy",
+    "Presentation Scheduled",
+    "Decision Maker Bought-In",
+    "Contract Sent",
+    "Proposal Accepted",
+    "Ready For Kickoff",
+    CLOSED_WON,
+    "Closed Lost",
+];
+
+/// HubSpot's lifecycle stages, as a lead moves through them.
+const DEFAULT_LEADS: &[&str] = &[
+    "Subscriber",
+    "Lead",
+    "Marketing Qualified",
+    SALES_QUALIFIED,
+    "Opportunity",
+    "Customer",
+    "Disqualified",
+];
+
 /// The stages a new workspace knows for each kind, in pipeline order.
 pub fn default_stages(kind: RecordKind) -> &'static [&'static str] {
     match kind {
-        RecordKind::Deal => &[
-            "Appointment Scheduled",
-            "Qualified To Buy",
-            "Presentation Scheduled",
-            "Decision Maker Bought-In",
-            "Contract Sent",
-            "Proposal Accepted",
-            "Ready For Kickoff",
-            CLOSED_WON,
-            "Closed Lost",
-        ],
-        RecordKind::Lead => &[
-            "Subscriber",
-            "Lead",
-            "Marketing Qualified",
-            SALES_QUALIFIED,
-            "Opportunity",
-            "Customer",
-            "Disqualified",
-        ],
+        RecordKind::Deal => DEFAULT_DEALS,
+        RecordKind::Lead => DEFAULT_LEADS,
     }
 }
 
@@ -116,27 +122,8 @@ mod tests {
 /// The CRMs' documented default pipelines, in order: a board of their stages reads as the CRM
 /// shows it.
 const PIPELINES: &[&[&str]] = &[
-    // HubSpot's default deal pipeline (with the two stages Baton's own default adds).
-    &[
-        "Appointment Scheduled",
-        "Qualified To Buy",
-        "Presentation Scheduled",
-        "Decision Maker Bought-In",
-        "Contract Sent",
-        "Proposal Accepted",
-        "Ready For Kickoff",
-    ],
-    // HubSpot's lifecycle stages.
-    &[
-        "Subscriber",
-        "Lead",
-        "Marketing Qualified",
-        SALES_QUALIFIED,
-        "Opportunity",
-        "Customer",
-        "Evangelist",
-        "Other",
-    ],
+    DEFAULT_DEALS,
+    DEFAULT_LEADS,
     // Salesforce's default opportunity stages.
     &[
         "Prospecting",

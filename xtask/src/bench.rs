@@ -278,6 +278,16 @@ pub fn bench(args: &[String]) -> Res {
     let bin = root().join("target/release/baton");
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // --desktop: only the app's footprint, on the 100k workspace an earlier run left.
+    if args.iter().any(|a| a == "--desktop") {
+        let db = dir.join("baton_100000.sqlite");
+        if !db.exists() {
+            return Err(
+                "run `cargo xtask bench --quick` once first: it makes the 100k workspace".into(),
+            );
+        }
+        return desktop_footprint(&bin, &db);
+    }
     let sizes: Vec<usize> = if args.iter().any(|a| a == "--quick") {
         vec![100_000]
     } else {
@@ -326,6 +336,7 @@ pub fn bench(args: &[String]) -> Res {
         );
         if rows == 100_000 {
             health(&bin, &db, rows)?;
+            desktop_footprint(&bin, &db)?;
         }
     }
     Ok(())
@@ -381,4 +392,134 @@ fn health(bin: &Path, db: &Path, rows: usize) -> Res {
         peak as f64 / 1024.0
     );
     Ok(())
+}
+
+/// The desktop app's memory on the demo workspace and on the 100k-deal one: the proportional
+/// set size of the app and its WebKit processes once the board has been drawn, under Xvfb.
+fn desktop_footprint(cli: &Path, big: &Path) -> Res {
+    crate::install_packages(crate::DESKTOP_PACKAGES)?;
+    let mut build = cargo();
+    build.args(["build", "--release", "-p", "baton-desktop"]);
+    step("cargo build --release -p baton-desktop", build)?;
+    let app = root().join("target/release/baton-desktop");
+    let dir = root().join("target/bench/desktop");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let demo = dir.join("demo.sqlite");
+    let hundred_k = dir.join("big.sqlite");
+    std::fs::copy(big, &hundred_k).map_err(|e| format!("{}: {e}", hundred_k.display()))?;
+    let ok = |args: &[&str], db: &Path| -> Res {
+        let out = Command::new(cli)
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .map_err(|e| format!("baton: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    ok(&["demo"], &demo)?;
+    ok(
+        &["people", "add", "Bench", "--role", "founder", "--me"],
+        &hundred_k,
+    )?;
+    println!("\nDesktop footprint (PSS once the board is drawn, 20 s after start)");
+    let small = footprint(&app, &demo)?;
+    let large = footprint(&app, &hundred_k)?;
+    for (what, f) in [("demo (80 records)", &small), ("100k deals", &large)] {
+        println!(
+            "  {what:<20} {:>6.0} MiB  (app {:.0}, web {:.0}, network {:.0})",
+            f.iter().map(|(_, m)| m).sum::<f64>(),
+            part(f, "baton-desktop"),
+            part(f, "WebKitWebProces"),
+            part(f, "WebKitNetworkPr")
+        );
+    }
+    println!(
+        "  100k over demo: {:+.0} MiB (target: within 50 MiB)",
+        large.iter().map(|(_, m)| m).sum::<f64>() - small.iter().map(|(_, m)| m).sum::<f64>()
+    );
+    Ok(())
+}
+
+fn part(f: &[(String, f64)], name: &str) -> f64 {
+    f.iter().filter(|(n, _)| n == name).map(|(_, m)| m).sum()
+}
+
+/// (process name, PSS in MiB) of the app's process tree on `db`, 20 s after it starts.
+fn footprint(app: &Path, db: &Path) -> Result<Vec<(String, f64)>, String> {
+    use std::os::unix::process::CommandExt;
+    let mut run = Command::new("xvfb-run");
+    run.args([
+        "-a",
+        "-s",
+        "-screen 0 1280x820x24",
+        "dbus-run-session",
+        "--",
+    ])
+    .arg(app)
+    .env("BATON_DB", db)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .process_group(0);
+    let mut child = run.spawn().map_err(|e| format!("xvfb-run: {e}"))?;
+    std::thread::sleep(Duration::from_secs(20));
+    let tree = descendants(child.id());
+    let mut out = Vec::new();
+    for pid in tree {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let comm = comm.trim().to_string();
+        if !["baton-desktop", "WebKitWebProces", "WebKitNetworkPr"].contains(&comm.as_str()) {
+            continue;
+        }
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let kib: f64 = rollup
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0.0);
+        out.push((comm, kib / 1024.0));
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{}", child.id())])
+        .status();
+    let _ = child.wait();
+    if out.is_empty() {
+        return Err(format!("the app did not start on {}", db.display()));
+    }
+    Ok(out)
+}
+
+/// Every process below `root`, by parent id.
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+                .filter_map(|pid| {
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                    // pid (comm) state ppid …; comm may hold spaces, so read after the last ')'.
+                    let ppid = stat
+                        .rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse()
+                        .ok()?;
+                    Some((pid, ppid))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let p = out[i];
+        out.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
+        i += 1;
+    }
+    out
 }

@@ -32,7 +32,8 @@ fn main() -> ExitCode {
                 "usage: cargo xtask <command>
   run          build Baton and open it on your workspace (a demo one on first start)
   test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
-  bench        import and health speed and memory against sqlite3's own .import (--quick: 100k rows only)
+  bench        import and health speed and memory against sqlite3's own .import, and the desktop
+               app's memory (--quick: 100k rows only; --desktop: only the app's memory)
   e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
   bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
                and launched in a clean Debian 12 made with debootstrap; needs root)
@@ -124,7 +125,7 @@ pub(crate) fn install_packages(packages: &[&str]) -> Res {
 }
 
 /// What the desktop app builds against, and what its end-to-end tier runs on (Debian 12 names).
-const DESKTOP_PACKAGES: &[&str] = &[
+pub(crate) const DESKTOP_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "libgtk-3-dev",
     "librsvg2-dev",
