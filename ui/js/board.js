@@ -1,5 +1,5 @@
 // The pipeline board: one column per stage; each column a virtual list that fetches a page of
-// cards at a time and draws only what is on screen, so 100k records stay smooth.
+// cards at a time and draws only what is on screen, so 100k records stay smooth and light.
 
 import { call } from './ipc.js';
 import { fill, fmtCount, fmtMoney, flagWords, h, showError, statusWords } from './dom.js';
@@ -7,6 +7,7 @@ import * as record from './record.js';
 
 const ROW = 68; // px per card, matching .card in app.css
 const PAGE = 100;
+const GROW = 30; // rows a column makes room for at a time
 const state = { kind: 'deal', query: '' };
 
 export async function render(view) {
@@ -53,13 +54,22 @@ export async function render(view) {
 function column(col, left, right) {
   const body = h('div', { class: 'col-body', tabindex: '0', role: 'list', 'aria-label': `${col.stage}: ${col.count} records` });
   const spacer = h('div', { class: 'spacer' });
-  spacer.style.height = `${col.count * ROW}px`;
+  // The column makes room for a few screens of cards and grows as the user scrolls near its
+  // end: the web view keeps memory in proportion to a scroller's height, and a column sized
+  // for 11,000 cards cost it tens of MiB.
+  let room = Math.min(col.count, GROW);
+  const fit = () => { spacer.style.height = `${room * ROW}px`; };
+  fit();
   body.append(spacer);
   const pages = new Map();
   const drawn = new Map();
   const draw = async () => {
+    if (room < col.count && body.scrollTop + body.clientHeight >= (room - 10) * ROW) {
+      room = Math.min(col.count, room + GROW);
+      fit();
+    }
     const first = Math.max(0, Math.floor(body.scrollTop / ROW) - 5);
-    const last = Math.min(col.count, Math.ceil((body.scrollTop + body.clientHeight) / ROW) + 5);
+    const last = Math.min(room, Math.ceil((body.scrollTop + body.clientHeight) / ROW) + 5);
     for (const [i, el] of drawn) if (i < first || i >= last) { el.remove(); drawn.delete(i); }
     for (let p = Math.floor(first / PAGE); p * PAGE < last; p++) {
       if (!pages.has(p)) {

@@ -399,6 +399,43 @@ async fn a_dropped_hubspot_csv_previews_imports_with_progress_and_counts_that_ma
             imports[0]["inserted"], 20_000,
             "the window's counts are the workspace's"
         );
+        // On the board, the 20,000-card column starts a few screens tall and grows as it is
+        // scrolled: scrolling on reaches cards far down the stage.
+        app.click("#import-see-board").await;
+        app.wait_text("#view .toolbar", "20,000 deals").await;
+        app.wait_css(".col-body .card").await;
+        let start = app
+            .js("return document.querySelector('.col-body .spacer').offsetHeight", vec![])
+            .await;
+        let mut reached = Value::Null;
+        for _ in 0..20 {
+            reached = app
+                .js(
+                    "const b = document.querySelector('.col-body'); b.scrollTop = b.scrollHeight; b.dispatchEvent(new Event('scroll')); return [b.querySelector('.spacer').offsetHeight, document.querySelectorAll('.col-body .card').length]",
+                    vec![],
+                )
+                .await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (start, grown) = (start.as_u64().unwrap(), reached[0].as_u64().unwrap());
+        assert!(start < 3_000, "a column starts a few screens tall: {start} px");
+        assert!(grown >= start * 5, "and grows as it is scrolled: {start} -> {grown} px");
+        let mut drawn = 0;
+        for _ in 0..50 {
+            drawn = app
+                .js(
+                    "return document.querySelector('.col-body').querySelectorAll('.card').length",
+                    vec![],
+                )
+                .await
+                .as_u64()
+                .unwrap();
+            if drawn > 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(drawn > 0, "cards are drawn where it was scrolled to");
         app.close().await;
     })
     .await
