@@ -6,10 +6,9 @@
 //! full integrity check and says which kept copies are intact; `baton restore COPY` puts one
 //! back and keeps the damaged file beside it.
 
+use super::with_suffix;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// Whether SQLite said the file is damaged or not a database at all.
 pub fn is_damage(e: &Error) -> bool {
@@ -20,12 +19,6 @@ pub fn is_damage(e: &Error) -> bool {
         ),
         _ => false,
     }
-}
-
-fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 fn marker(db: &Path) -> PathBuf {
@@ -39,24 +32,9 @@ pub(crate) fn marked(db: &Path) -> Option<String> {
 
 /// The copies kept of `db` (the backups folder beside it), newest first.
 pub fn copies(db: &Path) -> Vec<PathBuf> {
-    let dir = db.parent().unwrap_or(Path::new(".")).join("backups");
-    let stem = db
-        .file_stem()
-        .map_or("workspace".into(), |s| s.to_string_lossy().into_owned());
-    let mut found: Vec<(SystemTime, PathBuf)> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                        n.starts_with(&format!("{stem}-")) && n.ends_with(".sqlite")
-                    })
-                })
-                .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    found.into_iter().rev().map(|(_, p)| p).collect()
+    let mut kept = crate::import::backup::kept(db);
+    kept.reverse();
+    kept
 }
 
 /// SQLite's own check of the workspace `file`: `None` when intact, else its first findings.
@@ -82,20 +60,7 @@ fn copy_problems(copy: &Path, full: bool) -> Option<Vec<String>> {
 
 fn check_with(file: &Path, full: bool, kept: bool) -> Option<Vec<String>> {
     let run = || -> rusqlite::Result<Vec<String>> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = if kept {
-            let path = file.display().to_string();
-            let escaped = path
-                .replace('%', "%25")
-                .replace('?', "%3f")
-                .replace('#', "%23");
-            Connection::open_with_flags(
-                format!("file:{escaped}?immutable=1"),
-                flags | OpenFlags::SQLITE_OPEN_URI,
-            )?
-        } else {
-            Connection::open_with_flags(file, flags)?
-        };
+        let conn = super::read_only_connection(file, kept)?;
         let pragma = if full {
             "PRAGMA integrity_check(20)"
         } else {

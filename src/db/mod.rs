@@ -46,21 +46,31 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
 /// read as a file that cannot change (SQLite then needs no -shm beside it, which a read-only
 /// folder could not hold); otherwise read-only through the log.
 fn open_read_only(path: &Path) -> Result<Connection> {
+    let wal = std::fs::metadata(with_suffix(path, "-wal")).map_or(0, |m| m.len());
+    Ok(read_only_connection(path, wal == 0)?)
+}
+
+/// A read-only connection to `path`; `unchanging` reads it as a file nothing writes to, which
+/// needs no -shm beside it (SQLite's `immutable`).
+pub(crate) fn read_only_connection(path: &Path, unchanging: bool) -> rusqlite::Result<Connection> {
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
         | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
         | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-    let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
     let text = path.display().to_string();
     let escaped = text
         .replace('%', "%25")
         .replace('?', "%3f")
         .replace('#', "%23");
-    let uri = if wal == 0 {
-        format!("file:{escaped}?immutable=1")
-    } else {
-        format!("file:{escaped}?mode=ro")
-    };
-    Ok(Connection::open_with_flags(uri, flags)?)
+    let mode = if unchanging { "immutable=1" } else { "mode=ro" };
+    Connection::open_with_flags(format!("file:{escaped}?{mode}"), flags)
+}
+
+/// `p` with `suffix` appended to its file name, as SQLite names its `-wal` and `-shm` files
+/// and Baton the files it keeps beside a workspace.
+pub(crate) fn with_suffix(p: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = p.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
 }
 
 fn open_writable(path: &Path) -> Result<(Connection, changelog::Current)> {

@@ -2,6 +2,7 @@
 //! changes records (SQLite's backup API), the newest few kept. Undo itself works from the change
 //! log; a copy is for the day the file itself is lost or damaged.
 
+use crate::db::with_suffix;
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
@@ -15,15 +16,13 @@ const SUFFIX: &str = "-before-import.sqlite";
 /// (the copy reads through its own connection, which sees only what is committed), and keeps the
 /// newest few copies. A copy that fails is removed whole: a full disk leaves no partial file.
 pub(super) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
-    let dir = db.parent().unwrap_or(Path::new(".")).join("backups");
+    let dir = backups_dir(db);
     let io = |source| Error::Io {
         path: dir.display().to_string(),
         source,
     };
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let stem = db
-        .file_stem()
-        .map_or("workspace".into(), |s| s.to_string_lossy().into_owned());
+    let stem = stem_of(db);
     let stamp = now.format("%Y%m%dT%H%M%SZ");
     let mut dest = dir.join(format!("{stem}-{stamp}{SUFFIX}"));
     let mut n = 2;
@@ -51,12 +50,6 @@ fn copy(db: &Path, dest: &Path) -> rusqlite::Result<()> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     from.backup(rusqlite::DatabaseName::Main, dest, None)
-}
-
-fn with_suffix(p: &Path, suffix: &str) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// The sentence for a copy that could not be made; a full disk says how much room it needs.
@@ -115,9 +108,9 @@ fn free_bytes(_dir: &Path) -> Option<u64> {
     None
 }
 
-/// Keeps the newest copies of this workspace, oldest first out.
-fn rotate(dir: &Path, stem: &str, newest: &Path) -> std::io::Result<()> {
-    let mut old: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+/// The copies kept of the workspace `stem` in `dir`, oldest first.
+fn kept_in(dir: &Path, stem: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut found: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
@@ -126,9 +119,29 @@ fn rotate(dir: &Path, stem: &str, newest: &Path) -> std::io::Result<()> {
         })
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    old.sort();
+    found.sort();
+    Ok(found.into_iter().map(|(_, p)| p).collect())
+}
+
+/// The copies kept of the workspace `db` (in `backups/` beside it), oldest first.
+pub(crate) fn kept(db: &Path) -> Vec<PathBuf> {
+    kept_in(&backups_dir(db), &stem_of(db)).unwrap_or_default()
+}
+
+fn backups_dir(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("backups")
+}
+
+fn stem_of(db: &Path) -> String {
+    db.file_stem()
+        .map_or("workspace".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Keeps the newest copies of this workspace, oldest first out.
+fn rotate(dir: &Path, stem: &str, newest: &Path) -> std::io::Result<()> {
+    let old = kept_in(dir, stem)?;
     let excess = old.len().saturating_sub(KEEP_BACKUPS);
-    for (_, p) in old.into_iter().take(excess) {
+    for p in old.into_iter().take(excess) {
         if p != newest {
             let _ = std::fs::remove_file(p);
         }

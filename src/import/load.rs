@@ -256,9 +256,6 @@ struct Converted {
     fields: String,
 }
 
-/// Reads and converts the rows on a second thread while the first one writes: parsing and
-/// SQLite each take a good share of an import. A bounded channel of small batches keeps
-/// memory flat however large the file is.
 /// The row error for a row that is not UTF-8: where (line, the file's byte) and what to do.
 fn not_utf8(plan: &Plan, e: &csv::Error, row: u64) -> RowError {
     let (pos, field) = match e.kind() {
@@ -276,6 +273,9 @@ fn not_utf8(plan: &Plan, e: &csv::Error, row: u64) -> RowError {
     }
 }
 
+/// Reads and converts the rows on a second thread while the first one writes: parsing and
+/// SQLite each take a good share of an import. A bounded channel of small batches keeps
+/// memory flat however large the file is.
 fn read_rows(
     plan: &Plan,
     path: &Path,

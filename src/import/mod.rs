@@ -1,7 +1,7 @@
 //! Importing CRM CSV exports: a reader (`read`), presets that map headers (`preset`), and cell
 //! values (`values`); the workspace's loader stores the rows and runs the rules.
 
-mod backup;
+pub(crate) mod backup;
 mod load;
 mod plan;
 pub mod preset;

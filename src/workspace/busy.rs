@@ -83,9 +83,7 @@ impl Waiting {
 
 /// The file a long write describes itself in.
 fn beside(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_os_string();
-    name.push("-import");
-    PathBuf::from(name)
+    crate::db::with_suffix(db, "-import")
 }
 
 /// The import running on the workspace `db` (from any program), if one is: what the file

@@ -110,14 +110,12 @@ impl Workspace {
     pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
         db::open(path)
             .and_then(|o| {
-                let mut ws = Self::init(
+                Self::init(
                     (o.conn, o.change),
                     clock,
                     Some(path.to_path_buf()),
-                    o.read_only.is_some(),
-                )?;
-                ws.read_only = o.read_only;
-                Ok(ws)
+                    o.read_only,
+                )
             })
             .map_err(|e| db::damage::explain(path, e))
     }
@@ -133,14 +131,14 @@ impl Workspace {
 
     /// A workspace that lives in memory, for tests.
     pub fn open_in_memory(clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(db::open_in_memory()?, clock, None, false)
+        Self::init(db::open_in_memory()?, clock, None, None)
     }
 
     fn init(
         (conn, change): (Connection, changelog::Current),
         clock: impl Clock + 'static,
         path: Option<PathBuf>,
-        read_only: bool,
+        read_only: Option<String>,
     ) -> Result<Self> {
         let mut ws = Workspace {
             conn,
@@ -149,9 +147,9 @@ impl Workspace {
             at: None,
             path,
             on_wait: None,
-            read_only: None,
+            read_only,
         };
-        if !read_only && playbooks::list(&ws.conn)?.is_empty() {
+        if ws.read_only.is_none() && playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
                 playbooks::replace_all(cx.conn, &Playbook::defaults())
             })?;
@@ -221,42 +219,37 @@ impl Workspace {
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
         let asked = std::time::Instant::now();
         self.conn.busy_timeout(busy::ATTEMPT)?;
-        let attempts = loop {
+        let tx = loop {
             // Unchecked only in that it takes `&Connection`: the funnel is the one place a
             // transaction opens, so none can be open already.
-            let attempt = rusqlite::Transaction::new_unchecked(
+            let e = match rusqlite::Transaction::new_unchecked(
                 &self.conn,
                 rusqlite::TransactionBehavior::Immediate,
-            );
-            match attempt {
-                Ok(tx) => break Ok(tx),
-                Err(e) if is_busy(&e) => {
-                    let waiting = busy::Waiting {
-                        running: self.path.as_deref().and_then(busy::running),
-                        waited: asked.elapsed(),
-                    };
-                    if waiting.waited >= busy::WAIT_LIMIT {
-                        break Err(Error::Conflict(format!(
-                            "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
-                            waiting
-                                .running
-                                .as_ref()
-                                .map_or("another program is writing to the workspace".into(), |r| r.sentence()),
-                            busy::WAIT_LIMIT.as_secs() / 60
-                        )));
-                    }
-                    if let Some(f) = self.on_wait.as_mut() {
-                        f(&waiting);
-                    }
-                }
-                Err(e) => break Err(Error::from(e)),
-            }
-        };
-        let tx = match attempts {
-            Ok(tx) => tx,
-            Err(e) => {
+            ) {
+                Ok(tx) => break tx,
+                Err(e) => e,
+            };
+            if !is_busy(&e) {
                 self.conn.busy_timeout(db::BUSY_TIMEOUT)?;
-                return Err(e);
+                return Err(e.into());
+            }
+            let waiting = busy::Waiting {
+                running: self.path.as_deref().and_then(busy::running),
+                waited: asked.elapsed(),
+            };
+            if waiting.waited >= busy::WAIT_LIMIT {
+                self.conn.busy_timeout(db::BUSY_TIMEOUT)?;
+                return Err(Error::Conflict(format!(
+                    "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
+                    waiting
+                        .running
+                        .as_ref()
+                        .map_or("another program is writing to the workspace".into(), |r| r.sentence()),
+                    busy::WAIT_LIMIT.as_secs() / 60
+                )));
+            }
+            if let Some(f) = self.on_wait.as_mut() {
+                f(&waiting);
             }
         };
         tx.busy_timeout(db::BUSY_TIMEOUT)?;
