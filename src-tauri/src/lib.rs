@@ -40,10 +40,16 @@ pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
     match shared.ws.try_lock() {
         Ok(ws) => return Ok(ws),
         Err(std::sync::TryLockError::Poisoned(e)) => return Err(poisoned(e)),
-        // An import from the app holds the workspace: this action queues behind it, and the
-        // window says so instead of looking stuck.
+        // An import from this app holds the workspace: this action queues behind it, and the
+        // window says so instead of looking stuck. (A command-line import is said by the write
+        // that waits for it, `Workspace::on_wait`; its file may outlive its lock by a moment.)
         Err(std::sync::TryLockError::WouldBlock) => {
-            if let Some(running) = shared.path.as_deref().and_then(baton::running_import) {
+            let ours = shared
+                .path
+                .as_deref()
+                .and_then(baton::running_import)
+                .filter(|r| r.pid == std::process::id());
+            if let Some(running) = ours {
                 let _ = app.emit(
                     "workspace-waiting",
                     format!("{}; waiting…", running.sentence()),
