@@ -35,8 +35,10 @@ export async function render(view) {
       h('a', { href: '#import', class: 'button primary' }, 'Import a CSV')));
     return;
   }
-  // Moving a column left or right keeps the new order for this workspace.
+  // Moving a column (dragged by its header, or by its ‹ › buttons) keeps the new order for
+  // this workspace.
   const move = async (i, by) => {
+    if (by === 0) return;
     const order = columns.map((c) => c.stage);
     const [stage] = order.splice(i, 1);
     order.splice(i + by, 0, stage);
@@ -48,7 +50,62 @@ export async function render(view) {
   };
   const board = h('div', { class: 'board', role: 'region', 'aria-label': 'Pipeline board' },
     columns.map((c, i) => column(c, i > 0 ? () => move(i, -1) : null, i < columns.length - 1 ? () => move(i, 1) : null)));
+  board.querySelectorAll('.column > header').forEach((header, i) => draggable(board, header, i, (to) => move(i, to - i)));
   fill(view, head, board);
+}
+
+/**
+ * Dragging a column by its header: the column follows the pointer and a bar marks where it will
+ * land; letting go moves it there, Escape puts it back. Pointer events rather than HTML5 drag
+ * and drop, which the desktop shell takes over for dropping files on the window.
+ */
+function draggable(board, header, from, drop) {
+  header.addEventListener('pointerdown', (down) => {
+    if (down.button !== 0 || down.target.closest('button')) return;
+    const col = header.parentElement;
+    const cols = [...board.querySelectorAll('.column')];
+    // Where each column stands before the drag moves the dragged one (scrolling aside).
+    const scroll0 = board.scrollLeft;
+    const rights = cols.map((c) => c.getBoundingClientRect().right);
+    let to = from;
+    let dragging = false;
+    const mark = () => cols.forEach((c, j) => {
+      c.classList.toggle('drop-before', dragging && j === to && to < from);
+      c.classList.toggle('drop-after', dragging && j === to && to > from);
+    });
+    const moved = (e) => {
+      const dx = e.clientX - down.clientX;
+      if (!dragging && Math.abs(dx) < 6) return;
+      dragging = true;
+      col.classList.add('dragging');
+      col.style.transform = `translateX(${dx}px)`;
+      // The column takes the place of the column under the pointer.
+      const x = e.clientX + board.scrollLeft - scroll0;
+      to = rights.findIndex((right) => x < right);
+      if (to < 0) to = cols.length - 1;
+      mark();
+    };
+    const end = (commit) => {
+      header.removeEventListener('pointermove', moved);
+      header.removeEventListener('pointerup', up);
+      header.removeEventListener('pointercancel', cancel);
+      document.removeEventListener('keydown', escape, true);
+      col.classList.remove('dragging');
+      col.style.transform = '';
+      const target = to;
+      dragging = false;
+      mark();
+      if (commit && target !== from) drop(target);
+    };
+    const up = () => end(true);
+    const cancel = () => end(false);
+    const escape = (e) => { if (e.key === 'Escape') { e.stopPropagation(); end(false); } };
+    header.setPointerCapture?.(down.pointerId);
+    header.addEventListener('pointermove', moved);
+    header.addEventListener('pointerup', up);
+    header.addEventListener('pointercancel', cancel);
+    document.addEventListener('keydown', escape, true);
+  });
 }
 
 function column(col, left, right) {

@@ -2,7 +2,9 @@
 //! D-Bus session with dunst as the notification daemon, driven through tauri-driver and
 //! WebKitWebDriver. Screenshots land in target/e2e/.
 
-use crate::{cargo, install_packages, root, run_tests, step, Counts, Res, E2E_PACKAGES};
+use crate::{
+    cargo, install_packages, root, run_tests, step, Counts, Res, DESKTOP_PACKAGES, E2E_PACKAGES,
+};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -88,6 +90,8 @@ fi
 exit $status"#;
 
 pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
+    // `cargo xtask e2e NAME` alone on a fresh machine builds the app too.
+    install_packages(DESKTOP_PACKAGES)?;
     install_packages(E2E_PACKAGES)?;
     let bin_dir = cargo_bin_dir();
     let path = format!(

@@ -5,6 +5,7 @@
 //! and `BATON_DESKTOP_BIN`, `BATON_CLI_BIN` and `BATON_E2E_OUT` set. Run alone, they fail and
 //! say so rather than pass without looking.
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use std::os::unix::process::CommandExt;
@@ -1100,6 +1101,52 @@ async fn a_pipedrive_export_lands_on_a_board_in_pipedrive_order() {
         assert!(cols.iter().all(|(_, n, _)| *n > 0), "{cols:?}");
         assert!(cols[0].2 < 1280.0 && cols[3].2 < 1280.0, "{cols:?}");
         app.screenshot("19-board-after-pipedrive-import").await;
+        // Dragging a column by its header, as a mouse does, puts it where it is let go, and
+        // the order is kept for this workspace.
+        let from = app.wait_css(".column[aria-label='Qualified'] > header h2").await;
+        let onto = cols[2].2 + 40.0 - cols[0].2;
+        let drag = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: from,
+                duration: None,
+                x: 0,
+                y: 0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_LEFT,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(200)),
+                x: 20,
+                y: 0,
+            })
+            .then(PointerAction::MoveBy {
+                duration: Some(Duration::from_millis(300)),
+                x: onto as i64 - 20,
+                y: 0,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_LEFT,
+            });
+        app.client.perform_actions(drag).await.unwrap();
+        let mut dragged = Vec::new();
+        for _ in 0..50 {
+            dragged = board_columns(&app).await;
+            if dragged[0].0 != "Qualified" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let order: Vec<&str> = dragged.iter().map(|(s, _, _)| s.as_str()).collect();
+        assert_eq!(
+            &order[..3],
+            ["Contact Made", "Demo Scheduled", "Qualified"],
+            "dropped onto the third column: {order:?}"
+        );
+        app.go("tasks").await;
+        app.go("board").await;
+        app.wait_text("#view .toolbar", "30 deals").await;
+        assert_eq!(board_columns(&app).await[2].0, "Qualified", "kept");
         app.close().await;
     })
     .await
