@@ -15,6 +15,7 @@ mod handoffs;
 mod health;
 pub mod import;
 mod model;
+mod reach;
 mod records;
 pub mod spreadsheet;
 pub mod stages;

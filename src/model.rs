@@ -190,7 +190,9 @@ text_enum!(
         EscalationResolved = "escalation_resolved", /// Sales followed a lead up.
         Accepted = "accepted", /// The kickoff has a date.
         KickoffScheduled = "kickoff_scheduled", /// An import was taken back.
-        ImportUndone = "import_undone" }
+        ImportUndone = "import_undone", /// A person edited the welcome email draft.
+        DraftEdited = "draft_edited", /// A person sent the welcome email from their mail app.
+        DraftSent = "draft_sent" }
 );
 
 text_enum!(
@@ -406,6 +408,6 @@ mod tests {
         assert!(indexes.contains("kind IN ('escalated', 'rejected')"));
         assert!(health.contains("kind IN ('escalated', 'rejected')"));
         let round: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(round.len(), 22);
+        assert_eq!(round.len(), 24);
     }
 }

@@ -1,73 +1,11 @@
 //! The real `baton` binary on a temporary workspace file.
 
+mod common;
+
+use common::Cli;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-struct Cli {
-    db: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        Cli {
-            db: dir.path().join("ws.sqlite"),
-            dir,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .env("BATON_NOW", "2026-03-05T09:00:00Z")
-            .env_remove("BATON_DB")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "baton {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    /// Runs a command expected to fail; returns its stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "baton {args:?} should fail");
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    fn team(&self) {
-        self.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
-        self.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
-        self.ok(&[
-            "people",
-            "add",
-            "Dee Delivery",
-            "--role",
-            "delivery",
-            "--email",
-            "dee@example.com",
-        ]);
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-}
+use std::process::Command;
 
 fn last_line(s: &str) -> &str {
     s.lines().last().unwrap()

@@ -5,6 +5,9 @@
 
 use baton::{FixedClock, Origin, Role, Workspace};
 use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 /// An RFC 3339 moment.
@@ -26,4 +29,70 @@ pub fn workspace(
             .unwrap();
     }
     (ws, clock, dir)
+}
+
+/// The real `baton` binary on a temporary workspace file, its clock fixed by `BATON_NOW`.
+pub struct Cli {
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl Cli {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Cli {
+            db: dir.path().join("ws.sqlite"),
+            dir,
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("--db")
+            .arg(&self.db)
+            .args(args)
+            .env("BATON_NOW", "2026-03-05T09:00:00Z")
+            .env_remove("BATON_DB")
+            .output()
+            .unwrap()
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "baton {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).unwrap()
+    }
+
+    /// Runs a command expected to fail; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "baton {args:?} should fail");
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    pub fn team(&self) {
+        self.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
+        self.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
+        self.ok(&[
+            "people",
+            "add",
+            "Dee Delivery",
+            "--role",
+            "delivery",
+            "--email",
+            "dee@example.com",
+        ]);
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
 }

@@ -92,6 +92,8 @@ enum BriefFormat {
     Md,
     Html,
     Json,
+    /// An email to the new owner (RFC 5322: HTML and text, the kickoff invite attached).
+    Eml,
 }
 
 #[derive(Subcommand)]
@@ -110,6 +112,8 @@ enum Command {
     Reports(commands::reports::ReportCommand),
     #[command(flatten)]
     File(commands::file::FileCommand),
+    #[command(flatten)]
+    Reach(commands::reach::ReachCommand),
 }
 
 #[derive(Subcommand)]
@@ -236,6 +240,7 @@ fn run(cli: Cli) -> Res {
         Command::Team(c) => commands::team::run(&mut ws, c),
         Command::Playbooks(c) => commands::playbooks::run(&mut ws, c),
         Command::Reports(c) => commands::reports::run(&mut ws, c),
+        Command::Reach(c) => commands::reach::run(&mut ws, c),
         Command::File(_) => Ok(()),
     };
     // A read that met a damaged page stops with the sentence naming the copy to restore.

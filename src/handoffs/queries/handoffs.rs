@@ -192,14 +192,24 @@ pub struct EmailDraft {
     pub id: DraftId,
     /// The handoff it belongs to.
     pub handoff_id: HandoffId,
-    /// Who it would go to.
+    /// The record the handoff is about.
+    pub record_id: RecordId,
+    /// That record's name.
+    pub record: String,
+    /// Who it would go to: the client's contact email (or name, when no email is known).
     pub recipient: Option<String>,
     /// Subject line.
     pub subject: String,
     /// Body text.
     pub body: String,
-    /// `draft` until a person approves it.
+    /// `draft` until a person marks it sent; then `sent`, and it no longer changes.
     pub status: String,
+    /// When a person last edited it.
+    pub edited_at: Option<String>,
+    /// When it was marked sent.
+    pub sent_at: Option<String>,
+    /// Who marked it sent.
+    pub sent_by: Option<String>,
 }
 
 /// Stores a draft.
@@ -216,20 +226,83 @@ pub(crate) fn insert_draft(
     Ok(())
 }
 
+const DRAFT_COLUMNS: &str =
+    "SELECT d.id, d.handoff_id, h.record_id, r.name, d.recipient, d.subject, d.body,
+        d.status, d.edited_at, d.sent_at, d.sent_by
+   FROM email_drafts d JOIN handoffs h ON h.id = d.handoff_id JOIN records r ON r.id = h.record_id";
+
+fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EmailDraft> {
+    Ok(EmailDraft {
+        id: r.get(0)?,
+        handoff_id: r.get(1)?,
+        record_id: r.get(2)?,
+        record: r.get(3)?,
+        recipient: r.get(4)?,
+        subject: r.get(5)?,
+        body: r.get(6)?,
+        status: r.get(7)?,
+        edited_at: r.get(8)?,
+        sent_at: r.get(9)?,
+        sent_by: r.get(10)?,
+    })
+}
+
 /// Drafts of a handoff, newest first.
 pub(crate) fn drafts(conn: &Connection, handoff: HandoffId) -> Result<Vec<EmailDraft>> {
-    let mut st = conn.prepare_cached(
-        "SELECT id, handoff_id, recipient, subject, body, status FROM email_drafts WHERE handoff_id = ?1 ORDER BY id DESC",
-    )?;
-    let rows = st.query_map([handoff], |r| {
-        Ok(EmailDraft {
-            id: r.get(0)?,
-            handoff_id: r.get(1)?,
-            recipient: r.get(2)?,
-            subject: r.get(3)?,
-            body: r.get(4)?,
-            status: r.get(5)?,
-        })
-    })?;
+    let mut st = conn.prepare_cached(&format!(
+        "{DRAFT_COLUMNS} WHERE d.handoff_id = ?1 ORDER BY d.id DESC"
+    ))?;
+    let rows = st.query_map([handoff], draft_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every draft, the ones still to send first, then newest first.
+pub(crate) fn all_drafts(conn: &Connection) -> Result<Vec<EmailDraft>> {
+    let mut st = conn.prepare_cached(&format!(
+        "{DRAFT_COLUMNS} ORDER BY d.status = 'sent', d.id DESC"
+    ))?;
+    let rows = st.query_map([], draft_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The newest draft of a record's handoffs.
+pub(crate) fn record_draft(conn: &Connection, record: RecordId) -> Result<Option<EmailDraft>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "{DRAFT_COLUMNS} WHERE h.record_id = ?1 ORDER BY d.id DESC LIMIT 1"
+        ))?
+        .query_row([record], draft_row)
+        .optional()?)
+}
+
+/// One draft.
+pub(crate) fn draft(conn: &Connection, id: DraftId) -> Result<Option<EmailDraft>> {
+    Ok(conn
+        .prepare_cached(&format!("{DRAFT_COLUMNS} WHERE d.id = ?1"))?
+        .query_row([id], draft_row)
+        .optional()?)
+}
+
+/// A person's edit of a draft's subject and body.
+pub(crate) fn edit_draft(
+    conn: &Connection,
+    id: DraftId,
+    subject: &str,
+    body: &str,
+    at: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE email_drafts SET subject = ?2, body = ?3, edited_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, subject, body, at])?;
+    Ok(())
+}
+
+/// Marks a draft sent by `by` at `at`.
+pub(crate) fn mark_draft_sent(conn: &Connection, id: DraftId, by: &str, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE email_drafts SET status = 'sent', sent_at = ?3, sent_by = ?2 WHERE id = ?1",
+    )?
+    .execute(params![id, by, at])?;
+    Ok(())
 }

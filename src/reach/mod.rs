@@ -1,0 +1,282 @@
+//! Reaching people where they already work, and only when the user says so: the welcome email
+//! reviewed, then opened in the user's own mail app as a standard `.eml`; the kickoff invite as
+//! an `.ics`; the brief as an email to a teammate who does not use Baton. Nothing here opens a
+//! connection: Baton writes files, the user's mail app and calendar do the sending.
+
+mod eml;
+mod ics;
+
+use crate::brief::Brief;
+use crate::error::{Error, Result};
+use crate::handoffs::queries::{handoffs, tasks};
+use crate::model::Origin;
+use crate::model::{
+    ChecklistItem, DraftId, EventKind, Handoff, Person, Record, RecordId, Task, TaskId, TaskKind,
+    TaskStatus,
+};
+use crate::workspace::queries::people;
+use crate::workspace::{EmailDraft, Workspace};
+
+/// The checklist line a sent welcome email ticks (the default playbooks' wording; any line
+/// naming "welcome email" counts).
+const WELCOME_LINE: &str = "welcome email";
+
+impl Workspace {
+    /// Every welcome email draft, the ones still to send first.
+    pub fn drafts(&self) -> Result<Vec<EmailDraft>> {
+        handoffs::all_drafts(&self.conn)
+    }
+
+    /// One draft.
+    pub fn draft(&self, id: DraftId) -> Result<EmailDraft> {
+        handoffs::draft(&self.conn, id)?.ok_or_else(|| {
+            Error::not_found("draft", id.to_string(), "list them with: baton drafts")
+        })
+    }
+
+    /// The newest welcome email draft of `record`'s handoffs.
+    pub fn record_draft(&self, record: RecordId) -> Result<EmailDraft> {
+        let r = self.record(record)?;
+        handoffs::record_draft(&self.conn, record)?.ok_or_else(|| {
+            Error::not_found(
+                "draft",
+                &r.name,
+                "a welcome email is drafted when a handoff reaches its new owner; list drafts with: baton drafts",
+            )
+        })
+    }
+
+    /// A person's edit of a draft before sending it; a sent draft no longer changes.
+    pub fn edit_draft(
+        &mut self,
+        id: DraftId,
+        subject: &str,
+        body: &str,
+        origin: Origin,
+    ) -> Result<EmailDraft> {
+        let d = self.draft(id)?;
+        refuse_sent(&d)?;
+        if subject.trim().is_empty() {
+            return Err(Error::invalid("subject", "the email needs a subject"));
+        }
+        if d.subject == subject && d.body == body {
+            return Ok(d);
+        }
+        let record = self.record(d.record_id)?;
+        self.write(origin, |cx| {
+            handoffs::edit_draft(cx.conn, id, subject, body, cx.stamp())?;
+            cx.event(
+                &record,
+                Some(d.handoff_id),
+                EventKind::DraftEdited,
+                None,
+                vec![],
+                format!("Welcome email draft #{id} edited"),
+            )
+        })?;
+        self.draft(id)
+    }
+
+    /// Records that a person sent the draft from their mail app: who and when in the audit log,
+    /// the kickoff task's "Send the welcome email" line ticked, the draft read-only from now on.
+    pub fn mark_draft_sent(&mut self, id: DraftId, origin: Origin) -> Result<EmailDraft> {
+        let d = self.draft(id)?;
+        refuse_sent(&d)?;
+        let record = self.record(d.record_id)?;
+        let lines: Vec<(TaskId, Vec<ChecklistItem>)> =
+            tasks::for_handoff(&self.conn, d.handoff_id)?
+                .into_iter()
+                .filter(|t| t.status == TaskStatus::Open)
+                .filter_map(|t| {
+                    let mut list = t.checklist;
+                    let line = list
+                        .iter_mut()
+                        .find(|i| i.item.to_lowercase().contains(WELCOME_LINE))?;
+                    line.done = true;
+                    Some((t.id, list))
+                })
+                .collect();
+        let me = self.me()?.map(|p| p.name);
+        self.write(origin, |cx| {
+            let who = me.as_deref().unwrap_or(&cx.actor);
+            handoffs::mark_draft_sent(cx.conn, id, who, cx.stamp())?;
+            for (task, list) in &lines {
+                tasks::set_checklist(cx.conn, *task, list)?;
+            }
+            cx.event(
+                &record,
+                Some(d.handoff_id),
+                EventKind::DraftSent,
+                None,
+                vec![],
+                format!(
+                    "Welcome email sent by {who} to {}{}",
+                    d.recipient.as_deref().unwrap_or("the client"),
+                    match lines.first() {
+                        Some((task, _)) => format!("; task #{task}'s checklist line ticked"),
+                        None => String::new(),
+                    }
+                ),
+            )
+        })?;
+        self.draft(id)
+    }
+
+    /// The draft as a standard email file for the user's mail app: UTF-8, plain text and HTML,
+    /// the kickoff invite attached, to the client's contact, from the delivery owner.
+    pub fn draft_eml(&self, id: DraftId) -> Result<Vec<u8>> {
+        let d = self.draft(id)?;
+        let (h, record) = (self.handoff(d.handoff_id)?, self.record(d.record_id)?);
+        let owner = self.delivery_owner(&h, &record)?;
+        let to = d
+            .recipient
+            .as_deref()
+            .filter(|r| r.contains('@'))
+            .map(|email| eml::Address {
+                name: record.field("main_contact").map(str::to_string),
+                email: email.to_string(),
+            });
+        let invite = self.handoff_invite(&h, &record)?;
+        eml::message(eml::Mail {
+            from: address(&owner)?,
+            to,
+            subject: &d.subject,
+            text: &d.body,
+            html: eml::html_from_text(&d.body),
+            date: self.now(),
+            attachment: invite
+                .as_ref()
+                .map(|(name, ics)| (name.as_str(), ics.as_str())),
+        })
+    }
+
+    /// The kickoff invite of task `id` as an iCalendar file with one event (see [`ics`]).
+    pub fn kickoff_ics(&self, id: TaskId) -> Result<String> {
+        let t = self.task(id)?;
+        let record = self.record(t.record_id)?;
+        let h = match t.handoff_id {
+            Some(h) => self.handoff(h)?,
+            None => {
+                return Err(Error::invalid(
+                    "task",
+                    format!(
+                        "task #{id} belongs to no handoff; an invite is made for a kickoff task"
+                    ),
+                ))
+            }
+        };
+        let owner = self.delivery_owner(&h, &record)?;
+        let brief = self.brief(record.id)?;
+        Ok(ics::kickoff(&ics::Kickoff {
+            task: &t,
+            record: &record,
+            owner: &owner,
+            brief: &brief,
+            now: self.now(),
+        }))
+    }
+
+    /// The brief of `record` as an email to its new owner: HTML and text, the invite attached.
+    pub fn brief_eml(&self, record: RecordId) -> Result<Vec<u8>> {
+        let r = self.record(record)?;
+        let brief = self.brief(record)?;
+        let h = handoffs::for_record(&self.conn, record)?
+            .pop()
+            .ok_or_else(|| {
+                Error::invalid(
+                    "record",
+                    format!(
+                        "{} has no handoff yet, so there is no new owner to send the brief to",
+                        r.name
+                    ),
+                )
+            })?;
+        let owner = self.delivery_owner(&h, &r)?;
+        let to = address(&owner)?;
+        let from = match self.me()? {
+            Some(me) if me.email.is_some() => address(&me)?,
+            _ => to.clone(),
+        };
+        let invite = self.handoff_invite(&h, &r)?;
+        eml::message(eml::Mail {
+            from,
+            to: Some(to),
+            subject: &format!("Handoff brief: {}", brief.title),
+            text: &brief.to_markdown()?,
+            html: brief.to_html()?,
+            date: self.now(),
+            attachment: invite
+                .as_ref()
+                .map(|(name, ics)| (name.as_str(), ics.as_str())),
+        })
+    }
+
+    /// The person a handoff went to, who sends the welcome email and hosts the kickoff.
+    fn delivery_owner(&self, h: &Handoff, record: &Record) -> Result<Person> {
+        let name = h.to_owner.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "handoff",
+                format!(
+                    "{}'s handoff has no new owner yet ({}); finish it first",
+                    record.name,
+                    crate::vocabulary::status_words(h.status).to_lowercase()
+                ),
+            )
+        })?;
+        people::get_by_name(&self.conn, name)?.ok_or_else(|| {
+            Error::not_found(
+                "person",
+                name,
+                "add them with: baton people add NAME --role delivery --email ADDRESS",
+            )
+        })
+    }
+
+    /// The kickoff invite of a handoff's first task, as (file name, text), when it has one.
+    fn handoff_invite(&self, h: &Handoff, record: &Record) -> Result<Option<(String, String)>> {
+        let first: Option<Task> = tasks::for_handoff(&self.conn, h.id)?
+            .into_iter()
+            .find(|t| t.kind == TaskKind::Kickoff);
+        let Some(t) = first else { return Ok(None) };
+        let owner = self.delivery_owner(h, record)?;
+        let brief: Brief = self.brief(record.id)?;
+        let text = ics::kickoff(&ics::Kickoff {
+            task: &t,
+            record,
+            owner: &owner,
+            brief: &brief,
+            now: self.now(),
+        });
+        Ok(Some(("kickoff.ics".to_string(), text)))
+    }
+}
+
+fn refuse_sent(d: &EmailDraft) -> Result<()> {
+    match (&d.sent_at, &d.sent_by) {
+        (Some(at), by) => Err(Error::Conflict(format!(
+            "the welcome email for {} was marked sent by {} at {at}; a sent email no longer changes",
+            d.record,
+            by.as_deref().unwrap_or("someone")
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A person as a mail address; the email is needed.
+fn address(p: &Person) -> Result<eml::Address> {
+    let email = p.email.clone().ok_or_else(|| {
+        Error::invalid(
+            "person",
+            format!(
+                "{} has no email address; add it with: baton people add \"{}\" --role {} --email ADDRESS",
+                p.name,
+                p.name,
+                p.role.as_str()
+            ),
+        )
+    })?;
+    Ok(eml::Address {
+        name: Some(p.name.clone()),
+        email,
+    })
+}
