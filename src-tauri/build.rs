@@ -46,6 +46,10 @@ const COMMANDS: &[&str] = &[
     "health",
     "health_records",
     "health_report",
+    "edit_draft",
+    "mark_draft_sent",
+    "open_draft",
+    "save_invite",
 ];
 
 fn main() {

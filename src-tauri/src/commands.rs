@@ -3,7 +3,7 @@
 use crate::error::{CmdResult, UiError};
 use crate::WorkspaceExt;
 use baton::import::{preset::Source, values::DateOrder, ImportOptions};
-use baton::{HandoffId, HandoffStatus, Origin, RecordId, RecordKind, Role, TaskId};
+use baton::{DraftId, HandoffId, HandoffStatus, Origin, RecordId, RecordKind, Role, TaskId};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -182,6 +182,8 @@ pub(crate) async fn wizard_save(
 pub(crate) struct BriefView {
     brief: baton::brief::Brief,
     markdown: String,
+    /// The kickoff task whose invite "Add to calendar" saves, when there is one.
+    invite_task: Option<TaskId>,
 }
 
 #[tauri::command]
@@ -190,6 +192,7 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
         let brief = ws.brief(id)?;
         Ok(BriefView {
             markdown: brief.to_markdown()?,
+            invite_task: ws.kickoff_task(id)?.map(|t| t.id),
             brief,
         })
     })
@@ -452,4 +455,21 @@ pub(crate) async fn health_report(app: AppHandle, weeks: u32, format: String) ->
             )),
         }
     })
+}
+
+/// A person's edit of a welcome email draft.
+#[tauri::command]
+pub(crate) async fn edit_draft(
+    app: AppHandle,
+    id: DraftId,
+    subject: String,
+    body: String,
+) -> CmdResult<baton::EmailDraft> {
+    app.change(|ws| ws.edit_draft(id, &subject, &body, UI))
+}
+
+/// The welcome email was sent from the mail app: who and when, the checklist line ticked.
+#[tauri::command]
+pub(crate) async fn mark_draft_sent(app: AppHandle, id: DraftId) -> CmdResult<baton::EmailDraft> {
+    app.change(|ws| ws.mark_draft_sent(id, UI))
 }

@@ -1,7 +1,10 @@
 //! Native file dialogs through rfd, run on the main (GTK) thread.
 
 use crate::error::{CmdResult, UiError};
-use std::path::PathBuf;
+use crate::WorkspaceExt;
+use baton::{DraftId, TaskId};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use tauri::AppHandle;
 
 /// Runs a dialog on the main thread and waits for its answer off it.
@@ -33,6 +36,34 @@ pub(crate) async fn pick_csv(app: AppHandle) -> CmdResult<Option<String>> {
     Ok(file.map(|p| p.display().to_string()))
 }
 
+/// Asks where to save a file, suggesting `name`. With `BATON_SAVE_DIR` set (the end-to-end
+/// tier's hook for the native dialog, which WebDriver cannot click), the answer is that folder.
+async fn ask_save_path(
+    app: &AppHandle,
+    title: &'static str,
+    name: String,
+) -> CmdResult<Option<PathBuf>> {
+    if let Some(dir) = std::env::var_os("BATON_SAVE_DIR") {
+        return Ok(Some(PathBuf::from(dir).join(name)));
+    }
+    on_main(app, move || {
+        rfd::FileDialog::new()
+            .set_title(title)
+            .set_file_name(&name)
+            .save_file()
+    })
+    .await
+}
+
+fn write(path: &Path, bytes: &[u8]) -> CmdResult<()> {
+    std::fs::write(path, bytes).map_err(|e| {
+        UiError::internal(format!(
+            "could not write {}: {e}; choose a folder you can write to",
+            path.display()
+        ))
+    })
+}
+
 /// Asks where to save `text` (a brief, a report) and writes it there.
 #[tauri::command]
 pub(crate) async fn save_text(
@@ -40,22 +71,91 @@ pub(crate) async fn save_text(
     suggested_name: String,
     text: String,
 ) -> CmdResult<Option<String>> {
-    let file: Option<PathBuf> = on_main(&app, move || {
-        rfd::FileDialog::new()
-            .set_title("Save")
-            .set_file_name(&suggested_name)
-            .save_file()
-    })
-    .await?;
-    match file {
-        Some(path) => {
-            std::fs::write(&path, text).map_err(|e| {
-                UiError::internal(format!("could not write {}: {e}", path.display()))
-            })?;
-            Ok(Some(path.display().to_string()))
+    let Some(path) = ask_save_path(&app, "Save", suggested_name).await? else {
+        return Ok(None);
+    };
+    write(&path, text.as_bytes())?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Add to calendar: asks where to save the kickoff invite (.ics) of task `task`.
+#[tauri::command]
+pub(crate) async fn save_invite(app: AppHandle, task: TaskId) -> CmdResult<Option<String>> {
+    let (text, name) = app.read(|ws| {
+        let t = ws.task(task)?;
+        let record = ws.record(t.record_id)?;
+        Ok((
+            ws.kickoff_ics(task)?,
+            format!("kickoff-{}.ics", file_stem(&record.name)),
+        ))
+    })?;
+    let Some(path) = ask_save_path(&app, "Add the kickoff to your calendar", name).await? else {
+        return Ok(None);
+    };
+    write(&path, text.as_bytes())?;
+    Ok(Some(path.display().to_string()))
+}
+
+/// Open in mail app: writes the welcome email as an .eml beside the workspace (in `emails/`)
+/// and opens that one file with the system's handler for it. Returns the file's path.
+#[tauri::command]
+pub(crate) async fn open_draft(app: AppHandle, id: DraftId) -> CmdResult<String> {
+    let (bytes, name, dir) = app.read(|ws| {
+        let d = ws.draft(id)?;
+        let dir = ws
+            .path()
+            .and_then(Path::parent)
+            .map(|p| p.join("emails"))
+            .unwrap_or_else(std::env::temp_dir);
+        Ok((
+            ws.draft_eml(id)?,
+            format!("welcome-{}.eml", file_stem(&d.record)),
+            dir,
+        ))
+    })?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| UiError::internal(format!("could not create {}: {e}", dir.display())))?;
+    let path = dir.join(name);
+    write(&path, &bytes)?;
+    open_with_default(&path)?;
+    Ok(path.display().to_string())
+}
+
+/// A record's name as a file name: letters and digits, the rest as dashes.
+fn file_stem(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
         }
-        None => Ok(None),
     }
+    out.trim_matches('-').chars().take(60).collect()
+}
+
+/// Opens one file with the platform's handler for its type (`xdg-open`, `open`, `start`);
+/// `BATON_OPEN_WITH` names another program (the end-to-end tier's hook).
+fn open_with_default(path: &Path) -> CmdResult<()> {
+    let mut cmd = match std::env::var_os("BATON_OPEN_WITH") {
+        Some(program) => Command::new(program),
+        None if cfg!(target_os = "macos") => Command::new("open"),
+        None if cfg!(windows) => {
+            let mut c = Command::new("cmd");
+            c.args(["/C", "start", ""]);
+            c
+        }
+        None => Command::new("xdg-open"),
+    };
+    let mut child = cmd.arg(path).spawn().map_err(|e| {
+        UiError::internal(format!(
+            "the email is saved at {} but no mail app could be started ({e}); open the file yourself",
+            path.display()
+        ))
+    })?;
+    // Reaped in the background: the mail app may stay open long after.
+    std::thread::spawn(move || child.wait());
+    Ok(())
 }
 
 /// Asks for a folder (the one to watch for new exports).

@@ -211,6 +211,14 @@ impl Workspace {
         })
     }
 
+    /// The kickoff task of `record`'s latest handoff, whose invite the brief offers.
+    pub fn kickoff_task(&self, record: RecordId) -> Result<Option<Task>> {
+        match handoffs::for_record(&self.conn, record)?.pop() {
+            Some(h) => kickoff_of(&self.conn, &h),
+            None => Ok(None),
+        }
+    }
+
     /// The person a handoff went to, who sends the welcome email and hosts the kickoff.
     fn delivery_owner(&self, h: &Handoff, record: &Record) -> Result<Person> {
         let name = h.to_owner.as_deref().ok_or_else(|| {
@@ -234,10 +242,9 @@ impl Workspace {
 
     /// The kickoff invite of a handoff's first task, as (file name, text), when it has one.
     fn handoff_invite(&self, h: &Handoff, record: &Record) -> Result<Option<(String, String)>> {
-        let first: Option<Task> = tasks::for_handoff(&self.conn, h.id)?
-            .into_iter()
-            .find(|t| t.kind == TaskKind::Kickoff);
-        let Some(t) = first else { return Ok(None) };
+        let Some(t) = kickoff_of(&self.conn, h)? else {
+            return Ok(None);
+        };
         let owner = self.delivery_owner(h, record)?;
         let brief: Brief = self.brief(record.id)?;
         let text = ics::kickoff(&ics::Kickoff {
@@ -249,6 +256,12 @@ impl Workspace {
         });
         Ok(Some(("kickoff.ics".to_string(), text)))
     }
+}
+
+fn kickoff_of(conn: &rusqlite::Connection, h: &Handoff) -> Result<Option<Task>> {
+    Ok(tasks::for_handoff(conn, h.id)?
+        .into_iter()
+        .find(|t| t.kind == TaskKind::Kickoff))
 }
 
 fn refuse_sent(d: &EmailDraft) -> Result<()> {

@@ -51,6 +51,8 @@ pub struct RecordDetail {
     pub history: Vec<StageChange>,
     /// Audit trail, oldest first.
     pub events: Vec<Event>,
+    /// The newest welcome email draft of its handoffs, to review and send.
+    pub draft: Option<crate::workspace::EmailDraft>,
 }
 
 impl Workspace {
@@ -126,6 +128,7 @@ impl Workspace {
             tasks: ts,
             history: records::stage_history(&self.conn, id)?,
             events: events::for_record(&self.conn, id)?,
+            draft: handoffs::record_draft(&self.conn, id)?,
         })
     }
 
