@@ -3,6 +3,7 @@
 
 import { call } from './ipc.js';
 import { fill, h, sheet, showError, toast } from './dom.js';
+import { copyText } from './email.js';
 
 export async function open(recordId) {
   const dialog = sheet('brief-dialog', 'brief-title');
@@ -32,18 +33,10 @@ export async function open(recordId) {
     h('h3', {}, 'Judgment'),
     h('table', { class: 'fields' }, h('tbody', {}, b.context.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.label), h('td', {}, l.value || '—'))))),
     h('footer', { class: 'row end' },
-      h('button', { type: 'button', onclick: () => copy(view.markdown) }, 'Copy as Markdown'),
+      view.invite_task ? h('button', { type: 'button', id: 'brief-invite', onclick: () => addToCalendar(view.invite_task) }, 'Add to calendar') : null,
+      h('button', { type: 'button', onclick: () => copyText(view.markdown, 'Brief copied as Markdown.', 'Save') }, 'Copy as Markdown'),
       h('button', { type: 'button', class: 'primary', onclick: () => save(b, view.markdown) }, 'Save…')));
   if (!dialog.open) dialog.showModal();
-}
-
-async function copy(markdown) {
-  try {
-    await navigator.clipboard.writeText(markdown);
-    toast('Brief copied as Markdown.');
-  } catch {
-    toast('The clipboard is not available here; use Save instead.', 'error');
-  }
 }
 
 async function save(b, markdown) {
@@ -51,6 +44,15 @@ async function save(b, markdown) {
     const name = `brief-${b.title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase()}.md`;
     const path = await call('save_text', { suggestedName: name, text: markdown });
     if (path) toast(`Saved ${path}`);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function addToCalendar(task) {
+  try {
+    const path = await call('save_invite', { task });
+    if (path) toast(`Kickoff invite saved: ${path}. Open it to add it to your calendar.`);
   } catch (e) {
     showError(e);
   }

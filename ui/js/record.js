@@ -4,6 +4,7 @@ import { call } from './ipc.js';
 import { fill, fmtDay, fmtTime, h, sheet, showError, statusWords, toast } from './dom.js';
 import * as wizard from './wizard.js';
 import * as brief from './brief.js';
+import { draftBox } from './email.js';
 import { vocab } from './vocab.js';
 
 function ensureDialog() {
@@ -36,6 +37,7 @@ function draw(d, detail, stages) {
     h('p', { class: 'muted' }, [r.kind === 'deal' ? 'Deal' : 'Lead', r.external_id ? `CRM id ${r.external_id}` : null, r.owner ? `owned by ${r.owner}` : null].filter(Boolean).join(' · ')),
     h('div', { class: 'row' }, h('label', { for: 'stage-select' }, 'Stage'), stageSelect, move),
     latest ? handoffBox(r, latest) : h('p', { class: 'muted' }, 'No handoff yet: one starts when the record enters a playbook\'s trigger stage.'),
+    detail.draft ? draftBox(detail.draft, () => open(r.id)) : null,
     h('fieldset', { class: 'flags' }, h('legend', {}, 'Exception flags (route the handoff to review)'),
       vocab.flags.map(({ key, words }) => h('label', {},
         h('input', { type: 'checkbox', checked: r.flags.includes(key), dataset: { flag: key },

@@ -31,7 +31,9 @@ function task(t, now) {
       h('strong', {}, t.title),
       h('span', { class: overdue ? 'warn' : 'muted' }, t.due ? `${overdue ? 'Overdue since' : 'Due'} ${fmtDay(t.due)}` : '')),
     t.checklist.length ? h('ul', { class: 'checklist' }, t.checklist.map((c, i) => h('li', {},
-      h('label', {}, h('input', { type: 'checkbox', checked: c.done, onchange: (e) => check(t, i + 1, e.target.checked) }), ` ${c.item}`)))) : null,
+      h('label', {}, h('input', { type: 'checkbox', checked: c.done, onchange: (e) => check(t, i + 1, e.target.checked) }), ` ${c.item}`),
+      // The welcome email line leads to the draft to review and send.
+      !c.done && /welcome email/i.test(c.item) ? [' ', h('button', { type: 'button', class: 'link', dataset: { reviewEmail: String(t.id) }, onclick: () => record.open(t.record_id) }, 'Review the email')] : null))) : null,
     h('div', { class: 'row' },
       h('button', { type: 'button', onclick: () => record.open(t.record_id) }, 'Open record'),
       t.kind === 'kickoff' ? [h('label', {}, 'Kickoff on ', date)] : null,

@@ -23,6 +23,8 @@ const README_SHOTS: &[&str] = &[
     "05-wizard-fields",
     "06-wizard-review",
     "12-health",
+    "18-board-after-salesforce-import",
+    "20-welcome-email-draft",
 ];
 
 fn output(cmd: &mut Command, what: &str) -> Result<String, String> {

@@ -111,10 +111,27 @@ impl App {
         seed(&db);
         eprintln!("e2e: seeded {}", db.display());
         let (port, native_port) = free_ports();
+        // The native save dialog answers with this folder, and "open with the default app"
+        // runs a script that notes the file it was given (WebDriver cannot reach either).
+        let saved = dir.path().join("saved");
+        std::fs::create_dir_all(&saved).unwrap();
+        let opener = dir.path().join("open-with.sh");
+        std::fs::write(
+            &opener,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+                dir.path().join("opened.txt").display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
         let driver = Command::new("tauri-driver")
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("BATON_DB", &db)
+            .env("BATON_SAVE_DIR", &saved)
+            .env("BATON_OPEN_WITH", &opener)
             .stdout(Stdio::null())
             .stderr(driver_log(port))
             // Its own process group: stopping the driver stops the app, never this test run.
@@ -1147,6 +1164,137 @@ async fn a_pipedrive_export_lands_on_a_board_in_pipedrive_order() {
         app.go("board").await;
         app.wait_text("#view .toolbar", "30 deals").await;
         assert_eq!(board_columns(&app).await[2].0, "Qualified", "kept");
+        app.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() {
+    within(async {
+        let app = App::start(|db| {
+            delivery_team(db);
+            baton(
+                db,
+                &[
+                    "people",
+                    "add",
+                    "Dee Delivery",
+                    "--role",
+                    "delivery",
+                    "--email",
+                    "dee@example.com",
+                    "--me",
+                ],
+            );
+            add_deal(
+                db,
+                "Lumen Optics",
+                "Closed Won",
+                &[
+                    "buyer_goals=Faster onboarding",
+                    "main_contact=Rita Sørensen",
+                    "contact_email=rita@lumen.example",
+                    "signed_scope=Onboarding revamp",
+                    "start_date=2026-12-14",
+                    "promised_deliverables=New onboarding flow",
+                    "pricing_exceptions=None",
+                    "risk_notes=None",
+                    "kickoff_preference=Video call",
+                ],
+            );
+        })
+        .await;
+        // The draft is in the record dialog, editable.
+        app.click("[data-record]").await;
+        let subject = app.wait_css("#draft-subject").await;
+        assert_eq!(
+            subject.prop("value").await.unwrap().as_deref(),
+            Some("Welcome aboard, Lumen Optics")
+        );
+        // Typed, as a person edits (the draft keeps the edit when the field is left).
+        // Typed as a person does: the old text cleared, Enter breaks a line, Tab leaves the
+        // field (and the draft keeps the edit).
+        const ENTER: &str = "\u{E007}";
+        const TAB: &str = "\u{E004}";
+        subject.clear().await.unwrap();
+        subject
+            .send_keys("Welcome, Rita — let's start")
+            .await
+            .unwrap();
+        let body = app.wait_css("#draft-body").await;
+        body.clear().await.unwrap();
+        body.send_keys(&format!(
+            "Hi Rita,{ENTER}{ENTER}I'm Dee and I'll lead your onboarding.{ENTER}{ENTER}Dee{TAB}"
+        ))
+        .await
+        .unwrap();
+        app.wait_text("#draft-saved", "Saved").await;
+        app.screenshot("20-welcome-email-draft").await;
+        // Open in mail app: the .eml with the edits, opened with the default handler.
+        app.click("#draft-open").await;
+        app.wait_text("#toasts", "Opened in your mail app").await;
+        let opened = app.db.with_file_name("opened.txt");
+        let mut path = String::new();
+        for _ in 0..50 {
+            path = std::fs::read_to_string(&opened).unwrap_or_default();
+            if !path.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let path = path.trim();
+        assert!(path.ends_with("welcome-lumen-optics.eml"), "{path:?}");
+        let bytes = std::fs::read(path).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        assert_eq!(msg.subject(), Some("Welcome, Rita — let's start"));
+        let to = msg.to().unwrap().first().unwrap();
+        assert_eq!(to.name(), Some("Rita Sørensen"));
+        assert_eq!(
+            msg.body_text(0).unwrap().replace("\r\n", "\n").trim_end(),
+            "Hi Rita,\n\nI'm Dee and I'll lead your onboarding.\n\nDee"
+        );
+        let errors = app
+            .js("return [...document.querySelectorAll('#toasts .error')].map(t => t.textContent)", vec![])
+            .await;
+        assert_eq!(errors, json!([]), "no error on the way");
+        assert_eq!(msg.attachments().count(), 1, "the kickoff invite");
+        // Mark as sent: who and when, and the draft becomes read-only.
+        app.click("#draft-sent").await;
+        app.wait_text("#draft-status", "Sent by Dee Delivery").await;
+        let editable = app
+            .js("return document.querySelector('#draft-subject') !== null", vec![])
+            .await;
+        assert_eq!(editable, json!(false), "a sent draft is read-only");
+        // Add to calendar from the brief: the .ics lands where the save dialog said.
+        app.click("#open-brief").await;
+        app.click("#brief-invite").await;
+        app.wait_text("#toasts", "Kickoff invite saved").await;
+        let ics = app.db.with_file_name("saved").join("kickoff-lumen-optics.ics");
+        let text = std::fs::read_to_string(&ics).expect("the invite was saved");
+        let cal = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(cal.events.len(), 1);
+        let summary = cal.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == "SUMMARY")
+            .and_then(|p| p.value.clone());
+        assert_eq!(summary.as_deref(), Some("Kickoff: Lumen Optics"));
+        app.js("document.querySelectorAll('dialog[open]').forEach(d => d.close())", vec![])
+            .await;
+        // My tasks: the "Send the welcome email" line is ticked.
+        app.go("tasks").await;
+        app.wait_css(".checklist").await;
+        let ticked = app
+            .js(
+                "return [...document.querySelectorAll('.checklist label')].filter(l => l.textContent.includes('Send the welcome email')).map(l => l.querySelector('input').checked)",
+                vec![],
+            )
+            .await;
+        assert_eq!(ticked, json!([true]));
         app.close().await;
     })
     .await

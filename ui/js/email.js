@@ -1,0 +1,73 @@
+// The welcome email, reviewed: edit subject and body, open it in the mail app as an .eml,
+// copy it, mark it sent (the kickoff task's line is ticked and the draft stops changing).
+
+import { call } from './ipc.js';
+import { fmtTime, h, showError, toast } from './dom.js';
+
+/** Copies text to the clipboard and says `done`, or says the clipboard is not available and
+ * what to use `instead`. */
+export async function copyText(text, done, instead) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done);
+  } catch {
+    toast(`The clipboard is not available here; use ${instead} instead.`, 'error');
+  }
+}
+
+/** The draft's section of the record dialog; `redraw` re-opens the record after a change. */
+export function draftBox(d, redraw) {
+  const head = h('h3', {}, 'Welcome email');
+  const to = h('p', { class: 'muted' }, d.recipient ? `To ${d.recipient} (the CRM's contact)` : 'No contact email in the CRM: your mail app will ask for the recipient.');
+  if (d.status === 'sent') {
+    return h('section', { class: 'draft sent', id: 'draft', 'aria-label': 'Welcome email' }, head,
+      h('p', { id: 'draft-status' }, `Sent by ${d.sent_by || 'someone'} · ${fmtTime(d.sent_at)}`), to,
+      h('p', { class: 'draft-subject' }, h('strong', {}, d.subject)),
+      h('pre', { class: 'draft-body' }, d.body));
+  }
+  const subject = h('input', { id: 'draft-subject', 'aria-label': 'Subject', value: d.subject });
+  const body = h('textarea', { id: 'draft-body', 'aria-label': 'Body', rows: 9 });
+  body.value = d.body;
+  const saved = h('span', { class: 'muted', id: 'draft-saved', 'aria-live': 'polite' });
+  let current = { subject: d.subject, body: d.body };
+  // Edits are kept as they are typed (on leaving a field, and before any action).
+  const save = async () => {
+    if (subject.value === current.subject && body.value === current.body) return true;
+    // A subject being retyped is no error yet: say it here, save once there is one.
+    if (!subject.value.trim()) {
+      saved.textContent = 'The email needs a subject before it is saved.';
+      return false;
+    }
+    try {
+      const after = await call('edit_draft', { id: d.id, subject: subject.value, body: body.value });
+      current = { subject: after.subject, body: after.body };
+      saved.textContent = 'Saved';
+      return true;
+    } catch (e) { showError(e); return false; }
+  };
+  subject.addEventListener('change', save);
+  body.addEventListener('change', save);
+  const openInMail = async () => {
+    if (!(await save())) return;
+    try {
+      const path = await call('open_draft', { id: d.id });
+      toast(`Opened in your mail app: ${path}`);
+    } catch (e) { showError(e); }
+  };
+  const markSent = async () => {
+    if (!(await save())) return;
+    try {
+      await call('mark_draft_sent', { id: d.id });
+      toast('Marked as sent: the kickoff task\'s "Send the welcome email" is ticked.');
+      redraw();
+    } catch (e) { showError(e); }
+  };
+  return h('section', { class: 'draft', id: 'draft', 'aria-label': 'Welcome email' }, head, to,
+    h('label', { class: 'field' }, 'Subject', subject),
+    h('label', { class: 'field' }, 'Body', body),
+    h('div', { class: 'row' },
+      h('button', { type: 'button', class: 'primary', id: 'draft-open', onclick: openInMail }, 'Open in mail app'),
+      h('button', { type: 'button', id: 'draft-copy', onclick: async () => { await save(); copyText(`${subject.value}\n\n${body.value}`, 'Email copied.', 'Open in mail app'); } }, 'Copy'),
+      h('button', { type: 'button', id: 'draft-sent', onclick: markSent }, 'Mark as sent'),
+      saved));
+}
