@@ -50,6 +50,7 @@ const COMMANDS: &[&str] = &[
     "mark_draft_sent",
     "open_draft",
     "save_invite",
+    "open_brief_email",
 ];
 
 fn main() {

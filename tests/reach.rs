@@ -258,6 +258,16 @@ fn the_brief_as_an_email_goes_to_the_new_owner_in_html_and_text() {
     let text = msg.body_text(0).unwrap();
     assert!(text.contains("Dee Delivery"), "{text}");
     assert_eq!(msg.attachments().count(), 1, "the kickoff invite");
+
+    let slack = cli.ok(&["brief", &id, "--format", "slack"]);
+    assert!(
+        slack.starts_with("*Handoff brief: Acme &lt;b&gt;rollout&lt;/b&gt;*\n"),
+        "{slack}"
+    );
+    assert!(
+        slack.contains("\n• *Who owns the next step:* Dee Delivery\n"),
+        "{slack}"
+    );
 }
 
 #[test]

@@ -184,6 +184,10 @@ pub(crate) struct BriefView {
     markdown: String,
     /// The kickoff task whose invite "Add to calendar" saves, when there is one.
     invite_task: Option<TaskId>,
+    /// The brief in Slack's mrkdwn, for Copy for Slack.
+    slack: String,
+    /// The new owner "Email to …" writes to, once the handoff has one.
+    owner: Option<String>,
 }
 
 #[tauri::command]
@@ -193,6 +197,12 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
         Ok(BriefView {
             markdown: brief.to_markdown()?,
             invite_task: ws.kickoff_task(id)?.map(|t| t.id),
+            slack: brief.to_slack()?,
+            owner: ws
+                .record_detail(id)?
+                .handoffs
+                .pop()
+                .and_then(|h| h.to_owner),
             brief,
         })
     })

@@ -2,7 +2,7 @@
 
 use crate::error::{CmdResult, UiError};
 use crate::WorkspaceExt;
-use baton::{DraftId, TaskId};
+use baton::{DraftId, RecordId, TaskId};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tauri::AppHandle;
@@ -102,21 +102,43 @@ pub(crate) async fn save_invite(app: AppHandle, task: TaskId) -> CmdResult<Optio
 pub(crate) async fn open_draft(app: AppHandle, id: DraftId) -> CmdResult<String> {
     let (bytes, name, dir) = app.read(|ws| {
         let d = ws.draft(id)?;
-        let dir = ws
-            .path()
-            .and_then(Path::parent)
-            .map(|p| p.join("emails"))
-            .unwrap_or_else(std::env::temp_dir);
         Ok((
             ws.draft_eml(id)?,
             format!("welcome-{}.eml", file_stem(&d.record)),
-            dir,
+            emails_dir(ws),
         ))
     })?;
-    std::fs::create_dir_all(&dir)
+    save_and_open(&dir, &name, &bytes)
+}
+
+/// Email to OWNER: the brief as an .eml to the record's new owner, written beside the workspace
+/// and opened in the mail app like the welcome email. Returns the file's path.
+#[tauri::command]
+pub(crate) async fn open_brief_email(app: AppHandle, id: RecordId) -> CmdResult<String> {
+    let (bytes, name, dir) = app.read(|ws| {
+        let r = ws.record(id)?;
+        Ok((
+            ws.brief_eml(id)?,
+            format!("brief-{}.eml", file_stem(&r.name)),
+            emails_dir(ws),
+        ))
+    })?;
+    save_and_open(&dir, &name, &bytes)
+}
+
+/// Where the emails Baton writes for the mail app go: `emails/` beside the workspace.
+fn emails_dir(ws: &baton::Workspace) -> PathBuf {
+    ws.path()
+        .and_then(Path::parent)
+        .map(|p| p.join("emails"))
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+fn save_and_open(dir: &Path, name: &str, bytes: &[u8]) -> CmdResult<String> {
+    std::fs::create_dir_all(dir)
         .map_err(|e| UiError::internal(format!("could not create {}: {e}", dir.display())))?;
     let path = dir.join(name);
-    write(&path, &bytes)?;
+    write(&path, bytes)?;
     open_with_default(&path)?;
     Ok(path.display().to_string())
 }

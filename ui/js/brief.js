@@ -34,6 +34,8 @@ export async function open(recordId) {
     h('table', { class: 'fields' }, h('tbody', {}, b.context.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.label), h('td', {}, l.value || '—'))))),
     h('footer', { class: 'row end' },
       view.invite_task ? h('button', { type: 'button', id: 'brief-invite', onclick: () => addToCalendar(view.invite_task) }, 'Add to calendar') : null,
+      view.owner ? h('button', { type: 'button', id: 'brief-email', onclick: () => emailOwner(recordId, view.owner) }, `Email to ${view.owner}`) : null,
+      h('button', { type: 'button', id: 'brief-slack', onclick: () => copyText(view.slack, 'Brief copied for Slack.', 'Save') }, 'Copy for Slack'),
       h('button', { type: 'button', onclick: () => copyText(view.markdown, 'Brief copied as Markdown.', 'Save') }, 'Copy as Markdown'),
       h('button', { type: 'button', class: 'primary', onclick: () => save(b, view.markdown) }, 'Save…')));
   if (!dialog.open) dialog.showModal();
@@ -53,6 +55,15 @@ async function addToCalendar(task) {
   try {
     const path = await call('save_invite', { task });
     if (path) toast(`Kickoff invite saved: ${path}. Open it to add it to your calendar.`);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+async function emailOwner(recordId, owner) {
+  try {
+    const path = await call('open_brief_email', { id: recordId });
+    toast(`The brief for ${owner} opened in your mail app: ${path}`);
   } catch (e) {
     showError(e);
   }

@@ -141,6 +141,7 @@ pub(crate) const E2E_PACKAGES: &[&str] = &[
     "dunst",
     "dbus-x11",
     "librsvg2-bin",
+    "xclip",
 ];
 
 fn test() -> Res {

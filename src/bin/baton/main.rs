@@ -94,6 +94,8 @@ enum BriefFormat {
     Json,
     /// An email to the new owner (RFC 5322: HTML and text, the kickoff invite attached).
     Eml,
+    /// Slack's mrkdwn, to paste into a channel.
+    Slack,
 }
 
 #[derive(Subcommand)]

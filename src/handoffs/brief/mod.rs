@@ -219,6 +219,7 @@ pub fn build(record: &Record, handoff: Option<&Handoff>, first_task: Option<&Tas
 }
 
 const MARKDOWN: &str = include_str!("brief.md.j2");
+const SLACK: &str = include_str!("brief.slack.md.j2");
 const HTML: &str = include_str!("brief.html.j2");
 
 fn render(name: &str, src: &str, brief: &Brief) -> Result<String> {
@@ -229,6 +230,12 @@ impl Brief {
     /// The brief as Markdown.
     pub fn to_markdown(&self) -> Result<String> {
         render("brief.md", MARKDOWN, self)
+    }
+
+    /// The brief in Slack's mrkdwn, for pasting into a channel: `*bold*` labels, and `&`, `<`,
+    /// `>` escaped as Slack asks (a value cannot become a link or a mention).
+    pub fn to_slack(&self) -> Result<String> {
+        render("brief.slack.md", SLACK, self)
     }
 
     /// The brief as a printable HTML page; every value is escaped.
@@ -262,6 +269,24 @@ mod tests {
             .collect(),
             flags: Default::default(),
         }
+    }
+
+    #[test]
+    fn slack_text_bolds_the_labels_and_escapes_what_slack_would_read_as_markup() {
+        let r = record("<!channel> & <https://evil.example|click>");
+        let b = build(&r, None, None);
+        let text = b.to_slack().unwrap();
+        assert!(
+            text.starts_with(
+                "*Handoff brief: &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;*\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n• *What was promised:* Onboarding for 40 seats"),
+            "{text}"
+        );
+        assert!(!text.contains("<!channel>"), "{text}");
     }
 
     #[test]

@@ -1283,6 +1283,32 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
             .find(|p| p.name == "SUMMARY")
             .and_then(|p| p.value.clone());
         assert_eq!(summary.as_deref(), Some("Kickoff: Lumen Optics"));
+        // Email to Dee Delivery: the brief as an email to the new owner, opened the same way.
+        app.click("#brief-email").await;
+        app.wait_text("#toasts", "The brief for Dee Delivery opened").await;
+        let opened_now = std::fs::read_to_string(&opened).unwrap();
+        let brief_eml = opened_now.lines().last().unwrap();
+        assert!(brief_eml.ends_with("brief-lumen-optics.eml"), "{opened_now}");
+        let bytes = std::fs::read(brief_eml).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&bytes).unwrap();
+        assert_eq!(msg.subject(), Some("Handoff brief: Lumen Optics"));
+        let to = msg.to().unwrap().first().unwrap();
+        assert_eq!(to.address(), Some("dee@example.com"));
+        assert!(msg.body_html(0).unwrap().contains("New onboarding flow"));
+        // Copy for Slack puts the mrkdwn brief on the clipboard.
+        app.click("#brief-slack").await;
+        app.wait_text("#toasts", "Brief copied for Slack.").await;
+        // Read back from the X clipboard as another app would paste it (the web view may not
+        // read it).
+        let out = Command::new("xclip")
+            .args(["-o", "-selection", "clipboard"])
+            .output()
+            .expect("xclip (cargo xtask test installs it)");
+        let pasted = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            pasted.starts_with("*Handoff brief: Lumen Optics*\n") && pasted.contains("• *What was promised:* New onboarding flow"),
+            "{pasted:?}"
+        );
         app.js("document.querySelectorAll('dialog[open]').forEach(d => d.close())", vec![])
             .await;
         // My tasks: the "Send the welcome email" line is ticked.

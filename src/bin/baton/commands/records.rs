@@ -148,6 +148,7 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
                 BriefFormat::Md => print!("{}", b.to_markdown()?),
                 BriefFormat::Html => print!("{}", b.to_html()?),
                 BriefFormat::Json => print_json(&b),
+                BriefFormat::Slack => print!("{}", b.to_slack()?),
                 BriefFormat::Eml => {
                     use std::io::Write;
                     std::io::stdout().write_all(&ws.brief_eml(r.id)?)?;
