@@ -1003,6 +1003,30 @@ async fn board_columns(app: &App) -> Vec<(String, u64, f64)> {
         .collect()
 }
 
+/// The board's columns once `done` holds for them (a move redraws the board a moment later).
+async fn columns_when(
+    app: &App,
+    done: impl Fn(&[(String, u64, f64)]) -> bool,
+) -> Vec<(String, u64, f64)> {
+    let mut cols = Vec::new();
+    for _ in 0..50 {
+        cols = board_columns(app).await;
+        if done(&cols) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cols
+}
+
+/// The board's columns after leaving it for My tasks and coming back (what is kept).
+async fn columns_after_leaving(app: &App) -> Vec<(String, u64, f64)> {
+    app.go("tasks").await;
+    app.go("board").await;
+    app.wait_text("#view .toolbar", "30 deals").await;
+    board_columns(app).await
+}
+
 /// Imports `csv` through the Import screen as a user does, then opens the board it links to.
 async fn import_and_see_board(app: &App, csv: &Path) {
     app.go("import").await;
@@ -1058,22 +1082,12 @@ async fn a_salesforce_export_lands_on_a_board_in_salesforce_order_first_columns_
         app.screenshot("18-board-after-salesforce-import").await;
         // A column moved right stays moved for this workspace.
         app.click("[data-stage-move='Prospecting'][data-by='1']").await;
-        let mut moved = Vec::new();
-        for _ in 0..50 {
-            moved = board_columns(&app).await;
-            if moved[0].0 == "Qualification" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let moved = columns_when(&app, |c| c[0].0 == "Qualification").await;
         assert_eq!(
             moved.iter().take(2).map(|(s, _, _)| s.as_str()).collect::<Vec<_>>(),
             ["Qualification", "Prospecting"]
         );
-        app.go("tasks").await;
-        app.go("board").await;
-        app.wait_text("#view .toolbar", "30 deals").await;
-        assert_eq!(board_columns(&app).await[0].0, "Qualification", "kept");
+        assert_eq!(columns_after_leaving(&app).await[0].0, "Qualification", "kept");
         app.close().await;
     })
     .await
@@ -1146,24 +1160,14 @@ async fn a_pipedrive_export_lands_on_a_board_in_pipedrive_order() {
                 button: MOUSE_BUTTON_LEFT,
             });
         app.client.perform_actions(drag).await.unwrap();
-        let mut dragged = Vec::new();
-        for _ in 0..50 {
-            dragged = board_columns(&app).await;
-            if dragged[0].0 != "Qualified" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let dragged = columns_when(&app, |c| c[0].0 != "Qualified").await;
         let order: Vec<&str> = dragged.iter().map(|(s, _, _)| s.as_str()).collect();
         assert_eq!(
             &order[..3],
             ["Contact Made", "Demo Scheduled", "Qualified"],
             "dropped onto the third column: {order:?}"
         );
-        app.go("tasks").await;
-        app.go("board").await;
-        app.wait_text("#view .toolbar", "30 deals").await;
-        assert_eq!(board_columns(&app).await[2].0, "Qualified", "kept");
+        assert_eq!(columns_after_leaving(&app).await[2].0, "Qualified", "kept");
         app.close().await;
     })
     .await
