@@ -198,11 +198,7 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
             markdown: brief.to_markdown()?,
             invite_task: ws.kickoff_task(id)?.map(|t| t.id),
             slack: brief.to_slack()?,
-            owner: ws
-                .record_detail(id)?
-                .handoffs
-                .pop()
-                .and_then(|h| h.to_owner),
+            owner: ws.latest_handoff(id)?.and_then(|h| h.to_owner),
             brief,
         })
     })

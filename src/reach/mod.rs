@@ -136,7 +136,10 @@ impl Workspace {
                 name: record.field("main_contact").map(str::to_string),
                 email: email.to_string(),
             });
-        let invite = self.handoff_invite(&h, &record)?;
+        let invite = match kickoff_of(&self.conn, &h)? {
+            Some(t) => Some(self.invite_text(&t, &record, &owner, &self.brief(record.id)?)),
+            None => None,
+        };
         eml::message(eml::Mail {
             from: address(&owner)?,
             to,
@@ -144,9 +147,7 @@ impl Workspace {
             text: &d.body,
             html: eml::html_from_text(&d.body),
             date: self.now(),
-            attachment: invite
-                .as_ref()
-                .map(|(name, ics)| (name.as_str(), ics.as_str())),
+            attachment: invite.as_deref().map(|ics| ("kickoff.ics", ics)),
         })
     }
 
@@ -167,37 +168,29 @@ impl Workspace {
         };
         let owner = self.delivery_owner(&h, &record)?;
         let brief = self.brief(record.id)?;
-        Ok(ics::kickoff(&ics::Kickoff {
-            task: &t,
-            record: &record,
-            owner: &owner,
-            brief: &brief,
-            now: self.now(),
-        }))
+        Ok(self.invite_text(&t, &record, &owner, &brief))
     }
 
     /// The brief of `record` as an email to its new owner: HTML and text, the invite attached.
     pub fn brief_eml(&self, record: RecordId) -> Result<Vec<u8>> {
         let r = self.record(record)?;
         let brief = self.brief(record)?;
-        let h = handoffs::for_record(&self.conn, record)?
-            .pop()
-            .ok_or_else(|| {
-                Error::invalid(
-                    "record",
-                    format!(
-                        "{} has no handoff yet, so there is no new owner to send the brief to",
-                        r.name
-                    ),
-                )
-            })?;
+        let h = self.latest_handoff(record)?.ok_or_else(|| {
+            Error::invalid(
+                "record",
+                format!(
+                    "{} has no handoff yet, so there is no new owner to send the brief to",
+                    r.name
+                ),
+            )
+        })?;
         let owner = self.delivery_owner(&h, &r)?;
         let to = address(&owner)?;
         let from = match self.me()? {
             Some(me) if me.email.is_some() => address(&me)?,
             _ => to.clone(),
         };
-        let invite = self.handoff_invite(&h, &r)?;
+        let invite = kickoff_of(&self.conn, &h)?.map(|t| self.invite_text(&t, &r, &owner, &brief));
         eml::message(eml::Mail {
             from,
             to: Some(to),
@@ -205,18 +198,21 @@ impl Workspace {
             text: &brief.to_markdown()?,
             html: brief.to_html()?,
             date: self.now(),
-            attachment: invite
-                .as_ref()
-                .map(|(name, ics)| (name.as_str(), ics.as_str())),
+            attachment: invite.as_deref().map(|ics| ("kickoff.ics", ics)),
         })
     }
 
     /// The kickoff task of `record`'s latest handoff, whose invite the brief offers.
     pub fn kickoff_task(&self, record: RecordId) -> Result<Option<Task>> {
-        match handoffs::for_record(&self.conn, record)?.pop() {
+        match self.latest_handoff(record)? {
             Some(h) => kickoff_of(&self.conn, &h),
             None => Ok(None),
         }
+    }
+
+    /// `record`'s latest handoff, the one its brief and its emails are about.
+    pub fn latest_handoff(&self, record: RecordId) -> Result<Option<Handoff>> {
+        Ok(handoffs::for_record(&self.conn, record)?.pop())
     }
 
     /// The person a handoff went to, who sends the welcome email and hosts the kickoff.
@@ -240,21 +236,15 @@ impl Workspace {
         })
     }
 
-    /// The kickoff invite of a handoff's first task, as (file name, text), when it has one.
-    fn handoff_invite(&self, h: &Handoff, record: &Record) -> Result<Option<(String, String)>> {
-        let Some(t) = kickoff_of(&self.conn, h)? else {
-            return Ok(None);
-        };
-        let owner = self.delivery_owner(h, record)?;
-        let brief: Brief = self.brief(record.id)?;
-        let text = ics::kickoff(&ics::Kickoff {
-            task: &t,
+    /// The kickoff invite of task `t` (see [`ics`]).
+    fn invite_text(&self, t: &Task, record: &Record, owner: &Person, brief: &Brief) -> String {
+        ics::kickoff(&ics::Kickoff {
+            task: t,
             record,
-            owner: &owner,
-            brief: &brief,
+            owner,
+            brief,
             now: self.now(),
-        });
-        Ok(Some(("kickoff.ics".to_string(), text)))
+        })
     }
 }
 
