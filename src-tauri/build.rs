@@ -51,6 +51,8 @@ const COMMANDS: &[&str] = &[
     "open_draft",
     "save_invite",
     "open_brief_email",
+    "writeback_crms",
+    "save_writeback",
 ];
 
 fn main() {

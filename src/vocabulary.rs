@@ -25,6 +25,12 @@ impl Word {
     }
 }
 
+impl From<crate::Crm> for Word {
+    fn from(c: crate::Crm) -> Self {
+        Word::new(c.as_str(), c.words())
+    }
+}
+
 /// A weekly health figure as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Figure {
@@ -140,6 +146,7 @@ fn labelled(keys: &[&str]) -> Vec<Word> {
                 preset::EXTERNAL_ID => "CRM record id".to_string(),
                 preset::STATUS => "Status (open, won, lost)".to_string(),
                 preset::AMOUNT_CENTS => "Amount in cents".to_string(),
+                preset::WRITTEN_BY_BATON => "Written by Baton (not read)".to_string(),
                 "flags" => "Exception flags".to_string(),
                 k => fields::label(k),
             };
@@ -155,7 +162,12 @@ pub fn vocabulary() -> Vocabulary {
     import_keys.extend(["flags", preset::STATUS]);
     import_keys.extend(fields::DELIVERY_FIELDS);
     import_keys.extend(fields::LEAD_FIELDS);
-    import_keys.extend([preset::FIRST_NAME, preset::LAST_NAME, preset::AMOUNT_CENTS]);
+    import_keys.extend([
+        preset::FIRST_NAME,
+        preset::LAST_NAME,
+        preset::AMOUNT_CENTS,
+        preset::WRITTEN_BY_BATON,
+    ]);
     import_keys.dedup();
     let mut sources = vec![Word::new("auto", "Detect the CRM")];
     sources.extend(Source::ALL.iter().map(|s| Word::new(s.as_str(), s.words())));

@@ -153,6 +153,7 @@ fn an_import_a_hand_off_and_the_files_for_other_apps_open_no_network_socket() {
         vec!["draft", acme.as_str(), "--eml", &file("w.eml")],
         vec!["brief", acme.as_str(), "--format", "eml"],
         vec!["draft", acme.as_str(), "--sent"],
+        vec!["writeback", "--crm", "hubspot", &file("updates.csv")],
     ] {
         let status = guarded(&cli, &args);
         assert!(

@@ -329,3 +329,245 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
         "unchanged"
     );
 }
+
+/// A CSV Baton wrote, read with the csv crate: the header row and the data rows.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|row| row.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// What a workspace holds, for telling whether an import changed anything.
+fn state(cli: &Cli) -> (Value, Value, Value) {
+    (
+        cli.json(&["records", "--json"]),
+        cli.json(&["handoffs", "--json"]),
+        cli.json(&["tasks", "--json"]),
+    )
+}
+
+#[test]
+fn a_hubspot_writeback_is_its_update_import_format_and_reads_back_into_baton_unchanged() {
+    let cli = Cli::new();
+    cli.team();
+    let export = cli.path("hubspot-deals.csv");
+    std::fs::write(
+        &export,
+        "Record ID,Deal Name,Deal Stage,Amount,Deal owner,Associated Company,Buyer Goals,Main Contact,Contact Email,Signed Scope,Start Date,Promised Deliverables,Pricing Exceptions,Risk Notes,Kickoff Preference\n\
+         3001,\"=HYPERLINK(\"\"http://x.example\"\",\"\"win\"\")\",Closed Won,8000,Sam Seller,Formula Co,Grow,Rita Évora,rita@formula.example,SOW v1,2026-03-16,\"3 dashboards, training\",None,None,Video call\n\
+         3002,Nordlys AS — onboarding,Closed Won,4200,Sam Seller,Nordlys AS,,,,,,,,,\n\
+         3003,Brightwave — audit,Appointment Scheduled,900,Sam Seller,Brightwave,,,,,,,,,\n",
+    )
+    .unwrap();
+    cli.ok(&["import", export.to_str().unwrap()]);
+    let file = cli.path("hubspot-updates.csv");
+    let said = cli.ok(&["writeback", "--crm", "hubspot", file.to_str().unwrap()]);
+    assert!(said.contains("Wrote 2 deals"), "{said}");
+    assert!(said.contains("hubspot-updates-tasks.csv"), "{said}");
+
+    let (headers, rows) = read_csv(&file);
+    assert_eq!(
+        headers,
+        [
+            "Record ID",
+            "Baton Handoff Status",
+            "Baton Delivery Owner",
+            "Baton Kickoff Date",
+            "Baton Missing Fields",
+            "Baton Handoff Brief"
+        ]
+    );
+    assert_eq!(rows.len(), 2, "the open deal has no handoff: {rows:?}");
+    let row = |id: &str| rows.iter().find(|r| r[0] == id).unwrap().clone();
+    let won = row("3001");
+    assert_eq!(won[1], "Handed off");
+    assert_eq!(won[2], "Dee Delivery");
+    assert_eq!(won[3], "", "no kickoff scheduled yet");
+    assert_eq!(won[4], "");
+    assert!(
+        won[5].starts_with("Promised: 3 dashboards, training; SOW v1 | Client expects: "),
+        "{}",
+        won[5]
+    );
+    let paused = row("3002");
+    assert_eq!(paused[1], "Paused: fields missing");
+    assert_eq!(paused[2], "");
+    assert!(paused[4].contains("Buyer goals"), "{}", paused[4]);
+
+    let (headers, tasks) = read_csv(&cli.path("hubspot-updates-tasks.csv"));
+    assert_eq!(
+        headers,
+        [
+            "Record ID",
+            "Deal Name",
+            "Task Title",
+            "Task Type",
+            "Task Status",
+            "Due Date",
+            "Assigned To",
+            "Notes"
+        ]
+    );
+    let kickoff = tasks.iter().find(|t| t[0] == "3001").unwrap();
+    // The deal's name starts like a formula: written as text, and read back as it was.
+    assert_eq!(kickoff[1], "'=HYPERLINK(\"http://x.example\",\"win\")");
+    assert_eq!(
+        baton::spreadsheet::restore(&kickoff[1]),
+        "=HYPERLINK(\"http://x.example\",\"win\")"
+    );
+    assert_eq!(kickoff[3], "To-do");
+    assert_eq!(kickoff[4], "Not started");
+    assert!(chrono::NaiveDate::parse_from_str(&kickoff[5], "%Y-%m-%d").is_ok());
+    assert_eq!(kickoff[6], "Dee Delivery");
+    assert!(kickoff[7].contains("[ ] "), "the checklist: {}", kickoff[7]);
+    assert!(
+        tasks.iter().any(|t| t[0] == "3002" && t[6] == "Sam Seller"),
+        "the paused deal's task to fill the fields: {tasks:?}"
+    );
+
+    // The round trip: the update file read by Baton's own import changes nothing.
+    let before = state(&cli);
+    let r = cli.json(&["import", file.to_str().unwrap(), "--json"]);
+    assert_eq!(r["source"], "hubspot", "{r}");
+    assert_eq!(
+        (r["inserted"].as_u64(), r["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{r}"
+    );
+    assert_eq!(r["unchanged"], 2, "{r}");
+    assert_eq!(state(&cli), before);
+}
+
+#[test]
+fn pipedrive_and_salesforce_writebacks_use_their_own_id_columns_and_round_trip() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (crm, export, id_header, id, tasks_header) in [
+        (
+            "pipedrive",
+            "pipedrive_deals_excel.csv",
+            "Deal - ID",
+            "7",
+            [
+                "Deal - ID",
+                "Deal - Title",
+                "Activity - Subject",
+                "Activity - Type",
+                "Activity - Done",
+                "Activity - Due date",
+                "Activity - Assigned to user",
+                "Activity - Note",
+            ],
+        ),
+        (
+            "salesforce",
+            "salesforce_opps_unicode_text.csv",
+            "Id",
+            "0065g00000AbCdE",
+            [
+                "WhatId",
+                "Baton_Deal_Name__c",
+                "Subject",
+                "Type",
+                "Status",
+                "ActivityDate",
+                "Baton_Assigned_To__c",
+                "Description",
+            ],
+        ),
+    ] {
+        let cli = Cli::new();
+        cli.team();
+        cli.ok(&["import", fixtures.join(export).to_str().unwrap()]);
+        let file = cli.path("updates.csv");
+        cli.ok(&["writeback", "--crm", crm, file.to_str().unwrap()]);
+        let (headers, rows) = read_csv(&file);
+        assert_eq!(headers[0], id_header, "{crm}");
+        assert_eq!(headers.len(), 6, "{crm}: {headers:?}");
+        assert_eq!(rows.len(), 1, "{crm}: one won deal: {rows:?}");
+        assert_eq!(rows[0][0], id, "{crm}");
+        assert_eq!(rows[0][1], "Paused: fields missing", "{crm}");
+        let (headers, tasks) = read_csv(&cli.path("updates-tasks.csv"));
+        assert_eq!(headers, tasks_header, "{crm}");
+        assert!(tasks.iter().all(|t| t[0] == id), "{crm}: {tasks:?}");
+
+        let before = state(&cli);
+        let r = cli.json(&["import", file.to_str().unwrap(), "--json"]);
+        assert_eq!(r["source"], crm, "{r}");
+        assert_eq!(
+            (r["inserted"].as_u64(), r["updated"].as_u64()),
+            (Some(0), Some(0)),
+            "{crm}: {r}"
+        );
+        assert_eq!(state(&cli), before, "{crm}");
+        // A deal from another CRM is not written for this one.
+        let other = if crm == "pipedrive" {
+            "salesforce"
+        } else {
+            "pipedrive"
+        };
+        let said = cli.ok(&["writeback", "--crm", other, file.to_str().unwrap()]);
+        assert!(said.contains("Wrote 0 deals"), "{said}");
+    }
+}
+
+#[test]
+fn writeback_since_a_day_keeps_the_handoffs_with_activity_from_that_day() {
+    let cli = Cli::new();
+    cli.team();
+    let export = cli.path("hubspot.csv");
+    std::fs::write(
+        &export,
+        "Record ID,Deal Name,Deal Stage\n4001,Early deal,Closed Won\n",
+    )
+    .unwrap();
+    cli.ok(&["import", export.to_str().unwrap()]);
+    // Four days later another deal is won.
+    std::fs::write(
+        &export,
+        "Record ID,Deal Name,Deal Stage\n4001,Early deal,Closed Won\n4002,Later deal,Closed Won\n",
+    )
+    .unwrap();
+    let out = cli.run_at(
+        "2026-03-09T09:00:00Z",
+        &["import", export.to_str().unwrap()],
+    );
+    assert!(out.status.success());
+    let file = cli.path("since.csv");
+    let ids = |since: &str| -> Vec<String> {
+        cli.ok(&[
+            "writeback",
+            "--crm",
+            "hubspot",
+            "--since",
+            since,
+            file.to_str().unwrap(),
+        ]);
+        read_csv(&file)
+            .1
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect()
+    };
+    assert_eq!(ids("2026-03-05"), ["4002", "4001"]);
+    assert_eq!(ids("2026-03-06"), ["4002"]);
+    assert!(ids("2026-03-10").is_empty());
+    let err = cli.fails(&[
+        "writeback",
+        "--crm",
+        "hubspot",
+        "--since",
+        "5 March",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("--since") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = cli.fails(&["writeback", "--crm", "zoho", file.to_str().unwrap()]);
+    assert!(err.contains("hubspot, pipedrive or salesforce"), "{err}");
+}

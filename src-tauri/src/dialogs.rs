@@ -96,6 +96,43 @@ pub(crate) async fn save_invite(app: AppHandle, task: TaskId) -> CmdResult<Optio
     Ok(Some(path.display().to_string()))
 }
 
+/// What Export updates saved.
+#[derive(serde::Serialize)]
+pub(crate) struct SavedWriteback {
+    file: String,
+    tasks_file: String,
+    deals: usize,
+    tasks: usize,
+}
+
+/// Export updates for a CRM: asks where to save the update file, writes the tasks file beside it.
+#[tauri::command]
+pub(crate) async fn save_writeback(
+    app: AppHandle,
+    crm: String,
+) -> CmdResult<Option<SavedWriteback>> {
+    let crm = baton::Crm::parse(&crm).ok_or_else(|| {
+        UiError::internal(format!("{crm:?} is not a CRM Baton writes back to"))
+    })?;
+    let w = app.read(|ws| ws.writeback(crm, None))?;
+    let name = format!("{}-updates.csv", crm.as_str());
+    let title = match crm {
+        baton::Crm::Hubspot => "Save the updates for HubSpot",
+        baton::Crm::Pipedrive => "Save the updates for Pipedrive",
+        baton::Crm::Salesforce => "Save the updates for Salesforce",
+    };
+    let Some(path) = ask_save_path(&app, title, name).await? else {
+        return Ok(None);
+    };
+    let tasks = w.write_to(&path)?;
+    Ok(Some(SavedWriteback {
+        file: path.display().to_string(),
+        tasks_file: tasks.display().to_string(),
+        deals: w.deals,
+        tasks: w.task_count,
+    }))
+}
+
 /// Open in mail app: writes the welcome email as an .eml beside the workspace (in `emails/`)
 /// and opens that one file with the system's handler for it. Returns the file's path.
 #[tauri::command]

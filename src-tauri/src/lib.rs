@@ -180,6 +180,8 @@ pub fn run() {
             commands::mark_draft_sent,
             dialogs::open_draft,
             dialogs::save_invite,
+            dialogs::save_writeback,
+            commands::writeback_crms,
             dialogs::open_brief_email,
             commands::set_watched_folder,
             dialogs::pick_folder,

@@ -5,6 +5,7 @@ use super::plan::{plan, row_values, save_mapping, Plan};
 use super::{backup, queries as imports};
 use crate::error::{Error, Result};
 use crate::handoffs::apply::{self, Ctx, RuleEffects};
+use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
 use crate::model::{ImportId, Origin, Record, RecordKind, Role};
@@ -106,7 +107,12 @@ impl Workspace {
             // inserts each row with a CRM id straight away; the unique index on the id says when
             // a row repeats one from earlier in the file, and only then is it looked up.
             let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
-            let flags_column = plan.keys.iter().any(|k| k.as_deref() == Some("flags"));
+            let columns = Columns {
+                first,
+                flags: plan.reads_any(&["flags"]),
+                name: plan.reads_any(&["name", FIRST_NAME, LAST_NAME, "company"]),
+                stage: plan.reads_any(&["stage", STATUS]),
+            };
             let tap = read::Tap::default();
             // A write that arrives meanwhile is told what is running and how far it got.
             let mut announce =
@@ -147,7 +153,7 @@ impl Workspace {
                                 cx,
                                 &pbs,
                                 r,
-                                (first, flags_column),
+                                &columns,
                                 (&stamp, import_id),
                                 &mut report,
                             )?;
@@ -353,6 +359,18 @@ fn read_rows(
     Ok(())
 }
 
+/// What the file's columns say about every row.
+struct Columns {
+    /// No record of this CRM and kind was stored before this import.
+    first: bool,
+    /// A column holds the exception flags.
+    flags: bool,
+    /// A column names the record (a company names it when nothing else does).
+    name: bool,
+    /// A column holds the stage (or Pipedrive's won/lost status).
+    stage: bool,
+}
+
 /// Inserts or updates one record and runs the rules on it.
 fn load_row(
     cx: &Ctx<'_>,
@@ -361,12 +379,12 @@ fn load_row(
         record: mut r,
         fields,
     }: Converted,
-    (first, flags_column): (bool, bool),
+    columns: &Columns,
     (stamp, import_id): (&str, ImportId),
     report: &mut ImportReport,
 ) -> Result<()> {
     let import = Some(import_id);
-    let fresh = match first && r.external_id.is_some() {
+    let fresh = match columns.first && r.external_id.is_some() {
         true => records::insert_new(cx.conn, &r, &fields, stamp)?,
         false => None,
     };
@@ -394,15 +412,20 @@ fn load_row(
         }
         Some(before) => {
             let mut after = before.clone();
-            after.name = r.name;
-            after.stage = r.stage;
+            // A file without a name or stage column (a CRM update file, say) leaves them be.
+            if columns.name {
+                after.name = r.name;
+            }
+            if columns.stage {
+                after.stage = r.stage;
+            }
             if r.owner.is_some() {
                 after.owner = r.owner;
             }
             // Blank cells never erase what was filled in Baton; a flags column is the CRM's
             // word on the flags, so a flag it no longer carries is cleared.
             after.fields.extend(r.fields);
-            if flags_column {
+            if columns.flags {
                 after.flags = r.flags;
             }
             if after == before {

@@ -6,7 +6,7 @@ use super::queries as imports;
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::import::preset::{
-    self, Source, AMOUNT_CENTS, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS,
+    self, Source, AMOUNT_CENTS, EXTERNAL_ID, FIRST_NAME, LAST_NAME, STATUS, WRITTEN_BY_BATON,
 };
 use crate::import::read;
 use crate::import::values::{self, DateOrder};
@@ -70,6 +70,13 @@ impl Dates {
 }
 
 impl Plan {
+    /// Whether some column is read as one of `keys`.
+    pub(super) fn reads_any(&self, keys: &[&str]) -> bool {
+        self.keys
+            .iter()
+            .any(|k| k.as_deref().is_some_and(|k| keys.contains(&k)))
+    }
+
     /// Reads the file for the day/month order of every date column: settled by any cell that
     /// reads only one way. Columns left open are scanned to the end, so an undecidable one is
     /// reported, never guessed; a column that never decides follows the file's other ones.
@@ -347,6 +354,7 @@ pub(super) fn row_values(
         let header = plan.headers[i].as_str();
         match plan.keys[i].as_deref() {
             Some(EXTERNAL_ID) => r.external_id = Some(v.to_string()),
+            Some(WRITTEN_BY_BATON) => {}
             Some("name") => r.name = v.to_string(),
             Some("stage") => r.stage = stages::canonical(v),
             Some("owner") => r.owner = Some(v.to_string()),

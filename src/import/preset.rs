@@ -81,6 +81,9 @@ pub const FIRST_NAME: &str = "first_name";
 pub const LAST_NAME: &str = "last_name";
 /// The amount in cents (Close's `value`): read as the amount, divided by 100.
 pub const AMOUNT_CENTS: &str = "amount_cents";
+/// A handoff column Baton wrote back to the CRM (`baton writeback`): read past, since it says
+/// what Baton already knows.
+pub const WRITTEN_BY_BATON: &str = "written_by_baton";
 
 const HUBSPOT: &[(&str, &str)] = &[
     ("Record ID", EXTERNAL_ID),
@@ -228,6 +231,9 @@ pub fn map_header(source: Source, header: &str) -> Option<&'static str> {
     if h.is_empty() {
         return None;
     }
+    if crate::reach::writeback::written_by_baton(header) {
+        return Some(WRITTEN_BY_BATON);
+    }
     let find = |t: &[(&str, &'static str)]| t.iter().find(|(k, _)| squash(k) == h).map(|(_, v)| *v);
     if let Some(key) = find(table(source)) {
         return Some(key).filter(|k| *k != KEEP);
@@ -251,6 +257,10 @@ pub fn detect(headers: &[String]) -> (Source, f64) {
         .iter()
         .filter(|h| h.starts_with("Deal - ") || h.starts_with("Lead - "))
         .count();
+    // A file Baton wrote back for a CRM is keyed by that CRM's own id column.
+    let written_back = headers
+        .iter()
+        .any(|h| crate::reach::writeback::written_by_baton(h));
     let mut best = (Source::Generic, 0.3);
     let mut score = |src: Source, signature: bool| {
         if !signature {
@@ -268,11 +278,15 @@ pub fn detect(headers: &[String]) -> (Source, f64) {
     score(Source::Pipedrive, prefixed > 0);
     score(
         Source::Hubspot,
-        has("Record ID") && (has("Deal Stage") || has("Lifecycle Stage") || has("Deal Name")),
+        has("Record ID")
+            && (has("Deal Stage") || has("Lifecycle Stage") || has("Deal Name") || written_back),
     );
     score(
         Source::Salesforce,
-        has("Opportunity ID") || has("Opportunity Name") || has("Lead ID"),
+        has("Opportunity ID")
+            || has("Opportunity Name")
+            || has("Lead ID")
+            || has("Id") && written_back,
     );
     score(
         Source::Close,

@@ -5,6 +5,7 @@
 
 mod eml;
 mod ics;
+pub mod writeback;
 
 use crate::brief::Brief;
 use crate::error::{Error, Result};

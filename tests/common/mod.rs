@@ -47,11 +47,16 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_at("2026-03-05T09:00:00Z", args)
+    }
+
+    /// Runs `baton` as if it were `now` (RFC 3339).
+    pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_baton"))
             .arg("--db")
             .arg(&self.db)
             .args(args)
-            .env("BATON_NOW", "2026-03-05T09:00:00Z")
+            .env("BATON_NOW", now)
             .env_remove("BATON_DB")
             .output()
             .unwrap()

@@ -238,6 +238,19 @@ impl Brief {
         render("brief.slack.md", SLACK, self)
     }
 
+    /// The brief in one line, for a CRM field: what was promised, what the client expects
+    /// next, which task starts the work (the owner has a column of its own).
+    pub fn one_line(&self) -> String {
+        let a = &self.answers;
+        format!(
+            "Promised: {} | Client expects: {} | First task: {}",
+            a.what_was_promised, a.what_client_expects_next, a.which_task_starts_work
+        )
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+    }
+
     /// The brief as a printable HTML page; every value is escaped.
     pub fn to_html(&self) -> Result<String> {
         render("brief.html", HTML, self)

@@ -5,7 +5,7 @@ use crate::handoffs::rules::OpenHandoff;
 use crate::model::{DraftId, Handoff, HandoffId, HandoffStatus, RecordId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const SELECT: &str =
     "SELECT h.id, h.record_id, r.external_id, r.name, h.playbook, h.status, h.missing_fields,
@@ -59,6 +59,25 @@ pub(crate) fn count_by_playbook(conn: &Connection) -> Result<Vec<(String, Handof
         "SELECT playbook, status, count(*) FROM handoffs GROUP BY playbook, status ORDER BY playbook, status",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The handoffs with anything in the audit log at or after `at` (a stamp or a day).
+pub(crate) fn active_since(conn: &Connection, at: &str) -> Result<BTreeSet<HandoffId>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT handoff_id FROM events WHERE handoff_id IS NOT NULL AND at >= ?1",
+    )?;
+    let rows = st.query_map([at], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The CRMs (`source`) of the deals with a CRM id that have a handoff.
+pub(crate) fn imported_deal_sources(conn: &Connection) -> Result<Vec<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT DISTINCT r.source FROM handoffs h JOIN records r ON r.id = h.record_id
+         WHERE r.kind = 'deal' AND r.external_id IS NOT NULL ORDER BY r.source",
+    )?;
+    let rows = st.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -1088,6 +1088,32 @@ async fn a_salesforce_export_lands_on_a_board_in_salesforce_order_first_columns_
             ["Qualification", "Prospecting"]
         );
         assert_eq!(columns_after_leaving(&app).await[0].0, "Qualification", "kept");
+        // Back into Salesforce: the won opportunities' handoffs as a Data Loader update file
+        // keyed by Id, saved where the save dialog said, the tasks beside it.
+        app.go("handoffs").await;
+        app.click("#export-salesforce").await;
+        app.wait_text("#toasts", "Saved").await;
+        let saved = app.db.with_file_name("saved");
+        let mut updates = csv::Reader::from_path(saved.join("salesforce-updates.csv")).unwrap();
+        assert_eq!(
+            updates.headers().unwrap().iter().take(2).collect::<Vec<_>>(),
+            ["Id", "Baton_Handoff_Status__c"]
+        );
+        let mut ids: Vec<String> = updates
+            .records()
+            .map(|r| r.unwrap()[0].to_string())
+            .collect();
+        ids.sort();
+        let won: Vec<String> = (0..30)
+            .filter(|i| stages[(i * 7 + 3) % stages.len()] == "Closed Won")
+            .map(|i| format!("0065g00000{i:05}AAA"))
+            .collect();
+        assert_eq!(ids, won, "one row per won opportunity");
+        let tasks = csv::Reader::from_path(saved.join("salesforce-updates-tasks.csv"))
+            .unwrap()
+            .records()
+            .count();
+        assert_eq!(tasks, won.len(), "each paused handoff's task to fill the fields");
         app.close().await;
     })
     .await

@@ -1,6 +1,8 @@
-//! Reaching people: welcome email drafts as `.eml`, marked sent; kickoff invites as `.ics`.
+//! Reaching people: welcome email drafts as `.eml`, marked sent; kickoff invites as `.ics`;
+//! handoffs back into the CRM as its own update import files.
 
 use crate::*;
+use baton::Crm;
 
 #[derive(Subcommand)]
 pub(crate) enum ReachCommand {
@@ -26,6 +28,23 @@ pub(crate) enum ReachCommand {
         #[arg(long, value_name = "FILE")]
         ics: PathBuf,
     },
+    /// Write where each deal's handoff stands as FILE, in the CRM's update import format (keyed
+    /// by its record id), and the handoffs' tasks beside it as FILE-tasks.csv.
+    Writeback {
+        /// hubspot, pipedrive or salesforce: the deals imported from it are written.
+        #[arg(long, value_parser = crm)]
+        crm: Crm,
+        /// Only handoffs with activity on or after this day (YYYY-MM-DD).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        file: PathBuf,
+    },
+}
+
+fn crm(s: &str) -> Result<Crm, String> {
+    Crm::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a CRM Baton writes back to; use hubspot, pipedrive or salesforce")
+    })
 }
 
 /// Writes `bytes` to `path`, saying which file could not be written and why.
@@ -92,6 +111,21 @@ pub(crate) fn run(ws: &mut Workspace, command: ReachCommand) -> Res {
             println!(
                 "Wrote {}: open it to add the kickoff to your calendar.",
                 ics.display()
+            );
+        }
+        ReachCommand::Writeback { crm, since, file } => {
+            let since = since.map(|d| date(&d, "--since")).transpose()?;
+            let w = ws.writeback(crm, since)?;
+            let tasks = w.write_to(&file)?;
+            println!(
+                "Wrote {} {} to {} and {} {} to {}: import the first into {} as an update of existing deals, the second as tasks.",
+                w.deals,
+                if w.deals == 1 { "deal" } else { "deals" },
+                file.display(),
+                w.task_count,
+                if w.task_count == 1 { "task" } else { "tasks" },
+                tasks.display(),
+                crm.words()
             );
         }
     }
