@@ -53,6 +53,10 @@ const COMMANDS: &[&str] = &[
     "open_brief_email",
     "writeback_crms",
     "save_writeback",
+    "webhooks",
+    "add_webhook",
+    "remove_webhook",
+    "test_webhook",
 ];
 
 fn main() {

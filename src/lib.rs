@@ -28,6 +28,7 @@ pub use db::{damage, LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
 pub use handoffs::{brief, impact, rules};
 pub use model::*;
+pub use reach::webhooks::{self, Delivery, Due, PostJob, PostOutcome, Webhook};
 pub use reach::writeback::{self, Crm, Writeback};
 pub use rules::{OwnerRule, Playbook, PlaybookFile};
 pub use workspace::*;

@@ -47,6 +47,10 @@ id_type!(
     NotificationId,
     /// A welcome email draft's id.
     DraftId,
+    /// A chat webhook's id.
+    WebhookId,
+    /// A queued webhook post's id.
+    PostId,
 );
 
 /// Whether a row stands for text the user wrote in SQL; shared by the enums below.
@@ -192,7 +196,9 @@ text_enum!(
         KickoffScheduled = "kickoff_scheduled", /// An import was taken back.
         ImportUndone = "import_undone", /// A person edited the welcome email draft.
         DraftEdited = "draft_edited", /// A person sent the welcome email from their mail app.
-        DraftSent = "draft_sent" }
+        DraftSent = "draft_sent", /// A chat webhook took a post (HTTP 2xx).
+        WebhookPosted = "webhook_posted", /// A chat webhook post failed (the status or why).
+        WebhookFailed = "webhook_failed" }
 );
 
 text_enum!(
@@ -381,6 +387,28 @@ text_enum!(
         Founder = "founder" }
 );
 
+text_enum!(
+    /// Where a chat webhook posts, which decides the message's shape.
+    WebhookKind { /// A Slack incoming webhook.
+        Slack = "slack", /// A Microsoft Teams workflow ("post to a channel when a webhook
+        /// request is received"): an Adaptive Card.
+        Teams = "teams", /// A Google Chat space's incoming webhook.
+        Gchat = "gchat", /// Any other endpoint: Baton's own JSON.
+        Json = "json" }
+);
+
+impl WebhookKind {
+    /// The service in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            WebhookKind::Slack => "Slack",
+            WebhookKind::Teams => "Microsoft Teams",
+            WebhookKind::Gchat => "Google Chat",
+            WebhookKind::Json => "JSON webhook",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::EventKind;
@@ -408,6 +436,6 @@ mod tests {
         assert!(indexes.contains("kind IN ('escalated', 'rejected')"));
         assert!(health.contains("kind IN ('escalated', 'rejected')"));
         let round: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(round.len(), 24);
+        assert_eq!(round.len(), 26);
     }
 }

@@ -67,6 +67,8 @@ pub struct Vocabulary {
     pub task_kinds: Vec<Word>,
     /// The weekly health figures, in dashboard order.
     pub figures: Vec<Figure>,
+    /// Where a chat webhook can post.
+    pub webhook_kinds: Vec<Word>,
 }
 
 /// A handoff status in words.
@@ -197,6 +199,10 @@ pub fn vocabulary() -> Vocabulary {
             .map(|k| Word::new(k.as_str(), task_kind_words(*k)))
             .collect(),
         figures: FIGURES.to_vec(),
+        webhook_kinds: crate::model::WebhookKind::ALL
+            .iter()
+            .map(|k| Word::new(k.as_str(), k.words()))
+            .collect(),
     }
 }
 

@@ -74,7 +74,7 @@ fn deals_csv(path: &Path, n: usize, stage_shift: usize) {
             3 => "Appointment Scheduled",
             _ => "Qualified To Buy",
         };
-        let full = (i + stage_shift) % 5 == 0;
+        let full = (i + stage_shift).is_multiple_of(5);
         let owner = ["Sam Okafor", "Lee Park"][i % 2];
         if full {
             s += &format!("{i},Deal {i},{stage},{},{owner},Grow,Ana Ruiz,SOW v1,2026-03-16,Dashboards,None,None,Video call\n", 1000 + i);

@@ -1,5 +1,5 @@
 //! The background loop: every minute, today's reminders (overdue tasks, long pauses) are
-//! queued and anything in the outbox is delivered.
+//! queued and anything in the outboxes (notifications, chat posts due a retry) is delivered.
 
 use crate::{lock, notify};
 use std::time::Duration;
@@ -20,6 +20,7 @@ pub(crate) fn start(app: AppHandle) {
                     Ok(_) => notify::deliver(&app),
                     Err(e) => eprintln!("baton: reminders: {}", e.message),
                 }
+                crate::chat::deliver(&app);
             })
             .await;
         }

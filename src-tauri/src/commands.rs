@@ -207,8 +207,11 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
 /// The CRMs a write-back has something for: {key, words} for each.
 #[tauri::command]
 pub(crate) async fn writeback_crms(app: AppHandle) -> CmdResult<Vec<baton::vocabulary::Word>> {
-    app.read(|ws| ws.writeback_crms())
-        .map(|crms| crms.into_iter().map(baton::vocabulary::Word::from).collect())
+    app.read(|ws| ws.writeback_crms()).map(|crms| {
+        crms.into_iter()
+            .map(baton::vocabulary::Word::from)
+            .collect()
+    })
 }
 
 #[tauri::command]

@@ -111,9 +111,8 @@ pub(crate) async fn save_writeback(
     app: AppHandle,
     crm: String,
 ) -> CmdResult<Option<SavedWriteback>> {
-    let crm = baton::Crm::parse(&crm).ok_or_else(|| {
-        UiError::internal(format!("{crm:?} is not a CRM Baton writes back to"))
-    })?;
+    let crm = baton::Crm::parse(&crm)
+        .ok_or_else(|| UiError::internal(format!("{crm:?} is not a CRM Baton writes back to")))?;
     let w = app.read(|ws| ws.writeback(crm, None))?;
     let name = format!("{}-updates.csv", crm.as_str());
     let title = match crm {

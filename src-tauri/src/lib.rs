@@ -1,9 +1,11 @@
 //! Baton's desktop shell: a Tauri window over the core `Workspace`. Commands are one-line
 //! adapters (`commands.rs`); notifications leave the outbox through notify-rust
-//! (`notify.rs`); a background loop queues reminders (`background.rs`); file dialogs use rfd
+//! (`notify.rs`), chat webhook posts through the core's delivery (`chat.rs`); a background
+//! loop queues reminders (`background.rs`); file dialogs use rfd
 //! (`dialogs.rs`). No business logic lives here.
 
 mod background;
+mod chat;
 mod commands;
 mod dialogs;
 mod error;
@@ -20,6 +22,8 @@ use tauri::{AppHandle, Emitter, Manager};
 pub(crate) struct Shared {
     ws: Mutex<Workspace>,
     delivering: Mutex<()>,
+    /// Keeps chat posts going out one at a time.
+    posting: Mutex<()>,
     /// The workspace file, readable without the lock: what a waiting action is waiting for.
     path: Option<PathBuf>,
 }
@@ -81,7 +85,10 @@ impl WorkspaceExt for AppHandle {
 pub(crate) fn changed(app: &AppHandle) {
     let _ = app.emit("workspace-changed", ());
     let app = app.clone();
-    tauri::async_runtime::spawn_blocking(move || notify::deliver(&app));
+    tauri::async_runtime::spawn_blocking(move || {
+        notify::deliver(&app);
+        chat::deliver(&app);
+    });
 }
 
 /// The workspace file: `BATON_DB` when set (the CLI honours it too), else the platform's data
@@ -121,6 +128,7 @@ pub fn run() {
             path: ws.path().map(PathBuf::from),
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
+            posting: Mutex::new(()),
         })
         .manage(watch::Watching::default())
         .setup(|app| {
@@ -182,6 +190,10 @@ pub fn run() {
             dialogs::save_invite,
             dialogs::save_writeback,
             commands::writeback_crms,
+            chat::webhooks,
+            chat::add_webhook,
+            chat::remove_webhook,
+            chat::test_webhook,
             dialogs::open_brief_email,
             commands::set_watched_folder,
             dialogs::pick_folder,

@@ -34,9 +34,9 @@ const NOT_LOGGED: &[&str] = &[
     "import_errors",
 ];
 
-/// The outbox: a notification delivered or queued later (a reminder) is no edit of the
-/// records, so it never stops an undo; the undo removes the ones its tasks carried.
-const OUTBOX: &str = "notifications";
+/// The outboxes: a notification or webhook post delivered or queued later (a reminder) is no
+/// edit of the records, so it never stops an undo; the undo removes the ones it queued.
+const OUTBOX: &[&str] = &["notifications", "webhook_posts"];
 
 fn counters(table: &str) -> Option<&'static [&'static str]> {
     COUNTERS.iter().find(|(t, _)| *t == table).map(|(_, c)| *c)
@@ -415,7 +415,9 @@ pub(crate) struct Later {
 /// import, not an undo), leaving out the outbox and the counts.
 pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
     // The counts' rows are most of an import's log: leave them in the database.
-    let skip: Vec<String> = std::iter::once(OUTBOX)
+    let skip: Vec<String> = OUTBOX
+        .iter()
+        .copied()
         .chain(COUNTERS.iter().map(|(t, _)| *t))
         .map(|t| format!("'{t}'"))
         .collect();
@@ -443,7 +445,7 @@ pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
 
 /// Whether later changes to this table can stand beside an undo (the outbox and the counts).
 pub(crate) fn never_conflicts(table: &str) -> bool {
-    table == OUTBOX || counters(table).is_some()
+    OUTBOX.contains(&table) || counters(table).is_some()
 }
 
 /// Reverts logged changes inside an undo's transaction, reading each table's shape once.

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_change_log.sql"),
     include_str!("migrations/0010_people_by_id.sql"),
     include_str!("migrations/0011_draft_sent.sql"),
+    include_str!("migrations/0012_webhooks.sql"),
 ];
 
 /// The schema version this build writes.

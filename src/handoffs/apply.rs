@@ -12,6 +12,7 @@ use crate::model::{
     ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role,
     TaskId, TaskKind, TaskStatus,
 };
+use crate::reach::webhooks::{Announcement, What};
 use crate::templates::render;
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -30,6 +31,8 @@ pub(crate) struct Ctx<'a> {
     import: std::cell::Cell<Option<ImportId>>,
     /// `now` as stored, formatted once: an import stamps many rows.
     stamp: String,
+    /// The chat webhooks, read the first time a decision is announced.
+    webhooks: std::cell::OnceCell<Vec<crate::reach::queries::Stored>>,
 }
 
 /// A moment as the workspace stores it.
@@ -75,7 +78,17 @@ impl<'a> Ctx<'a> {
             change,
             import: std::cell::Cell::new(None),
             stamp: stamp(now),
+            webhooks: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The chat webhooks in use, read once per write.
+    pub(crate) fn webhooks(&self) -> Result<&[crate::reach::queries::Stored]> {
+        if let Some(w) = self.webhooks.get() {
+            return Ok(w);
+        }
+        let read = crate::reach::queries::active(self.conn)?;
+        Ok(self.webhooks.get_or_init(|| read))
     }
 
     /// Marks this write as import `id`: its stage changes and its change-log entry say so.
@@ -349,18 +362,30 @@ fn pause(
         record.name,
         labels(missing)
     );
-    cx.task(
+    let due = cx.due_in(1)?;
+    let task = cx.task(
         NewTask {
             handoff: Some(h),
             record: record.id,
             kind: TaskKind::CompleteFields,
             title: &title,
             assignee: owner.as_deref(),
-            due: Some(cx.due_in(1)?),
+            due: Some(due),
             checklist: field_checklist(&[], missing),
         },
         "Handoff paused: fields missing",
     )?;
+    cx.announce(Announcement {
+        what: What::Paused,
+        record,
+        handoff: h,
+        playbook: pb,
+        task,
+        task_title: &title,
+        assignee: owner.as_deref(),
+        due: Some(due),
+        items: missing.iter().map(|k| fields::label(k)).collect(),
+    })?;
     cx.event(
         record,
         Some(h),
@@ -400,14 +425,15 @@ fn review(
     let who = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
     let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
     let title = format!("Review {}: {}", record.name, words.join(", "));
-    cx.task(
+    let due = cx.due_in(1)?;
+    let task = cx.task(
         NewTask {
             handoff: Some(h),
             record: record.id,
             kind: TaskKind::Review,
             title: &title,
             assignee: who.as_deref(),
-            due: Some(cx.due_in(1)?),
+            due: Some(due),
             checklist: words
                 .iter()
                 .map(|w| ChecklistItem {
@@ -418,6 +444,17 @@ fn review(
         },
         "Handoff needs your review",
     )?;
+    cx.announce(Announcement {
+        what: What::Review,
+        record,
+        handoff: h,
+        playbook: pb,
+        task,
+        task_title: &title,
+        assignee: who.as_deref(),
+        due: Some(due),
+        items: words.iter().map(|w| w.to_string()).collect(),
+    })?;
     cx.event(
         record,
         Some(h),
@@ -535,6 +572,17 @@ pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffI
         },
         headline,
     )?;
+    cx.announce(Announcement {
+        what: What::HandedOff,
+        record,
+        handoff: h,
+        playbook: pb,
+        task,
+        task_title: title,
+        assignee: to,
+        due: Some(due),
+        items: vec![],
+    })?;
     let subject = render("email_subject", &pb.email_subject, ctx.clone())?;
     let body = render("email_body", &pb.email_body, ctx)?;
     let recipient = record

@@ -5,6 +5,8 @@
 
 mod eml;
 mod ics;
+pub(crate) mod queries;
+pub mod webhooks;
 pub mod writeback;
 
 use crate::brief::Brief;

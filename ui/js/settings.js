@@ -1,4 +1,5 @@
-// Settings: who I am, the team, holidays (kickoff due dates skip them), the watched folder.
+// Settings: who I am, the team, holidays (kickoff due dates skip them), the watched folder, and
+// chat webhooks (Notifications).
 
 import { call } from './ipc.js';
 import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
@@ -7,7 +8,8 @@ import { vocab } from './vocab.js';
 
 
 export async function render(view) {
-  const [people, holidays, watched] = await Promise.all([call('people'), call('holidays'), call('watched_folder')]);
+  const [people, holidays, watched, hooks, playbooks] = await Promise.all([
+    call('people'), call('holidays'), call('watched_folder'), call('webhooks'), call('playbooks')]);
   const name = h('input', { id: 'person-name', required: true, 'aria-label': 'Name' });
   const role = h('select', { id: 'person-role', 'aria-label': 'Role' }, vocab.roles.map((r) => h('option', { value: r.key }, r.words)));
   const email = h('input', { id: 'person-email', type: 'email', 'aria-label': 'Email (optional)', placeholder: 'email (optional)' });
@@ -32,7 +34,54 @@ export async function render(view) {
         e.preventDefault();
         try { await call('add_holiday', { day: day.value, name: dayName.value }); } catch (err) { showError(err); }
       } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday'))),
-    watchedFolder(watched));
+    watchedFolder(watched),
+    notifications(view, hooks, playbooks));
+}
+
+/** How a webhook's posts stand, in words. */
+function hookStatus(w) {
+  if (w.last_error) {
+    return `Last post failed: ${w.last_error}.${w.next_attempt_at ? ` Next try ${fmtTime(w.next_attempt_at)}.` : ''}`;
+  }
+  return `${w.delivered} delivered${w.pending ? `, ${w.pending} waiting` : ''}`;
+}
+
+/** Settings → Notifications: chat webhooks a hand-off, a pause and a review request post to. */
+function notifications(view, hooks, playbooks) {
+  const url = h('input', { id: 'hook-url', type: 'url', size: 48, required: true, spellcheck: false, autocomplete: 'off',
+    'aria-label': 'Incoming webhook address', placeholder: 'https://hooks.slack.com/services/…' });
+  const kind = h('select', { id: 'hook-kind', 'aria-label': 'Service' },
+    vocab.webhook_kinds.map((k) => h('option', { value: k.key }, k.words)));
+  const playbook = h('select', { id: 'hook-playbook', 'aria-label': 'Playbook' },
+    h('option', { value: '' }, 'Every playbook'), playbooks.map((p) => h('option', { value: p.key }, p.name)));
+  const act = (what) => async () => {
+    try { await what(); } catch (err) { showError(err); }
+    render(view);
+  };
+  return h('section', { id: 'notifications' }, h('h2', {}, 'Notifications'),
+    h('p', { class: 'muted' }, 'Post to a chat channel when a handoff is handed off, paused for missing fields or sent to review. '
+      + 'The address is kept in this computer\'s keyring, not in the workspace; these posts are the only requests Baton sends over the network.'),
+    hooks.length ? h('table', { class: 'list', id: 'hooks' }, h('tbody', {}, hooks.map((w) => h('tr', { dataset: { hook: String(w.id) } },
+      h('td', {}, vocab.webhook_kinds.find((k) => k.key === w.kind)?.words || w.kind),
+      h('td', {}, w.host),
+      h('td', {}, w.playbook ? (playbooks.find((p) => p.key === w.playbook)?.name || w.playbook) : 'Every playbook'),
+      h('td', { class: w.last_error ? 'error hook-status' : 'hook-status' }, hookStatus(w)),
+      h('td', {},
+        h('button', { type: 'button', class: 'hook-test', onclick: act(async () => {
+          const status = await call('test_webhook', { id: w.id });
+          toast(`Test message sent: the webhook answered HTTP ${status}.`);
+        }) }, 'Send test'),
+        h('button', { type: 'button', class: 'hook-remove', onclick: act(async () => {
+          await call('remove_webhook', { id: w.id });
+          toast('Webhook removed; its address is deleted from the keyring.');
+        }) }, 'Remove')))))) : null,
+    h('form', { class: 'row', onsubmit: (e) => {
+      e.preventDefault();
+      act(async () => {
+        const w = await call('add_webhook', { url: url.value.trim(), kind: kind.value, playbook: playbook.value || null });
+        toast(`Webhook added (${w.host}). Send a test to check it.`);
+      })();
+    } }, url, kind, playbook, h('button', { type: 'submit', id: 'hook-add' }, 'Add webhook')));
 }
 
 /** The folder whose new CSV exports import themselves. */

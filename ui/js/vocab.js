@@ -5,7 +5,7 @@ import { call } from './ipc.js';
 
 export const vocab = {
   deal_fields: [], lead_fields: [], common_fields: [], import_keys: [], sources: [],
-  statuses: [], flags: [], roles: [], task_kinds: [], figures: [],
+  statuses: [], flags: [], roles: [], task_kinds: [], figures: [], webhook_kinds: [],
 };
 
 /** Loads the vocabulary; the app calls this before drawing anything. */

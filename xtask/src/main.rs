@@ -144,6 +144,14 @@ pub(crate) const E2E_PACKAGES: &[&str] = &[
     "xclip",
 ];
 
+/// The Secret Service the core tier's webhook tests keep addresses in.
+pub(crate) const KEYRING_PACKAGES: &[&str] = &["dbus", "gnome-keyring"];
+
+/// Starts GNOME Keyring on the session bus, its login keyring unlocked.
+pub(crate) const START_KEYRING: &str = r#"printf 'baton-tests' | gnome-keyring-daemon --unlock --components=secrets >/dev/null || {
+  echo "gnome-keyring-daemon did not start: the webhook tests need a Secret Service" >&2; exit 1; }
+"#;
+
 fn test() -> Res {
     install_packages(DESKTOP_PACKAGES)?;
     let mut fmt = cargo();
@@ -161,8 +169,28 @@ fn test() -> Res {
     step("cargo clippy -D warnings", clippy)?;
     ui_rules()?;
     sql_rules()?;
-    let mut t = cargo();
-    t.args(["test", "--workspace", "--exclude", "baton-e2e"]);
+    // Chat webhooks keep their addresses in the OS keyring: the core tier runs on a private
+    // D-Bus session with GNOME Keyring as its Secret Service, its keyrings under target/, so a
+    // developer's own keyring is never touched.
+    install_packages(KEYRING_PACKAGES)?;
+    let keyrings = root().join("target/test-keyring");
+    let _ = std::fs::remove_dir_all(&keyrings);
+    std::fs::create_dir_all(&keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
+    let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut t = Command::new("dbus-run-session");
+    t.current_dir(root())
+        .args([
+            "--",
+            "sh",
+            "-c",
+            &format!("{START_KEYRING}exec \"$@\""),
+            "sh",
+        ])
+        .arg(&cargo_path)
+        .args(["test", "--workspace", "--exclude", "baton-e2e"])
+        .env("XDG_DATA_HOME", &keyrings)
+        .env("XDG_RUNTIME_DIR", &keyrings)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
     let mut counts = Counts::default();
     let unit = run_tests("cargo test --workspace", t, &mut counts);
     // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.

@@ -116,6 +116,8 @@ enum Command {
     File(commands::file::FileCommand),
     #[command(flatten)]
     Reach(commands::reach::ReachCommand),
+    #[command(flatten)]
+    Webhooks(commands::webhooks::WebhookCommand),
 }
 
 #[derive(Subcommand)]
@@ -180,7 +182,7 @@ fn open(path: &Path) -> Res<Workspace> {
     // A write that finds a long import running says so at once, then every ten seconds.
     let mut told: Option<std::time::Duration> = None;
     ws.on_wait(move |w| {
-        if told.map_or(true, |t| w.waited >= t + std::time::Duration::from_secs(10)) {
+        if told.is_none_or(|t| w.waited >= t + std::time::Duration::from_secs(10)) {
             eprintln!("{}", w.sentence());
             told = Some(w.waited);
         }
@@ -235,6 +237,9 @@ fn run(cli: Cli) -> Res {
         return commands::file::run(&path, &now.to_string(), c);
     }
     let mut ws = open(&path)?;
+    // What this command queues for chat webhooks is sent once it has committed.
+    let posts_before = ws.last_post()?;
+    let sends_its_own = matches!(cli.command, Command::Webhooks(_));
     let done = match cli.command {
         Command::Import(c) => commands::import::run(&mut ws, c),
         Command::Records(c) => commands::records::run(&mut ws, c),
@@ -243,8 +248,17 @@ fn run(cli: Cli) -> Res {
         Command::Playbooks(c) => commands::playbooks::run(&mut ws, c),
         Command::Reports(c) => commands::reports::run(&mut ws, c),
         Command::Reach(c) => commands::reach::run(&mut ws, c),
+        Command::Webhooks(c) => commands::webhooks::run(&mut ws, c),
         Command::File(_) => Ok(()),
     };
+    if done.is_ok() && !sends_its_own && ws.last_post()? > posts_before {
+        // A few seconds at most: what fails is left for the app or `baton outbox send`.
+        let d = ws.deliver(
+            baton::Due::After(posts_before),
+            std::time::Duration::from_secs(5),
+        )?;
+        commands::webhooks::say_failures(&d);
+    }
     // A read that met a damaged page stops with the sentence naming the copy to restore.
     done.map_err(|e| match e.downcast::<baton::Error>() {
         Ok(e) => Box::new(ws.explain(*e)) as Box<dyn std::error::Error>,

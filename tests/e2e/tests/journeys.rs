@@ -1355,3 +1355,122 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
     })
     .await
 }
+
+/// A local chat webhook server: answers with `statuses` in turn (then 200) and keeps the bodies.
+fn webhook_server(statuses: &[u16]) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+    let port = server.server_addr().to_ip().unwrap().port();
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (seen, statuses) = (got.clone(), statuses.to_vec());
+    std::thread::spawn(move || {
+        let mut statuses = statuses.into_iter();
+        for mut req in server.incoming_requests() {
+            let mut body = String::new();
+            let _ = req.as_reader().read_to_string(&mut body);
+            seen.lock()
+                .unwrap()
+                .push(serde_json::from_str(&body).unwrap_or(Value::Null));
+            let status = statuses.next().unwrap_or(200);
+            let _ = req.respond(tiny_http::Response::from_string("ok").with_status_code(status));
+        }
+    });
+    (
+        format!("http://127.0.0.1:{port}/services/T0/B0/secret"),
+        got,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chat_webhook_added_in_settings_hears_the_hand_off_and_a_failure_shows_there() {
+    within(async {
+        let (url, posts) = webhook_server(&[500]);
+        let app = App::start(|db| {
+            delivery_team(db);
+            add_deal(
+                db,
+                "Lumen Optics",
+                "Contract Sent",
+                &[
+                    "buyer_goals=Faster onboarding",
+                    "main_contact=Rita Sørensen",
+                    "contact_email=rita@lumen.example",
+                    "signed_scope=Onboarding revamp",
+                    "start_date=2026-12-14",
+                    "promised_deliverables=New onboarding flow",
+                    "pricing_exceptions=None",
+                    "risk_notes=None",
+                    "kickoff_preference=Video call",
+                ],
+            );
+        })
+        .await;
+        // Settings → Notifications: a Slack webhook, its address typed as a person pastes it.
+        app.go("settings").await;
+        app.set("#hook-url", &url).await;
+        app.set("#hook-kind", "slack").await;
+        app.click("#hook-add").await;
+        app.wait_text("#toasts", "Webhook added (127.0.0.1)").await;
+        app.wait_text("#hooks", "Slack").await;
+        // The deal is won in the app: the hand-off posts once it has committed.
+        app.go("board").await;
+        app.click("[data-record]").await;
+        app.wait_text("#record-title", "Lumen Optics").await;
+        app.set("#stage-select", "Closed Won").await;
+        app.click("#move-stage").await;
+        app.wait_text("#record-dialog .handoff", "next owner Dee Delivery")
+            .await;
+        for _ in 0..100 {
+            if !posts.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let first = posts
+            .lock()
+            .unwrap()
+            .first()
+            .cloned()
+            .expect("the hand-off was posted");
+        let text = first["text"].as_str().unwrap_or_default().to_string();
+        assert!(
+            text.starts_with("*Handed off: Lumen Optics*\nDee Delivery has task #"),
+            "{text}"
+        );
+        app.js(
+            "document.querySelectorAll('dialog[open]').forEach(d => d.close())",
+            vec![],
+        )
+        .await;
+        // The server answered 500: Settings says so, and when it tries again.
+        app.go("settings").await;
+        app.wait_text(".hook-status", "Last post failed: HTTP 500")
+            .await;
+        app.screenshot("21-settings-webhook-failed").await;
+        // Send test reaches the channel.
+        app.click(".hook-test").await;
+        app.wait_text("#toasts", "the webhook answered HTTP 200")
+            .await;
+        assert_eq!(posts.lock().unwrap().len(), 2);
+        assert!(posts.lock().unwrap()[1]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("*Baton is connected*"));
+        // The toasts sit over the list's right end: dismissed, as a person would.
+        app.js(
+            "document.querySelectorAll('#toasts [aria-label=Dismiss]').forEach(b => b.click())",
+            vec![],
+        )
+        .await;
+        app.click(".hook-remove").await;
+        app.wait_text("#toasts", "Webhook removed").await;
+        let rows = app
+            .js(
+                "return document.querySelectorAll('#hooks tr').length",
+                vec![],
+            )
+            .await;
+        assert_eq!(rows, json!(0));
+        app.close().await;
+    })
+    .await
+}

@@ -8,3 +8,4 @@ pub(crate) mod reach;
 pub(crate) mod records;
 pub(crate) mod reports;
 pub(crate) mod team;
+pub(crate) mod webhooks;

@@ -1,0 +1,95 @@
+//! Chat webhooks in the app: Settings → Notifications lists, adds, tests and removes them, and
+//! the posts a change queues go out after it commits, then every minute while any wait for a
+//! retry. The workspace's lock is never held while a server answers: a post is claimed, sent
+//! unlocked, then its attempt written.
+
+use crate::error::CmdResult;
+use crate::{lock, Shared, WorkspaceExt};
+use baton::{Due, Origin, PostId, Webhook, WebhookId, WebhookKind};
+use tauri::{AppHandle, Emitter, Manager};
+
+/// Sends the posts that are due, one at a time (a second caller returns at once); tells the
+/// window when any attempt was written, so Settings shows it.
+pub(crate) fn deliver(app: &AppHandle) {
+    let shared = app.state::<Shared>();
+    let Ok(_one_at_a_time) = shared.posting.try_lock() else {
+        return;
+    };
+    let mut cursor = PostId(0);
+    let mut wrote = false;
+    loop {
+        let job = match lock(app).and_then(|mut ws| Ok(ws.claim_post(Due::Now, cursor)?)) {
+            Ok(Some(job)) => job,
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("baton: chat posts: {}", e.message);
+                break;
+            }
+        };
+        cursor = job.id();
+        let outcome = match job.send() {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("baton: chat posts: {e}");
+                break;
+            }
+        };
+        match lock(app).and_then(|mut ws| Ok(ws.finish_post(&job, &outcome)?)) {
+            Ok(failure) => {
+                wrote = true;
+                if let Some(why) = failure {
+                    eprintln!("baton: chat post not delivered: {why}");
+                }
+            }
+            Err(e) => eprintln!("baton: chat post {}: {}", job.id(), e.message),
+        }
+    }
+    if wrote {
+        let _ = app.emit("workspace-changed", ());
+    }
+}
+
+#[tauri::command]
+pub(crate) async fn webhooks(app: AppHandle) -> CmdResult<Vec<Webhook>> {
+    app.read(|ws| ws.webhooks())
+}
+
+#[tauri::command]
+pub(crate) async fn add_webhook(
+    app: AppHandle,
+    url: String,
+    kind: WebhookKind,
+    playbook: Option<String>,
+) -> CmdResult<Webhook> {
+    app.change(|ws| ws.add_webhook(&url, kind, playbook.as_deref(), Origin::App))
+}
+
+#[tauri::command]
+pub(crate) async fn remove_webhook(app: AppHandle, id: WebhookId) -> CmdResult<()> {
+    app.change(|ws| ws.remove_webhook(id, Origin::App))
+}
+
+/// Send test: the HTTP status the webhook answered with, or why it failed as the error.
+#[tauri::command]
+pub(crate) async fn test_webhook(app: AppHandle, id: WebhookId) -> CmdResult<u16> {
+    // Queued without the after-change delivery, which would race this one for the post.
+    let post = lock(&app)?.queue_test(id, Origin::App)?;
+    let job = lock(&app)?.claim_post(Due::After(PostId(post.0 - 1)), PostId(0))?;
+    let Some(job) = job.filter(|j| j.id() == post) else {
+        // The background delivery took it first; Settings shows how it went.
+        return Err(baton::Error::invalid(
+            "webhook",
+            "the test message is being sent in the background; see its result in the list",
+        )
+        .into());
+    };
+    let outcome = tauri::async_runtime::spawn_blocking({
+        let job = job.clone();
+        move || job.send()
+    })
+    .await
+    .map_err(|e| crate::error::UiError::internal(e.to_string()))??;
+    let failure = lock(&app)?.finish_post(&job, &outcome)?;
+    let _ = app.emit("workspace-changed", ());
+    Ok(baton::webhooks::tested(failure, &outcome)?)
+}
