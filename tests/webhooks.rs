@@ -334,3 +334,48 @@ fn send_test_says_what_the_server_answered_and_a_removed_webhook_hears_nothing_m
     let err = cli.fails(&["webhooks", "add", "http://example.com/x", "--kind", "slack"]);
     assert!(err.contains("https"), "{err}");
 }
+
+#[test]
+fn an_import_of_many_won_deals_posts_one_summary_and_a_small_one_posts_each() {
+    let server = Server::start(&[]);
+    let cli = Cli::new();
+    cli.team();
+    add_webhook(&cli, &server.url, "json");
+    let header = "Record ID,Deal Name,Deal Stage,Deal owner,Buyer Goals,Main Contact,Signed Scope,Start Date,Promised Deliverables,Pricing Exceptions,Risk Notes,Kickoff Preference\n";
+    let full = "Grow,Ana Ruiz,SOW v1,2026-03-16,Dashboards,None,None,Video call";
+    let mut history = String::from(header);
+    for i in 0..12 {
+        // Every third won deal lacks its checklist: it pauses.
+        let fields = if i % 3 == 0 { ",,,,,,," } else { full };
+        history.push_str(&format!("{i},Deal {i},Closed Won,Sam Seller,{fields}\n"));
+    }
+    let file = cli.path("history.csv");
+    std::fs::write(&file, history).unwrap();
+    cli.ok(&["import", file.to_str().unwrap()]);
+    let posts = server.posts();
+    assert_eq!(posts.len(), 1, "one summary, not twelve posts: {posts:?}");
+    assert_eq!(posts[0]["event"], "import");
+    assert_eq!(posts[0]["title"], "Import of history.csv: 12 handoffs");
+    assert_eq!(
+        (posts[0]["handed_off"].as_u64(), posts[0]["paused"].as_u64()),
+        (Some(8), Some(4))
+    );
+    let hook = &cli.json(&["webhooks", "--json"])[0];
+    assert_eq!(
+        (hook["delivered"].as_u64(), hook["pending"].as_u64()),
+        (Some(1), Some(0))
+    );
+
+    let file = cli.path("two.csv");
+    std::fs::write(
+        &file,
+        format!("{header}20,Deal 20,Closed Won,Sam Seller,{full}\n21,Deal 21,Closed Won,Sam Seller,{full}\n"),
+    )
+    .unwrap();
+    cli.ok(&["import", file.to_str().unwrap()]);
+    let posts = server.posts();
+    assert_eq!(posts.len(), 3, "two deals, two posts");
+    assert_eq!(posts[1]["event"], "handed_off");
+    assert_eq!(posts[2]["record"]["name"], "Deal 21");
+    clean_up(&cli);
+}

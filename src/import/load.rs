@@ -86,6 +86,7 @@ impl Workspace {
                 .map(String::as_str)
                 .zip(plan.keys.iter().map(|k| k.as_deref()))
                 .collect();
+            let posts_before = crate::reach::queries::last_post(cx.conn)?;
             let import_id = imports::insert(
                 cx.conn,
                 &path.display().to_string(),
@@ -188,6 +189,12 @@ impl Workspace {
             if let (false, true, Some(db)) = (opts.dry_run, writes, &workspace) {
                 report.backup = Some(backup::before_import(db, cx.now)?.display().to_string());
             }
+            let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
+            crate::reach::webhooks::digest_import(
+                cx,
+                posts_before,
+                file.as_deref().unwrap_or("a CSV"),
+            )?;
             imports::finish(cx.conn, import_id, &report, plan.kind)?;
             if let Some(saved) = &plan.remember {
                 save_mapping(cx.conn, &plan, saved, &stamp)?;

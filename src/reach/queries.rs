@@ -217,3 +217,26 @@ pub(crate) fn standing(conn: &Connection, webhook: WebhookId) -> Result<Standing
     }
     Ok(s)
 }
+
+/// The posts queued after `after`: (id, webhook, what).
+pub(crate) fn queued_after(
+    conn: &Connection,
+    after: PostId,
+) -> Result<Vec<(PostId, WebhookId, String)>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, webhook_id, what FROM webhook_posts WHERE id > ?1 ORDER BY id",
+    )?;
+    let rows = st.query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Drops one webhook's posts queued after `after` (an import folds them into one).
+pub(crate) fn drop_queued_after(
+    conn: &Connection,
+    webhook: WebhookId,
+    after: PostId,
+) -> Result<()> {
+    conn.prepare_cached("DELETE FROM webhook_posts WHERE webhook_id = ?1 AND id > ?2")?
+        .execute(params![webhook, after])?;
+    Ok(())
+}

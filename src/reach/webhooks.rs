@@ -24,6 +24,9 @@ use serde::Serialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+/// An import that would post more than this many messages to one webhook posts one summary
+/// instead: a first import of a CRM's history must not flood the channel.
+const DIGEST_AFTER: usize = 5;
 /// The keyring's service name the addresses are filed under.
 const KEYRING_SERVICE: &str = "dev.baton.desktop webhook";
 /// How long one request may take.
@@ -235,6 +238,58 @@ impl Ctx<'_> {
         }
         Ok(())
     }
+}
+
+/// Folds what an import queued after post `mark` into one summary per webhook that would get
+/// more than [`DIGEST_AFTER`] posts: how many were handed off, paused and sent to review.
+pub(crate) fn digest_import(cx: &Ctx<'_>, mark: PostId, file: &str) -> Result<()> {
+    let queued = hooks::queued_after(cx.conn, mark)?;
+    if queued.len() <= DIGEST_AFTER {
+        return Ok(());
+    }
+    for w in cx.webhooks()? {
+        let mine: Vec<&str> = queued
+            .iter()
+            .filter(|(_, hook, _)| *hook == w.id)
+            .map(|(_, _, what)| what.as_str())
+            .collect();
+        if mine.len() <= DIGEST_AFTER {
+            continue;
+        }
+        let count = |what: What| mine.iter().filter(|w| **w == what.as_str()).count();
+        let (handed, paused, review) = (
+            count(What::HandedOff),
+            count(What::Paused),
+            count(What::Review),
+        );
+        let m = Message {
+            title: format!("Import of {file}: {} handoffs", mine.len()),
+            line: format!(
+                "{handed} handed off, {paused} paused for missing fields, {review} sent to review. Baton's Handoffs screen lists them."
+            ),
+        };
+        let json = || {
+            json!({
+                "event": "import",
+                "title": m.title,
+                "text": m.line,
+                "file": file,
+                "handed_off": handed,
+                "paused": paused,
+                "review": review,
+            })
+        };
+        hooks::drop_queued_after(cx.conn, w.id, mark)?;
+        hooks::queue(
+            cx.conn,
+            w.id,
+            (None, None),
+            "import",
+            &body(w.kind, &m, json),
+            cx.stamp(),
+        )?;
+    }
+    Ok(())
 }
 
 /// The address of a webhook in the keyring.
