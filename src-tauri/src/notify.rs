@@ -4,21 +4,23 @@
 use crate::{lock, Shared};
 use tauri::{AppHandle, Manager};
 
-/// Delivers every pending notification for the user; stops at the first that cannot be shown
-/// and leaves it, and the rest, for the next try.
+/// Shows every notification waiting for the user. They are claimed first (marked delivered in
+/// one write), so `baton inbox --follow` or another laptop never shows the same one; one the
+/// daemon cannot show goes back, with the rest, for the next try.
 pub(crate) fn deliver(app: &AppHandle) {
     let shared = app.state::<Shared>();
     let Ok(_one_at_a_time) = shared.delivering.lock() else {
         return;
     };
-    let pending = match lock(app).and_then(|ws| Ok(ws.pending_notifications()?)) {
-        Ok(p) => p,
+    let claimed = match lock(app).and_then(|mut ws| Ok(ws.claim_notifications()?)) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("baton: notifications: {}", e.message);
             return;
         }
     };
-    for n in pending {
+    let mut left = claimed.into_iter();
+    for n in left.by_ref() {
         // The lock is not held while the daemon answers.
         let (summary, body) = n.text(baton::Day::in_local_words);
         let shown = notify_rust::Notification::new()
@@ -28,14 +30,20 @@ pub(crate) fn deliver(app: &AppHandle) {
             .show();
         if let Err(e) = shown {
             eprintln!("baton: notification {} not shown yet: {e}", n.id);
-            return;
+            put_back(app, n.id);
+            break;
         }
-        if let Err(e) = lock(app).and_then(|mut ws| Ok(ws.mark_delivered(n.id)?)) {
-            eprintln!(
-                "baton: notification {} shown but not marked: {}",
-                n.id, e.message
-            );
-            return;
-        }
+    }
+    for n in left {
+        put_back(app, n.id);
+    }
+}
+
+fn put_back(app: &AppHandle, id: baton::NotificationId) {
+    if let Err(e) = lock(app).and_then(|mut ws| Ok(ws.release_notification(id)?)) {
+        eprintln!(
+            "baton: notification {id} could not be put back: {}",
+            e.message
+        );
     }
 }

@@ -111,6 +111,12 @@ pub(crate) fn normal_cache(conn: &Connection) {
     let _ = conn.execute_batch("PRAGMA shrink_memory");
 }
 
+/// A number that changes whenever another connection commits to the file (SQLite's
+/// `data_version`): what a follower watches instead of re-reading everything.
+pub(crate) fn data_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "data_version", |r| r.get(0))?)
+}
+
 /// How long a statement waits for a lock another connection holds (a write's own wait is
 /// in `Workspace::transact`).
 pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -24,7 +24,9 @@ use crate::error::{Error, Result};
 use crate::handoffs::apply;
 use crate::handoffs::queries::{events, handoffs, playbooks, tasks};
 use crate::handoffs::rules::{Playbook, PlaybookFile};
-use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Person, Role, Task, TaskId};
+use crate::model::{
+    Handoff, HandoffId, HandoffStatus, Origin, Person, PersonId, Role, Task, TaskId,
+};
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::Connection;
@@ -54,6 +56,9 @@ pub struct Workspace {
     on_wait: Option<busy::OnWait>,
     /// Why this user cannot write the file, when they cannot: it was opened read-only.
     read_only: Option<String>,
+    /// Who is using Baton when a script or a teammate's laptop says so (`--me`, `BATON_ME`),
+    /// over the workspace's own "this is me".
+    me_override: Option<PersonId>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -148,6 +153,7 @@ impl Workspace {
             path,
             on_wait: None,
             read_only,
+            me_override: None,
         };
         if ws.read_only.is_none() && playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
@@ -179,7 +185,7 @@ impl Workspace {
     }
 
     fn actor(&self, origin: Origin) -> Result<String> {
-        Ok(match people::me(&self.conn)? {
+        Ok(match self.me()? {
             // An export the watched folder found is an import like any other in the audit log.
             _ if matches!(origin, Origin::Import | Origin::Watch) => Origin::Import.to_string(),
             Some(me) => format!("{} ({origin})", me.name),
@@ -299,9 +305,40 @@ impl Workspace {
         })
     }
 
-    /// The person using this laptop.
+    /// The person using this laptop: the one [`Workspace::act_as`] named, else the one
+    /// marked "this is me".
     pub fn me(&self) -> Result<Option<Person>> {
-        people::me(&self.conn)
+        match self.me_override {
+            Some(id) => people::get(&self.conn, id),
+            None => people::me(&self.conn),
+        }
+    }
+
+    /// Acts as `name` from now on (`--me NAME`, `BATON_ME`): "me", my tasks, my notifications
+    /// and the audit log's actor are that person, without changing who the workspace marks as
+    /// this laptop's user.
+    pub fn act_as(&mut self, name: &str) -> Result<Person> {
+        let p = people::get_by_name(&self.conn, name.trim())?.ok_or_else(|| {
+            Error::not_found(
+                "person",
+                name.trim(),
+                format!(
+                    "--me and BATON_ME name a teammate; add them with: baton people add {:?} --role delivery",
+                    name.trim()
+                ),
+            )
+        })?;
+        self.me_override = Some(p.id);
+        Ok(p)
+    }
+
+    /// Marks `name`, already on the team, as the person using this laptop.
+    pub fn set_me(&mut self, name: &str, origin: Origin) -> Result<Person> {
+        let p = self.person(name)?;
+        self.write(origin, |cx| {
+            people::upsert(cx.conn, &p.name, p.role, None, true)
+        })?;
+        self.person(&p.name)
     }
 
     /// A person by name, or a clear error.
@@ -390,6 +427,39 @@ impl Workspace {
             Some(me) => events::pending(&self.conn, me.id),
             None => Ok(vec![]),
         }
+    }
+
+    /// Claims my undelivered notifications for showing, in one write: each is marked delivered
+    /// as it is claimed, so two deliverers (the app and `baton inbox --follow`, or two of my
+    /// laptops) never both get one. One that cannot be shown goes back with
+    /// [`Workspace::release_notification`].
+    pub fn claim_notifications(&mut self) -> Result<Vec<Notification>> {
+        let Some(me) = self.me()? else {
+            return Ok(vec![]);
+        };
+        if events::pending(&self.conn, me.id)?.is_empty() {
+            return Ok(vec![]);
+        }
+        self.write(Origin::System, |cx| {
+            let mut mine = vec![];
+            for n in events::pending(cx.conn, me.id)? {
+                if events::mark_delivered(cx.conn, n.id, cx.stamp())? {
+                    mine.push(n);
+                }
+            }
+            Ok(mine)
+        })
+    }
+
+    /// A number that changes whenever another program commits to the workspace: `baton inbox
+    /// --follow` claims again when it moves.
+    pub fn version(&self) -> Result<i64> {
+        db::data_version(&self.conn)
+    }
+
+    /// Puts a claimed notification back, undelivered (it could not be shown).
+    pub fn release_notification(&mut self, id: crate::model::NotificationId) -> Result<()> {
+        self.write(Origin::System, |cx| events::release(cx.conn, id))
     }
 
     /// Marks a notification delivered; call only once it was shown.

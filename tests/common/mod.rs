@@ -58,6 +58,7 @@ impl Cli {
             .args(args)
             .env("BATON_NOW", now)
             .env_remove("BATON_DB")
+            .env_remove("BATON_ME")
             .output()
             .unwrap()
     }

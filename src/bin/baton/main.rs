@@ -25,6 +25,11 @@ struct Cli {
     /// The workspace file (default: the desktop app's own workspace).
     #[arg(long, global = true, env = "BATON_DB")]
     db: Option<PathBuf>,
+    /// Act as this teammate: "me", my tasks, my notifications and the audit log's actor (a
+    /// script's, or a second person's on a shared laptop). Given before the command
+    /// (`baton --me NAME tasks --assignee me`); `people add … --me` is another flag.
+    #[arg(long, env = "BATON_ME", value_name = "NAME")]
+    me: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -122,6 +127,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PeopleAction {
+    /// Mark a teammate as the person using this laptop.
+    Me { name: String },
     /// Add a person (or update their role).
     Add {
         name: String,
@@ -237,6 +244,9 @@ fn run(cli: Cli) -> Res {
         return commands::file::run(&path, &now.to_string(), c);
     }
     let mut ws = open(&path)?;
+    if let Some(name) = cli.me.as_deref().filter(|n| !n.trim().is_empty()) {
+        ws.act_as(name)?;
+    }
     // What this command queues for chat webhooks is sent once it has committed.
     let posts_before = ws.last_post()?;
     let sends_its_own = matches!(cli.command, Command::Webhooks(_));

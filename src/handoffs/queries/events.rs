@@ -76,6 +76,8 @@ pub struct Notification {
     pub recipient: Option<String>,
     /// The task it announces.
     pub task_id: Option<TaskId>,
+    /// The record that task is about.
+    pub record_id: Option<RecordId>,
     /// Headline.
     pub title: String,
     /// Body text.
@@ -145,7 +147,7 @@ pub(crate) fn queue(
 /// Undelivered notifications for person `recipient`, oldest first.
 pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Notification>> {
     let mut st = conn.prepare_cached(
-        "SELECT n.id, n.recipient, n.task_id, n.title, n.body, n.created_at, t.due
+        "SELECT n.id, n.recipient, n.task_id, n.title, n.body, n.created_at, t.due, t.record_id
            FROM notifications n LEFT JOIN tasks t ON t.id = n.task_id
           WHERE n.delivered_at IS NULL AND n.recipient_id = ?1 ORDER BY n.id",
     )?;
@@ -158,9 +160,17 @@ pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Noti
             body: r.get(4)?,
             created_at: r.get(5)?,
             due: r.get(6)?,
+            record_id: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Takes back a claimed notification that could not be shown, for the next try.
+pub(crate) fn release(conn: &Connection, id: NotificationId) -> Result<()> {
+    conn.prepare_cached("UPDATE notifications SET delivered_at = NULL WHERE id = ?1")?
+        .execute([id])?;
+    Ok(())
 }
 
 /// Marks a notification delivered.

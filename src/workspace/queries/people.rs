@@ -55,6 +55,14 @@ pub(crate) fn upsert(
         .query_row([name.trim()], |r| r.get(0))?)
 }
 
+/// A person by id.
+pub(crate) fn get(conn: &Connection, id: PersonId) -> Result<Option<Person>> {
+    Ok(conn
+        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE id = ?1")?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
 /// The person using this laptop.
 pub(crate) fn me(conn: &Connection) -> Result<Option<Person>> {
     Ok(conn

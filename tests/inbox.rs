@@ -1,0 +1,184 @@
+//! Who "me" is, per laptop or per script (`--me`, `BATON_ME`, `baton people me`), and my
+//! notifications on the command line: `baton inbox`, and `--follow` printing each new one the
+//! moment another program commits it, claimed so that only one follower shows it.
+
+mod common;
+
+use common::Cli;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const FIELDS: &[&str] = &[
+    "buyer_goals=Faster onboarding",
+    "main_contact=Ana Ruiz",
+    "contact_email=ana@acme.example",
+    "signed_scope=SOW v2",
+    "start_date=2026-03-16",
+    "promised_deliverables=3 dashboards",
+    "pricing_exceptions=None",
+    "risk_notes=None",
+    "kickoff_preference=Video call",
+];
+
+fn won_deal(cli: &Cli, name: &str) -> String {
+    let mut args = vec![
+        "add",
+        "--kind",
+        "deal",
+        name,
+        "--stage",
+        "Contract Sent",
+        "--owner",
+        "Sam Seller",
+    ];
+    args.extend(FIELDS);
+    let id = cli.ok(&args).lines().last().unwrap().to_string();
+    cli.ok(&["move", &id, "Closed Won"]);
+    id
+}
+
+#[test]
+fn me_is_who_the_laptop_or_the_script_says() {
+    let cli = Cli::new();
+    cli.team();
+    won_deal(&cli, "Acme rollout");
+    // Fay is marked as this laptop's user; Dee's kickoff task is not hers.
+    assert_eq!(
+        cli.json(&["tasks", "--assignee", "me", "--json"]),
+        serde_json::json!([])
+    );
+    let dee = cli.json(&[
+        "--me",
+        "Dee Delivery",
+        "tasks",
+        "--assignee",
+        "me",
+        "--json",
+    ]);
+    assert_eq!(dee.as_array().unwrap().len(), 1, "{dee}");
+    assert_eq!(dee[0]["assignee"], "Dee Delivery");
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "--db",
+            cli.db.to_str().unwrap(),
+            "tasks",
+            "--assignee",
+            "me",
+            "--json",
+        ])
+        .env("BATON_ME", "Dee Delivery")
+        .env("BATON_NOW", "2026-03-05T09:00:00Z")
+        .output()
+        .unwrap();
+    let by_env: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(by_env, dee, "BATON_ME says the same as --me");
+    let err = cli.fails(&["--me", "Nobody Here", "tasks"]);
+    assert!(
+        err.contains("Nobody Here") && err.lines().count() == 1,
+        "{err}"
+    );
+    // --me never changes who the workspace marks as this laptop's user; people me does.
+    let me = |cli: &Cli| {
+        cli.json(&["people", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["is_me"] == true)
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(me(&cli), ["Fay Founder"]);
+    let said = cli.ok(&["people", "me", "Dee Delivery"]);
+    assert!(said.contains("You are Dee Delivery"), "{said}");
+    assert_eq!(me(&cli), ["Dee Delivery"]);
+    assert_eq!(cli.json(&["tasks", "--assignee", "me", "--json"]), dee);
+}
+
+/// `baton inbox --follow --json` as `who`, its lines sent to `tx`.
+fn follower(cli: &Cli, who: &str, tx: mpsc::Sender<(usize, String)>, n: usize) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "--db",
+            cli.db.to_str().unwrap(),
+            "--me",
+            who,
+            "inbox",
+            "--follow",
+            "--json",
+        ])
+        .env("BATON_NOW", "2026-03-05T09:00:00Z")
+        .env_remove("BATON_DB")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send((n, line));
+        }
+    });
+    child
+}
+
+#[test]
+fn inbox_follow_prints_a_hand_off_made_elsewhere_at_once_and_only_one_follower_gets_it() {
+    let cli = Cli::new();
+    cli.team();
+    won_deal(&cli, "Earlier deal");
+    let listed = cli.json(&["--me", "Dee Delivery", "inbox", "--json"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["title"], "New kickoff task");
+
+    let (tx, rx) = mpsc::channel();
+    // Two of Dee's Batons (say, two laptops): the one waiting notification goes to one of them.
+    let mut a = follower(&cli, "Dee Delivery", tx.clone(), 0);
+    let mut b = follower(&cli, "Dee Delivery", tx.clone(), 1);
+    let first = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the waiting one");
+    assert!(first.1.contains("Earlier deal"), "{first:?}");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(800)).is_err(),
+        "shown once"
+    );
+
+    // Another program hands a deal off to Dee.
+    let started = Instant::now();
+    let id = won_deal(&cli, "Acme rollout");
+    let (_, line) = rx
+        .recv_timeout(Duration::from_secs(2))
+        .expect("within 2 seconds");
+    let took = started.elapsed();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["title"], "New kickoff task");
+    assert!(v["body"].as_str().unwrap().contains("Acme rollout"), "{v}");
+    assert_eq!(v["record_id"].to_string(), id);
+    assert!(
+        v["task_id"].is_i64() && v["id"].is_i64() && v["created_at"].is_string(),
+        "{v}"
+    );
+    assert!(
+        rx.recv_timeout(Duration::from_millis(1000)).is_err(),
+        "exactly once"
+    );
+    assert_eq!(
+        cli.json(&["--me", "Dee Delivery", "inbox", "--json"]),
+        serde_json::json!([]),
+        "claimed: delivered"
+    );
+    for c in [&mut a, &mut b] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    eprintln!("inbox --follow printed the hand-off {took:?} after the command started");
+}
+
+#[test]
+fn inbox_needs_to_know_who_i_am() {
+    let cli = Cli::new();
+    cli.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
+    let err = cli.fails(&["inbox"]);
+    assert!(err.contains("baton people me NAME"), "{err}");
+}
