@@ -63,6 +63,10 @@ pub enum Error {
         /// The newest kept copy that is intact, if any.
         copy: Option<String>,
     },
+    /// The team database cannot be reached, or refused this laptop: one sentence naming the
+    /// server (never the password) and what to check.
+    #[error("{0}")]
+    Unreachable(String),
     /// SQLite failed.
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
@@ -144,6 +148,7 @@ impl Error {
             Error::MigrationChanged { .. } | Error::TooNew { .. } => "schema",
             Error::Template { .. } => "template",
             Error::Damaged { .. } => "damaged",
+            Error::Unreachable(_) => "offline",
             Error::Db(_) | Error::Io { .. } => "internal",
         }
     }

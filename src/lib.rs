@@ -19,6 +19,7 @@ mod reach;
 mod records;
 pub mod spreadsheet;
 pub mod stages;
+pub mod team;
 mod templates;
 pub mod vocabulary;
 mod workspace;

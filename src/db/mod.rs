@@ -4,7 +4,7 @@
 pub(crate) mod access;
 pub(crate) mod changelog;
 pub mod damage;
-mod migrations;
+pub(crate) mod migrations;
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;

@@ -3,6 +3,7 @@
 
 mod bench;
 mod e2e;
+mod pg;
 mod rules;
 mod ship;
 
@@ -191,8 +192,12 @@ fn test() -> Res {
         .env("XDG_DATA_HOME", &keyrings)
         .env("XDG_RUNTIME_DIR", &keyrings)
         .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    // The team workspace's tests run on a real PostgreSQL, stopped when `pg` is dropped.
+    let pg = pg::Cluster::start()?;
+    t.env("BATON_TEST_PG", pg.url());
     let mut counts = Counts::default();
     let unit = run_tests("cargo test --workspace", t, &mut counts);
+    drop(pg);
     // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.
     let e2e = e2e::run(&mut counts, None);
     println!(

@@ -232,6 +232,9 @@ fn date(s: &str, what: &str) -> Res<NaiveDate> {
 }
 
 fn run(cli: Cli) -> Res {
+    if let Command::Team(commands::team::TeamCommand::Team { action }) = cli.command {
+        return commands::team::team(action, cli.db.as_deref(), cli.me.as_deref());
+    }
     let path = cli.db.unwrap_or_else(baton::default_workspace_path);
     if let Command::Handoffs(commands::handoffs::HandoffCommand::Check {
         task: None, json, ..

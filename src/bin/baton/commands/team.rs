@@ -11,6 +11,11 @@ pub(crate) enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The team workspace on PostgreSQL: set one up, or see how it stands.
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
     /// My notifications not yet shown; --follow prints each new one as it is committed.
     Inbox {
         /// Keep running: claim and print each new notification for me the moment it lands
@@ -25,6 +30,81 @@ pub(crate) enum TeamCommand {
         #[command(subcommand)]
         action: Option<HolidayAction>,
     },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TeamAction {
+    /// Create Baton's tables in an empty PostgreSQL database (or bring an older Baton's up to
+    /// date). The password comes from URL, PGPASSWORD or ~/.pgpass.
+    Init { url: String },
+    /// The server, the schema version, the round trip and who is on which laptop.
+    Status {
+        /// The team workspace (default: --db / BATON_DB when it is a postgres:// address).
+        url: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `baton team …`: these talk to the server only, never to a laptop workspace.
+pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> Res {
+    use baton::team::{self, TeamUrl};
+    match action {
+        TeamAction::Init { url } => {
+            let url = TeamUrl::parse(&url)?;
+            let done = team::init(&url)?;
+            if done.from == done.to {
+                println!(
+                    "{} is already a Baton team workspace (schema {}); nothing to do.",
+                    done.server, done.to
+                );
+            } else if done.from == 0 {
+                println!(
+                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it and says who they are: baton people me NAME.",
+                    done.server, done.to
+                );
+            } else {
+                println!(
+                    "Brought {} from schema {} to {}.",
+                    done.server, done.from, done.to
+                );
+            }
+        }
+        TeamAction::Status { url, json } => {
+            let from_db = db
+                .map(|p| p.to_string_lossy().into_owned())
+                .filter(|p| TeamUrl::is_team(p));
+            let url = url.or(from_db).ok_or(
+                "which team workspace? give its address: baton team status postgres://USER@HOST/DB",
+            )?;
+            let s = team::status(&TeamUrl::parse(&url)?, me)?;
+            if json {
+                print_json(&s);
+            } else {
+                println!(
+                    "Server:  {} (PostgreSQL {}, sslmode={})",
+                    s.server, s.server_version, s.sslmode
+                );
+                println!(
+                    "Schema:  {} (this Baton knows {})",
+                    s.schema_version, s.known_version
+                );
+                println!("Latency: {:.2} ms per round trip", s.latency_ms);
+                table(
+                    &["LAPTOP", "WHO", "BATON", "LAST SEEN"],
+                    s.laptops.iter().map(|l| {
+                        vec![
+                            l.host.clone(),
+                            l.person.clone(),
+                            l.baton.clone(),
+                            l.last_seen.clone(),
+                        ]
+                    }),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
@@ -68,6 +148,8 @@ pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
             }
         },
         TeamCommand::Inbox { follow, json } => inbox(ws, follow, json)?,
+        // Handled before a laptop workspace is opened (see main.rs).
+        TeamCommand::Team { .. } => {}
         TeamCommand::Holidays { action } => match action {
             Some(HolidayAction::Add { date: d, name }) => {
                 ws.add_holiday(

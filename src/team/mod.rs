@@ -1,0 +1,188 @@
+//! The team workspace on PostgreSQL: one workspace for the whole team, every teammate's Baton on
+//! it. This part sets one up (`baton team init`) and says how it stands (`baton team status`):
+//! the address and its password rules ([`url`]), the connection with TLS as `sslmode` asks
+//! ([`connect`]), and PostgreSQL's numbered migrations with the same version and checksum
+//! refusal as a laptop workspace's.
+
+mod connect;
+mod queries;
+pub mod url;
+
+pub use connect::connect;
+pub use url::{SslMode, TeamUrl};
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// PostgreSQL's migrations, in order; the n-th is team schema version n + 1. Never edit one that
+/// has been released: add a new file.
+pub const TEAM_MIGRATIONS: &[&str] = &[include_str!("migrations/0001_team.sql")];
+
+/// What `team init` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Initialised {
+    /// The address, without its password.
+    pub server: String,
+    /// The schema version before (0: an empty database).
+    pub from: u32,
+    /// The schema version now.
+    pub to: u32,
+}
+
+/// A laptop on the team workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Laptop {
+    /// Its host name.
+    pub host: String,
+    /// Who said they are on it (empty when nobody did).
+    pub person: String,
+    /// Its Baton's version.
+    pub baton: String,
+    /// When it last connected (RFC 3339).
+    pub last_seen: String,
+}
+
+/// How a team workspace stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// The address, without its password.
+    pub server: String,
+    /// PostgreSQL's version.
+    pub server_version: String,
+    /// The team schema's version.
+    pub schema_version: u32,
+    /// The newest this Baton knows.
+    pub known_version: u32,
+    /// The median of five round trips, in milliseconds.
+    pub latency_ms: f64,
+    /// How the connection was asked to be secured (`sslmode`).
+    pub sslmode: String,
+    /// Whether it is encrypted, as the server sees it.
+    pub encrypted: bool,
+    /// Who is on which laptop.
+    pub laptops: Vec<Laptop>,
+}
+
+fn now_stamp() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The applied migrations checked against the shipped ones: the version, or why not.
+fn version(c: &mut postgres::Client) -> Result<u32> {
+    let applied = queries::applied(c)?;
+    let known = TEAM_MIGRATIONS.len() as u32;
+    let found = applied.last().map_or(0, |(v, _)| *v);
+    if found > known {
+        return Err(Error::TooNew { found, known });
+    }
+    for (v, stored) in applied {
+        let shipped = crate::db::migrations::checksum(TEAM_MIGRATIONS[v as usize - 1]);
+        if stored != shipped {
+            return Err(Error::MigrationChanged {
+                version: v,
+                stored,
+                shipped,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Creates the team schema in an empty database, or brings an older Baton schema up to date.
+/// Refuses a database that holds other tables, and a schema newer than this Baton's.
+pub fn init(url: &TeamUrl) -> Result<Initialised> {
+    let mut c = connect(url)?;
+    let tables = queries::tables(&mut c)?;
+    let from = if tables.iter().any(|t| t == "schema_migrations") {
+        version(&mut c)?
+    } else if !tables.is_empty() {
+        let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
+        return Err(Error::Conflict(format!(
+            "the database {:?} at {}:{} already holds {} other table{} ({}{}); a team workspace needs a database of its own — create an empty one (createdb baton) and use that",
+            url.dbname,
+            url.host,
+            url.port,
+            tables.len(),
+            if tables.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if tables.len() > 3 { ", …" } else { "" }
+        )));
+    } else {
+        0
+    };
+    for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let v = i as u32 + 1;
+        queries::apply(
+            &mut c,
+            v,
+            sql,
+            &crate::db::migrations::checksum(sql),
+            &now_stamp(),
+        )?;
+    }
+    Ok(Initialised {
+        server: url.to_string(),
+        from,
+        to: TEAM_MIGRATIONS.len() as u32,
+    })
+}
+
+/// This computer's name, as `team status` lists it.
+fn host_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "this computer".into())
+}
+
+/// How the team workspace stands; this laptop says it is here, as `me` when given.
+pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
+    let mut c = connect(url)?;
+    let tables = queries::tables(&mut c)?;
+    if !tables.iter().any(|t| t == "schema_migrations") {
+        return Err(Error::Conflict(format!(
+            "the database {:?} at {}:{} is not a Baton team workspace yet; set it up with: baton team init URL",
+            url.dbname, url.host, url.port
+        )));
+    }
+    let schema_version = version(&mut c)?;
+    let mut trips: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            queries::ping(&mut c).map(|()| t.elapsed())
+        })
+        .collect::<Result<_>>()?;
+    trips.sort();
+    let server_version = queries::server_version(&mut c)?;
+    let encrypted = queries::encrypted(&mut c)?;
+    queries::seen(
+        &mut c,
+        &host_name(),
+        me.unwrap_or(""),
+        env!("CARGO_PKG_VERSION"),
+        &now_stamp(),
+    )?;
+    let laptops = queries::laptops(&mut c)?
+        .into_iter()
+        .map(|(host, person, baton, last_seen)| Laptop {
+            host,
+            person,
+            baton,
+            last_seen,
+        })
+        .collect();
+    Ok(Status {
+        server: url.to_string(),
+        server_version,
+        schema_version,
+        known_version: TEAM_MIGRATIONS.len() as u32,
+        latency_ms: (trips[2].as_secs_f64() * 1000.0 * 100.0).round() / 100.0,
+        sslmode: url.sslmode.as_str().into(),
+        encrypted,
+        laptops,
+    })
+}

@@ -1,0 +1,352 @@
+//! A team workspace's address, read as libpq reads one: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+//! [?sslmode=…]`; a password missing from the address comes from `PGPASSWORD`, then the password
+//! file (`PGPASSFILE`, else `~/.pgpass`). `sslmode` keeps libpq's meanings, and `require` is the
+//! default for every host but this computer. The password is never shown: [`TeamUrl`]'s text
+//! and its errors name only user, host, port and database.
+
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+/// How the connection is secured (libpq's `sslmode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    /// Never TLS.
+    Disable,
+    /// TLS when the server offers it, not verified; plain otherwise.
+    Prefer,
+    /// TLS always, the certificate not verified.
+    Require,
+    /// TLS always, the certificate verified against the system's roots and the host name.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(s: &str) -> Option<SslMode> {
+        match s {
+            "disable" => Some(SslMode::Disable),
+            "prefer" | "allow" => Some(SslMode::Prefer),
+            "require" => Some(SslMode::Require),
+            "verify-full" | "verify-ca" => Some(SslMode::VerifyFull),
+            _ => None,
+        }
+    }
+
+    /// libpq's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+}
+
+/// A parsed team workspace address.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TeamUrl {
+    /// The host (a name or an address; a path starting with `/` is a socket directory).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The database.
+    pub dbname: String,
+    /// The user.
+    pub user: String,
+    pub(crate) password: Option<String>,
+    /// How the connection is secured.
+    pub sslmode: SslMode,
+}
+
+/// The address as it may be shown: no password.
+impl std::fmt::Display for TeamUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "postgres://{}@{}:{}/{}",
+            self.user, self.host, self.port, self.dbname
+        )
+    }
+}
+
+impl std::fmt::Debug for TeamUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self} (sslmode={})", self.sslmode.as_str())
+    }
+}
+
+/// `%XX` escapes undone (user names and passwords may hold `@`, `:` or `/`).
+fn unescape(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn local(host: &str) -> bool {
+    host.starts_with('/') || matches!(host, "localhost" | "127.0.0.1" | "::1")
+}
+
+impl TeamUrl {
+    /// Whether `s` names a team workspace rather than a file.
+    pub fn is_team(s: &str) -> bool {
+        s.starts_with("postgres://") || s.starts_with("postgresql://")
+    }
+
+    /// Reads an address. `env` looks up environment variables (`PGPASSWORD`, `PGPASSFILE`,
+    /// `HOME`), so tests need not change the process's own.
+    pub fn parse_with(s: &str, env: impl Fn(&str) -> Option<String>) -> Result<TeamUrl> {
+        let bad = |why: &str| {
+            Error::invalid(
+                "team workspace",
+                format!("the address is not a PostgreSQL address: {why}; write it as postgres://USER@HOST:PORT/DATABASE"),
+            )
+        };
+        let rest = s
+            .strip_prefix("postgres://")
+            .or_else(|| s.strip_prefix("postgresql://"))
+            .ok_or_else(|| bad("it does not start with postgres://"))?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((r, q)) => (r, Some(q)),
+            None => (rest, None),
+        };
+        let (authority, dbname) = match rest.split_once('/') {
+            Some((a, d)) => (a, unescape(d)),
+            None => (rest, String::new()),
+        };
+        let (userinfo, hostport) = match authority.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo {
+            Some(u) => match u.split_once(':') {
+                Some((name, pw)) => (unescape(name), Some(unescape(pw))),
+                None => (unescape(u), None),
+            },
+            None => (String::new(), None),
+        };
+        let (host, port) = if let Some(h) = hostport.strip_prefix('[') {
+            let (h, after) = h
+                .split_once(']')
+                .ok_or_else(|| bad("an IPv6 host lacks its ]"))?;
+            (h.to_string(), after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (hostport.to_string(), None),
+            }
+        };
+        let port = match port.filter(|p| !p.is_empty()) {
+            Some(p) => p
+                .parse::<u16>()
+                .map_err(|_| bad(&format!("the port {p:?} is not a number")))?,
+            None => 5432,
+        };
+        let mut host = unescape(&host);
+        let mut sslmode = None;
+        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match k {
+                "sslmode" => {
+                    sslmode = Some(SslMode::parse(v).ok_or_else(|| {
+                        bad(&format!(
+                            "sslmode {v:?} is not one of disable, prefer, require, verify-full"
+                        ))
+                    })?)
+                }
+                "host" => host = unescape(v),
+                _ => {}
+            }
+        }
+        if host.is_empty() {
+            return Err(bad("it names no host"));
+        }
+        let user = if user.is_empty() {
+            env("PGUSER")
+                .or_else(|| env("USER"))
+                .ok_or_else(|| bad("it names no user"))?
+        } else {
+            user
+        };
+        let dbname = if dbname.is_empty() {
+            user.clone()
+        } else {
+            dbname
+        };
+        let sslmode = sslmode.unwrap_or(if local(&host) {
+            SslMode::Prefer
+        } else {
+            SslMode::Require
+        });
+        let mut url = TeamUrl {
+            host,
+            port,
+            dbname,
+            user,
+            password,
+            sslmode,
+        };
+        if url.password.is_none() {
+            url.password = env("PGPASSWORD")
+                .filter(|p| !p.is_empty())
+                .or_else(|| url.password_from_file(&env));
+        }
+        Ok(url)
+    }
+
+    /// Reads an address with the process's environment.
+    pub fn parse(s: &str) -> Result<TeamUrl> {
+        Self::parse_with(s, |k| std::env::var(k).ok())
+    }
+
+    /// The password file's line for this address (libpq's rules: `*` matches anything, `\`
+    /// escapes `:` and `\`, and the file is ignored unless only its owner can read it).
+    fn password_from_file(&self, env: &impl Fn(&str) -> Option<String>) -> Option<String> {
+        let path = env("PGPASSFILE")
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".pgpass")))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).ok()?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return None;
+            }
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        let port = self.port.to_string();
+        let wanted = [
+            self.host.as_str(),
+            port.as_str(),
+            self.dbname.as_str(),
+            self.user.as_str(),
+        ];
+        text.lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .find_map(|line| {
+                let fields = split_pgpass(line);
+                if fields.len() != 5 {
+                    return None;
+                }
+                let host_ok = |f: &str, w: &str| {
+                    f == "*" || f == w || (f == "localhost" && local(w) && w.starts_with('/'))
+                };
+                (host_ok(&fields[0], wanted[0])
+                    && (1..4).all(|i| fields[i] == "*" || fields[i] == wanted[i]))
+                .then(|| fields[4].clone())
+            })
+    }
+}
+
+fn split_pgpass(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    fields.last_mut().unwrap_or(&mut String::new()).push(n);
+                }
+            }
+            ':' if fields.len() < 5 => fields.push(String::new()),
+            c => {
+                if let Some(f) = fields.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn an_address_reads_as_libpq_reads_it_and_shows_no_password() {
+        let u = TeamUrl::parse_with(
+            "postgres://alex:s%40cret@db.example.com:6543/sales",
+            env(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            (u.user.as_str(), u.host.as_str(), u.port, u.dbname.as_str()),
+            ("alex", "db.example.com", 6543, "sales")
+        );
+        assert_eq!(u.password.as_deref(), Some("s@cret"));
+        assert_eq!(
+            u.sslmode,
+            SslMode::Require,
+            "require for any host but this computer"
+        );
+        assert_eq!(u.to_string(), "postgres://alex@db.example.com:6543/sales");
+        assert!(!format!("{u:?}").contains("cret"));
+        let local = TeamUrl::parse_with("postgres://alex@localhost/sales", env(&[])).unwrap();
+        assert_eq!((local.port, local.sslmode), (5432, SslMode::Prefer));
+        let v = TeamUrl::parse_with("postgresql://a@h/d?sslmode=verify-full", env(&[])).unwrap();
+        assert_eq!(v.sslmode, SslMode::VerifyFull);
+        for bad in [
+            "mysql://a@h/d",
+            "postgres://a@h:port/d",
+            "postgres://a@h/d?sslmode=maybe",
+        ] {
+            let e = TeamUrl::parse_with(bad, env(&[])).unwrap_err().to_string();
+            assert!(e.contains("not a PostgreSQL address"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_missing_password_comes_password_from_fileword_then_the_password_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pgpass");
+        std::fs::write(
+            &file,
+            "# comment\nother:5432:*:alex:nope\ndb.example.com:*:sales:alex:from\\:file\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let f = file.to_str().unwrap();
+        let url = "postgres://alex@db.example.com/sales";
+        let u = TeamUrl::parse_with(url, env(&[("PGPASSFILE", f)])).unwrap();
+        assert_eq!(u.password.as_deref(), Some("from:file"));
+        let u = TeamUrl::parse_with(url, env(&[("PGPASSFILE", f), ("PGPASSWORD", "env")])).unwrap();
+        assert_eq!(u.password.as_deref(), Some("env"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let u = TeamUrl::parse_with(url, env(&[("PGPASSFILE", f)])).unwrap();
+            assert_eq!(
+                u.password, None,
+                "a file others can read is ignored, as libpq does"
+            );
+        }
+    }
+}

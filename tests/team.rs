@@ -1,0 +1,238 @@
+//! Setting up a team workspace on a real PostgreSQL: `cargo xtask test` starts a throwaway
+//! cluster and says where in `BATON_TEST_PG`; run alone, these fail and say so rather than pass
+//! without looking. Each test works in a database of its own.
+
+mod common;
+
+use common::Cli;
+
+/// The test cluster's superuser address.
+fn server() -> String {
+    std::env::var("BATON_TEST_PG").expect(
+        "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
+    )
+}
+
+/// A fresh, empty database; returns its address (the password in it, as a user may write it).
+fn database(name: &str) -> String {
+    let admin = server();
+    let mut c = postgres::Client::connect(&admin.replace("?sslmode=disable", ""), postgres::NoTls)
+        .expect("the test cluster answers");
+    let db = format!("t_{name}_{}", std::process::id());
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    admin.replace("/postgres?", &format!("/{db}?"))
+}
+
+fn client(url: &str) -> postgres::Client {
+    postgres::Client::connect(&url.replace("?sslmode=disable", ""), postgres::NoTls).unwrap()
+}
+
+#[test]
+fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
+    let url = database("init");
+    let cli = Cli::new();
+    let said = cli.ok(&["team", "init", &url]);
+    assert!(
+        said.contains("Set up a team workspace") && said.contains("(schema 1)"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("baton-tests"),
+        "the password is never printed: {said}"
+    );
+    let tables: Vec<String> = client(&url)
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for t in [
+        "records",
+        "handoffs",
+        "tasks",
+        "events",
+        "notifications",
+        "laptops",
+        "schema_migrations",
+    ] {
+        assert!(tables.iter().any(|x| x == t), "{t} missing: {tables:?}");
+    }
+    let again = cli.ok(&["team", "init", &url]);
+    assert!(again.contains("already a Baton team workspace"), "{again}");
+
+    let s = cli.json(&["--me", "Priya Natarajan", "team", "status", &url, "--json"]);
+    assert_eq!(s["schema_version"], 1);
+    assert_eq!(s["known_version"], 1);
+    assert!(
+        s["server_version"]
+            .as_str()
+            .unwrap()
+            .starts_with(char::is_numeric),
+        "{s}"
+    );
+    assert!(s["latency_ms"].as_f64().unwrap() >= 0.0);
+    assert!(
+        !s["server"].as_str().unwrap().contains("baton-tests"),
+        "{s}"
+    );
+    let laptops = s["laptops"].as_array().unwrap();
+    assert_eq!(laptops.len(), 1, "{s}");
+    assert_eq!(laptops[0]["person"], "Priya Natarajan");
+    let text = cli.ok(&["team", "status", &url]);
+    assert!(
+        text.contains("Schema:  1") && text.contains("LAPTOP"),
+        "{text}"
+    );
+}
+
+#[test]
+fn team_init_refuses_a_database_with_other_tables_or_a_newer_or_changed_schema() {
+    let url = database("refuse");
+    client(&url)
+        .batch_execute("CREATE TABLE invoices (id int); CREATE TABLE customers (id int)")
+        .unwrap();
+    let cli = Cli::new();
+    let err = cli.fails(&["team", "init", &url]);
+    assert!(
+        err.contains("already holds 2 other tables (customers, invoices)")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    let tables: i64 = client(&url)
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 2, "nothing was created");
+
+    let url = database("newer");
+    cli.ok(&["team", "init", &url]);
+    client(&url)
+        .batch_execute("INSERT INTO schema_migrations VALUES (2, 'x', '2030-01-01T00:00:00Z')")
+        .unwrap();
+    let err = cli.fails(&["team", "init", &url]);
+    assert!(
+        err.contains("newer Baton (schema 2, this version knows 1)"),
+        "{err}"
+    );
+
+    let url = database("changed");
+    cli.ok(&["team", "init", &url]);
+    client(&url)
+        .batch_execute("UPDATE schema_migrations SET checksum = 'edited'")
+        .unwrap();
+    let err = cli.fails(&["team", "status", &url]);
+    assert!(err.contains("migration 1 was changed"), "{err}");
+}
+
+#[test]
+fn one_open_handoff_per_record_and_playbook_is_the_database_s_rule() {
+    let url = database("unique");
+    Cli::new().ok(&["team", "init", &url]);
+    let mut c = client(&url);
+    c.batch_execute(
+        "INSERT INTO records (id, kind, source, name, stage, created_at, updated_at)
+           VALUES (1, 'deal', 'hubspot', 'Acme', 'Closed Won', 'x', 'x');
+         INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, triggered_at)
+           VALUES (1, 'sales-to-delivery', 'paused', 0, 'x')",
+    )
+    .unwrap();
+    let second = c.batch_execute(
+        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, triggered_at)
+           VALUES (1, 'sales-to-delivery', 'handed_off', 1, 'y')",
+    );
+    assert!(second.is_err(), "a second open handoff is refused");
+    // A finished one does not count.
+    c.batch_execute(
+        "UPDATE handoffs SET status = 'kickoff_scheduled';
+         INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, triggered_at)
+           VALUES (1, 'sales-to-delivery', 'paused', 0, 'z')",
+    )
+    .unwrap();
+    let rewrite = c.batch_execute("UPDATE events SET message = 'x'");
+    assert!(rewrite.is_ok(), "no rows, no trigger");
+    c.batch_execute(
+        "INSERT INTO events (at, actor, kind, message) VALUES ('x', 'y', 'added', 'm')",
+    )
+    .unwrap();
+    let err = c
+        .batch_execute("UPDATE events SET message = 'rewritten'")
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only") || format!("{err:?}").contains("append-only"));
+}
+
+#[test]
+fn tls_is_used_as_sslmode_asks() {
+    let url = database("tls");
+    let cli = Cli::new();
+    for mode in ["require", "prefer"] {
+        let u = url.replace("sslmode=disable", &format!("sslmode={mode}"));
+        cli.ok(&["team", "init", &u]);
+        let s = cli.json(&["team", "status", &u, "--json"]);
+        assert_eq!(s["sslmode"], mode);
+        assert_eq!(
+            s["encrypted"], true,
+            "the server offers TLS: {mode} takes it"
+        );
+    }
+    let plain = cli.json(&["team", "status", &url, "--json"]);
+    assert_eq!(
+        (plain["sslmode"].as_str(), plain["encrypted"].as_bool()),
+        (Some("disable"), Some(false))
+    );
+}
+
+#[test]
+fn an_unreachable_server_a_wrong_password_or_a_missing_database_is_one_sentence() {
+    let cli = Cli::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = cli.fails(&[
+        "team",
+        "init",
+        &format!("postgres://baton:pw@127.0.0.1:{port}/x"),
+    ]);
+    assert!(
+        err.contains(&format!(
+            "could not reach the team database at 127.0.0.1:{port}"
+        )) && err.contains("refused")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    let wrong = server().replace("baton-tests", "not-the-password");
+    let err = cli.fails(&["team", "status", &wrong]);
+    assert!(
+        err.contains("refused user \"baton\"") && !err.contains("not-the-password"),
+        "{err}"
+    );
+    let missing = server().replace("/postgres?", "/no_such_db?");
+    let err = cli.fails(&["team", "init", &missing]);
+    assert!(err.contains("has no database \"no_such_db\""), "{err}");
+    // The test cluster's certificate is self-signed: verify-full refuses it in one sentence.
+    let verify = server().replace("sslmode=disable", "sslmode=verify-full");
+    let err = cli.fails(&["team", "init", &verify]);
+    assert!(
+        err.contains("presented a certificate this computer does not trust")
+            && err.lines().count() == 1,
+        "{err}"
+    );
+    // PGPASSWORD stands in for a password the address leaves out.
+    let bare = server().replace(":baton-tests@", "@");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["team", "status", &bare])
+        .env("PGPASSWORD", "baton-tests")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a Baton team workspace yet"), "{err}");
+}
