@@ -103,6 +103,30 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// The team workspace's record of its migrations.
+pub(crate) const CREATE_TEAM_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
+    version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+/// Runs one team workspace migration on PostgreSQL and records it, in one transaction.
+pub(crate) fn apply_team(
+    c: &mut postgres::Client,
+    version: u32,
+    sql: &str,
+    checksum: &str,
+    at: &str,
+) -> crate::error::Result<()> {
+    let mut tx = c.transaction().map_err(crate::team::db_error)?;
+    tx.batch_execute(CREATE_TEAM_MIGRATIONS)
+        .map_err(crate::team::db_error)?;
+    tx.batch_execute(sql).map_err(crate::team::db_error)?;
+    tx.execute(
+        "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES ($1, $2, $3)",
+        &[&(version as i64), &checksum, &at],
+    )
+    .map_err(crate::team::db_error)?;
+    tx.commit().map_err(crate::team::db_error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

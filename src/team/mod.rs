@@ -9,6 +9,7 @@ mod queries;
 pub mod url;
 
 pub use connect::connect;
+pub(crate) use queries::db as db_error;
 pub use url::{SslMode, TeamUrl};
 
 use crate::error::{Error, Result};
@@ -113,7 +114,7 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     };
     for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
         let v = i as u32 + 1;
-        queries::apply(
+        crate::db::migrations::apply_team(
             &mut c,
             v,
             sql,

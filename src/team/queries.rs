@@ -26,28 +26,6 @@ pub(crate) fn applied(c: &mut postgres::Client) -> Result<Vec<(u32, String)>> {
     .collect())
 }
 
-pub(crate) const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-    version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
-
-/// Runs one migration and records it, in one transaction.
-pub(crate) fn apply(
-    c: &mut postgres::Client,
-    version: u32,
-    sql: &str,
-    checksum: &str,
-    at: &str,
-) -> Result<()> {
-    let mut tx = c.transaction().map_err(db)?;
-    tx.batch_execute(CREATE_MIGRATIONS).map_err(db)?;
-    tx.batch_execute(sql).map_err(db)?;
-    tx.execute(
-        "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES ($1, $2, $3)",
-        &[&(version as i64), &checksum, &at],
-    )
-    .map_err(db)?;
-    tx.commit().map_err(db)
-}
-
 /// The server's version string.
 pub(crate) fn server_version(c: &mut postgres::Client) -> Result<String> {
     Ok(c.query_one("SHOW server_version", &[]).map_err(db)?.get(0))
@@ -99,7 +77,7 @@ pub(crate) fn laptops(c: &mut postgres::Client) -> Result<Vec<(String, String, S
 }
 
 /// A statement that failed on an open connection.
-fn db(e: postgres::Error) -> crate::error::Error {
+pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
     match e.as_db_error() {
         Some(d) => {
             crate::error::Error::Conflict(format!("the team database said: {}", d.message()))
