@@ -10,31 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const FIELDS: &[&str] = &[
-    "buyer_goals=Faster onboarding",
-    "main_contact=Ana Ruiz",
-    "contact_email=ana@acme.example",
-    "signed_scope=SOW v2",
-    "start_date=2026-03-16",
-    "promised_deliverables=3 dashboards",
-    "pricing_exceptions=None",
-    "risk_notes=None",
-    "kickoff_preference=Video call",
-];
-
 fn won_deal(cli: &Cli, name: &str) -> String {
-    let mut args = vec![
-        "add",
-        "--kind",
-        "deal",
-        name,
-        "--stage",
-        "Contract Sent",
-        "--owner",
-        "Sam Seller",
-    ];
-    args.extend(FIELDS);
-    let id = cli.ok(&args).lines().last().unwrap().to_string();
+    let id = cli.deal(name, "Contract Sent", common::CHECKLIST);
     cli.ok(&["move", &id, "Closed Won"]);
     id
 }

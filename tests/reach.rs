@@ -11,26 +11,21 @@ use serde_json::Value;
 /// A won deal with every field filled, handed off to Dee Delivery; returns its record id.
 fn handed_off(cli: &Cli, name: &str) -> String {
     cli.team();
-    let out = cli.ok(&[
-        "add",
-        "--kind",
-        "deal",
+    let id = cli.deal(
         name,
-        "--stage",
         "Contract Sent",
-        "--owner",
-        "Sam Seller",
-        "buyer_goals=Faster onboarding",
-        "main_contact=Inès Moreau",
-        "contact_email=ines@riviere.example",
-        "signed_scope=SOW v2",
-        "start_date=2026-03-16",
-        "promised_deliverables=3 dashboards, team training",
-        "pricing_exceptions=None",
-        "risk_notes=None",
-        "kickoff_preference=Video call",
-    ]);
-    let id = out.lines().last().unwrap().to_string();
+        &[
+            "buyer_goals=Faster onboarding",
+            "main_contact=Inès Moreau",
+            "contact_email=ines@riviere.example",
+            "signed_scope=SOW v2",
+            "start_date=2026-03-16",
+            "promised_deliverables=3 dashboards, team training",
+            "pricing_exceptions=None",
+            "risk_notes=None",
+            "kickoff_preference=Video call",
+        ],
+    );
     cli.ok(&["move", &id, "closedwon"]);
     assert_eq!(
         cli.json(&["handoffs", "--json"])[0]["to_owner"],

@@ -62,32 +62,11 @@ impl Drop for Server {
     }
 }
 
-const FIELDS: &[&str] = &[
-    "buyer_goals=Faster onboarding",
-    "main_contact=Ana Ruiz",
-    "contact_email=ana@acme.example",
-    "signed_scope=SOW v2",
-    "start_date=2026-03-16",
-    "promised_deliverables=3 dashboards",
-    "pricing_exceptions=None",
-    "risk_notes=None",
-    "kickoff_preference=Video call",
-];
+const FIELDS: &[&str] = common::CHECKLIST;
 
 /// Adds a deal in Contract Sent owned by Sam Seller; returns its id.
 fn deal(cli: &Cli, name: &str, fields: &[&str]) -> String {
-    let mut args = vec![
-        "add",
-        "--kind",
-        "deal",
-        name,
-        "--stage",
-        "Contract Sent",
-        "--owner",
-        "Sam Seller",
-    ];
-    args.extend(fields);
-    cli.ok(&args).lines().last().unwrap().to_string()
+    cli.deal(name, "Contract Sent", fields)
 }
 
 fn add_webhook(cli: &Cli, url: &str, kind: &str) -> String {

@@ -98,7 +98,37 @@ impl Cli {
         ]);
     }
 
+    /// Adds a deal owned by Sam Seller in `stage` with `fields` (`key=value`); returns its id.
+    pub fn deal(&self, name: &str, stage: &str, fields: &[&str]) -> String {
+        let mut args = vec![
+            "add",
+            "--kind",
+            "deal",
+            name,
+            "--stage",
+            stage,
+            "--owner",
+            "Sam Seller",
+        ];
+        args.extend(fields);
+        self.ok(&args).lines().last().unwrap().to_string()
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 }
+
+/// Every field the Sales → Delivery checklist asks for, filled: a deal with these hands off.
+#[allow(dead_code)]
+pub const CHECKLIST: &[&str] = &[
+    "buyer_goals=Faster onboarding",
+    "main_contact=Ana Ruiz",
+    "contact_email=ana@acme.example",
+    "signed_scope=SOW v2",
+    "start_date=2026-03-16",
+    "promised_deliverables=3 dashboards",
+    "pricing_exceptions=None",
+    "risk_notes=None",
+    "kickoff_preference=Video call",
+];

@@ -93,7 +93,6 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
     // `cargo xtask e2e NAME` alone on a fresh machine builds the app too.
     install_packages(DESKTOP_PACKAGES)?;
     install_packages(E2E_PACKAGES)?;
-    install_packages(crate::KEYRING_PACKAGES)?;
     let bin_dir = cargo_bin_dir();
     let path = format!(
         "{}:{}",
@@ -131,25 +130,9 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
     let target = root().join("target");
     let out = target.join("e2e");
     let _ = std::fs::remove_dir_all(&out);
-    let keyrings = target.join("e2e-keyring");
-    let _ = std::fs::remove_dir_all(&keyrings);
-    std::fs::create_dir_all(&keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
-    let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut t = Command::new("dbus-run-session");
-    t.current_dir(root())
-        .args([
-            "--",
-            "sh",
-            "-c",
-            &format!("{}{STOP_DUNST_AFTER}", crate::START_KEYRING),
-            "sh",
-            &cargo_path,
-            "test",
-            "-p",
-            "baton-e2e",
-            "--",
-            "--test-threads=1",
-        ])
+    // The keyring the app keeps webhook addresses in is the private session's own.
+    let mut t = crate::with_keyring(&target.join("e2e-keyring"), STOP_DUNST_AFTER)?;
+    t.args(["test", "-p", "baton-e2e", "--", "--test-threads=1"])
         .args(filter)
         .env("PATH", &path)
         .env("DISPLAY", &name)
@@ -162,9 +145,6 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
         // A user's locale, so numbers and dates read as they would on a laptop.
         .env("LANG", "en_US.UTF-8")
         .env_remove("LC_ALL")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        // The keyring the app keeps webhook addresses in is the private session's own.
-        .env("XDG_DATA_HOME", &keyrings)
         .env_remove("BATON_DB");
     let result = run_tests(
         "end-to-end journeys (Xvfb, dbus, dunst, tauri-driver)",

@@ -145,11 +145,28 @@ pub(crate) const E2E_PACKAGES: &[&str] = &[
     "xclip",
 ];
 
+/// `cargo` run by `script` (which ends by running `"$@"`) on a private D-Bus session whose
+/// Secret Service is GNOME Keyring, unlocked, its keyrings in `keyrings` (emptied first): the
+/// tiers' webhook addresses never reach a developer's own keyring.
+pub(crate) fn with_keyring(keyrings: &Path, script: &str) -> Result<Command, String> {
+    install_packages(KEYRING_PACKAGES)?;
+    let _ = std::fs::remove_dir_all(keyrings);
+    std::fs::create_dir_all(keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
+    let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut c = Command::new("dbus-run-session");
+    c.current_dir(root())
+        .args(["--", "sh", "-c", &format!("{START_KEYRING}{script}"), "sh"])
+        .arg(cargo_path)
+        .env("XDG_DATA_HOME", keyrings)
+        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    Ok(c)
+}
+
 /// The Secret Service the core tier's webhook tests keep addresses in.
-pub(crate) const KEYRING_PACKAGES: &[&str] = &["dbus", "gnome-keyring"];
+const KEYRING_PACKAGES: &[&str] = &["dbus", "gnome-keyring"];
 
 /// Starts GNOME Keyring on the session bus, its login keyring unlocked.
-pub(crate) const START_KEYRING: &str = r#"printf 'baton-tests' | gnome-keyring-daemon --unlock --components=secrets >/dev/null || {
+const START_KEYRING: &str = r#"printf 'baton-tests' | gnome-keyring-daemon --unlock --components=secrets >/dev/null || {
   echo "gnome-keyring-daemon did not start: the webhook tests need a Secret Service" >&2; exit 1; }
 "#;
 
@@ -173,25 +190,10 @@ fn test() -> Res {
     // Chat webhooks keep their addresses in the OS keyring: the core tier runs on a private
     // D-Bus session with GNOME Keyring as its Secret Service, its keyrings under target/, so a
     // developer's own keyring is never touched.
-    install_packages(KEYRING_PACKAGES)?;
     let keyrings = root().join("target/test-keyring");
-    let _ = std::fs::remove_dir_all(&keyrings);
-    std::fs::create_dir_all(&keyrings).map_err(|e| format!("{}: {e}", keyrings.display()))?;
-    let cargo_path = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut t = Command::new("dbus-run-session");
-    t.current_dir(root())
-        .args([
-            "--",
-            "sh",
-            "-c",
-            &format!("{START_KEYRING}exec \"$@\""),
-            "sh",
-        ])
-        .arg(&cargo_path)
-        .args(["test", "--workspace", "--exclude", "baton-e2e"])
-        .env("XDG_DATA_HOME", &keyrings)
-        .env("XDG_RUNTIME_DIR", &keyrings)
-        .env_remove("DBUS_SESSION_BUS_ADDRESS");
+    let mut t = with_keyring(&keyrings, "exec \"$@\"")?;
+    t.args(["test", "--workspace", "--exclude", "baton-e2e"])
+        .env("XDG_RUNTIME_DIR", &keyrings);
     // The team workspace's tests run on a real PostgreSQL, stopped when `pg` is dropped.
     let pg = pg::Cluster::start()?;
     t.env("BATON_TEST_PG", pg.url());

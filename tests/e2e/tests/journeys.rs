@@ -279,6 +279,19 @@ fn delivery_team(db: &Path) {
     baton(db, &["people", "add", "Fay Founder", "--role", "founder"]);
 }
 
+/// Lumen Optics' checklist, filled: the deal the email and chat journeys hand off.
+const LUMEN: &[&str] = &[
+    "buyer_goals=Faster onboarding",
+    "main_contact=Rita Sørensen",
+    "contact_email=rita@lumen.example",
+    "signed_scope=Onboarding revamp",
+    "start_date=2026-12-14",
+    "promised_deliverables=New onboarding flow",
+    "pricing_exceptions=None",
+    "risk_notes=None",
+    "kickoff_preference=Video call",
+];
+
 /// Adds a deal owned by Sam Seller in `stage` with `fields` (`key=value`), through the CLI.
 fn add_deal(db: &Path, name: &str, stage: &str, fields: &[&str]) {
     let mut args = vec![
@@ -1221,17 +1234,7 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
                 db,
                 "Lumen Optics",
                 "Closed Won",
-                &[
-                    "buyer_goals=Faster onboarding",
-                    "main_contact=Rita Sørensen",
-                    "contact_email=rita@lumen.example",
-                    "signed_scope=Onboarding revamp",
-                    "start_date=2026-12-14",
-                    "promised_deliverables=New onboarding flow",
-                    "pricing_exceptions=None",
-                    "risk_notes=None",
-                    "kickoff_preference=Video call",
-                ],
+                LUMEN,
             );
         })
         .await;
@@ -1386,22 +1389,7 @@ async fn a_chat_webhook_added_in_settings_hears_the_hand_off_and_a_failure_shows
         let (url, posts) = webhook_server(&[500]);
         let app = App::start(|db| {
             delivery_team(db);
-            add_deal(
-                db,
-                "Lumen Optics",
-                "Contract Sent",
-                &[
-                    "buyer_goals=Faster onboarding",
-                    "main_contact=Rita Sørensen",
-                    "contact_email=rita@lumen.example",
-                    "signed_scope=Onboarding revamp",
-                    "start_date=2026-12-14",
-                    "promised_deliverables=New onboarding flow",
-                    "pricing_exceptions=None",
-                    "risk_notes=None",
-                    "kickoff_preference=Video call",
-                ],
-            );
+            add_deal(db, "Lumen Optics", "Contract Sent", LUMEN);
         })
         .await;
         // Settings → Notifications: a Slack webhook, its address typed as a person pastes it.
