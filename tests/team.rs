@@ -236,3 +236,93 @@ fn an_unreachable_server_a_wrong_password_or_a_missing_database_is_one_sentence(
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a Baton team workspace yet"), "{err}");
 }
+
+#[test]
+fn team_push_copies_a_laptop_workspace_whole_with_its_ids_and_times() {
+    let url = database("push");
+    let cli = Cli::new();
+    cli.ok(&["demo"]);
+    let said = cli.ok(&["team", "push", &url]);
+    assert!(
+        said.starts_with("Pushed ") && !said.contains("baton-tests"),
+        "{said}"
+    );
+    let laptop = rusqlite::Connection::open(&cli.db).unwrap();
+    let mut team = client(&url);
+    for table in [
+        "people",
+        "records",
+        "stage_changes",
+        "handoffs",
+        "tasks",
+        "email_drafts",
+        "notifications",
+        "events",
+        "playbooks",
+        "handoff_days",
+    ] {
+        let here: i64 = laptop
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        let there: i64 = team
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(here, there, "{table}");
+        assert!(here > 0 || table == "email_drafts", "the demo has {table}");
+    }
+    // The audit log and the handoffs read the same, ids and times included.
+    let events_here: Vec<(i64, String, String)> = laptop
+        .prepare("SELECT id, at, message FROM events ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let events_there: Vec<(i64, String, String)> = team
+        .query("SELECT id, at, message FROM events ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(events_here, events_there);
+    let handoffs_here: Vec<(i64, i64, String, String)> = laptop
+        .prepare("SELECT id, record_id, status, triggered_at FROM handoffs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let handoffs_there: Vec<(i64, i64, String, String)> = team
+        .query(
+            "SELECT id, record_id, status, triggered_at FROM handoffs ORDER BY id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(handoffs_here, handoffs_there);
+    // "Me" belongs to each laptop, not to the shared data.
+    let marked: i64 = team
+        .query_one("SELECT count(*) FROM people WHERE is_me <> 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(marked, 0);
+    // New rows continue after the copied ids.
+    let max: i64 = team
+        .query_one("SELECT max(id) FROM records", &[])
+        .unwrap()
+        .get(0);
+    let next: i64 = team
+        .query_one(
+            "INSERT INTO records (kind, source, name, stage, created_at, updated_at)
+             VALUES ('deal', 'baton', 'New', 'Qualified To Buy', 'x', 'x') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(next, max + 1);
+    let err = cli.fails(&["team", "push", &url]);
+    assert!(err.contains("already holds a team's work"), "{err}");
+}

@@ -129,6 +129,54 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     })
 }
 
+/// What `team push` copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pushed {
+    /// The address, without its password.
+    pub server: String,
+    /// Each table copied and its rows.
+    pub tables: Vec<(String, u64)>,
+    /// Rows in all.
+    pub rows: u64,
+}
+
+impl crate::workspace::Workspace {
+    /// Copies this laptop workspace into the empty team workspace at `url` (set up first when
+    /// the database is empty) in one transaction: records, their history, handoffs, tasks,
+    /// drafts, notifications, the audit log, playbooks, people, holidays, saved mappings and
+    /// the health counts, ids and times as they are, so briefs and the health history read the
+    /// same. Nobody is marked "me" there: each laptop says who it is. `progress` hears (rows
+    /// copied, rows in all).
+    pub fn push_to_team(
+        &self,
+        url: &TeamUrl,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Pushed> {
+        init(url)?;
+        let mut c = connect(url)?;
+        if !queries::team_is_empty(&mut c)? {
+            return Err(Error::Conflict(format!(
+                "the team workspace at {}:{}/{} already holds a team's work; push a laptop workspace only into an empty one (a new database, after baton team init)",
+                url.host, url.port, url.dbname
+            )));
+        }
+        let tables = queries::PUSHED
+            .iter()
+            .map(|t| queries::laptop_table(&self.conn, t).map(|(cols, n)| (*t, cols, n)))
+            .collect::<Result<Vec<_>>>()?;
+        let total: u64 = tables.iter().map(|(_, _, n)| n).sum();
+        progress(0, total);
+        queries::copy_up(&self.conn, &mut c, &tables, &mut |done| {
+            progress(done, total)
+        })?;
+        Ok(Pushed {
+            server: url.to_string(),
+            tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),
+            rows: total,
+        })
+    }
+}
+
 /// This computer's name, as `team status` lists it.
 fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")

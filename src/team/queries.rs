@@ -87,3 +87,129 @@ pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
         ),
     }
 }
+
+/// The tables `baton team push` copies, parents first. Left out: the laptop's own settings (a
+/// watched folder is a path on it), chat webhooks (their addresses are in its keyring), and
+/// the SQLite change log.
+pub(crate) const PUSHED: &[&str] = &[
+    "people",
+    "imports",
+    "import_errors",
+    "records",
+    "stage_changes",
+    "playbooks",
+    "holidays",
+    "handoffs",
+    "tasks",
+    "email_drafts",
+    "notifications",
+    "events",
+    "saved_mappings",
+    "stage_time",
+    "handoff_days",
+    "missing_at_trigger",
+];
+
+/// A laptop table's columns and row count.
+pub(crate) fn laptop_table(conn: &rusqlite::Connection, table: &str) -> Result<(Vec<String>, u64)> {
+    let mut st = conn.prepare(&format!("PRAGMA main.table_info(\"{table}\")"))?;
+    let columns = st
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let n: u64 = conn.query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |r| {
+        r.get(0)
+    })?;
+    Ok((columns, n))
+}
+
+/// One value in COPY's text format.
+fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => out.push_str("\\N"),
+        ValueRef::Integer(i) => out.push_str(&i.to_string()),
+        ValueRef::Real(f) => out.push_str(&f.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            for c in String::from_utf8_lossy(t).chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+}
+
+/// Whether the team workspace holds no one's work yet.
+pub(crate) fn team_is_empty(c: &mut postgres::Client) -> Result<bool> {
+    Ok(c.query_one(
+        "SELECT NOT (EXISTS (SELECT 1 FROM records) OR EXISTS (SELECT 1 FROM people)
+                      OR EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM imports))",
+        &[],
+    )
+    .map_err(db)?
+    .get(0))
+}
+
+/// Copies `tables` from the laptop workspace into the team workspace in one transaction, ids
+/// and times as they are, with `COPY`; nobody is marked "me" in shared data. Calls `progress`
+/// with the rows copied so far. Returns each table's row count.
+pub(crate) fn copy_up(
+    conn: &rusqlite::Connection,
+    c: &mut postgres::Client,
+    tables: &[(&str, Vec<String>, u64)],
+    progress: &mut dyn FnMut(u64),
+) -> Result<()> {
+    use std::io::Write;
+    let mut tx = c.transaction().map_err(db)?;
+    let mut done = 0u64;
+    for (table, columns, _) in tables {
+        let list = columns
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut st = conn.prepare(&format!("SELECT {list} FROM \"{table}\""))?;
+        let mut rows = st.query([])?;
+        let mut sink = tx
+            .copy_in(&format!("COPY \"{table}\" ({list}) FROM STDIN"))
+            .map_err(db)?;
+        let mut line = String::new();
+        while let Some(r) = rows.next()? {
+            line.clear();
+            for (i, col) in columns.iter().enumerate() {
+                if i > 0 {
+                    line.push('\t');
+                }
+                if *table == "people" && col == "is_me" {
+                    line.push('0');
+                } else {
+                    copy_text(r.get_ref(i)?, &mut line);
+                }
+            }
+            line.push('\n');
+            sink.write_all(line.as_bytes()).map_err(|e| {
+                crate::error::Error::Unreachable(format!(
+                    "the connection to the team database was lost while copying {table} ({e}); nothing was pushed, try again"
+                ))
+            })?;
+            done += 1;
+            if done.is_multiple_of(1000) {
+                progress(done);
+            }
+        }
+        sink.finish().map_err(db)?;
+        if columns.iter().any(|c| c == "id") {
+            tx.batch_execute(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(max(id), 1), max(id) IS NOT NULL) FROM \"{table}\""
+            ))
+            .map_err(db)?;
+        }
+    }
+    tx.commit().map_err(db)?;
+    progress(done);
+    Ok(())
+}

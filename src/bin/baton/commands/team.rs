@@ -37,6 +37,8 @@ pub(crate) enum TeamAction {
     /// Create Baton's tables in an empty PostgreSQL database (or bring an older Baton's up to
     /// date). The password comes from URL, PGPASSWORD or ~/.pgpass.
     Init { url: String },
+    /// Copy this laptop's workspace (--db) into an empty team workspace, in one transaction.
+    Push { url: String },
     /// The server, the schema version, the round trip and who is on which laptop.
     Status {
         /// The team workspace (default: --db / BATON_DB when it is a postgres:// address).
@@ -69,6 +71,35 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                     done.server, done.from, done.to
                 );
             }
+        }
+        TeamAction::Push { url } => {
+            let url = TeamUrl::parse(&url)?;
+            let path = db
+                .map(Path::to_path_buf)
+                .unwrap_or_else(baton::default_workspace_path);
+            let ws = crate::open(&path)?;
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let pushed = ws.push_to_team(&url, &mut |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            });
+            bar.finish_and_clear();
+            let pushed = pushed?;
+            let me = ws.me()?.map(|p| p.name);
+            println!(
+                "Pushed {} rows from {} to {}. Each teammate now points Baton at it{}.",
+                pushed.rows,
+                path.display(),
+                pushed.server,
+                match me {
+                    Some(name) => format!(" and says who they are (you: baton people me {name:?})"),
+                    None => " and says who they are: baton people me NAME".into(),
+                }
+            );
         }
         TeamAction::Status { url, json } => {
             let from_db = db
