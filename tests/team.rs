@@ -326,3 +326,24 @@ fn team_push_copies_a_laptop_workspace_whole_with_its_ids_and_times() {
     let err = cli.fails(&["team", "push", &url]);
     assert!(err.contains("already holds a team's work"), "{err}");
 }
+
+#[test]
+fn a_team_address_where_a_file_is_expected_is_one_sentence_and_makes_no_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .current_dir(dir.path())
+        .args(["--db", "postgres://alex@db.example.com/baton", "records"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("baton team init, push and status") && err.lines().count() == 1,
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing made"
+    );
+}

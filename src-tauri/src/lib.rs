@@ -101,6 +101,7 @@ fn workspace_path() -> PathBuf {
 
 fn open_workspace() -> Result<Workspace, String> {
     let path = workspace_path();
+    baton::not_a_team_address(&path).map_err(|e| e.to_string())?;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }

@@ -113,6 +113,7 @@ impl FieldCount {
 impl Workspace {
     /// Opens (or creates) the workspace file at `path`.
     pub fn open(path: &Path, clock: impl Clock + 'static) -> Result<Self> {
+        not_a_team_address(path)?;
         db::open(path)
             .and_then(|o| {
                 Self::init(
@@ -468,6 +469,19 @@ impl Workspace {
             events::mark_delivered(cx.conn, id, cx.stamp())
         })
     }
+}
+
+/// Refuses a team workspace's address where a file is expected: until every command opens a
+/// team workspace, one sentence says what works, instead of a folder named `postgres:` made
+/// beside the user.
+pub fn not_a_team_address(path: &Path) -> Result<()> {
+    if crate::team::TeamUrl::is_team(&path.to_string_lossy()) {
+        return Err(Error::invalid(
+            "--db",
+            "a team workspace (postgres://…) opens with baton team init, push and status in this version; the other commands and the app still work on a workspace file",
+        ));
+    }
+    Ok(())
 }
 
 /// Whether SQLite said another connection holds the lock.

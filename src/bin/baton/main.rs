@@ -236,6 +236,7 @@ fn run(cli: Cli) -> Res {
         return commands::team::team(action, cli.db.as_deref(), cli.me.as_deref());
     }
     let path = cli.db.unwrap_or_else(baton::default_workspace_path);
+    baton::not_a_team_address(&path)?;
     if let Command::Handoffs(commands::handoffs::HandoffCommand::Check {
         task: None, json, ..
     }) = &cli.command
