@@ -32,15 +32,21 @@ fn environment() -> minijinja::Environment<'static> {
             let text = if value.is_safe() {
                 text
             } else {
-                text.replace('&', "&amp;")
-                    .replace('<', "&lt;")
-                    .replace('>', "&gt;")
+                escape_chat(&text)
             };
             return out.write_str(&text).map_err(minijinja::Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });
     env
+}
+
+/// Text for Slack's mrkdwn (and Google Chat's): `&`, `<`, `>` escaped as Slack asks, so a value
+/// can neither become a link nor mention a channel.
+pub(crate) fn escape_chat(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Renders template `src` (known to the user as `name`) with `ctx`. A syntax error is reported

@@ -18,6 +18,7 @@ use crate::handoffs::apply::{stamp, Ctx};
 use crate::handoffs::queries::events::{self, Event};
 use crate::handoffs::rules::Playbook;
 use crate::model::{EventKind, HandoffId, Origin, PostId, Record, TaskId, WebhookId, WebhookKind};
+use crate::templates::escape_chat;
 use crate::workspace::Workspace;
 use chrono::Duration as Span;
 use serde::Serialize;
@@ -174,14 +175,6 @@ impl Announcement<'_> {
             "flags": if self.what == What::Review { self.items.clone() } else { vec![] },
         })
     }
-}
-
-/// Slack's and Google Chat's text: `&`, `<`, `>` escaped, so a value can neither become a link
-/// nor mention a channel.
-fn escape_chat(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The body posted to a `kind` webhook.
@@ -515,18 +508,25 @@ impl Workspace {
     /// reason it failed as the error.
     pub fn test_webhook(&mut self, id: WebhookId, origin: Origin) -> Result<u16> {
         let post = self.queue_test(id, origin)?;
-        let job = self.claim_post(Due::After(PostId(post.0 - 1)), PostId(0))?;
-        let Some(job) = job.filter(|j| j.id() == post) else {
-            return Err(Error::invalid(
-                "webhook",
-                "the test message was not sent; another Baton is sending it, try again in a minute",
-            ));
-        };
+        let job = self.claim_test(post)?;
         let outcome = job.send()?;
         tested(self.finish_post(&job, &outcome)?, &outcome)
     }
 
-    /// Queues a test message to webhook `id`; send it with [`Workspace::claim_post`] and
+    /// Claims test post `post` to send it now; another deliverer (the app's background loop)
+    /// may have taken it first, and then says how it went.
+    pub fn claim_test(&mut self, post: PostId) -> Result<PostJob> {
+        self.claim_post(Due::After(PostId(post.0 - 1)), PostId(0))?
+            .filter(|j| j.id() == post)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "webhook",
+                    "the test message is being sent by another Baton; see its result in the list of webhooks",
+                )
+            })
+    }
+
+    /// Queues a test message to webhook `id`; send it with [`Workspace::claim_test`] and
     /// [`tested`] says how it went.
     pub fn queue_test(&mut self, id: WebhookId, origin: Origin) -> Result<PostId> {
         let w = self.webhook(id)?;

@@ -262,9 +262,14 @@ impl Workspace {
             if record.source != crm.as_str() || record.kind != RecordKind::Deal {
                 continue;
             }
-            let brief = self.brief(record.id)?;
-            let handoff_tasks: Vec<Task> = tasks::for_handoff(&self.conn, h.id)?
-                .into_iter()
+            // The handoff's tasks, read once: the brief's first task is among them.
+            let all_tasks = tasks::for_handoff(&self.conn, h.id)?;
+            let first = all_tasks
+                .iter()
+                .find(|t| matches!(t.kind, TaskKind::Kickoff | TaskKind::FollowUp));
+            let brief = crate::brief::build(&record, Some(&h), first);
+            let handoff_tasks: Vec<&Task> = all_tasks
+                .iter()
                 .filter(|t| t.status != TaskStatus::Cancelled)
                 .collect();
             write(
@@ -279,7 +284,7 @@ impl Workspace {
                 ],
             )?;
             deals += 1;
-            for t in &handoff_tasks {
+            for t in handoff_tasks {
                 write(
                     &mut task_rows,
                     &[
@@ -310,7 +315,7 @@ impl Workspace {
 }
 
 /// The kickoff's date once it is scheduled.
-fn kickoff_date(tasks: &[Task]) -> String {
+fn kickoff_date(tasks: &[&Task]) -> String {
     tasks
         .iter()
         .find(|t| t.kind == TaskKind::Kickoff)
