@@ -23,8 +23,26 @@ function screenName() {
   return screens[name] ? name : 'board';
 }
 
+// While the screen is being redrawn, or a redraw is due, #view says aria-busy: what is on it
+// is about to be replaced (assistive technology waits, and so do the journeys).
+let drawing = 0;
+function busy(delta) {
+  drawing += delta;
+  if (drawing > 0) view.setAttribute('aria-busy', 'true');
+  else view.removeAttribute('aria-busy');
+}
+
 /** Draws the current screen from the database. */
 export async function show() {
+  busy(1);
+  try {
+    await draw();
+  } finally {
+    busy(-1);
+  }
+}
+
+async function draw() {
   const name = screenName();
   for (const a of document.querySelectorAll('[data-nav]')) {
     if (a.dataset.nav === name) a.setAttribute('aria-current', 'page');
@@ -53,15 +71,22 @@ let heldBack = false;
 /** Many changes in a row (an import, a hand-off) redraw once. A change that arrives while a
  *  dialog is open is drawn when the dialog closes, so the screen behind it is never stale. */
 function scheduleRedraw() {
-  clearTimeout(redraw);
+  if (redraw === null) busy(1);
+  else clearTimeout(redraw);
   redraw = setTimeout(async () => {
+    redraw = null;
     if (document.querySelector('dialog[open]')) {
       heldBack = true;
+      busy(-1);
       return;
     }
     heldBack = false;
-    await loadState();
-    show();
+    try {
+      await loadState();
+      await show();
+    } finally {
+      busy(-1);
+    }
   }, 120);
 }
 

@@ -3,7 +3,7 @@
 
 import { call } from './ipc.js';
 import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
-import { app } from './main.js';
+import { app, show } from './main.js';
 import { vocab } from './vocab.js';
 
 
@@ -35,7 +35,7 @@ export async function render(view) {
         try { await call('add_holiday', { day: day.value, name: dayName.value }); } catch (err) { showError(err); }
       } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday'))),
     watchedFolder(watched),
-    notifications(view, hooks, playbooks));
+    notifications(hooks, playbooks));
 }
 
 /** How a webhook's posts stand, in words. */
@@ -47,7 +47,7 @@ function hookStatus(w) {
 }
 
 /** Settings → Notifications: chat webhooks a hand-off, a pause and a review request post to. */
-function notifications(view, hooks, playbooks) {
+function notifications(hooks, playbooks) {
   const url = h('input', { id: 'hook-url', type: 'url', size: 48, required: true, spellcheck: false, autocomplete: 'off',
     'aria-label': 'Incoming webhook address', placeholder: 'https://hooks.slack.com/services/…' });
   const kind = h('select', { id: 'hook-kind', 'aria-label': 'Service' },
@@ -56,7 +56,7 @@ function notifications(view, hooks, playbooks) {
     h('option', { value: '' }, 'Every playbook'), playbooks.map((p) => h('option', { value: p.key }, p.name)));
   const act = (what) => async () => {
     try { await what(); } catch (err) { showError(err); }
-    render(view);
+    await show();
   };
   return h('section', { id: 'notifications' }, h('h2', {}, 'Notifications'),
     h('p', { class: 'muted' }, 'Post to a chat channel when a handoff is handed off, paused for missing fields or sent to review. '

@@ -174,8 +174,29 @@ impl App {
             .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
     }
 
+    /// Waits while the screen is being redrawn (`#view[aria-busy]`): a click on what is about
+    /// to be replaced can land on nothing, as a person's would.
+    async fn settled(&self) {
+        for _ in 0..300 {
+            let busy = self
+                .client
+                .execute(
+                    "return document.querySelector('#view[aria-busy]') !== null",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if busy == json!(false) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the screen was still being redrawn after 15 seconds");
+    }
+
     async fn click(&self, css: &str) {
         eprintln!("e2e: click {css}");
+        self.settled().await;
         let el = self.wait_css(css).await;
         eprintln!("e2e: found {css}");
         el.click().await.unwrap();
