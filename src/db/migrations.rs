@@ -170,6 +170,8 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
+        let db = crate::db::sql::Db::Sqlite(conn);
+        let conn = db.sqlite().unwrap();
         let since = |id: i64| -> String {
             conn.query_row("SELECT stage_since FROM records WHERE id = ?1", [id], |r| {
                 r.get(0)
@@ -185,15 +187,15 @@ mod tests {
         assert_eq!(since(1), "2026-03-03T09:40:00Z");
         assert_eq!(since(2), "2026-03-01T09:00:00Z");
         // 48 h 40 min in Contract Sent: 49 hours to the nearest hour.
-        assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 1)]);
+        assert_eq!(hist(conn), [("Contract Sent".to_string(), 49, 1)]);
 
         // B leaves Contract Sent after the same time: the same bucket counts two.
-        let mut b = crate::records::queries::get(&conn, crate::model::RecordId(2))
+        let mut b = crate::records::queries::get(&db, crate::model::RecordId(2))
             .unwrap()
             .unwrap();
         b.stage = "Closed Lost".into();
         crate::records::queries::update(
-            &conn,
+            &db,
             &b,
             "2026-03-03T09:40:00Z",
             Some(crate::records::queries::Move {
@@ -203,7 +205,7 @@ mod tests {
             }),
         )
         .unwrap();
-        assert_eq!(hist(&conn), [("Contract Sent".to_string(), 49, 2)]);
+        assert_eq!(hist(conn), [("Contract Sent".to_string(), 49, 2)]);
         assert_eq!(since(2), "2026-03-03T09:40:00Z");
     }
 
@@ -254,8 +256,10 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
+        let db = crate::db::sql::Db::Sqlite(conn);
+        let conn = db.sqlite().unwrap();
         crate::handoffs::queries::handoffs::insert(
-            &conn,
+            &db,
             crate::model::RecordId(2),
             "sales-to-delivery",
             &[],
@@ -295,6 +299,8 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
+        let db = crate::db::sql::Db::Sqlite(conn);
+        let conn = db.sqlite().unwrap();
         let days = |conn: &Connection| -> Vec<(String, i64, i64)> {
             rows3(
                 conn,
@@ -309,9 +315,9 @@ mod tests {
         };
         let s = |x: &str| x.to_string();
         // Handoff 3 fired at 22:10 UTC on the 2nd; only handoff 1's first pause counts.
-        assert_eq!(days(&conn), [(s("2026-03-02"), 3, 1)]);
+        assert_eq!(days(conn), [(s("2026-03-02"), 3, 1)]);
         assert_eq!(
-            missing(&conn),
+            missing(conn),
             [
                 (s("2026-03-02"), s("signed_scope"), 1),
                 (s("2026-03-02"), s("start_date"), 2)
@@ -325,7 +331,7 @@ mod tests {
         ] {
             let record = crate::model::RecordId(record);
             crate::handoffs::queries::handoffs::insert(
-                &conn,
+                &db,
                 record,
                 "sales-to-delivery",
                 &missing,
@@ -335,11 +341,11 @@ mod tests {
             .unwrap();
         }
         assert_eq!(
-            days(&conn),
+            days(conn),
             [(s("2026-03-02"), 5, 2), (s("2026-03-05"), 1, 1)]
         );
         assert_eq!(
-            missing(&conn),
+            missing(conn),
             [
                 (s("2026-03-02"), s("signed_scope"), 1),
                 (s("2026-03-02"), s("start_date"), 3)

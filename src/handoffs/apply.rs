@@ -3,6 +3,7 @@
 
 use super::queries::{handoffs, playbooks, tasks};
 use crate::clock::{Day, Stamp};
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::handoffs::queries::events::{self, Event};
@@ -16,13 +17,12 @@ use crate::reach::webhooks::{Announcement, What};
 use crate::templates::render;
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 use std::collections::HashMap;
 
 /// The moment and the actor every write in one transaction shares.
 pub(crate) struct Ctx<'a> {
-    pub conn: &'a Connection,
+    pub conn: &'a Db,
     pub now: DateTime<Utc>,
     pub actor: String,
     /// The change-log entry every row written here is logged under.
@@ -70,7 +70,7 @@ impl RuleEffects {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(conn: &'a Connection, now: DateTime<Utc>, actor: String, change: i64) -> Self {
+    pub fn new(conn: &'a Db, now: DateTime<Utc>, actor: String, change: i64) -> Self {
         Ctx {
             conn,
             now,
@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
     /// Marks this write as import `id`: its stage changes and its change-log entry say so.
     pub fn set_import(&self, id: ImportId) -> Result<()> {
         self.import.set(Some(id));
-        crate::db::changelog::set_import(self.conn, self.change, id)
+        crate::db::changelog::set_import(self.conn.sqlite()?, self.change, id)
     }
 
     /// The import this write is, if it is one.
@@ -290,7 +290,7 @@ fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {
 }
 
 /// The playbook a handoff runs under.
-pub(crate) fn playbook_of(conn: &Connection, key: &str) -> Result<Playbook> {
+pub(crate) fn playbook_of(conn: &Db, key: &str) -> Result<Playbook> {
     find(&playbooks::list(conn)?, key).cloned()
 }
 
@@ -401,7 +401,7 @@ fn pause(
 }
 
 /// Who reviews exceptions for `pb`: its reviewer, else the team's founder.
-pub(crate) fn reviewer(conn: &Connection, pb: &Playbook) -> Result<Option<String>> {
+pub(crate) fn reviewer(conn: &Db, pb: &Playbook) -> Result<Option<String>> {
     let team = people::list(conn)?;
     if let Some(r) = &pb.reviewer {
         if let Some(p) = team.iter().find(|p| p.name.eq_ignore_ascii_case(r)) {
@@ -500,7 +500,7 @@ pub struct PlannedTask {
 }
 
 pub(crate) fn plan_first_task(
-    conn: &Connection,
+    conn: &Db,
     today: NaiveDate,
     pb: &Playbook,
     record: &Record,

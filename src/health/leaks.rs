@@ -98,13 +98,12 @@ impl Workspace {
               GROUP BY kind, stage, stage_since",
             final_stages()
         ))?;
-        let mut rows = st.query([])?;
-        while let Some(r) = rows.next()? {
+        st.each([], |r| {
             let (kind, stage): (String, String) = (r.get(0)?, r.get(1)?);
             let (ended, n, since): (Option<i64>, u64, Option<String>) =
                 (r.get(2)?, r.get(3)?, r.get(4)?);
             if FINAL.contains(&stage.as_str()) {
-                continue;
+                return Ok(());
             }
             if since.as_deref().is_some_and(|s| s < cutoff.as_str()) {
                 stuck_records_total += n;
@@ -120,7 +119,8 @@ impl Workspace {
                     .entry(h)
                     .or_default() += n;
             }
-        }
+            Ok(())
+        })?;
         let mut stages: Vec<StageTime> = hours
             .into_iter()
             .map(|((kind, stage), counts)| {
@@ -195,21 +195,21 @@ impl Workspace {
     fn waits(
         &self,
         sql: &str,
-        params: impl rusqlite::Params,
+        params: impl crate::db::sql::Params,
         now: DateTime<Utc>,
     ) -> Result<Vec<(String, Waiting)>> {
         let mut st = self.conn.prepare_cached(sql)?;
         let rows = st.query_map(params, |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (record_id, record, at, since) = row?;
+            let (record_id, record, at, since) = row;
             let waited = parse(&since).map_or(0.0, |s| tenth(days(s, now)));
             out.push((
                 since,
@@ -236,16 +236,16 @@ impl Workspace {
         )?;
         let rows = st.query_map([], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
+                r.get::<i64>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
+                r.get::<String>(3)?,
+                r.get::<Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (record_id, record, status, triggered, done) = row?;
+            let (record_id, record, status, triggered, done) = row;
             let Some(triggered) = parse(&triggered) else {
                 continue;
             };

@@ -293,41 +293,39 @@ impl Workspace {
         let mut st = self
             .conn
             .prepare_cached("SELECT day, triggered, complete FROM handoff_days WHERE day >= ?1")?;
-        let mut rows = st.query([&day])?;
-        while let Some(r) = rows.next()? {
-            let Ok(day) = NaiveDate::parse_from_str(&r.get::<_, String>(0)?, "%Y-%m-%d") else {
-                continue;
+        st.each([&day], |r| {
+            let Ok(day) = NaiveDate::parse_from_str(&r.get::<String>(0)?, "%Y-%m-%d") else {
+                return Ok(());
             };
             let t = out.entry(day).or_default();
-            t.triggered += r.get::<_, u64>(1)?;
-            t.complete += r.get::<_, u64>(2)?;
-        }
+            t.triggered += r.get::<u64>(1)?;
+            t.complete += r.get::<u64>(2)?;
+            Ok(())
+        })?;
         let mut st = self.conn.prepare_cached(
             "SELECT triggered_at, kickoff_scheduled_at FROM handoffs
               WHERE kickoff_scheduled_at IS NOT NULL AND triggered_at >= ?1 AND kind = 'deal'",
         )?;
-        let mut rows = st.query([&from])?;
-        while let Some(r) = rows.next()? {
-            let (Some(triggered), Some(kickoff)) = (
-                parse(&r.get::<_, String>(0)?),
-                parse(&r.get::<_, String>(1)?),
-            ) else {
-                continue;
+        st.each([&from], |r| {
+            let (Some(triggered), Some(kickoff)) =
+                (parse(&r.get::<String>(0)?), parse(&r.get::<String>(1)?))
+            else {
+                return Ok(());
             };
             out.entry(triggered.date_naive())
                 .or_default()
                 .kickoff_days
                 .push(days(triggered, kickoff));
-        }
+            Ok(())
+        })?;
         let mut st = self.conn.prepare_cached(
             "SELECT h.triggered_at, h.kind = 'lead', e.kind = 'escalated'
                FROM events e JOIN handoffs h ON h.id = e.handoff_id
               WHERE e.kind IN ('escalated', 'rejected') AND h.triggered_at >= ?1",
         )?;
-        let mut rows = st.query([&from])?;
-        while let Some(r) = rows.next()? {
-            let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
-                continue;
+        st.each([&from], |r| {
+            let Some(triggered) = parse(&r.get::<String>(0)?) else {
+                return Ok(());
             };
             let (lead, escalated): (bool, bool) = (r.get(1)?, r.get(2)?);
             let t = out.entry(triggered.date_naive()).or_default();
@@ -336,7 +334,8 @@ impl Workspace {
             } else if lead {
                 t.rejected += 1;
             }
-        }
+            Ok(())
+        })?;
         let mut st = self.conn.prepare_cached(
             "SELECT h.triggered_at,
                     (SELECT MIN(t.done_at) FROM tasks t
@@ -345,19 +344,19 @@ impl Workspace {
                                WHERE r.id = h.record_id), '') = ''
                FROM handoffs h WHERE h.kind = 'lead' AND h.triggered_at >= ?1",
         )?;
-        let mut rows = st.query([&from])?;
-        while let Some(r) = rows.next()? {
-            let Some(triggered) = parse(&r.get::<_, String>(0)?) else {
-                continue;
+        st.each([&from], |r| {
+            let Some(triggered) = parse(&r.get::<String>(0)?) else {
+                return Ok(());
             };
-            let done = r.get::<_, Option<String>>(1)?.as_deref().and_then(parse);
+            let done = r.get::<Option<String>>(1)?.as_deref().and_then(parse);
             let no_source: bool = r.get(2)?;
             let t = out.entry(triggered.date_naive()).or_default();
             t.without_source += u64::from(no_source);
             if let Some(done) = done {
                 t.response_hours.push(days(triggered, done) * 24.0);
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -387,26 +386,26 @@ impl Workspace {
         let rows = st.query_map(rusqlite::params![from, to, names], |r| {
             Ok((
                 (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.get::<i64>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<String>(5)?,
                 ),
                 (
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, bool>(9)?,
-                    r.get::<_, u64>(10)?,
-                    r.get::<_, u64>(11)?,
+                    r.get::<bool>(6)?,
+                    r.get::<Option<String>>(7)?,
+                    r.get::<Option<String>>(8)?,
+                    r.get::<bool>(9)?,
+                    r.get::<u64>(10)?,
+                    r.get::<u64>(11)?,
                 ),
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let ((handoff, record_id, record, status, kind, triggered), rest) = row?;
+            let ((handoff, record_id, record, status, kind, triggered), rest) = row;
             let (complete, kickoff, followed_up, no_source, escalations, rejections) = rest;
             let Some(triggered) = parse(&triggered) else {
                 continue;
@@ -480,7 +479,7 @@ impl Workspace {
         let rows = st.query_map([first.to_string()], |r| {
             Ok(FieldCount::new(r.get(0)?, r.get(1)?))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        Ok(rows)
     }
 
     /// Paused (since the pause) or in review (since it went there) for over `over_days` days.
@@ -509,7 +508,6 @@ impl Workspace {
                 since,
             })
         })?;
-        let out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(out)
+        Ok(rows)
     }
 }

@@ -77,7 +77,7 @@ impl Workspace {
             backup: None,
         };
         // The announcement outlives the closure: it goes once the commit has finished.
-        crate::db::large_cache(&self.conn)?;
+        crate::db::large_cache(self.conn.sqlite()?)?;
         let done = self.transact(origin, None, |cx| {
             let stamp = cx.stamp().to_string();
             let mapping: BTreeMap<&str, Option<&str>> = plan
@@ -207,7 +207,9 @@ impl Workspace {
                 Ok((announce, Finish::Commit))
             }
         });
-        crate::db::normal_cache(&self.conn);
+        if let Ok(conn) = self.conn.sqlite() {
+            crate::db::normal_cache(conn);
+        }
         let _announce = done?;
         Ok(report)
     }

@@ -3,6 +3,7 @@
 
 use super::load::csv_error;
 use super::queries as imports;
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::import::preset::{
@@ -13,7 +14,6 @@ use crate::import::values::{self, DateOrder};
 use crate::import::{ImportOptions, RowError};
 use crate::model::{ExceptionFlag, Record, RecordId, RecordKind};
 use crate::stages;
-use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
@@ -166,7 +166,7 @@ fn signature(headers: &[String]) -> String {
         .collect()
 }
 
-fn load_saved(conn: &Connection, signature: &str) -> Result<Option<Saved>> {
+fn load_saved(conn: &Db, signature: &str) -> Result<Option<Saved>> {
     let row = imports::saved_mapping(conn, signature)?;
     Ok(row.and_then(|m| {
         Some(Saved {
@@ -182,7 +182,7 @@ fn load_saved(conn: &Connection, signature: &str) -> Result<Option<Saved>> {
     }))
 }
 
-pub(super) fn save_mapping(conn: &Connection, plan: &Plan, saved: &Saved, at: &str) -> Result<()> {
+pub(super) fn save_mapping(conn: &Db, plan: &Plan, saved: &Saved, at: &str) -> Result<()> {
     imports::put_saved_mapping(
         conn,
         &imports::SavedMapping {
@@ -208,7 +208,7 @@ fn ambiguous(cell: &str) -> bool {
 /// its date columns (a preview reports an undecidable one); an import leaves that until a cell
 /// needs it, so a file whose dates all read one way (ISO, say) is read only once.
 pub(super) fn plan(
-    conn: &Connection,
+    conn: &Db,
     path: &Path,
     fmt: &read::Format,
     opts: &ImportOptions,

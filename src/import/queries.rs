@@ -1,29 +1,30 @@
 //! The history of imports: one row per import, its bad rows, and what undo needs to know.
 
 use crate::clock::Stamp;
+use crate::db::sql::{Db, Optional};
 use crate::error::Result;
 use crate::import::{ImportReport, RowError};
 use crate::model::{ImportId, RecordKind};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 
 /// Starts an import's row; [`finish`] fills in its counts.
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Db,
     file: &str,
     source: &str,
     mapping: &str,
     at: &str,
 ) -> Result<ImportId> {
     conn.prepare_cached(
-        "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4)",
+        "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4) RETURNING id",
     )?
-    .execute(params![file, source, mapping, at])?;
-    Ok(ImportId(conn.last_insert_rowid()))
+    .query_row(params![file, source, mapping, at], |r| r.get(0))
+    .map(ImportId)
 }
 
 /// Stores what an import did.
 pub(crate) fn finish(
-    conn: &Connection,
+    conn: &Db,
     id: ImportId,
     report: &ImportReport,
     kind: RecordKind,
@@ -47,7 +48,7 @@ pub(crate) fn finish(
 }
 
 /// Stores the rows an import skipped.
-pub(crate) fn insert_errors(conn: &Connection, id: ImportId, errors: &[RowError]) -> Result<()> {
+pub(crate) fn insert_errors(conn: &Db, id: ImportId, errors: &[RowError]) -> Result<()> {
     let mut st = conn.prepare_cached(
         "INSERT INTO import_errors (import_id, row, line, column_name, message) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -66,24 +67,23 @@ pub(crate) struct PastImport {
 }
 
 /// One past import.
-pub(crate) fn get(conn: &Connection, id: ImportId) -> Result<Option<PastImport>> {
-    Ok(conn
-        .query_row(
-            "SELECT file, undone_at, backup FROM imports WHERE id = ?1",
-            [id],
-            |r| {
-                Ok(PastImport {
-                    file: r.get(0)?,
-                    undone_at: r.get(1)?,
-                    backup: r.get(2)?,
-                })
-            },
-        )
-        .optional()?)
+pub(crate) fn get(conn: &Db, id: ImportId) -> Result<Option<PastImport>> {
+    conn.query_row(
+        "SELECT file, undone_at, backup FROM imports WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(PastImport {
+                file: r.get(0)?,
+                undone_at: r.get(1)?,
+                backup: r.get(2)?,
+            })
+        },
+    )
+    .optional()
 }
 
 /// Marks an import undone.
-pub(crate) fn mark_undone(conn: &Connection, id: ImportId, at: &str) -> Result<()> {
+pub(crate) fn mark_undone(conn: &Db, id: ImportId, at: &str) -> Result<()> {
     conn.execute(
         "UPDATE imports SET undone_at = ?2 WHERE id = ?1",
         params![id, at],
@@ -92,8 +92,8 @@ pub(crate) fn mark_undone(conn: &Connection, id: ImportId, at: &str) -> Result<(
 }
 
 /// Past imports, newest first.
-pub(crate) fn list(conn: &Connection) -> Result<Vec<crate::workspace::ImportSummary>> {
-    let mut st = conn.prepare(
+pub(crate) fn list(conn: &Db) -> Result<Vec<crate::workspace::ImportSummary>> {
+    let mut st = conn.prepare_cached(
         "SELECT id, at, file, sha256, source, rows, inserted, updated, unchanged, rejected, undone_at
          FROM imports ORDER BY id DESC",
     )?;
@@ -112,7 +112,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<crate::workspace::ImportSumm
             undone_at: r.get(10)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// A mapping the user chose, remembered for files with the same header row.
@@ -135,24 +135,23 @@ pub(crate) struct StoredMapping {
 }
 
 /// The mapping saved for a header row.
-pub(crate) fn saved_mapping(conn: &Connection, signature: &str) -> Result<Option<StoredMapping>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
-        )?
-        .query_row([signature], |r| {
-            Ok(StoredMapping {
-                source: r.get(0)?,
-                kind: r.get(1)?,
-                maps: r.get(2)?,
-                date_order: r.get(3)?,
-            })
+pub(crate) fn saved_mapping(conn: &Db, signature: &str) -> Result<Option<StoredMapping>> {
+    conn.prepare_cached(
+        "SELECT source, kind, maps, date_order FROM saved_mappings WHERE signature = ?1",
+    )?
+    .query_row([signature], |r| {
+        Ok(StoredMapping {
+            source: r.get(0)?,
+            kind: r.get(1)?,
+            maps: r.get(2)?,
+            date_order: r.get(3)?,
         })
-        .optional()?)
+    })
+    .optional()
 }
 
 /// Remembers (or replaces) the mapping for a header row.
-pub(crate) fn put_saved_mapping(conn: &Connection, m: &SavedMapping<'_>, at: &str) -> Result<()> {
+pub(crate) fn put_saved_mapping(conn: &Db, m: &SavedMapping<'_>, at: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO saved_mappings (signature, headers, source, kind, maps, date_order, saved_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)

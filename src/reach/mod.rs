@@ -251,7 +251,7 @@ impl Workspace {
     }
 }
 
-fn kickoff_of(conn: &rusqlite::Connection, h: &Handoff) -> Result<Option<Task>> {
+fn kickoff_of(conn: &crate::db::sql::Db, h: &Handoff) -> Result<Option<Task>> {
     Ok(tasks::for_handoff(conn, h.id)?
         .into_iter()
         .find(|t| t.kind == TaskKind::Kickoff))

@@ -1,8 +1,9 @@
 //! The `webhooks` table and the `webhook_posts` outbox.
 
+use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{HandoffId, PostId, RecordId, WebhookId, WebhookKind};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 
 /// A webhook as stored (its address is in the keyring, under `secret_ref`).
 #[derive(Debug, Clone)]
@@ -29,26 +30,25 @@ fn stored(r: &Row<'_>) -> rusqlite::Result<Stored> {
 }
 
 /// The webhooks in use, oldest first.
-pub(crate) fn active(conn: &Connection) -> Result<Vec<Stored>> {
+pub(crate) fn active(conn: &Db) -> Result<Vec<Stored>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhooks WHERE removed_at IS NULL ORDER BY id"
     ))?;
     let rows = st.query_map([], stored)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// A webhook in use, by id.
-pub(crate) fn get(conn: &Connection, id: WebhookId) -> Result<Option<Stored>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM webhooks WHERE id = ?1 AND removed_at IS NULL"
-        ))?
-        .query_row([id], stored)
-        .optional()?)
+pub(crate) fn get(conn: &Db, id: WebhookId) -> Result<Option<Stored>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE id = ?1 AND removed_at IS NULL"
+    ))?
+    .query_row([id], stored)
+    .optional()
 }
 
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Db,
     kind: WebhookKind,
     host: &str,
     playbook: Option<&str>,
@@ -57,14 +57,14 @@ pub(crate) fn insert(
 ) -> Result<WebhookId> {
     conn.prepare_cached(
         "INSERT INTO webhooks (kind, host, playbook, secret_ref, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
     )?
-    .execute(params![kind, host, playbook, secret_ref, at])?;
-    Ok(WebhookId(conn.last_insert_rowid()))
+    .query_row(params![kind, host, playbook, secret_ref, at], |r| r.get(0))
+    .map(WebhookId)
 }
 
 /// Marks a webhook removed and drops its posts still to deliver.
-pub(crate) fn remove(conn: &Connection, id: WebhookId, at: &str) -> Result<()> {
+pub(crate) fn remove(conn: &Db, id: WebhookId, at: &str) -> Result<()> {
     conn.prepare_cached("UPDATE webhooks SET removed_at = ?2 WHERE id = ?1")?
         .execute(params![id, at])?;
     conn.prepare_cached(
@@ -76,7 +76,7 @@ pub(crate) fn remove(conn: &Connection, id: WebhookId, at: &str) -> Result<()> {
 
 /// Queues one post, due now.
 pub(crate) fn queue(
-    conn: &Connection,
+    conn: &Db,
     webhook: WebhookId,
     (record, handoff): (Option<RecordId>, Option<HandoffId>),
     what: &str,
@@ -85,17 +85,16 @@ pub(crate) fn queue(
 ) -> Result<PostId> {
     conn.prepare_cached(
         "INSERT INTO webhook_posts (webhook_id, record_id, handoff_id, what, body, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
     )?
-    .execute(params![webhook, record, handoff, what, body, at])?;
-    Ok(PostId(conn.last_insert_rowid()))
+    .query_row(params![webhook, record, handoff, what, body, at], |r| r.get(0))
+    .map(PostId)
 }
 
 /// The newest post's id (0 when there is none).
-pub(crate) fn last_post(conn: &Connection) -> Result<PostId> {
-    Ok(conn
-        .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM webhook_posts")?
-        .query_row([], |r| r.get(0))?)
+pub(crate) fn last_post(conn: &Db) -> Result<PostId> {
+    conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM webhook_posts")?
+        .query_row([], |r| r.get(0))
 }
 
 /// A post to deliver, as claimed.
@@ -112,7 +111,7 @@ pub(crate) struct Claimed {
 /// Claims the first undelivered post after `after` that nobody else holds (and, with `due`,
 /// whose next attempt has come), until `until`.
 pub(crate) fn claim_next(
-    conn: &Connection,
+    conn: &Db,
     after: PostId,
     due: bool,
     max_attempts: u32,
@@ -157,7 +156,7 @@ pub(crate) fn claim_next(
 /// Records one attempt: the status (when the server answered) or why it failed, and when to try
 /// again unless it landed.
 pub(crate) fn attempted(
-    conn: &Connection,
+    conn: &Db,
     id: PostId,
     status: Option<u16>,
     error: Option<&str>,
@@ -186,7 +185,7 @@ pub(crate) struct Standing {
     pub next_attempt_at: Option<String>,
 }
 
-pub(crate) fn standing(conn: &Connection, webhook: WebhookId) -> Result<Standing> {
+pub(crate) fn standing(conn: &Db, webhook: WebhookId) -> Result<Standing> {
     let (delivered, pending) = conn
         .prepare_cached(
             "SELECT COUNT(delivered_at), COUNT(*) - COUNT(delivered_at)
@@ -219,23 +218,16 @@ pub(crate) fn standing(conn: &Connection, webhook: WebhookId) -> Result<Standing
 }
 
 /// The posts queued after `after`: (id, webhook, what).
-pub(crate) fn queued_after(
-    conn: &Connection,
-    after: PostId,
-) -> Result<Vec<(PostId, WebhookId, String)>> {
+pub(crate) fn queued_after(conn: &Db, after: PostId) -> Result<Vec<(PostId, WebhookId, String)>> {
     let mut st = conn.prepare_cached(
         "SELECT id, webhook_id, what FROM webhook_posts WHERE id > ?1 ORDER BY id",
     )?;
     let rows = st.query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Drops one webhook's posts queued after `after` (an import folds them into one).
-pub(crate) fn drop_queued_after(
-    conn: &Connection,
-    webhook: WebhookId,
-    after: PostId,
-) -> Result<()> {
+pub(crate) fn drop_queued_after(conn: &Db, webhook: WebhookId, after: PostId) -> Result<()> {
     conn.prepare_cached("DELETE FROM webhook_posts WHERE webhook_id = ?1 AND id > ?2")?
         .execute(params![webhook, after])?;
     Ok(())

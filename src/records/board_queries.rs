@@ -3,10 +3,11 @@
 
 use super::queries::decode_flags;
 use super::{BoardCard, BoardColumn};
+use crate::db::sql::Db;
 use crate::error::Result;
 use crate::model::RecordKind;
 use crate::stages;
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 /// Matches name, company or CRM id; empty matches everything.
 const SEARCH: &str = "(?2 = '' OR r.name LIKE ?2 ESCAPE '\\' OR r.external_id LIKE ?2 ESCAPE '\\'
@@ -25,30 +26,24 @@ fn pattern(query: &str) -> String {
 }
 
 /// Records of `kind` matching `query`, counted and summed per stage.
-pub(crate) fn columns(
-    conn: &Connection,
-    kind: RecordKind,
-    query: &str,
-) -> Result<Vec<BoardColumn>> {
+pub(crate) fn columns(conn: &Db, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT r.stage, count(*), coalesce(sum(CAST(json_extract(r.fields, '$.amount') AS REAL)), 0)
          FROM records r WHERE r.kind = ?1 AND {SEARCH} GROUP BY r.stage"
     ))?;
-    let counted: Vec<BoardColumn> = st
-        .query_map(params![kind, pattern(query)], |r| {
-            Ok(BoardColumn {
-                stage: r.get(0)?,
-                count: r.get::<_, i64>(1)? as u64,
-                amount: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let counted: Vec<BoardColumn> = st.query_map(params![kind, pattern(query)], |r| {
+        Ok(BoardColumn {
+            stage: r.get(0)?,
+            count: r.get::<i64>(1)? as u64,
+            amount: r.get(2)?,
+        })
+    })?;
     Ok(counted)
 }
 
 /// One page of the cards in `stage`, most recently changed first.
 pub(crate) fn cards(
-    conn: &Connection,
+    conn: &Db,
     kind: RecordKind,
     query: &str,
     stage: &str,
@@ -77,18 +72,18 @@ pub(crate) fn cards(
                 company: r.get(2)?,
                 amount: r.get(3)?,
                 owner: r.get(4)?,
-                flags: decode_flags(&r.get::<_, String>(5)?).into_iter().collect(),
+                flags: decode_flags(&r.get::<String>(5)?).into_iter().collect(),
                 handoff: r.get(6)?,
             })
         },
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// How the stage history's most recent moves went from one stage to another: (from, to,
 /// count). The latest 50,000 are plenty to tell a pipeline's order and cost a few milliseconds
 /// however long the history.
-pub(crate) fn stage_moves(conn: &Connection) -> Result<Vec<(String, String, u64)>> {
+pub(crate) fn stage_moves(conn: &Db) -> Result<Vec<(String, String, u64)>> {
     let mut st = conn.prepare_cached(
         "SELECT from_stage, to_stage, count(*) FROM (
              SELECT from_stage, to_stage FROM stage_changes
@@ -96,16 +91,16 @@ pub(crate) fn stage_moves(conn: &Connection) -> Result<Vec<(String, String, u64)
           WHERE from_stage IS NOT NULL AND from_stage <> to_stage GROUP BY from_stage, to_stage",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// For each stage records of `kind` are in, the first of them in the order they were added
 /// (for an imported file, the order of its rows): lower is earlier.
-pub(crate) fn stage_first_seen(conn: &Connection, kind: RecordKind) -> Result<Vec<(String, i64)>> {
+pub(crate) fn stage_first_seen(conn: &Db, kind: RecordKind) -> Result<Vec<(String, i64)>> {
     let mut st =
         conn.prepare_cached("SELECT stage, min(id) FROM records WHERE kind = ?1 GROUP BY stage")?;
     let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 #[cfg(test)]

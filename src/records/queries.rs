@@ -1,9 +1,10 @@
 //! The `records` and `stage_changes` tables.
 
 use crate::clock::Stamp;
+use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use std::collections::{BTreeMap, BTreeSet};
 
 const COLUMNS: &str = "id, kind, source, external_id, name, stage, owner, fields, flags";
@@ -37,53 +38,50 @@ pub(crate) fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
 }
 
 /// A record by internal id.
-pub(crate) fn get(conn: &Connection, id: RecordId) -> Result<Option<Record>> {
-    Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
-            [id],
-            from_row,
-        )
-        .optional()?)
+pub(crate) fn get(conn: &Db, id: RecordId) -> Result<Option<Record>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
+        [id],
+        from_row,
+    )
+    .optional()
 }
 
 /// Records whose CRM id is `external_id`, from any source.
-pub(crate) fn find_external(conn: &Connection, external_id: &str) -> Result<Vec<Record>> {
+pub(crate) fn find_external(conn: &Db, external_id: &str) -> Result<Vec<Record>> {
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id"
     ))?;
     let rows = st.query_map([external_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// The stored record an imported row updates: same source and kind, and the same CRM id (or,
 /// when the export has no id column, the same name).
-pub(crate) fn find_imported(conn: &Connection, row: &Record) -> Result<Option<Record>> {
+pub(crate) fn find_imported(conn: &Db, row: &Record) -> Result<Option<Record>> {
     let sql = match row.external_id {
         Some(_) => format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id = ?3"),
         None => format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id IS NULL AND name = ?3"),
     };
     let key = row.external_id.as_deref().unwrap_or(&row.name);
-    Ok(conn
-        .prepare_cached(&sql)?
+    conn.prepare_cached(&sql)?
         .query_row(params![row.source, row.kind, key], from_row)
-        .optional()?)
+        .optional()
 }
 
 /// Whether any record of this source and kind with a CRM id is stored (read from the unique
 /// index on the id).
-pub(crate) fn any_imported(conn: &Connection, source: &str, kind: RecordKind) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM records
+pub(crate) fn any_imported(conn: &Db, source: &str, kind: RecordKind) -> Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM records
                              WHERE source = ?1 AND kind = ?2 AND external_id IS NOT NULL)",
-        )?
-        .query_row(params![source, kind], |r| r.get(0))?)
+    )?
+    .query_row(params![source, kind], |r| r.get(0))
 }
 
 /// Records, optionally of one kind and stage, in id order.
 pub(crate) fn list(
-    conn: &Connection,
+    conn: &Db,
     kind: Option<RecordKind>,
     stage: Option<&str>,
 ) -> Result<Vec<Record>> {
@@ -98,7 +96,7 @@ pub(crate) fn list(
 /// [`list`] one record at a time, in the same order, holding none of them after `each` returns:
 /// a listing of any size in constant memory.
 pub(crate) fn for_each(
-    conn: &Connection,
+    conn: &Db,
     kind: Option<RecordKind>,
     stage: Option<&str>,
     mut each: impl FnMut(Record) -> Result<()>,
@@ -106,23 +104,19 @@ pub(crate) fn for_each(
     let mut st = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
     ))?;
-    let mut rows = st.query(params![kind, stage])?;
-    while let Some(row) = rows.next()? {
-        each(from_row(row)?)?;
-    }
-    Ok(())
+    st.each(params![kind, stage], |row| each(from_row(row)?))
 }
 
 /// Distinct stages in use for a kind.
-pub(crate) fn stages_in_use(conn: &Connection, kind: RecordKind) -> Result<Vec<String>> {
+pub(crate) fn stages_in_use(conn: &Db, kind: RecordKind) -> Result<Vec<String>> {
     let mut st =
         conn.prepare_cached("SELECT DISTINCT stage FROM records WHERE kind = ?1 ORDER BY stage")?;
     let rows = st.query_map([kind], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Inserts a record (its `id` is ignored) and returns the new id.
-pub(crate) fn insert(conn: &Connection, r: &Record, now: &str) -> Result<RecordId> {
+pub(crate) fn insert(conn: &Db, r: &Record, now: &str) -> Result<RecordId> {
     insert_with_fields(conn, r, &encode_fields(&r.fields), now)
 }
 
@@ -133,16 +127,16 @@ pub(crate) fn encode_fields(fields: &BTreeMap<String, String>) -> String {
 
 /// [`insert`] with the fields already encoded (an import encodes them on its reading thread).
 pub(crate) fn insert_with_fields(
-    conn: &Connection,
+    conn: &Db,
     r: &Record,
     fields: &str,
     now: &str,
 ) -> Result<RecordId> {
     conn.prepare_cached(
         "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         r.kind,
         r.source,
         r.external_id,
@@ -152,14 +146,14 @@ pub(crate) fn insert_with_fields(
         fields,
         encode_flags(&r.flags),
         now
-    ])?;
-    Ok(RecordId(conn.last_insert_rowid()))
+    ], |r| r.get(0))
+    .map(RecordId)
 }
 
 /// [`insert_with_fields`] for a row with a CRM id, `None` when a record with that id (same
 /// source and kind) is already stored: the unique index answers instead of a lookup.
 pub(crate) fn insert_new(
-    conn: &Connection,
+    conn: &Db,
     r: &Record,
     fields: &str,
     now: &str,
@@ -189,12 +183,7 @@ pub(crate) struct Move<'a> {
 /// Writes every column of `r` back. When its stage changed (`moved`), the stage history gains
 /// the move, the stay it ends is counted in `stage_time`, and `stage_since` starts again: the
 /// one place a stage change is written.
-pub(crate) fn update(
-    conn: &Connection,
-    r: &Record,
-    now: &str,
-    moved: Option<Move<'_>>,
-) -> Result<()> {
+pub(crate) fn update(conn: &Db, r: &Record, now: &str, moved: Option<Move<'_>>) -> Result<()> {
     if let Some(m) = &moved {
         insert_stage_change(conn, r.id, Some(m.from), &r.stage, now, m.origin, m.import)?;
         conn.prepare_cached(
@@ -226,7 +215,7 @@ pub(crate) fn update(
 /// Appends to the stage history. A record's first stage change is written with the record
 /// (`insert` stamps `stage_since`); a later one through [`update`].
 pub(crate) fn insert_stage_change(
-    conn: &Connection,
+    conn: &Db,
     record: RecordId,
     from: Option<&str>,
     to: &str,
@@ -242,15 +231,12 @@ pub(crate) fn insert_stage_change(
 }
 
 /// Every stage change of records of `kind`: which record entered which stage.
-pub(crate) fn stage_entries(
-    conn: &Connection,
-    kind: RecordKind,
-) -> Result<Vec<(RecordId, String)>> {
+pub(crate) fn stage_entries(conn: &Db, kind: RecordKind) -> Result<Vec<(RecordId, String)>> {
     let mut st = conn.prepare_cached(
         "SELECT record_id, to_stage FROM stage_changes sc JOIN records r ON r.id = sc.record_id WHERE r.kind = ?1",
     )?;
     let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// One row of a record's stage history.
@@ -267,7 +253,7 @@ pub struct StageChange {
 }
 
 /// A record's stage history, oldest first.
-pub(crate) fn stage_history(conn: &Connection, record: RecordId) -> Result<Vec<StageChange>> {
+pub(crate) fn stage_history(conn: &Db, record: RecordId) -> Result<Vec<StageChange>> {
     let mut st = conn.prepare_cached(
         "SELECT from_stage, to_stage, at, origin FROM stage_changes WHERE record_id = ?1 ORDER BY at, id",
     )?;
@@ -279,5 +265,5 @@ pub(crate) fn stage_history(conn: &Connection, record: RecordId) -> Result<Vec<S
             origin: r.get(3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }

@@ -5,13 +5,14 @@
 //! refusal as a laptop workspace's.
 
 mod connect;
-mod queries;
+pub(crate) mod queries;
 pub mod url;
 
 pub use connect::connect;
 pub(crate) use queries::db as db_error;
 pub use url::{SslMode, TeamUrl};
 
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ fn now_stamp() -> String {
 }
 
 /// The applied migrations checked against the shipped ones: the version, or why not.
-fn version(c: &mut postgres::Client) -> Result<u32> {
+fn version(c: &Db) -> Result<u32> {
     let applied = queries::applied(c)?;
     let known = TEAM_MIGRATIONS.len() as u32;
     let found = applied.last().map_or(0, |(v, _)| *v);
@@ -93,10 +94,10 @@ fn version(c: &mut postgres::Client) -> Result<u32> {
 /// Creates the team schema in an empty database, or brings an older Baton schema up to date.
 /// Refuses a database that holds other tables, and a schema newer than this Baton's.
 pub fn init(url: &TeamUrl) -> Result<Initialised> {
-    let mut c = connect(url)?;
-    let tables = queries::tables(&mut c)?;
+    let c = Db::postgres(connect(url)?);
+    let tables = queries::tables(&c)?;
     let from = if tables.iter().any(|t| t == "schema_migrations") {
-        version(&mut c)?
+        version(&c)?
     } else if !tables.is_empty() {
         let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
         return Err(Error::Conflict(format!(
@@ -115,7 +116,7 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
         let v = i as u32 + 1;
         crate::db::migrations::apply_team(
-            &mut c,
+            &mut *c.postgres_client()?,
             v,
             sql,
             &crate::db::migrations::checksum(sql),
@@ -153,8 +154,8 @@ impl crate::workspace::Workspace {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Pushed> {
         init(url)?;
-        let mut c = connect(url)?;
-        if !queries::team_is_empty(&mut c)? {
+        let c = Db::postgres(connect(url)?);
+        if !queries::team_is_empty(&c)? {
             return Err(Error::Conflict(format!(
                 "the team workspace at {}:{}/{} already holds a team's work; push a laptop workspace only into an empty one (a new database, after baton team init)",
                 url.host, url.port, url.dbname
@@ -162,13 +163,16 @@ impl crate::workspace::Workspace {
         }
         let tables = queries::PUSHED
             .iter()
-            .map(|t| queries::laptop_table(&self.conn, t).map(|(cols, n)| (*t, cols, n)))
+            .map(|t| queries::laptop_table(self.conn.sqlite()?, t).map(|(cols, n)| (*t, cols, n)))
             .collect::<Result<Vec<_>>>()?;
         let total: u64 = tables.iter().map(|(_, _, n)| n).sum();
         progress(0, total);
-        queries::copy_up(&self.conn, &mut c, &tables, &mut |done| {
-            progress(done, total)
-        })?;
+        queries::copy_up(
+            self.conn.sqlite()?,
+            &mut *c.postgres_client()?,
+            &tables,
+            &mut |done| progress(done, total),
+        )?;
         Ok(Pushed {
             server: url.to_string(),
             tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),
@@ -190,32 +194,32 @@ fn host_name() -> String {
 
 /// How the team workspace stands; this laptop says it is here, as `me` when given.
 pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
-    let mut c = connect(url)?;
-    let tables = queries::tables(&mut c)?;
+    let c = Db::postgres(connect(url)?);
+    let tables = queries::tables(&c)?;
     if !tables.iter().any(|t| t == "schema_migrations") {
         return Err(Error::Conflict(format!(
             "the database {:?} at {}:{} is not a Baton team workspace yet; set it up with: baton team init URL",
             url.dbname, url.host, url.port
         )));
     }
-    let schema_version = version(&mut c)?;
+    let schema_version = version(&c)?;
     let mut trips: Vec<Duration> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            queries::ping(&mut c).map(|()| t.elapsed())
+            queries::ping(&c).map(|()| t.elapsed())
         })
         .collect::<Result<_>>()?;
     trips.sort();
-    let server_version = queries::server_version(&mut c)?;
-    let encrypted = queries::encrypted(&mut c)?;
+    let server_version = queries::server_version(&c)?;
+    let encrypted = queries::encrypted(&c)?;
     queries::seen(
-        &mut c,
+        &c,
         &host_name(),
         me.unwrap_or(""),
         env!("CARGO_PKG_VERSION"),
         &now_stamp(),
     )?;
-    let laptops = queries::laptops(&mut c)?
+    let laptops = queries::laptops(&c)?
         .into_iter()
         .map(|(host, person, baton, last_seen)| Laptop {
             host,

@@ -1,90 +1,80 @@
 //! The statements a team workspace's set-up and status run on PostgreSQL.
 
+use crate::db::sql::Db;
 use crate::error::Result;
 
 /// The tables in the connection's schema.
-pub(crate) fn tables(c: &mut postgres::Client) -> Result<Vec<String>> {
-    Ok(c.query(
+pub(crate) fn tables(c: &Db) -> Result<Vec<String>> {
+    c.query_map(
         "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
-        &[],
+        [],
+        |r| r.get(0),
     )
-    .map_err(db)?
-    .iter()
-    .map(|r| r.get(0))
-    .collect())
 }
 
 /// Each applied migration: (version, checksum).
-pub(crate) fn applied(c: &mut postgres::Client) -> Result<Vec<(u32, String)>> {
-    Ok(c.query(
+pub(crate) fn applied(c: &Db) -> Result<Vec<(u32, String)>> {
+    c.query_map(
         "SELECT version, checksum FROM schema_migrations ORDER BY version",
-        &[],
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
-    .map_err(db)?
-    .iter()
-    .map(|r| (r.get::<_, i64>(0) as u32, r.get(1)))
-    .collect())
 }
 
 /// The server's version string.
-pub(crate) fn server_version(c: &mut postgres::Client) -> Result<String> {
-    Ok(c.query_one("SHOW server_version", &[]).map_err(db)?.get(0))
+pub(crate) fn server_version(c: &Db) -> Result<String> {
+    c.query_row("SHOW server_version", [], |r| r.get(0))
 }
 
 /// Whether this session is encrypted (TLS), as the server sees it.
-pub(crate) fn encrypted(c: &mut postgres::Client) -> Result<bool> {
-    Ok(c.query_one(
+pub(crate) fn encrypted(c: &Db) -> Result<bool> {
+    c.query_row(
         "SELECT COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
-        &[],
+        [],
+        |r| r.get(0),
     )
-    .map_err(db)?
-    .get(0))
 }
 
 /// One round trip.
-pub(crate) fn ping(c: &mut postgres::Client) -> Result<()> {
-    c.query_one("SELECT 1", &[]).map_err(db)?;
+pub(crate) fn ping(c: &Db) -> Result<()> {
+    c.query_row("SELECT 1", [], |r| r.get::<i64>(0))?;
     Ok(())
 }
 
 /// Says this laptop is here now, as `person`.
-pub(crate) fn seen(
-    c: &mut postgres::Client,
-    host: &str,
-    person: &str,
-    baton: &str,
-    at: &str,
-) -> Result<()> {
+pub(crate) fn seen(c: &Db, host: &str, person: &str, baton: &str, at: &str) -> Result<()> {
     c.execute(
-        "INSERT INTO laptops (host, person, baton, last_seen) VALUES ($1, $2, $3, $4)
+        "INSERT INTO laptops (host, person, baton, last_seen) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (host, person) DO UPDATE SET baton = excluded.baton, last_seen = excluded.last_seen",
-        &[&host, &person, &baton, &at],
-    )
-    .map_err(db)?;
+        [host, person, baton, at],
+    )?;
     Ok(())
 }
 
 /// Every laptop that said it is here: (host, person, Baton version, last seen), latest first.
-pub(crate) fn laptops(c: &mut postgres::Client) -> Result<Vec<(String, String, String, String)>> {
-    Ok(c.query(
+pub(crate) fn laptops(c: &Db) -> Result<Vec<(String, String, String, String)>> {
+    c.query_map(
         "SELECT host, person, baton, last_seen FROM laptops ORDER BY last_seen DESC, host",
-        &[],
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )
-    .map_err(db)?
-    .iter()
-    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-    .collect())
 }
 
-/// A statement that failed on an open connection.
+/// A statement that failed on an open connection: what the server said, a value Baton could
+/// not convert (a fault of Baton's, told as such), or the connection gone.
 pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
-    match e.as_db_error() {
-        Some(d) => {
-            crate::error::Error::Conflict(format!("the team database said: {}", d.message()))
-        }
-        None => crate::error::Error::Unreachable(
+    use crate::error::Error;
+    if let Some(d) = e.as_db_error() {
+        return Error::Conflict(format!("the team database said: {}", d.message()));
+    }
+    if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
+        return Error::Unreachable(
             "the connection to the team database was lost; nothing was changed, try again".into(),
-        ),
+        );
+    }
+    match std::error::Error::source(&e) {
+        Some(why) => Error::Conflict(format!("{e}: {why}")),
+        None => Error::Conflict(e.to_string()),
     }
 }
 
@@ -144,14 +134,13 @@ fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
 }
 
 /// Whether the team workspace holds no one's work yet.
-pub(crate) fn team_is_empty(c: &mut postgres::Client) -> Result<bool> {
-    Ok(c.query_one(
+pub(crate) fn team_is_empty(c: &Db) -> Result<bool> {
+    c.query_row(
         "SELECT NOT (EXISTS (SELECT 1 FROM records) OR EXISTS (SELECT 1 FROM people)
                       OR EXISTS (SELECT 1 FROM events) OR EXISTS (SELECT 1 FROM imports))",
-        &[],
+        [],
+        |r| r.get(0),
     )
-    .map_err(db)?
-    .get(0))
 }
 
 /// Copies `tables` from the laptop workspace into the team workspace in one transaction, ids

@@ -19,6 +19,7 @@ pub use export::Manifest;
 pub use settings::WatchedFolder;
 
 use crate::clock::Clock;
+use crate::db::sql::Db;
 use crate::db::{self, changelog};
 use crate::error::{Error, Result};
 use crate::handoffs::apply;
@@ -45,7 +46,7 @@ pub(crate) enum Finish {
 
 /// One workspace file and the clock that stamps its changes.
 pub struct Workspace {
-    pub(crate) conn: Connection,
+    pub(crate) conn: Db,
     /// The change the write in progress is logged under.
     change: changelog::Current,
     clock: Box<dyn Clock>,
@@ -147,7 +148,7 @@ impl Workspace {
         read_only: Option<String>,
     ) -> Result<Self> {
         let mut ws = Workspace {
-            conn,
+            conn: Db::Sqlite(conn),
             change,
             clock: Box::new(clock),
             at: None,
@@ -225,19 +226,20 @@ impl Workspace {
         // for it instead of failing half-way on a lock it could not upgrade. While another
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
         let asked = std::time::Instant::now();
-        self.conn.busy_timeout(busy::ATTEMPT)?;
+        let conn = self.conn.sqlite()?;
+        conn.busy_timeout(busy::ATTEMPT)?;
         let tx = loop {
             // Unchecked only in that it takes `&Connection`: the funnel is the one place a
             // transaction opens, so none can be open already.
             let e = match rusqlite::Transaction::new_unchecked(
-                &self.conn,
+                conn,
                 rusqlite::TransactionBehavior::Immediate,
             ) {
                 Ok(tx) => break tx,
                 Err(e) => e,
             };
             if !is_busy(&e) {
-                self.conn.busy_timeout(db::BUSY_TIMEOUT)?;
+                conn.busy_timeout(db::BUSY_TIMEOUT)?;
                 return Err(e.into());
             }
             let waiting = busy::Waiting {
@@ -245,7 +247,7 @@ impl Workspace {
                 waited: asked.elapsed(),
             };
             if waiting.waited >= busy::WAIT_LIMIT {
-                self.conn.busy_timeout(db::BUSY_TIMEOUT)?;
+                conn.busy_timeout(db::BUSY_TIMEOUT)?;
                 return Err(Error::Conflict(format!(
                     "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
                     waiting
@@ -269,7 +271,7 @@ impl Workspace {
             undoes,
         )?;
         let (out, finish) =
-            f(&apply::Ctx::new(&tx, now, actor, change)).map_err(|e| self.explain(e))?;
+            f(&apply::Ctx::new(&self.conn, now, actor, change)).map_err(|e| self.explain(e))?;
         if let Finish::Commit = finish {
             changelog::finish(&tx, &self.change, change)?;
         }
@@ -455,7 +457,7 @@ impl Workspace {
     /// A number that changes whenever another program commits to the workspace: `baton inbox
     /// --follow` claims again when it moves.
     pub fn version(&self) -> Result<i64> {
-        db::data_version(&self.conn)
+        db::data_version(self.conn.sqlite()?)
     }
 
     /// Puts a claimed notification back, undelivered (it could not be shown).

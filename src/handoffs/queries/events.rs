@@ -1,9 +1,10 @@
 //! The append-only audit log and the notification outbox.
 
 use crate::clock::{Day, Stamp};
+use crate::db::sql::Db;
 use crate::error::Result;
 use crate::model::{EventKind, HandoffId, NotificationId, PersonId, RecordId, TaskId};
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::Serialize;
 
 /// One audit event: who decided what, when, under which rule, about which fields.
@@ -28,7 +29,7 @@ pub struct Event {
 }
 
 /// Appends an event.
-pub(crate) fn append(conn: &Connection, e: &Event) -> Result<()> {
+pub(crate) fn append(conn: &Db, e: &Event) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (at, actor, record_id, handoff_id, kind, rule, fields, message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -47,7 +48,7 @@ pub(crate) fn append(conn: &Connection, e: &Event) -> Result<()> {
 }
 
 /// Events about a record, oldest first.
-pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Event>> {
+pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Event>> {
     let mut st = conn.prepare_cached(
         "SELECT at, actor, record_id, handoff_id, kind, rule, fields, message FROM events WHERE record_id = ?1 ORDER BY id",
     )?;
@@ -64,7 +65,7 @@ pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Even
             message: r.get(7)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// A notification waiting in the outbox.
@@ -103,33 +104,32 @@ impl Notification {
 /// Whether task `task` was already reminded of on `day` (a notification whose title starts
 /// with one of `prefixes`).
 pub(crate) fn reminded_today(
-    conn: &Connection,
+    conn: &Db,
     task: TaskId,
     day: Day,
     prefixes: &[&str; 2],
 ) -> Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM notifications WHERE task_id = ?1
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM notifications WHERE task_id = ?1
                  AND substr(created_at, 1, 10) = ?2
                  AND (substr(title, 1, ?3) = ?4 OR substr(title, 1, ?5) = ?6))",
-        )?
-        .query_row(
-            params![
-                task,
-                day,
-                prefixes[0].len() as i64,
-                prefixes[0],
-                prefixes[1].len() as i64,
-                prefixes[1]
-            ],
-            |r| r.get(0),
-        )?)
+    )?
+    .query_row(
+        params![
+            task,
+            day,
+            prefixes[0].len() as i64,
+            prefixes[0],
+            prefixes[1].len() as i64,
+            prefixes[1]
+        ],
+        |r| r.get(0),
+    )
 }
 
 /// Queues a notification; written in the same transaction as the task it announces.
 pub(crate) fn queue(
-    conn: &Connection,
+    conn: &Db,
     recipient: Option<&str>,
     task: Option<TaskId>,
     title: &str,
@@ -145,7 +145,7 @@ pub(crate) fn queue(
 }
 
 /// Undelivered notifications for person `recipient`, oldest first.
-pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Notification>> {
+pub(crate) fn pending(conn: &Db, recipient: PersonId) -> Result<Vec<Notification>> {
     let mut st = conn.prepare_cached(
         "SELECT n.id, n.recipient, n.task_id, n.title, n.body, n.created_at, t.due, t.record_id
            FROM notifications n LEFT JOIN tasks t ON t.id = n.task_id
@@ -163,18 +163,18 @@ pub(crate) fn pending(conn: &Connection, recipient: PersonId) -> Result<Vec<Noti
             record_id: r.get(7)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Takes back a claimed notification that could not be shown, for the next try.
-pub(crate) fn release(conn: &Connection, id: NotificationId) -> Result<()> {
+pub(crate) fn release(conn: &Db, id: NotificationId) -> Result<()> {
     conn.prepare_cached("UPDATE notifications SET delivered_at = NULL WHERE id = ?1")?
         .execute([id])?;
     Ok(())
 }
 
 /// Marks a notification delivered.
-pub(crate) fn mark_delivered(conn: &Connection, id: NotificationId, at: &str) -> Result<bool> {
+pub(crate) fn mark_delivered(conn: &Db, id: NotificationId, at: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached(
             "UPDATE notifications SET delivered_at = ?2 WHERE id = ?1 AND delivered_at IS NULL",

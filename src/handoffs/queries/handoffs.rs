@@ -1,9 +1,10 @@
 //! The `handoffs` and `email_drafts` tables.
 
+use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::handoffs::rules::OpenHandoff;
 use crate::model::{DraftId, Handoff, HandoffId, HandoffStatus, RecordId};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +15,7 @@ const SELECT: &str =
     FROM handoffs h JOIN records r ON r.id = h.record_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
-    let missing: Vec<String> = serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default();
+    let missing: Vec<String> = serde_json::from_str(&r.get::<String>(6)?).unwrap_or_default();
     let context: String = r.get(13)?;
     Ok(Handoff {
         id: r.get(0)?,
@@ -38,58 +39,57 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
 }
 
 /// A handoff by id.
-pub(crate) fn get(conn: &Connection, id: HandoffId) -> Result<Option<Handoff>> {
-    Ok(conn
-        .query_row(&format!("{SELECT} WHERE h.id = ?1"), [id], from_row)
-        .optional()?)
+pub(crate) fn get(conn: &Db, id: HandoffId) -> Result<Option<Handoff>> {
+    conn.query_row(&format!("{SELECT} WHERE h.id = ?1"), [id], from_row)
+        .optional()
 }
 
 /// Handoffs, optionally with one status, newest trigger first.
-pub(crate) fn list(conn: &Connection, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
+pub(crate) fn list(conn: &Db, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
     let mut st = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR h.status = ?1) ORDER BY h.triggered_at DESC, h.id DESC"
     ))?;
     let rows = st.query_map([status], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// How many handoffs each playbook has in each status: (playbook key, status, count).
-pub(crate) fn count_by_playbook(conn: &Connection) -> Result<Vec<(String, HandoffStatus, u64)>> {
+pub(crate) fn count_by_playbook(conn: &Db) -> Result<Vec<(String, HandoffStatus, u64)>> {
     let mut st = conn.prepare_cached(
         "SELECT playbook, status, count(*) FROM handoffs GROUP BY playbook, status ORDER BY playbook, status",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// The handoffs with anything in the audit log at or after `at` (a stamp or a day).
-pub(crate) fn active_since(conn: &Connection, at: &str) -> Result<BTreeSet<HandoffId>> {
+pub(crate) fn active_since(conn: &Db, at: &str) -> Result<BTreeSet<HandoffId>> {
     let mut st = conn.prepare_cached(
         "SELECT DISTINCT handoff_id FROM events WHERE handoff_id IS NOT NULL AND at >= ?1",
     )?;
     let rows = st.query_map([at], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.into_iter().collect())
 }
 
 /// The CRMs (`source`) of the deals with a CRM id that have a handoff.
-pub(crate) fn imported_deal_sources(conn: &Connection) -> Result<Vec<String>> {
+pub(crate) fn imported_deal_sources(conn: &Db) -> Result<Vec<String>> {
     let mut st = conn.prepare_cached(
         "SELECT DISTINCT r.source FROM handoffs h JOIN records r ON r.id = h.record_id
          WHERE r.kind = 'deal' AND r.external_id IS NOT NULL ORDER BY r.source",
     )?;
     let rows = st.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Every handoff of a record, oldest first.
-pub(crate) fn for_record(conn: &Connection, record: RecordId) -> Result<Vec<Handoff>> {
+pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Handoff>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE h.record_id = ?1 ORDER BY h.id"))?;
     let rows = st.query_map([record], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// The record's handoffs still in flight, as the engine sees them.
-pub(crate) fn open_for_record(conn: &Connection, record: RecordId) -> Result<Vec<OpenHandoff>> {
+pub(crate) fn open_for_record(conn: &Db, record: RecordId) -> Result<Vec<OpenHandoff>> {
     Ok(for_record(conn, record)?
         .into_iter()
         .filter(|h| h.status.is_open())
@@ -105,7 +105,7 @@ pub(crate) fn open_for_record(conn: &Connection, record: RecordId) -> Result<Vec
 /// Starts a handoff that fired with `missing` required fields empty, and counts it in its
 /// day's health figures.
 pub(crate) fn insert(
-    conn: &Connection,
+    conn: &Db,
     record: RecordId,
     playbook: &str,
     missing: &[String],
@@ -113,12 +113,13 @@ pub(crate) fn insert(
     at: &str,
 ) -> Result<HandoffId> {
     let complete = missing.is_empty();
-    conn.prepare_cached(
+    let id = conn.prepare_cached(
         "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind)
-         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1))",
+         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1)) RETURNING id",
     )?
-    .execute(params![record, playbook, complete, from_owner, at])?;
-    let id = HandoffId(conn.last_insert_rowid());
+    .query_row(params![record, playbook, complete, from_owner, at], |r| {
+        r.get::<HandoffId>(0)
+    })?;
     conn.prepare_cached(
         "INSERT INTO handoff_days (day, triggered, complete) VALUES (date(?1), 1, ?2)
          ON CONFLICT (day) DO UPDATE SET triggered = triggered + 1, complete = complete + excluded.complete",
@@ -136,7 +137,7 @@ pub(crate) fn insert(
 
 /// Sets the status and missing fields, stamping the first time a status is reached.
 pub(crate) fn set_status(
-    conn: &Connection,
+    conn: &Db,
     id: HandoffId,
     status: HandoffStatus,
     missing: &[String],
@@ -166,14 +167,14 @@ pub(crate) fn set_status(
 }
 
 /// Records the next owner.
-pub(crate) fn set_to_owner(conn: &Connection, id: HandoffId, to: Option<&str>) -> Result<()> {
+pub(crate) fn set_to_owner(conn: &Db, id: HandoffId, to: Option<&str>) -> Result<()> {
     conn.prepare_cached("UPDATE handoffs SET to_owner = ?2 WHERE id = ?1")?
         .execute(params![id, to])?;
     Ok(())
 }
 
 /// Records the latest reviewer / escalation note.
-pub(crate) fn set_note(conn: &Connection, id: HandoffId, note: &str) -> Result<()> {
+pub(crate) fn set_note(conn: &Db, id: HandoffId, note: &str) -> Result<()> {
     conn.prepare_cached("UPDATE handoffs SET note = ?2 WHERE id = ?1")?
         .execute(params![id, note])?;
     Ok(())
@@ -181,7 +182,7 @@ pub(crate) fn set_note(conn: &Connection, id: HandoffId, note: &str) -> Result<(
 
 /// Stores the human context of the brief.
 pub(crate) fn set_context(
-    conn: &Connection,
+    conn: &Db,
     id: HandoffId,
     context: &BTreeMap<String, String>,
 ) -> Result<()> {
@@ -194,14 +195,13 @@ pub(crate) fn set_context(
 }
 
 /// Whom this playbook handed off to last (round-robin continues after them).
-pub(crate) fn last_assignee(conn: &Connection, playbook: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
+pub(crate) fn last_assignee(conn: &Db, playbook: &str) -> Result<Option<String>> {
+    conn.prepare_cached(
+        "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
              ORDER BY handed_off_at DESC, id DESC LIMIT 1",
-        )?
-        .query_row([playbook], |r| r.get(0))
-        .optional()?)
+    )?
+    .query_row([playbook], |r| r.get(0))
+    .optional()
 }
 
 /// A welcome email prepared for review; never sent by Baton.
@@ -233,7 +233,7 @@ pub struct EmailDraft {
 
 /// Stores a draft.
 pub(crate) fn insert_draft(
-    conn: &Connection,
+    conn: &Db,
     handoff: HandoffId,
     to: Option<&str>,
     subject: &str,
@@ -250,7 +250,7 @@ const DRAFT_COLUMNS: &str =
         d.status, d.edited_at, d.sent_at, d.sent_by
    FROM email_drafts d JOIN handoffs h ON h.id = d.handoff_id JOIN records r ON r.id = h.record_id";
 
-fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EmailDraft> {
+fn draft_row(r: &Row<'_>) -> rusqlite::Result<EmailDraft> {
     Ok(EmailDraft {
         id: r.get(0)?,
         handoff_id: r.get(1)?,
@@ -267,44 +267,42 @@ fn draft_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EmailDraft> {
 }
 
 /// Drafts of a handoff, newest first.
-pub(crate) fn drafts(conn: &Connection, handoff: HandoffId) -> Result<Vec<EmailDraft>> {
+pub(crate) fn drafts(conn: &Db, handoff: HandoffId) -> Result<Vec<EmailDraft>> {
     let mut st = conn.prepare_cached(&format!(
         "{DRAFT_COLUMNS} WHERE d.handoff_id = ?1 ORDER BY d.id DESC"
     ))?;
     let rows = st.query_map([handoff], draft_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Every draft, the ones still to send first, then newest first.
-pub(crate) fn all_drafts(conn: &Connection) -> Result<Vec<EmailDraft>> {
+pub(crate) fn all_drafts(conn: &Db) -> Result<Vec<EmailDraft>> {
     let mut st = conn.prepare_cached(&format!(
         "{DRAFT_COLUMNS} ORDER BY d.status = 'sent', d.id DESC"
     ))?;
     let rows = st.query_map([], draft_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// The newest draft of a record's handoffs.
-pub(crate) fn record_draft(conn: &Connection, record: RecordId) -> Result<Option<EmailDraft>> {
-    Ok(conn
-        .prepare_cached(&format!(
-            "{DRAFT_COLUMNS} WHERE h.record_id = ?1 ORDER BY d.id DESC LIMIT 1"
-        ))?
-        .query_row([record], draft_row)
-        .optional()?)
+pub(crate) fn record_draft(conn: &Db, record: RecordId) -> Result<Option<EmailDraft>> {
+    conn.prepare_cached(&format!(
+        "{DRAFT_COLUMNS} WHERE h.record_id = ?1 ORDER BY d.id DESC LIMIT 1"
+    ))?
+    .query_row([record], draft_row)
+    .optional()
 }
 
 /// One draft.
-pub(crate) fn draft(conn: &Connection, id: DraftId) -> Result<Option<EmailDraft>> {
-    Ok(conn
-        .prepare_cached(&format!("{DRAFT_COLUMNS} WHERE d.id = ?1"))?
+pub(crate) fn draft(conn: &Db, id: DraftId) -> Result<Option<EmailDraft>> {
+    conn.prepare_cached(&format!("{DRAFT_COLUMNS} WHERE d.id = ?1"))?
         .query_row([id], draft_row)
-        .optional()?)
+        .optional()
 }
 
 /// A person's edit of a draft's subject and body.
 pub(crate) fn edit_draft(
-    conn: &Connection,
+    conn: &Db,
     id: DraftId,
     subject: &str,
     body: &str,
@@ -318,7 +316,7 @@ pub(crate) fn edit_draft(
 }
 
 /// Marks a draft sent by `by` at `at`.
-pub(crate) fn mark_draft_sent(conn: &Connection, id: DraftId, by: &str, at: &str) -> Result<()> {
+pub(crate) fn mark_draft_sent(conn: &Db, id: DraftId, by: &str, at: &str) -> Result<()> {
     conn.prepare_cached(
         "UPDATE email_drafts SET status = 'sent', sent_at = ?3, sent_by = ?2 WHERE id = ?1",
     )?

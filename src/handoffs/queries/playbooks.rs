@@ -1,17 +1,18 @@
 //! The `playbooks` table: each playbook stored as its JSON definition.
 
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::handoffs::rules::Playbook;
-use rusqlite::{params, Connection};
+use rusqlite::params;
 
 /// Every playbook, in order.
-pub(crate) fn list(conn: &Connection) -> Result<Vec<Playbook>> {
+pub(crate) fn list(conn: &Db) -> Result<Vec<Playbook>> {
     let mut st =
         conn.prepare_cached("SELECT key, definition FROM playbooks ORDER BY position, key")?;
-    let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = st.query_map([], |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {
-        let (key, def) = row?;
+        let (key, def) = row;
         let pb = serde_json::from_str(&def).map_err(|e| {
             Error::invalid(
                 format!("playbook {key:?}"),
@@ -24,7 +25,7 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<Playbook>> {
 }
 
 /// Replaces all playbooks with `playbooks`.
-pub(crate) fn replace_all(conn: &Connection, playbooks: &[Playbook]) -> Result<()> {
+pub(crate) fn replace_all(conn: &Db, playbooks: &[Playbook]) -> Result<()> {
     conn.execute("DELETE FROM playbooks", [])?;
     for (i, pb) in playbooks.iter().enumerate() {
         let def =

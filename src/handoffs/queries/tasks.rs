@@ -1,11 +1,12 @@
 //! The `tasks` table.
 
 use crate::clock::Day;
+use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{
     ChecklistItem, HandoffId, PersonId, RecordId, Task, TaskId, TaskKind, TaskStatus,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use std::collections::HashMap;
 
 const SELECT: &str =
@@ -39,12 +40,12 @@ pub(crate) struct NewTask<'a> {
 }
 
 /// Creates a task.
-pub(crate) fn insert(conn: &Connection, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
+pub(crate) fn insert(conn: &Db, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
     conn.prepare_cached(
         "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8)",
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         t.handoff,
         t.record,
         t.kind,
@@ -53,45 +54,35 @@ pub(crate) fn insert(conn: &Connection, t: &NewTask<'_>, at: &str) -> Result<Tas
         t.due,
         serde_json::to_string(&t.checklist).unwrap_or_else(|_| "[]".into()),
         at
-    ])?;
-    Ok(TaskId(conn.last_insert_rowid()))
+    ], |r| r.get(0))
+    .map(TaskId)
 }
 
 /// A task by id.
-pub(crate) fn get(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
-    Ok(conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
-        .optional()?)
+pub(crate) fn get(conn: &Db, id: TaskId) -> Result<Option<Task>> {
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .optional()
 }
 
 /// Tasks, optionally for one person and only open ones; overdue and soonest first.
-pub(crate) fn list(
-    conn: &Connection,
-    assignee: Option<PersonId>,
-    open_only: bool,
-) -> Result<Vec<Task>> {
+pub(crate) fn list(conn: &Db, assignee: Option<PersonId>, open_only: bool) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!(
         "{SELECT} WHERE (?1 IS NULL OR assignee_id = ?1) AND (?2 = 0 OR status = 'open')
          ORDER BY status = 'open' DESC, due IS NULL, due, id"
     ))?;
     let rows = st.query_map(params![assignee, open_only], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Tasks of a handoff.
-pub(crate) fn for_handoff(conn: &Connection, handoff: HandoffId) -> Result<Vec<Task>> {
+pub(crate) fn for_handoff(conn: &Db, handoff: HandoffId) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!("{SELECT} WHERE handoff_id = ?1 ORDER BY id"))?;
     let rows = st.query_map([handoff], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Sets a task's status (and its done time).
-pub(crate) fn set_status(
-    conn: &Connection,
-    id: TaskId,
-    status: TaskStatus,
-    at: &str,
-) -> Result<()> {
+pub(crate) fn set_status(conn: &Db, id: TaskId, status: TaskStatus, at: &str) -> Result<()> {
     conn.prepare_cached("UPDATE tasks SET status = ?2, done_at = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1")?.execute(params![id, status, at],
     )?;
     Ok(())
@@ -99,7 +90,7 @@ pub(crate) fn set_status(
 
 /// Closes a handoff's open tasks, optionally only of one kind.
 pub(crate) fn close_open(
-    conn: &Connection,
+    conn: &Db,
     handoff: HandoffId,
     kind: Option<TaskKind>,
     status: TaskStatus,
@@ -111,7 +102,7 @@ pub(crate) fn close_open(
 }
 
 /// Replaces a task's checklist.
-pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
+pub(crate) fn set_checklist(conn: &Db, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
     conn.prepare_cached("UPDATE tasks SET checklist = ?2 WHERE id = ?1")?
         .execute(params![
             id,
@@ -121,7 +112,7 @@ pub(crate) fn set_checklist(conn: &Connection, id: TaskId, items: &[ChecklistIte
 }
 
 /// Sets the kickoff date on a kickoff task.
-pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: Day) -> Result<()> {
+pub(crate) fn set_kickoff_date(conn: &Db, id: TaskId, date: Day) -> Result<()> {
     conn.prepare_cached("UPDATE tasks SET kickoff_date = ?2 WHERE id = ?1")?
         .execute(params![id, date])?;
     Ok(())
@@ -129,7 +120,7 @@ pub(crate) fn set_kickoff_date(conn: &Connection, id: TaskId, date: Day) -> Resu
 
 /// Open tasks per assignee.
 pub(crate) fn open_counts<'a>(
-    conn: &Connection,
+    conn: &Db,
     people: impl IntoIterator<Item = &'a str>,
 ) -> Result<HashMap<String, usize>> {
     // One indexed count per person: a GROUP BY over every task grows with the workspace.

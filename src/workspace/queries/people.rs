@@ -1,9 +1,10 @@
 //! The `people` and `holidays` tables.
 
+use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{Person, PersonId, Role};
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::params;
 use std::collections::BTreeSet;
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
@@ -17,24 +18,23 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
 }
 
 /// Everyone, in the order they joined.
-pub(crate) fn list(conn: &Connection) -> Result<Vec<Person>> {
+pub(crate) fn list(conn: &Db) -> Result<Vec<Person>> {
     let mut st =
         conn.prepare_cached("SELECT id, name, email, role, is_me FROM people ORDER BY id")?;
     let rows = st.query_map([], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// A person by name (case-insensitive).
-pub(crate) fn get_by_name(conn: &Connection, name: &str) -> Result<Option<Person>> {
-    Ok(conn
-        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE name = ?1")?
+pub(crate) fn get_by_name(conn: &Db, name: &str) -> Result<Option<Person>> {
+    conn.prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE name = ?1")?
         .query_row([name.trim()], from_row)
-        .optional()?)
+        .optional()
 }
 
 /// Adds a person (or updates the role and email of one with the same name).
 pub(crate) fn upsert(
-    conn: &Connection,
+    conn: &Db,
     name: &str,
     role: Role,
     email: Option<&str>,
@@ -50,34 +50,31 @@ pub(crate) fn upsert(
              email = coalesce(excluded.email, email), is_me = max(is_me, excluded.is_me)",
     )?
     .execute(params![name.trim(), role, email, me])?;
-    Ok(conn
-        .prepare_cached("SELECT id FROM people WHERE name = ?1")?
-        .query_row([name.trim()], |r| r.get(0))?)
+    conn.prepare_cached("SELECT id FROM people WHERE name = ?1")?
+        .query_row([name.trim()], |r| r.get(0))
 }
 
 /// A person by id.
-pub(crate) fn get(conn: &Connection, id: PersonId) -> Result<Option<Person>> {
-    Ok(conn
-        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE id = ?1")?
+pub(crate) fn get(conn: &Db, id: PersonId) -> Result<Option<Person>> {
+    conn.prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE id = ?1")?
         .query_row([id], from_row)
-        .optional()?)
+        .optional()
 }
 
 /// The person using this laptop.
-pub(crate) fn me(conn: &Connection) -> Result<Option<Person>> {
-    Ok(conn
-        .prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE is_me = 1")?
+pub(crate) fn me(conn: &Db) -> Result<Option<Person>> {
+    conn.prepare_cached("SELECT id, name, email, role, is_me FROM people WHERE is_me = 1")?
         .query_row([], from_row)
-        .optional()?)
+        .optional()
 }
 
 /// The workspace's holidays.
-pub(crate) fn holidays(conn: &Connection) -> Result<BTreeSet<NaiveDate>> {
+pub(crate) fn holidays(conn: &Db) -> Result<BTreeSet<NaiveDate>> {
     let mut st = conn.prepare_cached("SELECT day FROM holidays")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+    let rows = st.query_map([], |r| r.get::<String>(0))?;
     let mut out = BTreeSet::new();
     for d in rows {
-        if let Ok(day) = NaiveDate::parse_from_str(&d?, "%Y-%m-%d") {
+        if let Ok(day) = NaiveDate::parse_from_str(&d, "%Y-%m-%d") {
             out.insert(day);
         }
     }
@@ -85,7 +82,7 @@ pub(crate) fn holidays(conn: &Connection) -> Result<BTreeSet<NaiveDate>> {
 }
 
 /// Adds a holiday.
-pub(crate) fn add_holiday(conn: &Connection, day: NaiveDate, name: &str) -> Result<()> {
+pub(crate) fn add_holiday(conn: &Db, day: NaiveDate, name: &str) -> Result<()> {
     conn.prepare_cached("INSERT INTO holidays (day, name) VALUES (?1, ?2) ON CONFLICT(day) DO UPDATE SET name = excluded.name")?.execute(params![day.format("%Y-%m-%d").to_string(), name],
     )?;
     Ok(())

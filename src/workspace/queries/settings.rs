@@ -1,18 +1,18 @@
 //! The workspace's own settings: one value per key.
 
+use crate::db::sql::{Db, Optional};
 use crate::error::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::params;
 
 /// The value of `key`, when set.
-pub(crate) fn get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+pub(crate) fn get(conn: &Db, key: &str) -> Result<Option<String>> {
+    conn.prepare_cached("SELECT value FROM settings WHERE key = ?1")?
         .query_row([key], |r| r.get(0))
-        .optional()?)
+        .optional()
 }
 
 /// Sets `key` to `value`.
-pub(crate) fn put(conn: &Connection, key: &str, value: &str) -> Result<()> {
+pub(crate) fn put(conn: &Db, key: &str, value: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -22,7 +22,7 @@ pub(crate) fn put(conn: &Connection, key: &str, value: &str) -> Result<()> {
 }
 
 /// Removes `keys`.
-pub(crate) fn remove(conn: &Connection, keys: &[&str]) -> Result<()> {
+pub(crate) fn remove(conn: &Db, keys: &[&str]) -> Result<()> {
     let mut st = conn.prepare_cached("DELETE FROM settings WHERE key = ?1")?;
     for k in keys {
         st.execute([k])?;
@@ -31,8 +31,7 @@ pub(crate) fn remove(conn: &Connection, keys: &[&str]) -> Result<()> {
 }
 
 /// Whether a file with this SHA-256 was imported before (undone imports count).
-pub(crate) fn imported_before(conn: &Connection, sha256: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM imports WHERE sha256 = ?1)")?
-        .query_row([sha256], |r| r.get(0))?)
+pub(crate) fn imported_before(conn: &Db, sha256: &str) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM imports WHERE sha256 = ?1)")?
+        .query_row([sha256], |r| r.get(0))
 }

@@ -1,0 +1,657 @@
+//! The dialect layer: each query is written once, in the SQL that SQLite and PostgreSQL both
+//! speak, and runs on a laptop's workspace file or a team's database alike.
+//!
+//! Why a small layer of our own and not a query builder: Baton's queries are plain SQL that
+//! already reads the same on both engines once three things are bridged, and a builder would
+//! mean rewriting every one of them into method chains. What differs is bridged here:
+//!
+//! - **Placeholders.** Queries use SQLite's numbered `?1`; PostgreSQL gets `$1` (rewritten
+//!   outside string literals, quoted names and comments).
+//! - **Values.** Both sides speak SQLite's value model — null, integer, real, text, blob —
+//!   through rusqlite's `ToSql`/`FromSql`, which every model type implements. On PostgreSQL a
+//!   bound value is converted to the type the server expects for that parameter (the team
+//!   schema keeps SQLite's: `BIGINT` and `TEXT`), and each result column back into a value.
+//! - **Spelling.** Where the engines disagree (an upsert, a date function), [`Db::dialect`]
+//!   says which one is asked, and the query names both texts side by side.
+//!
+//! Statements are prepared once per connection and kept (rusqlite's statement cache; a map of
+//! prepared statements on PostgreSQL).
+
+use crate::error::{Error, Result};
+use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Which engine a workspace is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    /// A laptop's workspace file.
+    Sqlite,
+    /// A team workspace.
+    Postgres,
+}
+
+/// A PostgreSQL connection and the statements prepared on it.
+pub(crate) struct Pg {
+    client: postgres::Client,
+    prepared: HashMap<String, postgres::Statement>,
+}
+
+/// A connection to a workspace on either engine.
+pub(crate) enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<RefCell<Pg>>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({:?})", self.dialect())
+    }
+}
+
+/// The values a statement is run with: `params![…]`, `[a, b]` or `[]`, as with rusqlite.
+pub(crate) trait Params {
+    /// The values, in placeholder order.
+    fn values(&self) -> Vec<&dyn ToSql>;
+}
+
+impl Params for &[&dyn ToSql] {
+    fn values(&self) -> Vec<&dyn ToSql> {
+        self.to_vec()
+    }
+}
+
+impl Params for [&(dyn ToSql + Send + Sync); 0] {
+    fn values(&self) -> Vec<&dyn ToSql> {
+        Vec::new()
+    }
+}
+
+macro_rules! array_params {
+    ($($n:literal)*) => {$(
+        impl<T: ToSql> Params for [T; $n] {
+            fn values(&self) -> Vec<&dyn ToSql> {
+                self.iter().map(|v| v as &dyn ToSql).collect()
+            }
+        }
+    )*};
+}
+array_params!(1 2 3 4 5 6 7 8 9 10 11 12);
+
+/// One result row, read with `get` as rusqlite's is.
+pub(crate) enum Row<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Values(&'a [Value]),
+}
+
+impl Row<'_> {
+    /// Column `i` as a `T`.
+    pub(crate) fn get<T: FromSql>(&self, i: usize) -> rusqlite::Result<T> {
+        match self {
+            Row::Sqlite(r) => r.get(i),
+            Row::Values(v) => {
+                let value = v.get(i).ok_or(rusqlite::Error::InvalidColumnIndex(i))?;
+                T::column_result(ValueRef::from(value)).map_err(|e| match e {
+                    rusqlite::types::FromSqlError::InvalidType => {
+                        rusqlite::Error::InvalidColumnType(
+                            i,
+                            format!("column {i}"),
+                            value.data_type(),
+                        )
+                    }
+                    other => rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        value.data_type(),
+                        Box::new(other),
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// `Ok(None)` for a query that found no row, as rusqlite's `optional()`.
+pub(crate) trait Optional<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> Optional<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::Db(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl Db {
+    /// A team workspace's connection.
+    pub(crate) fn postgres(client: postgres::Client) -> Db {
+        Db::Postgres(Box::new(RefCell::new(Pg {
+            client,
+            prepared: HashMap::new(),
+        })))
+    }
+
+    /// Which engine this is.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Db::Sqlite(_) => Dialect::Sqlite,
+            Db::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// The laptop workspace's SQLite connection, for what only a file has (its pragmas, its
+    /// backups, the change log's temporary triggers); on a team workspace, a sentence saying
+    /// what is not there yet.
+    pub(crate) fn sqlite(&self) -> Result<&rusqlite::Connection> {
+        match self {
+            Db::Sqlite(c) => Ok(c),
+            Db::Postgres(_) => Err(Error::Conflict(
+                "this does not work on a team workspace yet; use a laptop workspace (--db FILE)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// The team workspace's PostgreSQL connection, for what only it has (its migrations'
+    /// transaction, `COPY`).
+    pub(crate) fn postgres_client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+        match self {
+            Db::Postgres(pg) => Ok(std::cell::RefMut::map(pg.borrow_mut(), |pg| &mut pg.client)),
+            Db::Sqlite(_) => Err(Error::Conflict(
+                "this needs a team workspace (--db postgres://…), not a workspace file".into(),
+            )),
+        }
+    }
+
+    /// Runs a statement; the number of rows it changed.
+    pub(crate) fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
+        match self {
+            Db::Sqlite(c) => Ok(c.prepare_cached(sql)?.execute(&*params.values())?),
+            Db::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                let (st, values) = pg.bind(sql, &params)?;
+                let n = pg
+                    .client
+                    .execute(&st, &as_pg(&values))
+                    .map_err(crate::team::queries::db)?;
+                Ok(usize::try_from(n).unwrap_or(usize::MAX))
+            }
+        }
+    }
+
+    /// The first row of a query, read by `f`; `Error::Db(QueryReturnedNoRows)` when there is
+    /// none ([`Optional::optional`] turns that into `None`).
+    pub(crate) fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        match self {
+            Db::Sqlite(c) => Ok(c
+                .prepare_cached(sql)?
+                .query_row(&*params.values(), |r| f(&Row::Sqlite(r)))?),
+            Db::Postgres(_) => {
+                let mut f = Some(f);
+                let mut out = None;
+                self.each_until(sql, params, |r| {
+                    if let Some(f) = f.take() {
+                        out = Some(f(r)?);
+                    }
+                    Ok(false)
+                })?;
+                out.ok_or(Error::Db(rusqlite::Error::QueryReturnedNoRows))
+            }
+        }
+    }
+
+    /// Every row of a query, each read by `f`.
+    pub(crate) fn query_map<T>(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.each(sql, params, |r| {
+            out.push(f(r)?);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with each row of a query in turn, without holding them all.
+    pub(crate) fn each(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.each_until(sql, params, |r| f(r).map(|()| true))
+    }
+
+    /// [`Db::each`], stopping at the first row `f` answers `false` for.
+    fn each_until(
+        &self,
+        sql: &str,
+        params: impl Params,
+        mut f: impl FnMut(&Row<'_>) -> Result<bool>,
+    ) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql)?;
+                let mut rows = st.query(&*params.values())?;
+                while let Some(r) = rows.next()? {
+                    if !f(&Row::Sqlite(r))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Db::Postgres(pg) => {
+                // Read whole before `f` runs: the connection answers one query at a time, and
+                // `f` may ask another (SQLite's rows are read as they come).
+                let rows = {
+                    let mut pg = pg.borrow_mut();
+                    let (st, values) = pg.bind(sql, &params)?;
+                    pg.client
+                        .query(&st, &as_pg(&values))
+                        .map_err(crate::team::queries::db)?
+                };
+                let mut buf = Vec::new();
+                for r in &rows {
+                    buf.clear();
+                    for (i, c) in r.columns().iter().enumerate() {
+                        buf.push(from_pg(r, i, c.type_())?);
+                    }
+                    if !f(&Row::Values(&buf))? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// A statement to run more than once, as rusqlite's `prepare_cached` (both engines keep
+    /// it prepared for the connection's life).
+    pub(crate) fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
+        Ok(Stmt {
+            db: self,
+            sql: sql.to_string(),
+        })
+    }
+
+    /// Runs statements separated by `;`, with no values.
+    #[cfg(test)]
+    pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
+        match self {
+            Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
+            Db::Postgres(pg) => pg
+                .borrow_mut()
+                .client
+                .batch_execute(sql)
+                .map_err(crate::team::queries::db),
+        }
+    }
+}
+
+/// A statement of one connection, run with [`Db`]'s methods.
+pub(crate) struct Stmt<'a> {
+    db: &'a Db,
+    sql: String,
+}
+
+impl Stmt<'_> {
+    /// [`Db::execute`].
+    pub(crate) fn execute(&mut self, params: impl Params) -> Result<usize> {
+        self.db.execute(&self.sql, params)
+    }
+
+    /// [`Db::query_row`].
+    pub(crate) fn query_row<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.db.query_row(&self.sql, params, f)
+    }
+
+    /// [`Db::query_map`].
+    pub(crate) fn query_map<T>(
+        &mut self,
+        params: impl Params,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        self.db.query_map(&self.sql, params, f)
+    }
+
+    /// [`Db::each`].
+    pub(crate) fn each(
+        &mut self,
+        params: impl Params,
+        f: impl FnMut(&Row<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.db.each(&self.sql, params, f)
+    }
+}
+
+impl Pg {
+    /// The statement for `sql` (prepared on first use) and the values it is run with.
+    fn bind(
+        &mut self,
+        sql: &str,
+        params: &impl Params,
+    ) -> Result<(postgres::Statement, Vec<PgValue>)> {
+        let st = match self.prepared.get(sql) {
+            Some(st) => st.clone(),
+            None => {
+                let st = self
+                    .client
+                    .prepare(&placeholders(sql))
+                    .map_err(crate::team::queries::db)?;
+                self.prepared.insert(sql.to_string(), st.clone());
+                st
+            }
+        };
+        let values = params
+            .values()
+            .into_iter()
+            .map(|v| {
+                Ok(PgValue(match v.to_sql()? {
+                    ToSqlOutput::Borrowed(r) => Value::from(r),
+                    ToSqlOutput::Owned(v) => v,
+                    _ => return Err(Error::Conflict("a value Baton cannot store".into())),
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if values.len() != st.params().len() {
+            return Err(Error::Db(rusqlite::Error::InvalidParameterCount(
+                values.len(),
+                st.params().len(),
+            )));
+        }
+        Ok((st, values))
+    }
+}
+
+fn as_pg(values: &[PgValue]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    values
+        .iter()
+        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+/// SQLite's numbered placeholders (`?1`, and a bare `?` as the next number) as PostgreSQL's
+/// (`$1`); string literals, quoted names and comments are left as they are.
+pub(crate) fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    let mut next = 1u32;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n = match digits.parse::<u32>() {
+                    Ok(n) => n,
+                    Err(_) => next,
+                };
+                next = n + 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A value bound to a PostgreSQL parameter, converted to the type the server asks for.
+#[derive(Debug)]
+struct PgValue(Value);
+
+impl postgres::types::ToSql for PgValue {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        use postgres::types::Type;
+        let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
+            format!("a {:?} value cannot be stored as {ty}", self.0.data_type()).into()
+        };
+        match &self.0 {
+            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Integer(i) => match *ty {
+                Type::INT8 => put(i, ty, out),
+                Type::INT4 => put(i32::try_from(*i)?, ty, out),
+                Type::INT2 => put(i16::try_from(*i)?, ty, out),
+                Type::BOOL => put(*i != 0, ty, out),
+                Type::FLOAT8 => put(*i as f64, ty, out),
+                Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(i.to_string(), ty, out),
+                _ => Err(wrong()),
+            },
+            Value::Real(f) => match *ty {
+                Type::FLOAT8 => put(f, ty, out),
+                Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(f.to_string(), ty, out),
+                _ => Err(wrong()),
+            },
+            Value::Text(s) => match *ty {
+                Type::TEXT | Type::VARCHAR | Type::NAME | Type::UNKNOWN | Type::BPCHAR => {
+                    put(s, &Type::TEXT, out)
+                }
+                // SQLite compares text with a number column by its number, as here.
+                Type::INT8 => put(s.trim().parse::<i64>().map_err(|_| wrong())?, ty, out),
+                _ => Err(wrong()),
+            },
+            Value::Blob(b) => match *ty {
+                Type::BYTEA => put(b, ty, out),
+                _ => Err(wrong()),
+            },
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
+}
+
+/// Writes `v` as PostgreSQL's `ty`.
+fn put<T: postgres::types::ToSql>(
+    v: T,
+    ty: &postgres::types::Type,
+    out: &mut bytes::BytesMut,
+) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    v.to_sql(ty, out)
+}
+
+/// Column `i` of a PostgreSQL row as SQLite's value.
+fn from_pg(r: &postgres::Row, i: usize, ty: &postgres::types::Type) -> Result<Value> {
+    use postgres::types::Type;
+    let got = |e: postgres::Error| crate::team::queries::db(e);
+    Ok(match *ty {
+        Type::INT8 => r.try_get::<_, Option<i64>>(i).map_err(got)?.map_or(Value::Null, Value::Integer),
+        Type::INT4 => r
+            .try_get::<_, Option<i32>>(i)
+            .map_err(got)?
+            .map_or(Value::Null, |v| Value::Integer(v.into())),
+        Type::INT2 => r
+            .try_get::<_, Option<i16>>(i)
+            .map_err(got)?
+            .map_or(Value::Null, |v| Value::Integer(v.into())),
+        Type::BOOL => r
+            .try_get::<_, Option<bool>>(i)
+            .map_err(got)?
+            .map_or(Value::Null, |v| Value::Integer(v.into())),
+        Type::FLOAT8 => r.try_get::<_, Option<f64>>(i).map_err(got)?.map_or(Value::Null, Value::Real),
+        Type::FLOAT4 => r
+            .try_get::<_, Option<f32>>(i)
+            .map_err(got)?
+            .map_or(Value::Null, |v| Value::Real(v.into())),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => r
+            .try_get::<_, Option<String>>(i)
+            .map_err(got)?
+            .map_or(Value::Null, Value::Text),
+        Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i).map_err(got)?.map_or(Value::Null, Value::Blob),
+        ref other => {
+            return Err(Error::Conflict(format!(
+                "column {} of a team-workspace query is {other}, which Baton does not read; cast it to BIGINT or TEXT",
+                r.columns()[i].name()
+            )))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Stamp;
+    use crate::model::{RecordId, RecordKind};
+    use rusqlite::params;
+
+    /// The test cluster `cargo xtask test` starts; run alone, this fails and says so.
+    fn team() -> Db {
+        let url = std::env::var("BATON_TEST_PG").expect(
+            "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
+        );
+        let url = crate::team::TeamUrl::parse(&url).unwrap();
+        Db::postgres(crate::team::connect(&url).unwrap())
+    }
+
+    /// The same statements, model types and all, read the same on both engines.
+    fn round_trip(db: &Db) {
+        db.execute_batch(match db.dialect() {
+            Dialect::Sqlite => "CREATE TEMP TABLE t (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, name TEXT, n INTEGER, at TEXT)",
+            Dialect::Postgres => "CREATE TEMP TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, kind TEXT NOT NULL, name TEXT, n BIGINT, at TEXT)",
+        })
+        .unwrap();
+        let at: Stamp = "2026-12-04T09:30:00Z".parse().unwrap();
+        let first: RecordId = db
+            .query_row(
+                "INSERT INTO t (kind, name, n, at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                params![RecordKind::Deal, "Lumen's \"Optics\" ?1", 42i64, at],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let none: Option<String> = None;
+        db.execute(
+            "INSERT INTO t (kind, name, n, at) VALUES (?1, ?2, ?3, ?4)",
+            params![RecordKind::Lead, none, -7i64, at],
+        )
+        .unwrap();
+        let rows = db
+            .query_map("SELECT id, kind, name, n, at FROM t ORDER BY id", [], |r| {
+                Ok((
+                    r.get::<RecordId>(0)?,
+                    r.get::<RecordKind>(1)?,
+                    r.get::<Option<String>>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<Stamp>(4)?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].0, first);
+        assert_eq!(rows[0].1, RecordKind::Deal);
+        assert_eq!(rows[0].2.as_deref(), Some("Lumen's \"Optics\" ?1"));
+        assert_eq!((rows[0].3, rows[0].4), (42, at));
+        assert_eq!(
+            (rows[1].1, rows[1].2.clone(), rows[1].3),
+            (RecordKind::Lead, None, -7)
+        );
+        let counted: u64 = db
+            .query_row(
+                "SELECT count(*) FROM t WHERE n > ?1 AND kind = ?2",
+                params![0i64, RecordKind::Deal],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(counted, 1);
+        let missing = db
+            .query_row("SELECT name FROM t WHERE id = ?1", [first.0 + 100], |r| {
+                r.get::<String>(0)
+            })
+            .optional()
+            .unwrap();
+        assert_eq!(missing, None);
+        let mut seen = Vec::new();
+        db.each(
+            "SELECT n FROM t WHERE kind IN (?1, ?2) ORDER BY n",
+            params!["deal", "lead"],
+            |r| {
+                seen.push(r.get::<i64>(0)?);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, [-7, 42]);
+        assert_eq!(
+            db.execute("UPDATE t SET n = n + 1 WHERE n < ?1", [100i64])
+                .unwrap(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_query_reads_the_same_on_sqlite() {
+        round_trip(&Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap()));
+    }
+
+    #[test]
+    fn a_query_reads_the_same_on_postgres() {
+        round_trip(&team());
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_kind_is_refused_in_words_on_postgres() {
+        let db = team();
+        db.execute_batch("CREATE TEMP TABLE u (n BIGINT)").unwrap();
+        let e = db
+            .execute("INSERT INTO u (n) VALUES (?1)", ["not a number"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be stored as int8"), "{e}");
+    }
+
+    #[test]
+    fn numbered_and_bare_placeholders_become_dollars_outside_quotes_and_comments() {
+        assert_eq!(
+            placeholders(
+                "SELECT a FROM t WHERE a = ?1 AND b = ?12 -- ?3\n AND c = '?4' AND \"?5\" = ?"
+            ),
+            "SELECT a FROM t WHERE a = $1 AND b = $12 -- ?3\n AND c = '?4' AND \"?5\" = $13"
+        );
+        assert_eq!(
+            placeholders("VALUES (?, ?, 'it''s ?')"),
+            "VALUES ($1, $2, 'it''s ?')"
+        );
+    }
+}
