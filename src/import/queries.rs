@@ -16,9 +16,9 @@ pub(crate) fn insert(
     at: &str,
 ) -> Result<ImportId> {
     conn.prepare_cached(
-        "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4) RETURNING id",
+        "INSERT INTO imports (file, sha256, source, mapping, at) VALUES (?1, '', ?2, ?3, ?4)",
     )?
-    .query_row(params![file, source, mapping, at], |r| r.get(0))
+    .insert(params![file, source, mapping, at])
     .map(ImportId)
 }
 

@@ -57,9 +57,9 @@ pub(crate) fn insert(
 ) -> Result<WebhookId> {
     conn.prepare_cached(
         "INSERT INTO webhooks (kind, host, playbook, secret_ref, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .query_row(params![kind, host, playbook, secret_ref, at], |r| r.get(0))
+    .insert(params![kind, host, playbook, secret_ref, at])
     .map(WebhookId)
 }
 
@@ -85,9 +85,9 @@ pub(crate) fn queue(
 ) -> Result<PostId> {
     conn.prepare_cached(
         "INSERT INTO webhook_posts (webhook_id, record_id, handoff_id, what, body, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )?
-    .query_row(params![webhook, record, handoff, what, body, at], |r| r.get(0))
+    .insert(params![webhook, record, handoff, what, body, at])
     .map(PostId)
 }
 

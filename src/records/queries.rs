@@ -134,9 +134,9 @@ pub(crate) fn insert_with_fields(
 ) -> Result<RecordId> {
     conn.prepare_cached(
         "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
     )?
-    .query_row(params![
+    .insert(params![
         r.kind,
         r.source,
         r.external_id,
@@ -146,7 +146,7 @@ pub(crate) fn insert_with_fields(
         fields,
         encode_flags(&r.flags),
         now
-    ], |r| r.get(0))
+    ])
     .map(RecordId)
 }
 

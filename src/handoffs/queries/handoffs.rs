@@ -115,11 +115,10 @@ pub(crate) fn insert(
     let complete = missing.is_empty();
     let id = conn.prepare_cached(
         "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind)
-         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1)) RETURNING id",
+         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1))",
     )?
-    .query_row(params![record, playbook, complete, from_owner, at], |r| {
-        r.get::<HandoffId>(0)
-    })?;
+    .insert(params![record, playbook, complete, from_owner, at])
+    .map(HandoffId)?;
     conn.prepare_cached(
         "INSERT INTO handoff_days (day, triggered, complete) VALUES (date(?1), 1, ?2)
          ON CONFLICT (day) DO UPDATE SET triggered = triggered + 1, complete = complete + excluded.complete",

@@ -43,9 +43,9 @@ pub(crate) struct NewTask<'a> {
 pub(crate) fn insert(conn: &Db, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
     conn.prepare_cached(
         "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8) RETURNING id",
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8)",
     )?
-    .query_row(params![
+    .insert(params![
         t.handoff,
         t.record,
         t.kind,
@@ -54,7 +54,7 @@ pub(crate) fn insert(conn: &Db, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
         t.due,
         serde_json::to_string(&t.checklist).unwrap_or_else(|_| "[]".into()),
         at
-    ], |r| r.get(0))
+    ])
     .map(TaskId)
 }
 
