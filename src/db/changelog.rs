@@ -6,6 +6,7 @@
 //! (the bench's floor, a user's own repair) writes no log and needs no Baton to run.
 
 use crate::clock::Stamp;
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::model::{ImportId, Origin, RecordId};
 use rusqlite::functions::FunctionFlags;
@@ -350,8 +351,30 @@ pub(crate) fn begin<'a>(
     Ok((id, Open(current)))
 }
 
+/// Opens a change for a write starting on a team workspace: the change log's triggers read
+/// its id from the transaction's `baton.change` setting, gone when the transaction ends.
+pub(crate) fn begin_team(
+    tx: &Db,
+    origin: Origin,
+    actor: &str,
+    at: &str,
+    undoes: Option<ImportId>,
+) -> Result<i64> {
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO changes (origin, actor, at, log_from, undoes)
+             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)
+             RETURNING id",
+        )?
+        .query_row(params![origin.as_str(), actor, at, undoes], |r| r.get(0))?;
+    tx.query_row("SELECT set_config('baton.change', ?1, true)", [id], |_| {
+        Ok(())
+    })?;
+    Ok(id)
+}
+
 /// Marks `change` as the write of import `import`.
-pub(crate) fn set_import(tx: &Connection, change: i64, import: ImportId) -> Result<()> {
+pub(crate) fn set_import(tx: &Db, change: i64, import: ImportId) -> Result<()> {
     tx.prepare_cached("UPDATE changes SET import_id = ?2 WHERE id = ?1")?
         .execute(params![change, import])?;
     Ok(())

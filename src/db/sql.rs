@@ -144,6 +144,14 @@ impl Db {
         }
     }
 
+    /// The query text for this engine, where the two spell it differently.
+    pub(crate) fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Db::Sqlite(_) => sqlite,
+            Db::Postgres(_) => postgres,
+        }
+    }
+
     /// The laptop workspace's SQLite connection, for what only a file has (its pragmas, its
     /// backups, the change log's temporary triggers); on a team workspace, a sentence saying
     /// what is not there yet.
@@ -293,8 +301,18 @@ impl Db {
         })
     }
 
+    /// Opens a team workspace's write: one serializable transaction, so the database, not the
+    /// timing, keeps two laptops' writes apart.
+    pub(crate) fn begin_serializable(&self) -> Result<()> {
+        self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    }
+
+    /// Ends the open transaction, keeping what it wrote or not.
+    pub(crate) fn end(&self, keep: bool) -> Result<()> {
+        self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })
+    }
+
     /// Runs statements separated by `;`, with no values.
-    #[cfg(test)]
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),

@@ -94,7 +94,7 @@ impl<'a> Ctx<'a> {
     /// Marks this write as import `id`: its stage changes and its change-log entry say so.
     pub fn set_import(&self, id: ImportId) -> Result<()> {
         self.import.set(Some(id));
-        crate::db::changelog::set_import(self.conn.sqlite()?, self.change, id)
+        crate::db::changelog::set_import(self.conn, self.change, id)
     }
 
     /// The import this write is, if it is one.

@@ -366,7 +366,8 @@ impl Workspace {
         // Escalations and rejections in one pass over the events, records read only for leads.
         let mut st = self.conn.prepare_cached(
             "WITH ev AS (
-                 SELECT handoff_id, SUM(kind = 'escalated') AS escalated, SUM(kind = 'rejected') AS rejected
+                 SELECT handoff_id, SUM(CASE WHEN kind = 'escalated' THEN 1 ELSE 0 END) AS escalated,
+                        SUM(CASE WHEN kind = 'rejected' THEN 1 ELSE 0 END) AS rejected
                    FROM events WHERE kind IN ('escalated', 'rejected') AND handoff_id IS NOT NULL
                   GROUP BY handoff_id)
              SELECT h.id, h.record_id,
@@ -380,7 +381,7 @@ impl Workspace {
                                    WHERE r.id = h.record_id), '') = '' ELSE 0 END,
                     COALESCE(ev.escalated, 0), COALESCE(ev.rejected, 0)
                FROM handoffs h LEFT JOIN ev ON ev.handoff_id = h.id
-              WHERE h.triggered_at >= ?1 AND (?2 IS NULL OR h.triggered_at < ?2)
+              WHERE h.triggered_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR h.triggered_at < ?2)
               ORDER BY h.triggered_at, h.id",
         )?;
         let rows = st.query_map(rusqlite::params![from, to, names], |r| {
@@ -473,7 +474,7 @@ impl Workspace {
     /// pause), as counted per day when they fired.
     fn missing_at_trigger(&self, first: NaiveDate) -> Result<Vec<FieldCount>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT field, SUM(n) FROM missing_at_trigger WHERE day >= ?1
+            "SELECT field, CAST(SUM(n) AS BIGINT) FROM missing_at_trigger WHERE day >= ?1
               GROUP BY field ORDER BY SUM(n) DESC, field",
         )?;
         let rows = st.query_map([first.to_string()], |r| {

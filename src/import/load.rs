@@ -77,7 +77,10 @@ impl Workspace {
             backup: None,
         };
         // The announcement outlives the closure: it goes once the commit has finished.
-        crate::db::large_cache(self.conn.sqlite()?)?;
+        // A file's page cache; a team workspace's server keeps its own.
+        if let Ok(conn) = self.conn.sqlite() {
+            crate::db::large_cache(conn)?;
+        }
         let done = self.transact(origin, None, |cx| {
             let stamp = cx.stamp().to_string();
             let mapping: BTreeMap<&str, Option<&str>> = plan

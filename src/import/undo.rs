@@ -26,6 +26,11 @@ impl Workspace {
         if past.undone_at.is_some() {
             return Err(Error::Conflict(format!("import {id} was already undone")));
         }
+        if self.conn.dialect() == crate::db::sql::Dialect::Postgres {
+            return Err(Error::Conflict(format!(
+                "undoing an import on a team workspace is not in this version of Baton yet; import {id}'s changes are logged, so a later version can undo it"
+            )));
+        }
         self.transact(origin, Some(id), |cx| {
             let rows = changelog::of_import(cx.conn.sqlite()?, id)?.ok_or_else(|| {
                 let copy = past.backup.as_deref().map_or(String::new(), |b| {

@@ -102,7 +102,7 @@ pub(crate) fn for_each(
     mut each: impl FnMut(Record) -> Result<()>,
 ) -> Result<()> {
     let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM records WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR stage = ?2) ORDER BY id"
+        "SELECT {COLUMNS} FROM records WHERE (CAST(?1 AS TEXT) IS NULL OR kind = ?1) AND (CAST(?2 AS TEXT) IS NULL OR stage = ?2) ORDER BY id"
     ))?;
     st.each(params![kind, stage], |row| each(from_row(row)?))
 }
@@ -186,12 +186,16 @@ pub(crate) struct Move<'a> {
 pub(crate) fn update(conn: &Db, r: &Record, now: &str, moved: Option<Move<'_>>) -> Result<()> {
     if let Some(m) = &moved {
         insert_stage_change(conn, r.id, Some(m.from), &r.stage, now, m.origin, m.import)?;
-        conn.prepare_cached(
+        conn.prepare_cached(conn.pick(
             "INSERT INTO stage_time (kind, stage, hours, n)
              SELECT kind, ?2, MAX(0, CAST(ROUND((julianday(?3) - julianday(stage_since)) * 24) AS INTEGER)), 1
                FROM records WHERE id = ?1 AND stage_since IS NOT NULL
              ON CONFLICT (kind, stage, hours) DO UPDATE SET n = n + 1",
-        )?
+            "INSERT INTO stage_time (kind, stage, hours, n)
+             SELECT kind, ?2, GREATEST(0, CAST(ROUND(EXTRACT(EPOCH FROM CAST(CAST(?3 AS TEXT) AS timestamptz) - CAST(stage_since AS timestamptz)) / 3600) AS BIGINT)), 1
+               FROM records WHERE id = ?1 AND stage_since IS NOT NULL
+             ON CONFLICT (kind, stage, hours) DO UPDATE SET n = stage_time.n + 1",
+        ))?
         .execute(params![r.id, m.from, now])?;
     }
     conn.prepare_cached(

@@ -19,7 +19,10 @@ use std::time::{Duration, Instant};
 
 /// PostgreSQL's migrations, in order; the n-th is team schema version n + 1. Never edit one that
 /// has been released: add a new file.
-pub const TEAM_MIGRATIONS: &[&str] = &[include_str!("migrations/0001_team.sql")];
+pub const TEAM_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_team.sql"),
+    include_str!("migrations/0002_change_log.sql"),
+];
 
 /// What `team init` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -178,6 +181,33 @@ impl crate::workspace::Workspace {
             tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),
             rows: total,
         })
+    }
+}
+
+impl crate::workspace::Workspace {
+    /// Opens the team workspace at `url`: every command then reads and writes it as it would
+    /// a workspace file. Refuses a database that is not one (or not yet at this Baton's schema:
+    /// `baton team init` brings it up to date).
+    pub fn open_team(url: &TeamUrl, clock: impl crate::clock::Clock + 'static) -> Result<Self> {
+        let c = Db::postgres(connect(url)?);
+        if !queries::tables(&c)?
+            .iter()
+            .any(|t| t == "schema_migrations")
+        {
+            return Err(Error::Conflict(format!(
+                "the database {:?} at {}:{} is not a Baton team workspace yet; set it up with: baton team init URL",
+                url.dbname, url.host, url.port
+            )));
+        }
+        let found = version(&c)?;
+        let known = TEAM_MIGRATIONS.len() as u32;
+        if found < known {
+            return Err(Error::Conflict(format!(
+                "the team workspace at {}:{} has schema {found} and this Baton needs {known}; bring it up to date with: baton team init URL",
+                url.host, url.port
+            )));
+        }
+        Self::init((c, Default::default()), clock, None, None)
     }
 }
 

@@ -65,6 +65,14 @@ pub(crate) fn laptops(c: &Db) -> Result<Vec<(String, String, String, String)>> {
 pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
     use crate::error::Error;
     if let Some(d) = e.as_db_error() {
+        use postgres::error::SqlState;
+        if *d.code() == SqlState::T_R_SERIALIZATION_FAILURE
+            || *d.code() == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            return Error::Conflict(
+                "a teammate changed the same records at the same moment; nothing was changed: try again".into(),
+            );
+        }
         return Error::Conflict(format!("the team database said: {}", d.message()));
     }
     if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {
@@ -154,6 +162,9 @@ pub(crate) fn copy_up(
 ) -> Result<()> {
     use std::io::Write;
     let mut tx = c.transaction().map_err(db)?;
+    // A laptop's history moving up is no change of the team's: the change log skips it.
+    tx.batch_execute("SELECT set_config('baton.copying', 'on', true)")
+        .map_err(db)?;
     let mut done = 0u64;
     for (table, columns, _) in tables {
         let list = columns

@@ -30,7 +30,6 @@ use crate::model::{
 };
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -118,7 +117,7 @@ impl Workspace {
         db::open(path)
             .and_then(|o| {
                 Self::init(
-                    (o.conn, o.change),
+                    (Db::Sqlite(o.conn), o.change),
                     clock,
                     Some(path.to_path_buf()),
                     o.read_only,
@@ -138,17 +137,18 @@ impl Workspace {
 
     /// A workspace that lives in memory, for tests.
     pub fn open_in_memory(clock: impl Clock + 'static) -> Result<Self> {
-        Self::init(db::open_in_memory()?, clock, None, None)
+        let (conn, change) = db::open_in_memory()?;
+        Self::init((Db::Sqlite(conn), change), clock, None, None)
     }
 
-    fn init(
-        (conn, change): (Connection, changelog::Current),
+    pub(crate) fn init(
+        (conn, change): (Db, changelog::Current),
         clock: impl Clock + 'static,
         path: Option<PathBuf>,
         read_only: Option<String>,
     ) -> Result<Self> {
         let mut ws = Workspace {
-            conn: Db::Sqlite(conn),
+            conn,
             change,
             clock: Box::new(clock),
             at: None,
@@ -174,6 +174,11 @@ impl Workspace {
     /// Why this workspace cannot be changed by this user, when it was opened read-only.
     pub fn read_only(&self) -> Option<&str> {
         self.read_only.as_deref()
+    }
+
+    /// Whether this is a team workspace (PostgreSQL) rather than a file.
+    pub fn is_team(&self) -> bool {
+        self.conn.dialect() == crate::db::sql::Dialect::Postgres
     }
 
     /// The workspace file, if it is on disk.
@@ -222,6 +227,9 @@ impl Workspace {
         }
         let now = self.now();
         let actor = self.actor(origin).map_err(|e| self.explain(e))?;
+        if let Db::Postgres(_) = self.conn {
+            return self.transact_team(origin, undoes, now, actor, f);
+        }
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
         // for it instead of failing half-way on a lock it could not upgrade. While another
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
@@ -281,6 +289,36 @@ impl Workspace {
             Finish::RollBack => tx.rollback()?,
         }
         Ok(out)
+    }
+
+    /// [`Workspace::transact`] on a team workspace: one serializable transaction, its change
+    /// named in the transaction's `baton.change` setting for the change log's triggers. A
+    /// write that collides with a teammate's at the same moment is rolled back whole and said
+    /// so in one sentence.
+    fn transact_team<T>(
+        &mut self,
+        origin: Origin,
+        undoes: Option<crate::model::ImportId>,
+        now: DateTime<Utc>,
+        actor: String,
+        f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+    ) -> Result<T> {
+        self.conn.begin_serializable()?;
+        let run = || -> Result<(T, Finish)> {
+            let change =
+                changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)?;
+            f(&apply::Ctx::new(&self.conn, now, actor.clone(), change))
+        };
+        let done = run().and_then(|(out, finish)| {
+            self.conn.end(matches!(finish, Finish::Commit))?;
+            Ok(out)
+        });
+        if done.is_err() {
+            // After a failed statement or COMMIT the transaction is over or aborted; either
+            // way nothing of it stays. A lost connection has nothing left to roll back.
+            let _ = self.conn.end(false);
+        }
+        done
     }
 
     // ----- people, holidays, playbooks -----

@@ -197,6 +197,14 @@ fn open(path: &Path) -> Res<Workspace> {
     Ok(ws)
 }
 
+/// Opens the team workspace at `url`.
+fn open_team(url: &baton::team::TeamUrl) -> Res<Workspace> {
+    Ok(match now()? {
+        Some(at) => Workspace::open_team(url, FixedClock::new(at))?,
+        None => Workspace::open_team(url, SystemClock)?,
+    })
+}
+
 /// The time `BATON_NOW` fixes, if it is set.
 fn now() -> Res<Option<DateTime<Utc>>> {
     match std::env::var("BATON_NOW") {
@@ -236,7 +244,15 @@ fn run(cli: Cli) -> Res {
         return commands::team::team(action, cli.db.as_deref(), cli.me.as_deref());
     }
     let path = cli.db.unwrap_or_else(baton::default_workspace_path);
-    baton::not_a_team_address(&path)?;
+    let team = baton::team::TeamUrl::is_team(&path.to_string_lossy());
+    let on_file = matches!(
+        &cli.command,
+        Command::Handoffs(commands::handoffs::HandoffCommand::Check { task: None, .. })
+            | Command::File(_)
+    );
+    if team && on_file {
+        return Err("check and restore are for a workspace file; a team workspace's backups are the database's own (pg_dump, or your provider's backups)".into());
+    }
     if let Command::Handoffs(commands::handoffs::HandoffCommand::Check {
         task: None, json, ..
     }) = &cli.command
@@ -247,7 +263,11 @@ fn run(cli: Cli) -> Res {
         let now = now()?.unwrap_or_else(Utc::now).format("%Y%m%dT%H%M%SZ");
         return commands::file::run(&path, &now.to_string(), c);
     }
-    let mut ws = open(&path)?;
+    let mut ws = if team {
+        open_team(&baton::team::TeamUrl::parse(&path.to_string_lossy())?)?
+    } else {
+        open(&path)?
+    };
     if let Some(name) = cli.me.as_deref().filter(|n| !n.trim().is_empty()) {
         ws.act_as(name)?;
     }

@@ -47,7 +47,7 @@ pub(crate) fn get(conn: &Db, id: HandoffId) -> Result<Option<Handoff>> {
 /// Handoffs, optionally with one status, newest trigger first.
 pub(crate) fn list(conn: &Db, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
     let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR h.status = ?1) ORDER BY h.triggered_at DESC, h.id DESC"
+        "{SELECT} WHERE (CAST(?1 AS TEXT) IS NULL OR h.status = ?1) ORDER BY h.triggered_at DESC, h.id DESC"
     ))?;
     let rows = st.query_map([status], from_row)?;
     Ok(rows)
@@ -119,15 +119,21 @@ pub(crate) fn insert(
     )?
     .insert(params![record, playbook, complete, from_owner, at])
     .map(HandoffId)?;
-    conn.prepare_cached(
+    conn.prepare_cached(conn.pick(
         "INSERT INTO handoff_days (day, triggered, complete) VALUES (date(?1), 1, ?2)
-         ON CONFLICT (day) DO UPDATE SET triggered = triggered + 1, complete = complete + excluded.complete",
-    )?
+         ON CONFLICT (day) DO UPDATE SET triggered = handoff_days.triggered + 1,
+                                         complete = handoff_days.complete + excluded.complete",
+        "INSERT INTO handoff_days (day, triggered, complete) VALUES (substr(CAST(?1 AS TEXT), 1, 10), 1, ?2)
+         ON CONFLICT (day) DO UPDATE SET triggered = handoff_days.triggered + 1,
+                                         complete = handoff_days.complete + excluded.complete",
+    ))?
     .execute(params![at, complete])?;
-    let mut count = conn.prepare_cached(
+    let mut count = conn.prepare_cached(conn.pick(
         "INSERT INTO missing_at_trigger (day, field, n) VALUES (date(?1), ?2, 1)
-         ON CONFLICT (day, field) DO UPDATE SET n = n + 1",
-    )?;
+         ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + 1",
+        "INSERT INTO missing_at_trigger (day, field, n) VALUES (substr(CAST(?1 AS TEXT), 1, 10), ?2, 1)
+         ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + 1",
+    ))?;
     for field in missing {
         count.execute(params![at, field])?;
     }

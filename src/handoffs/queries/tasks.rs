@@ -67,7 +67,7 @@ pub(crate) fn get(conn: &Db, id: TaskId) -> Result<Option<Task>> {
 /// Tasks, optionally for one person and only open ones; overdue and soonest first.
 pub(crate) fn list(conn: &Db, assignee: Option<PersonId>, open_only: bool) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!(
-        "{SELECT} WHERE (?1 IS NULL OR assignee_id = ?1) AND (?2 = 0 OR status = 'open')
+        "{SELECT} WHERE (CAST(?1 AS BIGINT) IS NULL OR assignee_id = ?1) AND (?2 = 0 OR status = 'open')
          ORDER BY status = 'open' DESC, due IS NULL, due, id"
     ))?;
     let rows = st.query_map(params![assignee, open_only], from_row)?;
@@ -96,7 +96,7 @@ pub(crate) fn close_open(
     status: TaskStatus,
     at: &str,
 ) -> Result<()> {
-    conn.prepare_cached("UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (?2 IS NULL OR kind = ?2)")?.execute(params![handoff, kind, status, at],
+    conn.prepare_cached("UPDATE tasks SET status = ?3, done_at = ?4 WHERE handoff_id = ?1 AND status = 'open' AND (CAST(?2 AS TEXT) IS NULL OR kind = ?2)")?.execute(params![handoff, kind, status, at],
     )?;
     Ok(())
 }

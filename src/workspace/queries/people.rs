@@ -47,7 +47,8 @@ pub(crate) fn upsert(
     conn.prepare_cached(
         "INSERT INTO people (name, role, email, is_me) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(name) DO UPDATE SET role = excluded.role,
-             email = coalesce(excluded.email, email), is_me = max(is_me, excluded.is_me)",
+             email = coalesce(excluded.email, people.email),
+             is_me = CASE WHEN excluded.is_me > people.is_me THEN excluded.is_me ELSE people.is_me END",
     )?
     .execute(params![name.trim(), role, email, me])?;
     conn.prepare_cached("SELECT id FROM people WHERE name = ?1")?

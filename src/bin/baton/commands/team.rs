@@ -62,7 +62,7 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                 );
             } else if done.from == 0 {
                 println!(
-                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it and says who they are: baton people me NAME.",
+                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it (--db ADDRESS or BATON_DB) and says who they are (--me NAME or BATON_ME).",
                     done.server, done.to
                 );
             } else {
