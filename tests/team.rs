@@ -489,3 +489,93 @@ fn a_team_workspace_answers_as_a_workspace_file_does() {
         "{err}"
     );
 }
+
+/// Two laptops importing the same export at the same moment: the database keeps one handoff
+/// per won deal; a write that collided is said in one sentence, and running it again changes
+/// nothing.
+#[test]
+fn two_imports_of_the_real_export_at_once_leave_one_handoff_per_won_deal() {
+    let url = database("twice");
+    Cli::new().ok(&["team", "init", &url]);
+    let export = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/real/crm_sales_pipeline.csv"
+    );
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["--db", &url, "import", export, "--json"])
+            .env("BATON_NOW", "2026-03-05T09:00:00Z")
+            .env_remove("BATON_ME")
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(start);
+        let b = s.spawn(start);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    for o in [&a, &b] {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.success() || (err.contains("at the same moment") && err.lines().count() == 1),
+            "{err}"
+        );
+    }
+    assert!(
+        a.status.success() || b.status.success(),
+        "one import landed"
+    );
+    let count = |sql: &str| -> i64 { client(&url).query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(count("SELECT count(*) FROM records"), 8766);
+    assert_eq!(count("SELECT count(*) FROM handoffs"), 1290);
+    let again = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    }
+    .json(&["import", export, "--json"]);
+    assert_eq!(again["inserted"], 0, "{again}");
+    assert_eq!(again["handoffs"]["fired"], 0, "{again}");
+    assert_eq!(count("SELECT count(*) FROM handoffs"), 1290);
+}
+
+/// Eight teammates winning eight deals in the same second: every move lands, each deal hands
+/// off once, and the day's counts hold all eight.
+#[test]
+fn eight_moves_at_once_all_land() {
+    let url = database("eight");
+    let team = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    team.ok(&["team", "init", &url]);
+    team.team();
+    let ids: Vec<String> = (1..=8)
+        .map(|i| team.deal(&format!("Deal {i}"), "Contract Sent", common::CHECKLIST))
+        .collect();
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = ids
+            .iter()
+            .map(|id| s.spawn(|| team.run(&["move", id, "Closed Won"])))
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    for o in &outs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let count = |sql: &str| -> i64 { client(&url).query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count("SELECT count(*) FROM records WHERE stage = 'Closed Won'"),
+        8
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM handoffs WHERE status = 'handed_off'"),
+        8
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM tasks WHERE kind = 'kickoff'"),
+        8
+    );
+    assert_eq!(
+        count("SELECT CAST(triggered AS BIGINT) FROM handoff_days"),
+        8
+    );
+}

@@ -360,10 +360,12 @@ pub(crate) fn begin_team(
     at: &str,
     undoes: Option<ImportId>,
 ) -> Result<i64> {
+    // Its rows are found by change_id (indexed): reading the log's end, as a laptop does,
+    // would make every two teammates' writes collide.
     let id: i64 = tx
         .prepare_cached(
             "INSERT INTO changes (origin, actor, at, log_from, undoes)
-             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)
+             VALUES (?1, ?2, ?3, 0, ?4)
              RETURNING id",
         )?
         .query_row(params![origin.as_str(), actor, at, undoes], |r| r.get(0))?;

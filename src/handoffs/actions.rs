@@ -31,7 +31,9 @@ impl Workspace {
         let (h, record, facts) = self.handoff_facts(id)?;
         let steps = rules::decide_act(&facts, act)?;
         let pb = apply::playbook_of(&self.conn, &h.playbook)?;
-        self.write(origin, |cx| apply::steps(cx, &pb, &record, &h, steps))
+        self.write(origin, |cx| {
+            apply::steps(cx, &pb, &record, &h, steps.clone())
+        })
     }
 
     /// The reviewer approves an exception: the normal hand-off runs.
@@ -120,12 +122,12 @@ impl Workspace {
             },
         )?;
         match (handoff, pb) {
-            (Some((h, _, _)), Some(pb)) => {
-                self.write(origin, |cx| apply::steps(cx, &pb, &record, &h, steps))
-            }
+            (Some((h, _, _)), Some(pb)) => self.write(origin, |cx| {
+                apply::steps(cx, &pb, &record, &h, steps.clone())
+            }),
             // A task of no handoff only ever marks itself.
             _ => self.write(origin, |cx| {
-                for step in steps {
+                for step in steps.clone() {
                     if let rules::Step::Task {
                         task,
                         status,

@@ -211,6 +211,15 @@ impl crate::workspace::Workspace {
     }
 }
 
+/// What a write that collided with a teammate's says, once it ran out of attempts.
+pub(crate) const COLLIDED: &str =
+    "a teammate changed the same records at the same moment; nothing was changed: try again";
+
+/// Whether `e` is a write that collided with a teammate's (and may be run again).
+pub(crate) fn collided(e: &Error) -> bool {
+    matches!(e, Error::Conflict(m) if m == COLLIDED)
+}
+
 /// This computer's name, as `team status` lists it.
 fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")

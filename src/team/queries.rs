@@ -69,9 +69,7 @@ pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
         if *d.code() == SqlState::T_R_SERIALIZATION_FAILURE
             || *d.code() == SqlState::T_R_DEADLOCK_DETECTED
         {
-            return Error::Conflict(
-                "a teammate changed the same records at the same moment; nothing was changed: try again".into(),
-            );
+            return Error::Conflict(super::COLLIDED.into());
         }
         return Error::Conflict(format!("the team database said: {}", d.message()));
     }

@@ -37,6 +37,9 @@ pub use crate::handoffs::queries::events::{Event, Notification};
 pub use crate::handoffs::queries::handoffs::EmailDraft;
 pub use crate::records::StageChange;
 
+/// How many times a write on a team workspace runs when it keeps colliding with teammates'.
+pub(crate) const TEAM_ATTEMPTS: u32 = 12;
+
 /// Whether a write keeps what it wrote.
 pub(crate) enum Finish {
     Commit,
@@ -202,11 +205,22 @@ impl Workspace {
 
     /// The write funnel: runs `f` in one transaction with a context stamped now, logging every
     /// row it changes under one change of `origin`. The only place a transaction opens.
+    ///
+    /// On a team workspace a write that collides with a teammate's at the same moment is run
+    /// again, up to [`TEAM_ATTEMPTS`] times (so `f` may run more than once; only its database
+    /// work is kept).
     pub(crate) fn write<T>(
         &mut self,
         origin: Origin,
-        f: impl FnOnce(&apply::Ctx<'_>) -> Result<T>,
+        mut f: impl FnMut(&apply::Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        if self.is_team() {
+            let now = self.now();
+            let actor = self.actor(origin)?;
+            return self.transact_team(origin, None, now, actor, TEAM_ATTEMPTS, |cx| {
+                f(cx).map(|v| (v, Finish::Commit))
+            });
+        }
         self.transact(origin, None, |cx| f(cx).map(|v| (v, Finish::Commit)))
     }
 
@@ -228,7 +242,12 @@ impl Workspace {
         let now = self.now();
         let actor = self.actor(origin).map_err(|e| self.explain(e))?;
         if let Db::Postgres(_) = self.conn {
-            return self.transact_team(origin, undoes, now, actor, f);
+            // An import reads its file as it writes: it runs once, and a collision is said.
+            let mut f = Some(f);
+            return self.transact_team(origin, undoes, now, actor, 1, |cx| match f.take() {
+                Some(f) => f(cx),
+                None => unreachable!("a write of one attempt runs once"),
+            });
         }
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
         // for it instead of failing half-way on a lock it could not upgrade. While another
@@ -301,24 +320,39 @@ impl Workspace {
         undoes: Option<crate::model::ImportId>,
         now: DateTime<Utc>,
         actor: String,
-        f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+        attempts: u32,
+        mut f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
-        self.conn.begin_serializable()?;
-        let run = || -> Result<(T, Finish)> {
-            let change =
-                changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)?;
-            f(&apply::Ctx::new(&self.conn, now, actor.clone(), change))
-        };
-        let done = run().and_then(|(out, finish)| {
-            self.conn.end(matches!(finish, Finish::Commit))?;
-            Ok(out)
-        });
-        if done.is_err() {
+        let mut attempt = 1;
+        loop {
+            self.conn.begin_serializable()?;
+            let done =
+                changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)
+                    .and_then(|change| f(&apply::Ctx::new(&self.conn, now, actor.clone(), change)))
+                    .and_then(|(out, finish)| {
+                        self.conn.end(matches!(finish, Finish::Commit))?;
+                        Ok(out)
+                    });
+            let Err(e) = done else { return done };
             // After a failed statement or COMMIT the transaction is over or aborted; either
             // way nothing of it stays. A lost connection has nothing left to roll back.
             let _ = self.conn.end(false);
+            if attempt >= attempts || !crate::team::collided(&e) {
+                return Err(e);
+            }
+            // Teammates who collided start again at different moments: one of them wins each
+            // round, so the attempts outnumber a small team writing the same row at once.
+            let jitter = u64::from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.subsec_nanos())
+                    % 40,
+            );
+            std::thread::sleep(std::time::Duration::from_millis(
+                (20u64 << attempt.min(4)) + jitter,
+            ));
+            attempt += 1;
         }
-        done
     }
 
     // ----- people, holidays, playbooks -----

@@ -84,6 +84,9 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A team write's log rows are found by their change (a laptop reads an id range instead).
+CREATE INDEX change_log_change ON change_log (change_id);
+
 CREATE TRIGGER log_people AFTER INSERT OR UPDATE OR DELETE ON people
     FOR EACH ROW EXECUTE FUNCTION baton_log('id', '', '');
 CREATE TRIGGER log_records AFTER INSERT OR UPDATE OR DELETE ON records
