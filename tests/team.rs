@@ -579,3 +579,84 @@ fn eight_moves_at_once_all_land() {
         8
     );
 }
+
+/// "Me" belongs to the laptop: two laptops on one team workspace each say who they are, each
+/// sees itself as "you" and its own tasks as mine, and the shared data marks nobody.
+#[test]
+fn who_i_am_belongs_to_the_laptop() {
+    let url = database("me");
+    let laptop = || Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let (priya, alex) = (laptop(), laptop());
+    priya.ok(&["team", "init", &url]);
+    priya.ok(&[
+        "people",
+        "add",
+        "Priya Natarajan",
+        "--role",
+        "delivery",
+        "--me",
+    ]);
+    alex.ok(&["people", "add", "Alex Kim", "--role", "sales"]);
+    alex.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
+    alex.ok(&["people", "me", "alex kim"]);
+    let mine = |cli: &Cli| -> Vec<String> {
+        cli.json(&["people", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["is_me"] == true)
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(mine(&priya), ["Priya Natarajan"]);
+    assert_eq!(mine(&alex), ["Alex Kim"]);
+    let marked: i64 = client(&url)
+        .query_one("SELECT count(*) FROM people WHERE is_me <> 0", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(marked, 0, "nobody is marked in the shared data");
+    // Alex wins a deal whose kickoff lands on Priya: it is Priya's task on Priya's laptop only.
+    let id = alex.deal("Lumen Optics", "Contract Sent", common::CHECKLIST);
+    alex.ok(&["move", &id, "Closed Won"]);
+    let tasks = |cli: &Cli| cli.json(&["tasks", "--assignee", "me", "--json"]);
+    assert_eq!(tasks(&priya).as_array().unwrap().len(), 1);
+    assert_eq!(tasks(&alex).as_array().unwrap().len(), 0);
+    let inbox = priya.json(&["inbox", "--json"]);
+    assert_eq!(inbox.as_array().unwrap().len(), 1, "{inbox}");
+    assert_eq!(alex.json(&["inbox", "--json"]), serde_json::json!([]));
+    // --me still overrides for a script.
+    let as_priya = alex.json(&[
+        "--me",
+        "Priya Natarajan",
+        "tasks",
+        "--assignee",
+        "me",
+        "--json",
+    ]);
+    assert_eq!(as_priya.as_array().unwrap().len(), 1);
+    // The audit log names who did it.
+    let actor: String = client(&url)
+        .query_one(
+            "SELECT actor FROM events WHERE record_id = 1 ORDER BY id LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(actor.starts_with("Alex Kim"), "{actor}");
+    // team status lists this laptop by its person.
+    let status = priya.json(&["team", "status", "--json"]);
+    assert!(
+        status["laptops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["person"] == "Priya Natarajan"),
+        "{status}"
+    );
+    // Saying who you are names a teammate.
+    let err = priya.fails(&["people", "me", "Nobody Here"]);
+    assert!(err.contains("baton people add"), "{err}");
+}

@@ -5,6 +5,7 @@
 //! refusal as a laptop workspace's.
 
 mod connect;
+pub(crate) mod identity;
 pub(crate) mod queries;
 pub mod url;
 
@@ -207,7 +208,9 @@ impl crate::workspace::Workspace {
                 url.host, url.port
             )));
         }
-        Self::init((c, Default::default()), clock, None, None)
+        let mut ws = Self::init((c, Default::default()), clock, None, None)?;
+        ws.identity = Some(identity::Identity::for_team(url));
+        Ok(ws)
     }
 }
 
@@ -254,7 +257,10 @@ pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
     queries::seen(
         &c,
         &host_name(),
-        me.unwrap_or(""),
+        me.map(str::to_string)
+            .or_else(|| identity::Identity::for_team(url).name())
+            .as_deref()
+            .unwrap_or(""),
         env!("CARGO_PKG_VERSION"),
         &now_stamp(),
     )?;

@@ -62,6 +62,8 @@ pub struct Workspace {
     /// Who is using Baton when a script or a teammate's laptop says so (`--me`, `BATON_ME`),
     /// over the workspace's own "this is me".
     me_override: Option<PersonId>,
+    /// On a team workspace, where this laptop keeps who uses it (never in the shared data).
+    pub(crate) identity: Option<crate::team::identity::Identity>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -159,6 +161,7 @@ impl Workspace {
             on_wait: None,
             read_only,
             me_override: None,
+            identity: None,
         };
         if ws.read_only.is_none() && playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
@@ -359,7 +362,10 @@ impl Workspace {
 
     /// The team, in the order people were added.
     pub fn people(&self) -> Result<Vec<Person>> {
-        people::list(&self.conn)
+        Ok(people::list(&self.conn)?
+            .into_iter()
+            .map(|p| self.mark_me(p))
+            .collect())
     }
 
     /// Adds a person, or updates the role and email of one with that name.
@@ -374,18 +380,44 @@ impl Workspace {
         if name.trim().is_empty() {
             return Err(Error::invalid("name", "a person needs a name"));
         }
-        self.write(origin, |cx| {
-            people::upsert(cx.conn, name, role, email, me)?;
+        // On a team workspace "this is me" belongs to the laptop, not to the shared row.
+        let shared_me = me && self.identity.is_none();
+        let p = self.write(origin, |cx| {
+            people::upsert(cx.conn, name, role, email, shared_me)?;
             people::get_by_name(cx.conn, name)?.ok_or_else(|| Error::not_found("person", name, ""))
-        })
+        })?;
+        match &self.identity {
+            Some(identity) if me => {
+                identity.set(&p.name)?;
+                Ok(Person { is_me: true, ..p })
+            }
+            _ => Ok(self.mark_me(p)),
+        }
+    }
+
+    /// On a team workspace, `p` marked as this laptop's user or not, as this laptop says.
+    fn mark_me(&self, p: Person) -> Person {
+        match &self.identity {
+            Some(identity) => Person {
+                is_me: identity
+                    .name()
+                    .is_some_and(|n| n.to_lowercase() == p.name.to_lowercase()),
+                ..p
+            },
+            None => p,
+        }
     }
 
     /// The person using this laptop: the one [`Workspace::act_as`] named, else the one
     /// marked "this is me".
     pub fn me(&self) -> Result<Option<Person>> {
-        match self.me_override {
-            Some(id) => people::get(&self.conn, id),
-            None => people::me(&self.conn),
+        match (self.me_override, &self.identity) {
+            (Some(id), _) => people::get(&self.conn, id),
+            (None, Some(identity)) => Ok(match identity.name() {
+                Some(name) => people::get_by_name(&self.conn, &name)?.map(|p| self.mark_me(p)),
+                None => None,
+            }),
+            (None, None) => people::me(&self.conn),
         }
     }
 
@@ -410,6 +442,10 @@ impl Workspace {
     /// Marks `name`, already on the team, as the person using this laptop.
     pub fn set_me(&mut self, name: &str, origin: Origin) -> Result<Person> {
         let p = self.person(name)?;
+        if let Some(identity) = &self.identity {
+            identity.set(&p.name)?;
+            return Ok(Person { is_me: true, ..p });
+        }
         self.write(origin, |cx| {
             people::upsert(cx.conn, &p.name, p.role, None, true)
         })?;
@@ -418,13 +454,15 @@ impl Workspace {
 
     /// A person by name, or a clear error.
     pub fn person(&self, name: &str) -> Result<Person> {
-        people::get_by_name(&self.conn, name)?.ok_or_else(|| {
-            Error::not_found(
-                "person",
-                name,
-                format!("add them first with: baton people add {name:?} --role sales"),
-            )
-        })
+        people::get_by_name(&self.conn, name)?
+            .map(|p| self.mark_me(p))
+            .ok_or_else(|| {
+                Error::not_found(
+                    "person",
+                    name,
+                    format!("add them first with: baton people add {name:?} --role sales"),
+                )
+            })
     }
 
     /// The holidays due dates skip.

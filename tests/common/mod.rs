@@ -57,6 +57,8 @@ impl Cli {
             .arg(&self.db)
             .args(args)
             .env("BATON_NOW", now)
+            // This laptop's own data (who it is on a team workspace) stays in the test's folder.
+            .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env_remove("BATON_DB")
             .env_remove("BATON_ME")
             .output()

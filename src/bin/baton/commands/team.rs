@@ -62,7 +62,7 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                 );
             } else if done.from == 0 {
                 println!(
-                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it (--db ADDRESS or BATON_DB) and says who they are (--me NAME or BATON_ME).",
+                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it (--db ADDRESS or BATON_DB) and says who they are: baton people me NAME.",
                     done.server, done.to
                 );
             } else {
