@@ -101,17 +101,27 @@ fn follower(cli: &Cli, who: &str, tx: mpsc::Sender<(usize, String)>, n: usize) -
 
 #[test]
 fn inbox_follow_prints_a_hand_off_made_elsewhere_at_once_and_only_one_follower_gets_it() {
-    let cli = Cli::new();
+    follow_prints_once(&Cli::new());
+}
+
+/// On a team workspace the server wakes the followers (LISTEN/NOTIFY): a teammate's hand-off,
+/// made by another process, reaches Dee's follower within 2 seconds, exactly once.
+#[test]
+fn on_a_team_workspace_inbox_follow_hears_a_teammates_hand_off_at_once() {
+    follow_prints_once(&common::team_cli("follow"));
+}
+
+fn follow_prints_once(cli: &Cli) {
     cli.team();
-    won_deal(&cli, "Earlier deal");
+    won_deal(cli, "Earlier deal");
     let listed = cli.json(&["--me", "Dee Delivery", "inbox", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["title"], "New kickoff task");
 
     let (tx, rx) = mpsc::channel();
     // Two of Dee's Batons (say, two laptops): the one waiting notification goes to one of them.
-    let mut a = follower(&cli, "Dee Delivery", tx.clone(), 0);
-    let mut b = follower(&cli, "Dee Delivery", tx.clone(), 1);
+    let mut a = follower(cli, "Dee Delivery", tx.clone(), 0);
+    let mut b = follower(cli, "Dee Delivery", tx.clone(), 1);
     let first = rx
         .recv_timeout(Duration::from_secs(5))
         .expect("the waiting one");
@@ -123,7 +133,7 @@ fn inbox_follow_prints_a_hand_off_made_elsewhere_at_once_and_only_one_follower_g
 
     // Another program hands a deal off to Dee.
     let started = Instant::now();
-    let id = won_deal(&cli, "Acme rollout");
+    let id = won_deal(cli, "Acme rollout");
     let (_, line) = rx
         .recv_timeout(Duration::from_secs(2))
         .expect("within 2 seconds");

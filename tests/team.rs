@@ -4,30 +4,7 @@
 
 mod common;
 
-use common::Cli;
-
-/// The test cluster's superuser address.
-fn server() -> String {
-    std::env::var("BATON_TEST_PG").expect(
-        "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
-    )
-}
-
-/// A fresh, empty database; returns its address (the password in it, as a user may write it).
-fn database(name: &str) -> String {
-    let admin = server();
-    let mut c = postgres::Client::connect(&admin.replace("?sslmode=disable", ""), postgres::NoTls)
-        .expect("the test cluster answers");
-    let db = format!("t_{name}_{}", std::process::id());
-    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
-        .unwrap();
-    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
-    admin.replace("/postgres?", &format!("/{db}?"))
-}
-
-fn client(url: &str) -> postgres::Client {
-    postgres::Client::connect(&url.replace("?sslmode=disable", ""), postgres::NoTls).unwrap()
-}
+use common::{client, database, server, Cli};
 
 #[test]
 fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
@@ -35,7 +12,7 @@ fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     let cli = Cli::new();
     let said = cli.ok(&["team", "init", &url]);
     assert!(
-        said.contains("Set up a team workspace") && said.contains("(schema 2)"),
+        said.contains("Set up a team workspace") && said.contains("(schema 3)"),
         "{said}"
     );
     assert!(
@@ -66,8 +43,8 @@ fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     assert!(again.contains("already a Baton team workspace"), "{again}");
 
     let s = cli.json(&["--me", "Priya Natarajan", "team", "status", &url, "--json"]);
-    assert_eq!(s["schema_version"], 2);
-    assert_eq!(s["known_version"], 2);
+    assert_eq!(s["schema_version"], 3);
+    assert_eq!(s["known_version"], 3);
     assert!(
         s["server_version"]
             .as_str()
@@ -85,7 +62,7 @@ fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     assert_eq!(laptops[0]["person"], "Priya Natarajan");
     let text = cli.ok(&["team", "status", &url]);
     assert!(
-        text.contains("Schema:  2") && text.contains("LAPTOP"),
+        text.contains("Schema:  3") && text.contains("LAPTOP"),
         "{text}"
     );
 }
@@ -115,11 +92,11 @@ fn team_init_refuses_a_database_with_other_tables_or_a_newer_or_changed_schema()
     let url = database("newer");
     cli.ok(&["team", "init", &url]);
     client(&url)
-        .batch_execute("INSERT INTO schema_migrations VALUES (3, 'x', '2030-01-01T00:00:00Z')")
+        .batch_execute("INSERT INTO schema_migrations VALUES (4, 'x', '2030-01-01T00:00:00Z')")
         .unwrap();
     let err = cli.fails(&["team", "init", &url]);
     assert!(
-        err.contains("newer Baton (schema 3, this version knows 2)"),
+        err.contains("newer Baton (schema 4, this version knows 3)"),
         "{err}"
     );
 

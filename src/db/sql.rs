@@ -312,6 +312,34 @@ impl Db {
         self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })
     }
 
+    /// Asks the team workspace's server to wake this connection whenever a notification for
+    /// anyone is committed (see [`Db::wait_for_inbox`]).
+    pub(crate) fn listen_to_inbox(&self) -> Result<()> {
+        self.postgres_client()?
+            .batch_execute("LISTEN baton_inbox")
+            .map_err(crate::team::queries::db)
+    }
+
+    /// Waits up to `timeout` for the server to say a notification was committed; whether it
+    /// did. Every wake-up waiting is taken, so one claim answers them all.
+    pub(crate) fn wait_for_inbox(&self, timeout: std::time::Duration) -> Result<bool> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.postgres_client()?;
+        let mut notes = client.notifications();
+        let woke = notes
+            .timeout_iter(timeout)
+            .next()
+            .map_err(crate::team::queries::db)?
+            .is_some();
+        while notes
+            .iter()
+            .next()
+            .map_err(crate::team::queries::db)?
+            .is_some()
+        {}
+        Ok(woke)
+    }
+
     /// Runs statements separated by `;`, with no values.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {

@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_team.sql"),
     include_str!("migrations/0002_change_log.sql"),
+    include_str!("migrations/0003_inbox_notify.sql"),
 ];
 
 /// What `team init` did.

@@ -564,6 +564,18 @@ impl Workspace {
         })
     }
 
+    /// On a team workspace, asks the server to say when a notification is committed by any
+    /// teammate's Baton ([`Workspace::wait_for_inbox`] then waits for it).
+    pub fn listen_to_inbox(&self) -> Result<()> {
+        self.conn.listen_to_inbox()
+    }
+
+    /// On a team workspace, waits up to `timeout` for a notification to be committed anywhere
+    /// (after [`Workspace::listen_to_inbox`]); whether one was.
+    pub fn wait_for_inbox(&self, timeout: std::time::Duration) -> Result<bool> {
+        self.conn.wait_for_inbox(timeout)
+    }
+
     /// A number that changes whenever another program commits to the workspace: `baton inbox
     /// --follow` claims again when it moves.
     pub fn version(&self) -> Result<i64> {

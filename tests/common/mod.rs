@@ -134,3 +134,42 @@ pub const CHECKLIST: &[&str] = &[
     "risk_notes=None",
     "kickoff_preference=Video call",
 ];
+
+// ----- a team workspace on the test PostgreSQL -----
+
+/// The test cluster's superuser address.
+pub fn server() -> String {
+    std::env::var("BATON_TEST_PG").expect(
+        "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
+    )
+}
+
+/// A fresh, empty database on the test cluster (`cargo xtask test` starts it and says where in
+/// `BATON_TEST_PG`; run alone, a test needing it fails and says so); returns its address (the
+/// password in it, as a user may write it).
+pub fn database(name: &str) -> String {
+    let admin = server();
+    let mut c = postgres::Client::connect(&admin.replace("?sslmode=disable", ""), postgres::NoTls)
+        .expect("the test cluster answers");
+    let db = format!("t_{name}_{}", std::process::id());
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
+        .unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    admin.replace("/postgres?", &format!("/{db}?"))
+}
+
+pub fn client(url: &str) -> postgres::Client {
+    postgres::Client::connect(&url.replace("?sslmode=disable", ""), postgres::NoTls).unwrap()
+}
+
+/// The real `baton` binary on a fresh team workspace (set up with `team init`), on a laptop of
+/// its own (its data directory in the test's folder).
+pub fn team_cli(name: &str) -> Cli {
+    let url = database(name);
+    let cli = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    cli.ok(&["team", "init", &url]);
+    cli
+}

@@ -241,6 +241,16 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
         }
         return Ok(());
     }
+    // On a team workspace the server says when one is committed, by any teammate's Baton.
+    if ws.is_team() {
+        ws.listen_to_inbox()?;
+        loop {
+            for n in ws.claim_notifications()? {
+                say(&n, json);
+            }
+            ws.wait_for_inbox(std::time::Duration::from_secs(60))?;
+        }
+    }
     // Claimed as they land: a commit by any other program moves the file's version.
     let mut seen = None;
     loop {
