@@ -6,11 +6,11 @@
 //! (the bench's floor, a user's own repair) writes no log and needs no Baton to run.
 
 use crate::clock::Stamp;
-use crate::db::sql::Db;
+use crate::db::sql::{Db, Optional};
 use crate::error::{Error, Result};
 use crate::model::{ImportId, Origin, RecordId};
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -396,7 +396,7 @@ pub(crate) struct Logged {
 
 /// The rows an import's write changed, in the order it changed them; `None` when the import
 /// ran before Baton kept a change log.
-pub(crate) fn of_import(conn: &Connection, import: ImportId) -> Result<Option<Vec<Logged>>> {
+pub(crate) fn of_import(conn: &Db, import: ImportId) -> Result<Option<Vec<Logged>>> {
     let change: Option<(i64, i64)> = conn
         .query_row(
             "SELECT id, log_from FROM changes WHERE import_id = ?1 AND undoes IS NULL",
@@ -407,7 +407,7 @@ pub(crate) fn of_import(conn: &Connection, import: ImportId) -> Result<Option<Ve
     let Some((change, from)) = change else {
         return Ok(None);
     };
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT id, tbl, key, op, record_id, before, after FROM change_log
           WHERE id >= ?1 AND change_id = ?2 ORDER BY id",
     )?;
@@ -422,7 +422,7 @@ pub(crate) fn of_import(conn: &Connection, import: ImportId) -> Result<Option<Ve
             after: r.get(6)?,
         })
     })?;
-    Ok(Some(rows.collect::<rusqlite::Result<_>>()?))
+    Ok(Some(rows))
 }
 
 /// A later write that touched what an import changed.
@@ -438,7 +438,7 @@ pub(crate) struct Later {
 
 /// The row changes written after log row `after`, by writes that still stand (not an undone
 /// import, not an undo), leaving out the outbox and the counts.
-pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
+pub(crate) fn later_than(conn: &Db, after: i64) -> Result<Vec<Later>> {
     // The counts' rows are most of an import's log: leave them in the database.
     let skip: Vec<String> = OUTBOX
         .iter()
@@ -446,7 +446,7 @@ pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
         .chain(COUNTERS.iter().map(|(t, _)| *t))
         .map(|t| format!("'{t}'"))
         .collect();
-    let mut st = conn.prepare(&format!(
+    let mut st = conn.prepare_cached(&format!(
         "SELECT l.tbl, l.key, l.record_id, c.actor, c.at, c.import_id
            FROM change_log l JOIN changes c ON c.id = l.change_id
           WHERE l.id > ?1 AND c.undoes IS NULL AND l.tbl NOT IN ({})
@@ -465,7 +465,7 @@ pub(crate) fn later_than(conn: &Connection, after: i64) -> Result<Vec<Later>> {
             import: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows)
 }
 
 /// Whether later changes to this table can stand beside an undo (the outbox and the counts).
@@ -481,12 +481,18 @@ pub(crate) struct Reverter {
 
 impl Reverter {
     /// Reverts one logged change. Returns whether a row changed.
-    pub(crate) fn revert(&mut self, conn: &Connection, row: &Logged) -> Result<bool> {
+    pub(crate) fn revert(&mut self, conn: &Db, row: &Logged) -> Result<bool> {
         if !self.shapes.contains_key(&row.table) {
-            self.shapes
-                .insert(row.table.clone(), shape(conn, &row.table)?);
+            let s = match conn {
+                Db::Sqlite(c) => shape(c, &row.table)?,
+                Db::Postgres(_) => team_shape(conn, &row.table)?,
+            };
+            self.shapes.insert(row.table.clone(), s);
         }
-        revert(conn, &self.shapes[&row.table], row)
+        match conn {
+            Db::Sqlite(c) => revert(c, &self.shapes[&row.table], row),
+            Db::Postgres(_) => revert_team(conn, &self.shapes[&row.table], row),
+        }
     }
 }
 
@@ -583,8 +589,193 @@ fn revert(conn: &Connection, s: &Shape, row: &Logged) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// A team workspace table's columns and primary key, from PostgreSQL's catalogue.
+fn team_shape(conn: &Db, table: &str) -> Result<Shape> {
+    let columns = conn.query_map(
+        "SELECT column_name::text FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+        [table],
+        |r| r.get(0),
+    )?;
+    let key = conn.query_map(
+        "SELECT a.attname::text FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+          WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
+          ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
+        [table],
+        |r| r.get(0),
+    )?;
+    Ok(Shape {
+        columns,
+        key,
+        integer_key: false,
+    })
+}
+
+/// A JSON value of the change log as the value it was in its column.
+fn json_value(v: &serde_json::Value) -> rusqlite::types::Value {
+    use rusqlite::types::Value;
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Integer((*b).into()),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Integer(i),
+            None => Value::Real(n.as_f64().unwrap_or_default()),
+        },
+        serde_json::Value::String(s) => Value::Text(s.clone()),
+        other => Value::Text(other.to_string()),
+    }
+}
+
+/// [`revert`] on a team workspace: the logged JSON is read here and its values bound, since
+/// PostgreSQL's types do not bend as SQLite's do.
+fn revert_team(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
+    use rusqlite::types::Value;
+    let table = &row.table;
+    let unreadable = |e: serde_json::Error| {
+        Error::Conflict(format!("the change log of {table} is unreadable: {e}"))
+    };
+    let object = |json: &Option<String>| -> Result<Vec<(String, Value)>> {
+        let Some(json) = json else { return Ok(vec![]) };
+        let map: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(json).map_err(unreadable)?;
+        Ok(map
+            .iter()
+            .filter(|(c, _)| s.columns.iter().any(|x| x == *c))
+            .map(|(c, v)| (c.clone(), json_value(v)))
+            .collect())
+    };
+    let key: Vec<Value> = serde_json::from_str::<Vec<serde_json::Value>>(&row.key)
+        .map_err(unreadable)?
+        .iter()
+        .map(json_value)
+        .collect();
+    if s.key.is_empty() || key.len() != s.key.len() {
+        return Err(Error::Conflict(format!(
+            "the table {table} has no key to undo a change by"
+        )));
+    }
+    // The key's values come first: ?1…?k.
+    let key_match = |from: usize| -> String {
+        s.key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| format!("\"{k}\" = ?{}", from + i))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    };
+    let run = |sql: String, values: Vec<Value>| -> Result<usize> {
+        let refs: Vec<&dyn rusqlite::ToSql> =
+            values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+        conn.execute(&sql, &*refs)
+    };
+    let n = match (counters(table), row.op.as_str()) {
+        (Some(counts), "insert" | "update") => {
+            let after = object(&row.after)?;
+            let before = object(&row.before)?;
+            let was = |c: &str| {
+                before
+                    .iter()
+                    .find(|(b, _)| b == c)
+                    .map_or(0, |(_, v)| match v {
+                        Value::Integer(i) => *i,
+                        _ => 0,
+                    })
+            };
+            let deltas: Vec<(String, i64)> = after
+                .iter()
+                .filter(|(c, _)| counts.contains(&c.as_str()))
+                .filter_map(|(c, v)| match v {
+                    Value::Integer(i) => Some((c.clone(), i - was(c))),
+                    _ => None,
+                })
+                .collect();
+            if deltas.is_empty() {
+                return Ok(false);
+            }
+            let k = s.key.len();
+            let sets: Vec<String> = deltas
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| format!("\"{c}\" = \"{c}\" - ?{}", k + 1 + i))
+                .collect();
+            let mut values = key.clone();
+            values.extend(deltas.iter().map(|(_, d)| Value::Integer(*d)));
+            let n = run(
+                format!(
+                    "UPDATE \"{table}\" SET {} WHERE {}",
+                    sets.join(", "),
+                    key_match(1)
+                ),
+                values,
+            )?;
+            let zero: Vec<String> = counts.iter().map(|c| format!("\"{c}\" = 0")).collect();
+            run(
+                format!(
+                    "DELETE FROM \"{table}\" WHERE {} AND {}",
+                    key_match(1),
+                    zero.join(" AND ")
+                ),
+                key.clone(),
+            )?;
+            n
+        }
+        (_, "insert") => run(
+            format!("DELETE FROM \"{table}\" WHERE {}", key_match(1)),
+            key.clone(),
+        )?,
+        (_, "update") => {
+            let before = object(&row.before)?;
+            if before.is_empty() {
+                return Ok(false);
+            }
+            let k = s.key.len();
+            let sets: Vec<String> = before
+                .iter()
+                .enumerate()
+                .map(|(i, (c, _))| format!("\"{c}\" = ?{}", k + 1 + i))
+                .collect();
+            let mut values = key.clone();
+            values.extend(before.into_iter().map(|(_, v)| v));
+            run(
+                format!(
+                    "UPDATE \"{table}\" SET {} WHERE {}",
+                    sets.join(", "),
+                    key_match(1)
+                ),
+                values,
+            )?
+        }
+        (_, "delete") => {
+            let before = object(&row.before)?;
+            let quoted: Vec<String> = before.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+            let marks: Vec<String> = (1..=before.len()).map(|i| format!("?{i}")).collect();
+            run(
+                format!(
+                    "INSERT INTO \"{table}\" ({}) VALUES ({}) ON CONFLICT DO NOTHING",
+                    quoted.join(", "),
+                    marks.join(", ")
+                ),
+                before.into_iter().map(|(_, v)| v).collect(),
+            )?
+        }
+        (_, op) => {
+            return Err(Error::Conflict(format!(
+                "the change log holds an unknown operation {op:?} on {table}"
+            )))
+        }
+    };
+    Ok(n > 0)
+}
+
 /// Whether a person (by name) is still named by a record, a handoff or a task.
-pub(crate) fn person_in_use(conn: &Connection, key: &str) -> Result<bool> {
+pub(crate) fn person_in_use(conn: &Db, key: &str) -> Result<bool> {
+    let Some(id) = serde_json::from_str::<Vec<serde_json::Value>>(key)
+        .ok()
+        .and_then(|k| k.first().and_then(serde_json::Value::as_i64))
+    else {
+        return Ok(false);
+    };
     Ok(conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM records WHERE owner = p.name COLLATE NOCASE)
@@ -592,10 +783,12 @@ pub(crate) fn person_in_use(conn: &Connection, key: &str) -> Result<bool> {
              OR EXISTS (SELECT 1 FROM notifications WHERE recipient_id = p.id)
              OR EXISTS (SELECT 1 FROM handoffs WHERE to_owner = p.name COLLATE NOCASE
                                                   OR from_owner = p.name COLLATE NOCASE)
-           FROM people p WHERE p.id = json_extract(?1, '$[0]')",
-            [key],
-            |r| r.get::<_, Option<bool>>(0),
-        )?
+           FROM people p WHERE p.id = ?1",
+            [id],
+            |r| r.get::<Option<bool>>(0),
+        )
+        .optional()?
+        .flatten()
         .unwrap_or(false))
 }
 
@@ -608,7 +801,7 @@ pub(crate) fn touched_keys(later: &[Later]) -> HashSet<(&str, &str)> {
 }
 
 /// Lets the undo of `import` remove that import's audit events, inside its transaction only.
-pub(crate) fn allow_event_removal(tx: &Connection, import: ImportId, on: bool) -> Result<()> {
+pub(crate) fn allow_event_removal(tx: &Db, import: ImportId, on: bool) -> Result<()> {
     if on {
         tx.execute("INSERT INTO undoing (import_id) VALUES (?1)", [import])?;
     } else {
@@ -618,7 +811,7 @@ pub(crate) fn allow_event_removal(tx: &Connection, import: ImportId, on: bool) -
 }
 
 /// Names of records, by id, for a message.
-pub(crate) fn record_names(conn: &Connection, ids: &[RecordId]) -> Result<Vec<(RecordId, String)>> {
+pub(crate) fn record_names(conn: &Db, ids: &[RecordId]) -> Result<Vec<(RecordId, String)>> {
     let mut st = conn.prepare_cached("SELECT name FROM records WHERE id = ?1")?;
     let mut out = Vec::new();
     for id in ids {

@@ -26,13 +26,8 @@ impl Workspace {
         if past.undone_at.is_some() {
             return Err(Error::Conflict(format!("import {id} was already undone")));
         }
-        if self.conn.dialect() == crate::db::sql::Dialect::Postgres {
-            return Err(Error::Conflict(format!(
-                "undoing an import on a team workspace is not in this version of Baton yet; import {id}'s changes are logged, so a later version can undo it"
-            )));
-        }
         self.transact(origin, Some(id), |cx| {
-            let rows = changelog::of_import(cx.conn.sqlite()?, id)?.ok_or_else(|| {
+            let rows = changelog::of_import(cx.conn, id)?.ok_or_else(|| {
                 let copy = past.backup.as_deref().map_or(String::new(), |b| {
                     format!(" The copy taken before it is {b}: with Baton closed, copy it over the workspace file to go back to that moment.")
                 });
@@ -41,10 +36,10 @@ impl Workspace {
                 ))
             })?;
             let last = rows.last().map_or(i64::MAX, |r| r.id);
-            let later = changelog::later_than(cx.conn.sqlite()?, last)?;
-            refuse_if_changed(cx.conn.sqlite()?, id, &rows, &later)?;
+            let later = changelog::later_than(cx.conn, last)?;
+            refuse_if_changed(cx.conn, id, &rows, &later)?;
             let changed_later = changelog::touched_keys(&later);
-            changelog::allow_event_removal(cx.conn.sqlite()?, id, true)?;
+            changelog::allow_event_removal(cx.conn, id, true)?;
             let (mut removed, mut restored) = (0u64, 0u64);
             let mut reverter = changelog::Reverter::default();
             for row in rows.iter().rev() {
@@ -58,11 +53,11 @@ impl Workspace {
                 }
                 if row.table == "people"
                     && row.op == "insert"
-                    && changelog::person_in_use(cx.conn.sqlite()?, &row.key)?
+                    && changelog::person_in_use(cx.conn, &row.key)?
                 {
                     continue;
                 }
-                let done = reverter.revert(cx.conn.sqlite()?, row)?;
+                let done = reverter.revert(cx.conn, row)?;
                 if done && row.table == "records" {
                     match row.op.as_str() {
                         "insert" => removed += 1,
@@ -71,7 +66,7 @@ impl Workspace {
                     }
                 }
             }
-            changelog::allow_event_removal(cx.conn.sqlite()?, id, false)?;
+            changelog::allow_event_removal(cx.conn, id, false)?;
             imports::mark_undone(cx.conn, id, cx.stamp())?;
             events::append(
                 cx.conn,
@@ -111,7 +106,7 @@ impl Workspace {
 /// Refuses the undo when a write after the import changed one of its records (or a row it
 /// wrote), naming the records and what changed them.
 fn refuse_if_changed(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Db,
     id: ImportId,
     rows: &[changelog::Logged],
     later: &[Later],

@@ -308,7 +308,7 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// An import's counts, as text.
-pub fn print_import(r: &baton::import::ImportReport, undoable: bool) {
+pub fn print_import(r: &baton::import::ImportReport) {
     let verb = if r.dry_run {
         "Would import"
     } else {
@@ -329,13 +329,11 @@ pub fn print_import(r: &baton::import::ImportReport, undoable: bool) {
     for e in &r.errors {
         println!("  skipped {e}");
     }
-    if !r.dry_run && undoable {
+    if !r.dry_run {
         println!(
             "Import {}; undo it with `baton undo-import {}` (until its records are changed again).",
             r.import_id, r.import_id
         );
-    } else if !r.dry_run {
-        println!("Import {}.", r.import_id);
     }
 }
 

@@ -59,7 +59,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
             if json {
                 print_json(&r);
             } else {
-                output::print_import(&r, !ws.is_team());
+                output::print_import(&r);
             }
         }
         ImportCommand::Preview {
