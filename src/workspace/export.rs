@@ -97,7 +97,7 @@ impl Workspace {
             let mut failed = None;
             // The header row first, then every row as text.
             let (columns, n) =
-                crate::workspace::queries::export::each_row(self.conn.sqlite()?, table, |cells| {
+                crate::workspace::queries::export::each_row(&self.conn, table, |cells| {
                     if failed.is_none() {
                         let cells = cells
                             .iter()

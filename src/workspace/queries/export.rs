@@ -1,12 +1,79 @@
 //! Every table as text rows, for `baton export --all`.
 
+use crate::db::sql::Db;
 use crate::error::Result;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
 /// Calls `row` with `table`'s column names, then with each of its rows as text (NULL as an
-/// empty cell), in rowid order. Returns the column names and how many rows there were.
+/// empty cell): in rowid order on a file, by id or key on a team workspace (whose tables have
+/// no rowid). Returns the column names and how many rows there were.
 pub(crate) fn each_row(
+    conn: &Db,
+    table: &str,
+    row: impl FnMut(&[String]),
+) -> Result<(Vec<String>, u64)> {
+    match conn {
+        Db::Sqlite(c) => each_file_row(c, table, row),
+        Db::Postgres(_) => each_team_row(conn, table, row),
+    }
+}
+
+fn each_team_row(
+    conn: &Db,
+    table: &str,
+    mut row: impl FnMut(&[String]),
+) -> Result<(Vec<String>, u64)> {
+    let columns: Vec<String> = conn.query_map(
+        "SELECT column_name::text FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+        [table],
+        |r| r.get(0),
+    )?;
+    let key: Vec<String> = conn.query_map(
+        "SELECT a.attname::text FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+          WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
+          ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
+        [table],
+        |r| r.get(0),
+    )?;
+    let quote = |cs: &[String]| {
+        cs.iter()
+            .map(|c| format!("\"{c}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    row(&columns);
+    let mut n = 0;
+    let mut cells = Vec::with_capacity(columns.len());
+    conn.each(
+        &format!(
+            "SELECT {} FROM \"{table}\" ORDER BY {}",
+            quote(&columns),
+            quote(&key)
+        ),
+        [],
+        |r| {
+            cells.clear();
+            for i in 0..columns.len() {
+                cells.push(match r.get::<Value>(i)? {
+                    Value::Null => String::new(),
+                    Value::Integer(v) => v.to_string(),
+                    Value::Real(v) => v.to_string(),
+                    Value::Text(t) => t,
+                    Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+                });
+            }
+            row(&cells);
+            n += 1;
+            Ok(())
+        },
+    )?;
+    Ok((columns, n))
+}
+
+fn each_file_row(
     conn: &Connection,
     table: &str,
     mut row: impl FnMut(&[String]),
