@@ -702,3 +702,78 @@ fn who_i_am_belongs_to_the_laptop() {
     let err = priya.fails(&["people", "me", "Nobody Here"]);
     assert!(err.contains("baton people add"), "{err}");
 }
+
+/// The connection lost in the middle of an import (the server ends it, as a restart or a
+/// network cut would): the import rolls back whole, says so in one sentence, and running it
+/// again imports everything.
+#[test]
+fn a_connection_lost_mid_import_leaves_the_workspace_as_it_was() {
+    let url = database("cut");
+    let cli = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    cli.ok(&["team", "init", &url]);
+    let export = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/real/crm_sales_pipeline.csv"
+    );
+    let db = url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let import = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["--db", &url, "import", export])
+        .env("BATON_NOW", "2026-03-05T09:00:00Z")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the import has written some records, the server ends its connection.
+    let mut admin = client(&server());
+    let started = std::time::Instant::now();
+    loop {
+        let writing: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state <> 'idle'",
+                &[&db],
+            )
+            .unwrap()
+            .get(0);
+        if writing > 0 && started.elapsed() > std::time::Duration::from_millis(800) {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the import never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&db],
+        )
+        .unwrap();
+    let out = import.wait_with_output().unwrap();
+    assert!(!out.status.success(), "the import was cut");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was imported") && err.lines().count() == 1,
+        "{err}"
+    );
+    let count = |sql: &str| -> i64 { client(&url).query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count("SELECT count(*) FROM records"),
+        0,
+        "rolled back whole"
+    );
+    assert_eq!(count("SELECT count(*) FROM imports"), 0);
+    let again = cli.json(&["import", export, "--json"]);
+    assert_eq!(again["inserted"], 8766, "{again}");
+    assert_eq!(count("SELECT count(*) FROM handoffs"), 1290);
+}

@@ -213,7 +213,14 @@ impl Workspace {
         if let Ok(conn) = self.conn.sqlite() {
             crate::db::normal_cache(conn);
         }
-        let _announce = done?;
+        let _announce = done.map_err(|e| match e {
+            // A team workspace's connection lost mid-import: its transaction went with it.
+            Error::Unreachable(_) if self.is_team() => Error::Unreachable(format!(
+                "the connection to the team database was lost during the import of {}; nothing was imported: run it again once the server answers",
+                path.display()
+            )),
+            e => e,
+        })?;
         Ok(report)
     }
 

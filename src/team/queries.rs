@@ -71,6 +71,19 @@ pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
         {
             return Error::Conflict(super::COLLIDED.into());
         }
+        // The server ending the session (a restart, an administrator) is a lost connection.
+        if [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(d.code())
+        {
+            return Error::Unreachable(
+                "the connection to the team database was lost; nothing was changed, try again"
+                    .into(),
+            );
+        }
         return Error::Conflict(format!("the team database said: {}", d.message()));
     }
     if e.is_closed() || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) {

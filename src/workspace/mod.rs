@@ -602,7 +602,7 @@ pub fn not_a_team_address(path: &Path) -> Result<()> {
     if crate::team::TeamUrl::is_team(&path.to_string_lossy()) {
         return Err(Error::invalid(
             "--db",
-            "a team workspace (postgres://…) opens with baton team init, push and status in this version; the other commands and the app still work on a workspace file",
+            "this opens a workspace file; a team workspace (postgres://…) opens from the command line in this version (baton --db postgres://… COMMAND), and the app on one comes next",
         ));
     }
     Ok(())

@@ -288,6 +288,14 @@ pub fn bench(args: &[String]) -> Res {
         }
         return desktop_footprint(&bin, &db);
     }
+    // --team: only the team workspace's figures, on the 100k export.
+    if args.iter().any(|a| a == "--team") {
+        let csv = dir.join("hubspot_deals_100000.csv");
+        if !csv.exists() {
+            generate(&csv, 100_000, 0).map_err(|e| format!("{}: {e}", csv.display()))?;
+        }
+        return team_workspace(&bin, &csv, 100_000);
+    }
     let sizes: Vec<usize> = if args.iter().any(|a| a == "--quick") {
         vec![100_000]
     } else {
@@ -336,6 +344,7 @@ pub fn bench(args: &[String]) -> Res {
         );
         if rows == 100_000 {
             health(&bin, &db, rows)?;
+            team_workspace(&bin, &csv, rows)?;
             desktop_footprint(&bin, &db)?;
         }
     }
@@ -390,6 +399,72 @@ fn health(bin: &Path, db: &Path, rows: usize) -> Res {
         "  baton health --weeks 12 over {rows} records and {changes} stage changes: {:.0} ms (median of 5; target 100 ms), peak RSS {:.1} MB",
         median.as_secs_f64() * 1000.0,
         peak as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// The same export into a team workspace on a throwaway PostgreSQL, against `psql \copy` of
+/// the file into a bare table of text columns (the floor), then an unchanged re-import and
+/// `health --weeks 12` over what it imported. One run each: a team import is slow enough that
+/// the machine's noise is small beside it.
+fn team_workspace(bin: &Path, csv: &Path, rows: usize) -> Res {
+    let pg = crate::pg::Cluster::start()?;
+    let admin = pg.url().replace("?sslmode=disable", "");
+    let psql = |db: &str, sql: &str| -> Result<Run, String> {
+        let mut c = Command::new("psql");
+        c.arg(admin.replace("/postgres", &format!("/{db}"))).args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ]);
+        let run = measure(c)?;
+        Ok(run)
+    };
+    psql("postgres", "DROP DATABASE IF EXISTS bench_floor")?;
+    psql("postgres", "DROP DATABASE IF EXISTS bench_team")?;
+    psql("postgres", "CREATE DATABASE bench_floor")?;
+    psql("postgres", "CREATE DATABASE bench_team")?;
+    let columns: Vec<String> = (1..=HEADERS.len()).map(|i| format!("c{i} text")).collect();
+    psql(
+        "bench_floor",
+        &format!("CREATE TABLE bare ({})", columns.join(", ")),
+    )?;
+    let floor = psql(
+        "bench_floor",
+        &format!(
+            "\\copy bare FROM '{}' WITH (FORMAT csv, HEADER true)",
+            csv.display()
+        ),
+    )?;
+    line("psql \\copy into a bare table (floor)", rows, &floor);
+    let url = format!(
+        "{}?sslmode=disable",
+        admin.replace("/postgres", "/bench_team")
+    );
+    let team = |args: &[&str]| {
+        let mut c = Command::new(bin);
+        c.arg("--db")
+            .arg(&url)
+            .args(args)
+            .env("BATON_NOW", FIRST_IMPORT);
+        measure(c)
+    };
+    team(&["team", "init", &url])?;
+    let csv_arg = csv.display().to_string();
+    let first = team(&["import", &csv_arg, "--json"])?;
+    line("baton import into a team workspace", rows, &first);
+    let again = team(&["import", &csv_arg, "--json"])?;
+    line("baton re-import (unchanged), team", rows, &again);
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| team(&["health", "--weeks", "12", "--json"]).map(|r| r.wall))
+        .collect::<Result<_, _>>()?;
+    times.sort();
+    println!(
+        "  ratio team import/psql \\copy: {:.1}× (target 4×)   baton health --weeks 12 on the team workspace ({rows} records, one import): {:.0} ms (median of 5; target 300 ms)",
+        first.wall.as_secs_f64() / floor.wall.as_secs_f64(),
+        times[2].as_secs_f64() * 1000.0
     );
     Ok(())
 }
