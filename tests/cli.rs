@@ -11,9 +11,8 @@ fn last_line(s: &str) -> &str {
     s.lines().last().unwrap()
 }
 
-#[test]
-fn a_closed_won_deal_pauses_then_resumes_and_schedules_its_kickoff() {
-    let cli = Cli::new();
+on_both! {
+fn a_closed_won_deal_pauses_then_resumes_and_schedules_its_kickoff(cli: &Cli) {
     cli.team();
     let out = cli.ok(&[
         "add",
@@ -126,10 +125,10 @@ fn a_closed_won_deal_pauses_then_resumes_and_schedules_its_kickoff() {
     assert_eq!(rec["fields"]["start_date"], "2026-03-16");
     assert_eq!(rec["fields"]["company"], "Acme — Ltd");
 }
+}
 
-#[test]
-fn the_brief_renders_markdown_escaped_html_and_json() {
-    let cli = Cli::new();
+on_both! {
+fn the_brief_renders_markdown_escaped_html_and_json(cli: &Cli) {
     cli.team();
     let id = last_line(&cli.ok(&[
         "add",
@@ -166,10 +165,10 @@ fn the_brief_renders_markdown_escaped_html_and_json() {
     let md = cli.ok(&["brief", &id]);
     assert!(md.contains("Verbally: A weekly call"), "{md}");
 }
+}
 
-#[test]
-fn flags_route_to_review_and_approve_hands_off() {
-    let cli = Cli::new();
+on_both! {
+fn flags_route_to_review_and_approve_hands_off(cli: &Cli) {
     cli.team();
     let mut args = vec![
         "add",
@@ -211,10 +210,10 @@ fn flags_route_to_review_and_approve_hands_off() {
         "{err}"
     );
 }
+}
 
-#[test]
-fn unknown_record_stage_person_and_field_are_one_sentence_and_non_zero() {
-    let cli = Cli::new();
+on_both! {
+fn unknown_record_stage_person_and_field_are_one_sentence_and_non_zero(cli: &Cli) {
     cli.team();
     let id = last_line(&cli.ok(&["add", "--kind", "deal", "X"])).to_string();
     for (args, needle) in [
@@ -239,10 +238,10 @@ fn unknown_record_stage_person_and_field_are_one_sentence_and_non_zero() {
         assert!(err.starts_with("error: "), "{err}");
     }
 }
+}
 
-#[test]
-fn playbooks_export_edit_import_and_refuse_a_broken_file() {
-    let cli = Cli::new();
+on_both! {
+fn playbooks_export_edit_import_and_refuse_a_broken_file(cli: &Cli) {
     let file = cli.path("playbooks.toml");
     cli.ok(&["playbooks", "export", file.to_str().unwrap()]);
     let text = std::fs::read_to_string(&file).unwrap();
@@ -273,10 +272,10 @@ fn playbooks_export_edit_import_and_refuse_a_broken_file() {
         "nothing changed"
     );
 }
+}
 
-#[test]
-fn demo_backtest_and_export_all() {
-    let cli = Cli::new();
+on_both! {
+fn demo_backtest_and_export_all(cli: &Cli) {
     let out = cli.ok(&["demo"]);
     assert!(out.contains("60 deals, 20 leads"), "{out}");
     let deals = cli.json(&["records", "--kind", "deal", "--json"]);
@@ -328,10 +327,10 @@ fn demo_backtest_and_export_all() {
     let csv = std::fs::read_to_string(Path::new(&dir).join("records.csv")).unwrap();
     assert_eq!(csv.lines().next().unwrap().split(',').next().unwrap(), "id");
 }
+}
 
-#[test]
-fn exported_csv_shows_formulas_as_text_and_baton_reads_them_back() {
-    let cli = Cli::new();
+on_both! {
+fn exported_csv_shows_formulas_as_text_and_baton_reads_them_back(cli: &Cli) {
     let attacks = [
         "=HYPERLINK(\"http://x\",\"y\")",
         "-2+3+cmd|' /C calc'!A0",
@@ -393,10 +392,10 @@ fn exported_csv_shows_formulas_as_text_and_baton_reads_them_back() {
         assert!(read.contains(&a.to_string()), "{a} read back: {read:?}");
     }
 }
+}
 
-#[test]
-fn an_export_refuses_a_folder_with_files_and_never_writes_through_a_planted_link() {
-    let cli = Cli::new();
+on_both! {
+fn an_export_refuses_a_folder_with_files_and_never_writes_through_a_planted_link(cli: &Cli) {
     cli.team();
     let dir = cli.path("export");
     std::fs::create_dir_all(&dir).unwrap();
@@ -426,10 +425,10 @@ fn an_export_refuses_a_folder_with_files_and_never_writes_through_a_planted_link
         .unwrap()
         .contains("Fay Founder"));
 }
+}
 
-#[test]
-fn baton_now_must_be_rfc3339() {
-    let cli = Cli::new();
+on_both! {
+fn baton_now_must_be_rfc3339(cli: &Cli) {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--db", cli.db.to_str().unwrap(), "records"])
         .env("BATON_NOW", "yesterday")
@@ -438,10 +437,10 @@ fn baton_now_must_be_rfc3339() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("RFC 3339"));
 }
+}
 
-#[test]
-fn preview_json_import_json_and_undo_import_follow_the_contract() {
-    let cli = Cli::new();
+on_both! {
+fn preview_json_import_json_and_undo_import_follow_the_contract(cli: &Cli) {
     let file = fixture("hubspot_deals.csv");
     let file = file.to_str().unwrap();
     let p = cli.json(&["preview", file, "--rows", "2", "--json"]);
@@ -504,6 +503,7 @@ fn preview_json_import_json_and_undo_import_follow_the_contract() {
     let e = cli.fails(&["undo-import", "99"]);
     assert!(e.contains("no import \"99\""), "{e}");
 }
+}
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -511,9 +511,8 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-#[test]
-fn health_prints_a_weekly_table_and_json_that_agree_with_the_handoffs() {
-    let cli = Cli::new();
+on_both! {
+fn health_prints_a_weekly_table_and_json_that_agree_with_the_handoffs(cli: &Cli) {
     cli.ok(&["demo"]);
     let h = cli.json(&["health", "--weeks", "6", "--json"]);
     let weeks = h["weeks"].as_array().unwrap();
@@ -542,6 +541,7 @@ fn health_prints_a_weekly_table_and_json_that_agree_with_the_handoffs() {
     assert!(cli
         .fails(&["health", "--weeks", "x"])
         .contains("invalid value"));
+}
 }
 
 /// `baton records | head -1`: a reader that stops early ends Baton quietly, as it would any

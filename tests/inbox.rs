@@ -16,11 +16,10 @@ fn won_deal(cli: &Cli, name: &str) -> String {
     id
 }
 
-#[test]
-fn me_is_who_the_laptop_or_the_script_says() {
-    let cli = Cli::new();
+on_both! {
+fn me_is_who_the_laptop_or_the_script_says(cli: &Cli) {
     cli.team();
-    won_deal(&cli, "Acme rollout");
+    won_deal(cli, "Acme rollout");
     // Fay is marked as this laptop's user; Dee's kickoff task is not hers.
     assert_eq!(
         cli.json(&["tasks", "--assignee", "me", "--json"]),
@@ -66,11 +65,12 @@ fn me_is_who_the_laptop_or_the_script_says() {
             .map(|p| p["name"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(me(&cli), ["Fay Founder"]);
+    assert_eq!(me(cli), ["Fay Founder"]);
     let said = cli.ok(&["people", "me", "Dee Delivery"]);
     assert!(said.contains("You are Dee Delivery"), "{said}");
-    assert_eq!(me(&cli), ["Dee Delivery"]);
+    assert_eq!(me(cli), ["Dee Delivery"]);
     assert_eq!(cli.json(&["tasks", "--assignee", "me", "--json"]), dee);
+}
 }
 
 /// `baton inbox --follow --json` as `who`, its lines sent to `tx`.
@@ -162,10 +162,10 @@ fn follow_prints_once(cli: &Cli) {
     eprintln!("inbox --follow printed the hand-off {took:?} after the command started");
 }
 
-#[test]
-fn inbox_needs_to_know_who_i_am() {
-    let cli = Cli::new();
+on_both! {
+fn inbox_needs_to_know_who_i_am(cli: &Cli) {
     cli.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
     let err = cli.fails(&["inbox"]);
     assert!(err.contains("baton people me NAME"), "{err}");
+}
 }

@@ -77,10 +77,9 @@ fn value<'a>(props: &'a Props, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} in {props:?}"))
 }
 
-#[test]
-fn the_welcome_email_is_a_mime_message_to_the_client_from_the_owner_with_the_invite() {
-    let cli = Cli::new();
-    let id = handed_off(&cli, "Rivière Hôtels — CRM cleanup");
+on_both! {
+fn the_welcome_email_is_a_mime_message_to_the_client_from_the_owner_with_the_invite(cli: &Cli) {
+    let id = handed_off(cli, "Rivière Hôtels — CRM cleanup");
     let drafts = cli.json(&["drafts", "--json"]);
     assert_eq!(drafts.as_array().unwrap().len(), 1, "{drafts}");
     let d = &drafts[0];
@@ -132,12 +131,12 @@ fn the_welcome_email_is_a_mime_message_to_the_client_from_the_owner_with_the_inv
         "Kickoff: Rivière Hôtels — CRM cleanup"
     );
 }
+}
 
-#[test]
-fn the_kickoff_invite_is_one_event_with_a_stable_uid_the_owner_and_the_contact() {
-    let cli = Cli::new();
-    handed_off(&cli, "Rivière Hôtels — CRM cleanup");
-    let task = kickoff_task(&cli);
+on_both! {
+fn the_kickoff_invite_is_one_event_with_a_stable_uid_the_owner_and_the_contact(cli: &Cli) {
+    handed_off(cli, "Rivière Hôtels — CRM cleanup");
+    let task = kickoff_task(cli);
     let tid = task["id"].to_string();
     let file = cli.dir.path().join("kickoff.ics");
     cli.ok(&["invite", &tid, "--ics", file.to_str().unwrap()]);
@@ -192,12 +191,12 @@ fn the_kickoff_invite_is_one_event_with_a_stable_uid_the_owner_and_the_contact()
     assert_eq!(value(&again, "DTSTART"), "20260312T100000");
     assert_eq!(value(&again, "STATUS"), "CONFIRMED");
 }
+}
 
-#[test]
-fn marking_the_welcome_email_sent_ticks_its_checklist_line_and_freezes_the_draft() {
-    let cli = Cli::new();
-    let id = handed_off(&cli, "Acme — rollout");
-    let task = kickoff_task(&cli);
+on_both! {
+fn marking_the_welcome_email_sent_ticks_its_checklist_line_and_freezes_the_draft(cli: &Cli) {
+    let id = handed_off(cli, "Acme — rollout");
+    let task = kickoff_task(cli);
     let line = task["checklist"]
         .as_array()
         .unwrap()
@@ -208,7 +207,7 @@ fn marking_the_welcome_email_sent_ticks_its_checklist_line_and_freezes_the_draft
 
     let out = cli.ok(&["draft", &id, "--sent"]);
     assert!(out.contains("as sent by Fay Founder"), "{out}");
-    let task = kickoff_task(&cli);
+    let task = kickoff_task(cli);
     assert_eq!(task["checklist"][line]["done"], true, "the line is ticked");
     let d = &cli.json(&["drafts", "--json"])[0];
     assert_eq!(d["status"], "sent");
@@ -227,11 +226,11 @@ fn marking_the_welcome_email_sent_ticks_its_checklist_line_and_freezes_the_draft
     );
     assert_eq!(err.lines().count(), 1, "one sentence: {err}");
 }
+}
 
-#[test]
-fn the_brief_as_an_email_goes_to_the_new_owner_in_html_and_text() {
-    let cli = Cli::new();
-    let id = handed_off(&cli, "Acme <b>rollout</b>");
+on_both! {
+fn the_brief_as_an_email_goes_to_the_new_owner_in_html_and_text(cli: &Cli) {
+    let id = handed_off(cli, "Acme <b>rollout</b>");
     let out = cli.run(&["brief", &id, "--format", "eml"]);
     assert!(
         out.status.success(),
@@ -264,10 +263,10 @@ fn the_brief_as_an_email_goes_to_the_new_owner_in_html_and_text() {
         "{slack}"
     );
 }
+}
 
-#[test]
-fn an_invite_or_email_that_cannot_be_made_says_why_in_one_sentence() {
-    let cli = Cli::new();
+on_both! {
+fn an_invite_or_email_that_cannot_be_made_says_why_in_one_sentence(cli: &Cli) {
     cli.team();
     // No handoff yet: no draft.
     let id = cli
@@ -285,12 +284,12 @@ fn an_invite_or_email_that_cannot_be_made_says_why_in_one_sentence() {
     let err = cli.fails(&["invite", "999", "--ics", "x.ics"]);
     assert!(err.starts_with("error: ") && err.contains("999"), "{err}");
 }
+}
 
-#[test]
-fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_changes() {
-    let cli = Cli::new();
-    let id = handed_off(&cli, "Acme — rollout");
-    let mut ws = baton::Workspace::open(&cli.db, baton::SystemClock).unwrap();
+on_both! {
+fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_changes(cli: &Cli) {
+    let id = handed_off(cli, "Acme — rollout");
+    let mut ws = cli.workspace();
     let d = ws
         .record_draft(baton::RecordId(id.parse().unwrap()))
         .unwrap();
@@ -324,6 +323,7 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
         "unchanged"
     );
 }
+}
 
 /// A CSV Baton wrote, read with the csv crate: the header row and the data rows.
 fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -345,9 +345,8 @@ fn state(cli: &Cli) -> (Value, Value, Value) {
     )
 }
 
-#[test]
-fn a_hubspot_writeback_is_its_update_import_format_and_reads_back_into_baton_unchanged() {
-    let cli = Cli::new();
+on_both! {
+fn a_hubspot_writeback_is_its_update_import_format_and_reads_back_into_baton_unchanged(cli: &Cli) {
     cli.team();
     let export = cli.path("hubspot-deals.csv");
     std::fs::write(
@@ -425,7 +424,7 @@ fn a_hubspot_writeback_is_its_update_import_format_and_reads_back_into_baton_unc
     );
 
     // The round trip: the update file read by Baton's own import changes nothing.
-    let before = state(&cli);
+    let before = state(cli);
     let r = cli.json(&["import", file.to_str().unwrap(), "--json"]);
     assert_eq!(r["source"], "hubspot", "{r}");
     assert_eq!(
@@ -434,7 +433,8 @@ fn a_hubspot_writeback_is_its_update_import_format_and_reads_back_into_baton_unc
         "{r}"
     );
     assert_eq!(r["unchanged"], 2, "{r}");
-    assert_eq!(state(&cli), before);
+    assert_eq!(state(cli), before);
+}
 }
 
 #[test]
@@ -509,9 +509,8 @@ fn pipedrive_and_salesforce_writebacks_use_their_own_id_columns_and_round_trip()
     }
 }
 
-#[test]
-fn writeback_since_a_day_keeps_the_handoffs_with_activity_from_that_day() {
-    let cli = Cli::new();
+on_both! {
+fn writeback_since_a_day_keeps_the_handoffs_with_activity_from_that_day(cli: &Cli) {
     cli.team();
     let export = cli.path("hubspot.csv");
     std::fs::write(
@@ -565,4 +564,5 @@ fn writeback_since_a_day_keeps_the_handoffs_with_activity_from_that_day() {
     assert_eq!(err.lines().count(), 1, "{err}");
     let err = cli.fails(&["writeback", "--crm", "zoho", file.to_str().unwrap()]);
     assert!(err.contains("hubspot, pipedrive or salesforce"), "{err}");
+}
 }

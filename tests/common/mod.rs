@@ -116,6 +116,20 @@ impl Cli {
         self.ok(&args).lines().last().unwrap().to_string()
     }
 
+    /// The workspace this CLI works on, opened by the library (a file or a team workspace).
+    pub fn workspace(&self) -> Workspace {
+        let db = self.db.to_string_lossy();
+        if baton::team::TeamUrl::is_team(&db) {
+            Workspace::open_team(
+                &baton::team::TeamUrl::parse(&db).unwrap(),
+                baton::SystemClock,
+            )
+            .unwrap()
+        } else {
+            Workspace::open(&self.db, baton::SystemClock).unwrap()
+        }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
@@ -165,11 +179,38 @@ pub fn client(url: &str) -> postgres::Client {
 /// The real `baton` binary on a fresh team workspace (set up with `team init`), on a laptop of
 /// its own (its data directory in the test's folder).
 pub fn team_cli(name: &str) -> Cli {
-    let url = database(name);
+    // Names are cut at 63 characters by PostgreSQL: a counter keeps them apart.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let short: String = name.chars().take(20).collect();
+    let url = database(&format!("{short}_{n}"));
     let cli = Cli {
         db: url.clone().into(),
         dir: tempfile::tempdir().unwrap(),
     };
     cli.ok(&["team", "init", &url]);
     cli
+}
+
+/// A CLI test run twice from one source: on a workspace file and on a team workspace.
+#[macro_export]
+macro_rules! on_both {
+    ($(#[$m:meta])* fn $name:ident($cli:ident: &Cli) $body:block) => {
+        $(#[$m])*
+        mod $name {
+            use super::*;
+
+            fn run($cli: &Cli) $body
+
+            #[test]
+            fn on_a_workspace_file() {
+                run(&Cli::new())
+            }
+
+            #[test]
+            fn on_a_team_workspace() {
+                run(&common::team_cli(stringify!($name)))
+            }
+        }
+    };
 }
