@@ -35,7 +35,7 @@ fn deal(ws: &mut Workspace, name: &str, stage: &str, fields: &[(&str, &str)]) ->
     .unwrap()
 }
 
-#[test]
+on_both_workspaces! {
 fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards() {
     let (mut ws, _clock, _dir) = workspace();
     for i in 0..25 {
@@ -79,8 +79,9 @@ fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards() {
         .unwrap();
     assert_eq!(by_company[0].name, "50%_off Ltd");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_creates() {
     let (mut ws, _clock, _dir) = workspace();
     let r = deal(
@@ -176,6 +177,7 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
         w.first_task.checklist
     );
 }
+}
 
 /// A paused deal, its handoff, and the fields and judgment the wizard types for it.
 type WizardCase = (
@@ -216,7 +218,7 @@ fn paused_for_the_wizard(ws: &mut Workspace) -> WizardCase {
     (r, h, typed, ctx)
 }
 
-#[test]
+on_both_workspaces! {
 fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
     let (mut ws, _clock, _dir) = workspace();
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
@@ -239,7 +241,9 @@ fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
         1
     );
 }
+}
 
+// On a file only: the failure is injected with a SQLite trigger on the file.
 #[test]
 fn a_failure_during_the_wizards_hand_off_saves_nothing() {
     let (mut ws, _clock, dir) = workspace();
@@ -269,7 +273,7 @@ fn a_failure_during_the_wizards_hand_off_saves_nothing() {
     assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
 }
 
-#[test]
+on_both_workspaces! {
 fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
     let (mut ws, clock, _dir) = workspace();
     ws.add_person("Fay Founder", Role::Delivery, None, true, Origin::Cli)
@@ -331,8 +335,9 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
     clock.advance(Duration::days(1));
     assert_eq!(ws.queue_reminders(3).unwrap(), 2, "and again the next day");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen() {
     let (mut ws, _clock, dir) = workspace();
     assert_eq!(ws.watched_folder().unwrap(), None);
@@ -358,8 +363,9 @@ fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chos
     ws.set_watched_folder(None, Origin::App).unwrap();
     assert_eq!(ws.watched_folder().unwrap(), None);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
     let (mut ws, _clock, dir) = workspace();
     let csv = dir.path().join("deals.csv");
@@ -392,8 +398,9 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
     let second = ws.import_new_file(&csv, &opts, &mut |_| {}).unwrap();
     assert_eq!(second.expect("changed content").inserted, 1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_notification_without_a_task_waits_for_me_until_delivered() {
     let (mut ws, _clock, _dir) = workspace();
     ws.notify_me("Imported deals.csv", "1 new").unwrap();
@@ -402,4 +409,5 @@ fn a_notification_without_a_task_waits_for_me_until_delivered() {
     assert_eq!(pending[0].title, "Imported deals.csv");
     assert!(ws.mark_delivered(pending[0].id).unwrap());
     assert!(ws.pending_notifications().unwrap().is_empty());
+}
 }

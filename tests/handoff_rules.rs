@@ -81,7 +81,7 @@ fn tasks_of(ws: &Workspace, h: baton::HandoffId) -> Vec<baton::Task> {
         .collect()
 }
 
-#[test]
+on_both_workspaces! {
 fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() {
     let mut fx = setup();
     let r = deal(
@@ -132,8 +132,9 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() 
     // The record's stage is the CRM's, normalised.
     assert_eq!(fx.ws.record(r).unwrap().stage, "Closed Won");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn notifications_are_queued_for_me_and_delivered_once() {
     let mut fx = setup();
     fx.ws
@@ -159,8 +160,9 @@ fn notifications_are_queued_for_me_and_delivered_once() {
     assert!(!fx.ws.mark_delivered(pending[0].id).unwrap());
     assert!(fx.ws.pending_notifications().unwrap().is_empty());
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn round_robin_alternates_between_delivery_people() {
     let mut fx = setup();
     let mut owners = vec![];
@@ -176,8 +178,9 @@ fn round_robin_alternates_between_delivery_people() {
     }
     assert_eq!(owners, ["Dee One", "Dan Two", "Dee One"]);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
     let mut fx = setup();
     let mut partial = complete_deal_fields();
@@ -240,8 +243,9 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
     );
     assert!(kinds.contains(&"resumed"));
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn an_exception_flag_routes_to_review_then_approve_hands_off() {
     let mut fx = setup();
     let r = deal(&mut fx, "Gamma", "Contract Sent", complete_deal_fields());
@@ -274,8 +278,9 @@ fn an_exception_flag_routes_to_review_then_approve_hands_off() {
     let err = fx.ws.approve(h.id, None, O).unwrap_err();
     assert!(err.to_string().contains("is handed off"), "{err}");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook() {
     let mut fx = setup();
     let r = deal(&mut fx, "Delta", "Contract Sent", complete_deal_fields());
@@ -303,8 +308,9 @@ fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook() {
     fx.ws.complete_task(rework.id, None, O).unwrap();
     assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::HandedOff);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() {
     let mut fx = setup();
     let r = deal(&mut fx, "Eps", "Closed Won", vec![]);
@@ -328,8 +334,9 @@ fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() 
     fx.ws.move_record(r, "Closed Won", O).unwrap();
     assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 2);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn unrelated_edits_in_the_stage_fire_nothing_new() {
     let mut fx = setup();
     let r = deal(&mut fx, "Zeta", "Closed Won", complete_deal_fields());
@@ -340,8 +347,9 @@ fn unrelated_edits_in_the_stage_fire_nothing_new() {
     assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 1);
     assert_eq!(fx.ws.tasks(None, false).unwrap().len(), 1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips() {
     let mut fx = setup();
     let r = deal(&mut fx, "Eta", "Closed Won", complete_deal_fields());
@@ -382,8 +390,9 @@ fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips() {
         Some("2026-03-12")
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn holidays_push_the_kickoff_due_date() {
     let mut fx = setup();
     fx.ws
@@ -404,6 +413,7 @@ fn holidays_push_the_kickoff_due_date() {
         Some("2026-03-11")
     );
 }
+}
 
 fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
     fx.ws
@@ -423,7 +433,7 @@ fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
         .unwrap()
 }
 
-#[test]
+on_both_workspaces! {
 fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepted() {
     let mut fx = setup();
     let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
@@ -445,8 +455,9 @@ fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepte
     fx.ws.complete_task(t.id, None, O).unwrap();
     assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::Accepted);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn sales_can_reject_a_lead_back_to_marketing() {
     let mut fx = setup();
     let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
@@ -474,8 +485,9 @@ fn sales_can_reject_a_lead_back_to_marketing() {
         .iter()
         .any(|e| e.kind.as_str() == "rejected" && e.message.contains("Who decides is unclear")));
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn unknown_things_are_refused_in_one_clear_sentence() {
     let mut fx = setup();
     let r = deal(&mut fx, "Iota", "Contract Sent", vec![]);
@@ -507,8 +519,9 @@ fn unknown_things_are_refused_in_one_clear_sentence() {
     // Nothing changed on refusal.
     assert_eq!(fx.ws.record_detail(r).unwrap().events.len(), 1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
     let mut fx = setup();
     let r = deal(
@@ -524,8 +537,9 @@ fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
     assert!(paused.actor.contains("Fay Founder"), "{}", paused.actor);
     assert_eq!(paused.at, "2026-03-05T09:00:00Z");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn the_workspace_reopens_with_its_data_and_playbook_edits() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.sqlite");
@@ -547,4 +561,5 @@ fn the_workspace_reopens_with_its_data_and_playbook_edits() {
     let ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
     assert_eq!(ws.playbooks().unwrap()[0].due_business_days, 5);
     assert_eq!(ws.records(None, None).unwrap()[0].name, "Persisted");
+}
 }

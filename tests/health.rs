@@ -194,7 +194,7 @@ fn scripted_workspace() -> Month {
     m
 }
 
-#[test]
+on_both_workspaces! {
 fn every_weekly_figure_is_exact_over_a_scripted_month() {
     let h = scripted();
     let weeks: Vec<&str> = h.weeks.iter().map(|w| w.week.as_str()).collect();
@@ -233,8 +233,9 @@ fn every_weekly_figure_is_exact_over_a_scripted_month() {
     assert_eq!(w12.handoffs_complete_at_trigger_pct, Some(100.0));
     assert_eq!(w12.closed_won_to_kickoff_days.count, 0);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest() {
     let h = scripted();
     let missing: Vec<(&str, &str, u64)> = h
@@ -258,8 +259,9 @@ fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest
     assert_eq!(h.stuck[0].since, "2026-03-10T10:00:00Z");
     assert_eq!(h.stuck[0].days, 8.1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn each_figure_opens_the_records_behind_it() {
     let m = scripted_workspace();
     let rows = |week: &str, figure: &str| -> Vec<(String, String)> {
@@ -297,8 +299,9 @@ fn each_figure_opens_the_records_behind_it() {
     let err = m.ws.health_records("2026-W10", "happiness").unwrap_err();
     assert!(err.to_string().contains("not a health figure"), "{err}");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() {
     let mut m = scripted_workspace();
     let fir =
@@ -336,8 +339,9 @@ fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() 
     assert_eq!(lines.next().unwrap(), "2026-W09,,,0,0,,0,,0,0,0");
     assert_eq!(lines.next().unwrap(), "2026-W10,3.8,5.5,2,3,66.7,1,,0,0,0");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
     let l = scripted().leak_check;
     let stages: Vec<(&str, f64, f64, u64)> = l
@@ -373,8 +377,9 @@ fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
          Records wait longest in Marketing Qualified (median 11 days, p90 12 days over 3 stays)."
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
     let mut m = Month::new();
     // 53 deals wait in Appointment Scheduled from 2026-02-27; one more arrives 20 days later.
@@ -415,8 +420,9 @@ fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
         .collect();
     assert_eq!(stages, [("Appointment Scheduled", 30.0, 30.0, 55)]);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed() {
     let mut m = Month::new();
     for i in 0..51 {
@@ -436,4 +442,5 @@ fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed()
         "{}",
         l.recommendation
     );
+}
 }

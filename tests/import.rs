@@ -1,8 +1,11 @@
-//! Importing real-shaped CRM exports through the workspace API.
+//! Importing real-shaped CRM exports through the workspace API, on a workspace file and on a
+//! team workspace.
+
+mod common;
 
 use baton::import::preset::Source;
 use baton::import::{ImportOptions, ImportReport};
-use baton::{FixedClock, HandoffStatus, Origin, RecordKind, Workspace};
+use baton::{HandoffStatus, Origin, RecordKind, Workspace};
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -17,15 +20,11 @@ fn import(ws: &mut Workspace, name: &str) -> baton::Result<ImportReport> {
 }
 
 fn workspace() -> (Workspace, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = FixedClock::new("2026-03-05T09:00:00Z".parse().unwrap());
-    (
-        Workspace::open(&dir.path().join("w.sqlite"), clock).unwrap(),
-        dir,
-    )
+    let (ws, _clock, dir) = common::workspace("2026-03-05T09:00:00Z", &[]);
+    (ws, dir)
 }
 
-#[test]
+on_both_workspaces! {
 fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_changes_nothing() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/real/crm_sales_pipeline.csv");
@@ -57,8 +56,9 @@ fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_change
     assert_eq!(again.handoffs, Default::default());
     assert_eq!(ws.handoffs(None).unwrap().len(), 1290);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "hubspot_deals.csv").unwrap();
@@ -86,8 +86,9 @@ fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
     // Owners become people.
     assert!(ws.person("Ana Silva").is_ok());
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
     let (mut ws, _dir) = workspace();
     ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
@@ -102,8 +103,9 @@ fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
     assert_eq!(h.status, HandoffStatus::HandedOff);
     assert_eq!(h.to_owner.as_deref(), Some("Dee"));
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_status() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "pipedrive_deals_excel.csv").unwrap();
@@ -123,8 +125,9 @@ fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_statu
     );
     assert_eq!(r.handoffs.fired, 1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing() {
     let (mut ws, _dir) = workspace();
     let err = import(&mut ws, "bad_date.csv").unwrap_err().to_string();
@@ -155,8 +158,9 @@ fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing()
     assert_eq!(r.errors[0].line, 3);
     assert_eq!(ws.records(None, None).unwrap().len(), 2);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn files_that_are_not_csv_get_one_clear_sentence() {
     let (mut ws, _dir) = workspace();
     let e = import(&mut ws, "workbook.csv").unwrap_err().to_string();
@@ -167,8 +171,9 @@ fn files_that_are_not_csv_get_one_clear_sentence() {
     let e = import(&mut ws, "empty.csv").unwrap_err().to_string();
     assert!(e.contains("the file is empty"), "{e}");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "salesforce_opps_unicode_text.csv").unwrap();
@@ -195,8 +200,9 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
         "Price \"locked\" for 2026"
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "close_opportunities.csv").unwrap();
@@ -213,10 +219,11 @@ fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents() 
     assert_eq!(won.owner.as_deref(), Some("Maya Chen"));
     assert_eq!(r.handoffs.fired, 1);
 }
+}
 
+on_both_workspaces! {
 /// Close's export endpoint writes every field of the opportunity object: `value` in cents with
 /// `value_currency` and `value_period`, no `value_formatted`, dates in ISO 8601 with an offset.
-#[test]
 fn a_close_export_without_value_formatted_still_has_its_amounts() {
     let (mut ws, _dir) = workspace();
     let preview = ws
@@ -248,8 +255,9 @@ fn a_close_export_without_value_formatted_still_has_its_amounts() {
     let amount = brief.facts.iter().find(|l| l.key == "amount").unwrap();
     assert_eq!(amount.value, "42500.5");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "zoho_deals_pipe.csv").unwrap();
@@ -267,8 +275,9 @@ fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
         "Closed Lost"
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook() {
     let (mut ws, _dir) = workspace();
     let r = import(&mut ws, "hubspot_contacts.csv").unwrap();
@@ -281,8 +290,9 @@ fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook(
     assert_eq!(zoe.stage, "Sales Qualified");
     assert_eq!(r.handoffs.fired, 1, "only the sales-qualified lead");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn an_undecidable_date_column_is_reported_not_guessed() {
     let (mut ws, _dir) = workspace();
     let e = import(&mut ws, "ambiguous_dates.csv")
@@ -324,8 +334,9 @@ fn an_undecidable_date_column_is_reported_not_guessed() {
         "2026-04-03"
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() {
     let (mut ws, _dir) = workspace();
     // Close Date reads both ways until row 3 (25/04/2026: day first); Start Date never says
@@ -354,8 +365,9 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() 
         "2026-06-01"
     );
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_row() {
     let (mut ws, _dir) = workspace();
     // Deal 2001 appears again further down, won; the walk-in without an id twice by name.
@@ -384,8 +396,9 @@ fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_ro
         .collect::<Vec<_>>();
     assert_eq!(walk_in, ["Walk-in — workshop"]);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
     let (mut ws, _dir) = workspace();
     let e = import(&mut ws, "ragged.csv").unwrap_err().to_string();
@@ -422,8 +435,9 @@ fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
         .to_string();
     assert!(e.contains("not a text file"), "{e}");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing() {
     let (ws, _dir) = workspace();
     let p = ws
@@ -442,8 +456,9 @@ fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing() {
     assert!(ws.records(None, None).unwrap().is_empty());
     assert!(ws.imports().unwrap().is_empty());
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
     let (mut ws, _dir) = workspace();
     let chosen = ImportOptions {
@@ -473,7 +488,9 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
         .unwrap();
     assert!(!other.mapping_reused);
 }
+}
 
+// On a file only: it checks the copy a file keeps before an import (a team workspace keeps none).
 #[test]
 fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
     use sha2::Digest;
@@ -550,6 +567,7 @@ fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
     assert_eq!(ws.records(None, None).unwrap().len(), 3);
 }
 
+// On a file only: backups are a file's (a team workspace's are the database's own).
 #[test]
 fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
     let (mut ws, dir) = workspace();
@@ -586,7 +604,7 @@ fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
     assert_eq!(backups(), baton::KEEP_BACKUPS);
 }
 
-#[test]
+on_both_workspaces! {
 fn progress_reaches_the_whole_file() {
     let (mut ws, _dir) = workspace();
     let path = fixture("hubspot_deals.csv");
@@ -597,8 +615,9 @@ fn progress_reaches_the_whole_file() {
     assert_eq!(last.bytes, std::fs::metadata(&path).unwrap().len());
     assert_eq!((last.total_bytes, last.rows), (last.bytes, 3));
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries() {
     let (mut ws, dir) = workspace();
     let csv = |name: &str, body: &str| {
@@ -652,4 +671,5 @@ fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(
         .unwrap()
         .flags
         .contains(&baton::ExceptionFlag::DeliveryRisk));
+}
 }

@@ -89,6 +89,7 @@ fn open(db: &Path) -> Workspace {
     Workspace::open(db, FixedClock::new("2026-03-05T09:00:00Z".parse().unwrap())).unwrap()
 }
 
+// On a file only: it reads the SQLite file itself to compare every table before and after.
 #[test]
 fn undo_puts_every_row_the_import_changed_back_exactly() {
     let (mut ws, _clock, dir) = common::workspace(
@@ -134,7 +135,7 @@ fn undo_puts_every_row_the_import_changed_back_exactly() {
     assert_eq!((again.inserted, again.updated), (r.inserted, r.updated));
 }
 
-#[test]
+on_both_workspaces! {
 fn a_write_from_another_laptop_process_after_the_import_survives_its_undo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
@@ -169,8 +170,9 @@ fn a_write_from_another_laptop_process_after_the_import_survives_its_undo() {
     assert_eq!(left[0].name, "Concurrent");
     assert_eq!(ws.record_detail(added).unwrap().history.len(), 1);
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
@@ -210,8 +212,9 @@ fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
     ws.undo_import(good.import_id, Origin::Cli).unwrap();
     assert!(ws.records(None, None).unwrap().is_empty());
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = open(&dir.path().join("w.sqlite"));
@@ -236,8 +239,9 @@ fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays() {
     let people: Vec<String> = ws.people().unwrap().into_iter().map(|p| p.name).collect();
     assert!(people.contains(&"Sam Okafor".to_string()), "{people:?}");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn people_an_import_added_go_with_it_unless_someone_still_names_them() {
     let dir = tempfile::tempdir().unwrap();
     let mut ws = open(&dir.path().join("w.sqlite"));
@@ -251,6 +255,7 @@ fn people_an_import_added_go_with_it_unless_someone_still_names_them() {
         "{:?}",
         ws.people().unwrap()
     );
+}
 }
 
 // ----- the real CLI -----
@@ -289,7 +294,7 @@ fn after_kill(db: &Path) -> (i64, bool, i64) {
     )
 }
 
-#[test]
+on_both_workspaces! {
 fn killing_the_cli_at_any_moment_of_an_undo_leaves_the_import_whole_or_fully_undone() {
     let dir = tempfile::tempdir().unwrap();
     let pristine = dir.path().join("pristine.sqlite");
@@ -332,8 +337,9 @@ fn killing_the_cli_at_any_moment_of_an_undo_leaves_the_import_whole_or_fully_und
     assert!(kept > 0, "some kills landed before the undo committed");
     eprintln!("killed 10 undos: {kept} left the import whole, {undone} fully undone");
 }
+}
 
-#[test]
+on_both_workspaces! {
 fn a_write_that_arrives_during_a_cli_import_survives_the_undo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
@@ -360,6 +366,7 @@ fn a_write_that_arrives_during_a_cli_import_survives_the_undo() {
         "the deal added during the import: {added}"
     );
 }
+}
 
 /// A small tmpfs of our own, mounted for the test (root only) and unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -382,7 +389,7 @@ impl Drop for Tmpfs {
     }
 }
 
-#[test]
+on_both_workspaces! {
 fn a_full_disk_during_the_backup_leaves_no_partial_file_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "32m") else {
@@ -441,4 +448,5 @@ fn a_full_disk_during_the_backup_leaves_no_partial_file_and_says_so() {
         .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 5_001);
+}
 }

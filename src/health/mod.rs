@@ -376,9 +376,9 @@ impl Workspace {
                     CASE WHEN h.kind = 'lead' THEN
                         (SELECT MIN(t.done_at) FROM tasks t
                           WHERE t.handoff_id = h.id AND t.kind = 'follow_up' AND t.status = 'done') END,
-                    CASE WHEN h.kind = 'lead' THEN
-                        COALESCE((SELECT json_extract(r.fields, '$.lead_source') FROM records r
-                                   WHERE r.id = h.record_id), '') = '' ELSE 0 END,
+                    CASE WHEN h.kind = 'lead'
+                          AND COALESCE((SELECT json_extract(r.fields, '$.lead_source') FROM records r
+                                         WHERE r.id = h.record_id), '') = '' THEN 1 ELSE 0 END,
                     COALESCE(ev.escalated, 0), COALESCE(ev.rejected, 0)
                FROM handoffs h LEFT JOIN ev ON ev.handoff_id = h.id
               WHERE h.triggered_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR h.triggered_at < ?2)

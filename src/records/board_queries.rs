@@ -13,6 +13,17 @@ use rusqlite::params;
 const SEARCH: &str = "(?2 = '' OR r.name LIKE ?2 ESCAPE '\\' OR r.external_id LIKE ?2 ESCAPE '\\'
      OR json_extract(r.fields, '$.company') LIKE ?2 ESCAPE '\\')";
 
+/// [`SEARCH`] on PostgreSQL, whose LIKE minds case (SQLite's does not, for ASCII).
+const SEARCH_TEAM: &str =
+    "(?2 = '' OR r.name ILIKE ?2 ESCAPE '\\' OR r.external_id ILIKE ?2 ESCAPE '\\'
+     OR json_extract(r.fields, '$.company') ILIKE ?2 ESCAPE '\\')";
+
+/// A record's amount as a number: SQLite's CAST reads what it can; PostgreSQL's would fail on
+/// text that is no number, so it reads only numbers (anything else counts as none).
+const AMOUNT: &str = "CAST(json_extract(r.fields, '$.amount') AS REAL)";
+const AMOUNT_TEAM: &str = "CASE WHEN json_extract(r.fields, '$.amount') ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$'
+     THEN CAST(json_extract(r.fields, '$.amount') AS DOUBLE PRECISION) END";
+
 fn pattern(query: &str) -> String {
     let q = query.trim();
     if q.is_empty() {
@@ -27,9 +38,13 @@ fn pattern(query: &str) -> String {
 
 /// Records of `kind` matching `query`, counted and summed per stage.
 pub(crate) fn columns(conn: &Db, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
+    let (search, amount) = (
+        conn.pick(SEARCH, SEARCH_TEAM),
+        conn.pick(AMOUNT, AMOUNT_TEAM),
+    );
     let mut st = conn.prepare_cached(&format!(
-        "SELECT r.stage, count(*), coalesce(sum(CAST(json_extract(r.fields, '$.amount') AS REAL)), 0)
-         FROM records r WHERE r.kind = ?1 AND {SEARCH} GROUP BY r.stage"
+        "SELECT r.stage, count(*), coalesce(sum({amount}), 0)
+         FROM records r WHERE r.kind = ?1 AND {search} GROUP BY r.stage"
     ))?;
     let counted: Vec<BoardColumn> = st.query_map(params![kind, pattern(query)], |r| {
         Ok(BoardColumn {
@@ -50,11 +65,15 @@ pub(crate) fn cards(
     offset: u64,
     limit: u64,
 ) -> Result<Vec<BoardCard>> {
+    let (search, amount) = (
+        conn.pick(SEARCH, SEARCH_TEAM),
+        conn.pick(AMOUNT, AMOUNT_TEAM),
+    );
     let mut st = conn.prepare_cached(&format!(
         "SELECT r.id, r.name, json_extract(r.fields, '$.company'),
-                CAST(json_extract(r.fields, '$.amount') AS REAL), r.owner, r.flags,
+                {amount}, r.owner, r.flags,
                 (SELECT h.status FROM handoffs h WHERE h.record_id = r.id ORDER BY h.id DESC LIMIT 1)
-         FROM records r WHERE r.kind = ?1 AND {SEARCH} AND r.stage = ?3
+         FROM records r WHERE r.kind = ?1 AND {search} AND r.stage = ?3
          ORDER BY r.updated_at DESC, r.id DESC LIMIT ?4 OFFSET ?5"
     ))?;
     let rows = st.query_map(
@@ -87,7 +106,7 @@ pub(crate) fn stage_moves(conn: &Db) -> Result<Vec<(String, String, u64)>> {
     let mut st = conn.prepare_cached(
         "SELECT from_stage, to_stage, count(*) FROM (
              SELECT from_stage, to_stage FROM stage_changes
-              WHERE id > (SELECT coalesce(max(id), 0) FROM stage_changes) - 50000)
+              WHERE id > (SELECT coalesce(max(id), 0) FROM stage_changes) - 50000) AS latest
           WHERE from_stage IS NOT NULL AND from_stage <> to_stage GROUP BY from_stage, to_stage",
     )?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;

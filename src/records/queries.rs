@@ -158,6 +158,29 @@ pub(crate) fn insert_new(
     fields: &str,
     now: &str,
 ) -> Result<Option<RecordId>> {
+    if conn.dialect() == crate::db::sql::Dialect::Postgres {
+        // A failed statement ends a PostgreSQL transaction: the index is asked to step aside.
+        return conn
+            .query_row(
+                "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)
+                 ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL DO NOTHING
+                 RETURNING id",
+                params![
+                    r.kind,
+                    r.source,
+                    r.external_id,
+                    r.name,
+                    r.stage,
+                    r.owner,
+                    fields,
+                    encode_flags(&r.flags),
+                    now
+                ],
+                |row| row.get(0),
+            )
+            .optional();
+    }
     match insert_with_fields(conn, r, fields, now) {
         Ok(id) => Ok(Some(id)),
         Err(crate::error::Error::Db(rusqlite::Error::SqliteFailure(e, _)))

@@ -24,6 +24,14 @@ impl Identity {
         }
     }
 
+    /// The same identity, kept under the data directory `data` instead.
+    pub(crate) fn kept_in(self, data: &std::path::Path) -> Identity {
+        Identity {
+            file: data.join(crate::APP_IDENTIFIER).join("team-identity.json"),
+            ..self
+        }
+    }
+
     fn all(&self) -> BTreeMap<String, String> {
         std::fs::read_to_string(&self.file)
             .ok()

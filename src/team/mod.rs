@@ -213,6 +213,12 @@ impl crate::workspace::Workspace {
         ws.identity = Some(identity::Identity::for_team(url));
         Ok(ws)
     }
+
+    /// On a team workspace, keeps who uses this laptop under the data directory `data` instead
+    /// of the platform's (an app with a data folder of its own, a test).
+    pub fn keep_identity_in(&mut self, data: &std::path::Path) {
+        self.identity = self.identity.take().map(|i| i.kept_in(data));
+    }
 }
 
 /// What a write that collided with a teammate's says, once it ran out of attempts.

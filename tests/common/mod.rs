@@ -23,12 +23,59 @@ pub fn workspace(
 ) -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(at(now)));
-    let mut ws = Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap();
+    let on_team = ON_TEAM.with(std::cell::Cell::get);
+    let mut ws = if on_team {
+        // A team workspace of its own; this "laptop" keeps who it is in the test's folder.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let url = baton::team::TeamUrl::parse(&database(&format!("ws_{n}"))).unwrap();
+        baton::team::init(&url).unwrap();
+        let mut ws = Workspace::open_team(&url, clock.clone()).unwrap();
+        ws.keep_identity_in(dir.path());
+        ws
+    } else {
+        Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap()
+    };
     for (i, (name, role)) in team.iter().enumerate() {
         ws.add_person(name, *role, None, i == 0, Origin::Cli)
             .unwrap();
     }
     (ws, clock, dir)
+}
+
+thread_local! {
+    /// Whether this test thread's `workspace` is a team workspace (set by `on_both_workspaces!`).
+    static ON_TEAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes this test thread's `workspace` a team workspace (`true`) or a file.
+pub fn on_team(team: bool) {
+    ON_TEAM.with(|c| c.set(team));
+}
+
+/// A core test run twice from one source: on a workspace file and on a team workspace.
+#[macro_export]
+macro_rules! on_both_workspaces {
+    ($(#[$m:meta])* fn $name:ident() $body:block) => {
+        $(#[$m])*
+        mod $name {
+            use super::*;
+
+            fn run() $body
+
+            #[test]
+            fn on_a_workspace_file() {
+                common::on_team(false);
+                run()
+            }
+
+            #[test]
+            fn on_a_team_workspace() {
+                common::on_team(true);
+                run()
+            }
+        }
+    };
 }
 
 /// The real `baton` binary on a temporary workspace file, its clock fixed by `BATON_NOW`.
