@@ -591,20 +591,7 @@ fn revert(conn: &Connection, s: &Shape, row: &Logged) -> Result<bool> {
 
 /// A team workspace table's columns and primary key, from PostgreSQL's catalogue.
 fn team_shape(conn: &Db, table: &str) -> Result<Shape> {
-    let columns = conn.query_map(
-        "SELECT column_name::text FROM information_schema.columns
-          WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
-        [table],
-        |r| r.get(0),
-    )?;
-    let key = conn.query_map(
-        "SELECT a.attname::text FROM pg_index i
-           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-          WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
-          ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
-        [table],
-        |r| r.get(0),
-    )?;
+    let (columns, key) = conn.team_table(table)?;
     Ok(Shape {
         columns,
         key,

@@ -125,6 +125,10 @@ pub(crate) fn encode_fields(fields: &BTreeMap<String, String>) -> String {
     serde_json::to_string(fields).unwrap_or_else(|_| "{}".into())
 }
 
+/// A new record's row; `?9` stamps it.
+const INSERT: &str = "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)";
+
 /// [`insert`] with the fields already encoded (an import encodes them on its reading thread).
 pub(crate) fn insert_with_fields(
     conn: &Db,
@@ -132,22 +136,20 @@ pub(crate) fn insert_with_fields(
     fields: &str,
     now: &str,
 ) -> Result<RecordId> {
-    conn.prepare_cached(
-        "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
-    )?
-    .insert(params![
-        r.kind,
-        r.source,
-        r.external_id,
-        r.name,
-        r.stage,
-        r.owner,
-        fields,
-        encode_flags(&r.flags),
-        now
-    ])
-    .map(RecordId)
+    let flags = encode_flags(&r.flags);
+    conn.prepare_cached(INSERT)?
+        .insert(params![
+            r.kind,
+            r.source,
+            r.external_id,
+            r.name,
+            r.stage,
+            r.owner,
+            fields,
+            flags,
+            now
+        ])
+        .map(RecordId)
 }
 
 /// [`insert_with_fields`] for a row with a CRM id, `None` when a record with that id (same
@@ -160,12 +162,13 @@ pub(crate) fn insert_new(
 ) -> Result<Option<RecordId>> {
     if conn.dialect() == crate::db::sql::Dialect::Postgres {
         // A failed statement ends a PostgreSQL transaction: the index is asked to step aside.
+        let flags = encode_flags(&r.flags);
         return conn
             .query_row(
-                "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)
-                 ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL DO NOTHING
-                 RETURNING id",
+                &format!(
+                    "{INSERT} ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL
+                     DO NOTHING RETURNING id"
+                ),
                 params![
                     r.kind,
                     r.source,
@@ -174,7 +177,7 @@ pub(crate) fn insert_new(
                     r.stage,
                     r.owner,
                     fields,
-                    encode_flags(&r.flags),
+                    flags,
                     now
                 ],
                 |row| row.get(0),

@@ -24,20 +24,7 @@ fn each_team_row(
     table: &str,
     mut row: impl FnMut(&[String]),
 ) -> Result<(Vec<String>, u64)> {
-    let columns: Vec<String> = conn.query_map(
-        "SELECT column_name::text FROM information_schema.columns
-          WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
-        [table],
-        |r| r.get(0),
-    )?;
-    let key: Vec<String> = conn.query_map(
-        "SELECT a.attname::text FROM pg_index i
-           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-          WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
-          ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
-        [table],
-        |r| r.get(0),
-    )?;
+    let (columns, key) = conn.team_table(table)?;
     let quote = |cs: &[String]| {
         cs.iter()
             .map(|c| format!("\"{c}\""))
