@@ -178,18 +178,7 @@ impl Db {
 
     /// Runs a statement; the number of rows it changed.
     pub(crate) fn execute(&self, sql: &str, params: impl Params) -> Result<usize> {
-        match self {
-            Db::Sqlite(c) => params.with(|v| Ok(c.prepare_cached(sql)?.execute(v)?)),
-            Db::Postgres(pg) => {
-                let mut pg = pg.borrow_mut();
-                let (st, values) = pg.bind(sql, &params)?;
-                let n = pg
-                    .client
-                    .execute(&st, &as_pg(&values))
-                    .map_err(crate::team::queries::db)?;
-                Ok(usize::try_from(n).unwrap_or(usize::MAX))
-            }
-        }
+        self.prepare_cached(sql)?.execute(params)
     }
 
     /// The first row of a query, read by `f`; `Error::Db(QueryReturnedNoRows)` when there is
@@ -200,23 +189,7 @@ impl Db {
         params: impl Params,
         f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
-        match self {
-            Db::Sqlite(c) => params.with(|v| {
-                Ok(c.prepare_cached(sql)?
-                    .query_row(v, |r| f(&Row::Sqlite(r)))?)
-            }),
-            Db::Postgres(_) => {
-                let mut f = Some(f);
-                let mut out = None;
-                self.each_until(sql, params, |r| {
-                    if let Some(f) = f.take() {
-                        out = Some(f(r)?);
-                    }
-                    Ok(false)
-                })?;
-                out.ok_or(Error::Db(rusqlite::Error::QueryReturnedNoRows))
-            }
-        }
+        self.prepare_cached(sql)?.query_row(params, f)
     }
 
     /// Every row of a query, each read by `f`.
@@ -224,69 +197,19 @@ impl Db {
         &self,
         sql: &str,
         params: impl Params,
-        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        self.each(sql, params, |r| {
-            out.push(f(r)?);
-            Ok(())
-        })?;
-        Ok(out)
+        self.prepare_cached(sql)?.query_map(params, f)
     }
 
-    /// Calls `f` with each row of a query in turn, without holding them all.
+    /// Calls `f` with each row of a query in turn (on SQLite without holding them all).
     pub(crate) fn each(
         &self,
         sql: &str,
         params: impl Params,
-        mut f: impl FnMut(&Row<'_>) -> Result<()>,
+        f: impl FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.each_until(sql, params, |r| f(r).map(|()| true))
-    }
-
-    /// [`Db::each`], stopping at the first row `f` answers `false` for.
-    fn each_until(
-        &self,
-        sql: &str,
-        params: impl Params,
-        mut f: impl FnMut(&Row<'_>) -> Result<bool>,
-    ) -> Result<()> {
-        match self {
-            Db::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql)?;
-                params.with(|v| {
-                    let mut rows = st.query(v)?;
-                    while let Some(r) = rows.next()? {
-                        if !f(&Row::Sqlite(r))? {
-                            break;
-                        }
-                    }
-                    Ok(())
-                })
-            }
-            Db::Postgres(pg) => {
-                // Read whole before `f` runs: the connection answers one query at a time, and
-                // `f` may ask another (SQLite's rows are read as they come).
-                let rows = {
-                    let mut pg = pg.borrow_mut();
-                    let (st, values) = pg.bind(sql, &params)?;
-                    pg.client
-                        .query(&st, &as_pg(&values))
-                        .map_err(crate::team::queries::db)?
-                };
-                let mut buf = Vec::new();
-                for r in &rows {
-                    buf.clear();
-                    for (i, c) in r.columns().iter().enumerate() {
-                        buf.push(from_pg(r, i, c.type_())?);
-                    }
-                    if !f(&Row::Values(&buf))? {
-                        break;
-                    }
-                }
-                Ok(())
-            }
-        }
+        self.prepare_cached(sql)?.each(params, f)
     }
 
     /// A statement to run more than once, as rusqlite's `prepare_cached` (both engines keep
@@ -294,8 +217,8 @@ impl Db {
     pub(crate) fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
             Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
-            Db::Postgres(_) => Stmt::Postgres {
-                db: self,
+            Db::Postgres(pg) => Stmt::Postgres {
+                pg,
                 sql: sql.to_string(),
             },
         })
@@ -378,7 +301,7 @@ impl Db {
 /// again).
 pub(crate) enum Stmt<'a> {
     Sqlite(rusqlite::CachedStatement<'a>),
-    Postgres { db: &'a Db, sql: String },
+    Postgres { pg: &'a RefCell<Pg>, sql: String },
 }
 
 impl Stmt<'_> {
@@ -386,7 +309,15 @@ impl Stmt<'_> {
     pub(crate) fn execute(&mut self, params: impl Params) -> Result<usize> {
         match self {
             Stmt::Sqlite(st) => params.with(|v| Ok(st.execute(v)?)),
-            Stmt::Postgres { db, sql } => db.execute(sql, params),
+            Stmt::Postgres { pg, sql } => {
+                let mut pg = pg.borrow_mut();
+                let (st, values) = pg.bind(sql, &params)?;
+                let n = pg
+                    .client
+                    .execute(&st, &as_pg(&values))
+                    .map_err(crate::team::queries::db)?;
+                Ok(usize::try_from(n).unwrap_or(usize::MAX))
+            }
         }
     }
 
@@ -396,9 +327,11 @@ impl Stmt<'_> {
     pub(crate) fn insert(&mut self, params: impl Params) -> Result<i64> {
         match self {
             Stmt::Sqlite(st) => params.with(|v| Ok(st.insert(v)?)),
-            Stmt::Postgres { db, sql } => {
-                db.query_row(&format!("{sql} RETURNING id"), params, |r| r.get(0))
+            Stmt::Postgres { pg, sql } => Stmt::Postgres {
+                pg,
+                sql: format!("{sql} RETURNING id"),
             }
+            .query_row(params, |r| r.get(0)),
         }
     }
 
@@ -410,7 +343,13 @@ impl Stmt<'_> {
     ) -> Result<T> {
         match self {
             Stmt::Sqlite(st) => params.with(|v| Ok(st.query_row(v, |r| f(&Row::Sqlite(r)))?)),
-            Stmt::Postgres { db, sql } => db.query_row(sql, params, f),
+            Stmt::Postgres { pg, sql } => {
+                let rows = Pg::rows(pg, sql, &params)?;
+                let first = rows
+                    .first()
+                    .ok_or(Error::Db(rusqlite::Error::QueryReturnedNoRows))?;
+                Ok(f(&Row::Values(&values_of(first)?))?)
+            }
         }
     }
 
@@ -442,12 +381,37 @@ impl Stmt<'_> {
                 }
                 Ok(())
             }),
-            Stmt::Postgres { db, sql } => db.each(sql, params, f),
+            Stmt::Postgres { pg, sql } => {
+                for r in &Pg::rows(pg, sql, &params)? {
+                    f(&Row::Values(&values_of(r)?))?;
+                }
+                Ok(())
+            }
         }
     }
 }
 
+/// A PostgreSQL row's columns as SQLite's values.
+fn values_of(r: &postgres::Row) -> Result<Vec<Value>> {
+    r.columns()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| from_pg(r, i, c.type_()))
+        .collect()
+}
+
 impl Pg {
+    /// Every row of `sql`, read whole before any is looked at: the connection answers one
+    /// query at a time, and whoever reads the rows may ask another (SQLite's rows are read as
+    /// they come).
+    fn rows(pg: &RefCell<Pg>, sql: &str, params: &impl Params) -> Result<Vec<postgres::Row>> {
+        let mut pg = pg.borrow_mut();
+        let (st, values) = pg.bind(sql, params)?;
+        pg.client
+            .query(&st, &as_pg(&values))
+            .map_err(crate::team::queries::db)
+    }
+
     /// The statement for `sql` (prepared on first use) and the values it is run with.
     fn bind(
         &mut self,

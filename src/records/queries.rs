@@ -129,6 +129,27 @@ pub(crate) fn encode_fields(fields: &BTreeMap<String, String>) -> String {
 const INSERT: &str = "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)";
 
+/// Calls `f` with [`INSERT`]'s values for `r`.
+fn with_values<T>(
+    r: &Record,
+    fields: &str,
+    now: &str,
+    f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> Result<T>,
+) -> Result<T> {
+    let flags = encode_flags(&r.flags);
+    f(params![
+        r.kind,
+        r.source,
+        r.external_id,
+        r.name,
+        r.stage,
+        r.owner,
+        fields,
+        flags,
+        now
+    ])
+}
+
 /// [`insert`] with the fields already encoded (an import encodes them on its reading thread).
 pub(crate) fn insert_with_fields(
     conn: &Db,
@@ -136,20 +157,7 @@ pub(crate) fn insert_with_fields(
     fields: &str,
     now: &str,
 ) -> Result<RecordId> {
-    let flags = encode_flags(&r.flags);
-    conn.prepare_cached(INSERT)?
-        .insert(params![
-            r.kind,
-            r.source,
-            r.external_id,
-            r.name,
-            r.stage,
-            r.owner,
-            fields,
-            flags,
-            now
-        ])
-        .map(RecordId)
+    with_values(r, fields, now, |v| conn.prepare_cached(INSERT)?.insert(v)).map(RecordId)
 }
 
 /// [`insert_with_fields`] for a row with a CRM id, `None` when a record with that id (same
@@ -162,27 +170,13 @@ pub(crate) fn insert_new(
 ) -> Result<Option<RecordId>> {
     if conn.dialect() == crate::db::sql::Dialect::Postgres {
         // A failed statement ends a PostgreSQL transaction: the index is asked to step aside.
-        let flags = encode_flags(&r.flags);
-        return conn
-            .query_row(
-                &format!(
-                    "{INSERT} ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL
-                     DO NOTHING RETURNING id"
-                ),
-                params![
-                    r.kind,
-                    r.source,
-                    r.external_id,
-                    r.name,
-                    r.stage,
-                    r.owner,
-                    fields,
-                    flags,
-                    now
-                ],
-                |row| row.get(0),
-            )
-            .optional();
+        let sql = format!(
+            "{INSERT} ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL
+             DO NOTHING RETURNING id"
+        );
+        return with_values(r, fields, now, |v| {
+            conn.query_row(&sql, v, |row| row.get(0)).optional()
+        });
     }
     match insert_with_fields(conn, r, fields, now) {
         Ok(id) => Ok(Some(id)),

@@ -17,11 +17,11 @@ pub(crate) struct Identity {
 impl Identity {
     /// The identity kept for the team workspace at `url`, in the platform data directory.
     pub(crate) fn for_team(url: &TeamUrl) -> Identity {
-        let data = dirs::data_dir().unwrap_or_else(|| PathBuf::from("."));
         Identity {
-            file: data.join(crate::APP_IDENTIFIER).join("team-identity.json"),
+            file: PathBuf::new(),
             workspace: format!("{}:{}/{}", url.host, url.port, url.dbname),
         }
+        .kept_in(&dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")))
     }
 
     /// The same identity, kept under the data directory `data` instead.

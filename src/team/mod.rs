@@ -192,16 +192,7 @@ impl crate::workspace::Workspace {
     /// `baton team init` brings it up to date).
     pub fn open_team(url: &TeamUrl, clock: impl crate::clock::Clock + 'static) -> Result<Self> {
         let c = Db::postgres(connect(url)?);
-        if !queries::tables(&c)?
-            .iter()
-            .any(|t| t == "schema_migrations")
-        {
-            return Err(Error::Conflict(format!(
-                "the database {:?} at {}:{} is not a Baton team workspace yet; set it up with: baton team init URL",
-                url.dbname, url.host, url.port
-            )));
-        }
-        let found = version(&c)?;
+        let found = team_version(&c, url)?;
         let known = TEAM_MIGRATIONS.len() as u32;
         if found < known {
             return Err(Error::Conflict(format!(
@@ -241,17 +232,22 @@ fn host_name() -> String {
         .unwrap_or_else(|| "this computer".into())
 }
 
-/// How the team workspace stands; this laptop says it is here, as `me` when given.
-pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
-    let c = Db::postgres(connect(url)?);
-    let tables = queries::tables(&c)?;
-    if !tables.iter().any(|t| t == "schema_migrations") {
+/// The schema version of the team workspace at `url` (checked as [`version`] does), or the
+/// sentence saying the database is not one yet.
+fn team_version(c: &Db, url: &TeamUrl) -> Result<u32> {
+    if !queries::tables(c)?.iter().any(|t| t == "schema_migrations") {
         return Err(Error::Conflict(format!(
             "the database {:?} at {}:{} is not a Baton team workspace yet; set it up with: baton team init URL",
             url.dbname, url.host, url.port
         )));
     }
-    let schema_version = version(&c)?;
+    version(c)
+}
+
+/// How the team workspace stands; this laptop says it is here, as `me` when given.
+pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
+    let c = Db::postgres(connect(url)?);
+    let schema_version = team_version(&c, url)?;
     let mut trips: Vec<Duration> = (0..5)
         .map(|_| {
             let t = Instant::now();

@@ -315,8 +315,8 @@ impl Workspace {
 
     /// [`Workspace::transact`] on a team workspace: one serializable transaction, its change
     /// named in the transaction's `baton.change` setting for the change log's triggers. A
-    /// write that collides with a teammate's at the same moment is rolled back whole and said
-    /// so in one sentence.
+    /// write that collides with a teammate's at the same moment is rolled back whole and run
+    /// again, up to `attempts` times in all; then the collision is said in one sentence.
     fn transact_team<T>(
         &mut self,
         origin: Origin,
@@ -364,7 +364,7 @@ impl Workspace {
     pub fn people(&self) -> Result<Vec<Person>> {
         Ok(people::list(&self.conn)?
             .into_iter()
-            .map(|p| self.mark_me(p))
+            .map(self.mark_me())
             .collect())
     }
 
@@ -391,17 +391,20 @@ impl Workspace {
                 identity.set(&p.name)?;
                 Ok(Person { is_me: true, ..p })
             }
-            _ => Ok(self.mark_me(p)),
+            _ => Ok(self.mark_me()(p)),
         }
     }
 
-    /// On a team workspace, `p` marked as this laptop's user or not, as this laptop says.
-    fn mark_me(&self, p: Person) -> Person {
-        match &self.identity {
-            Some(identity) => Person {
-                is_me: identity
-                    .name()
-                    .is_some_and(|n| n.to_lowercase() == p.name.to_lowercase()),
+    /// Marks a person as this laptop's user or not, as this laptop says on a team workspace
+    /// (its answer read once, however many people are marked); on a file, as the row says.
+    fn mark_me(&self) -> impl Fn(Person) -> Person {
+        let mine = self
+            .identity
+            .as_ref()
+            .map(|i| i.name().map(|n| n.to_lowercase()));
+        move |p| match &mine {
+            Some(mine) => Person {
+                is_me: mine.as_deref() == Some(p.name.to_lowercase().as_str()),
                 ..p
             },
             None => p,
@@ -414,7 +417,9 @@ impl Workspace {
         match (self.me_override, &self.identity) {
             (Some(id), _) => people::get(&self.conn, id),
             (None, Some(identity)) => Ok(match identity.name() {
-                Some(name) => people::get_by_name(&self.conn, &name)?.map(|p| self.mark_me(p)),
+                Some(name) => {
+                    people::get_by_name(&self.conn, &name)?.map(|p| Person { is_me: true, ..p })
+                }
                 None => None,
             }),
             (None, None) => people::me(&self.conn),
@@ -455,7 +460,7 @@ impl Workspace {
     /// A person by name, or a clear error.
     pub fn person(&self, name: &str) -> Result<Person> {
         people::get_by_name(&self.conn, name)?
-            .map(|p| self.mark_me(p))
+            .map(self.mark_me())
             .ok_or_else(|| {
                 Error::not_found(
                     "person",
