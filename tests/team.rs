@@ -6,13 +6,16 @@ mod common;
 
 use common::{client, database, server, Cli};
 
+/// The team schema's version this Baton ships.
+const KNOWN: usize = baton::team::TEAM_MIGRATIONS.len();
+
 #[test]
 fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     let url = database("init");
     let cli = Cli::new();
     let said = cli.ok(&["team", "init", &url]);
     assert!(
-        said.contains("Set up a team workspace") && said.contains("(schema 3)"),
+        said.contains("Set up a team workspace") && said.contains(&format!("(schema {KNOWN})")),
         "{said}"
     );
     assert!(
@@ -43,8 +46,8 @@ fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     assert!(again.contains("already a Baton team workspace"), "{again}");
 
     let s = cli.json(&["--me", "Priya Natarajan", "team", "status", &url, "--json"]);
-    assert_eq!(s["schema_version"], 3);
-    assert_eq!(s["known_version"], 3);
+    assert_eq!(s["schema_version"], KNOWN);
+    assert_eq!(s["known_version"], KNOWN);
     assert!(
         s["server_version"]
             .as_str()
@@ -62,7 +65,7 @@ fn team_init_creates_the_schema_once_and_status_says_how_it_stands() {
     assert_eq!(laptops[0]["person"], "Priya Natarajan");
     let text = cli.ok(&["team", "status", &url]);
     assert!(
-        text.contains("Schema:  3") && text.contains("LAPTOP"),
+        text.contains(&format!("Schema:  {KNOWN}")) && text.contains("LAPTOP"),
         "{text}"
     );
 }
@@ -92,11 +95,17 @@ fn team_init_refuses_a_database_with_other_tables_or_a_newer_or_changed_schema()
     let url = database("newer");
     cli.ok(&["team", "init", &url]);
     client(&url)
-        .batch_execute("INSERT INTO schema_migrations VALUES (4, 'x', '2030-01-01T00:00:00Z')")
+        .batch_execute(&format!(
+            "INSERT INTO schema_migrations VALUES ({}, 'x', '2030-01-01T00:00:00Z')",
+            KNOWN + 1
+        ))
         .unwrap();
     let err = cli.fails(&["team", "init", &url]);
     assert!(
-        err.contains("newer Baton (schema 4, this version knows 3)"),
+        err.contains(&format!(
+            "newer Baton (schema {}, this version knows {KNOWN})",
+            KNOWN + 1
+        )),
         "{err}"
     );
 

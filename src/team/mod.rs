@@ -24,6 +24,7 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_team.sql"),
     include_str!("migrations/0002_change_log.sql"),
     include_str!("migrations/0003_inbox_notify.sql"),
+    include_str!("migrations/0004_last_assignee.sql"),
 ];
 
 /// What `team init` did.

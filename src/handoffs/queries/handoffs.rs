@@ -199,11 +199,12 @@ pub(crate) fn set_context(
     Ok(())
 }
 
-/// Whom this playbook handed off to last (round-robin continues after them).
+/// Whom this playbook handed off to last (round-robin continues after them). `NULLS LAST` is
+/// SQLite's own order for `DESC`, said so that PostgreSQL reads it from one index.
 pub(crate) fn last_assignee(conn: &Db, playbook: &str) -> Result<Option<String>> {
     conn.prepare_cached(
         "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
-             ORDER BY handed_off_at DESC, id DESC LIMIT 1",
+             ORDER BY handed_off_at DESC NULLS LAST, id DESC LIMIT 1",
     )?
     .query_row([playbook], |r| r.get(0))
     .optional()
