@@ -786,3 +786,70 @@ fn a_connection_lost_mid_import_leaves_the_workspace_as_it_was() {
     assert_eq!(again["inserted"], 8766, "{again}");
     assert_eq!(count("SELECT count(*) FROM handoffs"), 1290);
 }
+
+/// The app's follower: woken by a write another Baton commits (not by time passing), and told
+/// the moment the server ends its connection.
+#[test]
+fn a_follower_wakes_on_a_teammates_write_and_fails_once_the_connection_is_gone() {
+    use baton::team::{Follower, TeamUrl};
+    use std::time::Duration;
+    let url = database("follow");
+    let cli = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    cli.ok(&["team", "init", &url]);
+    let follower = Follower::connect(&TeamUrl::parse(&url).unwrap()).unwrap();
+    assert!(
+        !follower.wait(Duration::from_millis(300)).unwrap(),
+        "nothing was written"
+    );
+    cli.ok(&["people", "add", "Priya Natarajan", "--role", "delivery"]);
+    assert!(
+        follower.wait(Duration::from_secs(5)).unwrap(),
+        "a teammate's write wakes it"
+    );
+    assert!(
+        !follower.wait(Duration::from_millis(300)).unwrap(),
+        "one write wakes it once"
+    );
+    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    client(&server())
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&db],
+        )
+        .unwrap();
+    assert!(
+        follower.wait(Duration::from_secs(2)).is_err(),
+        "a lost connection is an error, not a quiet wait"
+    );
+}
+
+/// Settings' fields make an address: TLS may be off only for this computer, and a field left
+/// empty is one sentence.
+#[test]
+fn an_address_from_settings_keeps_tls_on_except_for_this_computer() {
+    use baton::team::{SslMode, TeamUrl};
+    let remote = TeamUrl::from_parts("db.example.com", 5432, "baton", "alex", true).unwrap();
+    assert_eq!(remote.sslmode, SslMode::Require);
+    let err = TeamUrl::from_parts("db.example.com", 5432, "baton", "alex", false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("TLS can be turned off only for a server on this computer"),
+        "{err}"
+    );
+    let local = TeamUrl::from_parts("localhost", 5433, "baton", "alex", false).unwrap();
+    assert_eq!(local.sslmode, SslMode::Disable);
+    assert_eq!(
+        local.address(),
+        "postgres://alex@localhost:5433/baton?sslmode=disable"
+    );
+    let err = TeamUrl::from_parts("localhost", 5432, " ", "alex", true)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("the database is empty"), "{err}");
+    let with = local.with_password("s3cret".into());
+    assert!(with.has_password() && !with.to_string().contains("s3cret"));
+}

@@ -236,16 +236,22 @@ impl Db {
     }
 
     /// Asks the team workspace's server to wake this connection whenever a notification for
-    /// anyone is committed (see [`Db::wait_for_inbox`]).
+    /// anyone is committed (see [`Db::wait_for_wake`]).
     pub(crate) fn listen_to_inbox(&self) -> Result<()> {
+        self.listen("baton_inbox")
+    }
+
+    /// Asks the team workspace's server to wake this connection on every NOTIFY of `channel`.
+    pub(crate) fn listen(&self, channel: &'static str) -> Result<()> {
         self.postgres_client()?
-            .batch_execute("LISTEN baton_inbox")
+            .batch_execute(&format!("LISTEN {channel}"))
             .map_err(crate::team::queries::db)
     }
 
-    /// Waits up to `timeout` for the server to say a notification was committed; whether it
-    /// did. Every wake-up waiting is taken, so one claim answers them all.
-    pub(crate) fn wait_for_inbox(&self, timeout: std::time::Duration) -> Result<bool> {
+    /// Waits up to `timeout` for the server to wake this connection (a notification, a write,
+    /// as it listens); whether it did. Every wake-up waiting is taken, so one answer serves them
+    /// all.
+    pub(crate) fn wait_for_wake(&self, timeout: std::time::Duration) -> Result<bool> {
         use postgres::fallible_iterator::FallibleIterator;
         let mut client = self.postgres_client()?;
         let mut notes = client.notifications();

@@ -6,10 +6,14 @@
 
 mod connect;
 pub(crate) mod identity;
+mod live;
+mod password;
 pub(crate) mod queries;
 pub mod url;
 
 pub use connect::connect;
+pub use live::{probe, Follower, Probe};
+pub use password::{forget_password, recall_password, remember_password};
 pub(crate) use queries::db as db_error;
 pub use url::{SslMode, TeamUrl};
 
@@ -25,6 +29,7 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_change_log.sql"),
     include_str!("migrations/0003_inbox_notify.sql"),
     include_str!("migrations/0004_last_assignee.sql"),
+    include_str!("migrations/0005_change_notify.sql"),
 ];
 
 /// What `team init` did.

@@ -208,6 +208,66 @@ impl TeamUrl {
         Ok(url)
     }
 
+    /// An address from the fields Settings asks for. TLS on is `require` (or `prefer` for
+    /// this computer, as the command line's default); off is `disable`, and only for this
+    /// computer: a password must not cross a network in the clear.
+    pub fn from_parts(
+        host: &str,
+        port: u16,
+        dbname: &str,
+        user: &str,
+        tls: bool,
+    ) -> Result<TeamUrl> {
+        let missing = [("host", host), ("database", dbname), ("user", user)]
+            .into_iter()
+            .find(|(_, v)| v.trim().is_empty());
+        if let Some((what, _)) = missing {
+            return Err(Error::invalid(
+                "team workspace",
+                format!("the {what} is empty; fill it in as your database's provider gives it"),
+            ));
+        }
+        if !tls && !local(host.trim()) {
+            return Err(Error::invalid(
+                "team workspace",
+                format!("TLS can be turned off only for a server on this computer, and {} is not; leave TLS on", host.trim()),
+            ));
+        }
+        Ok(TeamUrl {
+            host: host.trim().to_string(),
+            port,
+            dbname: dbname.trim().to_string(),
+            user: user.trim().to_string(),
+            password: None,
+            sslmode: match (tls, local(host.trim())) {
+                (false, _) => SslMode::Disable,
+                (true, true) => SslMode::Prefer,
+                (true, false) => SslMode::Require,
+            },
+        })
+    }
+
+    /// The address with `password` (never shown: [`TeamUrl`]'s text leaves it out).
+    pub fn with_password(mut self, password: String) -> TeamUrl {
+        self.password = Some(password).filter(|p| !p.is_empty());
+        self
+    }
+
+    /// Whether a password goes with the address.
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
+    }
+
+    /// Whether the server is this computer (TLS may be off only then).
+    pub fn is_local(&self) -> bool {
+        local(&self.host)
+    }
+
+    /// The address as the command line takes it, with `sslmode` and without the password.
+    pub fn address(&self) -> String {
+        format!("{self}?sslmode={}", self.sslmode.as_str())
+    }
+
     /// Reads an address with the process's environment.
     pub fn parse(s: &str) -> Result<TeamUrl> {
         Self::parse_with(s, |k| std::env::var(k).ok())

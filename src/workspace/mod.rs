@@ -578,7 +578,7 @@ impl Workspace {
     /// On a team workspace, waits up to `timeout` for a notification to be committed anywhere
     /// (after [`Workspace::listen_to_inbox`]); whether one was.
     pub fn wait_for_inbox(&self, timeout: std::time::Duration) -> Result<bool> {
-        self.conn.wait_for_inbox(timeout)
+        self.conn.wait_for_wake(timeout)
     }
 
     /// A number that changes whenever another program commits to the workspace: `baton inbox

@@ -127,6 +127,8 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
         return Err("dbus-run-session is missing; install the dbus package".into());
     }
     let (_display, name) = start_display()?;
+    // The team journeys' PostgreSQL, stopped when the tier ends (`pg` is dropped).
+    let pg = crate::pg::Cluster::start()?;
     let target = root().join("target");
     let out = target.join("e2e");
     let _ = std::fs::remove_dir_all(&out);
@@ -139,6 +141,8 @@ pub fn run(counts: &mut Counts, filter: Option<&str>) -> Res {
         .env("BATON_DESKTOP_BIN", target.join("debug/baton-desktop"))
         .env("BATON_CLI_BIN", target.join("debug/baton"))
         .env("BATON_E2E_OUT", &out)
+        .env("BATON_TEST_PG", pg.url())
+        .env("BATON_TEST_PG_CTL", pg.ctl())
         // WebKit in a VM without a GPU renders in software. (Compositing stays on: with
         // WEBKIT_DISABLE_COMPOSITING_MODE, WebKitWebDriver's screenshots hang on short pages.)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")

@@ -196,7 +196,8 @@ fn test() -> Res {
         .env("XDG_RUNTIME_DIR", &keyrings);
     // The team workspace's tests run on a real PostgreSQL, stopped when `pg` is dropped.
     let pg = pg::Cluster::start()?;
-    t.env("BATON_TEST_PG", pg.url());
+    t.env("BATON_TEST_PG", pg.url())
+        .env("BATON_TEST_PG_CTL", pg.ctl());
     let mut counts = Counts::default();
     let unit = run_tests("cargo test --workspace", t, &mut counts);
     drop(pg);

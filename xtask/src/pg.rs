@@ -16,6 +16,9 @@ pub(crate) struct Cluster {
     data: PathBuf,
     as_nobody: bool,
     port: u16,
+    /// A script that runs `pg_ctl` on this cluster with its arguments (`stop -m immediate`,
+    /// `start`): the fault tests stop the server under a running import, then start it again.
+    ctl: PathBuf,
 }
 
 fn is_root() -> bool {
@@ -116,6 +119,7 @@ impl Cluster {
             data: dir.join("data"),
             as_nobody,
             port,
+            ctl: dir.join("ctl"),
         };
         let out = cluster
             .command("initdb")
@@ -132,17 +136,17 @@ impl Cluster {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        let status = cluster
-            .command("pg_ctl")
-            .arg("-D")
-            .arg(&cluster.data)
-            .arg("-l")
-            .arg(dir.join("server.log"))
-            .args(["-w", "-o"])
-            .arg(format!(
-                "-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key",
-                dir = dir.display()
-            ))
+        let ctl = format!(
+            "#!/bin/sh\nexec {setpriv}{bin}/pg_ctl -D {data} -l {dir}/server.log -w -o '-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key' \"$@\"\n",
+            setpriv = if as_nobody { "setpriv --reuid=65534 --regid=65534 --clear-groups " } else { "" },
+            bin = cluster.bin.display(),
+            data = cluster.data.display(),
+            dir = dir.display(),
+        );
+        std::fs::write(&cluster.ctl, ctl).map_err(|e| format!("{}: {e}", cluster.ctl.display()))?;
+        std::fs::set_permissions(&cluster.ctl, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
+        let status = Command::new(&cluster.ctl)
             .arg("start")
             .stdout(Stdio::null())
             .status()
@@ -159,6 +163,11 @@ impl Cluster {
             dir.display()
         );
         Ok(cluster)
+    }
+
+    /// The script that runs `pg_ctl` on the cluster (`BATON_TEST_PG_CTL`).
+    pub(crate) fn ctl(&self) -> &Path {
+        &self.ctl
     }
 
     /// The superuser's address, for the tests (`BATON_TEST_PG`).

@@ -1,0 +1,81 @@
+//! A team workspace seen from a laptop's app: what a connection attempt finds there (Settings'
+//! **Test connection**), and a second connection that follows the workspace, woken by every
+//! write a teammate's Baton commits and by every notification, and the first to notice the
+//! server has gone.
+
+use super::{connect, queries, team_version, version, TeamUrl, TEAM_MIGRATIONS};
+use crate::db::sql::Db;
+use crate::error::Result;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+/// What Settings' **Test connection** found at an address.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probe {
+    /// The address, without its password.
+    pub server: String,
+    /// PostgreSQL's version.
+    pub server_version: String,
+    /// One round trip, in milliseconds.
+    pub latency_ms: f64,
+    /// Whether the connection is encrypted, as the server sees it.
+    pub encrypted: bool,
+    /// The Baton schema's version there; `None` when the database has none yet.
+    pub schema_version: Option<u32>,
+    /// The newest this Baton knows.
+    pub known_version: u32,
+    /// Tables that are not Baton's (a database for something else).
+    pub other_tables: usize,
+    /// Whether a team's work is already there (records, people, events or imports).
+    pub holds_work: bool,
+}
+
+/// Connects to `url` and says what is there, writing nothing.
+pub fn probe(url: &TeamUrl) -> Result<Probe> {
+    let c = Db::postgres(connect(url)?);
+    let started = Instant::now();
+    queries::ping(&c)?;
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
+    let tables = queries::tables(&c)?;
+    let baton = tables.iter().any(|t| t == "schema_migrations");
+    let schema_version = if baton { Some(version(&c)?) } else { None };
+    Ok(Probe {
+        server: url.to_string(),
+        server_version: queries::server_version(&c)?,
+        latency_ms,
+        encrypted: queries::encrypted(&c)?,
+        schema_version,
+        known_version: TEAM_MIGRATIONS.len() as u32,
+        other_tables: if baton { 0 } else { tables.len() },
+        holds_work: baton && !queries::team_is_empty(&c)?,
+    })
+}
+
+/// A connection that follows a team workspace: [`Follower::wait`] returns when any Baton
+/// commits a write or a notification, and fails once the server stops answering.
+pub struct Follower {
+    db: Db,
+}
+
+impl Follower {
+    /// Connects to the team workspace at `url` and asks to be woken by every committed write
+    /// and notification.
+    pub fn connect(url: &TeamUrl) -> Result<Follower> {
+        let db = Db::postgres(connect(url)?);
+        team_version(&db, url)?;
+        db.listen("baton_change")?;
+        db.listen("baton_inbox")?;
+        Ok(Follower { db })
+    }
+
+    /// Waits up to `timeout` for a teammate's write or notification; whether one came. When
+    /// none did, one round trip checks the server is still there: an error means the
+    /// connection is lost (the server stopped, the network went).
+    pub fn wait(&self, timeout: Duration) -> Result<bool> {
+        let woke = self.db.wait_for_wake(timeout)?;
+        if !woke {
+            queries::ping(&self.db)?;
+        }
+        Ok(woke)
+    }
+}
