@@ -57,6 +57,11 @@ const COMMANDS: &[&str] = &[
     "add_webhook",
     "remove_webhook",
     "test_webhook",
+    "workspace_where",
+    "team_test",
+    "team_connect",
+    "use_laptop",
+    "set_me",
 ];
 
 fn main() {

@@ -73,15 +73,19 @@ pub(crate) async fn remove_webhook(app: AppHandle, id: WebhookId) -> CmdResult<(
 #[tauri::command]
 pub(crate) async fn test_webhook(app: AppHandle, id: WebhookId) -> CmdResult<u16> {
     // Queued without the after-change delivery, which would race this one for the post.
-    let post = lock(&app)?.queue_test(id, Origin::App)?;
-    let job = lock(&app)?.claim_test(post)?;
+    let job = crate::blocking(|| -> crate::error::CmdResult<_> {
+        let post = lock(&app)?.queue_test(id, Origin::App)?;
+        Ok(lock(&app)?.claim_test(post)?)
+    })?;
     let outcome = tauri::async_runtime::spawn_blocking({
         let job = job.clone();
         move || job.send()
     })
     .await
     .map_err(|e| crate::error::UiError::internal(e.to_string()))??;
-    let failure = lock(&app)?.finish_post(&job, &outcome)?;
+    let failure = crate::blocking(|| -> crate::error::CmdResult<_> {
+        Ok(lock(&app)?.finish_post(&job, &outcome)?)
+    })?;
     let _ = app.emit("workspace-changed", ());
     Ok(baton::webhooks::tested(failure, &outcome)?)
 }

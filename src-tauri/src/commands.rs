@@ -27,7 +27,10 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
         let people = ws.people()?;
         Ok(AppState {
             path: ws.path().map(|p| p.display().to_string()),
-            first_run: me.is_none() && ws.board(RecordKind::Deal, "")?.iter().all(|c| c.count == 0),
+            // A team workspace is never a first run: its people say who I am (the header asks).
+            first_run: !ws.is_team()
+                && me.is_none()
+                && ws.board(RecordKind::Deal, "")?.iter().all(|c| c.count == 0),
             me,
             people,
         })

@@ -10,13 +10,15 @@ mod commands;
 mod dialogs;
 mod error;
 mod notify;
+mod team;
 mod watch;
 
 use baton::{SystemClock, Workspace};
 use error::{CmdResult, UiError};
-use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Emitter, Manager};
+use team::Place;
 
 /// The one workspace the window works on, and a guard that keeps deliveries one at a time.
 pub(crate) struct Shared {
@@ -24,8 +26,13 @@ pub(crate) struct Shared {
     delivering: Mutex<()>,
     /// Keeps chat posts going out one at a time.
     posting: Mutex<()>,
-    /// The workspace file, readable without the lock: what a waiting action is waiting for.
-    path: Option<PathBuf>,
+    /// Where the workspace is, readable without the lock: what a waiting action is waiting
+    /// for, and what the header says.
+    place: Mutex<Place>,
+    /// On a team workspace: since when (local time) its server cannot be reached, if it cannot.
+    offline: Mutex<Option<String>>,
+    /// Moves on whenever the window opens another workspace: a follower of the one before stops.
+    generation: AtomicU64,
 }
 
 /// `app.workspace()`: the workspace behind its lock, and what follows every change.
@@ -48,8 +55,11 @@ pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
         // window says so instead of looking stuck. (A command-line import is said by the write
         // that waits for it, `Workspace::on_wait`; its file may outlive its lock by a moment.)
         Err(std::sync::TryLockError::WouldBlock) => {
-            let ours = shared
-                .path
+            let file = match &*shared.place.lock().unwrap_or_else(|e| e.into_inner()) {
+                Place::Laptop(path) => Some(path.clone()),
+                Place::Team(_) => None,
+            };
+            let ours = file
                 .as_deref()
                 .and_then(baton::running_import)
                 .filter(|r| r.pid == std::process::id());
@@ -64,18 +74,39 @@ pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
     shared.ws.lock().map_err(poisoned)
 }
 
+/// Runs `f`, which may wait on the workspace, from a command's async task: a team workspace's
+/// PostgreSQL client blocks on a runtime of its own, which may not start on a thread driving
+/// the app's, so the thread is handed over to blocking first.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) if rt.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
 impl WorkspaceExt for AppHandle {
     // A damaged workspace file turns SQLite's "malformed" into the sentence naming the copy
     // to restore, and stops every later write.
     fn read<T>(&self, f: impl FnOnce(&Workspace) -> baton::Result<T>) -> CmdResult<T> {
-        let ws = lock(self)?;
-        Ok(f(&ws).map_err(|e| ws.explain(e))?)
+        blocking(|| {
+            let ws = lock(self)?;
+            Ok(f(&ws).map_err(|e| ws.explain(e))?)
+        })
     }
 
+    // While the team workspace cannot be reached nothing is written (nor half-written): the
+    // window keeps what was typed, and the change is made again once it is back.
     fn change<T>(&self, f: impl FnOnce(&mut Workspace) -> baton::Result<T>) -> CmdResult<T> {
-        let mut ws = lock(self)?;
-        let out = f(&mut ws).map_err(|e| ws.explain(e))?;
-        drop(ws);
+        if let Some(refused) = team::offline_refusal(self) {
+            return Err(refused);
+        }
+        let out = blocking(|| {
+            let mut ws = lock(self)?;
+            let out = f(&mut ws).map_err(|e| ws.explain(e))?;
+            CmdResult::Ok(out)
+        })?;
         changed(self);
         Ok(out)
     }
@@ -91,27 +122,28 @@ pub(crate) fn changed(app: &AppHandle) {
     });
 }
 
-/// The workspace file: `BATON_DB` when set (the CLI honours it too), else the platform's data
-/// directory.
-fn workspace_path() -> PathBuf {
-    std::env::var_os("BATON_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(baton::default_workspace_path)
-}
-
-fn open_workspace() -> Result<Workspace, String> {
-    let path = workspace_path();
-    baton::not_a_team_address(&path).map_err(|e| e.to_string())?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// The workspace the app opens (see [`team::chosen`]). A team workspace whose server cannot be
+/// reached yet opens as an empty stand-in, said in the banner and written to by nothing, until
+/// the follower reaches the server and swaps the team's workspace in.
+fn open_workspace() -> Result<(Place, Workspace, Option<String>), String> {
+    let place = team::chosen()?;
+    match team::open(&place) {
+        Ok(ws) => Ok((place, ws, None)),
+        Err(baton::Error::Unreachable(why)) if matches!(place, Place::Team(_)) => {
+            let stand_in = Workspace::open_in_memory(SystemClock).map_err(|e| e.to_string())?;
+            Ok((place, stand_in, Some(why)))
+        }
+        Err(e) => Err(match &place {
+            Place::Laptop(path) => format!("{}: {e}", path.display()),
+            Place::Team(_) => e.to_string(),
+        }),
     }
-    Workspace::open(&path, SystemClock).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Starts the app.
 pub fn run() {
-    let ws = match open_workspace() {
-        Ok(ws) => ws,
+    let (place, ws, unreachable) = match open_workspace() {
+        Ok(opened) => opened,
         Err(e) => {
             // Started from a desktop icon there is no terminal: say it in a window too.
             eprintln!("baton: cannot open the workspace: {e}");
@@ -126,13 +158,15 @@ pub fn run() {
     };
     let app = tauri::Builder::default()
         .manage(Shared {
-            path: ws.path().map(PathBuf::from),
+            place: Mutex::new(place.clone()),
+            offline: Mutex::new(None),
+            generation: AtomicU64::new(0),
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
             posting: Mutex::new(()),
         })
         .manage(watch::Watching::default())
-        .setup(|app| {
+        .setup(move |app| {
             // A change made while another program (the CLI) imports waits for it; the window
             // says what it waits for.
             let handle = app.handle().clone();
@@ -142,6 +176,12 @@ pub fn run() {
                 });
             }
             background::start(app.handle().clone());
+            if let Some(why) = &unreachable {
+                team::went_offline(app.handle(), why);
+            }
+            if let Place::Team(url) = &place {
+                team::follow(app.handle().clone(), url.clone());
+            }
             if let Err(e) = watch::start(app.handle()) {
                 eprintln!("baton: watched folder: {}", e.message);
             }
@@ -168,6 +208,11 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
+            team::workspace_where,
+            team::team_test,
+            team::team_connect,
+            team::use_laptop,
+            team::set_me,
             commands::workspace_check,
             commands::start_workspace,
             commands::board,

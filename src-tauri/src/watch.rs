@@ -68,7 +68,7 @@ pub(crate) fn saved_since(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
 
 /// Starts watching the folder the workspace names (if any), replacing any earlier watcher.
 pub(crate) fn start(app: &AppHandle) -> CmdResult<()> {
-    let folder = lock(app)?.watched_folder()?;
+    let folder = crate::blocking(|| -> CmdResult<_> { Ok(lock(app)?.watched_folder()?) })?;
     let state = app.state::<Watching>();
     let mut slot = state.0.lock().unwrap_or_else(|e| e.into_inner());
     *slot = None;

@@ -23,7 +23,7 @@ export async function render(view) {
           h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => record.open(hd.record_id) }, hd.record_name)),
           h('td', {}, hd.playbook), h('td', {}, hd.from_owner || ''), h('td', {}, hd.to_owner || ''),
           h('td', {}, fmtTime(hd.triggered_at)), h('td', {}, hd.missing_labels.join(', ')),
-          h('td', {}, hd.status === 'paused' ? h('button', { type: 'button', onclick: () => wizard.open(hd.id, () => render(view)) }, 'Complete') : ''))))));
+          h('td', {}, hd.status === 'paused' ? h('button', { type: 'button', 'data-complete': hd.id, onclick: () => wizard.open(hd.id, () => render(view)) }, 'Complete') : ''))))));
 }
 
 /** Saves where each deal's handoff stands as the CRM's own update import file, tasks beside it. */

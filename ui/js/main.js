@@ -59,12 +59,65 @@ async function draw() {
 }
 
 async function loadState() {
-  const state = await call('app_state');
+  const [state, where] = await Promise.all([call('app_state'), call('workspace_where')]);
   app.me = state.me;
   app.people = state.people;
-  fill(document.getElementById('who'), state.me ? `You: ${state.me.name}` : '');
+  app.where = where;
+  const at = document.getElementById('where');
+  fill(at, where.kind === 'team' ? `Team workspace: ${where.place}` : 'This laptop');
+  at.title = where.kind === 'team' ? 'The team\'s shared workspace (Settings → Workspace)' : where.place;
+  const who = document.getElementById('who');
+  if (state.me) fill(who, `You: ${state.me.name}`);
+  else if (where.kind === 'team' && !where.offline_since) fill(who, whoAmI(state.people));
+  else fill(who, '');
   return state;
 }
+
+/** On a team workspace this laptop says who uses it: one of the team's people. */
+function whoAmI(people) {
+  const pick = h('select', { id: 'who-pick', 'aria-label': 'Who are you on this laptop?' },
+    h('option', { value: '' }, 'Who are you?'), people.map((p) => h('option', { value: p.name }, p.name)));
+  return h('form', { class: 'row', id: 'who-form', onsubmit: async (e) => {
+    e.preventDefault();
+    if (!pick.value) return;
+    try {
+      await call('set_me', { name: pick.value });
+    } catch (err) { showError(err); }
+  } }, pick, h('button', { type: 'submit', 'data-reads': true }, "That's me"));
+}
+
+// While the team workspace cannot be reached, the screen stays as it was, said to be possibly
+// out of date, and every action that would write is disabled with the reason. What was typed
+// stays where it is.
+const OFFLINE_REASON = 'The team workspace cannot be reached; this works again once it is back.';
+let offline = false;
+function markOffline(on, since = '', why = '') {
+  offline = on;
+  document.body.classList.toggle('offline', on);
+  const banner = document.getElementById('offline-banner');
+  banner.hidden = !on;
+  if (on) {
+    fill(banner, `Team workspace unreachable since ${since} — retrying. What you see may be out of date.`);
+    banner.title = why;
+  }
+  disableActions();
+}
+
+function disableActions() {
+  for (const b of document.querySelectorAll('#view button, dialog button, #who button')) {
+    if (b.closest('.always') || b.hasAttribute('data-reads')) continue;
+    if (offline && !b.disabled) {
+      b.disabled = true;
+      b.dataset.offline = '';
+      b.title = OFFLINE_REASON;
+    } else if (!offline && 'offline' in b.dataset) {
+      b.disabled = false;
+      delete b.dataset.offline;
+      b.removeAttribute('title');
+    }
+  }
+}
+new MutationObserver(() => { if (offline) disableActions(); }).observe(document.body, { childList: true, subtree: true });
 
 let redraw = null;
 let heldBack = false;
@@ -81,6 +134,10 @@ function scheduleRedraw() {
       return;
     }
     heldBack = false;
+    if (offline) {
+      busy(-1);
+      return;
+    }
     try {
       await loadState();
       await show();
@@ -98,6 +155,7 @@ document.addEventListener('close', (e) => {
 async function start() {
   await loadVocabulary();
   const state = await loadState();
+  state.where = app.where;
   document.body.classList.toggle('first-run', state.first_run);
   if (state.first_run) {
     firstRun.render(view, async () => {
@@ -111,6 +169,12 @@ async function start() {
   }
   window.addEventListener('hashchange', show);
   on('workspace-changed', scheduleRedraw);
+  on('team-offline', (o) => markOffline(true, o.since, o.why));
+  on('team-online', () => {
+    markOffline(false);
+    scheduleRedraw();
+  });
+  if (state.where?.offline_since) markOffline(true, state.where.offline_since);
   // An action queued behind an import says so until the workspace changes again.
   let waiting = null;
   on('workspace-waiting', (sentence) => {

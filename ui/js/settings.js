@@ -1,7 +1,7 @@
-// Settings: who I am, the team, holidays (kickoff due dates skip them), the watched folder, and
+// Settings: where the workspace is (this laptop, or the team's), who I am, the team, holidays (kickoff due dates skip them), the watched folder, and
 // chat webhooks (Notifications).
 
-import { call } from './ipc.js';
+import { call, on } from './ipc.js';
 import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
 import { app, show } from './main.js';
 import { vocab } from './vocab.js';
@@ -18,6 +18,7 @@ export async function render(view) {
   const dayName = h('input', { 'aria-label': 'Holiday name', placeholder: 'name', required: true });
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Settings')),
+    workspace(people),
     h('section', {}, h('h2', {}, 'You'), h('p', {}, app.me ? `You are ${app.me.name} (${app.me.role}). Tasks assigned to you raise a desktop notification.` : 'Baton does not know who you are: add yourself below and tick "This is me".')),
     h('section', {}, h('h2', {}, 'Team'),
       h('table', { class: 'list', id: 'team' }, h('tbody', {}, people.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, p.role), h('td', {}, p.email || ''), h('td', {}, p.is_me ? 'you' : ''))))),
@@ -107,4 +108,85 @@ function watchedFolder(watched) {
         } catch (err) { showError(err); }
       } }, 'Choose…'),
       watched ? h('button', { type: 'button', id: 'watch-stop', onclick: () => watch(null) }, 'Stop watching') : null));
+}
+
+/** Settings → Workspace: just this laptop, or the team's workspace on PostgreSQL. Usable while
+ *  the team workspace is unreachable (class `always`): it is how one goes back to this laptop. */
+function workspace(people) {
+  const where = app.where || { kind: 'laptop' };
+  const team = where.team || {};
+  const field = (id, label, props) => h('label', { class: 'field' }, label, h('input', { id, spellcheck: false, autocomplete: 'off', ...props }));
+  const host = field('team-host', 'Host', { value: team.host || '', placeholder: 'db.example.com', required: true });
+  const port = field('team-port', 'Port', { type: 'number', min: 1, max: 65535, value: String(team.port || 5432), required: true });
+  const database = field('team-database', 'Database', { value: team.database || 'baton', required: true });
+  const user = field('team-user', 'User', { value: team.user || '', required: true });
+  const password = field('team-password', 'Password', { type: 'password' });
+  const tls = h('input', { type: 'checkbox', id: 'team-tls', checked: team.tls !== false });
+  const result = h('p', { id: 'team-result', class: 'muted', 'aria-live': 'polite' });
+  const progress = h('progress', { id: 'push-progress', max: 1, value: 0, hidden: true });
+  const actions = h('div', { class: 'row', id: 'team-actions' });
+  const parts = () => ({
+    host: host.lastChild.value, port: Number(port.lastChild.value), database: database.lastChild.value,
+    user: user.lastChild.value, tls: tls.checked,
+  });
+  const laptopHasWork = where.kind === 'laptop' && people.length > 0;
+  const connect = (label, id, opts) => h('button', { type: 'button', id, class: 'primary', onclick: async () => {
+    fill(result, opts.push ? 'Moving this workspace to the team…' : 'Connecting…');
+    progress.hidden = !opts.push;
+    const stop = opts.push ? on('push-progress', ([done, total]) => { progress.max = total || 1; progress.value = done; }) : null;
+    try {
+      const done = await call('team_connect', { parts: parts(), password: password.lastChild.value, setup: Boolean(opts.setup), push: Boolean(opts.push) });
+      toast(`Connected to the team workspace ${done.place}.`);
+      if (done.password_not_kept) toast(done.password_not_kept, 'error');
+      location.hash = '#settings';
+    } catch (err) {
+      fill(result, err.message || String(err));
+      result.className = 'error';
+    } finally {
+      stop?.();
+      progress.hidden = true;
+    }
+  } }, label);
+  const test = h('button', { type: 'button', id: 'team-test', onclick: async () => {
+    fill(actions);
+    result.className = 'muted';
+    fill(result, 'Testing…');
+    try {
+      const p = await call('team_test', { parts: parts(), password: password.lastChild.value });
+      const secured = p.encrypted ? 'encrypted' : 'not encrypted';
+      if (p.schema_version !== null) {
+        fill(result, `Reached PostgreSQL ${p.server_version} in ${p.latency_ms} ms (${secured}). A Baton team workspace is there (schema ${p.schema_version}; this Baton knows ${p.known_version}).`);
+        fill(actions, connect('Connect', 'team-connect', {}),
+          laptopHasWork && !p.holds_work ? connect('Move this workspace to the team', 'team-push', { push: true }) : null);
+      } else if (p.other_tables > 0) {
+        fill(result, `Reached PostgreSQL ${p.server_version} in ${p.latency_ms} ms, but this database holds ${p.other_tables} other tables: a team workspace needs a database of its own.`);
+        result.className = 'error';
+      } else {
+        fill(result, `Reached PostgreSQL ${p.server_version} in ${p.latency_ms} ms (${secured}). The database is empty: Baton can set up the team workspace here.`);
+        fill(actions, connect('Set up Baton here', 'team-setup', { setup: true }),
+          laptopHasWork ? connect('Move this workspace to the team', 'team-push', { push: true }) : null);
+      }
+    } catch (err) {
+      fill(result, err.message || String(err));
+      result.className = 'error';
+    }
+  } }, 'Test connection');
+  const laptop = h('button', { type: 'button', id: 'use-laptop', onclick: async () => {
+    try {
+      await call('use_laptop');
+      toast('Back on this laptop\'s workspace. The team workspace is still there on its server.');
+      location.hash = '#settings';
+    } catch (err) { showError(err); }
+  } }, 'Use just this laptop');
+  return h('section', { class: 'always', id: 'workspace' }, h('h2', {}, 'Workspace'),
+    h('p', { id: 'workspace-now' }, where.kind === 'team'
+      ? `Team workspace: ${where.place}. Everyone on it sees the same records, handoffs and tasks.`
+      : 'Just this laptop: the workspace is a file here, and nobody else sees it.'),
+    where.kind === 'team' ? h('p', {}, laptop, ' ', h('span', { class: 'muted' }, 'Neither workspace is deleted.')) : null,
+    h('details', { open: where.kind === 'laptop' ? undefined : true },
+      h('summary', {}, where.kind === 'team' ? 'Team workspace connection' : 'Team workspace: share one workspace with your team (PostgreSQL)'),
+      h('form', { class: 'team-form', onsubmit: (e) => e.preventDefault() },
+        host, port, database, user, password,
+        h('label', { class: 'field' }, tls, ' Encrypt the connection (TLS). Turn off only for a server on this computer.'),
+        h('div', { class: 'row' }, test), result, progress, actions)));
 }

@@ -39,9 +39,9 @@ export async function open(handoffId, done = () => {}) {
         return;
       }
     }
-    const back = h('button', { type: 'button', disabled: at === 0, onclick: () => { at--; draw(); } }, 'Back');
+    const back = h('button', { type: 'button', 'data-reads': true, disabled: at === 0, onclick: () => { at--; draw(); } }, 'Back');
     const next = page.kind !== 'review'
-      ? h('button', { type: 'button', class: 'primary', id: 'wizard-next', onclick: () => { at++; draw(); } }, 'Next')
+      ? h('button', { type: 'button', class: 'primary', 'data-reads': true, id: 'wizard-next', onclick: () => { at++; draw(); } }, 'Next')
       : null;
     const finish = page.kind === 'review' ? [
       h('button', { type: 'button', id: 'wizard-pause', disabled: missingNow().length === 0, onclick: () => save(false) }, 'Save as paused'),
@@ -50,7 +50,7 @@ export async function open(handoffId, done = () => {}) {
     fill(dialog,
       h('header', {},
         h('h2', { id: 'wizard-title' }, `Hand off ${w.record.name}`),
-        h('button', { type: 'button', class: 'link', 'aria-label': 'Close', onclick: () => dialog.close() }, '×')),
+        h('button', { type: 'button', class: 'link', 'data-reads': true, 'aria-label': 'Close', onclick: () => dialog.close() }, '×')),
       h('ol', { class: 'steps', 'aria-label': 'Steps' }, pages.map((p, i) => h('li', { 'aria-current': i === at ? 'step' : null },
         p.kind === 'fields' ? p.step.title : p.kind === 'context' ? 'Your judgment' : 'Review'))),
       h('div', { class: 'wizard-body' }, body),

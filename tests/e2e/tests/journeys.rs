@@ -110,6 +110,28 @@ impl App {
         let db = dir.path().join("workspace.sqlite");
         seed(&db);
         eprintln!("e2e: seeded {}", db.display());
+        App::launch(dir, db, None, None).await
+    }
+
+    /// The app opened on a team workspace at `url`, as `laptop`: its own data folder (who I am
+    /// on it) and its own desktop session (a private bus with its own dunst).
+    async fn on_team(url: &str, laptop: &Laptop) -> App {
+        let dir = tempfile::tempdir().unwrap();
+        App::launch(
+            dir,
+            PathBuf::from(url),
+            Some(laptop.data.path()),
+            Some(&laptop.bus),
+        )
+        .await
+    }
+
+    async fn launch(
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        data: Option<&Path>,
+        bus: Option<&Bus>,
+    ) -> App {
         let (port, native_port) = free_ports();
         // The native save dialog answers with this folder, and "open with the default app"
         // runs a script that notes the file it was given (WebDriver cannot reach either).
@@ -126,7 +148,8 @@ impl App {
         .unwrap();
         std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
-        let driver = Command::new("tauri-driver")
+        let mut driver = Command::new("tauri-driver");
+        driver
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
             .env("BATON_DB", &db)
@@ -135,7 +158,14 @@ impl App {
             .stdout(Stdio::null())
             .stderr(driver_log(port))
             // Its own process group: stopping the driver stops the app, never this test run.
-            .process_group(0)
+            .process_group(0);
+        if let Some(data) = data {
+            driver.env("XDG_DATA_HOME", data);
+        }
+        if let Some(bus) = bus {
+            driver.env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+        }
+        let driver = driver
             .spawn()
             .expect("tauri-driver (cargo install tauri-driver)");
         let caps = json!({
@@ -220,6 +250,27 @@ impl App {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("{css} never said {needle:?}; it said {seen:?}");
+    }
+
+    /// Waits until `css`'s text content (drawn or scrolled out of sight) contains `needle`.
+    async fn wait_content(&self, css: &str, needle: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..75 {
+            let text = self
+                .client
+                .execute(
+                    "const el = document.querySelector(arguments[0]); return el ? el.textContent : ''",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap();
+            seen = text.as_str().unwrap_or_default().to_string();
+            if seen.contains(needle) {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("{css} never held {needle:?}; it held {seen:?}");
     }
 
     async fn js(&self, script: &str, args: Vec<Value>) -> Value {
@@ -1480,6 +1531,295 @@ async fn a_chat_webhook_added_in_settings_hears_the_hand_off_and_a_failure_shows
             .await;
         assert_eq!(rows, json!(0));
         app.close().await;
+    })
+    .await
+}
+
+/// One laptop's desktop session: a private D-Bus session bus with its own dunst, so a
+/// notification shown on one laptop is seen on that laptop's bus alone.
+struct Bus {
+    address: String,
+    daemon: Child,
+    dunst: Child,
+}
+
+impl Bus {
+    fn start() -> Bus {
+        use std::io::BufRead;
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        let address = address.trim().to_string();
+        assert!(!address.is_empty(), "dbus-daemon said no address");
+        let dunst = Command::new("dunst")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dunst");
+        let bus = Bus {
+            address,
+            daemon,
+            dunst,
+        };
+        for _ in 0..50 {
+            if bus.dunstctl_ok(&["is-paused"]) {
+                return bus;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("dunst did not come up on the laptop's private bus");
+    }
+
+    fn dunstctl_ok(&self, args: &[&str]) -> bool {
+        Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }
+
+    fn dunstctl(&self, args: &[&str]) -> String {
+        let out = Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Everything this bus's dunst has shown (closing what is on screen moves it there).
+    fn history(&self) -> String {
+        self.dunstctl(&["close-all"]);
+        self.dunstctl(&["history"])
+    }
+
+    /// How many notifications this bus's dunst has shown whose summary or body says `needle`
+    /// (its history's entries, read as the JSON dunstctl gives).
+    fn shown(&self, needle: &str) -> usize {
+        let history: Value = serde_json::from_str(&self.history()).unwrap();
+        history["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|page| page.as_array().into_iter().flatten())
+            .filter(|n| {
+                ["summary", "body"].iter().any(|k| {
+                    n[k]["data"]
+                        .as_str()
+                        .is_some_and(|text| text.contains(needle))
+                })
+            })
+            .count()
+    }
+
+    /// Waits up to `limit` for a notification saying `needle` on this bus; the history.
+    async fn notification_saying(&self, needle: &str, limit: Duration) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let history = self.history();
+            if history.contains(needle) {
+                return history;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "no notification said {needle:?} within {limit:?}; this laptop's dunst history: {history}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.dunst.kill();
+        let _ = self.dunst.wait();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+/// A teammate's laptop: a data folder of its own (where it keeps who uses it) and a desktop
+/// session of its own.
+struct Laptop {
+    data: tempfile::TempDir,
+    bus: Bus,
+}
+
+impl Laptop {
+    /// `person`'s laptop on the team workspace at `url`: `baton people me` run there.
+    fn of(person: &str, url: &str) -> Laptop {
+        let laptop = Laptop {
+            data: tempfile::tempdir().unwrap(),
+            bus: Bus::start(),
+        };
+        laptop.baton(url, &["people", "me", person]);
+        laptop
+    }
+
+    /// The CLI on this laptop.
+    fn baton(&self, url: &str, args: &[&str]) -> String {
+        let out = Command::new(env("BATON_CLI_BIN"))
+            .arg("--db")
+            .arg(url)
+            .args(args)
+            .env("XDG_DATA_HOME", self.data.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "baton {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+/// A fresh, empty database on the tier's PostgreSQL; its address, password included.
+fn team_database(name: &str) -> String {
+    let admin = env("BATON_TEST_PG");
+    let db = format!("e2e_{name}_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        let out = Command::new("psql")
+            .arg(admin.replace("?sslmode=disable", ""))
+            .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", &sql])
+            .output()
+            .expect("psql");
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    admin.replace("/postgres?", &format!("/{db}?"))
+}
+
+/// A team workspace with Alex in sales and Priya the only one in delivery (so a hand-off goes
+/// to her).
+fn alex_and_priya(name: &str) -> String {
+    let url = team_database(name);
+    baton(Path::new(&url), &["team", "init", &url]);
+    baton(
+        Path::new(&url),
+        &["people", "add", "Alex Seller", "--role", "sales"],
+    );
+    baton(
+        Path::new(&url),
+        &["people", "add", "Priya Natarajan", "--role", "delivery"],
+    );
+    url
+}
+
+/// A HubSpot export holding one Closed Won deal of Alex's, three checklist fields filled.
+fn won_deal_export(dir: &Path, deal: &str) -> PathBuf {
+    let csv = dir.join("hubspot-won.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "Record ID,Deal Name,Deal Stage,Amount,Deal owner,Associated Company,Signed Scope,Promised Deliverables,Pricing Exceptions\n\
+             7001,{deal},Closed Won,18000,Alex Seller,{deal},Analytics audit,Audit report,None\n"
+        ),
+    )
+    .unwrap();
+    csv
+}
+
+/// Drops `csv` on the window and imports it, as a person does.
+async fn drop_and_import(app: &App, csv: &Path) {
+    app.js(
+        "document.dispatchEvent(new CustomEvent('baton:files-dropped', {detail: {paths: [arguments[0]]}}))",
+        vec![json!(csv.display().to_string())],
+    )
+    .await;
+    app.wait_text("#import-detected", "hubspot").await;
+    app.click("#import-start").await;
+    app.wait_text("#import-result", "1 rows").await;
+}
+
+/// The paused hand-off's wizard, from Handoffs, filled in up to its review step.
+async fn fill_the_wizard(app: &App, deal: &str) {
+    app.go("handoffs").await;
+    app.click("[data-complete]").await;
+    app.wait_text("#wizard-title", deal).await;
+    app.set("#wf-main_contact", "Ana Berg").await;
+    app.set("#wf-start_date", "2026-12-07").await;
+    app.set("#wf-kickoff_preference", "Video call, mornings")
+        .await;
+    app.click("#wizard-next").await;
+    app.set("#wf-buyer_goals", "A board-ready dashboard by Q1")
+        .await;
+    app.set("#wf-risk_notes", "Their data team is two people")
+        .await;
+    app.click("#wizard-next").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop() {
+    within(async {
+        let url = alex_and_priya("two");
+        let (alex, priya) = (
+            Laptop::of("Alex Seller", &url),
+            Laptop::of("Priya Natarajan", &url),
+        );
+        let a = App::on_team(&url, &alex).await;
+        let p = App::on_team(&url, &priya).await;
+        a.wait_text("#who", "You: Alex Seller").await;
+        p.wait_text("#who", "You: Priya Natarajan").await;
+        let place = p.text("#where").await;
+        assert!(place.starts_with("Team workspace: e2e_two"), "{place}");
+        p.go("tasks").await;
+        p.wait_text("#view h1", "My tasks").await;
+        let csv = won_deal_export(alex.data.path(), "Nordlicht GmbH");
+        drop_and_import(&a, &csv).await;
+        // Priya's board shows Alex's import without a reload.
+        p.go("board").await;
+        p.wait_content("#view .card", "Nordlicht GmbH").await;
+        p.screenshot("team-01-priya-board-live").await;
+        fill_the_wizard(&a, "Nordlicht GmbH").await;
+        a.click("#wizard-next").await;
+        assert_eq!(a.text("#answer-who").await, "Priya Natarajan");
+        a.click("#wizard-hand-off").await;
+        let handed = std::time::Instant::now();
+        // On Priya's laptop, within two seconds: the notification, on her bus alone.
+        let history = priya
+            .bus
+            .notification_saying("Kickoff: Nordlicht GmbH", Duration::from_secs(2))
+            .await;
+        eprintln!(
+            "e2e: Priya notified {:?} after the hand-off",
+            handed.elapsed()
+        );
+        assert!(history.contains("New kickoff task"), "{history}");
+        p.go("tasks").await;
+        let task = p.wait_text("#my-tasks", "Kickoff: Nordlicht GmbH").await;
+        assert!(task.contains("Due"), "{task}");
+        p.screenshot("team-02-priya-my-tasks").await;
+        a.screenshot("team-03-alex-after-hand-off").await;
+        // A moment later, still exactly one on Priya's bus, and none on Alex's.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let shown = priya.bus.shown("Kickoff: Nordlicht GmbH");
+        assert_eq!(shown, 1, "exactly once on Priya's laptop");
+        let alexs = alex.bus.history();
+        assert!(
+            !alexs.contains("Kickoff: Nordlicht GmbH"),
+            "Alex's laptop shows no notification for Priya's task: {alexs}"
+        );
+        let tasks: Value =
+            serde_json::from_str(&priya.baton(&url, &["tasks", "--assignee", "me", "--json"]))
+                .unwrap();
+        assert_eq!(tasks[0]["assignee"], "Priya Natarajan", "{tasks}");
+        a.close().await;
+        p.close().await;
     })
     .await
 }
