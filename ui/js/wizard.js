@@ -39,7 +39,7 @@ export async function open(handoffId, done = () => {}) {
         return;
       }
     }
-    const back = h('button', { type: 'button', 'data-reads': true, disabled: at === 0, onclick: () => { at--; draw(); } }, 'Back');
+    const back = h('button', { type: 'button', id: 'wizard-back', 'data-reads': true, disabled: at === 0, onclick: () => { at--; draw(); } }, 'Back');
     const next = page.kind !== 'review'
       ? h('button', { type: 'button', class: 'primary', 'data-reads': true, id: 'wizard-next', onclick: () => { at++; draw(); } }, 'Next')
       : null;

@@ -1823,3 +1823,146 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
     })
     .await
 }
+
+/// Runs `pg_ctl` on the tier's PostgreSQL (the script `cargo xtask` made for it).
+fn pg_ctl(args: &[&str]) {
+    let status = Command::new(env("BATON_TEST_PG_CTL"))
+        .args(args)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "pg_ctl {args:?}");
+}
+
+/// The server stopped; started again when this goes, however the journey ends, so the
+/// journeys after it find it running.
+struct Stopped(bool);
+
+impl Stopped {
+    fn stop() -> Stopped {
+        pg_ctl(&["stop", "-m", "fast"]);
+        Stopped(true)
+    }
+
+    fn start(mut self) {
+        pg_ctl(&["start"]);
+        self.0 = false;
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if self.0 {
+            pg_ctl(&["start"]);
+        }
+    }
+}
+
+/// Waits up to `limit` until the offline banner is `shown` (or gone); what it says.
+async fn banner(app: &App, shown: bool, limit: Duration) -> String {
+    let started = std::time::Instant::now();
+    loop {
+        let state = app
+            .js(
+                "const b = document.getElementById('offline-banner'); return [b.hidden, b.textContent]",
+                vec![],
+            )
+            .await;
+        if state[0] == json!(!shown) {
+            return state[1].as_str().unwrap_or_default().to_string();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "the offline banner was not {} within {limit:?}",
+            if shown { "shown" } else { "gone" }
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_server_going_away_is_said_in_a_banner_and_the_wizard_saves_once_it_is_back() {
+    within(async {
+        let url = alex_and_priya("offline");
+        let (alex, priya) = (
+            Laptop::of("Alex Seller", &url),
+            Laptop::of("Priya Natarajan", &url),
+        );
+        let a = App::on_team(&url, &alex).await;
+        let p = App::on_team(&url, &priya).await;
+        a.wait_text("#who", "You: Alex Seller").await;
+        let csv = won_deal_export(alex.data.path(), "Kestrel Labs");
+        drop_and_import(&a, &csv).await;
+        fill_the_wizard(&a, "Kestrel Labs").await;
+        a.set("#wc-promised_verbally", "A weekly status call")
+            .await;
+        a.click("#wizard-next").await;
+        a.wait_text("#answer-promised", "A weekly status call")
+            .await;
+        // The server stops: both windows say so within five seconds, and saving is disabled.
+        let stopped = Stopped::stop();
+        let said = banner(&a, true, Duration::from_secs(5)).await;
+        assert!(
+            said.starts_with("Team workspace unreachable since") && said.contains("retrying"),
+            "{said}"
+        );
+        banner(&p, true, Duration::from_secs(5)).await;
+        let hand_off = a
+            .js(
+                "const b = document.getElementById('wizard-hand-off'); return [b.disabled, b.title]",
+                vec![],
+            )
+            .await;
+        assert_eq!(hand_off[0], json!(true), "{hand_off}");
+        assert!(
+            hand_off[1].as_str().unwrap().contains("cannot be reached"),
+            "the reason: {hand_off}"
+        );
+        a.screenshot("team-04-offline-banner").await;
+        // Nothing reaches the workspace meanwhile: the shell refuses a write itself.
+        let refused = a
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; window.__TAURI__.core.invoke('add_person', {name: 'Nobody', role: 'sales', email: null, me: false}).then(() => done('saved'), (e) => done(e.message));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let refused = refused.as_str().unwrap_or_default();
+        assert!(
+            refused.contains("unreachable since") && refused.contains("nothing was saved"),
+            "{refused}"
+        );
+        // Alex goes on answering meanwhile: moving through the wizard needs no server.
+        a.click("#wizard-back").await;
+        a.set("#wc-promised_verbally", "A weekly status call and a QBR")
+            .await;
+        stopped.start();
+        // Back by itself: the banner goes, what was typed is still there, and saving works.
+        banner(&a, false, Duration::from_secs(30)).await;
+        banner(&p, false, Duration::from_secs(30)).await;
+        a.click("#wizard-next").await;
+        a.wait_text("#answer-promised", "A weekly status call and a QBR")
+            .await;
+        a.click("#wizard-hand-off").await;
+        priya
+            .bus
+            .notification_saying("Kickoff: Kestrel Labs", Duration::from_secs(5))
+            .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(priya.bus.shown("Kickoff: Kestrel Labs"), 1, "notified once");
+        let handoffs: Value =
+            serde_json::from_str(&alex.baton(&url, &["handoffs", "--json"])).unwrap();
+        assert_eq!(handoffs[0]["status"], "handed_off", "{handoffs}");
+        let brief = alex.baton(&url, &["brief", "1"]);
+        assert!(brief.contains("A weekly status call and a QBR"), "{brief}");
+        let people: Value = serde_json::from_str(&alex.baton(&url, &["people", "--json"])).unwrap();
+        assert!(
+            !people.to_string().contains("Nobody"),
+            "nothing was written while the server was away: {people}"
+        );
+        a.close().await;
+        p.close().await;
+    })
+    .await
+}
