@@ -281,13 +281,17 @@ pub(crate) fn where_now(app: &AppHandle) -> Where {
 /// then swapped in, followed when it is a team's, and kept for the next start.
 pub(crate) fn switch_to(app: &AppHandle, place: Place, ws: Workspace) -> CmdResult<()> {
     let shared = app.state::<Shared>();
-    {
+    // The workspace let go of may be a team's, whose client closes by blocking.
+    crate::blocking(|| -> CmdResult<()> {
         let mut slot = crate::lock(app)?;
-        *slot = ws;
+        let before = std::mem::replace(&mut *slot, ws);
         shared.generation.fetch_add(1, Ordering::SeqCst);
         *shared.offline.lock().unwrap_or_else(|e| e.into_inner()) = None;
         *shared.place.lock().unwrap_or_else(|e| e.into_inner()) = place.clone();
-    }
+        drop(slot);
+        drop(before);
+        Ok(())
+    })?;
     let choice = match &place {
         Place::Team(url) => {
             follow(app.clone(), url.clone());
@@ -342,8 +346,11 @@ pub(crate) async fn team_connect(
     let url = parts.url()?.with_password(password);
     let (handle, opening) = (app.clone(), url.clone());
     let ws = tauri::async_runtime::spawn_blocking(move || -> CmdResult<Workspace> {
+        // Whoever this laptop's workspace says I am, I am on the team's it moves to.
+        let mut me = None;
         if push {
             let ws = crate::lock(&handle)?;
+            me = ws.me()?.map(|p| p.name);
             let mut last = std::time::Instant::now();
             ws.push_to_team(&opening, &mut |done, total| {
                 if done == total || last.elapsed() > Duration::from_millis(100) {
@@ -354,7 +361,11 @@ pub(crate) async fn team_connect(
         } else if setup {
             baton::team::init(&opening)?;
         }
-        Ok(Workspace::open_team(&opening, SystemClock)?)
+        let mut team = Workspace::open_team(&opening, SystemClock)?;
+        if let Some(name) = me {
+            team.set_me(&name, baton::Origin::App)?;
+        }
+        Ok(team)
     })
     .await
     .map_err(UiError::internal)??;

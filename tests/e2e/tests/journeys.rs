@@ -149,10 +149,13 @@ impl App {
         std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .unwrap();
         let mut driver = Command::new("tauri-driver");
+        // No workspace named: the app opens where its data folder says, as it does for a user.
+        if !db.as_os_str().is_empty() {
+            driver.env("BATON_DB", &db);
+        }
         driver
             .args(["--port", &port.to_string()])
             .args(["--native-port", &native_port.to_string()])
-            .env("BATON_DB", &db)
             .env("BATON_SAVE_DIR", &saved)
             .env("BATON_OPEN_WITH", &opener)
             .stdout(Stdio::null())
@@ -1963,6 +1966,108 @@ async fn the_team_server_going_away_is_said_in_a_banner_and_the_wizard_saves_onc
         );
         a.close().await;
         p.close().await;
+    })
+    .await
+}
+
+/// What the board and the health screen show, as text: the same workspace shows the same.
+async fn board_and_health(app: &App) -> (Value, String) {
+    app.go("board").await;
+    app.wait_css("#view .card").await;
+    app.settled().await;
+    let columns = app
+        .js(
+            "return [...document.querySelectorAll('.column')].map(c => c.querySelector('header').textContent)",
+            vec![],
+        )
+        .await;
+    app.go("health").await;
+    app.wait_css("#health-missing").await;
+    app.settled().await;
+    let health = app
+        .js("return document.querySelector('#view').textContent", vec![])
+        .await;
+    (columns, health.as_str().unwrap_or_default().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_and_shows_the_same()
+{
+    within(async {
+        ensure_dunst();
+        // A user's own laptop workspace, where the app keeps it (no BATON_DB): in the data
+        // folder, with a team and deals in it.
+        let data = tempfile::tempdir().unwrap();
+        let file = data.path().join("dev.baton.desktop/workspace.sqlite");
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        delivery_team(&file);
+        add_deal(&file, "Lumen Optics", "Closed Won", LUMEN);
+        add_deal(
+            &file,
+            "Nordlicht GmbH",
+            "Contract Sent",
+            &["company=Nordlicht GmbH"],
+        );
+        add_deal(&file, "Kestrel Labs", "Closed Won", &["signed_scope=Audit"]);
+        let launch = || async {
+            App::launch(
+                tempfile::tempdir().unwrap(),
+                PathBuf::new(),
+                Some(data.path()),
+                None,
+            )
+            .await
+        };
+        let app = launch().await;
+        app.wait_text("#where", "This laptop").await;
+        let before = board_and_health(&app).await;
+        let url = team_database("settings");
+        let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let port = url.split(':').nth(3).unwrap().split('/').next().unwrap();
+        app.go("settings").await;
+        app.click("#workspace summary").await;
+        app.set("#team-host", "127.0.0.1").await;
+        app.set("#team-port", port).await;
+        app.set("#team-database", db).await;
+        app.set("#team-user", "baton").await;
+        app.set("#team-password", "baton-tests").await;
+        app.click("#team-test").await;
+        let found = app.wait_text("#team-result", "The database is empty").await;
+        assert!(found.contains("Reached PostgreSQL"), "{found}");
+        app.screenshot("team-05-settings-workspace").await;
+        app.click("#team-push").await;
+        app.wait_text("#where", "Team workspace:").await;
+        // This laptop's "me" comes along, kept on this laptop.
+        app.wait_text("#who", "You: Dee Delivery").await;
+        let after = board_and_health(&app).await;
+        assert_eq!(
+            after, before,
+            "the team workspace shows what this laptop showed"
+        );
+        // The choice is kept for the next start, without the password (that is in the keyring):
+        // started again, the app opens the team workspace by itself.
+        let kept =
+            std::fs::read_to_string(data.path().join("dev.baton.desktop/workspace-choice.json"))
+                .unwrap();
+        assert!(kept.contains(db) && !kept.contains("baton-tests"), "{kept}");
+        app.close().await;
+        let again = launch().await;
+        again.wait_text("#where", "Team workspace:").await;
+        let reopened = board_and_health(&again).await;
+        assert_eq!(reopened, before);
+        // Back to just this laptop: its workspace is where it was, and the team's stays too.
+        again.go("settings").await;
+        again.click("#use-laptop").await;
+        again.wait_text("#where", "This laptop").await;
+        assert_eq!(board_and_health(&again).await, before);
+        let records: Value =
+            serde_json::from_str(&baton(Path::new(&url), &["records", "--json"])).unwrap();
+        assert_eq!(
+            records.as_array().unwrap().len(),
+            3,
+            "the team workspace is still there"
+        );
+        again.close().await;
     })
     .await
 }
