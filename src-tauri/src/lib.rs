@@ -15,7 +15,7 @@ mod watch;
 
 use baton::{SystemClock, Workspace};
 use error::{CmdResult, UiError};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Mutex, MutexGuard};
 use tauri::{AppHandle, Emitter, Manager};
 use team::Place;
@@ -33,6 +33,9 @@ pub(crate) struct Shared {
     offline: Mutex<Option<String>>,
     /// Moves on whenever the window opens another workspace: a follower of the one before stops.
     generation: AtomicU64,
+    /// Nothing has been delivered since the app started or the team workspace came back: what
+    /// waits then is shown as one notification when there are several.
+    away: AtomicBool,
 }
 
 /// `app.workspace()`: the workspace behind its lock, and what follows every change.
@@ -161,6 +164,7 @@ pub fn run() {
             place: Mutex::new(place.clone()),
             offline: Mutex::new(None),
             generation: AtomicU64::new(0),
+            away: AtomicBool::new(true),
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
             posting: Mutex::new(()),

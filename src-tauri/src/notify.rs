@@ -19,6 +19,25 @@ pub(crate) fn deliver(app: &AppHandle) {
             return;
         }
     };
+    // The first delivery since the app started or the team workspace came back: several that
+    // came meanwhile are one notification ("3 handoffs while you were away").
+    let away = shared.away.swap(false, std::sync::atomic::Ordering::SeqCst);
+    if away && claimed.len() > 1 {
+        let (summary, body) = baton::while_away(&claimed);
+        let shown = notify_rust::Notification::new()
+            .appname("Baton")
+            .summary(&summary)
+            .body(&body)
+            .show();
+        if let Err(e) = shown {
+            eprintln!("baton: notifications not shown yet: {e}");
+            shared.away.store(true, std::sync::atomic::Ordering::SeqCst);
+            for n in claimed {
+                put_back(app, n.id);
+            }
+        }
+        return;
+    }
     let mut left = claimed.into_iter();
     for n in left.by_ref() {
         // The lock is not held while the daemon answers.

@@ -127,6 +127,7 @@ pub(crate) fn went_offline(app: &AppHandle, why: &str) {
     if offline.is_none() {
         eprintln!("baton: the team workspace is unreachable: {why}");
         *offline = Some(clock_now());
+        shared.away.store(true, Ordering::SeqCst);
     }
     let _ = app.emit("team-offline", Offline::of(offline.as_deref(), why));
 }

@@ -33,7 +33,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-pub use crate::handoffs::queries::events::{Event, Notification};
+pub use crate::handoffs::queries::events::{while_away, Event, Notification};
 pub use crate::handoffs::queries::handoffs::EmailDraft;
 pub use crate::records::StageChange;
 

@@ -1774,10 +1774,27 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
             Laptop::of("Alex Seller", &url),
             Laptop::of("Priya Natarajan", &url),
         );
+        // Two hand-offs reach Priya while her laptop is off: shown as one when it starts.
+        for deal in ["Lumen Optics", "Orbit Freight"] {
+            let mut args = vec![
+                "add", "--kind", "deal", deal, "--stage", "Closed Won", "--owner", "Alex Seller",
+            ];
+            args.extend(LUMEN);
+            alex.baton(&url, &args);
+        }
         let a = App::on_team(&url, &alex).await;
         let p = App::on_team(&url, &priya).await;
         a.wait_text("#who", "You: Alex Seller").await;
         p.wait_text("#who", "You: Priya Natarajan").await;
+        let away = priya
+            .bus
+            .notification_saying("2 handoffs while you were away", Duration::from_secs(10))
+            .await;
+        assert!(
+            away.contains("Kickoff: Lumen Optics") && away.contains("Kickoff: Orbit Freight"),
+            "{away}"
+        );
+        assert_eq!(priya.bus.shown("Kickoff: Lumen Optics"), 1, "once, collapsed");
         let place = p.text("#where").await;
         assert!(place.starts_with("Team workspace: e2e_two"), "{place}");
         p.go("tasks").await;
