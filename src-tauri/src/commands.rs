@@ -7,7 +7,7 @@ use baton::{DraftId, HandoffId, HandoffStatus, Origin, RecordId, RecordKind, Rol
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 
 const UI: Origin = Origin::App;
 
@@ -18,14 +18,21 @@ pub(crate) struct AppState {
     me: Option<baton::Person>,
     people: Vec<baton::Person>,
     first_run: bool,
+    /// My open tasks: the window's title and the dock or launcher badge count them.
+    open_tasks: usize,
 }
 
 #[tauri::command]
 pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
-    app.read(|ws| {
+    let state = app.read(|ws| {
         let me = ws.me()?;
         let people = ws.people()?;
+        let open_tasks = match &me {
+            Some(me) => ws.tasks(Some(&me.name), true)?.len(),
+            None => 0,
+        };
         Ok(AppState {
+            open_tasks,
             path: ws.path().map(|p| p.display().to_string()),
             // A team workspace is never a first run: its people say who I am (the header asks).
             first_run: !ws.is_team()
@@ -34,7 +41,12 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
             me,
             people,
         })
-    })
+    })?;
+    // Where the platform has a badge (macOS's dock, Linux launchers with the Unity API).
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_badge_count((state.open_tasks > 0).then_some(state.open_tasks as i64));
+    }
+    Ok(state)
 }
 
 /// The quick check the app runs on its workspace file once it has opened, away from the

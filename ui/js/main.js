@@ -63,6 +63,7 @@ async function loadState() {
   app.me = state.me;
   app.people = state.people;
   app.where = where;
+  document.title = state.open_tasks > 0 ? `Baton (${state.open_tasks} open task${state.open_tasks === 1 ? '' : 's'})` : 'Baton';
   const at = document.getElementById('where');
   fill(at, where.kind === 'team' ? `Team workspace: ${where.place}` : 'This laptop');
   at.title = where.kind === 'team' ? 'The team\'s shared workspace (Settings → Workspace)' : where.place;

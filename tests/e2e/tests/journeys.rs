@@ -1824,6 +1824,16 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
         let task = p.wait_text("#my-tasks", "Kickoff: Nordlicht GmbH").await;
         assert!(task.contains("Due"), "{task}");
         p.screenshot("team-02-priya-my-tasks").await;
+        // The window's title counts her open tasks (as the launcher's badge does).
+        let mut title = String::new();
+        for _ in 0..50 {
+            title = p.client.title().await.unwrap();
+            if title == "Baton (3 open tasks)" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(title, "Baton (3 open tasks)");
         a.screenshot("team-03-alex-after-hand-off").await;
         // A moment later, still exactly one on Priya's bus, and none on Alex's.
         tokio::time::sleep(Duration::from_secs(2)).await;
