@@ -24,6 +24,14 @@ pub(crate) struct AppState {
 
 #[tauri::command]
 pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
+    // A team workspace (or the stand-in shown until it can be opened) is never a first run.
+    let team = matches!(
+        *app.state::<crate::Shared>()
+            .place
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()),
+        crate::team::Place::Team(_)
+    );
     let state = app.read(|ws| {
         let me = ws.me()?;
         let people = ws.people()?;
@@ -35,7 +43,7 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
             open_tasks,
             path: ws.path().map(|p| p.display().to_string()),
             // A team workspace is never a first run: its people say who I am (the header asks).
-            first_run: !ws.is_team()
+            first_run: !team
                 && me.is_none()
                 && ws.board(RecordKind::Deal, "")?.iter().all(|c| c.count == 0),
             me,

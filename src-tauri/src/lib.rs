@@ -28,9 +28,11 @@ pub(crate) struct Shared {
     posting: Mutex<()>,
     /// Where the workspace is, readable without the lock: what a waiting action is waiting
     /// for, and what the header says.
-    place: Mutex<Place>,
+    pub(crate) place: Mutex<Place>,
     /// On a team workspace: since when (local time) its server cannot be reached, if it cannot.
     offline: Mutex<Option<String>>,
+    /// On a team workspace opened without its password: why the window asks for it.
+    needs_password: Mutex<Option<String>>,
     /// Moves on whenever the window opens another workspace: a follower of the one before stops.
     generation: AtomicU64,
     /// Nothing has been delivered since the app started or the team workspace came back: what
@@ -125,16 +127,39 @@ pub(crate) fn changed(app: &AppHandle) {
     });
 }
 
-/// The workspace the app opens (see [`team::chosen`]). A team workspace whose server cannot be
-/// reached yet opens as an empty stand-in, said in the banner and written to by nothing, until
-/// the follower reaches the server and swaps the team's workspace in.
-fn open_workspace() -> Result<(Place, Workspace, Option<String>), String> {
-    let place = team::chosen()?;
+/// How the workspace the app starts on stands.
+enum Start {
+    /// Open.
+    Open,
+    /// A team workspace whose server cannot be reached yet: why.
+    Unreachable(String),
+    /// A team workspace with no password to hand (no keyring, or none kept there): why.
+    NeedsPassword(String),
+}
+
+/// The workspace the app opens (see [`team::chosen`]). A team workspace that cannot be opened
+/// yet opens as an empty stand-in that nothing is written to: said in the banner until the
+/// follower reaches the server and swaps the team's workspace in, or asked for its password.
+fn open_workspace() -> Result<(Place, Workspace, Start), String> {
+    let (place, no_keyring) = team::chosen()?;
     match team::open(&place) {
-        Ok(ws) => Ok((place, ws, None)),
+        Ok(ws) => Ok((place, ws, Start::Open)),
         Err(baton::Error::Unreachable(why)) if matches!(place, Place::Team(_)) => {
             let stand_in = Workspace::open_in_memory(SystemClock).map_err(|e| e.to_string())?;
-            Ok((place, stand_in, Some(why)))
+            let start = match &place {
+                Place::Team(url) if !url.has_password() => {
+                    eprintln!("baton: the team workspace's password is not at hand: {why}");
+                    Start::NeedsPassword(match no_keyring {
+                        Some(keyring) => {
+                            eprintln!("baton: {keyring}");
+                            "This computer has no keyring to keep the password in (on Linux, a Secret Service such as GNOME Keyring or KWallet), so Baton asks for it each time it starts and never writes it to a file.".into()
+                        }
+                        None => "The keyring keeps no password for this team workspace yet: type it once, and the keyring keeps it.".into(),
+                    })
+                }
+                _ => Start::Unreachable(why),
+            };
+            Ok((place, stand_in, start))
         }
         Err(e) => Err(match &place {
             Place::Laptop(path) => format!("{}: {e}", path.display()),
@@ -145,7 +170,7 @@ fn open_workspace() -> Result<(Place, Workspace, Option<String>), String> {
 
 /// Starts the app.
 pub fn run() {
-    let (place, ws, unreachable) = match open_workspace() {
+    let (place, ws, start) = match open_workspace() {
         Ok(opened) => opened,
         Err(e) => {
             // Started from a desktop icon there is no terminal: say it in a window too.
@@ -163,6 +188,10 @@ pub fn run() {
         .manage(Shared {
             place: Mutex::new(place.clone()),
             offline: Mutex::new(None),
+            needs_password: Mutex::new(match &start {
+                Start::NeedsPassword(why) => Some(why.clone()),
+                _ => None,
+            }),
             generation: AtomicU64::new(0),
             away: AtomicBool::new(true),
             ws: Mutex::new(ws),
@@ -180,11 +209,14 @@ pub fn run() {
                 });
             }
             background::start(app.handle().clone());
-            if let Some(why) = &unreachable {
-                team::went_offline(app.handle(), why);
-            }
-            if let Place::Team(url) = &place {
-                team::follow(app.handle().clone(), url.clone());
+            match (&start, &place) {
+                (Start::NeedsPassword(_), _) => {}
+                (Start::Unreachable(why), Place::Team(url)) => {
+                    team::went_offline(app.handle(), why);
+                    team::follow(app.handle().clone(), url.clone());
+                }
+                (_, Place::Team(url)) => team::follow(app.handle().clone(), url.clone()),
+                _ => {}
             }
             if let Err(e) = watch::start(app.handle()) {
                 eprintln!("baton: watched folder: {}", e.message);

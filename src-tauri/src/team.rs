@@ -55,16 +55,17 @@ fn choice_file() -> PathBuf {
 }
 
 /// Where the app opens: `BATON_DB` when set (a file, or a `postgres://` address, as the
-/// command line takes it), else the choice made in Settings, else this laptop's file.
-pub(crate) fn chosen() -> Result<Place, String> {
+/// command line takes it), else the choice made in Settings, else this laptop's file. With a
+/// team workspace whose password the keyring could not give, why not.
+pub(crate) fn chosen() -> Result<(Place, Option<String>), String> {
     if let Some(db) = std::env::var_os("BATON_DB") {
         let text = db.to_string_lossy();
         if TeamUrl::is_team(&text) {
             return TeamUrl::parse(&text)
-                .map(Place::Team)
+                .map(|url| (Place::Team(url), None))
                 .map_err(|e| e.to_string());
         }
-        return Ok(Place::Laptop(PathBuf::from(db)));
+        return Ok((Place::Laptop(PathBuf::from(db)), None));
     }
     let file = choice_file();
     let choice: Choice = match std::fs::read(&file) {
@@ -79,12 +80,13 @@ pub(crate) fn chosen() -> Result<Place, String> {
     match choice.team {
         Some(parts) => {
             let url = parts.url().map_err(|e| e.to_string())?;
-            // Without a keyring the password is asked for in the window (see `password`).
-            Ok(Place::Team(
-                baton::team::recall_password(&url).unwrap_or(url),
-            ))
+            // Without a keyring the window asks for the password each time it starts.
+            Ok(match baton::team::recall_password(&url) {
+                Ok(url) => (Place::Team(url), None),
+                Err(no_keyring) => (Place::Team(url), Some(no_keyring.to_string())),
+            })
         }
-        None => Ok(Place::Laptop(laptop_file())),
+        None => Ok((Place::Laptop(laptop_file()), None)),
     }
 }
 
@@ -148,9 +150,22 @@ impl Offline {
     }
 }
 
-/// The sentence a change refused while offline says.
+/// The sentence a change refused while offline (or waiting for the password) says.
 pub(crate) fn offline_refusal(app: &AppHandle) -> Option<UiError> {
     let shared = app.state::<Shared>();
+    if shared
+        .needs_password
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+    {
+        return Some(UiError {
+            kind: "unreachable",
+            message: "Baton is waiting for the team workspace's password; nothing was saved."
+                .into(),
+            details: None,
+        });
+    }
     let offline = shared.offline.lock().unwrap_or_else(|e| e.into_inner());
     offline.as_ref().map(|since| UiError {
         kind: "unreachable",
@@ -242,6 +257,8 @@ pub(crate) struct Where {
     team: Option<TeamParts>,
     /// Since when it cannot be reached (local time), if it cannot.
     offline_since: Option<String>,
+    /// Why the window must ask for the team workspace's password, when it must.
+    needs_password: Option<String>,
 }
 
 pub(crate) fn where_now(app: &AppHandle) -> Where {
@@ -256,12 +273,18 @@ pub(crate) fn where_now(app: &AppHandle) -> Where {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clone();
+    let needs_password = shared
+        .needs_password
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     match place {
         Place::Laptop(path) => Where {
             kind: "laptop",
             place: path.display().to_string(),
             team: None,
             offline_since,
+            needs_password,
         },
         Place::Team(url) => Where {
             kind: "team",
@@ -274,6 +297,7 @@ pub(crate) fn where_now(app: &AppHandle) -> Where {
                 tls: url.sslmode != baton::team::SslMode::Disable,
             }),
             offline_since,
+            needs_password,
         },
     }
 }
@@ -288,6 +312,10 @@ pub(crate) fn switch_to(app: &AppHandle, place: Place, ws: Workspace) -> CmdResu
         let before = std::mem::replace(&mut *slot, ws);
         shared.generation.fetch_add(1, Ordering::SeqCst);
         *shared.offline.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *shared
+            .needs_password
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         *shared.place.lock().unwrap_or_else(|e| e.into_inner()) = place.clone();
         drop(slot);
         drop(before);

@@ -134,7 +134,12 @@ pub(crate) fn refused(url: &TeamUrl, e: &postgres::Error) -> Error {
         .map(|s| s.to_string().to_lowercase())
         .unwrap_or_default();
     let why = format!("{text} {source}");
-    let sentence = if why.contains("certificate") || why.contains("invalidcertificate") {
+    let sentence = if why.contains("password missing") {
+        format!(
+            "the team database at {at} asks user {:?} for a password and none was given; give it in the address, PGPASSWORD or ~/.pgpass (the app asks for it)",
+            url.user
+        )
+    } else if why.contains("certificate") || why.contains("invalidcertificate") {
         format!(
             "the team database at {at} presented a certificate this computer does not trust for {} (sslmode={}); use the provider's address, or sslmode=require to encrypt without checking the certificate",
             url.host,

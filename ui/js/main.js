@@ -69,7 +69,7 @@ async function loadState() {
   at.title = where.kind === 'team' ? 'The team\'s shared workspace (Settings → Workspace)' : where.place;
   const who = document.getElementById('who');
   if (state.me) fill(who, `You: ${state.me.name}`);
-  else if (where.kind === 'team' && !where.offline_since) fill(who, whoAmI(state.people));
+  else if (where.kind === 'team' && !where.offline_since && !where.needs_password) fill(who, whoAmI(state.people));
   else fill(who, '');
   return state;
 }
@@ -176,6 +176,7 @@ async function start() {
     scheduleRedraw();
   });
   if (state.where?.offline_since) markOffline(true, state.where.offline_since);
+  if (state.where?.needs_password) askPassword(state.where);
   // An action queued behind an import says so until the workspace changes again.
   let waiting = null;
   on('workspace-waiting', (sentence) => {
@@ -206,6 +207,30 @@ async function start() {
   call('workspace_check').then((damaged) => {
     if (damaged) toast(damaged, 'error');
   }).catch(showError);
+}
+
+/** A team workspace whose password this computer does not keep (no keyring): asked for each
+ *  time the app starts, and never written anywhere. */
+function askPassword(where) {
+  const input = h('input', { type: 'password', id: 'team-ask-password', required: true, autocomplete: 'off', 'aria-label': 'Password' });
+  const said = h('p', { id: 'team-ask-why', class: 'muted' }, where.needs_password);
+  const dialog = h('dialog', { id: 'password-dialog', class: 'always' },
+    h('form', { method: 'dialog', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        await call('team_connect', { parts: where.team, password: input.value, setup: false, push: false });
+        dialog.close();
+        dialog.remove();
+      } catch (err) {
+        fill(said, err.message || String(err));
+        said.className = 'error';
+      }
+    } },
+    h('h2', {}, `Password for the team workspace ${where.place}`),
+    said, h('label', { class: 'field' }, 'Password', input),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', id: 'team-ask-connect' }, 'Connect'))));
+  document.body.append(dialog);
+  dialog.showModal();
 }
 
 function showDropHint(on) {

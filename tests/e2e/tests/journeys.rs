@@ -1549,8 +1549,30 @@ struct Bus {
 impl Bus {
     fn start() -> Bus {
         use std::io::BufRead;
+        // A session bus that starts nothing on demand: only what the journey runs is on it
+        // (no keyring is activated behind the app's back).
+        let config =
+            std::env::temp_dir().join(format!("baton-e2e-bus-{}.conf", std::process::id()));
+        std::fs::write(
+            &config,
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+        )
+        .unwrap();
         let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -1777,7 +1799,14 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
         // Two hand-offs reach Priya while her laptop is off: shown as one when it starts.
         for deal in ["Lumen Optics", "Orbit Freight"] {
             let mut args = vec![
-                "add", "--kind", "deal", deal, "--stage", "Closed Won", "--owner", "Alex Seller",
+                "add",
+                "--kind",
+                "deal",
+                deal,
+                "--stage",
+                "Closed Won",
+                "--owner",
+                "Alex Seller",
             ];
             args.extend(LUMEN);
             alex.baton(&url, &args);
@@ -1794,7 +1823,11 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
             away.contains("Kickoff: Lumen Optics") && away.contains("Kickoff: Orbit Freight"),
             "{away}"
         );
-        assert_eq!(priya.bus.shown("Kickoff: Lumen Optics"), 1, "once, collapsed");
+        assert_eq!(
+            priya.bus.shown("Kickoff: Lumen Optics"),
+            1,
+            "once, collapsed"
+        );
         let place = p.text("#where").await;
         assert!(place.starts_with("Team workspace: e2e_two"), "{place}");
         p.go("tasks").await;
@@ -2095,6 +2128,57 @@ async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_
             "the team workspace is still there"
         );
         again.close().await;
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and_kept_nowhere() {
+    within(async {
+        let url = alex_and_priya("nokeyring");
+        let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+        let port: u16 = url.split(':').nth(3).unwrap().split('/').next().unwrap().parse().unwrap();
+        // Priya chose the team workspace in Settings earlier; this laptop's session has no
+        // Secret Service (a private bus with only dunst on it), so no password was kept.
+        let priya = Laptop::of("Priya Natarajan", &url);
+        let folder = priya.data.path().join("dev.baton.desktop");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("workspace-choice.json"),
+            json!({"team": {"host": "127.0.0.1", "port": port, "database": db, "user": "baton", "tls": true}})
+                .to_string(),
+        )
+        .unwrap();
+        let app = App::launch(
+            tempfile::tempdir().unwrap(),
+            PathBuf::new(),
+            Some(priya.data.path()),
+            Some(&priya.bus),
+        )
+        .await;
+        let why = app.wait_text("#team-ask-why", "no keyring").await;
+        assert!(why.contains("asks for it each time it starts"), "{why}");
+        app.screenshot("team-06-password-asked").await;
+        app.set("#team-ask-password", "not-the-password").await;
+        app.click("#team-ask-connect").await;
+        app.wait_text("#team-ask-why", "check the password").await;
+        app.set("#team-ask-password", "baton-tests").await;
+        app.click("#team-ask-connect").await;
+        app.wait_text("#where", "Team workspace:").await;
+        app.wait_text("#who", "You: Priya Natarajan").await;
+        // Nothing this laptop keeps holds the password.
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("baton-tests"),
+                    "{} holds the password",
+                    path.display()
+                );
+            }
+        }
+        app.close().await;
     })
     .await
 }
