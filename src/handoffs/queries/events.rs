@@ -126,42 +126,6 @@ pub fn while_away(waiting: &[Notification]) -> (String, String) {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn note(id: i64, title: &str, body: &str) -> Notification {
-        Notification {
-            id: NotificationId(id),
-            recipient: Some("Priya".into()),
-            task_id: None,
-            record_id: None,
-            title: title.into(),
-            body: body.into(),
-            created_at: Stamp::new(chrono::Utc::now()),
-            due: None,
-        }
-    }
-
-    #[test]
-    fn several_while_away_are_one_notification_naming_the_first_few() {
-        let waiting: Vec<Notification> = (1..=6)
-            .map(|i| note(i, "New kickoff task", &format!("Kickoff: Deal {i}")))
-            .collect();
-        let (summary, body) = while_away(&waiting);
-        assert_eq!(summary, "6 handoffs while you were away");
-        assert_eq!(
-            body,
-            "Kickoff: Deal 1\nKickoff: Deal 2\nKickoff: Deal 3\nKickoff: Deal 4\nand 2 more"
-        );
-        let mixed = [
-            note(1, "New kickoff task", "Kickoff: A"),
-            note(2, "Overdue: Kickoff: B", "Due yesterday"),
-        ];
-        assert_eq!(while_away(&mixed).0, "2 notifications while you were away");
-    }
-}
-
 /// Whether task `task` was already reminded of on `day` (a notification whose title starts
 /// with one of `prefixes`).
 pub(crate) fn reminded_today(
@@ -242,4 +206,40 @@ pub(crate) fn mark_delivered(conn: &Db, id: NotificationId, at: &str) -> Result<
         )?
         .execute(params![id, at])?
         == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(id: i64, title: &str, body: &str) -> Notification {
+        Notification {
+            id: NotificationId(id),
+            recipient: Some("Priya".into()),
+            task_id: None,
+            record_id: None,
+            title: title.into(),
+            body: body.into(),
+            created_at: Stamp::new(chrono::Utc::now()),
+            due: None,
+        }
+    }
+
+    #[test]
+    fn several_while_away_are_one_notification_naming_the_first_few() {
+        let waiting: Vec<Notification> = (1..=6)
+            .map(|i| note(i, "New kickoff task", &format!("Kickoff: Deal {i}")))
+            .collect();
+        let (summary, body) = while_away(&waiting);
+        assert_eq!(summary, "6 handoffs while you were away");
+        assert_eq!(
+            body,
+            "Kickoff: Deal 1\nKickoff: Deal 2\nKickoff: Deal 3\nKickoff: Deal 4\nand 2 more"
+        );
+        let mixed = [
+            note(1, "New kickoff task", "Kickoff: A"),
+            note(2, "Overdue: Kickoff: B", "Due yesterday"),
+        ];
+        assert_eq!(while_away(&mixed).0, "2 notifications while you were away");
+    }
 }
