@@ -26,6 +26,9 @@ const README_SHOTS: &[&str] = &[
     "12-health",
     "18-board-after-salesforce-import",
     "20-welcome-email-draft",
+    "31-team-priya-my-tasks",
+    "33-team-offline-banner",
+    "34-team-settings-workspace",
 ];
 
 fn output(cmd: &mut Command, what: &str) -> Result<String, String> {

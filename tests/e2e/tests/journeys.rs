@@ -232,7 +232,26 @@ impl App {
         self.settled().await;
         let el = self.wait_css(css).await;
         eprintln!("e2e: found {css}");
-        el.click().await.unwrap();
+        // Into the middle of the window, as a person scrolls to what they click (the bottom
+        // edge is where toasts sit).
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
+            .await
+            .unwrap();
+        if let Err(e) = el.click().await {
+            let over = self
+                .client
+                .execute(
+                    "const r = arguments[0].getBoundingClientRect(); const o = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return [JSON.stringify(r), o ? o.tagName + '#' + o.id + '.' + o.className + ' ' + (o.textContent || '').slice(0, 80) : null, window.innerHeight, window.scrollY]",
+                    vec![serde_json::to_value(&el).unwrap()],
+                )
+                .await;
+            self.screenshot("click-intercepted").await;
+            panic!("clicking {css} failed ({e}); over it: {over:?}");
+        }
         eprintln!("e2e: clicked {css}");
     }
 
@@ -1679,12 +1698,17 @@ struct Laptop {
 }
 
 impl Laptop {
-    /// `person`'s laptop on the team workspace at `url`: `baton people me` run there.
-    fn of(person: &str, url: &str) -> Laptop {
-        let laptop = Laptop {
+    /// A laptop that has not said who uses it yet.
+    fn new() -> Laptop {
+        Laptop {
             data: tempfile::tempdir().unwrap(),
             bus: Bus::start(),
-        };
+        }
+    }
+
+    /// `person`'s laptop on the team workspace at `url`: `baton people me` run there.
+    fn of(person: &str, url: &str) -> Laptop {
+        let laptop = Laptop::new();
         laptop.baton(url, &["people", "me", person]);
         laptop
     }
@@ -1837,7 +1861,7 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
         // Priya's board shows Alex's import without a reload.
         p.go("board").await;
         p.wait_content("#view .card", "Nordlicht GmbH").await;
-        p.screenshot("team-01-priya-board-live").await;
+        p.screenshot("30-team-priya-board-live").await;
         fill_the_wizard(&a, "Nordlicht GmbH").await;
         a.click("#wizard-next").await;
         assert_eq!(a.text("#answer-who").await, "Priya Natarajan");
@@ -1856,7 +1880,7 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
         p.go("tasks").await;
         let task = p.wait_text("#my-tasks", "Kickoff: Nordlicht GmbH").await;
         assert!(task.contains("Due"), "{task}");
-        p.screenshot("team-02-priya-my-tasks").await;
+        p.screenshot("31-team-priya-my-tasks").await;
         // The window's title counts her open tasks (as the launcher's badge does).
         let mut title = String::new();
         for _ in 0..50 {
@@ -1867,7 +1891,7 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(title, "Baton (3 open tasks)");
-        a.screenshot("team-03-alex-after-hand-off").await;
+        a.screenshot("32-team-alex-after-hand-off").await;
         // A moment later, still exactly one on Priya's bus, and none on Alex's.
         tokio::time::sleep(Duration::from_secs(2)).await;
         let shown = priya.bus.shown("Kickoff: Nordlicht GmbH");
@@ -1981,7 +2005,7 @@ async fn the_team_server_going_away_is_said_in_a_banner_and_the_wizard_saves_onc
             hand_off[1].as_str().unwrap().contains("cannot be reached"),
             "the reason: {hand_off}"
         );
-        a.screenshot("team-04-offline-banner").await;
+        a.screenshot("33-team-offline-banner").await;
         // Nothing reaches the workspace meanwhile: the shell refuses a write itself.
         let refused = a
             .client
@@ -2094,7 +2118,7 @@ async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_
         app.click("#team-test").await;
         let found = app.wait_text("#team-result", "The database is empty").await;
         assert!(found.contains("Reached PostgreSQL"), "{found}");
-        app.screenshot("team-05-settings-workspace").await;
+        app.screenshot("34-team-settings-workspace").await;
         app.click("#team-push").await;
         app.wait_text("#where", "Team workspace:").await;
         // This laptop's "me" comes along, kept on this laptop.
@@ -2140,7 +2164,7 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
         let port: u16 = url.split(':').nth(3).unwrap().split('/').next().unwrap().parse().unwrap();
         // Priya chose the team workspace in Settings earlier; this laptop's session has no
         // Secret Service (a private bus with only dunst on it), so no password was kept.
-        let priya = Laptop::of("Priya Natarajan", &url);
+        let priya = Laptop::new();
         let folder = priya.data.path().join("dev.baton.desktop");
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(
@@ -2158,14 +2182,23 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
         .await;
         let why = app.wait_text("#team-ask-why", "no keyring").await;
         assert!(why.contains("asks for it each time it starts"), "{why}");
-        app.screenshot("team-06-password-asked").await;
+        app.screenshot("35-team-password-asked").await;
         app.set("#team-ask-password", "not-the-password").await;
         app.click("#team-ask-connect").await;
         app.wait_text("#team-ask-why", "check the password").await;
         app.set("#team-ask-password", "baton-tests").await;
         app.click("#team-ask-connect").await;
         app.wait_text("#where", "Team workspace:").await;
+        // The laptop has not said who uses it: the header asks, from the team's people.
+        app.wait_css("#who-pick option[value='Priya Natarajan']").await;
+        app.set("#who-pick", "Priya Natarajan").await;
+        app.click("#who-form button").await;
         app.wait_text("#who", "You: Priya Natarajan").await;
+        let me: Value = serde_json::from_str(&priya.baton(&url, &["people", "--json"])).unwrap();
+        assert!(
+            me.as_array().unwrap().iter().any(|p| p["name"] == "Priya Natarajan" && p["is_me"] == true),
+            "this laptop keeps who uses it: {me}"
+        );
         // Nothing this laptop keeps holds the password.
         for entry in std::fs::read_dir(&folder).unwrap() {
             let path = entry.unwrap().path();
