@@ -2215,3 +2215,50 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
     })
     .await
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once() {
+    within(async {
+        let url = alex_and_priya("twice");
+        let (first, second) = (
+            Laptop::of("Priya Natarajan", &url),
+            Laptop::of("Priya Natarajan", &url),
+        );
+        let a = App::on_team(&url, &first).await;
+        let b = App::on_team(&url, &second).await;
+        a.wait_text("#who", "You: Priya Natarajan").await;
+        b.wait_text("#who", "You: Priya Natarajan").await;
+        // Alex hands off from his command line.
+        let alex = Laptop::of("Alex Seller", &url);
+        let mut args = vec![
+            "add",
+            "--kind",
+            "deal",
+            "Lumen Optics",
+            "--stage",
+            "Closed Won",
+            "--owner",
+            "Alex Seller",
+        ];
+        args.extend(LUMEN);
+        alex.baton(&url, &args);
+        let needle = "Kickoff: Lumen Optics";
+        let started = std::time::Instant::now();
+        while first.bus.shown(needle) + second.bus.shown(needle) == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "neither of Priya's laptops showed the kickoff within 2 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(
+            first.bus.shown(needle) + second.bus.shown(needle),
+            1,
+            "claimed in the database: one of her laptops shows it, once"
+        );
+        a.close().await;
+        b.close().await;
+    })
+    .await
+}
