@@ -793,12 +793,8 @@ fn a_connection_lost_mid_import_leaves_the_workspace_as_it_was() {
 fn a_follower_wakes_on_a_teammates_write_and_fails_once_the_connection_is_gone() {
     use baton::team::{Follower, TeamUrl};
     use std::time::Duration;
-    let url = database("follow");
-    let cli = Cli {
-        db: url.clone().into(),
-        dir: tempfile::tempdir().unwrap(),
-    };
-    cli.ok(&["team", "init", &url]);
+    let cli = common::team_cli("follow");
+    let url = cli.db.display().to_string();
     let follower = Follower::connect(&TeamUrl::parse(&url).unwrap()).unwrap();
     assert!(
         !follower.wait(Duration::from_millis(300)).unwrap(),

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{client, database, Cli};
+use common::client;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,12 +24,8 @@ fn pg_ctl(args: &[&str]) {
 
 #[test]
 fn the_server_stopped_hard_mid_import_then_restarted_holds_the_state_before_it() {
-    let url = database("crash");
-    let cli = Cli {
-        db: url.clone().into(),
-        dir: tempfile::tempdir().unwrap(),
-    };
-    cli.ok(&["team", "init", &url]);
+    let cli = common::team_cli("crash");
+    let url = cli.db.display().to_string();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
     let first = cli.json(&["import", &format!("{fixtures}/hubspot_deals.csv"), "--json"]);
     assert_eq!(first["inserted"], 3, "{first}");

@@ -24,12 +24,7 @@ pub(crate) fn deliver(app: &AppHandle) {
     let away = shared.away.swap(false, std::sync::atomic::Ordering::SeqCst);
     if away && claimed.len() > 1 {
         let (summary, body) = baton::while_away(&claimed);
-        let shown = notify_rust::Notification::new()
-            .appname("Baton")
-            .summary(&summary)
-            .body(&body)
-            .show();
-        if let Err(e) = shown {
+        if let Err(e) = show(&summary, &body) {
             eprintln!("baton: notifications not shown yet: {e}");
             shared.away.store(true, std::sync::atomic::Ordering::SeqCst);
             for n in claimed {
@@ -42,12 +37,7 @@ pub(crate) fn deliver(app: &AppHandle) {
     for n in left.by_ref() {
         // The lock is not held while the daemon answers.
         let (summary, body) = n.text(baton::Day::in_local_words);
-        let shown = notify_rust::Notification::new()
-            .appname("Baton")
-            .summary(&summary)
-            .body(&body)
-            .show();
-        if let Err(e) = shown {
+        if let Err(e) = show(&summary, &body) {
             eprintln!("baton: notification {} not shown yet: {e}", n.id);
             put_back(app, n.id);
             break;
@@ -56,6 +46,16 @@ pub(crate) fn deliver(app: &AppHandle) {
     for n in left {
         put_back(app, n.id);
     }
+}
+
+/// One native notification from Baton.
+fn show(summary: &str, body: &str) -> notify_rust::error::Result<()> {
+    notify_rust::Notification::new()
+        .appname("Baton")
+        .summary(summary)
+        .body(body)
+        .show()
+        .map(|_| ())
 }
 
 fn put_back(app: &AppHandle, id: baton::NotificationId) {

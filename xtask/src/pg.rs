@@ -137,7 +137,7 @@ impl Cluster {
             ));
         }
         let ctl = format!(
-            "#!/bin/sh\nexec {setpriv}{bin}/pg_ctl -D {data} -l {dir}/server.log -w -o '-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key' \"$@\"\n",
+            "#!/bin/sh\nexec {setpriv}{bin}/pg_ctl -D {data} -l {dir}/server.log -w -t 300 -o '-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off -c ssl=on -c ssl_cert_file={dir}/server.crt -c ssl_key_file={dir}/server.key' \"$@\"\n",
             setpriv = if as_nobody { "setpriv --reuid=65534 --regid=65534 --clear-groups " } else { "" },
             bin = cluster.bin.display(),
             data = cluster.data.display(),

@@ -1713,6 +1713,23 @@ impl Laptop {
         laptop
     }
 
+    /// Adds `deal` as Alex's, Closed Won with its checklist filled, from this laptop's command
+    /// line: it is handed off to delivery at once.
+    fn hands_off(&self, url: &str, deal: &str) {
+        let mut args = vec![
+            "add",
+            "--kind",
+            "deal",
+            deal,
+            "--stage",
+            "Closed Won",
+            "--owner",
+            "Alex Seller",
+        ];
+        args.extend(LUMEN);
+        self.baton(url, &args);
+    }
+
     /// The CLI on this laptop.
     fn baton(&self, url: &str, args: &[&str]) -> String {
         let out = Command::new(env("BATON_CLI_BIN"))
@@ -1751,6 +1768,15 @@ fn team_database(name: &str) -> String {
         );
     }
     admin.replace("/postgres?", &format!("/{db}?"))
+}
+
+/// The database's name and the server's port in a test address
+/// (`postgres://baton:…@127.0.0.1:PORT/DB?sslmode=disable`).
+fn database_and_port(url: &str) -> (String, u16) {
+    let rest = url.rsplit('@').next().unwrap();
+    let (server, db) = rest.split_once('/').unwrap();
+    let db = db.split('?').next().unwrap().to_string();
+    (db, server.rsplit(':').next().unwrap().parse().unwrap())
 }
 
 /// A team workspace with Alex in sales and Priya the only one in delivery (so a hand-off goes
@@ -1822,18 +1848,7 @@ async fn two_laptops_one_team_the_kickoff_task_notifies_priya_on_her_own_laptop(
         );
         // Two hand-offs reach Priya while her laptop is off: shown as one when it starts.
         for deal in ["Lumen Optics", "Orbit Freight"] {
-            let mut args = vec![
-                "add",
-                "--kind",
-                "deal",
-                deal,
-                "--stage",
-                "Closed Won",
-                "--owner",
-                "Alex Seller",
-            ];
-            args.extend(LUMEN);
-            alex.baton(&url, &args);
+            alex.hands_off(&url, deal);
         }
         let a = App::on_team(&url, &alex).await;
         let p = App::on_team(&url, &priya).await;
@@ -2106,8 +2121,9 @@ async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_
         app.wait_text("#where", "This laptop").await;
         let before = board_and_health(&app).await;
         let url = team_database("settings");
-        let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
-        let port = url.split(':').nth(3).unwrap().split('/').next().unwrap();
+        let (db, port) = database_and_port(&url);
+        let (db, port) = (db.as_str(), port.to_string());
+        let port = port.as_str();
         app.go("settings").await;
         app.click("#workspace summary").await;
         app.set("#team-host", "127.0.0.1").await;
@@ -2160,8 +2176,8 @@ async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_
 async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and_kept_nowhere() {
     within(async {
         let url = alex_and_priya("nokeyring");
-        let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
-        let port: u16 = url.split(':').nth(3).unwrap().split('/').next().unwrap().parse().unwrap();
+        let (db, port) = database_and_port(&url);
+        let db = db.as_str();
         // Priya chose the team workspace in Settings earlier; this laptop's session has no
         // Secret Service (a private bus with only dunst on it), so no password was kept.
         let priya = Laptop::new();
@@ -2229,19 +2245,7 @@ async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once()
         a.wait_text("#who", "You: Priya Natarajan").await;
         b.wait_text("#who", "You: Priya Natarajan").await;
         // Alex hands off from his command line.
-        let alex = Laptop::of("Alex Seller", &url);
-        let mut args = vec![
-            "add",
-            "--kind",
-            "deal",
-            "Lumen Optics",
-            "--stage",
-            "Closed Won",
-            "--owner",
-            "Alex Seller",
-        ];
-        args.extend(LUMEN);
-        alex.baton(&url, &args);
+        Laptop::of("Alex Seller", &url).hands_off(&url, "Lumen Optics");
         let needle = "Kickoff: Lumen Optics";
         let started = std::time::Instant::now();
         while first.bus.shown(needle) + second.bus.shown(needle) == 0 {
