@@ -2261,6 +2261,30 @@ async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once()
             1,
             "claimed in the database: one of her laptops shows it, once"
         );
+        // A checklist item ticked on one laptop is ticked in the other's window, unreloaded.
+        a.go("tasks").await;
+        b.go("tasks").await;
+        a.wait_text("#my-tasks", needle).await;
+        b.wait_text("#my-tasks", needle).await;
+        let ticked = "#my-tasks input[type=checkbox]";
+        a.click(ticked).await;
+        let started = std::time::Instant::now();
+        loop {
+            let on = b
+                .js(
+                    "const c = document.querySelector(arguments[0]); return c !== null && c.checked",
+                    vec![json!(ticked)],
+                )
+                .await;
+            if on == json!(true) {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "the tick did not reach the other window within 2 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         a.close().await;
         b.close().await;
     })
