@@ -1,8 +1,9 @@
 //! Random sequences of moves, field edits, flags and decisions keep the handoff invariants.
 
+mod common;
+
 use baton::{
-    FixedClock, HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus,
-    Workspace,
+    HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus, Workspace,
 };
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -175,56 +176,99 @@ fn health_agrees(ws: &Workspace, records: &[RecordId]) {
     assert_eq!(counted, first_pauses);
 }
 
+/// Plays `ops` on a fresh workspace (a file, or a team workspace on the test PostgreSQL),
+/// checking the invariants after each.
+fn play(ops: Vec<Op>, team: bool) {
+    common::on_team(team);
+    let (mut ws, clock, _dir) = common::workspace(
+        "2026-03-02T09:00:00Z",
+        &[
+            ("Fay", Role::Founder),
+            ("Sam", Role::Sales),
+            ("Dee", Role::Delivery),
+        ],
+    );
+    let records: Vec<RecordId> = (0..3)
+        .map(|i| {
+            ws.add_record(
+                NewRecord {
+                    kind: Some(RecordKind::Deal),
+                    name: format!("R{i}"),
+                    stage: Some("Contract Sent".into()),
+                    owner: Some("Sam".into()),
+                    fields: vec![],
+                },
+                Origin::Cli,
+            )
+            .unwrap()
+        })
+        .collect();
+    let field = |f: usize| baton::fields::DELIVERY_FIELDS[f].to_string();
+    for op in ops {
+        let hs = ws.handoffs(None).unwrap();
+        let pick = |i: usize| hs.get(i % hs.len().max(1)).map(|h| h.id);
+        // Refusals (a conflict, a missing kickoff date) are part of the game: only the
+        // invariants must hold afterwards.
+        let _ = match op {
+            Op::Move(r, s) => ws
+                .move_record(records[r], STAGES[s], Origin::Cli)
+                .map(|_| ()),
+            Op::Fill(r, f) => {
+                let v = if field(f) == "start_date" {
+                    "2026-04-01".to_string()
+                } else {
+                    "filled".to_string()
+                };
+                ws.set_fields(records[r], &[(field(f), v)], Origin::Cli)
+                    .map(|_| ())
+            }
+            Op::Clear(r, f) => ws
+                .set_fields(records[r], &[(field(f), String::new())], Origin::Cli)
+                .map(|_| ()),
+            Op::Flag(r, f, on) => ws
+                .set_flag(records[r], FLAGS[f], on, Origin::Cli)
+                .map(|_| ()),
+            Op::Approve(i) => {
+                pick(i).map_or(Ok(()), |h| ws.approve(h, None, Origin::Cli).map(|_| ()))
+            }
+            Op::SendBack(i) => pick(i).map_or(Ok(()), |h| ws.send_back(h, "why", Origin::Cli)),
+            Op::Escalate(i) => pick(i).map_or(Ok(()), |h| ws.escalate(h, "why", Origin::Cli)),
+            Op::DoTask(i) => {
+                let ts = ws.tasks(None, true).unwrap();
+                match ts.get(i % ts.len().max(1)) {
+                    Some(t) => {
+                        let date = (t.kind == TaskKind::Kickoff)
+                            .then(|| chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
+                        ws.complete_task(t.id, date, Origin::Cli).map(|_| ())
+                    }
+                    None => Ok(()),
+                }
+            }
+            Op::Tick(m) => {
+                clock.advance(chrono::Duration::minutes(m as i64));
+                Ok(())
+            }
+        };
+        check(&ws, &records);
+    }
+    health_agrees(&ws, &records);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
 
     #[test]
     fn handoff_invariants_hold(ops in prop::collection::vec(op(), 1..40)) {
-        let clock = std::sync::Arc::new(FixedClock::new("2026-03-02T09:00:00Z".parse().unwrap()));
-        let mut ws = Workspace::open_in_memory(clock.clone()).unwrap();
-        ws.add_person("Fay", Role::Founder, None, true, Origin::Cli).unwrap();
-        ws.add_person("Sam", Role::Sales, None, false, Origin::Cli).unwrap();
-        ws.add_person("Dee", Role::Delivery, None, false, Origin::Cli).unwrap();
-        let records: Vec<RecordId> = (0..3)
-            .map(|i| ws.add_record(NewRecord {
-                kind: Some(RecordKind::Deal), name: format!("R{i}"),
-                stage: Some("Contract Sent".into()), owner: Some("Sam".into()), fields: vec![],
-            }, Origin::Cli).unwrap())
-            .collect();
-        let field = |f: usize| baton::fields::DELIVERY_FIELDS[f].to_string();
-        for op in ops {
-            let hs = ws.handoffs(None).unwrap();
-            let pick = |i: usize| hs.get(i % hs.len().max(1)).map(|h| h.id);
-            // Refusals (a conflict, a missing kickoff date) are part of the game: only the
-            // invariants must hold afterwards.
-            let _ = match op {
-                Op::Move(r, s) => ws.move_record(records[r], STAGES[s], Origin::Cli).map(|_| ()),
-                Op::Fill(r, f) => {
-                    let v = if field(f) == "start_date" { "2026-04-01".to_string() } else { "filled".to_string() };
-                    ws.set_fields(records[r], &[(field(f), v)], Origin::Cli).map(|_| ())
-                }
-                Op::Clear(r, f) => ws.set_fields(records[r], &[(field(f), String::new())], Origin::Cli).map(|_| ()),
-                Op::Flag(r, f, on) => ws.set_flag(records[r], FLAGS[f], on, Origin::Cli).map(|_| ()),
-                Op::Approve(i) => pick(i).map_or(Ok(()), |h| ws.approve(h, None, Origin::Cli).map(|_| ())),
-                Op::SendBack(i) => pick(i).map_or(Ok(()), |h| ws.send_back(h, "why", Origin::Cli)),
-                Op::Escalate(i) => pick(i).map_or(Ok(()), |h| ws.escalate(h, "why", Origin::Cli)),
-                Op::DoTask(i) => {
-                    let ts = ws.tasks(None, true).unwrap();
-                    match ts.get(i % ts.len().max(1)) {
-                        Some(t) => {
-                            let date = (t.kind == TaskKind::Kickoff).then(|| chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
-                            ws.complete_task(t.id, date, Origin::Cli).map(|_| ())
-                        }
-                        None => Ok(()),
-                    }
-                }
-                Op::Tick(m) => {
-                    clock.advance(chrono::Duration::minutes(m as i64));
-                    Ok(())
-                }
-            };
-            check(&ws, &records);
-        }
-        health_agrees(&ws, &records);
+        play(ops, false);
+    }
+}
+
+proptest! {
+    // Each case sets up a team database of its own: fewer cases, the same rules.
+    #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
+
+    #[test]
+    fn handoff_invariants_hold_on_a_team_workspace(ops in prop::collection::vec(op(), 1..40)) {
+        play(ops, true);
     }
 }
