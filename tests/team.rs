@@ -849,3 +849,35 @@ fn an_address_from_settings_keeps_tls_on_except_for_this_computer() {
     let with = local.with_password("s3cret".into());
     assert!(with.has_password() && !with.to_string().contains("s3cret"));
 }
+
+/// Looking for a chat post to send when none is due writes nothing: no empty change on a
+/// workspace file, and on a team workspace no transaction from every laptop at every wake-up.
+#[test]
+fn a_delivery_round_with_nothing_due_writes_no_change() {
+    let team = common::team_cli("nothing_due");
+    let url = team.db.display().to_string();
+    let changes = || -> i64 {
+        client(&url)
+            .query_one("SELECT count(*) FROM changes", &[])
+            .unwrap()
+            .get(0)
+    };
+    // The first command on a new workspace writes its default playbooks.
+    team.ok(&["people"]);
+    let before = changes();
+    team.ok(&["outbox", "send"]);
+    team.ok(&["outbox", "send"]);
+    assert_eq!(changes(), before, "team workspace");
+
+    let laptop = Cli::new();
+    laptop.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
+    let count = || -> i64 {
+        rusqlite::Connection::open(&laptop.db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = count();
+    laptop.ok(&["outbox", "send"]);
+    assert_eq!(count(), before, "workspace file");
+}

@@ -118,39 +118,49 @@ pub(crate) fn claim_next(
     now: &str,
     until: &str,
 ) -> Result<Option<Claimed>> {
-    let found = conn
-        .prepare_cached(
-            "SELECT p.id, p.record_id, p.handoff_id, p.body, p.attempts,
+    let found = claimable(conn, after, due, max_attempts, now)?;
+    if let Some(c) = &found {
+        conn.prepare_cached("UPDATE webhook_posts SET claimed_until = ?2 WHERE id = ?1")?
+            .execute(params![c.id, until])?;
+    }
+    Ok(found)
+}
+
+/// The next post [`claim_next`] would claim, claiming nothing.
+pub(crate) fn claimable(
+    conn: &Db,
+    after: PostId,
+    due: bool,
+    max_attempts: u32,
+    now: &str,
+) -> Result<Option<Claimed>> {
+    conn.prepare_cached(
+        "SELECT p.id, p.record_id, p.handoff_id, p.body, p.attempts,
                     w.id, w.kind, w.host, w.playbook, w.secret_ref, w.created_at
                FROM webhook_posts p JOIN webhooks w ON w.id = p.webhook_id
               WHERE p.id > ?1 AND p.delivered_at IS NULL AND w.removed_at IS NULL
                 AND (p.claimed_until IS NULL OR p.claimed_until < ?2)
                 AND (?3 = 0 OR (p.next_attempt_at <= ?2 AND p.attempts < ?4))
               ORDER BY p.id LIMIT 1",
-        )?
-        .query_row(params![after, now, due, max_attempts], |r| {
-            Ok(Claimed {
-                id: r.get(0)?,
-                record_id: r.get(1)?,
-                handoff_id: r.get(2)?,
-                body: r.get(3)?,
-                attempts: r.get(4)?,
-                webhook: Stored {
-                    id: r.get(5)?,
-                    kind: r.get(6)?,
-                    host: r.get(7)?,
-                    playbook: r.get(8)?,
-                    secret_ref: r.get(9)?,
-                    created_at: r.get(10)?,
-                },
-            })
+    )?
+    .query_row(params![after, now, due, max_attempts], |r| {
+        Ok(Claimed {
+            id: r.get(0)?,
+            record_id: r.get(1)?,
+            handoff_id: r.get(2)?,
+            body: r.get(3)?,
+            attempts: r.get(4)?,
+            webhook: Stored {
+                id: r.get(5)?,
+                kind: r.get(6)?,
+                host: r.get(7)?,
+                playbook: r.get(8)?,
+                secret_ref: r.get(9)?,
+                created_at: r.get(10)?,
+            },
         })
-        .optional()?;
-    if let Some(c) = &found {
-        conn.prepare_cached("UPDATE webhook_posts SET claimed_until = ?2 WHERE id = ?1")?
-            .execute(params![c.id, until])?;
-    }
-    Ok(found)
+    })
+    .optional()
 }
 
 /// Records one attempt: the status (when the server answered) or why it failed, and when to try

@@ -592,6 +592,12 @@ impl Workspace {
             Due::After(p) => p.max(after),
             _ => after,
         };
+        // Nothing to claim is found by a read: a write here would be a change that changed
+        // nothing (and, on a team workspace, a transaction on every laptop at every wake-up).
+        let now = stamp(self.now());
+        if hooks::claimable(&self.conn, after, due == Due::Now, max, &now)?.is_none() {
+            return Ok(None);
+        }
         self.write(Origin::System, |cx| {
             let until = stamp(cx.now + Span::seconds(CLAIM));
             hooks::claim_next(cx.conn, after, due == Due::Now, max, cx.stamp(), &until)
