@@ -1795,6 +1795,19 @@ fn alex_and_priya(name: &str) -> String {
     url
 }
 
+/// Alex and Priya's team workspace with two laptops on it, one for each of `people`, the app
+/// open on each and saying who uses it.
+async fn two_apps(name: &str, people: [&str; 2]) -> (String, [Laptop; 2], [App; 2]) {
+    let url = alex_and_priya(name);
+    let laptops = people.map(|person| Laptop::of(person, &url));
+    let first = App::on_team(&url, &laptops[0]).await;
+    let second = App::on_team(&url, &laptops[1]).await;
+    for (app, person) in [&first, &second].into_iter().zip(people) {
+        app.wait_text("#who", &format!("You: {person}")).await;
+    }
+    (url, laptops, [first, second])
+}
+
 /// A HubSpot export holding one Closed Won deal of Alex's, three checklist fields filled.
 fn won_deal_export(dir: &Path, deal: &str) -> PathBuf {
     let csv = dir.join("hubspot-won.csv");
@@ -1985,14 +1998,8 @@ async fn banner(app: &App, shown: bool, limit: Duration) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_team_server_going_away_is_said_in_a_banner_and_the_wizard_saves_once_it_is_back() {
     within(async {
-        let url = alex_and_priya("offline");
-        let (alex, priya) = (
-            Laptop::of("Alex Seller", &url),
-            Laptop::of("Priya Natarajan", &url),
-        );
-        let a = App::on_team(&url, &alex).await;
-        let p = App::on_team(&url, &priya).await;
-        a.wait_text("#who", "You: Alex Seller").await;
+        let (url, [alex, priya], [a, p]) =
+            two_apps("offline", ["Alex Seller", "Priya Natarajan"]).await;
         let csv = won_deal_export(alex.data.path(), "Kestrel Labs");
         drop_and_import(&a, &csv).await;
         fill_the_wizard(&a, "Kestrel Labs").await;
@@ -2235,15 +2242,8 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
 #[tokio::test(flavor = "multi_thread")]
 async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once() {
     within(async {
-        let url = alex_and_priya("twice");
-        let (first, second) = (
-            Laptop::of("Priya Natarajan", &url),
-            Laptop::of("Priya Natarajan", &url),
-        );
-        let a = App::on_team(&url, &first).await;
-        let b = App::on_team(&url, &second).await;
-        a.wait_text("#who", "You: Priya Natarajan").await;
-        b.wait_text("#who", "You: Priya Natarajan").await;
+        let (url, [first, second], [a, b]) =
+            two_apps("twice", ["Priya Natarajan", "Priya Natarajan"]).await;
         // Alex hands off from his command line.
         Laptop::of("Alex Seller", &url).hands_off(&url, "Lumen Optics");
         let needle = "Kickoff: Lumen Optics";
