@@ -187,9 +187,16 @@ pub(crate) fn follow(app: AppHandle, url: TeamUrl) {
         while current(&app) {
             match Follower::connect(&url) {
                 Ok(follower) => {
-                    pause = Duration::from_secs(1);
-                    if !back_online(&app, &url, &current) {
-                        return;
+                    match back_online(&app, &url, &current) {
+                        Back::Online => pause = Duration::from_secs(1),
+                        // Reached, but the workspace could not be opened again yet: the
+                        // follower goes, and the next attempt comes after the pause.
+                        Back::NotYet => {
+                            std::thread::sleep(pause);
+                            pause = (pause * 2).min(Duration::from_secs(15));
+                            continue;
+                        }
+                        Back::Moved => return,
                     }
                     loop {
                         if !current(&app) {
@@ -213,10 +220,19 @@ pub(crate) fn follow(app: AppHandle, url: TeamUrl) {
     });
 }
 
+/// How reconnecting went.
+enum Back {
+    /// The workspace is open and followed.
+    Online,
+    /// The workspace could not be opened again yet (said in the banner).
+    NotYet,
+    /// The app has moved to another workspace meanwhile.
+    Moved,
+}
+
 /// After (re)connecting: when the workspace was unreachable, it is opened again, the banner
-/// goes and the window redraws; whatever came for me meanwhile goes out. False when the app
-/// has moved to another workspace meanwhile.
-fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> bool) -> bool {
+/// goes and the window redraws; whatever came for me meanwhile goes out.
+fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> bool) -> Back {
     let shared = app.state::<Shared>();
     let was_offline = shared
         .offline
@@ -228,14 +244,18 @@ fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> 
             Ok(ws) => ws,
             Err(e) => {
                 went_offline(app, &e.to_string());
-                return current(app);
+                return if current(app) {
+                    Back::NotYet
+                } else {
+                    Back::Moved
+                };
             }
         };
         let Ok(mut slot) = shared.ws.lock() else {
-            return false;
+            return Back::Moved;
         };
         if !current(app) {
-            return false;
+            return Back::Moved;
         }
         *slot = ws;
         drop(slot);
@@ -243,7 +263,7 @@ fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> 
         let _ = app.emit("team-online", ());
     }
     changed(app);
-    true
+    Back::Online
 }
 
 /// Where the window's workspace is, as the header and Settings say it.
