@@ -30,6 +30,7 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_inbox_notify.sql"),
     include_str!("migrations/0004_last_assignee.sql"),
     include_str!("migrations/0005_change_notify.sql"),
+    include_str!("migrations/0006_log_inserts.sql"),
 ];
 
 /// What `team init` did.
