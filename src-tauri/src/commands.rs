@@ -26,10 +26,7 @@ pub(crate) struct AppState {
 pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
     // A team workspace (or the stand-in shown until it can be opened) is never a first run.
     let team = matches!(
-        *app.state::<crate::Shared>()
-            .place
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()),
+        *crate::held(&app.state::<crate::Shared>().place),
         crate::team::Place::Team(_)
     );
     let state = app.read(|ws| {

@@ -60,7 +60,7 @@ pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
         // window says so instead of looking stuck. (A command-line import is said by the write
         // that waits for it, `Workspace::on_wait`; its file may outlive its lock by a moment.)
         Err(std::sync::TryLockError::WouldBlock) => {
-            let file = match &*shared.place.lock().unwrap_or_else(|e| e.into_inner()) {
+            let file = match &*held(&shared.place) {
                 Place::Laptop(path) => Some(path.clone()),
                 Place::Team(_) => None,
             };
@@ -77,6 +77,12 @@ pub(crate) fn lock(app: &AppHandle) -> CmdResult<MutexGuard<'_, Workspace>> {
         }
     }
     shared.ws.lock().map_err(poisoned)
+}
+
+/// The value behind `m`, also after a thread panicked holding it: what the shell keeps beside
+/// the workspace (where it is, whether it is reachable) stays readable.
+pub(crate) fn held<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Runs `f`, which may wait on the workspace, from a command's async task: a team workspace's

@@ -5,7 +5,7 @@
 //! until it is back.
 
 use crate::error::{CmdResult, UiError};
-use crate::{changed, Shared};
+use crate::{changed, held, Shared};
 use baton::team::{Follower, TeamUrl};
 use baton::{SystemClock, Workspace};
 use serde::{Deserialize, Serialize};
@@ -125,7 +125,7 @@ fn clock_now() -> String {
 /// Says the team workspace cannot be reached (once per outage), with why.
 pub(crate) fn went_offline(app: &AppHandle, why: &str) {
     let shared = app.state::<Shared>();
-    let mut offline = shared.offline.lock().unwrap_or_else(|e| e.into_inner());
+    let mut offline = held(&shared.offline);
     if offline.is_none() {
         eprintln!("baton: the team workspace is unreachable: {why}");
         *offline = Some(clock_now());
@@ -153,12 +153,7 @@ impl Offline {
 /// The sentence a change refused while offline (or waiting for the password) says.
 pub(crate) fn offline_refusal(app: &AppHandle) -> Option<UiError> {
     let shared = app.state::<Shared>();
-    if shared
-        .needs_password
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some()
-    {
+    if held(&shared.needs_password).is_some() {
         return Some(UiError {
             kind: "unreachable",
             message: "Baton is waiting for the team workspace's password; nothing was saved."
@@ -166,7 +161,7 @@ pub(crate) fn offline_refusal(app: &AppHandle) -> Option<UiError> {
             details: None,
         });
     }
-    let offline = shared.offline.lock().unwrap_or_else(|e| e.into_inner());
+    let offline = held(&shared.offline);
     offline.as_ref().map(|since| UiError {
         kind: "unreachable",
         message: format!("The team workspace has been unreachable since {since}; nothing was saved. What you typed is kept: save again once it is back."),
@@ -234,11 +229,7 @@ enum Back {
 /// goes and the window redraws; whatever came for me meanwhile goes out.
 fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> bool) -> Back {
     let shared = app.state::<Shared>();
-    let was_offline = shared
-        .offline
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some();
+    let was_offline = held(&shared.offline).is_some();
     if was_offline {
         let ws = match Workspace::open_team(url, SystemClock) {
             Ok(ws) => ws,
@@ -259,7 +250,7 @@ fn back_online(app: &AppHandle, url: &TeamUrl, current: &impl Fn(&AppHandle) -> 
         }
         *slot = ws;
         drop(slot);
-        *shared.offline.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *held(&shared.offline) = None;
         let _ = app.emit("team-online", ());
     }
     changed(app);
@@ -283,43 +274,34 @@ pub(crate) struct Where {
 
 pub(crate) fn where_now(app: &AppHandle) -> Where {
     let shared = app.state::<Shared>();
-    let place = shared
-        .place
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let offline_since = shared
-        .offline
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let needs_password = shared
-        .needs_password
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    match place {
-        Place::Laptop(path) => Where {
-            kind: "laptop",
-            place: path.display().to_string(),
-            team: None,
-            offline_since,
-            needs_password,
-        },
-        Place::Team(url) => Where {
-            kind: "team",
-            place: format!("{} on {}", url.dbname, url.host),
-            team: Some(TeamParts {
+    let (kind, place, team) = match &*held(&shared.place) {
+        Place::Laptop(path) => ("laptop", path.display().to_string(), None),
+        Place::Team(url) => (
+            "team",
+            team_label(url),
+            Some(TeamParts {
                 host: url.host.clone(),
                 port: url.port,
                 database: url.dbname.clone(),
                 user: url.user.clone(),
                 tls: url.sslmode != baton::team::SslMode::Disable,
             }),
-            offline_since,
-            needs_password,
-        },
+        ),
+    };
+    let offline_since = held(&shared.offline).clone();
+    let needs_password = held(&shared.needs_password).clone();
+    Where {
+        kind,
+        place,
+        team,
+        offline_since,
+        needs_password,
     }
+}
+
+/// A team workspace as the window names it: its database and server.
+fn team_label(url: &TeamUrl) -> String {
+    format!("{} on {}", url.dbname, url.host)
 }
 
 /// Makes `place` the window's workspace: opened first (nothing changes when it cannot be),
@@ -331,12 +313,9 @@ pub(crate) fn switch_to(app: &AppHandle, place: Place, ws: Workspace) -> CmdResu
         let mut slot = crate::lock(app)?;
         let before = std::mem::replace(&mut *slot, ws);
         shared.generation.fetch_add(1, Ordering::SeqCst);
-        *shared.offline.lock().unwrap_or_else(|e| e.into_inner()) = None;
-        *shared
-            .needs_password
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
-        *shared.place.lock().unwrap_or_else(|e| e.into_inner()) = place.clone();
+        *held(&shared.offline) = None;
+        *held(&shared.needs_password) = None;
+        *held(&shared.place) = place.clone();
         drop(slot);
         drop(before);
         Ok(())
@@ -421,7 +400,7 @@ pub(crate) async fn team_connect(
     let password_not_kept = baton::team::remember_password(&url)
         .err()
         .map(|e| e.to_string());
-    let place = format!("{} on {}", url.dbname, url.host);
+    let place = team_label(&url);
     switch_to(&app, Place::Team(url), ws)?;
     Ok(Connected {
         place,

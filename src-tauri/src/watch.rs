@@ -70,7 +70,7 @@ pub(crate) fn saved_since(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
 pub(crate) fn start(app: &AppHandle) -> CmdResult<()> {
     let folder = crate::blocking(|| -> CmdResult<_> { Ok(lock(app)?.watched_folder()?) })?;
     let state = app.state::<Watching>();
-    let mut slot = state.0.lock().unwrap_or_else(|e| e.into_inner());
+    let mut slot = crate::held(&state.0);
     *slot = None;
     let Some(folder) = folder else {
         return Ok(());

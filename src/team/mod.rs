@@ -13,7 +13,7 @@ pub mod url;
 
 pub use connect::connect;
 pub use live::{probe, Follower, Probe};
-pub use password::{forget_password, recall_password, remember_password};
+pub use password::{recall_password, remember_password};
 pub(crate) use queries::db as db_error;
 pub use url::{SslMode, TeamUrl};
 

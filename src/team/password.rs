@@ -36,11 +36,3 @@ pub fn recall_password(url: &TeamUrl) -> Result<TeamUrl> {
         Err(e) => Err(unavailable(e)),
     }
 }
-
-/// Forgets the password kept for `url`, if any.
-pub fn forget_password(url: &TeamUrl) -> Result<()> {
-    match entry(url)?.delete_credential() {
-        Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-        Err(e) => Err(unavailable(e)),
-    }
-}

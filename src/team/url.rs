@@ -258,11 +258,6 @@ impl TeamUrl {
         self.password.is_some()
     }
 
-    /// Whether the server is this computer (TLS may be off only then).
-    pub fn is_local(&self) -> bool {
-        local(&self.host)
-    }
-
     /// The address as the command line takes it, with `sslmode` and without the password.
     pub fn address(&self) -> String {
         format!("{self}?sslmode={}", self.sslmode.as_str())

@@ -69,50 +69,26 @@ BEGIN
     RETURN NULL;
 END $$;
 
-DROP TRIGGER log_records ON records;
-CREATE TRIGGER log_records AFTER UPDATE OR DELETE ON records
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'self', '');
-CREATE TRIGGER log_records_insert AFTER INSERT ON records
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_self();
-
-DROP TRIGGER log_stage_changes ON stage_changes;
-CREATE TRIGGER log_stage_changes AFTER UPDATE OR DELETE ON stage_changes
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'record_id', '');
-CREATE TRIGGER log_stage_changes_insert AFTER INSERT ON stage_changes
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_record();
-
-DROP TRIGGER log_handoffs ON handoffs;
-CREATE TRIGGER log_handoffs AFTER UPDATE OR DELETE ON handoffs
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'record_id', '');
-CREATE TRIGGER log_handoffs_insert AFTER INSERT ON handoffs
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_record();
-
-DROP TRIGGER log_tasks ON tasks;
-CREATE TRIGGER log_tasks AFTER UPDATE OR DELETE ON tasks
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'record_id', '');
-CREATE TRIGGER log_tasks_insert AFTER INSERT ON tasks
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_record();
-
-DROP TRIGGER log_events ON events;
-CREATE TRIGGER log_events AFTER UPDATE OR DELETE ON events
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'record_id', '');
-CREATE TRIGGER log_events_insert AFTER INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_record();
-
-DROP TRIGGER log_webhook_posts ON webhook_posts;
-CREATE TRIGGER log_webhook_posts AFTER UPDATE OR DELETE ON webhook_posts
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'record_id', '');
-CREATE TRIGGER log_webhook_posts_insert AFTER INSERT ON webhook_posts
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_record();
-
-DROP TRIGGER log_email_drafts ON email_drafts;
-CREATE TRIGGER log_email_drafts AFTER UPDATE OR DELETE ON email_drafts
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'handoff_id', '');
-CREATE TRIGGER log_email_drafts_insert AFTER INSERT ON email_drafts
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_handoff();
-
-DROP TRIGGER log_notifications ON notifications;
-CREATE TRIGGER log_notifications AFTER UPDATE OR DELETE ON notifications
-    FOR EACH ROW EXECUTE FUNCTION baton_log('id', 'task_id', '');
-CREATE TRIGGER log_notifications_insert AFTER INSERT ON notifications
-    FOR EACH ROW EXECUTE FUNCTION baton_log_insert_task();
+-- Each table's insert trigger; updates and deletes stay with `baton_log`, keyed by id, the
+-- record found as before.
+DO $$
+DECLARE
+    t RECORD;
+BEGIN
+    FOR t IN SELECT * FROM (VALUES
+        ('records', 'self', 'baton_log_insert_self'),
+        ('stage_changes', 'record_id', 'baton_log_insert_record'),
+        ('handoffs', 'record_id', 'baton_log_insert_record'),
+        ('tasks', 'record_id', 'baton_log_insert_record'),
+        ('events', 'record_id', 'baton_log_insert_record'),
+        ('webhook_posts', 'record_id', 'baton_log_insert_record'),
+        ('email_drafts', 'handoff_id', 'baton_log_insert_handoff'),
+        ('notifications', 'task_id', 'baton_log_insert_task')
+    ) AS logged (tbl, rec, insert_fn) LOOP
+        EXECUTE format('DROP TRIGGER log_%1$s ON %1$I', t.tbl);
+        EXECUTE format('CREATE TRIGGER log_%1$s AFTER UPDATE OR DELETE ON %1$I
+            FOR EACH ROW EXECUTE FUNCTION baton_log(%2$L, %3$L, %4$L)', t.tbl, 'id', t.rec, '');
+        EXECUTE format('CREATE TRIGGER log_%1$s_insert AFTER INSERT ON %1$I
+            FOR EACH ROW EXECUTE FUNCTION %2$I()', t.tbl, t.insert_fn);
+    END LOOP;
+END $$;

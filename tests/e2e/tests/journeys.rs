@@ -36,12 +36,17 @@ fn fixture(name: &str) -> String {
 /// Runs the `baton` CLI on a workspace file (seeding it before the app opens, or checking it
 /// after), failing the test on a non-zero exit.
 fn baton(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env("BATON_CLI_BIN"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
+    baton_on(db, args, None)
+}
+
+/// [`baton`], on a laptop of its own when `data` names its data folder.
+fn baton_on(db: &Path, args: &[&str], data: Option<&Path>) -> String {
+    let mut cli = Command::new(env("BATON_CLI_BIN"));
+    cli.arg("--db").arg(db).args(args);
+    if let Some(data) = data {
+        cli.env("XDG_DATA_HOME", data);
+    }
+    let out = cli.output().unwrap();
     assert!(
         out.status.success(),
         "baton {args:?}: {}",
@@ -1732,19 +1737,7 @@ impl Laptop {
 
     /// The CLI on this laptop.
     fn baton(&self, url: &str, args: &[&str]) -> String {
-        let out = Command::new(env("BATON_CLI_BIN"))
-            .arg("--db")
-            .arg(url)
-            .args(args)
-            .env("XDG_DATA_HOME", self.data.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "baton {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        baton_on(Path::new(url), args, Some(self.data.path()))
     }
 }
 
