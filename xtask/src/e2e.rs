@@ -9,11 +9,22 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// Kills Xvfb when the tier ends, however it ends.
+/// Stops Xvfb when the tier ends, however it ends: asked first (SIGTERM, so it removes its lock
+/// file and socket), killed if it has not gone within two seconds.
 struct Display(Child);
 
 impl Drop for Display {
     fn drop(&mut self) {
+        let asked = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        for _ in 0..(if asked { 20 } else { 0 }) {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -40,36 +51,35 @@ fn has(cmd: &str, arg: &str) -> bool {
         .is_ok()
 }
 
-/// Starts Xvfb on a free display number.
+/// Starts Xvfb on a free display number, which Xvfb picks itself (`-displayfd`: it skips
+/// displays in use, clears the locks of servers that are gone, and writes the number once it
+/// accepts connections).
 fn start_display() -> Result<(Display, String), String> {
-    for n in 90..140 {
-        if PathBuf::from(format!("/tmp/.X11-unix/X{n}")).exists()
-            || PathBuf::from(format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([
-                &format!(":{n}"),
-                "-screen",
-                "0",
-                "1400x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1400x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("Xvfb: {e}"))?;
+    let out = child.stdout.take();
+    let display = Display(child);
+    let mut line = String::new();
+    if let Some(out) = out {
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line)
             .map_err(|e| format!("Xvfb: {e}"))?;
-        let display = Display(child);
-        for _ in 0..50 {
-            if PathBuf::from(format!("/tmp/.X11-unix/X{n}")).exists() {
-                return Ok((display, format!(":{n}")));
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
-    Err("no free X display for Xvfb".into())
+    match line.trim().parse::<u32>() {
+        Ok(n) => Ok((display, format!(":{n}"))),
+        Err(_) => Err("Xvfb did not start: run `Xvfb -displayfd 1` to see why".into()),
+    }
 }
 
 /// Runs its arguments, then stops the dunst the journeys' private bus started (found by its
