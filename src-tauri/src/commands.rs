@@ -208,6 +208,8 @@ pub(crate) struct BriefView {
     slack: String,
     /// The new owner "Email to …" writes to, once the handoff has one.
     owner: Option<String>,
+    /// The newest welcome email draft of the record's handoffs, to review and send from here.
+    draft: Option<baton::EmailDraft>,
 }
 
 #[tauri::command]
@@ -219,6 +221,7 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
             invite_task: ws.kickoff_task(id)?.map(|t| t.id),
             slack: brief.to_slack()?,
             owner: ws.latest_handoff(id)?.and_then(|h| h.to_owner),
+            draft: ws.newest_draft(id)?,
             brief,
         })
     })

@@ -37,10 +37,15 @@ impl Workspace {
         })
     }
 
+    /// The newest welcome email draft of `record`'s handoffs, when one was drafted.
+    pub fn newest_draft(&self, record: RecordId) -> Result<Option<EmailDraft>> {
+        handoffs::record_draft(&self.conn, record)
+    }
+
     /// The newest welcome email draft of `record`'s handoffs.
     pub fn record_draft(&self, record: RecordId) -> Result<EmailDraft> {
         let r = self.record(record)?;
-        handoffs::record_draft(&self.conn, record)?.ok_or_else(|| {
+        self.newest_draft(record)?.ok_or_else(|| {
             Error::not_found(
                 "draft",
                 &r.name,

@@ -3,9 +3,11 @@
 
 import { call } from './ipc.js';
 import { fill, h, sheet, showError, toast } from './dom.js';
-import { copyText } from './email.js';
+import { addToCalendar, copyText, draftBox } from './email.js';
 
-export async function open(recordId) {
+/** Opens the brief of a record; `changed` is told when the welcome email changes here, so the
+ * dialog underneath can draw it again. */
+export async function open(recordId, changed = () => {}) {
   const dialog = sheet('brief-dialog', 'brief-title');
   let view;
   try {
@@ -32,6 +34,7 @@ export async function open(recordId) {
     h('table', { class: 'fields' }, h('tbody', {}, b.facts.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.label), h('td', {}, l.value || '—'))))),
     h('h3', {}, 'Judgment'),
     h('table', { class: 'fields' }, h('tbody', {}, b.context.map((l) => h('tr', {}, h('th', { scope: 'row' }, l.label), h('td', {}, l.value || '—'))))),
+    view.draft ? draftBox(view.draft, () => { changed(); open(recordId, changed); }, 'brief-draft') : null,
     h('footer', { class: 'row end' },
       view.invite_task ? h('button', { type: 'button', id: 'brief-invite', onclick: () => addToCalendar(view.invite_task) }, 'Add to calendar') : null,
       view.owner ? h('button', { type: 'button', id: 'brief-email', onclick: () => emailOwner(recordId, view.owner) }, `Email to ${view.owner}`) : null,
@@ -46,15 +49,6 @@ async function save(b, markdown) {
     const name = `brief-${b.title.replace(/[^\p{L}\p{N}]+/gu, '-').replace(/^-|-$/g, '').toLowerCase()}.md`;
     const path = await call('save_text', { suggestedName: name, text: markdown });
     if (path) toast(`Saved ${path}`);
-  } catch (e) {
-    showError(e);
-  }
-}
-
-async function addToCalendar(task) {
-  try {
-    const path = await call('save_invite', { task });
-    if (path) toast(`Kickoff invite saved: ${path}. Open it to add it to your calendar.`);
   } catch (e) {
     showError(e);
   }

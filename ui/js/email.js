@@ -15,20 +15,31 @@ export async function copyText(text, done, instead) {
   }
 }
 
-/** The draft's section of the record dialog; `redraw` re-opens the record after a change. */
-export function draftBox(d, redraw) {
+/** Saves the kickoff invite of `task` where the person chooses, to add to their calendar. */
+export async function addToCalendar(task) {
+  try {
+    const path = await call('save_invite', { task });
+    if (path) toast(`Kickoff invite saved: ${path}. Open it to add it to your calendar.`);
+  } catch (e) {
+    showError(e);
+  }
+}
+
+/** The draft's section of a dialog (the record's, `id` "draft", or the brief's); `redraw`
+ * draws the dialog again after a change. */
+export function draftBox(d, redraw, id = 'draft') {
   const head = h('h3', {}, 'Welcome email');
   const to = h('p', { class: 'muted' }, d.recipient ? `To ${d.recipient} (the CRM's contact)` : 'No contact email in the CRM: your mail app will ask for the recipient.');
   if (d.status === 'sent') {
-    return h('section', { class: 'draft sent', id: 'draft', 'aria-label': 'Welcome email' }, head,
-      h('p', { id: 'draft-status' }, `Sent by ${d.sent_by || 'someone'} · ${fmtTime(d.sent_at)}`), to,
+    return h('section', { class: 'draft sent', id, 'aria-label': 'Welcome email' }, head,
+      h('p', { id: `${id}-status` }, `Sent by ${d.sent_by || 'someone'} · ${fmtTime(d.sent_at)}`), to,
       h('p', { class: 'draft-subject' }, h('strong', {}, d.subject)),
       h('pre', { class: 'draft-body' }, d.body));
   }
-  const subject = h('input', { id: 'draft-subject', 'aria-label': 'Subject', value: d.subject });
-  const body = h('textarea', { id: 'draft-body', 'aria-label': 'Body', rows: 9 });
+  const subject = h('input', { id: `${id}-subject`, 'aria-label': 'Subject', value: d.subject });
+  const body = h('textarea', { id: `${id}-body`, 'aria-label': 'Body', rows: 9 });
   body.value = d.body;
-  const saved = h('span', { class: 'muted', id: 'draft-saved', 'aria-live': 'polite' });
+  const saved = h('span', { class: 'muted', id: `${id}-saved`, 'aria-live': 'polite' });
   let current = { subject: d.subject, body: d.body };
   // Edits are kept as they are typed (on leaving a field, and before any action).
   const save = async () => {
@@ -62,12 +73,12 @@ export function draftBox(d, redraw) {
       redraw();
     } catch (e) { showError(e); }
   };
-  return h('section', { class: 'draft', id: 'draft', 'aria-label': 'Welcome email' }, head, to,
+  return h('section', { class: 'draft', id, 'aria-label': 'Welcome email' }, head, to,
     h('label', { class: 'field' }, 'Subject', subject),
     h('label', { class: 'field' }, 'Body', body),
     h('div', { class: 'row' },
-      h('button', { type: 'button', class: 'primary', id: 'draft-open', onclick: openInMail }, 'Open in mail app'),
-      h('button', { type: 'button', id: 'draft-copy', onclick: async () => { await save(); copyText(`${subject.value}\n\n${body.value}`, 'Email copied.', 'Open in mail app'); } }, 'Copy'),
-      h('button', { type: 'button', id: 'draft-sent', onclick: markSent }, 'Mark as sent'),
+      h('button', { type: 'button', class: 'primary', id: `${id}-open`, onclick: openInMail }, 'Open in mail app'),
+      h('button', { type: 'button', id: `${id}-copy`, onclick: async () => { await save(); copyText(`${subject.value}\n\n${body.value}`, 'Email copied.', 'Open in mail app'); } }, 'Copy'),
+      h('button', { type: 'button', id: `${id}-sent`, onclick: markSent }, 'Mark as sent'),
       saved));
 }

@@ -57,7 +57,7 @@ function handoffBox(r, hd) {
   if (hd.status === 'paused' || hd.status === 'sent_back' || hd.status === 'escalated') {
     actions.push(h('button', { type: 'button', class: 'primary', id: 'open-wizard', onclick: () => wizard.open(hd.id, () => open(r.id)) }, 'Complete the checklist'));
   }
-  actions.push(h('button', { type: 'button', id: 'open-brief', onclick: () => brief.open(r.id) }, 'Brief'));
+  actions.push(h('button', { type: 'button', id: 'open-brief', onclick: () => brief.open(r.id, () => open(r.id)) }, 'Brief'));
   return h('section', { class: `handoff ${hd.status}`, 'aria-label': 'Handoff' },
     h('p', {}, h('strong', {}, statusWords(hd.status)), hd.to_owner ? ` · next owner ${hd.to_owner}` : ''),
     hd.missing_labels.length ? h('p', {}, `Missing: ${hd.missing_labels.join(', ')}`) : null,

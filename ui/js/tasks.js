@@ -4,6 +4,7 @@ import { call } from './ipc.js';
 import { fill, fmtDay, h, showError, toast, today } from './dom.js';
 import { app } from './main.js';
 import * as record from './record.js';
+import { addToCalendar } from './email.js';
 import { words } from './vocab.js';
 
 
@@ -36,7 +37,8 @@ function task(t, now) {
       !c.done && /welcome email/i.test(c.item) ? [' ', h('button', { type: 'button', class: 'link', dataset: { reviewEmail: String(t.id) }, onclick: () => record.open(t.record_id) }, 'Review the email')] : null))) : null,
     h('div', { class: 'row' },
       h('button', { type: 'button', onclick: () => record.open(t.record_id) }, 'Open record'),
-      t.kind === 'kickoff' ? [h('label', {}, 'Kickoff on ', date)] : null,
+      // The invite proposes the due date until the kickoff is scheduled here.
+      t.kind === 'kickoff' ? [h('button', { type: 'button', dataset: { invite: String(t.id) }, onclick: () => addToCalendar(t.id) }, 'Add to calendar'), h('label', {}, 'Kickoff on ', date)] : null,
       h('button', { type: 'button', class: 'primary', onclick: () => done(t, date.value) }, t.kind === 'kickoff' ? 'Schedule kickoff and close' : 'Done')));
 }
 

@@ -1391,15 +1391,26 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
             .await;
         assert_eq!(errors, json!([]), "no error on the way");
         assert_eq!(msg.attachments().count(), 1, "the kickoff invite");
-        // Mark as sent: who and when, and the draft becomes read-only.
-        app.click("#draft-sent").await;
+        // The brief shows the same draft, with the edits, and can mark it sent.
+        app.click("#open-brief").await;
+        let in_brief = app.wait_css("#brief-draft-subject").await;
+        assert_eq!(
+            in_brief.prop("value").await.unwrap().as_deref(),
+            Some("Welcome, Rita — let's start")
+        );
+        app.js("document.querySelector('#brief-draft').scrollIntoView()", vec![])
+            .await;
+        app.screenshot("22-brief-with-welcome-email").await;
+        // Mark as sent: who and when, and the draft becomes read-only, in the brief and in the
+        // record dialog beneath it.
+        app.click("#brief-draft-sent").await;
+        app.wait_text("#brief-draft-status", "Sent by Dee Delivery").await;
         app.wait_text("#draft-status", "Sent by Dee Delivery").await;
         let editable = app
-            .js("return document.querySelector('#draft-subject') !== null", vec![])
+            .js("return document.querySelector('#draft-subject, #brief-draft-subject') !== null", vec![])
             .await;
         assert_eq!(editable, json!(false), "a sent draft is read-only");
         // Add to calendar from the brief: the .ics lands where the save dialog said.
-        app.click("#open-brief").await;
         app.click("#brief-invite").await;
         app.wait_text("#toasts", "Kickoff invite saved").await;
         let ics = app.db.with_file_name("saved").join("kickoff-lumen-optics.ics");
@@ -1409,12 +1420,13 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
             .unwrap()
             .unwrap();
         assert_eq!(cal.events.len(), 1);
-        let summary = cal.events[0]
-            .properties
-            .iter()
-            .find(|p| p.name == "SUMMARY")
-            .and_then(|p| p.value.clone());
-        assert_eq!(summary.as_deref(), Some("Kickoff: Lumen Optics"));
+        assert_eq!(
+            event_property(&cal.events[0], "SUMMARY").as_deref(),
+            Some("Kickoff: Lumen Optics")
+        );
+        let uid = event_property(&cal.events[0], "UID");
+        assert!(uid.is_some(), "{text}");
+        std::fs::remove_file(&ics).unwrap();
         // Email to Dee Delivery: the brief as an email to the new owner, opened the same way.
         app.click("#brief-email").await;
         app.wait_text("#toasts", "The brief for Dee Delivery opened").await;
@@ -1453,9 +1465,34 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
             )
             .await;
         assert_eq!(ticked, json!([true]));
+        // Add to calendar from the task: the same event (same UID), the due date proposed
+        // while no kickoff is scheduled.
+        app.click("[data-invite]").await;
+        app.wait_text("#toasts", "Kickoff invite saved").await;
+        app.screenshot("23-my-tasks-add-to-calendar").await;
+        let text = std::fs::read_to_string(&ics).expect("the invite was saved from the task");
+        let cal = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(cal.events.len(), 1);
+        assert_eq!(event_property(&cal.events[0], "UID"), uid);
+        assert_eq!(
+            event_property(&cal.events[0], "STATUS").as_deref(),
+            Some("TENTATIVE")
+        );
         app.close().await;
     })
     .await
+}
+
+/// The value of an iCalendar event's property `name`.
+fn event_property(event: &ical::parser::ical::component::IcalEvent, name: &str) -> Option<String> {
+    event
+        .properties
+        .iter()
+        .find(|p| p.name == name)
+        .and_then(|p| p.value.clone())
 }
 
 /// A local chat webhook server: answers with `statuses` in turn (then 200) and keeps the bodies.
