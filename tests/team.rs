@@ -541,6 +541,123 @@ fn a_team_workspace_answers_as_a_workspace_file_does() {
     );
 }
 
+/// A first import into a team workspace sends its new records in batches: what it stores reads
+/// exactly as on a workspace file, where rows go in one by one: ids in file order across
+/// batches, a won deal among quiet rows, a repeated CRM id updating the record it repeats, a row
+/// without a CRM id, a skipped bad row; and undoing it takes it all back.
+#[test]
+fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
+    let url = database("batches");
+    let file = Cli::new();
+    let team = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    team.ok(&["team", "init", &url]);
+    file.team();
+    team.team();
+    let mut csv = String::from("Record ID,Deal Name,Deal Stage,Deal owner,Amount\n");
+    for i in 0..1300 {
+        csv += &match i {
+            700 => "1000003,Deal 3 — renamed,Contract Sent,Sam Seller,300\n".to_string(),
+            900 => ",A deal without an id,Contract Sent,Sam Seller,100\n".to_string(),
+            1000 => {
+                "1001000,A bad row,Contract Sent,Sam Seller,100,one cell too many\n".to_string()
+            }
+            _ => {
+                let stage = if i % 97 == 5 {
+                    "Closed Won"
+                } else {
+                    "Contract Sent"
+                };
+                format!("{},Deal {i},{stage},Sam Seller,{i}\n", 1_000_000 + i)
+            }
+        };
+    }
+    let path = file.path("deals.csv");
+    std::fs::write(&path, csv).unwrap();
+    let path = path.to_str().unwrap();
+    let import = ["import", path, "--skip-bad-rows", "--json"];
+    let (a, b) = (file.json(&import), team.json(&import));
+    for key in [
+        "rows", "inserted", "updated", "rejected", "handoffs", "errors",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert_eq!(b["inserted"], 1298, "{b}");
+    assert_eq!(b["updated"], 1, "the repeated id updates its record");
+    assert_eq!(b["handoffs"]["fired"], 14, "{b}");
+    for args in [
+        vec!["records", "--json"],
+        vec!["handoffs", "--json"],
+        vec!["show", "4", "--json"],
+        vec!["show", "1265", "--json"],
+        vec!["health", "--weeks", "2", "--json"],
+    ] {
+        same_text(&file.ok(&args), &team.ok(&args), &format!("baton {args:?}"));
+    }
+    let records = team.json(&["records", "--json"]);
+    let ids: Vec<i64> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        (1..=1298).collect::<Vec<_>>(),
+        "ids follow the file, without gaps"
+    );
+    assert_eq!(records[3]["name"], "Deal 3 — renamed");
+    // Each new record's first stage change and its log entries, one of each.
+    let mut c = client(&url);
+    let counts = c
+        .query_one(
+            "SELECT (SELECT count(*) FROM stage_changes),
+                    (SELECT count(*) FROM change_log WHERE tbl = 'records' AND op = 'insert'),
+                    (SELECT count(*) FROM change_log WHERE tbl = 'stage_changes' AND op = 'insert')",
+            &[],
+        )
+        .unwrap();
+    let counts: (i64, i64, i64) = (counts.get(0), counts.get(1), counts.get(2));
+    assert_eq!(counts, (1298, 1298, 1298));
+    let astray: i64 = c
+        .query_one(
+            "SELECT count(*) FROM stage_changes WHERE id <> record_id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(astray, 0, "stage changes follow the file too");
+    for cli in [&file, &team] {
+        cli.ok(&["undo-import", "1"]);
+    }
+    assert_eq!(
+        file.ok(&["records", "--json"]),
+        team.ok(&["records", "--json"])
+    );
+    assert_eq!(team.json(&["records", "--json"]), serde_json::json!([]));
+}
+
+/// Asserts two long outputs are the same, naming the first line where they part.
+fn same_text(a: &str, b: &str, what: &str) {
+    if a == b {
+        return;
+    }
+    let (al, bl): (Vec<_>, Vec<_>) = (a.lines().collect(), b.lines().collect());
+    let at = al
+        .iter()
+        .zip(&bl)
+        .position(|(x, y)| x != y)
+        .unwrap_or(al.len().min(bl.len()));
+    panic!(
+        "{what}: the outputs part at line {}: {:?} against {:?}",
+        at + 1,
+        al.get(at.saturating_sub(2)..(at + 1).min(al.len())),
+        bl.get(at.saturating_sub(2)..(at + 1).min(bl.len()))
+    );
+}
+
 /// Two laptops importing the same export at the same moment: the database keeps one handoff
 /// per won deal; a write that collided is said in one sentence, and running it again changes
 /// nothing.

@@ -48,32 +48,31 @@ fn the_server_stopped_hard_mid_import_then_restarted_holds_the_state_before_it()
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Once the import has written records inside its transaction, the server stops at once.
+    // Once the import is writing records inside its transaction (a COPY of a batch of them, or
+    // one INSERT), the server stops at once.
     let started = Instant::now();
+    let mut watch = client(&url);
     loop {
-        let written: i64 = client(&url)
+        let writing: i64 = watch
             .query_one(
-                "SELECT COALESCE(sum(n_tup_ins), 0)::bigint FROM pg_stat_user_tables WHERE relname = 'records'",
+                "SELECT count(*) FROM pg_stat_activity
+                  WHERE datname = current_database() AND backend_xid IS NOT NULL
+                    AND (query LIKE 'COPY records%' OR query LIKE 'COPY stage_changes%'
+                         OR query LIKE 'INSERT INTO records%' OR query LIKE 'INSERT INTO stage_changes%')",
                 &[],
             )
             .unwrap()
             .get(0);
-        let writing: i64 = client(&url)
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'INSERT INTO records%'",
-                &[],
-            )
-            .unwrap()
-            .get(0);
-        if writing > 0 || written > before.0 + 100 {
+        if writing > 0 {
             break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the import never started writing"
         );
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(5));
     }
+    drop(watch);
     pg_ctl(&["stop", "-m", "immediate"]);
     let out = import.wait_with_output().unwrap();
     pg_ctl(&["start"]);

@@ -162,6 +162,12 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Whether a record appearing as `r` sets no playbook going: [`record_changed`] then writes
+/// nothing for it, so the record can be stored with others in one go.
+pub(crate) fn quiet_when_new(pbs: &[Playbook], r: &Record) -> bool {
+    rules::decide(None, r, pbs, &[]).is_empty()
+}
+
 /// Runs the rules for a record that changed from `before` to `after` and applies the decisions.
 pub(crate) fn record_changed(
     cx: &Ctx<'_>,

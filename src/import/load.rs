@@ -8,7 +8,7 @@ use crate::handoffs::apply::{self, Ctx, RuleEffects};
 use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
-use crate::model::{ImportId, Origin, Record, RecordKind, Role};
+use crate::model::{ImportId, Origin, Record, RecordId, RecordKind, Role};
 use crate::records::queries as records;
 use crate::records::save_in;
 use crate::workspace::queries::people;
@@ -117,6 +117,12 @@ impl Workspace {
                 name: plan.reads_any(&["name", FIRST_NAME, LAST_NAME, "company"]),
                 stage: plan.reads_any(&["stage", STATUS]),
             };
+            // On a team workspace a first import's new records that set no playbook going are
+            // sent a batch at a time instead of one round trip each.
+            let team = cx.conn.dialect() == crate::db::sql::Dialect::Postgres;
+            let mut bulk = (first && team).then(Bulk::default);
+            // A later import reads the stored records a batch updates in one query.
+            let mut known = (!first && team).then(Known::default);
             let tap = read::Tap::default();
             // A write that arrives meanwhile is told what is running and how far it got.
             let mut announce =
@@ -132,7 +138,13 @@ impl Workspace {
                 let written = (|| -> Result<()> {
                     let receiver = receiver;
                     for batch in &receiver {
-                        for ReadRow { row, values } in batch {
+                        if let Some(b) = bulk.as_mut() {
+                            b.plan(&batch);
+                        }
+                        if let Some(k) = known.as_mut() {
+                            k.plan(cx, &batch, plan.source.as_str(), plan.kind)?;
+                        }
+                        for (at, ReadRow { row, values }) in batch.into_iter().enumerate() {
                             report.rows = row;
                             let r = match values {
                                 Ok(r) => r,
@@ -160,7 +172,12 @@ impl Workspace {
                                 &columns,
                                 (&stamp, import_id),
                                 &mut report,
+                                bulk.as_mut().map(|b| (b, at)),
+                                known.as_mut(),
                             )?;
+                        }
+                        if let Some(b) = bulk.as_mut() {
+                            b.flush(cx, &stamp, import_id)?;
                         }
                         progress(tick(report.rows));
                         if let Some(a) = announce.as_mut() {
@@ -390,26 +407,202 @@ struct Columns {
     stage: bool,
 }
 
-/// Inserts or updates one record and runs the rules on it.
+/// A first import's new records on their way to a team workspace: those that set no playbook
+/// going wait to be sent together, and every new one takes its id from a block reserved for
+/// its run of rows, so ids follow the file as they do when rows are inserted one by one.
+#[derive(Default)]
+struct Bulk {
+    waiting: Vec<(Record, String, i64)>,
+    /// The CRM ids this import has met (a repeated one is looked up, as on a workspace file).
+    seen: std::collections::HashSet<String>,
+    /// For each row of the batch, how many rows from it on are new records in a row.
+    runs: Vec<usize>,
+    /// Ids reserved for the run of new records being read, with their first stage changes'.
+    ids: std::collections::VecDeque<(RecordId, i64)>,
+}
+
+/// What [`Bulk::keep`] did with a row.
+enum Kept {
+    /// It waits to be sent with others; nothing else is written for it.
+    Waiting,
+    /// A new record with its id and its first stage change's, to insert now (it sets a
+    /// playbook going).
+    New(Record, String, i64),
+    /// A CRM id met earlier in this import: the record it repeats is updated (asking the
+    /// unique index first would use up an id of the sequence, which a workspace file does not).
+    Repeated(Record, String),
+    /// Any other row: the usual way, after the waiting ones are stored.
+    Other(Record, String),
+}
+
+impl Bulk {
+    /// Reads which of the batch's rows are new records: a CRM id this import has not met.
+    fn plan(&mut self, batch: &[ReadRow]) {
+        let mut met = std::collections::HashSet::new();
+        let new: Vec<bool> = batch
+            .iter()
+            .map(|row| match &row.values {
+                Ok(Converted {
+                    record:
+                        Record {
+                            external_id: Some(id),
+                            ..
+                        },
+                    ..
+                }) => !self.seen.contains(id) && met.insert(id.as_str()),
+                _ => false,
+            })
+            .collect();
+        self.runs = vec![0; new.len() + 1];
+        for i in (0..new.len()).rev() {
+            self.runs[i] = if new[i] { self.runs[i + 1] + 1 } else { 0 };
+        }
+    }
+
+    /// Takes the batch's row `at`.
+    fn keep(
+        &mut self,
+        cx: &Ctx<'_>,
+        pbs: &[crate::handoffs::rules::Playbook],
+        at: usize,
+        (mut r, fields): (Record, String),
+        (stamp, import_id): (&str, ImportId),
+    ) -> Result<Kept> {
+        let run = self.runs.get(at).copied().unwrap_or(0);
+        if run == 0 {
+            self.flush(cx, stamp, import_id)?;
+            let repeated = r
+                .external_id
+                .as_ref()
+                .is_some_and(|id| self.seen.contains(id));
+            return Ok(match repeated {
+                true => Kept::Repeated(r, fields),
+                false => Kept::Other(r, fields),
+            });
+        }
+        if let Some(id) = &r.external_id {
+            self.seen.insert(id.clone());
+        }
+        if self.ids.is_empty() {
+            self.ids = records::reserve_ids(cx.conn, run)?.into();
+        }
+        let (id, stage_id) = self.ids.pop_front().ok_or_else(|| {
+            Error::Conflict("the team import ran out of reserved record ids".into())
+        })?;
+        r.id = id;
+        if apply::quiet_when_new(pbs, &r) {
+            self.waiting.push((r, fields, stage_id));
+            return Ok(Kept::Waiting);
+        }
+        Ok(Kept::New(r, fields, stage_id))
+    }
+
+    /// Sends the waiting records and their first stage changes.
+    fn flush(&mut self, cx: &Ctx<'_>, stamp: &str, import_id: ImportId) -> Result<()> {
+        records::copy_new(
+            cx.conn,
+            &self.waiting,
+            stamp,
+            Origin::Import,
+            Some(import_id),
+        )?;
+        self.waiting.clear();
+        Ok(())
+    }
+}
+
+/// The stored records a re-import's batch updates, read in one query on a team workspace.
+#[derive(Default)]
+struct Known {
+    stored: std::collections::HashMap<String, Record>,
+    /// The CRM ids rows of this batch have already written.
+    written: std::collections::HashSet<String>,
+}
+
+impl Known {
+    /// Reads the stored records the batch's rows name.
+    fn plan(
+        &mut self,
+        cx: &Ctx<'_>,
+        batch: &[ReadRow],
+        source: &str,
+        kind: RecordKind,
+    ) -> Result<()> {
+        let mut ids: Vec<&str> = batch
+            .iter()
+            .filter_map(|row| row.values.as_ref().ok()?.record.external_id.as_deref())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.stored = records::find_imported_many(cx.conn, source, kind, &ids)?;
+        self.written.clear();
+        Ok(())
+    }
+
+    /// The stored record `row` updates, as read for the batch; `None` when it must be read
+    /// again (no CRM id, or an earlier row of the batch wrote the same one).
+    fn take(&mut self, row: &Record) -> Option<Option<Record>> {
+        let id = row.external_id.as_ref()?;
+        if !self.written.insert(id.clone()) {
+            return None;
+        }
+        Some(self.stored.remove(id))
+    }
+}
+
+/// Inserts or updates one record and runs the rules on it (or leaves a new one to `bulk`).
+#[allow(clippy::too_many_arguments)]
 fn load_row(
     cx: &Ctx<'_>,
     pbs: &[crate::handoffs::rules::Playbook],
-    Converted {
-        record: mut r,
-        fields,
-    }: Converted,
+    Converted { record, fields }: Converted,
     columns: &Columns,
     (stamp, import_id): (&str, ImportId),
     report: &mut ImportReport,
+    bulk: Option<(&mut Bulk, usize)>,
+    known: Option<&mut Known>,
 ) -> Result<()> {
+    let kept = match bulk {
+        Some((b, at)) => b.keep(cx, pbs, at, (record, fields), (stamp, import_id))?,
+        None => Kept::Other(record, fields),
+    };
     let import = Some(import_id);
-    let fresh = match columns.first && r.external_id.is_some() {
-        true => records::insert_new(cx.conn, &r, &fields, stamp)?,
-        false => None,
+    let (mut r, fields, fresh) = match kept {
+        Kept::Waiting => {
+            report.inserted += 1;
+            return Ok(());
+        }
+        Kept::New(r, fields, stage_id) => {
+            records::insert_with_id(cx.conn, &r, &fields, stamp)?;
+            records::insert_first_stage_change(
+                cx.conn,
+                stage_id,
+                &r,
+                stamp,
+                Origin::Import,
+                import,
+            )?;
+            report.inserted += 1;
+            report
+                .handoffs
+                .add(apply::record_changed(cx, pbs, None, &r)?);
+            return Ok(());
+        }
+        Kept::Repeated(r, fields) => (r, fields, None),
+        Kept::Other(r, fields) => {
+            let fresh = match columns.first && r.external_id.is_some() {
+                true => records::insert_new(cx.conn, &r, &fields, stamp)?,
+                false => None,
+            };
+            (r, fields, fresh)
+        }
     };
     let stored = match fresh {
         Some(_) => None,
-        None => records::find_imported(cx.conn, &r)?,
+        None => match known.and_then(|k| k.take(&r)) {
+            Some(stored) => stored,
+            None => records::find_imported(cx.conn, &r)?,
+        },
     };
     let fx = match stored {
         None => {

@@ -4,7 +4,9 @@ use crate::clock::Stamp;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
+use crate::team::queries::copy_text;
 use rusqlite::params;
+use rusqlite::ToSql;
 use std::collections::{BTreeMap, BTreeSet};
 
 const COLUMNS: &str = "id, kind, source, external_id, name, stage, owner, fields, flags";
@@ -67,6 +69,34 @@ pub(crate) fn find_imported(conn: &Db, row: &Record) -> Result<Option<Record>> {
     conn.prepare_cached(&sql)?
         .query_row(params![row.source, row.kind, key], from_row)
         .optional()
+}
+
+/// The stored records a batch of imported rows updates, by CRM id (same source and kind): one
+/// query for many rows, for a team workspace, where every query is a round trip.
+pub(crate) fn find_imported_many(
+    conn: &Db,
+    source: &str,
+    kind: RecordKind,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Record>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = (3..ids.len() + 3)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut values: Vec<&dyn ToSql> = vec![&source, &kind];
+    values.extend(ids.iter().map(|id| id as &dyn ToSql));
+    let found = conn.query_map(
+        &format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id IN ({list})"),
+        &values[..],
+        from_row,
+    )?;
+    Ok(found
+        .into_iter()
+        .filter_map(|r| Some((r.external_id.clone()?, r)))
+        .collect())
 }
 
 /// Whether any record of this source and kind with a CRM id is stored (read from the unique
@@ -187,6 +217,135 @@ pub(crate) fn insert_new(
             Ok(None)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// `n` new record ids and `n` stage change ids from a team workspace's sequences, each in
+/// order: a first import gives them to its new records and their first stage changes as a run
+/// of rows is read, so both follow the file as they do on a workspace file.
+pub(crate) fn reserve_ids(conn: &Db, n: usize) -> Result<Vec<(RecordId, i64)>> {
+    let pairs: Vec<(i64, i64)> = conn.query_map(
+        "SELECT nextval(pg_get_serial_sequence('records', 'id')),
+                nextval(pg_get_serial_sequence('stage_changes', 'id'))
+         FROM generate_series(1, ?1)",
+        [n as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (mut records, mut stages): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
+    records.sort_unstable();
+    stages.sort_unstable();
+    Ok(records.into_iter().map(RecordId).zip(stages).collect())
+}
+
+/// A new record's first stage change with the id [`reserve_ids`] gave it.
+pub(crate) fn insert_first_stage_change(
+    conn: &Db,
+    id: i64,
+    r: &Record,
+    at: &str,
+    origin: Origin,
+    import: Option<ImportId>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, r.id, r.stage, at, origin, import])?;
+    Ok(())
+}
+
+/// A new record with the id [`reserve_ids`] gave it (a team workspace's first import).
+pub(crate) fn insert_with_id(conn: &Db, r: &Record, fields: &str, now: &str) -> Result<()> {
+    with_values(r, fields, now, |values| {
+        let mut all = values.to_vec();
+        all.push(&r.id);
+        conn.prepare_cached(
+            "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10)",
+        )?
+        .execute(&all[..])
+    })?;
+    Ok(())
+}
+
+/// New records (ids from [`reserve_ids`]) sent to a team workspace many at a time: the records
+/// and their first stage changes with `COPY`. Only for rows the unique index cannot refuse (a
+/// first import's CRM ids, each once); a concurrent import that stored the same ids first is a
+/// collision.
+pub(crate) fn copy_new(
+    conn: &Db,
+    rows: &[(Record, String, i64)],
+    now: &str,
+    origin: Origin,
+    import: Option<ImportId>,
+) -> Result<()> {
+    use std::io::Write;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (mut records, mut stages) = (String::new(), String::new());
+    for (r, fields, stage_id) in rows {
+        let line = &mut records;
+        line.push_str(&r.id.0.to_string());
+        with_values(r, fields, now, |values| {
+            // INSERT's values, `now` three times over as its ?9 is.
+            for v in values.iter().chain([&values[8], &values[8]]) {
+                line.push('\t');
+                copy_value(*v, line)?;
+            }
+            line.push('\n');
+            Ok(())
+        })?;
+        for (i, v) in params![stage_id, r.id, None::<&str>, r.stage, now, origin, import]
+            .iter()
+            .enumerate()
+        {
+            if i > 0 {
+                stages.push('\t');
+            }
+            copy_value(*v, &mut stages)?;
+        }
+        stages.push('\n');
+    }
+    let mut client = conn.postgres_client()?;
+    for (sql, data) in [
+        ("COPY records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since) FROM STDIN", records),
+        ("COPY stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) FROM STDIN", stages),
+    ] {
+        let mut sink = client.copy_in(sql).map_err(copied)?;
+        sink.write_all(data.as_bytes()).map_err(|_| {
+            crate::error::Error::Unreachable(
+                "the connection to the team database was lost; nothing was changed, try again"
+                    .into(),
+            )
+        })?;
+        sink.finish().map_err(copied)?;
+    }
+    Ok(())
+}
+
+/// One value in `COPY`'s text format.
+fn copy_value(v: &dyn ToSql, out: &mut String) -> Result<()> {
+    use rusqlite::types::ToSqlOutput;
+    match v.to_sql()? {
+        ToSqlOutput::Borrowed(v) => copy_text(v, out),
+        ToSqlOutput::Owned(v) => copy_text((&v).into(), out),
+        _ => {
+            return Err(crate::error::Error::Conflict(
+                "a value of a kind COPY does not carry reached the team import".into(),
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// A `COPY` error as Baton says it: another laptop storing the same CRM ids meanwhile is the
+/// collision it is.
+fn copied(e: postgres::Error) -> crate::error::Error {
+    match e.code() {
+        Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+            crate::error::Error::Conflict(crate::team::COLLIDED.into())
+        }
+        _ => crate::team::queries::db(e),
     }
 }
 

@@ -132,7 +132,7 @@ pub(crate) fn laptop_table(conn: &rusqlite::Connection, table: &str) -> Result<(
 }
 
 /// One value in COPY's text format.
-fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
+pub(crate) fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
     use rusqlite::types::ValueRef;
     match v {
         ValueRef::Null => out.push_str("\\N"),
