@@ -629,7 +629,47 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
         .unwrap()
         .get(0);
     assert_eq!(astray, 0, "stage changes follow the file too");
+    // A week later: the stored records a batch updates are read together; a row naming the
+    // same deal as an earlier row of its batch reads what that row wrote, a new deal is added.
+    let mut later = String::from("Record ID,Deal Name,Deal Stage,Deal owner,Amount\n");
+    for i in 0..1300 {
+        if i == 1000 {
+            continue;
+        }
+        let stage = if i % 10 == 0 || i % 97 == 5 {
+            "Closed Won"
+        } else {
+            "Contract Sent"
+        };
+        later += &format!("{},Deal {i},{stage},Sam Seller,{i}\n", 1_000_000 + i);
+        if i == 60 {
+            later += "1000050,Deal 50 — second row,Contract Sent,Sam Seller,50\n";
+        }
+    }
+    later += "1009999,A new deal,Contract Sent,Sam Seller,1\n";
+    let path = file.path("later.csv");
+    std::fs::write(&path, later).unwrap();
+    let import = ["import", path.to_str().unwrap(), "--json"];
+    let (a, b) = (file.json(&import), team.json(&import));
+    for key in ["rows", "inserted", "updated", "unchanged", "handoffs"] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    // New: the deal, and the two ids the first file lacked (its repeated row and its row
+    // without an id).
+    assert_eq!(b["inserted"], 3, "{b}");
+    assert_eq!(
+        b["handoffs"]["cancelled"], 1,
+        "deal 50's second row leaves Closed Won"
+    );
+    for args in [
+        vec!["records", "--json"],
+        vec!["handoffs", "--json"],
+        vec!["show", "51", "--json"],
+    ] {
+        same_text(&file.ok(&args), &team.ok(&args), &format!("baton {args:?}"));
+    }
     for cli in [&file, &team] {
+        cli.ok(&["undo-import", "2"]);
         cli.ok(&["undo-import", "1"]);
     }
     assert_eq!(

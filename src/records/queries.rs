@@ -83,13 +83,21 @@ pub(crate) fn find_imported_many(
         return Ok(Default::default());
     }
     let list = (3..ids.len() + 3)
-        .map(|i| format!("?{i}"))
+        .map(|i| format!("(?{i})"))
         .collect::<Vec<_>>()
         .join(", ");
     let mut values: Vec<&dyn ToSql> = vec![&source, &kind];
     values.extend(ids.iter().map(|id| id as &dyn ToSql));
+    // One lookup in the unique index per id, whatever the planner believes of the table (right
+    // after a first import it has no statistics, and `IN (…)` became a scan of every record
+    // per batch).
     let found = conn.query_map(
-        &format!("SELECT {COLUMNS} FROM records WHERE source = ?1 AND kind = ?2 AND external_id IN ({list})"),
+        &format!(
+            "SELECT r.* FROM (VALUES {list}) AS wanted (external_id)
+             CROSS JOIN LATERAL (SELECT {COLUMNS} FROM records
+                                  WHERE source = ?1 AND kind = ?2 AND external_id = wanted.external_id
+                                  LIMIT 1) r"
+        ),
         &values[..],
         from_row,
     )?;
