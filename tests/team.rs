@@ -561,6 +561,9 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
         csv += &match i {
             700 => "1000003,Deal 3 — renamed,Contract Sent,Sam Seller,300\n".to_string(),
             900 => ",A deal without an id,Contract Sent,Sam Seller,100\n".to_string(),
+            // What COPY's text format escapes: a backslash, a tab, a line break, a \N.
+            800 => "1000800,\"Deal \\ 800\twith a tab\nand \\N\",Contract Sent,Sam Seller,800\n"
+                .to_string(),
             1000 => {
                 "1001000,A bad row,Contract Sent,Sam Seller,100,one cell too many\n".to_string()
             }
@@ -609,6 +612,7 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
         "ids follow the file, without gaps"
     );
     assert_eq!(records[3]["name"], "Deal 3 — renamed");
+    assert_eq!(records[799]["name"], "Deal \\ 800\twith a tab\nand \\N");
     // Each new record's first stage change and its log entries, one of each.
     let mut c = client(&url);
     let counts = c
