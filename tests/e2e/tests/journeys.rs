@@ -1414,18 +1414,13 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
         app.click("#brief-invite").await;
         app.wait_text("#toasts", "Kickoff invite saved").await;
         let ics = app.db.with_file_name("saved").join("kickoff-lumen-optics.ics");
-        let text = std::fs::read_to_string(&ics).expect("the invite was saved");
-        let cal = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
-            .next()
-            .unwrap()
-            .unwrap();
-        assert_eq!(cal.events.len(), 1);
+        let event = saved_event(&ics);
         assert_eq!(
-            event_property(&cal.events[0], "SUMMARY").as_deref(),
+            event_property(&event, "SUMMARY").as_deref(),
             Some("Kickoff: Lumen Optics")
         );
-        let uid = event_property(&cal.events[0], "UID");
-        assert!(uid.is_some(), "{text}");
+        let uid = event_property(&event, "UID");
+        assert!(uid.is_some(), "{event:?}");
         std::fs::remove_file(&ics).unwrap();
         // Email to Dee Delivery: the brief as an email to the new owner, opened the same way.
         app.click("#brief-email").await;
@@ -1470,20 +1465,26 @@ async fn the_welcome_email_is_reviewed_opened_in_the_mail_app_and_marked_sent() 
         app.click("[data-invite]").await;
         app.wait_text("#toasts", "Kickoff invite saved").await;
         app.screenshot("23-my-tasks-add-to-calendar").await;
-        let text = std::fs::read_to_string(&ics).expect("the invite was saved from the task");
-        let cal = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
-            .next()
-            .unwrap()
-            .unwrap();
-        assert_eq!(cal.events.len(), 1);
-        assert_eq!(event_property(&cal.events[0], "UID"), uid);
+        let event = saved_event(&ics);
+        assert_eq!(event_property(&event, "UID"), uid);
         assert_eq!(
-            event_property(&cal.events[0], "STATUS").as_deref(),
+            event_property(&event, "STATUS").as_deref(),
             Some("TENTATIVE")
         );
         app.close().await;
     })
     .await
+}
+
+/// The one event of the invite saved at `path`, read with the ical crate.
+fn saved_event(path: &std::path::Path) -> ical::parser::ical::component::IcalEvent {
+    let text = std::fs::read_to_string(path).expect("the invite was saved");
+    let mut cal = ical::IcalParser::new(std::io::BufReader::new(text.as_bytes()))
+        .next()
+        .expect("an iCalendar object")
+        .expect("a readable iCalendar object");
+    assert_eq!(cal.events.len(), 1, "{text}");
+    cal.events.remove(0)
 }
 
 /// The value of an iCalendar event's property `name`.
