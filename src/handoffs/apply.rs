@@ -10,15 +10,15 @@ use crate::handoffs::queries::events::{self, Event};
 use crate::handoffs::queries::tasks::NewTask;
 use crate::handoffs::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::model::{
-    ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Record, Role,
-    TaskId, TaskKind, TaskStatus,
+    ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Person, Record,
+    Role, TaskId, TaskKind, TaskStatus,
 };
 use crate::reach::webhooks::{Announcement, What};
 use crate::templates::render;
 use crate::workspace::queries::people;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The moment and the actor every write in one transaction shares.
 pub(crate) struct Ctx<'a> {
@@ -33,6 +33,24 @@ pub(crate) struct Ctx<'a> {
     stamp: String,
     /// The chat webhooks, read the first time a decision is announced.
     webhooks: std::cell::OnceCell<Vec<crate::reach::queries::Stored>>,
+    /// The team and its holidays, read the first time a rule needs them (an import hands off
+    /// many records) and read again after someone joins ([`Ctx::team_changed`]).
+    team: std::cell::RefCell<Option<std::rc::Rc<Team>>>,
+}
+
+/// What the rules read of the team: who is on it (in id order) and the days nobody works.
+pub(crate) struct Team {
+    pub people: Vec<Person>,
+    pub holidays: BTreeSet<NaiveDate>,
+}
+
+impl Team {
+    pub(crate) fn read(conn: &Db) -> Result<Team> {
+        Ok(Team {
+            people: people::list(conn)?,
+            holidays: people::holidays(conn)?,
+        })
+    }
 }
 
 /// A moment as the workspace stores it.
@@ -79,6 +97,7 @@ impl<'a> Ctx<'a> {
             import: std::cell::Cell::new(None),
             stamp: stamp(now),
             webhooks: std::cell::OnceCell::new(),
+            team: Default::default(),
         }
     }
 
@@ -157,8 +176,27 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn due_in(&self, days: u32) -> Result<Day> {
-        let hol = people::holidays(self.conn)?;
-        Ok(Day(rules::add_business_days(self.today(), days, &hol)))
+        let team = self.team()?;
+        Ok(Day(rules::add_business_days(
+            self.today(),
+            days,
+            &team.holidays,
+        )))
+    }
+
+    /// The team as this write has it.
+    pub(crate) fn team(&self) -> Result<std::rc::Rc<Team>> {
+        if let Some(t) = self.team.borrow().as_ref() {
+            return Ok(t.clone());
+        }
+        let t = std::rc::Rc::new(Team::read(self.conn)?);
+        *self.team.borrow_mut() = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Says this write changed who is on the team: the next rule reads it again.
+    pub(crate) fn team_changed(&self) {
+        self.team.borrow_mut().take();
     }
 }
 
@@ -361,7 +399,7 @@ fn pause(
     handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, cx.stamp())?;
     let owner = match record.owner.clone() {
         Some(o) => Some(o),
-        None => reviewer(cx.conn, pb)?,
+        None => reviewer(&cx.team()?.people, pb),
     };
     let title = format!(
         "Complete the handoff of {}: {} missing",
@@ -406,18 +444,16 @@ fn pause(
     )
 }
 
-/// Who reviews exceptions for `pb`: its reviewer, else the team's founder.
-pub(crate) fn reviewer(conn: &Db, pb: &Playbook) -> Result<Option<String>> {
-    let team = people::list(conn)?;
+/// Who reviews exceptions for `pb` among `team`: its reviewer, else the team's founder.
+pub(crate) fn reviewer(team: &[Person], pb: &Playbook) -> Option<String> {
     if let Some(r) = &pb.reviewer {
         if let Some(p) = team.iter().find(|p| p.name.eq_ignore_ascii_case(r)) {
-            return Ok(Some(p.name.clone()));
+            return Some(p.name.clone());
         }
     }
-    Ok(team
-        .iter()
+    team.iter()
         .find(|p| p.role == Role::Founder)
-        .map(|p| p.name.clone()))
+        .map(|p| p.name.clone())
 }
 
 fn review(
@@ -428,7 +464,7 @@ fn review(
     flags: &[ExceptionFlag],
 ) -> Result<()> {
     handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], cx.stamp())?;
-    let who = reviewer(cx.conn, pb)?.or_else(|| record.owner.clone());
+    let who = reviewer(&cx.team()?.people, pb).or_else(|| record.owner.clone());
     let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
     let title = format!("Review {}: {}", record.name, words.join(", "));
     let due = cx.due_in(1)?;
@@ -507,11 +543,12 @@ pub struct PlannedTask {
 
 pub(crate) fn plan_first_task(
     conn: &Db,
+    facts: &Team,
     today: NaiveDate,
     pb: &Playbook,
     record: &Record,
 ) -> Result<PlannedTask> {
-    let team = people::list(conn)?;
+    let team = &facts.people;
     // Each rule reads only what it needs: these queries run once per handoff in an import.
     let (last, load) = match &pb.owner_rule {
         OwnerRule::RoundRobin { .. } => (handoffs::last_assignee(conn, &pb.key)?, HashMap::new()),
@@ -526,9 +563,9 @@ pub(crate) fn plan_first_task(
         ),
         OwnerRule::Fixed { .. } => (None, HashMap::new()),
     };
-    let mut choice = rules::assign(&pb.owner_rule, &team, last.as_deref(), &load);
+    let mut choice = rules::assign(&pb.owner_rule, team, last.as_deref(), &load);
     if choice.person.is_none() {
-        let fallback = reviewer(conn, pb)?.or_else(|| record.owner.clone());
+        let fallback = reviewer(team, pb).or_else(|| record.owner.clone());
         choice.reason = format!(
             "{}; fell back to {}",
             choice.reason,
@@ -537,11 +574,14 @@ pub(crate) fn plan_first_task(
         choice.person = fallback;
     }
     let ctx = template_context(record, choice.person.as_deref());
-    let hol = people::holidays(conn)?;
     Ok(PlannedTask {
         kind: pb.first_task,
         title: render("task_title", &pb.task_title, ctx.clone())?,
-        due: Day(rules::add_business_days(today, pb.due_business_days, &hol)),
+        due: Day(rules::add_business_days(
+            today,
+            pb.due_business_days,
+            &facts.holidays,
+        )),
         assignee: choice.person,
         reason: choice.reason,
         checklist: pb.checklist.clone(),
@@ -549,7 +589,7 @@ pub(crate) fn plan_first_task(
 }
 
 pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
-    let plan = plan_first_task(cx.conn, cx.today(), pb, record)?;
+    let plan = plan_first_task(cx.conn, &*cx.team()?, cx.today(), pb, record)?;
     let to = plan.assignee.as_deref();
     handoffs::set_to_owner(cx.conn, h, to)?;
     handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], cx.stamp())?;

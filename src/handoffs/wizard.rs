@@ -118,7 +118,13 @@ impl Workspace {
             .collect();
         let today = self.now().date_naive();
         Ok(Wizard {
-            first_task: apply::plan_first_task(&self.conn, today, &pb, &record)?,
+            first_task: apply::plan_first_task(
+                &self.conn,
+                &apply::Team::read(&self.conn)?,
+                today,
+                &pb,
+                &record,
+            )?,
             brief: self.brief(record.id)?,
             playbook: pb.name,
             steps,
@@ -153,7 +159,13 @@ impl Workspace {
         }
         let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
         handoff.missing_fields = crate::handoffs::rules::missing_fields(&pb, &record);
-        let task = apply::plan_first_task(&self.conn, self.now().date_naive(), &pb, &record)?;
+        let task = apply::plan_first_task(
+            &self.conn,
+            &apply::Team::read(&self.conn)?,
+            self.now().date_naive(),
+            &pb,
+            &record,
+        )?;
         if handoff.missing_fields.is_empty() {
             handoff.to_owner = task.assignee.clone();
         }

@@ -163,6 +163,7 @@ impl Workspace {
                             if let Some(o) = &r.record.owner {
                                 if known_people.insert(o.to_lowercase()) {
                                     people::upsert(cx.conn, o, owner_role, None, false)?;
+                                    cx.team_changed();
                                 }
                             }
                             load_row(
