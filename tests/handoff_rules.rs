@@ -415,6 +415,41 @@ fn holidays_push_the_kickoff_due_date() {
 }
 }
 
+on_both_workspaces! {
+/// A fixed owner first named by an earlier row of the same import is on the team for the won
+/// deals after that row: the rules read the team again once the import adds someone.
+fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals() {
+    let mut fx = setup();
+    let mut pbs = fx.ws.playbooks().unwrap();
+    for pb in pbs.iter_mut().filter(|p| p.kind == RecordKind::Deal) {
+        pb.owner_rule = baton::OwnerRule::Fixed {
+            person: "Nia New".into(),
+        };
+    }
+    fx.ws.replace_playbooks(&pbs, O).unwrap();
+    let won = "Closed Won,Sam Seller,Grow,Rita,SOW v1,2026-03-16,Training,None,None,Video call";
+    let csv = format!(
+        "Record ID,Deal Name,Deal Stage,Deal owner,Buyer Goals,Main Contact,Signed Scope,Start Date,Promised Deliverables,Pricing Exceptions,Risk Notes,Kickoff Preference\n\
+         1,Before,{won}\n\
+         2,Nia's own,Contract Sent,Nia New,,,,,,,,\n\
+         3,After,{won}\n"
+    );
+    let path = fx._dir.path().join("deals.csv");
+    std::fs::write(&path, csv).unwrap();
+    fx.ws.import_file(&path, &Default::default()).unwrap();
+    let owners: std::collections::BTreeMap<String, Option<String>> = fx
+        .ws
+        .handoffs(None)
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.record_name.clone(), h.to_owner))
+        .collect();
+    assert_eq!(owners.len(), 2, "{owners:?}");
+    assert_ne!(owners["Before"].as_deref(), Some("Nia New"), "not on the team yet");
+    assert_eq!(owners["After"].as_deref(), Some("Nia New"), "{owners:?}");
+}
+}
+
 fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
     fx.ws
         .add_record(
