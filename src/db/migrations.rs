@@ -258,6 +258,7 @@ mod tests {
         migrate(&mut conn).unwrap();
         let db = crate::db::sql::Db::Sqlite(conn);
         let conn = db.sqlite().unwrap();
+        let mut tally = crate::handoffs::queries::handoffs::Tally::default();
         crate::handoffs::queries::handoffs::insert(
             &db,
             crate::model::RecordId(2),
@@ -265,8 +266,10 @@ mod tests {
             &[],
             None,
             "2026-03-02T09:00:00Z",
+            &mut tally,
         )
         .unwrap();
+        tally.write(&db).unwrap();
         let kinds: Vec<(i64, String)> = conn
             .prepare("SELECT record_id, kind FROM handoffs ORDER BY id")
             .unwrap()
@@ -330,6 +333,7 @@ mod tests {
             (3, vec![], "2026-03-05T12:00:00Z"),
         ] {
             let record = crate::model::RecordId(record);
+            let mut tally = crate::handoffs::queries::handoffs::Tally::default();
             crate::handoffs::queries::handoffs::insert(
                 &db,
                 record,
@@ -337,8 +341,10 @@ mod tests {
                 &missing,
                 None,
                 at,
+                &mut tally,
             )
             .unwrap();
+            tally.write(&db).unwrap();
         }
         assert_eq!(
             days(conn),

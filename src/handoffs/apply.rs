@@ -36,6 +36,8 @@ pub(crate) struct Ctx<'a> {
     /// The team and its holidays, read the first time a rule needs them (an import hands off
     /// many records) and read again after someone joins ([`Ctx::team_changed`]).
     team: std::cell::RefCell<Option<std::rc::Rc<Team>>>,
+    /// The health counts this write's handoffs add, written as it ends ([`Ctx::finish`]).
+    tally: std::cell::RefCell<handoffs::Tally>,
 }
 
 /// What the rules read of the team: who is on it (in id order) and the days nobody works.
@@ -98,6 +100,7 @@ impl<'a> Ctx<'a> {
             stamp: stamp(now),
             webhooks: std::cell::OnceCell::new(),
             team: Default::default(),
+            tally: Default::default(),
         }
     }
 
@@ -194,6 +197,11 @@ impl<'a> Ctx<'a> {
         Ok(t)
     }
 
+    /// Writes what this write kept to write once, as it ends: the health counts.
+    pub(crate) fn finish(&self) -> Result<()> {
+        self.tally.borrow_mut().write(self.conn)
+    }
+
     /// Says this write changed who is on the team: the next rule reads it again.
     pub(crate) fn team_changed(&self) {
         self.team.borrow_mut().take();
@@ -234,6 +242,7 @@ pub(crate) fn record_changed(
                     missing,
                     after.owner.as_deref(),
                     cx.stamp(),
+                    &mut cx.tally.borrow_mut(),
                 )?;
                 cx.event(
                     after,

@@ -300,8 +300,11 @@ impl Workspace {
             &apply::stamp(now),
             undoes,
         )?;
-        let (out, finish) =
-            f(&apply::Ctx::new(&self.conn, now, actor, change)).map_err(|e| self.explain(e))?;
+        let cx = apply::Ctx::new(&self.conn, now, actor, change);
+        let (out, finish) = f(&cx)
+            .and_then(|done| cx.finish().map(|()| done))
+            .map_err(|e| self.explain(e))?;
+        drop(cx);
         if let Finish::Commit = finish {
             changelog::finish(&tx, &self.change, change)?;
         }
@@ -331,7 +334,12 @@ impl Workspace {
             self.conn.begin_serializable()?;
             let done =
                 changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)
-                    .and_then(|change| f(&apply::Ctx::new(&self.conn, now, actor.clone(), change)))
+                    .and_then(|change| {
+                        let cx = apply::Ctx::new(&self.conn, now, actor.clone(), change);
+                        let done = f(&cx)?;
+                        cx.finish()?;
+                        Ok(done)
+                    })
                     .and_then(|(out, finish)| {
                         self.conn.end(matches!(finish, Finish::Commit))?;
                         Ok(out)

@@ -103,7 +103,7 @@ pub(crate) fn open_for_record(conn: &Db, record: RecordId) -> Result<Vec<OpenHan
 }
 
 /// Starts a handoff that fired with `missing` required fields empty, and counts it in its
-/// day's health figures.
+/// day's health figures through `tally` (written when the write ends).
 pub(crate) fn insert(
     conn: &Db,
     record: RecordId,
@@ -111,6 +111,7 @@ pub(crate) fn insert(
     missing: &[String],
     from_owner: Option<&str>,
     at: &str,
+    tally: &mut Tally,
 ) -> Result<HandoffId> {
     let complete = missing.is_empty();
     let id = conn.prepare_cached(
@@ -119,25 +120,53 @@ pub(crate) fn insert(
     )?
     .insert(params![record, playbook, complete, from_owner, at])
     .map(HandoffId)?;
-    conn.prepare_cached(conn.pick(
-        "INSERT INTO handoff_days (day, triggered, complete) VALUES (date(?1), 1, ?2)
-         ON CONFLICT (day) DO UPDATE SET triggered = handoff_days.triggered + 1,
-                                         complete = handoff_days.complete + excluded.complete",
-        "INSERT INTO handoff_days (day, triggered, complete) VALUES (substr(CAST(?1 AS TEXT), 1, 10), 1, ?2)
-         ON CONFLICT (day) DO UPDATE SET triggered = handoff_days.triggered + 1,
-                                         complete = handoff_days.complete + excluded.complete",
-    ))?
-    .execute(params![at, complete])?;
-    let mut count = conn.prepare_cached(conn.pick(
-        "INSERT INTO missing_at_trigger (day, field, n) VALUES (date(?1), ?2, 1)
-         ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + 1",
-        "INSERT INTO missing_at_trigger (day, field, n) VALUES (substr(CAST(?1 AS TEXT), 1, 10), ?2, 1)
-         ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + 1",
-    ))?;
-    for field in missing {
-        count.execute(params![at, field])?;
-    }
+    tally.fired(at, missing);
     Ok(id)
+}
+
+/// The health counts one write's handoffs add (handoffs fired and complete per day, required
+/// fields missing per day and field), written once as the write ends: an import fires
+/// thousands of handoffs on one day, and each count is one row.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    days: std::collections::BTreeMap<String, (i64, i64)>,
+    missing: std::collections::BTreeMap<(String, String), i64>,
+}
+
+impl Tally {
+    /// Counts a handoff fired at `at` (as stored: the day is its first ten characters).
+    fn fired(&mut self, at: &str, missing: &[String]) {
+        let day = at.get(..10).unwrap_or(at).to_string();
+        let n = self.days.entry(day.clone()).or_default();
+        n.0 += 1;
+        n.1 += i64::from(missing.is_empty());
+        for field in missing {
+            *self
+                .missing
+                .entry((day.clone(), field.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    /// Adds the counts to the workspace's, and forgets them.
+    pub(crate) fn write(&mut self, conn: &Db) -> Result<()> {
+        let mut days = conn.prepare_cached(
+            "INSERT INTO handoff_days (day, triggered, complete) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day) DO UPDATE SET triggered = handoff_days.triggered + excluded.triggered,
+                                             complete = handoff_days.complete + excluded.complete",
+        )?;
+        for (day, (triggered, complete)) in std::mem::take(&mut self.days) {
+            days.execute(params![day, triggered, complete])?;
+        }
+        let mut missing = conn.prepare_cached(
+            "INSERT INTO missing_at_trigger (day, field, n) VALUES (?1, ?2, ?3)
+             ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + excluded.n",
+        )?;
+        for ((day, field), n) in std::mem::take(&mut self.missing) {
+            missing.execute(params![day, field, n])?;
+        }
+        Ok(())
+    }
 }
 
 /// Sets the status and missing fields, stamping the first time a status is reached.
