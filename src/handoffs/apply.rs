@@ -600,8 +600,7 @@ pub(crate) fn plan_first_task(
 pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
     let plan = plan_first_task(cx.conn, &*cx.team()?, cx.today(), pb, record)?;
     let to = plan.assignee.as_deref();
-    handoffs::set_to_owner(cx.conn, h, to)?;
-    handoffs::set_status(cx.conn, h, HandoffStatus::HandedOff, &[], cx.stamp())?;
+    handoffs::hand_off(cx.conn, h, to, cx.stamp())?;
     let ctx = template_context(record, to);
     let (title, due) = (&plan.title, plan.due);
     let headline = match pb.first_task {

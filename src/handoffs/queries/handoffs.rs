@@ -200,10 +200,15 @@ pub(crate) fn set_status(
     Ok(())
 }
 
-/// Records the next owner.
-pub(crate) fn set_to_owner(conn: &Db, id: HandoffId, to: Option<&str>) -> Result<()> {
-    conn.prepare_cached("UPDATE handoffs SET to_owner = ?2 WHERE id = ?1")?
-        .execute(params![id, to])?;
+/// Hands the handoff to its next owner: the owner, the status, no fields missing, and the stamp
+/// of the first hand-off, in one statement.
+pub(crate) fn hand_off(conn: &Db, id: HandoffId, to: Option<&str>, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE handoffs SET to_owner = ?2, status = ?3, missing_fields = '[]',
+                             handed_off_at = coalesce(handed_off_at, ?4)
+          WHERE id = ?1",
+    )?
+    .execute(params![id, to, HandoffStatus::HandedOff, at])?;
     Ok(())
 }
 
