@@ -342,13 +342,9 @@ fn a_team_address_that_cannot_be_reached_is_one_sentence_and_makes_no_folder() {
 /// The same commands on a workspace file and on a team workspace print the same bytes.
 #[test]
 fn a_team_workspace_answers_as_a_workspace_file_does() {
-    let url = database("same");
     let file = Cli::new();
-    let team = Cli {
-        db: url.clone().into(),
-        dir: tempfile::tempdir().unwrap(),
-    };
-    team.ok(&["team", "init", &url]);
+    let team = common::team_cli("same");
+    let url = team.db.to_str().unwrap().to_string();
     let checklist: Vec<String> = ["set", "2"]
         .iter()
         .chain(common::CHECKLIST)
@@ -547,13 +543,9 @@ fn a_team_workspace_answers_as_a_workspace_file_does() {
 /// without a CRM id, a skipped bad row; and undoing it takes it all back.
 #[test]
 fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
-    let url = database("batches");
     let file = Cli::new();
-    let team = Cli {
-        db: url.clone().into(),
-        dir: tempfile::tempdir().unwrap(),
-    };
-    team.ok(&["team", "init", &url]);
+    let team = common::team_cli("batches");
+    let url = team.db.to_str().unwrap().to_string();
     file.team();
     team.team();
     let mut csv = String::from("Record ID,Deal Name,Deal Stage,Deal owner,Amount\n");
