@@ -109,22 +109,24 @@ pub(crate) const CREATE_TEAM_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS sche
 
 /// Runs one team workspace migration on PostgreSQL and records it, in one transaction.
 pub(crate) fn apply_team(
-    c: &mut postgres::Client,
+    c: &crate::db::sql::Db,
     version: u32,
     sql: &str,
     checksum: &str,
     at: &str,
 ) -> crate::error::Result<()> {
-    let mut tx = c.transaction().map_err(crate::team::db_error)?;
-    tx.batch_execute(CREATE_TEAM_MIGRATIONS)
-        .map_err(crate::team::db_error)?;
-    tx.batch_execute(sql).map_err(crate::team::db_error)?;
-    tx.execute(
-        "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES ($1, $2, $3)",
-        &[&(version as i64), &checksum, &at],
-    )
-    .map_err(crate::team::db_error)?;
-    tx.commit().map_err(crate::team::db_error)
+    c.execute_batch("BEGIN")?;
+    let done = (|| {
+        c.execute_batch(CREATE_TEAM_MIGRATIONS)?;
+        c.execute_batch(sql)?;
+        c.execute(
+            "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![version as i64, checksum, at],
+        )?;
+        Ok(())
+    })();
+    let ended = c.end(done.is_ok());
+    done.and(ended)
 }
 
 #[cfg(test)]

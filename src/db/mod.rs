@@ -5,6 +5,7 @@ pub(crate) mod access;
 pub(crate) mod changelog;
 pub mod damage;
 pub(crate) mod migrations;
+pub(crate) mod pg;
 pub(crate) mod sql;
 
 use crate::error::{Error, Result};

@@ -15,7 +15,8 @@
 //!   says which one is asked, and the query names both texts side by side.
 //!
 //! Statements are prepared once per connection and kept (rusqlite's statement cache; a map of
-//! prepared statements on PostgreSQL).
+//! prepared statements on PostgreSQL). A write whose answer is not read ([`Stmt::write`]) is
+//! pipelined on PostgreSQL (see [`super::pg`]).
 
 use crate::error::{Error, Result};
 use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
@@ -33,8 +34,8 @@ pub(crate) enum Dialect {
 
 /// A PostgreSQL connection and the statements prepared on it.
 pub(crate) struct Pg {
-    client: postgres::Client,
-    prepared: HashMap<String, postgres::Statement>,
+    client: super::pg::PgConn,
+    prepared: HashMap<String, tokio_postgres::Statement>,
 }
 
 /// A connection to a workspace on either engine.
@@ -129,7 +130,7 @@ impl<T> Optional<T> for Result<T> {
 
 impl Db {
     /// A team workspace's connection.
-    pub(crate) fn postgres(client: postgres::Client) -> Db {
+    pub(crate) fn postgres(client: super::pg::PgConn) -> Db {
         Db::Postgres(Box::new(RefCell::new(Pg {
             client,
             prepared: HashMap::new(),
@@ -165,9 +166,8 @@ impl Db {
         }
     }
 
-    /// The team workspace's PostgreSQL connection, for what only it has (its migrations'
-    /// transaction, `COPY`).
-    pub(crate) fn postgres_client(&self) -> Result<std::cell::RefMut<'_, postgres::Client>> {
+    /// The team workspace's PostgreSQL connection, for what only it has (`COPY`).
+    pub(crate) fn postgres_client(&self) -> Result<std::cell::RefMut<'_, super::pg::PgConn>> {
         match self {
             Db::Postgres(pg) => Ok(std::cell::RefMut::map(pg.borrow_mut(), |pg| &mut pg.client)),
             Db::Sqlite(_) => Err(Error::Conflict(
@@ -230,8 +230,12 @@ impl Db {
         self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
     }
 
-    /// Ends the open transaction, keeping what it wrote or not.
+    /// Ends the open transaction, keeping what it wrote or not. A pipelined write that failed
+    /// fails the commit (the server has rolled the transaction back).
     pub(crate) fn end(&self, keep: bool) -> Result<()> {
+        if let (Db::Postgres(pg), false) = (self, keep) {
+            pg.borrow_mut().client.discard();
+        }
         self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })
     }
 
@@ -252,21 +256,9 @@ impl Db {
     /// as it listens); whether it did. Every wake-up waiting is taken, so one answer serves them
     /// all.
     pub(crate) fn wait_for_wake(&self, timeout: std::time::Duration) -> Result<bool> {
-        use postgres::fallible_iterator::FallibleIterator;
-        let mut client = self.postgres_client()?;
-        let mut notes = client.notifications();
-        let woke = notes
-            .timeout_iter(timeout)
-            .next()
-            .map_err(crate::team::queries::db)?
-            .is_some();
-        while notes
-            .iter()
-            .next()
-            .map_err(crate::team::queries::db)?
-            .is_some()
-        {}
-        Ok(woke)
+        self.postgres_client()?
+            .wait_for_wake(timeout)
+            .map_err(crate::team::queries::db)
     }
 
     /// A team workspace table's columns (in order) and its primary key's, from PostgreSQL's
@@ -311,6 +303,21 @@ pub(crate) enum Stmt<'a> {
 }
 
 impl Stmt<'_> {
+    /// Runs a write whose answer is not read: on PostgreSQL it is sent at once and answered
+    /// with the next statement (a failure is reported there, or at the commit).
+    pub(crate) fn write(&mut self, params: impl Params) -> Result<()> {
+        match self {
+            Stmt::Sqlite(st) => params.with(|v| st.execute(v).map(|_| ()).map_err(Into::into)),
+            Stmt::Postgres { pg, sql } => {
+                let mut pg = pg.borrow_mut();
+                let (st, values) = pg.bind(sql, &params)?;
+                pg.client
+                    .defer(st, values)
+                    .map_err(crate::team::queries::db)
+            }
+        }
+    }
+
     /// [`Db::execute`].
     pub(crate) fn execute(&mut self, params: impl Params) -> Result<usize> {
         match self {
@@ -398,7 +405,7 @@ impl Stmt<'_> {
 }
 
 /// A PostgreSQL row's columns as SQLite's values.
-fn values_of(r: &postgres::Row) -> Result<Vec<Value>> {
+fn values_of(r: &tokio_postgres::Row) -> Result<Vec<Value>> {
     r.columns()
         .iter()
         .enumerate()
@@ -410,7 +417,7 @@ impl Pg {
     /// Every row of `sql`, read whole before any is looked at: the connection answers one
     /// query at a time, and whoever reads the rows may ask another (SQLite's rows are read as
     /// they come).
-    fn rows(pg: &RefCell<Pg>, sql: &str, params: &impl Params) -> Result<Vec<postgres::Row>> {
+    fn rows(pg: &RefCell<Pg>, sql: &str, params: &impl Params) -> Result<Vec<tokio_postgres::Row>> {
         let mut pg = pg.borrow_mut();
         let (st, values) = pg.bind(sql, params)?;
         pg.client
@@ -423,7 +430,7 @@ impl Pg {
         &mut self,
         sql: &str,
         params: &impl Params,
-    ) -> Result<(postgres::Statement, Vec<PgValue>)> {
+    ) -> Result<(tokio_postgres::Statement, Vec<PgValue>)> {
         let st = match self.prepared.get(sql) {
             Some(st) => st.clone(),
             None => {
@@ -456,10 +463,10 @@ impl Pg {
     }
 }
 
-fn as_pg(values: &[PgValue]) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+pub(super) fn as_pg(values: &[PgValue]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
     values
         .iter()
-        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .map(|v| v as &(dyn tokio_postgres::types::ToSql + Sync))
         .collect()
 }
 
@@ -511,21 +518,21 @@ pub(crate) fn placeholders(sql: &str) -> String {
 
 /// A value bound to a PostgreSQL parameter, converted to the type the server asks for.
 #[derive(Debug)]
-struct PgValue(Value);
+pub(crate) struct PgValue(Value);
 
-impl postgres::types::ToSql for PgValue {
+impl tokio_postgres::types::ToSql for PgValue {
     fn to_sql(
         &self,
-        ty: &postgres::types::Type,
+        ty: &tokio_postgres::types::Type,
         out: &mut bytes::BytesMut,
-    ) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
-        use postgres::types::Type;
+        use tokio_postgres::types::Type;
         let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
             format!("a {:?} value cannot be stored as {ty}", self.0.data_type()).into()
         };
         match &self.0 {
-            Value::Null => Ok(postgres::types::IsNull::Yes),
+            Value::Null => Ok(tokio_postgres::types::IsNull::Yes),
             Value::Integer(i) => match *ty {
                 Type::INT8 => put(i, ty, out),
                 Type::INT4 => put(i32::try_from(*i)?, ty, out),
@@ -555,26 +562,26 @@ impl postgres::types::ToSql for PgValue {
         }
     }
 
-    fn accepts(_: &postgres::types::Type) -> bool {
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
         true
     }
 
-    postgres::types::to_sql_checked!();
+    tokio_postgres::types::to_sql_checked!();
 }
 
 /// Writes `v` as PostgreSQL's `ty`.
-fn put<T: postgres::types::ToSql>(
+fn put<T: tokio_postgres::types::ToSql>(
     v: T,
-    ty: &postgres::types::Type,
+    ty: &tokio_postgres::types::Type,
     out: &mut bytes::BytesMut,
-) -> std::result::Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
     v.to_sql(ty, out)
 }
 
 /// Column `i` of a PostgreSQL row as SQLite's value.
-fn from_pg(r: &postgres::Row, i: usize, ty: &postgres::types::Type) -> Result<Value> {
-    use postgres::types::Type;
-    let got = |e: postgres::Error| crate::team::queries::db(e);
+fn from_pg(r: &tokio_postgres::Row, i: usize, ty: &tokio_postgres::types::Type) -> Result<Value> {
+    use tokio_postgres::types::Type;
+    let got = |e: tokio_postgres::Error| crate::team::queries::db(e);
     Ok(match *ty {
         Type::INT8 => r.try_get::<_, Option<i64>>(i).map_err(got)?.map_or(Value::Null, Value::Integer),
         Type::INT4 => r
@@ -718,6 +725,113 @@ mod tests {
         db.execute_batch("CREATE TEMP TABLE u (n BIGINT)").unwrap();
         let e = db
             .execute("INSERT INTO u (n) VALUES (?1)", ["not a number"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be stored as int8"), "{e}");
+    }
+
+    /// Pipelined writes run in the order they were written, and a read after them sees them
+    /// all, past the number that makes the connection collect the answers on its own.
+    #[test]
+    fn pipelined_writes_land_in_order_before_the_next_read_on_postgres() {
+        let db = team();
+        db.execute_batch("CREATE TEMP TABLE w (id BIGINT PRIMARY KEY, n BIGINT)")
+            .unwrap();
+        db.execute_batch("BEGIN").unwrap();
+        let mut insert = db
+            .prepare_cached("INSERT INTO w (id, n) VALUES (?1, ?2)")
+            .unwrap();
+        let mut update = db
+            .prepare_cached("UPDATE w SET n = n * 2 WHERE id = ?1")
+            .unwrap();
+        for i in 0..600i64 {
+            insert.write(params![i, i]).unwrap();
+            update.write([i]).unwrap();
+        }
+        let (count, sum): (i64, i64) = db
+            .query_row("SELECT count(*), CAST(sum(n) AS BIGINT) FROM w", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, sum), (600, 2 * (0..600).sum::<i64>()));
+        db.end(true).unwrap();
+    }
+
+    /// A write does not wait for its answer: one held up by a teammate's lock returns at once
+    /// and lands once the lock is let go (waiting for each answer, it would give up after the
+    /// lock timeout instead).
+    #[test]
+    fn a_write_does_not_wait_for_its_answer_on_postgres() {
+        let url = std::env::var("BATON_TEST_PG").unwrap();
+        let db = team();
+        db.execute_batch(
+            "CREATE TABLE IF NOT EXISTS pipelined_lock (id BIGINT PRIMARY KEY, n BIGINT);
+             DELETE FROM pipelined_lock WHERE id = 1;
+             INSERT INTO pipelined_lock VALUES (1, 0)",
+        )
+        .unwrap();
+        let mut teammate =
+            postgres::Client::connect(&url.replace("?sslmode=disable", ""), postgres::NoTls)
+                .unwrap();
+        let mut holds = teammate.transaction().unwrap();
+        holds
+            .execute("UPDATE pipelined_lock SET n = 1 WHERE id = 1", &[])
+            .unwrap();
+        db.execute_batch("BEGIN; SET LOCAL lock_timeout = '3s'")
+            .unwrap();
+        db.prepare_cached("UPDATE pipelined_lock SET n = n + 10 WHERE id = ?1")
+            .unwrap()
+            .write([1i64])
+            .unwrap();
+        holds.commit().unwrap();
+        let n: i64 = db
+            .query_row("SELECT n FROM pipelined_lock WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        db.end(true).unwrap();
+        assert_eq!(n, 11);
+        db.execute_batch("DROP TABLE pipelined_lock").unwrap();
+    }
+
+    /// The first pipelined write the server refuses is the error the next statement reports
+    /// (not the "transaction is aborted" of those after it), and nothing of the transaction
+    /// is kept; rolling back instead forgets it quietly.
+    #[test]
+    fn a_refused_pipelined_write_fails_the_commit_and_keeps_nothing_on_postgres() {
+        let db = team();
+        db.execute_batch("CREATE TEMP TABLE x (id BIGINT PRIMARY KEY)")
+            .unwrap();
+        let insert = |id: i64| {
+            db.prepare_cached("INSERT INTO x (id) VALUES (?1)")
+                .unwrap()
+                .write([id])
+                .unwrap()
+        };
+        db.execute_batch("BEGIN").unwrap();
+        for id in [1, 2, 1, 3] {
+            insert(id);
+        }
+        let e = db.end(true).unwrap_err().to_string();
+        assert!(e.contains("duplicate key"), "{e}");
+        let kept: i64 = db
+            .query_row("SELECT count(*) FROM x", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 0);
+        db.execute_batch("BEGIN").unwrap();
+        for id in [4, 4] {
+            insert(id);
+        }
+        db.end(false).unwrap();
+        let kept: i64 = db
+            .query_row("SELECT count(*) FROM x", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 0);
+        // A value the column cannot hold is refused as it is written.
+        let e = db
+            .prepare_cached("INSERT INTO x (id) VALUES (?1)")
+            .unwrap()
+            .write(["not a number"])
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot be stored as int8"), "{e}");

@@ -257,7 +257,7 @@ pub(crate) fn insert_first_stage_change(
     conn.prepare_cached(
         "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, r.id, r.stage, at, origin, import])?;
+    .write(params![id, r.id, r.stage, at, origin, import])?;
     Ok(())
 }
 
@@ -270,7 +270,7 @@ pub(crate) fn insert_with_id(conn: &Db, r: &Record, fields: &str, now: &str) -> 
             "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since, id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10)",
         )?
-        .execute(&all[..])
+        .write(&all[..])
     })?;
     Ok(())
 }
@@ -286,7 +286,6 @@ pub(crate) fn copy_new(
     origin: Origin,
     import: Option<ImportId>,
 ) -> Result<()> {
-    use std::io::Write;
     if rows.is_empty() {
         return Ok(());
     }
@@ -319,14 +318,8 @@ pub(crate) fn copy_new(
         ("COPY records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since) FROM STDIN", records),
         ("COPY stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) FROM STDIN", stages),
     ] {
-        let mut sink = client.copy_in(sql).map_err(copied)?;
-        sink.write_all(data.as_bytes()).map_err(|_| {
-            crate::error::Error::Unreachable(
-                "the connection to the team database was lost; nothing was changed, try again"
-                    .into(),
-            )
-        })?;
-        sink.finish().map_err(copied)?;
+        let mut data = Some(bytes::Bytes::from(data));
+        client.copy_in(sql, || data.take()).map_err(copied)?;
     }
     Ok(())
 }
@@ -348,9 +341,9 @@ fn copy_value(v: &dyn ToSql, out: &mut String) -> Result<()> {
 
 /// A `COPY` error as Baton says it: another laptop storing the same CRM ids meanwhile is the
 /// collision it is.
-fn copied(e: postgres::Error) -> crate::error::Error {
+fn copied(e: tokio_postgres::Error) -> crate::error::Error {
     match e.code() {
-        Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => {
+        Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
             crate::error::Error::Conflict(crate::team::COLLIDED.into())
         }
         _ => crate::team::queries::db(e),

@@ -79,8 +79,9 @@ fn tls(mode: SslMode) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
 }
 
 /// Opens a connection to the team workspace at `url`.
-pub fn connect(url: &TeamUrl) -> Result<postgres::Client> {
-    let mut cfg = postgres::Config::new();
+pub(crate) fn connect(url: &TeamUrl) -> Result<crate::db::pg::PgConn> {
+    use crate::db::pg::PgConn;
+    let mut cfg = tokio_postgres::Config::new();
     cfg.host(&url.host)
         .port(url.port)
         .user(&url.user)
@@ -88,25 +89,25 @@ pub fn connect(url: &TeamUrl) -> Result<postgres::Client> {
         .application_name("baton")
         .connect_timeout(CONNECT_TIMEOUT)
         .ssl_mode(match url.sslmode {
-            SslMode::Disable => postgres::config::SslMode::Disable,
-            SslMode::Prefer => postgres::config::SslMode::Prefer,
-            SslMode::Require | SslMode::VerifyFull => postgres::config::SslMode::Require,
+            SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+            SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyFull => tokio_postgres::config::SslMode::Require,
         });
     if let Some(pw) = &url.password {
         cfg.password(pw);
     }
-    let connected = match url.sslmode {
-        SslMode::Disable => cfg.connect(postgres::NoTls),
-        mode => cfg.connect(tls(mode)?),
-    };
-    connected.map_err(|e| refused(url, &e))
+    let refused = |e: &tokio_postgres::Error| refused(url, e);
+    match url.sslmode {
+        SslMode::Disable => PgConn::connect(&cfg, tokio_postgres::NoTls, refused),
+        mode => PgConn::connect(&cfg, tls(mode)?, refused),
+    }
 }
 
 /// A failure to connect as one sentence: the server, the reason, what to check.
-pub(crate) fn refused(url: &TeamUrl, e: &postgres::Error) -> Error {
+pub(crate) fn refused(url: &TeamUrl, e: &tokio_postgres::Error) -> Error {
     let at = format!("{}:{}", url.host, url.port);
     if let Some(db) = e.as_db_error() {
-        use postgres::error::SqlState;
+        use tokio_postgres::error::SqlState;
         let code = db.code();
         let sentence = if *code == SqlState::INVALID_PASSWORD
             || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION

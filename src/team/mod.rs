@@ -11,10 +11,9 @@ mod password;
 pub(crate) mod queries;
 pub mod url;
 
-pub use connect::connect;
+pub(crate) use connect::connect;
 pub use live::{probe, Follower, Probe};
 pub use password::{recall_password, remember_password};
-pub(crate) use queries::db as db_error;
 pub use url::{SslMode, TeamUrl};
 
 use crate::db::sql::Db;
@@ -129,7 +128,7 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
         let v = i as u32 + 1;
         crate::db::migrations::apply_team(
-            &mut *c.postgres_client()?,
+            &c,
             v,
             sql,
             &crate::db::migrations::checksum(sql),
@@ -180,12 +179,9 @@ impl crate::workspace::Workspace {
             .collect::<Result<Vec<_>>>()?;
         let total: u64 = tables.iter().map(|(_, _, n)| n).sum();
         progress(0, total);
-        queries::copy_up(
-            self.conn.sqlite()?,
-            &mut *c.postgres_client()?,
-            &tables,
-            &mut |done| progress(done, total),
-        )?;
+        queries::copy_up(self.conn.sqlite()?, &c, &tables, &mut |done| {
+            progress(done, total)
+        })?;
         Ok(Pushed {
             server: url.to_string(),
             tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),

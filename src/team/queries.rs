@@ -62,10 +62,10 @@ pub(crate) fn laptops(c: &Db) -> Result<Vec<(String, String, String, String)>> {
 
 /// A statement that failed on an open connection: what the server said, a value Baton could
 /// not convert (a fault of Baton's, told as such), or the connection gone.
-pub(crate) fn db(e: postgres::Error) -> crate::error::Error {
+pub(crate) fn db(e: tokio_postgres::Error) -> crate::error::Error {
     use crate::error::Error;
     if let Some(d) = e.as_db_error() {
-        use postgres::error::SqlState;
+        use tokio_postgres::error::SqlState;
         if *d.code() == SqlState::T_R_SERIALIZATION_FAILURE
             || *d.code() == SqlState::T_R_DEADLOCK_DETECTED
         {
@@ -167,15 +167,28 @@ pub(crate) fn team_is_empty(c: &Db) -> Result<bool> {
 /// with the rows copied so far. Returns each table's row count.
 pub(crate) fn copy_up(
     conn: &rusqlite::Connection,
-    c: &mut postgres::Client,
+    c: &Db,
     tables: &[(&str, Vec<String>, u64)],
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
-    use std::io::Write;
-    let mut tx = c.transaction().map_err(db)?;
+    c.execute_batch("BEGIN")?;
+    let copied = copy_tables(conn, c, tables, progress);
+    let ended = c.end(copied.is_ok());
+    let done = copied?;
+    ended?;
+    progress(done);
+    Ok(())
+}
+
+/// [`copy_up`]'s work inside its transaction; the rows copied.
+fn copy_tables(
+    conn: &rusqlite::Connection,
+    c: &Db,
+    tables: &[(&str, Vec<String>, u64)],
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
     // A laptop's history moving up is no change of the team's: the change log skips it.
-    tx.batch_execute("SELECT set_config('baton.copying', 'on', true)")
-        .map_err(db)?;
+    c.execute_batch("SELECT set_config('baton.copying', 'on', true)")?;
     let mut done = 0u64;
     for (table, columns, _) in tables {
         let list = columns
@@ -185,42 +198,62 @@ pub(crate) fn copy_up(
             .join(", ");
         let mut st = conn.prepare(&format!("SELECT {list} FROM \"{table}\""))?;
         let mut rows = st.query([])?;
-        let mut sink = tx
-            .copy_in(&format!("COPY \"{table}\" ({list}) FROM STDIN"))
-            .map_err(db)?;
-        let mut line = String::new();
-        while let Some(r) = rows.next()? {
-            line.clear();
-            for (i, col) in columns.iter().enumerate() {
-                if i > 0 {
-                    line.push('\t');
+        // The laptop's rows go up a chunk at a time; a row that cannot be read ends the COPY
+        // and the transaction is rolled back.
+        let mut unread: Option<crate::error::Error> = None;
+        let next = || {
+            let mut chunk = String::new();
+            while chunk.len() < 1 << 16 {
+                let r = match rows.next() {
+                    Ok(Some(r)) => r,
+                    Ok(None) => break,
+                    Err(e) => {
+                        unread = Some(e.into());
+                        break;
+                    }
+                };
+                for (i, col) in columns.iter().enumerate() {
+                    if i > 0 {
+                        chunk.push('\t');
+                    }
+                    if *table == "people" && col == "is_me" {
+                        chunk.push('0');
+                    } else {
+                        match r.get_ref(i) {
+                            Ok(v) => copy_text(v, &mut chunk),
+                            Err(e) => {
+                                unread = Some(e.into());
+                                return None;
+                            }
+                        }
+                    }
                 }
-                if *table == "people" && col == "is_me" {
-                    line.push('0');
-                } else {
-                    copy_text(r.get_ref(i)?, &mut line);
+                chunk.push('\n');
+                done += 1;
+                if done.is_multiple_of(1000) {
+                    progress(done);
                 }
             }
-            line.push('\n');
-            sink.write_all(line.as_bytes()).map_err(|e| {
-                crate::error::Error::Unreachable(format!(
-                    "the connection to the team database was lost while copying {table} ({e}); nothing was pushed, try again"
-                ))
-            })?;
-            done += 1;
-            if done.is_multiple_of(1000) {
-                progress(done);
-            }
+            (!chunk.is_empty() && unread.is_none()).then(|| bytes::Bytes::from(chunk))
+        };
+        let sent = c
+            .postgres_client()?
+            .copy_in(&format!("COPY \"{table}\" ({list}) FROM STDIN"), next)
+            .map_err(|e| match db(e) {
+                crate::error::Error::Unreachable(_) => crate::error::Error::Unreachable(format!(
+                    "the connection to the team database was lost while copying {table}; nothing was pushed, try again"
+                )),
+                other => other,
+            });
+        if let Some(e) = unread {
+            return Err(e);
         }
-        sink.finish().map_err(db)?;
+        sent?;
         if columns.iter().any(|c| c == "id") {
-            tx.batch_execute(&format!(
+            c.execute_batch(&format!(
                 "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(max(id), 1), max(id) IS NOT NULL) FROM \"{table}\""
-            ))
-            .map_err(db)?;
+            ))?;
         }
     }
-    tx.commit().map_err(db)?;
-    progress(done);
-    Ok(())
+    Ok(done)
 }

@@ -34,7 +34,7 @@ pub(crate) fn append(conn: &Db, e: &Event) -> Result<()> {
         "INSERT INTO events (at, actor, record_id, handoff_id, kind, rule, fields, message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![
+    .write(params![
         e.at,
         e.actor,
         e.record_id,
@@ -165,7 +165,7 @@ pub(crate) fn queue(
         "INSERT INTO notifications (recipient, recipient_id, task_id, title, body, created_at)
          VALUES (?1, (SELECT id FROM people WHERE name = ?1 COLLATE NOCASE), ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![recipient, task, title, body, at])?;
+    .write(params![recipient, task, title, body, at])?;
     Ok(())
 }
 

@@ -156,14 +156,14 @@ impl Tally {
                                              complete = handoff_days.complete + excluded.complete",
         )?;
         for (day, (triggered, complete)) in std::mem::take(&mut self.days) {
-            days.execute(params![day, triggered, complete])?;
+            days.write(params![day, triggered, complete])?;
         }
         let mut missing = conn.prepare_cached(
             "INSERT INTO missing_at_trigger (day, field, n) VALUES (?1, ?2, ?3)
              ON CONFLICT (day, field) DO UPDATE SET n = missing_at_trigger.n + excluded.n",
         )?;
         for ((day, field), n) in std::mem::take(&mut self.missing) {
-            missing.execute(params![day, field, n])?;
+            missing.write(params![day, field, n])?;
         }
         Ok(())
     }
@@ -188,7 +188,7 @@ pub(crate) fn set_status(
             conn.prepare_cached(
                 "UPDATE handoffs SET status = ?2, missing_fields = ?3 WHERE id = ?1",
             )?
-            .execute(params![id, status, missing])?;
+            .write(params![id, status, missing])?;
             return Ok(());
         }
     };
@@ -196,7 +196,7 @@ pub(crate) fn set_status(
         "UPDATE handoffs SET status = ?2, missing_fields = ?3, {stamp} = coalesce({stamp}, ?4)
           WHERE id = ?1"
     ))?
-    .execute(params![id, status, missing, at])?;
+    .write(params![id, status, missing, at])?;
     Ok(())
 }
 
@@ -208,7 +208,7 @@ pub(crate) fn hand_off(conn: &Db, id: HandoffId, to: Option<&str>, at: &str) -> 
                              handed_off_at = coalesce(handed_off_at, ?4)
           WHERE id = ?1",
     )?
-    .execute(params![id, to, HandoffStatus::HandedOff, at])?;
+    .write(params![id, to, HandoffStatus::HandedOff, at])?;
     Ok(())
 }
 
@@ -280,7 +280,7 @@ pub(crate) fn insert_draft(
     body: &str,
     at: &str,
 ) -> Result<()> {
-    conn.prepare_cached("INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![handoff, to, subject, body, at],
+    conn.prepare_cached("INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.write(params![handoff, to, subject, body, at],
     )?;
     Ok(())
 }

@@ -1,0 +1,267 @@
+//! A team workspace's connection: tokio-postgres, driven from Baton's synchronous core on a
+//! runtime of its own (one thread, the caller's), with writes pipelined.
+//!
+//! Why not the `postgres` crate, which wraps the same client the same way: it waits for each
+//! statement's answer before sending the next, so an import paid a round trip for every row it
+//! wrote — about ten per handed-off deal. Here a write whose answer nobody reads
+//! ([`PgConn::defer`]) is sent at once and its answer collected with the next statement's: a
+//! hand-off's audit events, notification, draft and status travel together with the query that
+//! follows them. The server still runs them one after another, in the order they were written,
+//! inside the same transaction; the first failure among them is the one reported.
+
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
+use tokio_postgres::{AsyncMessage, Error, Row, Socket, Statement};
+
+/// A write sent and not yet answered.
+type Pending = Pin<Box<dyn Future<Output = Result<u64, Error>> + Send>>;
+
+/// How many writes may wait for their answers before the next one collects them (an import
+/// of rows that only write would otherwise hold every answer to the end).
+const MAX_PENDING: usize = 256;
+
+/// The connection's own side: what the server sends without being asked (notifications).
+trait Drive: Send {
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<AsyncMessage, Error>>>;
+}
+
+impl<S, T> Drive for tokio_postgres::Connection<S, T>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
+{
+    fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<AsyncMessage, Error>>> {
+        tokio_postgres::Connection::poll_message(self, cx)
+    }
+}
+
+/// One connection to a team workspace.
+pub(crate) struct PgConn {
+    runtime: tokio::runtime::Runtime,
+    client: Arc<tokio_postgres::Client>,
+    connection: Box<dyn Drive>,
+    /// Writes sent whose answers have not been read, oldest first.
+    pending: VecDeque<Pending>,
+    /// Notifications heard and not yet taken by [`PgConn::wait_for_wake`].
+    woken: usize,
+}
+
+impl PgConn {
+    /// Connects with `config` over `tls`; `refused` says why a connection failed.
+    pub(crate) fn connect<T>(
+        config: &tokio_postgres::Config,
+        tls: T,
+        refused: impl FnOnce(&Error) -> crate::error::Error,
+    ) -> crate::error::Result<PgConn>
+    where
+        T: MakeTlsConnect<Socket> + 'static + Send,
+        T::TlsConnect: Send,
+        T::Stream: Send,
+        <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+    {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| {
+                crate::error::Error::Conflict(format!(
+                    "could not start the connection to the team database: {e}"
+                ))
+            })?;
+        let (client, connection) = runtime
+            .block_on(config.connect(tls))
+            .map_err(|e| refused(&e))?;
+        Ok(PgConn {
+            runtime,
+            client: Arc::new(client),
+            connection: Box::new(connection),
+            pending: VecDeque::new(),
+            woken: 0,
+        })
+    }
+
+    /// Runs `future` to its end while the connection does its work, and reads the answers of
+    /// the writes sent before it first: the first of them that failed is the error, since the
+    /// server refused everything after it.
+    fn run<R>(&mut self, future: impl Future<Output = Result<R, Error>>) -> Result<R, Error> {
+        let PgConn {
+            runtime,
+            connection,
+            pending,
+            woken,
+            ..
+        } = self;
+        let mut future = std::pin::pin!(future);
+        let mut failed: Option<Error> = None;
+        let mut answer: Option<Result<R, Error>> = None;
+        let result = runtime.block_on(std::future::poll_fn(|cx| {
+            // The future first, so that its request follows the pending ones out at once.
+            if answer.is_none() {
+                if let Poll::Ready(r) = future.as_mut().poll(cx) {
+                    answer = Some(r);
+                }
+            }
+            if let Err(e) = drive(&mut **connection, cx, woken) {
+                return Poll::Ready(Err(e));
+            }
+            while let Some(first) = pending.front_mut() {
+                match first.as_mut().poll(cx) {
+                    Poll::Ready(r) => {
+                        if let (Err(e), None) = (r, &failed) {
+                            failed = Some(e);
+                        }
+                        pending.pop_front();
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            if answer.is_none() {
+                if let Poll::Ready(r) = future.as_mut().poll(cx) {
+                    answer = Some(r);
+                }
+            }
+            match answer.take() {
+                Some(r) => Poll::Ready(r),
+                None => Poll::Pending,
+            }
+        }));
+        match failed {
+            Some(e) => Err(e),
+            None => result,
+        }
+    }
+
+    /// Sends a write now and reads its answer with the next statement's (see the module's
+    /// notes). A value that cannot be sent is refused at once.
+    pub(crate) fn defer(
+        &mut self,
+        statement: Statement,
+        values: Vec<super::sql::PgValue>,
+    ) -> Result<(), Error> {
+        let client = self.client.clone();
+        let mut write: Pending = Box::pin(async move {
+            let refs = super::sql::as_pg(&values);
+            client.execute(&statement, &refs).await
+        });
+        // Polling it once encodes and queues its request; the runtime sends it with the next.
+        match write.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Err(e)) => return Err(e),
+            Poll::Ready(Ok(_)) => {}
+            Poll::Pending => self.pending.push_back(write),
+        }
+        if self.pending.len() >= MAX_PENDING {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reads the answers of every write sent: the first failure among them.
+    pub(crate) fn flush(&mut self) -> Result<(), Error> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        self.run(async { Ok(()) })
+    }
+
+    /// Forgets the writes sent (a transaction being rolled back): their answers are read and
+    /// dropped, whatever they say.
+    pub(crate) fn discard(&mut self) {
+        let _ = self.flush();
+        self.pending.clear();
+    }
+
+    pub(crate) fn prepare(&mut self, sql: &str) -> Result<Statement, Error> {
+        let client = self.client.clone();
+        self.run(async move { client.prepare(sql).await })
+    }
+
+    pub(crate) fn execute(
+        &mut self,
+        statement: &Statement,
+        values: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, Error> {
+        let client = self.client.clone();
+        self.run(async move { client.execute(statement, values).await })
+    }
+
+    pub(crate) fn query(
+        &mut self,
+        statement: &Statement,
+        values: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, Error> {
+        let client = self.client.clone();
+        self.run(async move { client.query(statement, values).await })
+    }
+
+    /// Runs statements separated by `;`, with no values.
+    pub(crate) fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
+        let client = self.client.clone();
+        self.run(async move { client.batch_execute(sql).await })
+    }
+
+    /// Runs `COPY … FROM STDIN` with the data `next` gives, chunk by chunk, in COPY's text
+    /// format, until it gives `None`.
+    pub(crate) fn copy_in(
+        &mut self,
+        sql: &str,
+        mut next: impl FnMut() -> Option<Bytes>,
+    ) -> Result<u64, Error> {
+        use futures_util::SinkExt;
+        let client = self.client.clone();
+        self.run(async move {
+            let sink = client.copy_in(sql).await?;
+            let mut sink = std::pin::pin!(sink);
+            while let Some(chunk) = next() {
+                sink.send(chunk).await?;
+            }
+            sink.as_mut().finish().await
+        })
+    }
+
+    /// Waits up to `timeout` for a notification on a channel this connection listens to;
+    /// whether one came. Every one waiting is taken, so one answer serves them all.
+    pub(crate) fn wait_for_wake(&mut self, timeout: std::time::Duration) -> Result<bool, Error> {
+        self.flush()?;
+        let PgConn {
+            runtime,
+            connection,
+            woken,
+            ..
+        } = self;
+        let heard = runtime.block_on(async {
+            let until_woken =
+                std::future::poll_fn(|cx| match drive(&mut **connection, cx, woken) {
+                    Err(e) => Poll::Ready(Err(e)),
+                    Ok(()) if *woken > 0 => Poll::Ready(Ok(())),
+                    Ok(()) => Poll::Pending,
+                });
+            tokio::time::timeout(timeout, until_woken).await
+        });
+        match heard {
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(())) | Err(_) => {
+                let any = *woken > 0;
+                *woken = 0;
+                Ok(any)
+            }
+        }
+    }
+}
+
+/// Lets the connection read and write what it can without waiting, counting notifications.
+fn drive(connection: &mut dyn Drive, cx: &mut Context<'_>, woken: &mut usize) -> Result<(), Error> {
+    loop {
+        match connection.poll_message(cx) {
+            Poll::Ready(Some(Ok(AsyncMessage::Notification(_)))) => *woken += 1,
+            Poll::Ready(Some(Ok(_))) => {}
+            Poll::Ready(Some(Err(e))) => return Err(e),
+            // Closed: the client's requests fail with that themselves.
+            Poll::Ready(None) | Poll::Pending => return Ok(()),
+        }
+    }
+}
