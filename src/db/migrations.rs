@@ -269,6 +269,10 @@ mod tests {
             None,
             "2026-03-02T09:00:00Z",
             &mut tally,
+            crate::handoffs::queries::handoffs::Entered {
+                status: crate::model::HandoffStatus::Paused,
+                to: None,
+            },
         )
         .unwrap();
         tally.write(&db).unwrap();
@@ -344,6 +348,10 @@ mod tests {
                 None,
                 at,
                 &mut tally,
+                crate::handoffs::queries::handoffs::Entered {
+                    status: crate::model::HandoffStatus::Paused,
+                    to: None,
+                },
             )
             .unwrap();
             tally.write(&db).unwrap();

@@ -235,6 +235,26 @@ pub(crate) fn record_changed(
                     Outcome::Pause { missing } => missing,
                     _ => &[],
                 };
+                // The handoff is written in the state it enters, with the next owner chosen
+                // first when it hands off: entering it then updates nothing.
+                let (status, plan) = match &outcome {
+                    Outcome::Pause { .. } => (HandoffStatus::Paused, None),
+                    Outcome::Review { .. } => (HandoffStatus::InReview, None),
+                    Outcome::HandOff => (
+                        HandoffStatus::HandedOff,
+                        Some(plan_first_task(
+                            cx.conn,
+                            &*cx.team()?,
+                            cx.today(),
+                            pb,
+                            after,
+                        )?),
+                    ),
+                };
+                let entered = handoffs::Entered {
+                    status,
+                    to: plan.as_ref().and_then(|p| p.assignee.as_deref()),
+                };
                 let h = handoffs::insert(
                     cx.conn,
                     after.id,
@@ -243,6 +263,7 @@ pub(crate) fn record_changed(
                     after.owner.as_deref(),
                     cx.stamp(),
                     &mut cx.tally.borrow_mut(),
+                    entered,
                 )?;
                 cx.event(
                     after,
@@ -256,7 +277,7 @@ pub(crate) fn record_changed(
                     ),
                 )?;
                 fx.fired += 1;
-                enter(cx, pb, after, h, outcome, &mut fx)?;
+                enter_as(cx, pb, after, h, outcome, Some(Written { plan }), &mut fx)?;
             }
             Decision::Resume {
                 handoff,
@@ -381,17 +402,37 @@ pub(crate) fn enter(
     outcome: Outcome,
     fx: &mut RuleEffects,
 ) -> Result<()> {
+    enter_as(cx, pb, record, h, outcome, None, fx)
+}
+
+/// A handoff just written in the state its outcome gives it (see [`handoffs::Entered`]), with
+/// the first task planned when it hands off.
+struct Written {
+    plan: Option<PlannedTask>,
+}
+
+/// [`enter`], for a handoff `written` already in its new state or not.
+fn enter_as(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: HandoffId,
+    outcome: Outcome,
+    written: Option<Written>,
+    fx: &mut RuleEffects,
+) -> Result<()> {
+    let fresh = written.is_some();
     match outcome {
         Outcome::Pause { missing } => {
-            pause(cx, pb, record, h, &missing)?;
+            pause(cx, pb, record, h, &missing, fresh)?;
             fx.paused += 1;
         }
         Outcome::Review { flags } => {
-            review(cx, pb, record, h, &flags)?;
+            review(cx, pb, record, h, &flags, fresh)?;
             fx.in_review += 1;
         }
         Outcome::HandOff => {
-            hand_off(cx, pb, record, h)?;
+            hand_off(cx, pb, record, h, written.and_then(|w| w.plan))?;
             fx.handed_off += 1;
         }
     }
@@ -404,8 +445,11 @@ fn pause(
     record: &Record,
     h: HandoffId,
     missing: &[String],
+    written: bool,
 ) -> Result<()> {
-    handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, cx.stamp())?;
+    if !written {
+        handoffs::set_status(cx.conn, h, HandoffStatus::Paused, missing, cx.stamp())?;
+    }
     let owner = match record.owner.clone() {
         Some(o) => Some(o),
         None => reviewer(&cx.team()?.people, pb),
@@ -471,8 +515,11 @@ fn review(
     record: &Record,
     h: HandoffId,
     flags: &[ExceptionFlag],
+    written: bool,
 ) -> Result<()> {
-    handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], cx.stamp())?;
+    if !written {
+        handoffs::set_status(cx.conn, h, HandoffStatus::InReview, &[], cx.stamp())?;
+    }
     let who = reviewer(&cx.team()?.people, pb).or_else(|| record.owner.clone());
     let words: Vec<&str> = flags.iter().map(|f| f.label()).collect();
     let title = format!("Review {}: {}", record.name, words.join(", "));
@@ -597,10 +644,24 @@ pub(crate) fn plan_first_task(
     })
 }
 
-pub(crate) fn hand_off(cx: &Ctx<'_>, pb: &Playbook, record: &Record, h: HandoffId) -> Result<()> {
-    let plan = plan_first_task(cx.conn, &*cx.team()?, cx.today(), pb, record)?;
+/// Hands `h` off: its next owner and status (unless it was written handed off, to the owner
+/// `planned` names), the first task, its announcement, the welcome email and the audit event.
+fn hand_off(
+    cx: &Ctx<'_>,
+    pb: &Playbook,
+    record: &Record,
+    h: HandoffId,
+    planned: Option<PlannedTask>,
+) -> Result<()> {
+    let plan = match planned {
+        Some(plan) => plan,
+        None => {
+            let plan = plan_first_task(cx.conn, &*cx.team()?, cx.today(), pb, record)?;
+            handoffs::hand_off(cx.conn, h, plan.assignee.as_deref(), cx.stamp())?;
+            plan
+        }
+    };
     let to = plan.assignee.as_deref();
-    handoffs::hand_off(cx.conn, h, to, cx.stamp())?;
     let ctx = template_context(record, to);
     let (title, due) = (&plan.title, plan.due);
     let headline = match pb.first_task {

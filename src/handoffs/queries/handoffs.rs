@@ -102,8 +102,19 @@ pub(crate) fn open_for_record(conn: &Db, record: RecordId) -> Result<Vec<OpenHan
         .collect())
 }
 
-/// Starts a handoff that fired with `missing` required fields empty, and counts it in its
-/// day's health figures through `tally` (written when the write ends).
+/// The state a new handoff starts in: the status its first evaluation chose and, handed off,
+/// its next owner. It is written with the handoff, as [`set_status`] or [`hand_off`] would
+/// write it afterwards.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Entered<'a> {
+    pub status: HandoffStatus,
+    pub to: Option<&'a str>,
+}
+
+/// Starts a handoff that fired with `missing` required fields empty, in the state `entered`
+/// (paused ones list `missing` and their pause's time, handed-off ones their hand-off's), and
+/// counts it in its day's health figures through `tally` (written when the write ends).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
     conn: &Db,
     record: RecordId,
@@ -112,13 +123,32 @@ pub(crate) fn insert(
     from_owner: Option<&str>,
     at: &str,
     tally: &mut Tally,
+    entered: Entered<'_>,
 ) -> Result<HandoffId> {
     let complete = missing.is_empty();
+    let paused = entered.status == HandoffStatus::Paused;
+    let listed = match paused {
+        true => serde_json::to_string(missing).unwrap_or_else(|_| "[]".into()),
+        false => "[]".into(),
+    };
+    let stamp = |s: HandoffStatus| (entered.status == s).then_some(at);
     let id = conn.prepare_cached(
-        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind)
-         VALUES (?1, ?2, 'paused', ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1))",
+        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
+                               missing_fields, to_owner, paused_at, handed_off_at)
+         VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10)",
     )?
-    .insert(params![record, playbook, complete, from_owner, at])
+    .insert(params![
+        record,
+        playbook,
+        complete,
+        from_owner,
+        at,
+        entered.status,
+        listed,
+        entered.to,
+        stamp(HandoffStatus::Paused),
+        stamp(HandoffStatus::HandedOff)
+    ])
     .map(HandoffId)?;
     tally.fired(at, missing);
     Ok(id)
