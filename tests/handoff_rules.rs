@@ -2,6 +2,7 @@
 
 mod common;
 
+use baton::import::ImportOptions;
 use baton::{
     FixedClock, HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus,
     Workspace,
@@ -596,5 +597,56 @@ fn the_workspace_reopens_with_its_data_and_playbook_edits() {
     let ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
     assert_eq!(ws.playbooks().unwrap()[0].due_business_days, 5);
     assert_eq!(ws.records(None, None).unwrap()[0].name, "Persisted");
+}
+}
+
+/// Won deals, every delivery field filled, as HubSpot exports them.
+fn won_deals_csv(dir: &std::path::Path, ids: std::ops::Range<u32>) -> std::path::PathBuf {
+    let mut csv = String::from(
+        "Record ID,Deal Name,Deal Stage,Deal owner,Associated Contact,Buyer Goals,Promised Deliverables,Start Date,Signed Scope,Pricing Exceptions,Risk Notes,Kickoff Preference\n",
+    );
+    for id in ids.clone() {
+        csv.push_str(&format!(
+            "{id},Deal {id},Closed Won,Sam Seller,Contact {id},Goals,Workshop,2026-03-16,SOW,None,Tight,Mornings\n"
+        ));
+    }
+    let path = dir.join(format!("won_{}.csv", ids.start));
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+/// Who each record with a CRM id in `ids` was handed to, in CRM id order.
+fn handed_to(ws: &Workspace, ids: std::ops::Range<u32>) -> Vec<String> {
+    let records = ws.records(None, None).unwrap();
+    ids.map(|id| {
+        let r = records
+            .iter()
+            .find(|r| r.external_id.as_deref() == Some(id.to_string().as_str()))
+            .unwrap();
+        only_handoff(ws, r.id).to_owner.unwrap()
+    })
+    .collect()
+}
+
+on_both_workspaces! {
+/// One import hands its won deals round the delivery team in the order a hand-off at a time
+/// would: after the last hand-off stored, including one stamped later than the import (a
+/// teammate's clock ahead), which stays the last.
+fn an_import_continues_the_round_robin_as_one_hand_off_at_a_time_would() {
+    let mut fx = setup();
+    // Dee One gets a deal handed off an hour after the import's moment.
+    fx.clock.advance(chrono::Duration::hours(1));
+    let early = deal(&mut fx, "Ahead", "Closed Won", complete_deal_fields());
+    assert_eq!(only_handoff(&fx.ws, early).to_owner.as_deref(), Some("Dee One"));
+    fx.clock.advance(chrono::Duration::hours(-1));
+    let file = won_deals_csv(fx._dir.path(), 100..103);
+    fx.ws.import_file(&file, &ImportOptions::default()).unwrap();
+    // The hand-off stamped later stays the last one: each new deal continues after Dee One.
+    assert_eq!(handed_to(&fx.ws, 100..103), ["Dan Two", "Dan Two", "Dan Two"]);
+    // Two hours on, the hand-off at +1h is still the last at first; then each new one is.
+    fx.clock.advance(chrono::Duration::hours(2));
+    let file = won_deals_csv(fx._dir.path(), 200..203);
+    fx.ws.import_file(&file, &ImportOptions::default()).unwrap();
+    assert_eq!(handed_to(&fx.ws, 200..203), ["Dan Two", "Dee One", "Dan Two"]);
 }
 }

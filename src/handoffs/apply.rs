@@ -38,6 +38,10 @@ pub(crate) struct Ctx<'a> {
     team: std::cell::RefCell<Option<std::rc::Rc<Team>>>,
     /// The health counts this write's handoffs add, written as it ends ([`Ctx::finish`]).
     tally: std::cell::RefCell<handoffs::Tally>,
+    /// Per playbook, the handoff its round-robin continues after, read once and then kept up
+    /// to date as this write hands off new handoffs (an import hands off thousands); forgotten
+    /// when anything else changes a handoff's owner or hand-off time.
+    last: std::cell::RefCell<HashMap<String, Option<handoffs::LastHanded>>>,
 }
 
 /// What the rules read of the team: who is on it (in id order) and the days nobody works.
@@ -101,7 +105,40 @@ impl<'a> Ctx<'a> {
             webhooks: std::cell::OnceCell::new(),
             team: Default::default(),
             tally: Default::default(),
+            last: Default::default(),
         }
+    }
+
+    /// The next owner `pb`'s round-robin continues after, as this write has left it.
+    fn last_assignee(&self, pb: &str) -> Result<Option<String>> {
+        if let Some(last) = self.last.borrow().get(pb) {
+            return Ok(last.as_ref().map(|l| l.owner.clone()));
+        }
+        let last = handoffs::last_handed(self.conn, pb)?;
+        let owner = last.as_ref().map(|l| l.owner.clone());
+        self.last.borrow_mut().insert(pb.to_string(), last);
+        Ok(owner)
+    }
+
+    /// Says this write handed off new handoff `h` of `pb` now, to `owner`.
+    fn handed_off_new(&self, pb: &str, h: HandoffId, owner: Option<&str>) {
+        let mut known = self.last.borrow_mut();
+        let (Some(owner), Some(last)) = (owner, known.get_mut(pb)) else {
+            return;
+        };
+        let new = handoffs::LastHanded {
+            at: Some(self.stamp.clone()),
+            id: h,
+            owner: owner.to_string(),
+        };
+        if last.as_ref().is_none_or(|l| new.is_after(l)) {
+            *last = Some(new);
+        }
+    }
+
+    /// Says this write changed a handoff some other way: round-robins read the table again.
+    fn handoffs_changed(&self) {
+        self.last.borrow_mut().clear();
     }
 
     /// The chat webhooks in use, read once per write.
@@ -242,12 +279,13 @@ pub(crate) fn record_changed(
                     Outcome::Review { .. } => (HandoffStatus::InReview, None),
                     Outcome::HandOff => (
                         HandoffStatus::HandedOff,
-                        Some(plan_first_task(
+                        Some(plan_after(
                             cx.conn,
                             &*cx.team()?,
                             cx.today(),
                             pb,
                             after,
+                            &|| cx.last_assignee(&pb.key),
                         )?),
                     ),
                 };
@@ -265,6 +303,9 @@ pub(crate) fn record_changed(
                     &mut cx.tally.borrow_mut(),
                     entered,
                 )?;
+                if status == HandoffStatus::HandedOff {
+                    cx.handed_off_new(&pb.key, h, entered.to);
+                }
                 cx.event(
                     after,
                     Some(h),
@@ -604,10 +645,24 @@ pub(crate) fn plan_first_task(
     pb: &Playbook,
     record: &Record,
 ) -> Result<PlannedTask> {
+    plan_after(conn, facts, today, pb, record, &|| {
+        handoffs::last_assignee(conn, &pb.key)
+    })
+}
+
+/// [`plan_first_task`], with `last` saying whom the playbook's round-robin continues after.
+fn plan_after(
+    conn: &Db,
+    facts: &Team,
+    today: NaiveDate,
+    pb: &Playbook,
+    record: &Record,
+    last: &dyn Fn() -> Result<Option<String>>,
+) -> Result<PlannedTask> {
     let team = &facts.people;
     // Each rule reads only what it needs: these queries run once per handoff in an import.
     let (last, load) = match &pb.owner_rule {
-        OwnerRule::RoundRobin { .. } => (handoffs::last_assignee(conn, &pb.key)?, HashMap::new()),
+        OwnerRule::RoundRobin { .. } => (last()?, HashMap::new()),
         OwnerRule::LeastOpenTasks { role } => (
             None,
             tasks::open_counts(
@@ -656,6 +711,7 @@ fn hand_off(
     let plan = match planned {
         Some(plan) => plan,
         None => {
+            cx.handoffs_changed();
             let plan = plan_first_task(cx.conn, &*cx.team()?, cx.today(), pb, record)?;
             handoffs::hand_off(cx.conn, h, plan.assignee.as_deref(), cx.stamp())?;
             plan
@@ -717,6 +773,7 @@ pub(crate) fn steps(
     h: &crate::model::Handoff,
     steps: Vec<rules::Step>,
 ) -> Result<RuleEffects> {
+    cx.handoffs_changed();
     let mut fx = RuleEffects::default();
     for step in steps {
         match step {

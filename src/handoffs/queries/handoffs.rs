@@ -266,11 +266,39 @@ pub(crate) fn set_context(
 /// Whom this playbook handed off to last (round-robin continues after them). `NULLS LAST` is
 /// SQLite's own order for `DESC`, said so that PostgreSQL reads it from one index.
 pub(crate) fn last_assignee(conn: &Db, playbook: &str) -> Result<Option<String>> {
+    Ok(last_handed(conn, playbook)?.map(|l| l.owner))
+}
+
+/// The handoff a round-robin continues after: the last handed off with a next owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LastHanded {
+    pub at: Option<String>,
+    pub id: HandoffId,
+    pub owner: String,
+}
+
+impl LastHanded {
+    /// Whether `self` comes after `other` in [`last_handed`]'s order (a hand-off time before
+    /// none, the later time, then the higher id). Times compare as Baton writes them, all in
+    /// one format.
+    pub(crate) fn is_after(&self, other: &LastHanded) -> bool {
+        (self.at.is_some(), &self.at, self.id.0) > (other.at.is_some(), &other.at, other.id.0)
+    }
+}
+
+/// [`last_assignee`], with where that handoff stands in the order.
+pub(crate) fn last_handed(conn: &Db, playbook: &str) -> Result<Option<LastHanded>> {
     conn.prepare_cached(
-        "SELECT to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
+        "SELECT handed_off_at, id, to_owner FROM handoffs WHERE playbook = ?1 AND to_owner IS NOT NULL
              ORDER BY handed_off_at DESC NULLS LAST, id DESC LIMIT 1",
     )?
-    .query_row([playbook], |r| r.get(0))
+    .query_row([playbook], |r| {
+        Ok(LastHanded {
+            at: r.get(0)?,
+            id: r.get(1)?,
+            owner: r.get(2)?,
+        })
+    })
     .optional()
 }
 
