@@ -585,11 +585,27 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
     for args in [
         vec!["records", "--json"],
         vec!["handoffs", "--json"],
+        vec!["tasks", "--json"],
         vec!["show", "4", "--json"],
         vec!["show", "1265", "--json"],
         vec!["health", "--weeks", "2", "--json"],
     ] {
         same_text(&file.ok(&args), &team.ok(&args), &format!("baton {args:?}"));
+    }
+    // The handoffs and their tasks, sent with ids reserved for them, took the ids one at a
+    // time would: none reserved and left unused.
+    let mut c = client(&url);
+    for table in ["handoffs", "tasks"] {
+        let (last, max): (i64, i64) = c
+            .query_one(
+                &format!(
+                    "SELECT (SELECT last_value FROM {table}_id_seq), (SELECT max(id) FROM {table})"
+                ),
+                &[],
+            )
+            .map(|r| (r.get(0), r.get(1)))
+            .unwrap();
+        assert_eq!((last, max), (14, 14), "{table}");
     }
     let records = team.json(&["records", "--json"]);
     let ids: Vec<i64> = records
@@ -606,7 +622,6 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
     assert_eq!(records[3]["name"], "Deal 3 — renamed");
     assert_eq!(records[799]["name"], "Deal \\ 800\twith a tab\nand \\N");
     // Each new record's first stage change and its log entries, one of each.
-    let mut c = client(&url);
     let counts = c
         .query_one(
             "SELECT (SELECT count(*) FROM stage_changes),

@@ -273,6 +273,7 @@ mod tests {
                 status: crate::model::HandoffStatus::Paused,
                 to: None,
             },
+            None,
         )
         .unwrap();
         tally.write(&db).unwrap();
@@ -352,6 +353,7 @@ mod tests {
                     status: crate::model::HandoffStatus::Paused,
                     to: None,
                 },
+                None,
             )
             .unwrap();
             tally.write(&db).unwrap();

@@ -42,6 +42,12 @@ pub(crate) struct Ctx<'a> {
     /// to date as this write hands off new handoffs (an import hands off thousands); forgotten
     /// when anything else changes a handoff's owner or hand-off time.
     last: std::cell::RefCell<HashMap<String, Option<handoffs::LastHanded>>>,
+    /// Ids reserved for the handoffs this write is about to start and for their first tasks,
+    /// each in order ([`Ctx::reserve`]).
+    reserved: std::cell::RefCell<(
+        std::collections::VecDeque<HandoffId>,
+        std::collections::VecDeque<TaskId>,
+    )>,
 }
 
 /// What the rules read of the team: who is on it (in id order) and the days nobody works.
@@ -106,7 +112,15 @@ impl<'a> Ctx<'a> {
             team: Default::default(),
             tally: Default::default(),
             last: Default::default(),
+            reserved: Default::default(),
         }
+    }
+
+    /// Gives the next handoffs this write starts, and their first tasks, these ids (a team
+    /// import's run of new records, whose handoffs are known before they are written); any
+    /// left from before are dropped.
+    pub(crate) fn reserve(&self, (handoffs, tasks): (Vec<HandoffId>, Vec<TaskId>)) {
+        *self.reserved.borrow_mut() = (handoffs.into(), tasks.into());
     }
 
     /// The next owner `pb`'s round-robin continues after, as this write has left it.
@@ -201,7 +215,8 @@ impl<'a> Ctx<'a> {
 
     /// Creates a task and queues its notification in the same transaction.
     pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
-        let id = tasks::insert(self.conn, &t, self.stamp())?;
+        let reserved = self.reserved.borrow_mut().1.pop_front();
+        let id = tasks::insert(self.conn, &t, self.stamp(), reserved)?;
         // The due date is the task's: the notification says it in the words of the laptop
         // that shows it (`Notification::text`).
         events::queue(
@@ -248,7 +263,13 @@ impl<'a> Ctx<'a> {
 /// Whether a record appearing as `r` sets no playbook going: [`record_changed`] then writes
 /// nothing for it, so the record can be stored with others in one go.
 pub(crate) fn quiet_when_new(pbs: &[Playbook], r: &Record) -> bool {
-    rules::decide(None, r, pbs, &[]).is_empty()
+    fired_when_new(pbs, r) == 0
+}
+
+/// How many handoffs a record appearing as `r` starts, each with one first task (a record
+/// that did not exist has no handoff to resume or cancel: every decision starts one).
+pub(crate) fn fired_when_new(pbs: &[Playbook], r: &Record) -> usize {
+    rules::decide(None, r, pbs, &[]).len()
 }
 
 /// Runs the rules for a record that changed from `before` to `after` and applies the decisions.
@@ -302,6 +323,7 @@ pub(crate) fn record_changed(
                     cx.stamp(),
                     &mut cx.tally.borrow_mut(),
                     entered,
+                    cx.reserved.borrow_mut().0.pop_front(),
                 )?;
                 if status == HandoffStatus::HandedOff {
                     cx.handed_off_new(&pb.key, h, entered.to);

@@ -5,6 +5,7 @@ use super::plan::{plan, row_values, save_mapping, Plan};
 use super::{backup, queries as imports};
 use crate::error::{Error, Result};
 use crate::handoffs::apply::{self, Ctx, RuleEffects};
+use crate::handoffs::queries::handoffs;
 use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
@@ -139,7 +140,7 @@ impl Workspace {
                     let receiver = receiver;
                     for batch in &receiver {
                         if let Some(b) = bulk.as_mut() {
-                            b.plan(&batch);
+                            b.plan(&batch, &pbs);
                         }
                         if let Some(k) = known.as_mut() {
                             k.plan(cx, &batch, plan.source.as_str(), plan.kind)?;
@@ -418,6 +419,8 @@ struct Bulk {
     seen: std::collections::HashSet<String>,
     /// For each row of the batch, how many rows from it on are new records in a row.
     runs: Vec<usize>,
+    /// For each row of the batch, how many handoffs it starts as a new record.
+    fires: Vec<usize>,
     /// Ids reserved for the run of new records being read, with their first stage changes'.
     ids: std::collections::VecDeque<(RecordId, i64)>,
 }
@@ -437,8 +440,9 @@ enum Kept {
 }
 
 impl Bulk {
-    /// Reads which of the batch's rows are new records: a CRM id this import has not met.
-    fn plan(&mut self, batch: &[ReadRow]) {
+    /// Reads which of the batch's rows are new records (a CRM id this import has not met) and
+    /// how many handoffs each of those starts.
+    fn plan(&mut self, batch: &[ReadRow], pbs: &[crate::handoffs::rules::Playbook]) {
         let mut met = std::collections::HashSet::new();
         let new: Vec<bool> = batch
             .iter()
@@ -452,6 +456,14 @@ impl Bulk {
                     ..
                 }) => !self.seen.contains(id) && met.insert(id.as_str()),
                 _ => false,
+            })
+            .collect();
+        self.fires = batch
+            .iter()
+            .zip(&new)
+            .map(|(row, new)| match (&row.values, new) {
+                (Ok(c), true) => apply::fired_when_new(pbs, &c.record),
+                _ => 0,
             })
             .collect();
         self.runs = vec![0; new.len() + 1];
@@ -472,6 +484,8 @@ impl Bulk {
         let run = self.runs.get(at).copied().unwrap_or(0);
         if run == 0 {
             self.flush(cx, stamp, import_id)?;
+            // Ids reserved for the run that ended and not used stay unused.
+            cx.reserve(Default::default());
             let repeated = r
                 .external_id
                 .as_ref()
@@ -486,6 +500,12 @@ impl Bulk {
         }
         if self.ids.is_empty() {
             self.ids = records::reserve_ids(cx.conn, run)?.into();
+            // The run's handoffs and first tasks get their ids now too, so that they are sent
+            // without waiting for them; the same ids, in the same order, as one by one.
+            let fired: usize = self.fires.iter().skip(at).take(run).sum();
+            if fired > 0 {
+                cx.reserve(handoffs::reserve_ids(cx.conn, fired)?);
+            }
         }
         let (id, stage_id) = self.ids.pop_front().ok_or_else(|| {
             Error::Conflict("the team import ran out of reserved record ids".into())

@@ -124,6 +124,7 @@ pub(crate) fn insert(
     at: &str,
     tally: &mut Tally,
     entered: Entered<'_>,
+    reserved: Option<HandoffId>,
 ) -> Result<HandoffId> {
     let complete = missing.is_empty();
     let paused = entered.status == HandoffStatus::Paused;
@@ -132,12 +133,7 @@ pub(crate) fn insert(
         false => "[]".into(),
     };
     let stamp = |s: HandoffStatus| (entered.status == s).then_some(at);
-    let id = conn.prepare_cached(
-        "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
-                               missing_fields, to_owner, paused_at, handed_off_at)
-         VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10)",
-    )?
-    .insert(params![
+    let values = params![
         record,
         playbook,
         complete,
@@ -147,11 +143,55 @@ pub(crate) fn insert(
         listed,
         entered.to,
         stamp(HandoffStatus::Paused),
-        stamp(HandoffStatus::HandedOff)
-    ])
-    .map(HandoffId)?;
+        stamp(HandoffStatus::HandedOff),
+        reserved
+    ];
+    let id = match reserved {
+        // An id reserved for it: sent without waiting for the answer.
+        Some(id) => {
+            conn.prepare_cached(
+                "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
+                                       missing_fields, to_owner, paused_at, handed_off_at, id)
+                 VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .write(values)?;
+            id
+        }
+        None => conn
+            .prepare_cached(
+                "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
+                                       missing_fields, to_owner, paused_at, handed_off_at)
+                 VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10)",
+            )?
+            .insert(&values[..10])
+            .map(HandoffId)?,
+    };
     tally.fired(at, missing);
     Ok(id)
+}
+
+/// `n` new handoff ids and `n` task ids from a team workspace's sequences, each in order: a
+/// team import's run of new records starts that many handoffs, each with its first task, and
+/// sends them without waiting for their ids.
+pub(crate) fn reserve_ids(
+    conn: &Db,
+    n: usize,
+) -> Result<(Vec<HandoffId>, Vec<crate::model::TaskId>)> {
+    let pairs: Vec<(i64, i64)> = conn.query_map(
+        "WITH seq AS MATERIALIZED (
+             SELECT CAST(pg_get_serial_sequence('handoffs', 'id') AS regclass) AS handoffs,
+                    CAST(pg_get_serial_sequence('tasks', 'id') AS regclass) AS tasks)
+         SELECT nextval(seq.handoffs), nextval(seq.tasks) FROM seq, generate_series(1, ?1)",
+        [n as i64],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (mut handoffs, mut tasks): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
+    handoffs.sort_unstable();
+    tasks.sort_unstable();
+    Ok((
+        handoffs.into_iter().map(HandoffId).collect(),
+        tasks.into_iter().map(crate::model::TaskId).collect(),
+    ))
 }
 
 /// The health counts one write's handoffs add (handoffs fired and complete per day, required

@@ -40,21 +40,30 @@ pub(crate) struct NewTask<'a> {
 }
 
 /// Creates a task.
-pub(crate) fn insert(conn: &Db, t: &NewTask<'_>, at: &str) -> Result<TaskId> {
+/// Stores a new task: with the id `reserved` for it (see [`super::handoffs::reserve_ids`]),
+/// sent without waiting, or with the next id, read back.
+pub(crate) fn insert(
+    conn: &Db,
+    t: &NewTask<'_>,
+    at: &str,
+    reserved: Option<TaskId>,
+) -> Result<TaskId> {
+    let checklist = serde_json::to_string(&t.checklist).unwrap_or_else(|_| "[]".into());
+    let values =
+        params![t.handoff, t.record, t.kind, t.title, t.assignee, t.due, checklist, at, reserved];
+    if let Some(id) = reserved {
+        conn.prepare_cached(
+            "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at, id)
+             VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8, ?9)",
+        )?
+        .write(values)?;
+        return Ok(id);
+    }
     conn.prepare_cached(
         "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8)",
     )?
-    .insert(params![
-        t.handoff,
-        t.record,
-        t.kind,
-        t.title,
-        t.assignee,
-        t.due,
-        serde_json::to_string(&t.checklist).unwrap_or_else(|_| "[]".into()),
-        at
-    ])
+    .insert(&values[..8])
     .map(TaskId)
 }
 
