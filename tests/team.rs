@@ -690,6 +690,74 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
     assert_eq!(team.json(&["records", "--json"]), serde_json::json!([]));
 }
 
+/// A first import sends its new records a run at a time and runs the rules on them once they
+/// are stored; a new owner met in the file joins the team only after the rows before it are
+/// handed off, as on a workspace file, where each row is handed off as it is read.
+#[test]
+fn a_first_import_hands_off_each_row_with_the_team_as_it_was_at_that_row() {
+    let file = Cli::new();
+    let team = common::team_cli("owners");
+    let playbooks = file.path("playbooks.toml");
+    file.ok(&["playbooks", "export", playbooks.to_str().unwrap()]);
+    // The delivery playbook goes round the sales people, whom the file adds to as it goes.
+    let text = std::fs::read_to_string(&playbooks).unwrap();
+    let text = text.replacen("role = \"delivery\"", "role = \"sales\"", 1);
+    std::fs::write(&playbooks, text).unwrap();
+    let mut csv = String::from(
+        "Record ID,Deal Name,Deal Stage,Deal owner,Associated Contact,Buyer Goals,Promised Deliverables,Start Date,Signed Scope,Pricing Exceptions,Risk Notes,Kickoff Preference\n",
+    );
+    for (i, owner) in [
+        "Sam Seller",
+        "Sam Seller",
+        "Nia New",
+        "Sam Seller",
+        "Omar Other",
+        "Sam Seller",
+        "Sam Seller",
+    ]
+    .iter()
+    .enumerate()
+    {
+        csv += &format!(
+            "{},Deal {i},Closed Won,{owner},Contact {i},Goals,Workshop,2026-03-16,SOW,None,Tight,Mornings\n",
+            500 + i
+        );
+    }
+    let path = file.path("won.csv");
+    std::fs::write(&path, csv).unwrap();
+    for cli in [&file, &team] {
+        cli.team();
+        cli.ok(&["playbooks", "import", playbooks.to_str().unwrap()]);
+        cli.ok(&["import", path.to_str().unwrap()]);
+    }
+    // Newest first: Omar Other joins at the fifth row, Nia New at the third.
+    let handoffs = team.json(&["handoffs", "--json"]);
+    let mut owners: Vec<&str> = handoffs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to_owner"].as_str().unwrap())
+        .collect();
+    owners.reverse();
+    assert_eq!(
+        owners,
+        [
+            "Sam Seller",
+            "Sam Seller",
+            "Nia New",
+            "Sam Seller",
+            "Nia New",
+            "Omar Other",
+            "Sam Seller"
+        ]
+    );
+    same_text(
+        &file.ok(&["handoffs", "--json"]),
+        &team.ok(&["handoffs", "--json"]),
+        "baton handoffs --json",
+    );
+}
+
 /// Asserts two long outputs are the same, naming the first line where they part.
 fn same_text(a: &str, b: &str, what: &str) {
     if a == b {

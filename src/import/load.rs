@@ -118,8 +118,8 @@ impl Workspace {
                 name: plan.reads_any(&["name", FIRST_NAME, LAST_NAME, "company"]),
                 stage: plan.reads_any(&["stage", STATUS]),
             };
-            // On a team workspace a first import's new records that set no playbook going are
-            // sent a batch at a time instead of one round trip each.
+            // On a team workspace a first import's new records are sent a run at a time instead
+            // of one round trip each.
             let team = cx.conn.dialect() == crate::db::sql::Dialect::Postgres;
             let mut bulk = (first && team).then(Bulk::default);
             // A later import reads the stored records a batch updates in one query.
@@ -163,6 +163,10 @@ impl Workspace {
                             };
                             if let Some(o) = &r.record.owner {
                                 if known_people.insert(o.to_lowercase()) {
+                                    // The rules of the rows before see the team as it was.
+                                    if let Some(b) = bulk.as_mut() {
+                                        b.flush(cx, &pbs, (&stamp, import_id), &mut report)?;
+                                    }
                                     people::upsert(cx.conn, o, owner_role, None, false)?;
                                     cx.team_changed();
                                 }
@@ -179,7 +183,7 @@ impl Workspace {
                             )?;
                         }
                         if let Some(b) = bulk.as_mut() {
-                            b.flush(cx, &stamp, import_id)?;
+                            b.flush(cx, &pbs, (&stamp, import_id), &mut report)?;
                         }
                         progress(tick(report.rows));
                         if let Some(a) = announce.as_mut() {
@@ -409,12 +413,17 @@ struct Columns {
     stage: bool,
 }
 
-/// A first import's new records on their way to a team workspace: those that set no playbook
-/// going wait to be sent together, and every new one takes its id from a block reserved for
-/// its run of rows, so ids follow the file as they do when rows are inserted one by one.
+/// A first import's new records on their way to a team workspace: they wait to be sent
+/// together, and every new one takes its id from a block reserved for its run of rows, so ids
+/// follow the file as they do when rows are inserted one by one. The rules run on those that
+/// set a playbook going once they are stored, in file order, before any later row is taken
+/// and before a new owner joins the team (so each sees the team as it was at its row).
 #[derive(Default)]
 struct Bulk {
     waiting: Vec<(Record, String, i64)>,
+    /// The waiting records that set a playbook going, in file order: the rules run on them
+    /// once they are stored.
+    to_rule: Vec<Record>,
     /// The CRM ids this import has met (a repeated one is looked up, as on a workspace file).
     seen: std::collections::HashSet<String>,
     /// For each row of the batch, how many rows from it on are new records in a row.
@@ -427,11 +436,8 @@ struct Bulk {
 
 /// What [`Bulk::keep`] did with a row.
 enum Kept {
-    /// It waits to be sent with others; nothing else is written for it.
+    /// It waits to be sent with others, and the rules run on it once it is stored.
     Waiting,
-    /// A new record with its id and its first stage change's, to insert now (it sets a
-    /// playbook going).
-    New(Record, String, i64),
     /// A CRM id met earlier in this import: the record it repeats is updated (asking the
     /// unique index first would use up an id of the sequence, which a workspace file does not).
     Repeated(Record, String),
@@ -480,10 +486,11 @@ impl Bulk {
         at: usize,
         (mut r, fields): (Record, String),
         (stamp, import_id): (&str, ImportId),
+        report: &mut ImportReport,
     ) -> Result<Kept> {
         let run = self.runs.get(at).copied().unwrap_or(0);
         if run == 0 {
-            self.flush(cx, stamp, import_id)?;
+            self.flush(cx, pbs, (stamp, import_id), report)?;
             // Ids reserved for the run that ended and not used stay unused.
             cx.reserve(Default::default());
             let repeated = r
@@ -511,15 +518,22 @@ impl Bulk {
             Error::Conflict("the team import ran out of reserved record ids".into())
         })?;
         r.id = id;
-        if apply::quiet_when_new(pbs, &r) {
-            self.waiting.push((r, fields, stage_id));
-            return Ok(Kept::Waiting);
+        if !apply::quiet_when_new(pbs, &r) {
+            self.to_rule.push(r.clone());
         }
-        Ok(Kept::New(r, fields, stage_id))
+        self.waiting.push((r, fields, stage_id));
+        Ok(Kept::Waiting)
     }
 
-    /// Sends the waiting records and their first stage changes.
-    fn flush(&mut self, cx: &Ctx<'_>, stamp: &str, import_id: ImportId) -> Result<()> {
+    /// Sends the waiting records and their first stage changes, then runs the rules on those
+    /// that set a playbook going, in file order.
+    fn flush(
+        &mut self,
+        cx: &Ctx<'_>,
+        pbs: &[crate::handoffs::rules::Playbook],
+        (stamp, import_id): (&str, ImportId),
+        report: &mut ImportReport,
+    ) -> Result<()> {
         records::copy_new(
             cx.conn,
             &self.waiting,
@@ -528,6 +542,11 @@ impl Bulk {
             Some(import_id),
         )?;
         self.waiting.clear();
+        for r in std::mem::take(&mut self.to_rule) {
+            report
+                .handoffs
+                .add(apply::record_changed(cx, pbs, None, &r)?);
+        }
         Ok(())
     }
 }
@@ -584,29 +603,13 @@ fn load_row(
     known: Option<&mut Known>,
 ) -> Result<()> {
     let kept = match bulk {
-        Some((b, at)) => b.keep(cx, pbs, at, (record, fields), (stamp, import_id))?,
+        Some((b, at)) => b.keep(cx, pbs, at, (record, fields), (stamp, import_id), report)?,
         None => Kept::Other(record, fields),
     };
     let import = Some(import_id);
     let (mut r, fields, fresh) = match kept {
         Kept::Waiting => {
             report.inserted += 1;
-            return Ok(());
-        }
-        Kept::New(r, fields, stage_id) => {
-            records::insert_with_id(cx.conn, &r, &fields, stamp)?;
-            records::insert_first_stage_change(
-                cx.conn,
-                stage_id,
-                &r,
-                stamp,
-                Origin::Import,
-                import,
-            )?;
-            report.inserted += 1;
-            report
-                .handoffs
-                .add(apply::record_changed(cx, pbs, None, &r)?);
             return Ok(());
         }
         Kept::Repeated(r, fields) => (r, fields, None),

@@ -247,36 +247,6 @@ pub(crate) fn reserve_ids(conn: &Db, n: usize) -> Result<Vec<(RecordId, i64)>> {
     Ok(records.into_iter().map(RecordId).zip(stages).collect())
 }
 
-/// A new record's first stage change with the id [`reserve_ids`] gave it.
-pub(crate) fn insert_first_stage_change(
-    conn: &Db,
-    id: i64,
-    r: &Record,
-    at: &str,
-    origin: Origin,
-    import: Option<ImportId>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, NULL, ?3, ?4, ?5, ?6)",
-    )?
-    .write(params![id, r.id, r.stage, at, origin, import])?;
-    Ok(())
-}
-
-/// A new record with the id [`reserve_ids`] gave it (a team workspace's first import).
-pub(crate) fn insert_with_id(conn: &Db, r: &Record, fields: &str, now: &str) -> Result<()> {
-    with_values(r, fields, now, |values| {
-        let mut all = values.to_vec();
-        all.push(&r.id);
-        conn.prepare_cached(
-            "INSERT INTO records (kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since, id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9, ?10)",
-        )?
-        .write(&all[..])
-    })?;
-    Ok(())
-}
-
 /// New records (ids from [`reserve_ids`]) sent to a team workspace many at a time: the records
 /// and their first stage changes with `COPY`. Only for rows the unique index cannot refuse (a
 /// first import's CRM ids, each once); a concurrent import that stored the same ids first is a
