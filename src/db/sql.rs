@@ -224,6 +224,25 @@ impl Db {
         })
     }
 
+    /// `n` new ids from each of two tables' sequences on a team workspace, each list in order:
+    /// rows sent without waiting for their ids take them (the same ids, in the same order, as
+    /// inserting them one at a time would give). The sequences are looked up once, not for
+    /// every id (that took 3 ms for 500 ids).
+    pub(crate) fn next_ids(&self, tables: [&str; 2], n: usize) -> Result<[Vec<i64>; 2]> {
+        let pairs: Vec<(i64, i64)> = self.query_map(
+            "WITH seq AS MATERIALIZED (
+                 SELECT CAST(pg_get_serial_sequence(?1, 'id') AS regclass) AS a,
+                        CAST(pg_get_serial_sequence(?2, 'id') AS regclass) AS b)
+             SELECT nextval(seq.a), nextval(seq.b) FROM seq, generate_series(1, ?3)",
+            rusqlite::params![tables[0], tables[1], n as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (mut a, mut b): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
+        a.sort_unstable();
+        b.sort_unstable();
+        Ok([a, b])
+    }
+
     /// Opens a team workspace's write: one serializable transaction, so the database, not the
     /// timing, keeps two laptops' writes apart.
     pub(crate) fn begin_serializable(&self) -> Result<()> {

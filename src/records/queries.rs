@@ -232,18 +232,7 @@ pub(crate) fn insert_new(
 /// order: a first import gives them to its new records and their first stage changes as a run
 /// of rows is read, so both follow the file as they do on a workspace file.
 pub(crate) fn reserve_ids(conn: &Db, n: usize) -> Result<Vec<(RecordId, i64)>> {
-    // The sequences are looked up once, not for every id (that took 3 ms for 500 ids).
-    let pairs: Vec<(i64, i64)> = conn.query_map(
-        "WITH seq AS MATERIALIZED (
-             SELECT CAST(pg_get_serial_sequence('records', 'id') AS regclass) AS records,
-                    CAST(pg_get_serial_sequence('stage_changes', 'id') AS regclass) AS stages)
-         SELECT nextval(seq.records), nextval(seq.stages) FROM seq, generate_series(1, ?1)",
-        [n as i64],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let (mut records, mut stages): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
-    records.sort_unstable();
-    stages.sort_unstable();
+    let [records, stages] = conn.next_ids(["records", "stage_changes"], n)?;
     Ok(records.into_iter().map(RecordId).zip(stages).collect())
 }
 

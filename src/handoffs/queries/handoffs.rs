@@ -177,17 +177,7 @@ pub(crate) fn reserve_ids(
     conn: &Db,
     n: usize,
 ) -> Result<(Vec<HandoffId>, Vec<crate::model::TaskId>)> {
-    let pairs: Vec<(i64, i64)> = conn.query_map(
-        "WITH seq AS MATERIALIZED (
-             SELECT CAST(pg_get_serial_sequence('handoffs', 'id') AS regclass) AS handoffs,
-                    CAST(pg_get_serial_sequence('tasks', 'id') AS regclass) AS tasks)
-         SELECT nextval(seq.handoffs), nextval(seq.tasks) FROM seq, generate_series(1, ?1)",
-        [n as i64],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let (mut handoffs, mut tasks): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
-    handoffs.sort_unstable();
-    tasks.sort_unstable();
+    let [handoffs, tasks] = conn.next_ids(["handoffs", "tasks"], n)?;
     Ok((
         handoffs.into_iter().map(HandoffId).collect(),
         tasks.into_iter().map(crate::model::TaskId).collect(),
