@@ -115,8 +115,7 @@ pub(crate) fn apply_team(
     checksum: &str,
     at: &str,
 ) -> crate::error::Result<()> {
-    c.execute_batch("BEGIN")?;
-    let done = (|| {
+    c.transaction(|| {
         c.execute_batch(CREATE_TEAM_MIGRATIONS)?;
         c.execute_batch(sql)?;
         c.execute(
@@ -124,9 +123,7 @@ pub(crate) fn apply_team(
             rusqlite::params![version as i64, checksum, at],
         )?;
         Ok(())
-    })();
-    let ended = c.end(done.is_ok());
-    done.and(ended)
+    })
 }
 
 #[cfg(test)]

@@ -120,11 +120,7 @@ impl PgConn {
                     Poll::Pending => return Poll::Pending,
                 }
             }
-            if answer.is_none() {
-                if let Poll::Ready(r) = future.as_mut().poll(cx) {
-                    answer = Some(r);
-                }
-            }
+            // An answer read above has woken this task: the next pass takes it.
             match answer.take() {
                 Some(r) => Poll::Ready(r),
                 None => Poll::Pending,

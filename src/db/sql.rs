@@ -243,6 +243,17 @@ impl Db {
         Ok([a, b])
     }
 
+    /// Runs `f` in one transaction (a team workspace's migrations and `team push`; writes go
+    /// through the workspace's write funnel): kept when it succeeds, rolled back when not.
+    pub(crate) fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.execute_batch("BEGIN")?;
+        let done = f();
+        let ended = self.end(done.is_ok());
+        let done = done?;
+        ended?;
+        Ok(done)
+    }
+
     /// Opens a team workspace's write: one serializable transaction, so the database, not the
     /// timing, keeps two laptops' writes apart.
     pub(crate) fn begin_serializable(&self) -> Result<()> {

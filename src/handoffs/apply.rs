@@ -260,12 +260,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Whether a record appearing as `r` sets no playbook going: [`record_changed`] then writes
-/// nothing for it, so the record can be stored with others in one go.
-pub(crate) fn quiet_when_new(pbs: &[Playbook], r: &Record) -> bool {
-    fired_when_new(pbs, r) == 0
-}
-
 /// How many handoffs a record appearing as `r` starts, each with one first task (a record
 /// that did not exist has no handoff to resume or cancel: every decision starts one).
 pub(crate) fn fired_when_new(pbs: &[Playbook], r: &Record) -> usize {

@@ -518,7 +518,7 @@ impl Bulk {
             Error::Conflict("the team import ran out of reserved record ids".into())
         })?;
         r.id = id;
-        if !apply::quiet_when_new(pbs, &r) {
+        if self.fires.get(at).is_some_and(|&n| n > 0) {
             self.to_rule.push(r.clone());
         }
         self.waiting.push((r, fields, stage_id));

@@ -252,27 +252,18 @@ pub(crate) fn copy_new(
     }
     let (mut records, mut stages) = (String::new(), String::new());
     for (r, fields, stage_id) in rows {
-        let line = &mut records;
-        line.push_str(&r.id.0.to_string());
         with_values(r, fields, now, |values| {
-            // INSERT's values, `now` three times over as its ?9 is.
-            for v in values.iter().chain([&values[8], &values[8]]) {
-                line.push('\t');
-                copy_value(*v, line)?;
-            }
-            line.push('\n');
-            Ok(())
+            // The id, then INSERT's values, `now` three times over as its ?9 is.
+            let id: &dyn ToSql = &r.id;
+            let line = [id].into_iter().chain(values.iter().copied());
+            copy_line(line.chain([values[8], values[8]]), &mut records)
         })?;
-        for (i, v) in params![stage_id, r.id, None::<&str>, r.stage, now, origin, import]
-            .iter()
-            .enumerate()
-        {
-            if i > 0 {
-                stages.push('\t');
-            }
-            copy_value(*v, &mut stages)?;
-        }
-        stages.push('\n');
+        copy_line(
+            params![stage_id, r.id, None::<&str>, r.stage, now, origin, import]
+                .iter()
+                .copied(),
+            &mut stages,
+        )?;
     }
     let mut client = conn.postgres_client()?;
     for (sql, data) in [
@@ -282,6 +273,18 @@ pub(crate) fn copy_new(
         let mut data = Some(bytes::Bytes::from(data));
         client.copy_in(sql, || data.take()).map_err(copied)?;
     }
+    Ok(())
+}
+
+/// One row in `COPY`'s text format: its values separated by tabs, then a line break.
+fn copy_line<'a>(values: impl Iterator<Item = &'a dyn ToSql>, out: &mut String) -> Result<()> {
+    for (i, v) in values.enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        copy_value(v, out)?;
+    }
+    out.push('\n');
     Ok(())
 }
 

@@ -171,12 +171,28 @@ pub(crate) fn copy_up(
     tables: &[(&str, Vec<String>, u64)],
     progress: &mut dyn FnMut(u64),
 ) -> Result<()> {
-    c.execute_batch("BEGIN")?;
-    let copied = copy_tables(conn, c, tables, progress);
-    let ended = c.end(copied.is_ok());
-    let done = copied?;
-    ended?;
+    let done = c.transaction(|| copy_tables(conn, c, tables, progress))?;
     progress(done);
+    Ok(())
+}
+
+/// One laptop row of `table` in `COPY`'s text format; nobody is "me" in shared data.
+fn copy_row(
+    r: &rusqlite::Row<'_>,
+    table: &str,
+    columns: &[String],
+    out: &mut String,
+) -> rusqlite::Result<()> {
+    for (i, col) in columns.iter().enumerate() {
+        if i > 0 {
+            out.push('\t');
+        }
+        match (table, col.as_str()) {
+            ("people", "is_me") => out.push('0'),
+            _ => copy_text(r.get_ref(i)?, out),
+        }
+    }
+    out.push('\n');
     Ok(())
 }
 
@@ -204,37 +220,21 @@ fn copy_tables(
         let next = || {
             let mut chunk = String::new();
             while chunk.len() < 1 << 16 {
-                let r = match rows.next() {
-                    Ok(Some(r)) => r,
+                let copied = match rows.next() {
+                    Ok(Some(r)) => copy_row(r, table, columns, &mut chunk),
                     Ok(None) => break,
-                    Err(e) => {
-                        unread = Some(e.into());
-                        break;
-                    }
+                    Err(e) => Err(e),
                 };
-                for (i, col) in columns.iter().enumerate() {
-                    if i > 0 {
-                        chunk.push('\t');
-                    }
-                    if *table == "people" && col == "is_me" {
-                        chunk.push('0');
-                    } else {
-                        match r.get_ref(i) {
-                            Ok(v) => copy_text(v, &mut chunk),
-                            Err(e) => {
-                                unread = Some(e.into());
-                                return None;
-                            }
-                        }
-                    }
+                if let Err(e) = copied {
+                    unread = Some(e.into());
+                    return None;
                 }
-                chunk.push('\n');
                 done += 1;
                 if done.is_multiple_of(1000) {
                     progress(done);
                 }
             }
-            (!chunk.is_empty() && unread.is_none()).then(|| bytes::Bytes::from(chunk))
+            (!chunk.is_empty()).then(|| bytes::Bytes::from(chunk))
         };
         let sent = c
             .postgres_client()?

@@ -39,7 +39,6 @@ pub(crate) struct NewTask<'a> {
     pub checklist: Vec<ChecklistItem>,
 }
 
-/// Creates a task.
 /// Stores a new task: with the id `reserved` for it (see [`super::handoffs::reserve_ids`]),
 /// sent without waiting, or with the next id, read back.
 pub(crate) fn insert(
