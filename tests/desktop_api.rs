@@ -411,3 +411,40 @@ fn a_notification_without_a_task_waits_for_me_until_delivered() {
     assert!(ws.pending_notifications().unwrap().is_empty());
 }
 }
+
+on_both_workspaces! {
+/// The window's title and badge count my open tasks: those assigned to me and not done.
+fn the_title_counts_my_open_tasks() {
+    let (mut ws, _clock, _dir) = workspace();
+    assert_eq!(ws.me().unwrap().unwrap().name, "Fay Founder");
+    assert_eq!(ws.my_open_task_count().unwrap(), 0);
+    // Two paused deals of Sam's and one of Fay's: each asks its owner to complete it.
+    for (name, owner) in [("Wren", "Sam Seller"), ("Lark", "Sam Seller"), ("Tern", "Fay Founder")] {
+        ws.add_record(
+            NewRecord {
+                kind: Some(RecordKind::Deal),
+                name: name.into(),
+                stage: Some("Closed Won".into()),
+                owner: Some(owner.into()),
+                fields: vec![],
+            },
+            Origin::App,
+        )
+        .unwrap();
+    }
+    assert_eq!(ws.my_open_task_count().unwrap(), 1, "Fay's, not Sam's");
+    ws.set_me("Sam Seller", Origin::Cli).unwrap();
+    assert_eq!(ws.my_open_task_count().unwrap(), 2);
+    // Filling Wren's fields resumes its handoff: Sam's task is done, the kickoff goes to Dee.
+    let mine = ws.tasks(Some("me"), true).unwrap();
+    let full: Vec<(String, String)> = baton::fields::DELIVERY_FIELDS
+        .iter()
+        .map(|k| (k.to_string(), "2026-03-16".to_string()))
+        .collect();
+    ws.set_fields(mine[0].record_id, &full, Origin::App).unwrap();
+    assert_eq!(ws.tasks(Some("me"), false).unwrap().len(), 2);
+    assert_eq!(ws.my_open_task_count().unwrap(), 1, "a done task is not counted");
+    ws.set_me("Fay Founder", Origin::Cli).unwrap();
+    assert_eq!(ws.my_open_task_count().unwrap(), 1);
+}
+}

@@ -32,12 +32,8 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
     let state = app.read(|ws| {
         let me = ws.me()?;
         let people = ws.people()?;
-        let open_tasks = match &me {
-            Some(me) => ws.tasks(Some(&me.name), true)?.len(),
-            None => 0,
-        };
         Ok(AppState {
-            open_tasks,
+            open_tasks: ws.my_open_task_count()?,
             path: ws.path().map(|p| p.display().to_string()),
             // A team workspace is never a first run: its people say who I am (the header asks).
             first_run: !team

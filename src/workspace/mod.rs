@@ -541,6 +541,16 @@ impl Workspace {
         tasks::list(&self.conn, person, open_only)
     }
 
+    /// How many open tasks the person using this laptop has (none when nobody is marked as
+    /// them): the window's title and badge say it after every change, so it is counted, not
+    /// listed.
+    pub fn my_open_task_count(&self) -> Result<usize> {
+        match self.me()? {
+            Some(me) => tasks::count_open(&self.conn, me.id),
+            None => Ok(0),
+        }
+    }
+
     /// One task.
     pub fn task(&self, id: TaskId) -> Result<Task> {
         tasks::get(&self.conn, id)?

@@ -72,6 +72,16 @@ pub(crate) fn get(conn: &Db, id: TaskId) -> Result<Option<Task>> {
         .optional()
 }
 
+/// How many open tasks person `assignee` has (counted by the index, not read).
+pub(crate) fn count_open(conn: &Db, assignee: PersonId) -> Result<usize> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM tasks WHERE assignee_id = ?1 AND status = 'open'",
+        [assignee],
+        |r| r.get(0),
+    )?;
+    Ok(usize::try_from(n).unwrap_or_default())
+}
+
 /// Tasks, optionally for one person and only open ones; overdue and soonest first.
 pub(crate) fn list(conn: &Db, assignee: Option<PersonId>, open_only: bool) -> Result<Vec<Task>> {
     let mut st = conn.prepare_cached(&format!(
