@@ -690,23 +690,39 @@ fn a_first_import_sent_in_batches_stores_what_a_workspace_file_stores() {
     assert_eq!(team.json(&["records", "--json"]), serde_json::json!([]));
 }
 
+/// The header of a deals export with every field the delivery playbook requires.
+const WON_HEADER: &str = "Record ID,Deal Name,Deal Stage,Deal owner,Associated Contact,Buyer Goals,Promised Deliverables,Start Date,Signed Scope,Pricing Exceptions,Risk Notes,Kickoff Preference\n";
+
+/// A Closed Won deal of `owner` with every required field filled, under [`WON_HEADER`].
+fn won_row(id: usize, i: usize, owner: &str) -> String {
+    format!("{id},Deal {i},Closed Won,{owner},Contact {i},Goals,Workshop,2026-03-16,SOW,None,Tight,Mornings\n")
+}
+
+/// A workspace file and team workspace `name`, both with the default playbooks as `edit`
+/// rewrites their exported text, each importing `csv` (under [`WON_HEADER`]).
+fn import_on_both(name: &str, edit: impl Fn(String) -> String, csv: &str) -> (Cli, Cli) {
+    let file = Cli::new();
+    let team = common::team_cli(name);
+    let playbooks = file.path("playbooks.toml");
+    file.ok(&["playbooks", "export", playbooks.to_str().unwrap()]);
+    let text = edit(std::fs::read_to_string(&playbooks).unwrap());
+    std::fs::write(&playbooks, text).unwrap();
+    let path = file.path("won.csv");
+    std::fs::write(&path, format!("{WON_HEADER}{csv}")).unwrap();
+    for cli in [&file, &team] {
+        cli.team();
+        cli.ok(&["playbooks", "import", playbooks.to_str().unwrap()]);
+        cli.ok(&["import", path.to_str().unwrap()]);
+    }
+    (file, team)
+}
+
 /// A first import sends its new records a run at a time and runs the rules on them once they
 /// are stored; a new owner met in the file joins the team only after the rows before it are
 /// handed off, as on a workspace file, where each row is handed off as it is read.
 #[test]
 fn a_first_import_hands_off_each_row_with_the_team_as_it_was_at_that_row() {
-    let file = Cli::new();
-    let team = common::team_cli("owners");
-    let playbooks = file.path("playbooks.toml");
-    file.ok(&["playbooks", "export", playbooks.to_str().unwrap()]);
-    // The delivery playbook goes round the sales people, whom the file adds to as it goes.
-    let text = std::fs::read_to_string(&playbooks).unwrap();
-    let text = text.replacen("role = \"delivery\"", "role = \"sales\"", 1);
-    std::fs::write(&playbooks, text).unwrap();
-    let mut csv = String::from(
-        "Record ID,Deal Name,Deal Stage,Deal owner,Associated Contact,Buyer Goals,Promised Deliverables,Start Date,Signed Scope,Pricing Exceptions,Risk Notes,Kickoff Preference\n",
-    );
-    for (i, owner) in [
+    let owners = [
         "Sam Seller",
         "Sam Seller",
         "Nia New",
@@ -714,22 +730,18 @@ fn a_first_import_hands_off_each_row_with_the_team_as_it_was_at_that_row() {
         "Omar Other",
         "Sam Seller",
         "Sam Seller",
-    ]
-    .iter()
-    .enumerate()
-    {
-        csv += &format!(
-            "{},Deal {i},Closed Won,{owner},Contact {i},Goals,Workshop,2026-03-16,SOW,None,Tight,Mornings\n",
-            500 + i
-        );
-    }
-    let path = file.path("won.csv");
-    std::fs::write(&path, csv).unwrap();
-    for cli in [&file, &team] {
-        cli.team();
-        cli.ok(&["playbooks", "import", playbooks.to_str().unwrap()]);
-        cli.ok(&["import", path.to_str().unwrap()]);
-    }
+    ];
+    let csv: String = owners
+        .iter()
+        .enumerate()
+        .map(|(i, owner)| won_row(500 + i, i, owner))
+        .collect();
+    // The delivery playbook goes round the sales people, whom the file adds to as it goes.
+    let (file, team) = import_on_both(
+        "owners",
+        |text| text.replacen("role = \"delivery\"", "role = \"sales\"", 1),
+        &csv,
+    );
     // Newest first: Omar Other joins at the fifth row, Nia New at the third.
     let handoffs = team.json(&["handoffs", "--json"]);
     let mut owners: Vec<&str> = handoffs
@@ -756,6 +768,73 @@ fn a_first_import_hands_off_each_row_with_the_team_as_it_was_at_that_row() {
         &team.ok(&["handoffs", "--json"]),
         "baton handoffs --json",
     );
+}
+
+/// A first import's handoffs are written a table at a time, yet every rule that reads the
+/// workspace meanwhile sees the rows before it: a playbook giving each deal to whoever has the
+/// fewest open tasks counts the tasks the import has just created, as on a workspace file, and
+/// each row is logged for undo.
+#[test]
+fn a_first_import_gives_each_deal_to_the_least_busy_counting_its_own_tasks() {
+    let mut csv = String::new();
+    for (i, owner) in ["Sam Seller", "Nia New", "Omar Other"].iter().enumerate() {
+        csv += &format!("{},Open deal {i},Contract Sent,{owner},,,,,,,,\n", 400 + i);
+    }
+    for i in 0..9 {
+        csv += &won_row(500 + i, i, "Sam Seller");
+    }
+    let edit = |text: String| {
+        let text = text.replacen(
+            "rule = \"round_robin\"\nrole = \"delivery\"",
+            "rule = \"least_open_tasks\"\nrole = \"sales\"",
+            1,
+        );
+        assert!(!text.contains("round_robin"), "{text}");
+        text
+    };
+    let (file, team) = import_on_both("least_busy", edit, &csv);
+    let tasks = team.json(&["tasks", "--json"]);
+    let mut per: std::collections::BTreeMap<&str, usize> = Default::default();
+    for t in tasks.as_array().unwrap() {
+        *per.entry(t["assignee"].as_str().unwrap()).or_default() += 1;
+    }
+    // Nine kickoffs shared by the fewest open tasks: three each, not nine for one person.
+    assert_eq!(
+        per.values().copied().collect::<Vec<_>>(),
+        [3, 3, 3],
+        "{per:?}"
+    );
+    for args in [
+        vec!["tasks", "--json"],
+        vec!["handoffs", "--json"],
+        vec!["show", "9", "--json"],
+    ] {
+        same_text(&file.ok(&args), &team.ok(&args), &format!("baton {args:?}"));
+    }
+    // Every row the handoffs wrote is in the change log once, so the import undoes whole.
+    let mut c = client(team.db.to_str().unwrap());
+    for table in [
+        "handoffs",
+        "tasks",
+        "notifications",
+        "email_drafts",
+        "events",
+    ] {
+        let (rows, logged): (i64, i64) = c
+            .query_one(
+                &format!(
+                    "SELECT (SELECT count(*) FROM {table}),
+                            (SELECT count(DISTINCT key) FROM change_log WHERE tbl = '{table}' AND op = 'insert')"
+                ),
+                &[],
+            )
+            .map(|r| (r.get(0), r.get(1)))
+            .unwrap();
+        assert!(rows > 0, "{table}");
+        assert_eq!(rows, logged, "{table}");
+    }
+    team.ok(&["undo-import", "1"]);
+    assert_eq!(team.json(&["tasks", "--json"]), serde_json::json!([]));
 }
 
 /// Asserts two long outputs are the same, naming the first line where they part.

@@ -16,7 +16,8 @@
 //!
 //! Statements are prepared once per connection and kept (rusqlite's statement cache; a map of
 //! prepared statements on PostgreSQL). A write whose answer is not read ([`Stmt::write`]) is
-//! pipelined on PostgreSQL (see [`super::pg`]).
+//! pipelined on PostgreSQL (see [`super::pg`]), and rows inserted while [`Db::gathered`] runs
+//! wait to go with the others of their kind as one statement ([`Db::insert`]).
 
 use crate::error::{Error, Result};
 use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
@@ -36,7 +37,16 @@ pub(crate) enum Dialect {
 pub(crate) struct Pg {
     client: super::pg::PgConn,
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// While [`Db::gathered`] runs: the rows [`Db::insert`] keeps, by the statement that
+    /// inserts many of them, in the order each statement was first met.
+    gathered: Option<Vec<Gathered>>,
+    /// Each table's depth below the tables its foreign keys point to (none: 0), read from the
+    /// catalogue the first time gathered rows of more than one table are sent.
+    depths: Option<HashMap<String, i64>>,
 }
+
+/// Rows gathered for one statement that inserts many ([`Db::insert`]'s `many`).
+type Gathered = (&'static str, Vec<Vec<Value>>);
 
 /// A connection to a workspace on either engine.
 pub(crate) enum Db {
@@ -134,6 +144,8 @@ impl Db {
         Db::Postgres(Box::new(RefCell::new(Pg {
             client,
             prepared: HashMap::new(),
+            gathered: None,
+            depths: None,
         })))
     }
 
@@ -169,7 +181,10 @@ impl Db {
     /// The team workspace's PostgreSQL connection, for what only it has (`COPY`).
     pub(crate) fn postgres_client(&self) -> Result<std::cell::RefMut<'_, super::pg::PgConn>> {
         match self {
-            Db::Postgres(pg) => Ok(std::cell::RefMut::map(pg.borrow_mut(), |pg| &mut pg.client)),
+            Db::Postgres(pg) => {
+                pg.borrow_mut().send_gathered()?;
+                Ok(std::cell::RefMut::map(pg.borrow_mut(), |pg| &mut pg.client))
+            }
             Db::Sqlite(_) => Err(Error::Conflict(
                 "this needs a team workspace (--db postgres://…), not a workspace file".into(),
             )),
@@ -224,23 +239,99 @@ impl Db {
         })
     }
 
-    /// `n` new ids from each of two tables' sequences on a team workspace, each list in order:
-    /// rows sent without waiting for their ids take them (the same ids, in the same order, as
-    /// inserting them one at a time would give). The sequences are looked up once, not for
-    /// every id (that took 3 ms for 500 ids).
-    pub(crate) fn next_ids(&self, tables: [&str; 2], n: usize) -> Result<[Vec<i64>; 2]> {
-        let pairs: Vec<(i64, i64)> = self.query_map(
-            "WITH seq AS MATERIALIZED (
-                 SELECT CAST(pg_get_serial_sequence(?1, 'id') AS regclass) AS a,
-                        CAST(pg_get_serial_sequence(?2, 'id') AS regclass) AS b)
-             SELECT nextval(seq.a), nextval(seq.b) FROM seq, generate_series(1, ?3)",
-            rusqlite::params![tables[0], tables[1], n as i64],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let (mut a, mut b): (Vec<i64>, Vec<i64>) = pairs.into_iter().unzip();
-        a.sort_unstable();
-        b.sort_unstable();
-        Ok([a, b])
+    /// Runs `f` with the rows it inserts through [`Db::insert`] gathered, on a team workspace:
+    /// they go as one statement per kind of row when `f` ends, or as soon as anything else is
+    /// sent to the server (so whatever `f` reads or writes otherwise sees them, in order). A
+    /// team import's new records start thousands of handoffs, each a handful of rows: sent one
+    /// statement per row, the server spent more time on those statements than on the rows.
+    /// On a workspace file, or already gathering, this is `f`.
+    pub(crate) fn gathered<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let Db::Postgres(pg) = self else { return f() };
+        if pg.borrow().gathered.is_some() {
+            return f();
+        }
+        /// Stops gathering however `f` ends (a panic too): rows left are dropped with it.
+        struct Stop<'a>(&'a RefCell<Pg>);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.borrow_mut().gathered = None;
+            }
+        }
+        pg.borrow_mut().gathered = Some(Vec::new());
+        let _stop = Stop(pg);
+        let done = f()?;
+        pg.borrow_mut().send_gathered()?;
+        Ok(done)
+    }
+
+    /// Inserts one row with `one`, an `INSERT` of one row; while [`Db::gathered`] runs on a
+    /// team workspace, the row waits instead, to go with the others of its kind through
+    /// `many`: the same `INSERT` reading each placeholder's values as a column
+    /// (`… FROM unnest(?1::bigint[], ?2::text[], …)`, one array per placeholder of `one`, in
+    /// its order; the rows go in the order they were inserted, so the ids a sequence gives
+    /// them are those one statement per row would have given).
+    pub(crate) fn insert(&self, one: &str, many: &'static str, params: impl Params) -> Result<()> {
+        if let Db::Postgres(pg) = self {
+            let mut pg = pg.borrow_mut();
+            if let Some(gathered) = pg.gathered.as_mut() {
+                let row = params.with(|v| v.iter().map(|v| owned(*v)).collect::<Result<_>>())?;
+                match gathered.iter_mut().find(|(sql, _)| *sql == many) {
+                    Some((_, rows)) => rows.push(row),
+                    None => gathered.push((many, vec![row])),
+                }
+                return Ok(());
+            }
+        }
+        self.prepare_cached(one)?.write(params)
+    }
+
+    /// New ids from tables' sequences on a team workspace, `n` from each table asked for, each
+    /// list in order, in one round trip: rows sent without waiting for their ids take them (the
+    /// same ids, in the same order, as inserting them one at a time would give). Each sequence
+    /// is looked up once, not for every id (that took 3 ms for 500 ids).
+    pub(crate) fn next_ids<const N: usize>(
+        &self,
+        wanted: [(&str, usize); N],
+    ) -> Result<[Vec<i64>; N]> {
+        let lookups: Vec<String> = (0..N)
+            .map(|i| {
+                format!(
+                    "CAST(pg_get_serial_sequence(?{}, 'id') AS regclass) AS s{i}",
+                    2 * i + 1
+                )
+            })
+            .collect();
+        let takes: Vec<String> = (0..N)
+            .map(|i| {
+                format!(
+                    "SELECT {i}, nextval(seq.s{i}) FROM seq, generate_series(1, ?{})",
+                    2 * i + 2
+                )
+            })
+            .collect();
+        let sql = format!(
+            "WITH seq AS MATERIALIZED (SELECT {}) {}",
+            lookups.join(", "),
+            takes.join(" UNION ALL ")
+        );
+        let counts: Vec<i64> = wanted.iter().map(|(_, n)| *n as i64).collect();
+        let values: Vec<&dyn ToSql> = wanted
+            .iter()
+            .zip(&counts)
+            .flat_map(|((table, _), n)| [table as &dyn ToSql, n as &dyn ToSql])
+            .collect();
+        let mut ids: [Vec<i64>; N] = std::array::from_fn(|i| Vec::with_capacity(wanted[i].1));
+        self.each(&sql, &values[..], |r| {
+            let (i, id): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if let Some(list) = usize::try_from(i).ok().and_then(|i| ids.get_mut(i)) {
+                list.push(id);
+            }
+            Ok(())
+        })?;
+        for list in &mut ids {
+            list.sort_unstable();
+        }
+        Ok(ids)
     }
 
     /// Runs `f` in one transaction (a team workspace's migrations and `team push`; writes go
@@ -315,11 +406,13 @@ impl Db {
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<()> {
         match self {
             Db::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Db::Postgres(pg) => pg
-                .borrow_mut()
-                .client
-                .batch_execute(sql)
-                .map_err(crate::team::queries::db),
+            Db::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.send_gathered()?;
+                pg.client
+                    .batch_execute(sql)
+                    .map_err(crate::team::queries::db)
+            }
         }
     }
 }
@@ -461,26 +554,11 @@ impl Pg {
         sql: &str,
         params: &impl Params,
     ) -> Result<(tokio_postgres::Statement, Vec<PgValue>)> {
-        let st = match self.prepared.get(sql) {
-            Some(st) => st.clone(),
-            None => {
-                let st = self
-                    .client
-                    .prepare(&placeholders(sql))
-                    .map_err(crate::team::queries::db)?;
-                self.prepared.insert(sql.to_string(), st.clone());
-                st
-            }
-        };
+        self.send_gathered()?;
+        let st = self.statement(sql)?;
         let values = params.with(|v| {
             v.iter()
-                .map(|v| {
-                    Ok(PgValue(match v.to_sql()? {
-                        ToSqlOutput::Borrowed(r) => Value::from(r),
-                        ToSqlOutput::Owned(v) => v,
-                        _ => return Err(Error::Conflict("a value Baton cannot store".into())),
-                    }))
-                })
+                .map(|v| owned(*v).map(PgValue::One))
                 .collect::<Result<Vec<_>>>()
         })?;
         if values.len() != st.params().len() {
@@ -546,9 +624,105 @@ pub(crate) fn placeholders(sql: &str) -> String {
     out
 }
 
-/// A value bound to a PostgreSQL parameter, converted to the type the server asks for.
+impl Pg {
+    /// The prepared statement for `sql`, prepared on first use.
+    fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
+        if let Some(st) = self.prepared.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self
+            .client
+            .prepare(&placeholders(sql))
+            .map_err(crate::team::queries::db)?;
+        self.prepared.insert(sql.to_string(), st.clone());
+        Ok(st)
+    }
+
+    /// Sends the rows [`Db::insert`] gathered: one pipelined statement per kind of row, the
+    /// tables that others' foreign keys point to first (a handoff before its tasks, a task
+    /// before its notification), each table's rows in the order they were gathered.
+    fn send_gathered(&mut self) -> Result<()> {
+        let Some(gathered) = self.gathered.as_mut().filter(|g| !g.is_empty()) else {
+            return Ok(());
+        };
+        let mut gathered = std::mem::take(gathered);
+        if gathered.len() > 1 {
+            let depths = self.depths()?;
+            gathered.sort_by_key(|(sql, _)| {
+                let table = sql.split_whitespace().nth(2).unwrap_or_default();
+                depths.get(table).copied().unwrap_or_default()
+            });
+        }
+        for (sql, rows) in gathered {
+            let st = self.statement(sql)?;
+            // The rows turned into columns, their values moved, not copied.
+            let mut columns: Vec<Vec<Value>> = (0..st.params().len())
+                .map(|_| Vec::with_capacity(rows.len()))
+                .collect();
+            for row in rows {
+                if row.len() != columns.len() {
+                    return Err(Error::Db(rusqlite::Error::InvalidParameterCount(
+                        row.len(),
+                        columns.len(),
+                    )));
+                }
+                for (column, value) in columns.iter_mut().zip(row) {
+                    column.push(value);
+                }
+            }
+            let columns = columns.into_iter().map(PgValue::Column).collect();
+            self.client
+                .defer(st, columns)
+                .map_err(crate::team::queries::db)?;
+        }
+        Ok(())
+    }
+
+    /// Each table's depth below the tables its foreign keys point to, read once.
+    fn depths(&mut self) -> Result<&HashMap<String, i64>> {
+        if self.depths.is_none() {
+            let st = self.statement(
+                "WITH RECURSIVE fk AS (
+                     SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent
+                       FROM pg_constraint
+                      WHERE contype = 'f' AND conrelid <> confrelid),
+                 depth (tbl, d) AS (
+                     SELECT parent, 0 FROM fk
+                     UNION ALL
+                     SELECT fk.child, depth.d + 1 FROM fk JOIN depth ON fk.parent = depth.tbl)
+                 SELECT tbl, CAST(max(d) AS BIGINT) FROM depth GROUP BY tbl",
+            )?;
+            let rows = self
+                .client
+                .query(&st, &[])
+                .map_err(crate::team::queries::db)?;
+            let depths = rows
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<std::result::Result<_, tokio_postgres::Error>>()
+                .map_err(crate::team::queries::db)?;
+            self.depths = Some(depths);
+        }
+        Ok(self.depths.get_or_insert_default())
+    }
+}
+
+/// A value as the statement is given it, owned (to be sent later).
+fn owned(v: &dyn ToSql) -> Result<Value> {
+    Ok(match v.to_sql()? {
+        ToSqlOutput::Borrowed(r) => Value::from(r),
+        ToSqlOutput::Owned(v) => v,
+        _ => return Err(Error::Conflict("a value Baton cannot store".into())),
+    })
+}
+
+/// A value bound to a PostgreSQL parameter, converted to the type the server asks for: one
+/// value, or a column of them for an array parameter.
 #[derive(Debug)]
-pub(crate) struct PgValue(Value);
+pub(crate) enum PgValue {
+    One(Value),
+    Column(Vec<Value>),
+}
 
 impl tokio_postgres::types::ToSql for PgValue {
     fn to_sql(
@@ -557,39 +731,18 @@ impl tokio_postgres::types::ToSql for PgValue {
         out: &mut bytes::BytesMut,
     ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
     {
-        use tokio_postgres::types::Type;
-        let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
-            format!("a {:?} value cannot be stored as {ty}", self.0.data_type()).into()
-        };
-        match &self.0 {
-            Value::Null => Ok(tokio_postgres::types::IsNull::Yes),
-            Value::Integer(i) => match *ty {
-                Type::INT8 => put(i, ty, out),
-                Type::INT4 => put(i32::try_from(*i)?, ty, out),
-                Type::INT2 => put(i16::try_from(*i)?, ty, out),
-                Type::BOOL => put(*i != 0, ty, out),
-                Type::FLOAT8 => put(*i as f64, ty, out),
-                Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(i.to_string(), ty, out),
-                _ => Err(wrong()),
-            },
-            Value::Real(f) => match *ty {
-                Type::FLOAT8 => put(f, ty, out),
-                Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(f.to_string(), ty, out),
-                _ => Err(wrong()),
-            },
-            Value::Text(s) => match *ty {
-                Type::TEXT | Type::VARCHAR | Type::NAME | Type::UNKNOWN | Type::BPCHAR => {
-                    put(s, &Type::TEXT, out)
+        use tokio_postgres::types::Kind;
+        let value = match self {
+            PgValue::One(v) => v,
+            PgValue::Column(values) => {
+                if !matches!(ty.kind(), Kind::Array(_)) {
+                    return Err(format!("a column of values cannot be stored as {ty}").into());
                 }
-                // SQLite compares text with a number column by its number, as here.
-                Type::INT8 => put(s.trim().parse::<i64>().map_err(|_| wrong())?, ty, out),
-                _ => Err(wrong()),
-            },
-            Value::Blob(b) => match *ty {
-                Type::BYTEA => put(b, ty, out),
-                _ => Err(wrong()),
-            },
-        }
+                let values: Vec<Item<'_>> = values.iter().map(Item).collect();
+                return put(values, ty, out);
+            }
+        };
+        one(value, ty, out)
     }
 
     fn accepts(_: &tokio_postgres::types::Type) -> bool {
@@ -597,6 +750,68 @@ impl tokio_postgres::types::ToSql for PgValue {
     }
 
     tokio_postgres::types::to_sql_checked!();
+}
+
+/// One value of a column bound to an array parameter (written as the array's element type).
+#[derive(Debug)]
+struct Item<'a>(&'a Value);
+
+impl tokio_postgres::types::ToSql for Item<'_> {
+    fn to_sql(
+        &self,
+        ty: &tokio_postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>>
+    {
+        one(self.0, ty, out)
+    }
+
+    fn accepts(_: &tokio_postgres::types::Type) -> bool {
+        true
+    }
+
+    tokio_postgres::types::to_sql_checked!();
+}
+
+/// Writes SQLite's value `value` as PostgreSQL's `ty`.
+fn one(
+    value: &Value,
+    ty: &tokio_postgres::types::Type,
+    out: &mut bytes::BytesMut,
+) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+    use tokio_postgres::types::Type;
+    let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
+        format!("a {:?} value cannot be stored as {ty}", value.data_type()).into()
+    };
+    match value {
+        Value::Null => Ok(tokio_postgres::types::IsNull::Yes),
+        Value::Integer(i) => match *ty {
+            Type::INT8 => put(i, ty, out),
+            Type::INT4 => put(i32::try_from(*i)?, ty, out),
+            Type::INT2 => put(i16::try_from(*i)?, ty, out),
+            Type::BOOL => put(*i != 0, ty, out),
+            Type::FLOAT8 => put(*i as f64, ty, out),
+            Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(i.to_string(), ty, out),
+            _ => Err(wrong()),
+        },
+        Value::Real(f) => match *ty {
+            Type::FLOAT8 => put(f, ty, out),
+            Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(f.to_string(), ty, out),
+            _ => Err(wrong()),
+        },
+        Value::Text(s) => match *ty {
+            Type::TEXT | Type::VARCHAR | Type::NAME | Type::UNKNOWN | Type::BPCHAR => {
+                put(s, &Type::TEXT, out)
+            }
+            // SQLite compares text with a number column by its number, as here.
+            Type::INT8 => put(s.trim().parse::<i64>().map_err(|_| wrong())?, ty, out),
+            _ => Err(wrong()),
+        },
+        Value::Blob(b) => match *ty {
+            Type::BYTEA => put(b, ty, out),
+            _ => Err(wrong()),
+        },
+    }
 }
 
 /// Writes `v` as PostgreSQL's `ty`.
@@ -822,6 +1037,108 @@ mod tests {
         db.end(true).unwrap();
         assert_eq!(n, 11);
         db.execute_batch("DROP TABLE pipelined_lock").unwrap();
+    }
+
+    /// Rows inserted while gathering go as one statement per table, parents first whatever
+    /// order they were met in, and each table's rows in the order given (the ids a sequence
+    /// gives them follow it); a read meanwhile sees every row inserted before it.
+    #[test]
+    fn gathered_rows_go_parents_first_in_order_and_reads_see_them_on_postgres() {
+        let db = team();
+        db.execute_batch(
+            "CREATE TEMP TABLE gp (id BIGINT PRIMARY KEY, name TEXT);
+             CREATE TEMP TABLE gc (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+                                   parent BIGINT NOT NULL REFERENCES gp (id), what TEXT)",
+        )
+        .unwrap();
+        let parent = |id: i64| {
+            db.insert(
+                "INSERT INTO gp (id, name) VALUES (?1, ?2)",
+                "INSERT INTO gp (id, name) SELECT * FROM unnest(?1::bigint[], ?2::text[])",
+                params![id, format!("p{id}")],
+            )
+        };
+        let child = |parent: i64, what: Option<&str>| {
+            db.insert(
+                "INSERT INTO gc (parent, what) VALUES (?1, ?2)",
+                "INSERT INTO gc (parent, what) SELECT * FROM unnest(?1::bigint[], ?2::text[])",
+                params![parent, what],
+            )
+        };
+        db.execute_batch("BEGIN").unwrap();
+        let seen = db
+            .gathered(|| {
+                parent(1)?;
+                child(1, Some("a"))?;
+                child(1, None)?;
+                // Children met first after this read: their parent still goes before them.
+                let seen: i64 = db.query_row("SELECT count(*) FROM gc", [], |r| r.get(0))?;
+                child(2, Some("b"))?;
+                parent(2)?;
+                child(2, Some("c"))?;
+                Ok(seen)
+            })
+            .unwrap();
+        assert_eq!(seen, 2);
+        let rows: Vec<(i64, i64, Option<String>)> = db
+            .query_map("SELECT id, parent, what FROM gc ORDER BY id", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        db.end(true).unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, 1, Some("a".into())),
+                (2, 1, None),
+                (3, 2, Some("b".into())),
+                (4, 2, Some("c".into()))
+            ]
+        );
+    }
+
+    /// A CRM id a teammate's import stored first (the unique index on records' CRM ids) is a
+    /// collision, said as one; any other duplicate is the server's own sentence.
+    #[test]
+    fn a_crm_id_stored_meanwhile_is_a_collision_on_postgres() {
+        let db = team();
+        db.execute_batch(
+            "CREATE TEMP TABLE crm (id BIGINT, other BIGINT);
+             CREATE UNIQUE INDEX records_external ON crm (id);
+             CREATE UNIQUE INDEX crm_other ON crm (other);
+             INSERT INTO crm VALUES (1, 1)",
+        )
+        .unwrap();
+        let e = db.execute("INSERT INTO crm VALUES (1, 2)", []).unwrap_err();
+        assert!(crate::team::collided(&e), "{e}");
+        let e = db.execute("INSERT INTO crm VALUES (2, 1)", []).unwrap_err();
+        assert!(!crate::team::collided(&e), "{e}");
+        assert!(e.to_string().contains("duplicate key"), "{e}");
+    }
+
+    /// What a gathering that failed kept is never sent, and the connection goes on as before.
+    #[test]
+    fn a_failed_gathering_sends_nothing_and_stops_gathering_on_postgres() {
+        let db = team();
+        db.execute_batch("CREATE TEMP TABLE gf (id BIGINT PRIMARY KEY)")
+            .unwrap();
+        let insert = |id: i64| {
+            db.insert(
+                "INSERT INTO gf (id) VALUES (?1)",
+                "INSERT INTO gf (id) SELECT * FROM unnest(?1::bigint[])",
+                [id],
+            )
+        };
+        let failed = db.gathered(|| {
+            insert(1)?;
+            Err::<(), _>(Error::Conflict("stopped".into()))
+        });
+        assert!(failed.is_err());
+        insert(2).unwrap();
+        let ids: Vec<i64> = db
+            .query_map("SELECT id FROM gf ORDER BY id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ids, [2]);
     }
 
     /// The first pipelined write the server refuses is the error the next statement reports

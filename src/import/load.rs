@@ -5,11 +5,10 @@ use super::plan::{plan, row_values, save_mapping, Plan};
 use super::{backup, queries as imports};
 use crate::error::{Error, Result};
 use crate::handoffs::apply::{self, Ctx, RuleEffects};
-use crate::handoffs::queries::handoffs;
 use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
-use crate::model::{ImportId, Origin, Record, RecordId, RecordKind, Role};
+use crate::model::{HandoffId, ImportId, Origin, Record, RecordId, RecordKind, Role, TaskId};
 use crate::records::queries as records;
 use crate::records::save_in;
 use crate::workspace::queries::people;
@@ -506,12 +505,22 @@ impl Bulk {
             self.seen.insert(id.clone());
         }
         if self.ids.is_empty() {
-            self.ids = records::reserve_ids(cx.conn, run)?.into();
-            // The run's handoffs and first tasks get their ids now too, so that they are sent
-            // without waiting for them; the same ids, in the same order, as one by one.
+            // The run's records and first stage changes get their ids, and its handoffs and
+            // their first tasks theirs, in one round trip, so that all of them are sent without
+            // waiting; the same ids, in the same order, as one by one.
             let fired: usize = self.fires.iter().skip(at).take(run).sum();
+            let [records, stages, handoffs, tasks] = cx.conn.next_ids([
+                ("records", run),
+                ("stage_changes", run),
+                ("handoffs", fired),
+                ("tasks", fired),
+            ])?;
+            self.ids = records.into_iter().map(RecordId).zip(stages).collect();
             if fired > 0 {
-                cx.reserve(handoffs::reserve_ids(cx.conn, fired)?);
+                cx.reserve((
+                    handoffs.into_iter().map(HandoffId).collect(),
+                    tasks.into_iter().map(TaskId).collect(),
+                ));
             }
         }
         let (id, stage_id) = self.ids.pop_front().ok_or_else(|| {
@@ -526,7 +535,8 @@ impl Bulk {
     }
 
     /// Sends the waiting records and their first stage changes, then runs the rules on those
-    /// that set a playbook going, in file order.
+    /// that set a playbook going, in file order, all their rows gathered
+    /// ([`crate::db::sql::Db::gathered`]).
     fn flush(
         &mut self,
         cx: &Ctx<'_>,
@@ -534,20 +544,24 @@ impl Bulk {
         (stamp, import_id): (&str, ImportId),
         report: &mut ImportReport,
     ) -> Result<()> {
-        records::copy_new(
-            cx.conn,
-            &self.waiting,
-            stamp,
-            Origin::Import,
-            Some(import_id),
-        )?;
-        self.waiting.clear();
-        for r in std::mem::take(&mut self.to_rule) {
-            report
-                .handoffs
-                .add(apply::record_changed(cx, pbs, None, &r)?);
-        }
-        Ok(())
+        // The records, their stage changes and their handoffs' rows go a table at a time, not
+        // a statement per row, and without a round trip until something is read.
+        cx.conn.gathered(|| {
+            records::insert_new_with_ids(
+                cx.conn,
+                &self.waiting,
+                stamp,
+                Origin::Import,
+                Some(import_id),
+            )?;
+            self.waiting.clear();
+            for r in std::mem::take(&mut self.to_rule) {
+                report
+                    .handoffs
+                    .add(apply::record_changed(cx, pbs, None, &r)?);
+            }
+            Ok(())
+        })
     }
 }
 

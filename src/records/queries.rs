@@ -4,7 +4,6 @@ use crate::clock::Stamp;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
-use crate::team::queries::copy_text;
 use rusqlite::params;
 use rusqlite::ToSql;
 use std::collections::{BTreeMap, BTreeSet};
@@ -228,90 +227,44 @@ pub(crate) fn insert_new(
     }
 }
 
-/// `n` new record ids and `n` stage change ids from a team workspace's sequences, each in
-/// order: a first import gives them to its new records and their first stage changes as a run
-/// of rows is read, so both follow the file as they do on a workspace file.
-pub(crate) fn reserve_ids(conn: &Db, n: usize) -> Result<Vec<(RecordId, i64)>> {
-    let [records, stages] = conn.next_ids(["records", "stage_changes"], n)?;
-    Ok(records.into_iter().map(RecordId).zip(stages).collect())
-}
-
-/// New records (ids from [`reserve_ids`]) sent to a team workspace many at a time: the records
-/// and their first stage changes with `COPY`. Only for rows the unique index cannot refuse (a
-/// first import's CRM ids, each once); a concurrent import that stored the same ids first is a
-/// collision.
-pub(crate) fn copy_new(
+/// New records (ids reserved with [`Db::next_ids`]) with their first stage changes, as a team import's
+/// run sends them: inside [`Db::gathered`] each table's rows go as one pipelined statement,
+/// without a round trip of their own. Only for rows the unique index cannot refuse (a first
+/// import's CRM ids, each once); a concurrent import that stored the same ids first is a
+/// collision (see [`crate::team::queries::db`]).
+pub(crate) fn insert_new_with_ids(
     conn: &Db,
     rows: &[(Record, String, i64)],
     now: &str,
     origin: Origin,
     import: Option<ImportId>,
 ) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let (mut records, mut stages) = (String::new(), String::new());
     for (r, fields, stage_id) in rows {
         with_values(r, fields, now, |values| {
-            // The id, then INSERT's values, `now` three times over as its ?9 is.
+            // The id, then INSERT's values (`now` last, stamping the three times).
             let id: &dyn ToSql = &r.id;
-            let line = [id].into_iter().chain(values.iter().copied());
-            copy_line(line.chain([values[8], values[8]]), &mut records)
+            let values: Vec<&dyn ToSql> = [id].into_iter().chain(values.iter().copied()).collect();
+            conn.insert(
+                "INSERT INTO records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
+                "INSERT INTO records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
+                 SELECT u.id, u.kind, u.source, u.external_id, u.name, u.stage, u.owner, u.fields, u.flags, u.at, u.at, u.at
+                   FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::text[],
+                               ?7::text[], ?8::text[], ?9::text[], ?10::text[])
+                     AS u (id, kind, source, external_id, name, stage, owner, fields, flags, at)",
+                &values[..],
+            )
         })?;
-        copy_line(
-            params![stage_id, r.id, None::<&str>, r.stage, now, origin, import]
-                .iter()
-                .copied(),
-            &mut stages,
+        conn.insert(
+            "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id)
+             SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[],
+                                  ?6::text[], ?7::bigint[])",
+            params![stage_id, r.id, None::<&str>, r.stage, now, origin, import],
         )?;
     }
-    let mut client = conn.postgres_client()?;
-    for (sql, data) in [
-        ("COPY records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since) FROM STDIN", records),
-        ("COPY stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id) FROM STDIN", stages),
-    ] {
-        let mut data = Some(bytes::Bytes::from(data));
-        client.copy_in(sql, || data.take()).map_err(copied)?;
-    }
     Ok(())
-}
-
-/// One row in `COPY`'s text format: its values separated by tabs, then a line break.
-fn copy_line<'a>(values: impl Iterator<Item = &'a dyn ToSql>, out: &mut String) -> Result<()> {
-    for (i, v) in values.enumerate() {
-        if i > 0 {
-            out.push('\t');
-        }
-        copy_value(v, out)?;
-    }
-    out.push('\n');
-    Ok(())
-}
-
-/// One value in `COPY`'s text format.
-fn copy_value(v: &dyn ToSql, out: &mut String) -> Result<()> {
-    use rusqlite::types::ToSqlOutput;
-    match v.to_sql()? {
-        ToSqlOutput::Borrowed(v) => copy_text(v, out),
-        ToSqlOutput::Owned(v) => copy_text((&v).into(), out),
-        _ => {
-            return Err(crate::error::Error::Conflict(
-                "a value of a kind COPY does not carry reached the team import".into(),
-            ))
-        }
-    }
-    Ok(())
-}
-
-/// A `COPY` error as Baton says it: another laptop storing the same CRM ids meanwhile is the
-/// collision it is.
-fn copied(e: tokio_postgres::Error) -> crate::error::Error {
-    match e.code() {
-        Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {
-            crate::error::Error::Conflict(crate::team::COLLIDED.into())
-        }
-        _ => crate::team::queries::db(e),
-    }
 }
 
 /// A stage change being saved with its record.

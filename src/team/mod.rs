@@ -31,6 +31,7 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_change_notify.sql"),
     include_str!("migrations/0006_log_inserts.sql"),
     include_str!("migrations/0007_log_many_inserts.sql"),
+    include_str!("migrations/0008_log_inserts_per_statement.sql"),
 ];
 
 /// What `team init` did.

@@ -66,8 +66,13 @@ pub(crate) fn db(e: tokio_postgres::Error) -> crate::error::Error {
     use crate::error::Error;
     if let Some(d) = e.as_db_error() {
         use tokio_postgres::error::SqlState;
+        // A CRM id stored by a teammate's import meanwhile (a first import sends its new
+        // records without asking for each) is the same collision.
+        let same_crm_id =
+            *d.code() == SqlState::UNIQUE_VIOLATION && d.constraint() == Some("records_external");
         if *d.code() == SqlState::T_R_SERIALIZATION_FAILURE
             || *d.code() == SqlState::T_R_DEADLOCK_DETECTED
+            || same_crm_id
         {
             return Error::Conflict(super::COLLIDED.into());
         }

@@ -149,12 +149,21 @@ pub(crate) fn insert(
     let id = match reserved {
         // An id reserved for it: sent without waiting for the answer.
         Some(id) => {
-            conn.prepare_cached(
+            conn.insert(
                 "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
                                        missing_fields, to_owner, paused_at, handed_off_at, id)
                  VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .write(values)?;
+                "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
+                                       missing_fields, to_owner, paused_at, handed_off_at, id)
+                 SELECT u.record_id, u.playbook, u.status, u.complete, u.from_owner, u.at,
+                        (SELECT kind FROM records WHERE id = u.record_id),
+                        u.missing, u.to_owner, u.paused_at, u.handed_off_at, u.id
+                   FROM unnest(?1::bigint[], ?2::text[], ?3::bigint[], ?4::text[], ?5::text[], ?6::text[],
+                               ?7::text[], ?8::text[], ?9::text[], ?10::text[], ?11::bigint[])
+                     AS u (record_id, playbook, complete, from_owner, at, status, missing, to_owner,
+                           paused_at, handed_off_at, id)",
+                values,
+            )?;
             id
         }
         None => conn
@@ -168,20 +177,6 @@ pub(crate) fn insert(
     };
     tally.fired(at, missing);
     Ok(id)
-}
-
-/// `n` new handoff ids and `n` task ids from a team workspace's sequences, each in order: a
-/// team import's run of new records starts that many handoffs, each with its first task, and
-/// sends them without waiting for their ids.
-pub(crate) fn reserve_ids(
-    conn: &Db,
-    n: usize,
-) -> Result<(Vec<HandoffId>, Vec<crate::model::TaskId>)> {
-    let [handoffs, tasks] = conn.next_ids(["handoffs", "tasks"], n)?;
-    Ok((
-        handoffs.into_iter().map(HandoffId).collect(),
-        tasks.into_iter().map(crate::model::TaskId).collect(),
-    ))
 }
 
 /// The health counts one write's handoffs add (handoffs fired and complete per day, required
@@ -368,9 +363,12 @@ pub(crate) fn insert_draft(
     body: &str,
     at: &str,
 ) -> Result<()> {
-    conn.prepare_cached("INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.write(params![handoff, to, subject, body, at],
-    )?;
-    Ok(())
+    conn.insert(
+        "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at)
+         SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[])",
+        params![handoff, to, subject, body, at],
+    )
 }
 
 const DRAFT_COLUMNS: &str =

@@ -39,7 +39,7 @@ pub(crate) struct NewTask<'a> {
     pub checklist: Vec<ChecklistItem>,
 }
 
-/// Stores a new task: with the id `reserved` for it (see [`super::handoffs::reserve_ids`]),
+/// Stores a new task: with the id `reserved` for it (see [`crate::db::sql::Db::next_ids`]),
 /// sent without waiting, or with the next id, read back.
 pub(crate) fn insert(
     conn: &Db,
@@ -51,11 +51,18 @@ pub(crate) fn insert(
     let values =
         params![t.handoff, t.record, t.kind, t.title, t.assignee, t.due, checklist, at, reserved];
     if let Some(id) = reserved {
-        conn.prepare_cached(
+        conn.insert(
             "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at, id)
              VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8, ?9)",
-        )?
-        .write(values)?;
+            "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at, id)
+             SELECT u.handoff_id, u.record_id, u.kind, u.title, u.assignee,
+                    (SELECT id FROM people WHERE name = u.assignee COLLATE NOCASE),
+                    u.due, u.checklist, u.created_at, u.id
+               FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[], ?6::text[],
+                           ?7::text[], ?8::text[], ?9::bigint[])
+                 AS u (handoff_id, record_id, kind, title, assignee, due, checklist, created_at, id)",
+            values,
+        )?;
         return Ok(id);
     }
     conn.prepare_cached(
