@@ -268,7 +268,42 @@ fn line(what: &str, rows: usize, r: &Run) {
     );
 }
 
+/// Which figures a bench run takes.
+#[derive(Debug, PartialEq)]
+enum Figures {
+    /// Every figure, on 100k and 1M rows.
+    All,
+    /// Every figure on 100k rows (`--quick`).
+    Quick,
+    /// Only the team workspace's (`--team`).
+    Team,
+    /// Only the desktop app's memory (`--desktop`).
+    Desktop,
+}
+
+/// The figures `args` ask for: none or one of `--quick`, `--team`, `--desktop`; anything else
+/// is refused with a sentence before anything is built.
+fn figures(args: &[String]) -> Result<Figures, String> {
+    const TAKES: &str = "it takes one of --quick, --team or --desktop, or none for every figure";
+    match args {
+        [] => Ok(Figures::All),
+        [one] => match one.as_str() {
+            "--quick" => Ok(Figures::Quick),
+            "--team" => Ok(Figures::Team),
+            "--desktop" => Ok(Figures::Desktop),
+            other => Err(format!(
+                "`cargo xtask bench` does not know `{other}`: {TAKES}"
+            )),
+        },
+        _ => Err(format!(
+            "`cargo xtask bench` was given {}: {TAKES}",
+            args.join(" ")
+        )),
+    }
+}
+
 pub fn bench(args: &[String]) -> Res {
+    let figures = figures(args)?;
     if Command::new("sqlite3").arg("-version").output().is_err() {
         crate::install_packages(&["sqlite3"])?;
     }
@@ -279,7 +314,7 @@ pub fn bench(args: &[String]) -> Res {
     let dir = root().join("target/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // --desktop: only the app's footprint, on the 100k workspace an earlier run left.
-    if args.iter().any(|a| a == "--desktop") {
+    if figures == Figures::Desktop {
         let db = dir.join("baton_100000.sqlite");
         if !db.exists() {
             return Err(
@@ -289,14 +324,14 @@ pub fn bench(args: &[String]) -> Res {
         return desktop_footprint(&bin, &db);
     }
     // --team: only the team workspace's figures, on the 100k export.
-    if args.iter().any(|a| a == "--team") {
+    if figures == Figures::Team {
         let csv = dir.join("hubspot_deals_100000.csv");
         if !csv.exists() {
             generate(&csv, 100_000, 0).map_err(|e| format!("{}: {e}", csv.display()))?;
         }
         return team_workspace(&bin, &csv, 100_000);
     }
-    let sizes: Vec<usize> = if args.iter().any(|a| a == "--quick") {
+    let sizes: Vec<usize> = if figures == Figures::Quick {
         vec![100_000]
     } else {
         vec![100_000, 1_000_000]
@@ -666,4 +701,30 @@ fn descendants(root: u32) -> Vec<u32> {
         i += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{figures, Figures};
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Each option takes its figures; a typo or two options are refused with a sentence that
+    /// names what was given and what is taken, instead of starting a run of every figure.
+    #[test]
+    fn the_bench_takes_one_known_option_or_none() {
+        assert_eq!(figures(&[]), Ok(Figures::All));
+        assert_eq!(figures(&args(&["--quick"])), Ok(Figures::Quick));
+        assert_eq!(figures(&args(&["--team"])), Ok(Figures::Team));
+        assert_eq!(figures(&args(&["--desktop"])), Ok(Figures::Desktop));
+        let typo = figures(&args(&["--teams"])).unwrap_err();
+        assert!(
+            typo.contains("`--teams`") && typo.contains("--quick, --team or --desktop"),
+            "{typo}"
+        );
+        let two = figures(&args(&["--quick", "--team"])).unwrap_err();
+        assert!(two.contains("--quick --team"), "{two}");
+    }
 }

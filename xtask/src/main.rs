@@ -10,9 +10,31 @@ mod ship;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+/// What `cargo xtask` with no command, an unknown one or `--help` prints.
+const USAGE: &str = "usage: cargo xtask <command>
+  run          build Baton and open it on your workspace (a demo one on first start; --db PATH: that one)
+  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
+  bench        import and health speed and memory against sqlite3's own .import, a team workspace's
+               against psql \\copy, and the desktop app's memory (--quick: 100k rows only; --team:
+               only the team workspace's figures; --desktop: only the app's memory)
+  e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
+  bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
+               and launched in a clean Debian 12 made with debootstrap; needs root)
+  icons        every icon size the bundles need, from icons/baton.svg
+  screenshots  the README's screenshots, taken by the end-to-end tier";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") || args.first().is_some_and(|a| a == "help")
+    {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     let result = match args.first().map(String::as_str) {
+        Some("test") if args.len() > 1 => Err(format!(
+            "`cargo xtask test` takes no options (it was given {}); `cargo xtask e2e NAME` runs only the end-to-end journeys whose name holds NAME",
+            args[1..].join(" ")
+        )),
         Some("test") => test(),
         Some("run") => run(&args[1..]),
         Some("bench") => bench::bench(&args[1..]),
@@ -29,18 +51,7 @@ fn main() -> ExitCode {
             r
         }
         _ => {
-            eprintln!(
-                "usage: cargo xtask <command>
-  run          build Baton and open it on your workspace (a demo one on first start)
-  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
-  bench        import and health speed and memory against sqlite3's own .import, and the desktop
-               app's memory (--quick: 100k rows only; --desktop: only the app's memory)
-  e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
-  bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
-               and launched in a clean Debian 12 made with debootstrap; needs root)
-  icons        every icon size the bundles need, from icons/baton.svg
-  screenshots  the README's screenshots, taken by the end-to-end tier"
-            );
+            eprintln!("{USAGE}");
             return ExitCode::from(2);
         }
     };
