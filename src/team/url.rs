@@ -368,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_password_comes_password_from_fileword_then_the_password_file() {
+    fn a_missing_password_comes_from_pgpassword_then_the_password_file() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("pgpass");
         std::fs::write(
