@@ -137,7 +137,7 @@ pub(crate) fn laptop_table(conn: &rusqlite::Connection, table: &str) -> Result<(
 }
 
 /// One value in COPY's text format.
-pub(crate) fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
+fn copy_text(v: rusqlite::types::ValueRef<'_>, out: &mut String) {
     use rusqlite::types::ValueRef;
     match v {
         ValueRef::Null => out.push_str("\\N"),

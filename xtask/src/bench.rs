@@ -445,7 +445,7 @@ fn health(bin: &Path, db: &Path, rows: usize) -> Res {
 fn team_workspace(bin: &Path, csv: &Path, rows: usize) -> Res {
     let pg = crate::pg::Cluster::start()?;
     let admin = pg.url().replace("?sslmode=disable", "");
-    let db = |name: &str| admin.replace("/postgres", &format!("/{name}"));
+    let db = |name: &str| database(&admin, name);
     psql(
         &admin,
         &[
@@ -524,7 +524,7 @@ fn schema_floor(admin: &str, dir: &Path, bin: &Path) -> Result<Run, String> {
     ];
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let db = |name: &str| admin.replace("/postgres", &format!("/{name}"));
+    let db = |name: &str| database(admin, name);
     let file = |t: &str| dir.join(format!("{t}.txt")).display().to_string();
     let copies = |tables: &[&str], way: &str| -> Vec<String> {
         tables
@@ -557,6 +557,11 @@ fn schema_floor(admin: &str, dir: &Path, bin: &Path) -> Result<Run, String> {
     let run = psql(&db("bench_rows"), &load, true)?;
     let _ = std::fs::remove_dir_all(dir);
     Ok(run)
+}
+
+/// The address of database `name` on the server `admin` (the `postgres` database's) points at.
+fn database(admin: &str, name: &str) -> String {
+    admin.replace("/postgres", &format!("/{name}"))
 }
 
 /// Runs `commands` with `psql` on database `url`, each its own `-c`, stopping at the first
