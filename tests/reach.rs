@@ -296,8 +296,8 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
     let edited = ws
         .edit_draft(
             d.id,
-            "Welcome, Inès",
-            "Bonjour Inès,\n\nà bientôt.",
+            Some("Welcome, Inès"),
+            Some("Bonjour Inès,\n\nà bientôt."),
             baton::Origin::App,
         )
         .unwrap();
@@ -308,18 +308,34 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
     assert_eq!(msg.subject(), Some("Welcome, Inès"));
     assert!(msg.body_text(0).unwrap().contains("à bientôt."));
     let err = ws
-        .edit_draft(d.id, " ", "x", baton::Origin::App)
+        .edit_draft(d.id, Some(" "), Some("x"), baton::Origin::App)
         .unwrap_err();
     assert!(err.to_string().contains("subject"), "{err}");
 
+    // An edit of the body alone keeps the subject as it stands (a teammate's edit of it too).
+    let mut teammate = cli.workspace();
+    teammate
+        .edit_draft(d.id, Some("Welcome aboard, Inès"), None, baton::Origin::App)
+        .unwrap();
+    let mine = ws
+        .edit_draft(d.id, None, Some("Hola Inès"), baton::Origin::App)
+        .unwrap();
+    assert_eq!(
+        (mine.subject.as_str(), mine.body.as_str()),
+        ("Welcome aboard, Inès", "Hola Inès"),
+        "each kept what they edited"
+    );
+
     ws.mark_draft_sent(d.id, baton::Origin::App).unwrap();
+    let again = teammate.mark_draft_sent(d.id, baton::Origin::App).unwrap_err();
+    assert!(again.to_string().contains("was marked sent by"), "{again}");
     let err = ws
-        .edit_draft(d.id, "Another", "text", baton::Origin::App)
+        .edit_draft(d.id, Some("Another"), Some("text"), baton::Origin::App)
         .unwrap_err();
     assert!(err.to_string().contains("no longer changes"), "{err}");
     assert_eq!(
         ws.draft(d.id).unwrap().subject,
-        "Welcome, Inès",
+        "Welcome aboard, Inès",
         "unchanged"
     );
 }

@@ -182,7 +182,8 @@ pub(crate) async fn wizard_review(
         .map(|(brief, first_task)| WizardReview { brief, first_task })
 }
 
-/// The wizard's Save as paused and Hand off: fields, judgment and hand-off in one write.
+/// The wizard's Save as paused and Hand off: the fields and judgment the person changed, and
+/// the hand-off, in one write.
 #[tauri::command]
 pub(crate) async fn wizard_save(
     app: AppHandle,
@@ -492,15 +493,16 @@ pub(crate) async fn health_report(app: AppHandle, weeks: u32, format: String) ->
     })
 }
 
-/// A person's edit of a welcome email draft.
+/// A person's edit of a welcome email draft: the subject, the body or both (`null` for the
+/// one they did not edit).
 #[tauri::command]
 pub(crate) async fn edit_draft(
     app: AppHandle,
     id: DraftId,
-    subject: String,
-    body: String,
+    subject: Option<String>,
+    body: Option<String>,
 ) -> CmdResult<baton::EmailDraft> {
-    app.change(|ws| ws.edit_draft(id, &subject, &body, UI))
+    app.change(|ws| ws.edit_draft(id, subject.as_deref(), body.as_deref(), UI))
 }
 
 /// The welcome email was sent from the mail app: who and when, the checklist line ticked.

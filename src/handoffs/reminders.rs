@@ -2,10 +2,11 @@
 //! missing fields longer than a threshold — at most once a day per task, for the user only.
 
 use crate::clock::{Day, Stamp};
+use crate::db::sql::Db;
 use crate::error::Result;
 use crate::fields;
-use crate::handoffs::queries::events;
-use crate::model::{HandoffStatus, Origin, TaskKind};
+use crate::handoffs::queries::{events, handoffs, tasks};
+use crate::model::{HandoffStatus, Origin, Person, TaskId, TaskKind};
 use crate::workspace::Workspace;
 use chrono::Duration;
 
@@ -24,37 +25,8 @@ impl Workspace {
         let now = self.now();
         let today = Day(now.date_naive());
         let stale_before = Stamp::new(now - Duration::days(stale_days));
-        let mut due = Vec::new();
-        for t in self.tasks(Some(&me.name), true)? {
-            // A long pause says more than "overdue" about a complete-fields task.
-            if let (TaskKind::CompleteFields, Some(h)) = (t.kind, t.handoff_id) {
-                let h = self.handoff(h)?;
-                if h.status == HandoffStatus::Paused
-                    && h.paused_at.is_some_and(|p| p < stale_before)
-                {
-                    let missing: Vec<String> =
-                        h.missing_fields.iter().map(|k| fields::label(k)).collect();
-                    due.push((
-                        t.id,
-                        format!("{STILL_PAUSED}{}", h.record_name),
-                        format!(
-                            "Paused since {}; still missing {}.",
-                            h.paused_at.map(|p| p.day().to_string()).unwrap_or_default(),
-                            missing.join(", ")
-                        ),
-                    ));
-                    continue;
-                }
-            }
-            if t.due.is_some_and(|d| d < today) {
-                due.push((
-                    t.id,
-                    format!("{OVERDUE}{}", t.title),
-                    "It is still open.".to_string(),
-                ));
-            }
-        }
         self.write(Origin::System, |cx| {
+            let due = due_reminders(cx.conn, &me, today, stale_before)?;
             let mut queued = 0;
             for (task, title, body) in &due {
                 let already =
@@ -74,4 +46,45 @@ impl Workspace {
             Ok(queued)
         })
     }
+}
+
+/// What to remind `me` of today, as the workspace stands inside the write that queues it: per
+/// task, the reminder's title and body.
+fn due_reminders(
+    conn: &Db,
+    me: &Person,
+    today: Day,
+    stale_before: Stamp,
+) -> Result<Vec<(TaskId, String, String)>> {
+    let mut due = Vec::new();
+    for t in tasks::list(conn, Some(me.id), true)? {
+        // A long pause says more than "overdue" about a complete-fields task.
+        if let (TaskKind::CompleteFields, Some(h)) = (t.kind, t.handoff_id) {
+            let Some(h) = handoffs::get(conn, h)? else {
+                continue;
+            };
+            if h.status == HandoffStatus::Paused && h.paused_at.is_some_and(|p| p < stale_before) {
+                let missing: Vec<String> =
+                    h.missing_fields.iter().map(|k| fields::label(k)).collect();
+                due.push((
+                    t.id,
+                    format!("{STILL_PAUSED}{}", h.record_name),
+                    format!(
+                        "Paused since {}; still missing {}.",
+                        h.paused_at.map(|p| p.day().to_string()).unwrap_or_default(),
+                        missing.join(", ")
+                    ),
+                ));
+                continue;
+            }
+        }
+        if t.due.is_some_and(|d| d < today) {
+            due.push((
+                t.id,
+                format!("{OVERDUE}{}", t.title),
+                "It is still open.".to_string(),
+            ));
+        }
+    }
+    Ok(due)
 }

@@ -5,7 +5,7 @@ use super::apply::{self, PlannedTask, RuleEffects};
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::handoffs::brief::{Brief, CONTEXT_KEYS};
-use crate::model::{Handoff, HandoffId, Origin, Record, Task, TaskKind};
+use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Record, Task, TaskKind};
 use crate::workspace::Workspace;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -186,11 +186,19 @@ pub struct WizardSaved {
     pub task: Option<Task>,
     /// What the rules did.
     pub effects: RuleEffects,
+    /// When a teammate moved the handoff on while the wizard was open, what they did
+    /// ("Handoff #12 was already handed off to Priya Delivery by Alex Seller at …").
+    pub meanwhile: Option<String>,
 }
 
 impl Workspace {
     /// Saves the wizard in one write: the typed fields, the judgment and, when every required
     /// field is filled, the hand-off the rules make of them. An error saves nothing.
+    ///
+    /// The wizard sends only what the person changed; each is written over the record and the
+    /// handoff as they stand when the write reads them, so what a teammate filled in meanwhile
+    /// stays. The wizard opens on a paused handoff: when a teammate moved it on meanwhile, the
+    /// answers are still kept and [`WizardSaved::meanwhile`] says what happened.
     pub fn wizard_save(
         &mut self,
         id: HandoffId,
@@ -201,18 +209,20 @@ impl Workspace {
         for key in context.keys() {
             crate::records::check_context_key(key)?;
         }
-        let handoff = self.handoff(id)?;
-        let before = self.record(handoff.record_id)?;
-        let mut after = before.clone();
-        for (k, v) in typed.iter().filter(|(_, v)| !v.trim().is_empty()) {
-            self.apply_field(&mut after, k, v, false)?;
-        }
-        let pbs = self.playbooks()?;
         let answers: Vec<(&str, &str)> = context
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.write(origin, |cx| {
+            let (handoff, before, facts) = super::actions::handoff_facts(cx.conn, id)?;
+            let meanwhile = (handoff.status != HandoffStatus::Paused)
+                .then(|| facts.already())
+                .flatten();
+            let mut after = before.clone();
+            for (k, v) in typed.iter().filter(|(_, v)| !v.trim().is_empty()) {
+                crate::records::apply_field(cx.conn, &mut after, k, v, false)?;
+            }
+            let pbs = super::queries::playbooks::list(cx.conn)?;
             crate::records::context_in(cx, &handoff, &before, &answers, true)?;
             let effects = crate::records::save_in(cx, &pbs, &before, &after, origin)?;
             let handoff = super::queries::handoffs::get(cx.conn, id)?
@@ -224,6 +234,7 @@ impl Workspace {
                 handoff,
                 task,
                 effects,
+                meanwhile,
             })
         })
     }

@@ -14,11 +14,10 @@ use crate::error::{Error, Result};
 use crate::handoffs::queries::{handoffs, tasks};
 use crate::model::Origin;
 use crate::model::{
-    ChecklistItem, DraftId, EventKind, Handoff, Person, Record, RecordId, Task, TaskId, TaskKind,
-    TaskStatus,
+    DraftId, EventKind, Handoff, Person, Record, RecordId, Task, TaskId, TaskKind, TaskStatus,
 };
 use crate::workspace::queries::people;
-use crate::workspace::{EmailDraft, Workspace};
+use crate::workspace::{EmailDraft, Finish, Workspace};
 
 /// The checklist line a sent welcome email ticks (the default playbooks' wording; any line
 /// naming "welcome email" counts).
@@ -32,9 +31,7 @@ impl Workspace {
 
     /// One draft.
     pub fn draft(&self, id: DraftId) -> Result<EmailDraft> {
-        handoffs::draft(&self.conn, id)?.ok_or_else(|| {
-            Error::not_found("draft", id.to_string(), "list them with: baton drafts")
-        })
+        draft_in(&self.conn, id)
     }
 
     /// The newest welcome email draft of `record`'s handoffs, when one was drafted.
@@ -54,24 +51,28 @@ impl Workspace {
         })
     }
 
-    /// A person's edit of a draft before sending it; a sent draft no longer changes.
+    /// A person's edit of a draft before sending it: only what they edited changes (`None`
+    /// leaves the subject or the body as it stands, a teammate's edit included); a sent draft
+    /// no longer changes.
     pub fn edit_draft(
         &mut self,
         id: DraftId,
-        subject: &str,
-        body: &str,
+        subject: Option<&str>,
+        body: Option<&str>,
         origin: Origin,
     ) -> Result<EmailDraft> {
-        let d = self.draft(id)?;
-        refuse_sent(&d)?;
-        if subject.trim().is_empty() {
+        if subject.is_some_and(|s| s.trim().is_empty()) {
             return Err(Error::invalid("subject", "the email needs a subject"));
         }
-        if d.subject == subject && d.body == body {
-            return Ok(d);
-        }
-        let record = self.record(d.record_id)?;
-        self.write(origin, |cx| {
+        self.write_unless(origin, |cx| {
+            let d = draft_in(cx.conn, id)?;
+            refuse_sent(&d)?;
+            let subject = subject.unwrap_or(&d.subject);
+            let body = body.unwrap_or(&d.body);
+            if d.subject == subject && d.body == body {
+                return Ok(((), Finish::RollBack));
+            }
+            let record = crate::records::record_in(cx.conn, d.record_id)?;
             handoffs::edit_draft(cx.conn, id, subject, body, cx.stamp())?;
             cx.event(
                 &record,
@@ -80,36 +81,40 @@ impl Workspace {
                 None,
                 vec![],
                 format!("Welcome email draft #{id} edited"),
-            )
+            )?;
+            Ok(((), Finish::Commit))
         })?;
         self.draft(id)
     }
 
     /// Records that a person sent the draft from their mail app: who and when in the audit log,
     /// the kickoff task's "Send the welcome email" line ticked, the draft read-only from now on.
+    /// A teammate who marked it sent first is named instead.
     pub fn mark_draft_sent(&mut self, id: DraftId, origin: Origin) -> Result<EmailDraft> {
-        let d = self.draft(id)?;
-        refuse_sent(&d)?;
-        let record = self.record(d.record_id)?;
-        let lines: Vec<(TaskId, Vec<ChecklistItem>)> =
-            tasks::for_handoff(&self.conn, d.handoff_id)?
-                .into_iter()
-                .filter(|t| t.status == TaskStatus::Open)
-                .filter_map(|t| {
-                    let mut list = t.checklist;
-                    let line = list
-                        .iter_mut()
-                        .find(|i| i.item.to_lowercase().contains(WELCOME_LINE))?;
-                    line.done = true;
-                    Some((t.id, list))
-                })
-                .collect();
         let me = self.me()?.map(|p| p.name);
         self.write(origin, |cx| {
+            let d = draft_in(cx.conn, id)?;
+            refuse_sent(&d)?;
+            let record = crate::records::record_in(cx.conn, d.record_id)?;
             let who = me.as_deref().unwrap_or(&cx.actor);
             handoffs::mark_draft_sent(cx.conn, id, who, cx.stamp())?;
-            for (task, list) in &lines {
-                tasks::set_checklist(cx.conn, *task, list)?;
+            let mut ticked = None;
+            for t in tasks::for_handoff(cx.conn, d.handoff_id)? {
+                if t.status != TaskStatus::Open {
+                    continue;
+                }
+                let mut list = t.checklist;
+                let Some(line) = list
+                    .iter_mut()
+                    .find(|i| i.item.to_lowercase().contains(WELCOME_LINE))
+                else {
+                    continue;
+                };
+                if !line.done {
+                    line.done = true;
+                    tasks::set_checklist(cx.conn, t.id, &list)?;
+                }
+                ticked = ticked.or(Some(t.id));
             }
             cx.event(
                 &record,
@@ -120,8 +125,8 @@ impl Workspace {
                 format!(
                     "Welcome email sent by {who} to {}{}",
                     d.recipient.as_deref().unwrap_or("the client"),
-                    match lines.first() {
-                        Some((task, _)) => format!("; task #{task}'s checklist line ticked"),
+                    match ticked {
+                        Some(task) => format!("; task #{task}'s checklist line ticked"),
                         None => String::new(),
                     }
                 ),
@@ -260,6 +265,12 @@ fn kickoff_of(conn: &crate::db::sql::Db, h: &Handoff) -> Result<Option<Task>> {
     Ok(tasks::for_handoff(conn, h.id)?
         .into_iter()
         .find(|t| t.kind == TaskKind::Kickoff))
+}
+
+/// Draft `id` as `conn` has it now, or the sentence saying there is none.
+fn draft_in(conn: &crate::db::sql::Db, id: DraftId) -> Result<EmailDraft> {
+    handoffs::draft(conn, id)?
+        .ok_or_else(|| Error::not_found("draft", id.to_string(), "list them with: baton drafts"))
 }
 
 fn refuse_sent(d: &EmailDraft) -> Result<()> {

@@ -7,6 +7,7 @@ pub(crate) mod queries;
 pub use board::{BoardCard, BoardColumn};
 pub use queries::StageChange;
 
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::fields;
 use crate::handoffs::apply::{self, RuleEffects};
@@ -18,7 +19,7 @@ use crate::model::{
     TaskKind,
 };
 use crate::stages;
-use crate::workspace::Workspace;
+use crate::workspace::{Finish, Workspace};
 use queries as records;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,7 +94,7 @@ impl Workspace {
 
     /// A record by internal id.
     pub fn record(&self, id: RecordId) -> Result<Record> {
-        records::get(&self.conn, id)?.ok_or_else(|| Error::not_found("record", id.to_string(), ""))
+        record_in(&self.conn, id)
     }
 
     /// Records, optionally of one kind and in one stage.
@@ -134,36 +135,7 @@ impl Workspace {
 
     /// The stages a record of `kind` can be moved to, in pipeline order.
     pub fn known_stages(&self, kind: RecordKind) -> Result<Vec<String>> {
-        let mut out: Vec<String> = stages::default_stages(kind)
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let extra = playbooks::list(&self.conn)?
-            .into_iter()
-            .filter(|p| p.kind == kind)
-            .map(|p| p.trigger_stage)
-            .chain(records::stages_in_use(&self.conn, kind)?);
-        for s in extra {
-            if !out.iter().any(|o| stages::same(o, &s)) {
-                out.push(s);
-            }
-        }
-        Ok(out)
-    }
-
-    fn check_stage(&self, kind: RecordKind, stage: &str) -> Result<String> {
-        let known = self.known_stages(kind)?;
-        known
-            .iter()
-            .find(|k| stages::same(k, stage))
-            .cloned()
-            .ok_or_else(|| {
-                Error::not_found(
-                    "stage",
-                    stage,
-                    format!("{kind} stages are: {}", known.join(", ")),
-                )
-            })
+        known_stages_in(&self.conn, kind)
     }
 
     /// Adds a record by hand; the rules run as if it entered its stage.
@@ -172,31 +144,31 @@ impl Workspace {
         if new.name.trim().is_empty() {
             return Err(Error::invalid("name", "a record needs a name"));
         }
-        let stage = match &new.stage {
-            Some(s) => self.check_stage(kind, s)?,
-            None => stages::default_stages(kind)[0].to_string(),
-        };
-        let owner = new
-            .owner
-            .as_deref()
-            .map(|o| self.person(o).map(|p| p.name))
-            .transpose()?;
-        let mut record = Record {
-            id: RecordId(0),
-            kind,
-            source: "baton".into(),
-            external_id: None,
-            name: new.name.trim().to_string(),
-            stage,
-            owner,
-            fields: BTreeMap::new(),
-            flags: BTreeSet::new(),
-        };
-        for (k, v) in &new.fields {
-            self.apply_field(&mut record, k, v, true)?;
-        }
-        let pbs = self.playbooks()?;
         self.write(origin, |cx| {
+            let stage = match &new.stage {
+                Some(s) => check_stage_in(cx.conn, kind, s)?,
+                None => stages::default_stages(kind)[0].to_string(),
+            };
+            let owner = new
+                .owner
+                .as_deref()
+                .map(|o| person_in(cx.conn, o))
+                .transpose()?;
+            let mut record = Record {
+                id: RecordId(0),
+                kind,
+                source: "baton".into(),
+                external_id: None,
+                name: new.name.trim().to_string(),
+                stage,
+                owner,
+                fields: BTreeMap::new(),
+                flags: BTreeSet::new(),
+            };
+            for (k, v) in &new.fields {
+                apply_field(cx.conn, &mut record, k, v, true)?;
+            }
+            let pbs = playbooks::list(cx.conn)?;
             let stamp = cx.stamp();
             record.id = records::insert(cx.conn, &record, stamp)?;
             records::insert_stage_change(
@@ -228,11 +200,10 @@ impl Workspace {
         stage: &str,
         origin: Origin,
     ) -> Result<RuleEffects> {
-        let before = self.record(id)?;
-        let stage = self.check_stage(before.kind, stage)?;
-        let mut after = before.clone();
-        after.stage = stage;
-        self.save(before, after, origin)
+        self.edit(id, origin, |conn, r| {
+            r.stage = check_stage_in(conn, r.kind, stage)?;
+            Ok(())
+        })
     }
 
     /// Sets fields (`key=value`); filling the last missing field resumes a paused handoff.
@@ -242,12 +213,12 @@ impl Workspace {
         pairs: &[(String, String)],
         origin: Origin,
     ) -> Result<RuleEffects> {
-        let before = self.record(id)?;
-        let mut after = before.clone();
-        for (k, v) in pairs {
-            self.apply_field(&mut after, k, v, false)?;
-        }
-        self.save(before, after, origin)
+        self.edit(id, origin, |conn, r| {
+            for (k, v) in pairs {
+                apply_field(conn, r, k, v, false)?;
+            }
+            Ok(())
+        })
     }
 
     /// Sets or clears an exception flag.
@@ -268,79 +239,34 @@ impl Workspace {
                 ),
             )
         })?;
-        let before = self.record(id)?;
-        let mut after = before.clone();
-        if on {
-            after.flags.insert(f);
-        } else {
-            after.flags.remove(&f);
-        }
-        self.save(before, after, origin)
+        self.edit(id, origin, |_, r| {
+            if on {
+                r.flags.insert(f);
+            } else {
+                r.flags.remove(&f);
+            }
+            Ok(())
+        })
     }
 
-    pub(crate) fn apply_field(
-        &self,
-        r: &mut Record,
-        key: &str,
-        value: &str,
-        new_record: bool,
-    ) -> Result<()> {
-        let key = key.trim();
-        match key {
-            "name" if value.trim().is_empty() => {
-                return Err(Error::invalid("name", "a record needs a name"))
+    /// Changes record `id` as `change` says, on the record as it stands when the write reads
+    /// it, and runs the rules on what changed; nothing is written when nothing changes.
+    fn edit(
+        &mut self,
+        id: RecordId,
+        origin: Origin,
+        change: impl Fn(&Db, &mut Record) -> Result<()>,
+    ) -> Result<RuleEffects> {
+        self.write_unless(origin, |cx| {
+            let before = record_in(cx.conn, id)?;
+            let mut after = before.clone();
+            change(cx.conn, &mut after)?;
+            if before == after {
+                return Ok((RuleEffects::default(), Finish::RollBack));
             }
-            "name" => r.name = value.trim().to_string(),
-            "stage" => {
-                return Err(Error::invalid(
-                    "stage",
-                    "change the stage with: baton move RECORD STAGE",
-                ))
-            }
-            "owner" if value.trim().is_empty() => r.owner = None,
-            "owner" => r.owner = Some(self.person(value)?.name),
-            "flags" => {
-                r.flags = ExceptionFlag::parse_list(value).map_err(|bad| {
-                    Error::invalid("flags", format!("{bad:?} is not an exception flag"))
-                })?
-            }
-            k if fields::is_canonical(k)
-                || r.fields.contains_key(k)
-                || (new_record && !k.is_empty()) =>
-            {
-                let v = if fields::is_canonical(k) {
-                    fields::normalise(k, value)?
-                } else {
-                    value.trim().to_string()
-                };
-                if v.is_empty() {
-                    r.fields.remove(k);
-                } else {
-                    r.fields.insert(k.to_string(), v);
-                }
-            }
-            k => {
-                let mut known: Vec<&str> = fields::COMMON_FIELDS.to_vec();
-                known.extend(match r.kind {
-                    RecordKind::Deal => fields::DELIVERY_FIELDS,
-                    RecordKind::Lead => fields::LEAD_FIELDS,
-                });
-                return Err(Error::invalid(
-                    k,
-                    format!("unknown field {k:?}; fields are: {}, flags, or a custom field the record already has", known.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes `after` over `before` and runs the rules, all in one transaction.
-    fn save(&mut self, before: Record, after: Record, origin: Origin) -> Result<RuleEffects> {
-        if before == after {
-            return Ok(RuleEffects::default());
-        }
-        let pbs = self.playbooks()?;
-        self.write(origin, |cx| save_in(cx, &pbs, &before, &after, origin))
+            let pbs = playbooks::list(cx.conn)?;
+            Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
+        })
     }
 
     /// Stores one answer of the brief's human context on a handoff.
@@ -352,9 +278,9 @@ impl Workspace {
         origin: Origin,
     ) -> Result<()> {
         check_context_key(key)?;
-        let h = self.handoff(id)?;
-        let record = self.record(h.record_id)?;
         self.write(origin, |cx| {
+            let h = handoff_in(cx.conn, id)?;
+            let record = record_in(cx.conn, h.record_id)?;
             context_in(cx, &h, &record, &[(key, value)], false)
         })
     }
@@ -372,6 +298,124 @@ impl Workspace {
         };
         Ok(brief::build(&record, latest, first.as_ref()))
     }
+}
+
+/// Record `id` as `conn` has it now, or the sentence saying there is none.
+pub(crate) fn record_in(conn: &Db, id: RecordId) -> Result<Record> {
+    records::get(conn, id)?.ok_or_else(|| Error::not_found("record", id.to_string(), ""))
+}
+
+/// Handoff `id` as `conn` has it now, or the sentence saying there is none.
+pub(crate) fn handoff_in(conn: &Db, id: HandoffId) -> Result<Handoff> {
+    handoffs::get(conn, id)?.ok_or_else(|| {
+        Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
+    })
+}
+
+/// The name of teammate `name` as the team spells it, or the sentence saying how to add them.
+fn person_in(conn: &Db, name: &str) -> Result<String> {
+    crate::workspace::queries::people::get_by_name(conn, name)?
+        .map(|p| p.name)
+        .ok_or_else(|| {
+            Error::not_found(
+                "person",
+                name,
+                format!("add them first with: baton people add {name:?} --role sales"),
+            )
+        })
+}
+
+/// The stages a record of `kind` can be moved to, in pipeline order.
+pub(crate) fn known_stages_in(conn: &Db, kind: RecordKind) -> Result<Vec<String>> {
+    let mut out: Vec<String> = stages::default_stages(kind)
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let extra = playbooks::list(conn)?
+        .into_iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| p.trigger_stage)
+        .chain(records::stages_in_use(conn, kind)?);
+    for s in extra {
+        if !out.iter().any(|o| stages::same(o, &s)) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// `stage` as a record of `kind` knows it, or the sentence listing the stages there are.
+fn check_stage_in(conn: &Db, kind: RecordKind, stage: &str) -> Result<String> {
+    let known = known_stages_in(conn, kind)?;
+    known
+        .iter()
+        .find(|k| stages::same(k, stage))
+        .cloned()
+        .ok_or_else(|| {
+            Error::not_found(
+                "stage",
+                stage,
+                format!("{kind} stages are: {}", known.join(", ")),
+            )
+        })
+}
+
+/// Sets field `key` of `r` to `value` as `set`, `add` and the wizard take it (`new_record`: a
+/// custom field may be added).
+pub(crate) fn apply_field(
+    conn: &Db,
+    r: &mut Record,
+    key: &str,
+    value: &str,
+    new_record: bool,
+) -> Result<()> {
+    let key = key.trim();
+    match key {
+        "name" if value.trim().is_empty() => {
+            return Err(Error::invalid("name", "a record needs a name"))
+        }
+        "name" => r.name = value.trim().to_string(),
+        "stage" => {
+            return Err(Error::invalid(
+                "stage",
+                "change the stage with: baton move RECORD STAGE",
+            ))
+        }
+        "owner" if value.trim().is_empty() => r.owner = None,
+        "owner" => r.owner = Some(person_in(conn, value)?),
+        "flags" => {
+            r.flags = ExceptionFlag::parse_list(value).map_err(|bad| {
+                Error::invalid("flags", format!("{bad:?} is not an exception flag"))
+            })?
+        }
+        k if fields::is_canonical(k)
+            || r.fields.contains_key(k)
+            || (new_record && !k.is_empty()) =>
+        {
+            let v = if fields::is_canonical(k) {
+                fields::normalise(k, value)?
+            } else {
+                value.trim().to_string()
+            };
+            if v.is_empty() {
+                r.fields.remove(k);
+            } else {
+                r.fields.insert(k.to_string(), v);
+            }
+        }
+        k => {
+            let mut known: Vec<&str> = fields::COMMON_FIELDS.to_vec();
+            known.extend(match r.kind {
+                RecordKind::Deal => fields::DELIVERY_FIELDS,
+                RecordKind::Lead => fields::LEAD_FIELDS,
+            });
+            return Err(Error::invalid(
+                k,
+                format!("unknown field {k:?}; fields are: {}, flags, or a custom field the record already has", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a context key the brief does not ask for.

@@ -217,14 +217,22 @@ impl Workspace {
         origin: Origin,
         mut f: impl FnMut(&apply::Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
+        self.write_unless(origin, |cx| f(cx).map(|v| (v, Finish::Commit)))
+    }
+
+    /// [`Workspace::write`], where `f` also says whether to keep what it wrote: a write that
+    /// finds, once it has read, that it has nothing to change rolls back and leaves no trace.
+    pub(crate) fn write_unless<T>(
+        &mut self,
+        origin: Origin,
+        f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+    ) -> Result<T> {
         if self.is_team() {
             let now = self.now();
             let actor = self.actor(origin)?;
-            return self.transact_team(origin, None, now, actor, TEAM_ATTEMPTS, |cx| {
-                f(cx).map(|v| (v, Finish::Commit))
-            });
+            return self.transact_team(origin, None, now, actor, TEAM_ATTEMPTS, f);
         }
-        self.transact(origin, None, |cx| f(cx).map(|v| (v, Finish::Commit)))
+        self.transact(origin, None, f)
     }
 
     /// [`Workspace::write`], where `f` also says whether to keep what it wrote (a dry run

@@ -49,8 +49,15 @@ export function draftBox(d, redraw, id = 'draft') {
       saved.textContent = 'The email needs a subject before it is saved.';
       return false;
     }
+    // Only what was edited here is sent: a teammate's edit of the other part stays, and shows.
+    const edited = {
+      subject: subject.value === current.subject ? null : subject.value,
+      body: body.value === current.body ? null : body.value,
+    };
     try {
-      const after = await call('edit_draft', { id: d.id, subject: subject.value, body: body.value });
+      const after = await call('edit_draft', { id: d.id, ...edited });
+      if (edited.subject === null && subject.value === current.subject) subject.value = after.subject;
+      if (edited.body === null && body.value === current.body) body.value = after.body;
       current = { subject: after.subject, body: after.body };
       saved.textContent = 'Saved';
       return true;

@@ -17,6 +17,10 @@ export async function open(handoffId, done = () => {}) {
   const values = {};
   for (const s of w.steps) for (const f of s.fields) values[f.key] = f.value || '';
   const context = Object.fromEntries(w.context.map((q) => [q.key, q.value]));
+  // What the wizard opened with: saving sends only what the person changed, so what a teammate
+  // filled in meanwhile stays.
+  const shown = { values: { ...values }, context: { ...context } };
+  const changed = (now, was) => Object.entries(now).filter(([k, v]) => v !== was[k]);
   const pages = [...w.steps.map((s) => ({ kind: 'fields', step: s })), { kind: 'context' }, { kind: 'review' }];
   let at = 0;
   const onClose = () => { dialog.removeEventListener('close', onClose); done(); };
@@ -61,11 +65,13 @@ export async function open(handoffId, done = () => {}) {
   // One call saves everything or nothing: on an error the dialog stays open with every answer.
   const save = async (handOff) => {
     try {
-      const typed = Object.entries(values).filter(([, v]) => v.trim());
-      const saved = await call('wizard_save', { handoff: w.handoff.id, fields: typed, context });
+      const typed = changed(values, shown.values).filter(([, v]) => v.trim());
+      const answers = Object.fromEntries(changed(context, shown.context));
+      const saved = await call('wizard_save', { handoff: w.handoff.id, fields: typed, context: answers });
       dialog.close();
       const t = saved.task;
-      if (handOff && saved.handoff.status === 'in_review') toast('An exception flag sent this handoff to review instead of onboarding.');
+      if (saved.meanwhile) toast(`${saved.meanwhile}. Your answers were saved with it.`, 'error');
+      else if (handOff && saved.handoff.status === 'in_review') toast('An exception flag sent this handoff to review instead of onboarding.');
       else if (handOff && t) toast(`Handed off to ${t.assignee || 'nobody'}: "${t.title}" due ${fmtDay(t.due)}.`);
       else toast('Saved; the handoff stays paused until the rest is filled.');
     } catch (e) {

@@ -70,6 +70,36 @@ pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Event>> {
     Ok(rows)
 }
 
+/// The last decision that moved handoff `id` (of those one write made, the first: an approval,
+/// not the hand-off it set going), as the audit log has it.
+pub(crate) fn last_decision(
+    conn: &Db,
+    id: HandoffId,
+) -> Result<Option<crate::handoffs::rules::LastDecision>> {
+    use crate::handoffs::rules::LastDecision;
+    let mut st = conn.prepare_cached(
+        "SELECT kind, actor, at FROM events WHERE handoff_id = ?1 ORDER BY id DESC LIMIT 16",
+    )?;
+    let newest_first = st.query_map([id], |r| {
+        Ok(LastDecision {
+            kind: r.get(0)?,
+            actor: r.get(1)?,
+            at: r.get(2)?,
+        })
+    })?;
+    let mut out: Option<LastDecision> = None;
+    for d in newest_first
+        .into_iter()
+        .filter(|d| LastDecision::moves(d.kind))
+    {
+        match &out {
+            Some(last) if last.at != d.at || last.actor != d.actor => break,
+            _ => out = Some(d),
+        }
+    }
+    Ok(out)
+}
+
 /// A notification waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {

@@ -10,4 +10,4 @@ pub use assign::{assign, Assignment};
 pub use calendar::add_business_days;
 pub use engine::{decide, evaluate, missing_fields, Decision, OpenHandoff, Outcome};
 pub use playbook::{OwnerRule, Playbook, PlaybookFile};
-pub use transitions::{decide_act, decide_done, Act, HandoffFacts, Step, TaskFacts};
+pub use transitions::{decide_act, decide_done, Act, HandoffFacts, LastDecision, Step, TaskFacts};

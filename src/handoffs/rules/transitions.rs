@@ -25,6 +25,78 @@ pub struct HandoffFacts {
     pub to_owner: Option<String>,
     /// Labels of the fields it still waits for.
     pub missing: Vec<String>,
+    /// The last decision that moved it, when there was one: said to a teammate whose own
+    /// decision came too late.
+    pub last: Option<LastDecision>,
+}
+
+/// A decision that moved a handoff, as the audit log has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastDecision {
+    /// What was decided.
+    pub kind: EventKind,
+    /// Who decided, as the audit log names them (`Fran Founder (app)`).
+    pub actor: String,
+    /// When.
+    pub at: crate::clock::Stamp,
+}
+
+impl LastDecision {
+    /// Whether an audit event of `kind` moves a handoff from one status to another.
+    pub fn moves(kind: EventKind) -> bool {
+        Self::words(kind).is_some()
+    }
+
+    /// The decision in words, as in "was already approved".
+    fn words(kind: EventKind) -> Option<&'static str> {
+        Some(match kind {
+            EventKind::Approved => "approved",
+            EventKind::SentBack => "sent back",
+            EventKind::Rejected => "rejected",
+            EventKind::Escalated => "escalated",
+            EventKind::HandedOff => "handed off",
+            EventKind::Cancelled => "cancelled",
+            EventKind::KickoffScheduled => "scheduled for kickoff",
+            EventKind::Accepted => "accepted",
+            EventKind::Resubmitted => "resubmitted",
+            EventKind::EscalationResolved => "given its missing context",
+            EventKind::Resumed => "resumed",
+            EventKind::InReview => "sent to review",
+            EventKind::Paused => "paused",
+            _ => return None,
+        })
+    }
+
+    /// Who decided, in words: the person's name without the origin the log adds to it.
+    fn who(&self) -> String {
+        match self.actor.as_str() {
+            "import" | "watch" => "an import".into(),
+            "system" => "Baton".into(),
+            a => a
+                .rsplit_once(" (")
+                .filter(|(_, origin)| origin.ends_with(')'))
+                .map_or(a, |(name, _)| name)
+                .to_string(),
+        }
+    }
+}
+
+impl HandoffFacts {
+    /// "Handoff #12 was already approved by Fran Founder at 14:02 UTC on 2026-03-05", when the
+    /// audit log knows the last decision.
+    pub fn already(&self) -> Option<String> {
+        let last = self.last.as_ref()?;
+        let mut words = LastDecision::words(last.kind)?.to_string();
+        if let (EventKind::HandedOff, Some(to)) = (last.kind, &self.to_owner) {
+            words = format!("handed off to {to}");
+        }
+        Some(format!(
+            "Handoff #{} was already {words} by {} at {}",
+            self.id,
+            last.who(),
+            last.at.at().format("%H:%M UTC on %Y-%m-%d")
+        ))
+    }
 }
 
 /// What a person does to a handoff.
@@ -103,6 +175,13 @@ fn require(h: &HandoffFacts, allowed: &[HandoffStatus], action: &str) -> Result<
         .iter()
         .map(|s| s.as_str().replace('_', " "))
         .collect();
+    if let Some(already) = h.already() {
+        return Err(Error::Conflict(format!(
+            "{already}; it is {} now, and only a handoff that is {} can be {action}",
+            h.status.as_str().replace('_', " "),
+            want.join(" or ")
+        )));
+    }
     Err(Error::Conflict(format!(
         "handoff {} is {}; only a handoff that is {} can be {action}",
         h.id,
@@ -375,6 +454,7 @@ mod tests {
             record: "Acme".into(),
             to_owner: Some("Dee".into()),
             missing: vec!["Buyer goals".into()],
+            last: None,
         }
     }
 
@@ -422,6 +502,41 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "handoff 7 is paused; only a handoff that is in review can be approved"
+        );
+    }
+
+    #[test]
+    fn a_decision_that_came_too_late_is_told_who_decided_first_and_when() {
+        let mut h = handoff(HandoffStatus::HandedOff, RecordKind::Deal);
+        // Without the audit log's word, the status alone is said.
+        let plain = decide_act(&h, Act::SendBack { reason: "no" }).unwrap_err();
+        assert!(
+            plain.to_string().contains("handoff 7 is handed off"),
+            "{plain}"
+        );
+        h.last = Some(LastDecision {
+            kind: EventKind::Approved,
+            actor: "Fran Founder (app)".into(),
+            at: crate::clock::Stamp::new(
+                chrono::DateTime::parse_from_rfc3339("2026-03-05T14:02:09Z")
+                    .unwrap()
+                    .into(),
+            ),
+        });
+        let e = decide_act(&h, Act::SendBack { reason: "no" }).unwrap_err();
+        assert!(matches!(e, Error::Conflict(_)));
+        assert_eq!(
+            e.to_string(),
+            "Handoff #7 was already approved by Fran Founder at 14:02 UTC on 2026-03-05; it is handed off now, and only a handoff that is in review can be sent back"
+        );
+        h.last.as_mut().unwrap().kind = EventKind::HandedOff;
+        h.last.as_mut().unwrap().actor = "import".into();
+        let again = decide_act(&h, Act::Approve { note: None }).unwrap_err();
+        assert!(
+            again
+                .to_string()
+                .starts_with("Handoff #7 was already handed off to Dee by an import at 14:02"),
+            "{again}"
         );
     }
 
