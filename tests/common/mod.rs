@@ -99,17 +99,22 @@ impl Cli {
 
     /// Runs `baton` as if it were `now` (RFC 3339).
     pub fn run_at(&self, now: &str, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("--db")
+        self.command(now, args).output().unwrap()
+    }
+
+    /// `baton` with `args` on this workspace, as if it were `now`, ready to run: several of
+    /// them started at once race as teammates' commands do.
+    pub fn command(&self, now: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
+        c.arg("--db")
             .arg(&self.db)
             .args(args)
             .env("BATON_NOW", now)
             // This laptop's own data (who it is on a team workspace) stays in the test's folder.
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
             .env_remove("BATON_DB")
-            .env_remove("BATON_ME")
-            .output()
-            .unwrap()
+            .env_remove("BATON_ME");
+        c
     }
 
     pub fn ok(&self, args: &[&str]) -> String {

@@ -70,8 +70,8 @@ pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Event>> {
     Ok(rows)
 }
 
-/// The last decision that moved handoff `id` (of those one write made, the first: an approval,
-/// not the hand-off it set going), as the audit log has it.
+/// The last decision that moved handoff `id` (an approval, not the hand-off it set going), as
+/// the audit log has it.
 pub(crate) fn last_decision(
     conn: &Db,
     id: HandoffId,
@@ -87,17 +87,24 @@ pub(crate) fn last_decision(
             at: r.get(2)?,
         })
     })?;
-    let mut out: Option<LastDecision> = None;
-    for d in newest_first
+    // The newest that moved it; when that was the rules carrying out a person's decision made
+    // in the same write (an approval hands off), the person's decision.
+    let mut moved = newest_first
         .into_iter()
-        .filter(|d| LastDecision::moves(d.kind))
-    {
-        match &out {
-            Some(last) if last.at != d.at || last.actor != d.actor => break,
-            _ => out = Some(d),
+        .filter(|d| LastDecision::moves(d.kind));
+    let Some(newest) = moved.next() else {
+        return Ok(None);
+    };
+    Ok(Some(match moved.next() {
+        Some(d)
+            if !newest.by_a_person()
+                && d.by_a_person()
+                && (d.at, &d.actor) == (newest.at, &newest.actor) =>
+        {
+            d
         }
-    }
-    Ok(out)
+        _ => newest,
+    }))
 }
 
 /// A notification waiting in the outbox.

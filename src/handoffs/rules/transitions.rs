@@ -47,6 +47,19 @@ impl LastDecision {
         Self::words(kind).is_some()
     }
 
+    /// Whether a person decided it (approving, sending back, …) rather than the rules carrying
+    /// a decision out (handing off, pausing, …).
+    pub fn by_a_person(&self) -> bool {
+        !matches!(
+            self.kind,
+            EventKind::HandedOff
+                | EventKind::Cancelled
+                | EventKind::Resumed
+                | EventKind::InReview
+                | EventKind::Paused
+        )
+    }
+
     /// The decision in words, as in "was already approved".
     fn words(kind: EventKind) -> Option<&'static str> {
         Some(match kind {
