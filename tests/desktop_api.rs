@@ -3,12 +3,15 @@
 
 mod common;
 
+use common::Backend;
+
 use baton::{FixedClock, HandoffStatus, NewRecord, Origin, RecordKind, Role, TaskKind, Workspace};
 use chrono::Duration;
 use std::sync::Arc;
 
-fn workspace() -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
+fn workspace(backend: Backend) -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
     common::workspace(
+        backend,
         "2026-03-05T09:00:00Z",
         &[
             ("Fay Founder", Role::Founder),
@@ -36,8 +39,8 @@ fn deal(ws: &mut Workspace, name: &str, stage: &str, fields: &[(&str, &str)]) ->
 }
 
 on_both_workspaces! {
-fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards() {
-    let (mut ws, _clock, _dir) = workspace();
+fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards(backend: Backend) {
+    let (mut ws, _clock, _dir) = workspace(backend);
     for i in 0..25 {
         deal(
             &mut ws,
@@ -82,8 +85,8 @@ fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards() {
 }
 
 on_both_workspaces! {
-fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_creates() {
-    let (mut ws, _clock, _dir) = workspace();
+fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_creates(backend: Backend) {
+    let (mut ws, _clock, _dir) = workspace(backend);
     let r = deal(
         &mut ws,
         "Nordlicht GmbH",
@@ -219,8 +222,8 @@ fn paused_for_the_wizard(ws: &mut Workspace) -> WizardCase {
 }
 
 on_both_workspaces! {
-fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
-    let (mut ws, _clock, _dir) = workspace();
+fn the_wizard_hands_off_in_one_write_and_returns_what_it_created(backend: Backend) {
+    let (mut ws, _clock, _dir) = workspace(backend);
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
     let saved = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap();
     assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
@@ -246,7 +249,7 @@ fn the_wizard_hands_off_in_one_write_and_returns_what_it_created() {
 // On a file only: the failure is injected with a SQLite trigger on the file.
 #[test]
 fn a_failure_during_the_wizards_hand_off_saves_nothing() {
-    let (mut ws, _clock, dir) = workspace();
+    let (mut ws, _clock, dir) = workspace(Backend::File);
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
     let before = ws.record_detail(r).unwrap();
     // The kickoff task cannot be written: the hand-off fails at its last step.
@@ -274,8 +277,8 @@ fn a_failure_during_the_wizards_hand_off_saves_nothing() {
 }
 
 on_both_workspaces! {
-fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
-    let (mut ws, clock, _dir) = workspace();
+fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks(backend: Backend) {
+    let (mut ws, clock, _dir) = workspace(backend);
     ws.add_person("Fay Founder", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
     ws.add_person("Dee One", Role::Sales, None, false, Origin::Cli)
@@ -338,8 +341,8 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks() {
 }
 
 on_both_workspaces! {
-fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen() {
-    let (mut ws, _clock, dir) = workspace();
+fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen(backend: Backend) {
+    let (mut ws, _clock, dir) = workspace(backend);
     assert_eq!(ws.watched_folder().unwrap(), None);
     let set = ws
         .set_watched_folder(Some(dir.path()), Origin::App)
@@ -366,8 +369,8 @@ fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chos
 }
 
 on_both_workspaces! {
-fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
-    let (mut ws, _clock, dir) = workspace();
+fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Backend) {
+    let (mut ws, _clock, dir) = workspace(backend);
     let csv = dir.path().join("deals.csv");
     std::fs::write(
         &csv,
@@ -401,8 +404,8 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone() {
 }
 
 on_both_workspaces! {
-fn a_notification_without_a_task_waits_for_me_until_delivered() {
-    let (mut ws, _clock, _dir) = workspace();
+fn a_notification_without_a_task_waits_for_me_until_delivered(backend: Backend) {
+    let (mut ws, _clock, _dir) = workspace(backend);
     ws.notify_me("Imported deals.csv", "1 new").unwrap();
     let pending = ws.pending_notifications().unwrap();
     assert_eq!(pending.len(), 1);
@@ -414,8 +417,8 @@ fn a_notification_without_a_task_waits_for_me_until_delivered() {
 
 on_both_workspaces! {
 /// The window's title and badge count my open tasks: those assigned to me and not done.
-fn the_title_counts_my_open_tasks() {
-    let (mut ws, _clock, _dir) = workspace();
+fn the_title_counts_my_open_tasks(backend: Backend) {
+    let (mut ws, _clock, _dir) = workspace(backend);
     assert_eq!(ws.me().unwrap().unwrap().name, "Fay Founder");
     assert_eq!(ws.my_open_task_count().unwrap(), 0);
     // Two paused deals of Sam's and one of Fay's: each asks its owner to complete it.

@@ -2,13 +2,14 @@
 
 mod common;
 
+use common::Backend;
+
 use baton::import::ImportOptions;
 use baton::{
     FixedClock, HandoffStatus, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus,
     Workspace,
 };
 use chrono::NaiveDate;
-use common::at;
 use std::sync::Arc;
 
 const O: Origin = Origin::Cli;
@@ -21,8 +22,9 @@ struct Fx {
 
 /// A workspace file with a founder (me), a seller, a marketer and two delivery people.
 /// "Now" is Thursday 2026-03-05 09:00 UTC.
-fn setup() -> Fx {
+fn setup(backend: Backend) -> Fx {
     let (ws, clock, dir) = common::workspace(
+        backend,
         "2026-03-05T09:00:00Z",
         &[
             ("Fay Founder", Role::Founder),
@@ -83,8 +85,8 @@ fn tasks_of(ws: &Workspace, h: baton::HandoffId) -> Vec<baton::Task> {
 }
 
 on_both_workspaces! {
-fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() {
-    let mut fx = setup();
+fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(
         &mut fx,
         "Acme rollout",
@@ -136,8 +138,8 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification() 
 }
 
 on_both_workspaces! {
-fn notifications_are_queued_for_me_and_delivered_once() {
-    let mut fx = setup();
+fn notifications_are_queued_for_me_and_delivered_once(backend: Backend) {
+    let mut fx = setup(backend);
     fx.ws
         .add_person("Dee One", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
@@ -164,8 +166,8 @@ fn notifications_are_queued_for_me_and_delivered_once() {
 }
 
 on_both_workspaces! {
-fn round_robin_alternates_between_delivery_people() {
-    let mut fx = setup();
+fn round_robin_alternates_between_delivery_people(backend: Backend) {
+    let mut fx = setup(backend);
     let mut owners = vec![];
     for n in 0..3 {
         let r = deal(
@@ -182,8 +184,8 @@ fn round_robin_alternates_between_delivery_people() {
 }
 
 on_both_workspaces! {
-fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
-    let mut fx = setup();
+fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backend: Backend) {
+    let mut fx = setup(backend);
     let mut partial = complete_deal_fields();
     partial.retain(|(k, _)| k != "signed_scope" && k != "risk_notes");
     let r = deal(&mut fx, "Beta", "Contract Sent", partial);
@@ -247,8 +249,8 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger() {
 }
 
 on_both_workspaces! {
-fn an_exception_flag_routes_to_review_then_approve_hands_off() {
-    let mut fx = setup();
+fn an_exception_flag_routes_to_review_then_approve_hands_off(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Gamma", "Contract Sent", complete_deal_fields());
     fx.ws.set_flag(r, "Custom Scope", true, O).unwrap();
     fx.ws.move_record(r, "Closed Won", O).unwrap();
@@ -282,8 +284,8 @@ fn an_exception_flag_routes_to_review_then_approve_hands_off() {
 }
 
 on_both_workspaces! {
-fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook() {
-    let mut fx = setup();
+fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Delta", "Contract Sent", complete_deal_fields());
     fx.ws.set_flag(r, "needs_founder_review", true, O).unwrap();
     fx.ws.move_record(r, "Closed Won", O).unwrap();
@@ -312,8 +314,8 @@ fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook() {
 }
 
 on_both_workspaces! {
-fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() {
-    let mut fx = setup();
+fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Eps", "Closed Won", vec![]);
     let h = only_handoff(&fx.ws, r);
     assert_eq!(
@@ -338,8 +340,8 @@ fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again() 
 }
 
 on_both_workspaces! {
-fn unrelated_edits_in_the_stage_fire_nothing_new() {
-    let mut fx = setup();
+fn unrelated_edits_in_the_stage_fire_nothing_new(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Zeta", "Closed Won", complete_deal_fields());
     fx.ws
         .set_fields(r, &[("notes".into(), "Called them".into())], O)
@@ -351,8 +353,8 @@ fn unrelated_edits_in_the_stage_fire_nothing_new() {
 }
 
 on_both_workspaces! {
-fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips() {
-    let mut fx = setup();
+fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Eta", "Closed Won", complete_deal_fields());
     let h = only_handoff(&fx.ws, r);
     let kickoff = tasks_of(&fx.ws, h.id).remove(0);
@@ -394,8 +396,8 @@ fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips() {
 }
 
 on_both_workspaces! {
-fn holidays_push_the_kickoff_due_date() {
-    let mut fx = setup();
+fn holidays_push_the_kickoff_due_date(backend: Backend) {
+    let mut fx = setup(backend);
     fx.ws
         .add_holiday(
             NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
@@ -419,8 +421,8 @@ fn holidays_push_the_kickoff_due_date() {
 on_both_workspaces! {
 /// A fixed owner first named by an earlier row of the same import is on the team for the won
 /// deals after that row: the rules read the team again once the import adds someone.
-fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals() {
-    let mut fx = setup();
+fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals(backend: Backend) {
+    let mut fx = setup(backend);
     let mut pbs = fx.ws.playbooks().unwrap();
     for pb in pbs.iter_mut().filter(|p| p.kind == RecordKind::Deal) {
         pb.owner_rule = baton::OwnerRule::Fixed {
@@ -470,8 +472,8 @@ fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
 }
 
 on_both_workspaces! {
-fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepted() {
-    let mut fx = setup();
+fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepted(backend: Backend) {
+    let mut fx = setup(backend);
     let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
         .iter()
         .map(|k| (*k, "x"))
@@ -494,8 +496,8 @@ fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepte
 }
 
 on_both_workspaces! {
-fn sales_can_reject_a_lead_back_to_marketing() {
-    let mut fx = setup();
+fn sales_can_reject_a_lead_back_to_marketing(backend: Backend) {
+    let mut fx = setup(backend);
     let all: Vec<(&str, &str)> = baton::fields::LEAD_FIELDS
         .iter()
         .map(|k| (*k, "x"))
@@ -524,8 +526,8 @@ fn sales_can_reject_a_lead_back_to_marketing() {
 }
 
 on_both_workspaces! {
-fn unknown_things_are_refused_in_one_clear_sentence() {
-    let mut fx = setup();
+fn unknown_things_are_refused_in_one_clear_sentence(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(&mut fx, "Iota", "Contract Sent", vec![]);
     let e = fx.ws.move_record(r, "Nowhere", O).unwrap_err().to_string();
     assert!(
@@ -558,8 +560,8 @@ fn unknown_things_are_refused_in_one_clear_sentence() {
 }
 
 on_both_workspaces! {
-fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
-    let mut fx = setup();
+fn every_decision_is_in_the_audit_log_with_rule_and_fields(backend: Backend) {
+    let mut fx = setup(backend);
     let r = deal(
         &mut fx,
         "Kappa",
@@ -576,11 +578,9 @@ fn every_decision_is_in_the_audit_log_with_rule_and_fields() {
 }
 
 on_both_workspaces! {
-fn the_workspace_reopens_with_its_data_and_playbook_edits() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("w.sqlite");
-    {
-        let mut ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
+fn the_workspace_reopens_with_its_data_and_playbook_edits(backend: Backend) {
+    let (dir, clock) = {
+        let (mut ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
         let mut pbs = ws.playbooks().unwrap();
         pbs[0].due_business_days = 5;
         ws.replace_playbooks(&pbs, Origin::Cli).unwrap();
@@ -593,8 +593,9 @@ fn the_workspace_reopens_with_its_data_and_playbook_edits() {
             O,
         )
         .unwrap();
-    }
-    let ws = Workspace::open(&path, FixedClock::new(at("2026-03-05T09:00:00Z"))).unwrap();
+        (dir, clock)
+    };
+    let ws = common::reopen(&dir, clock);
     assert_eq!(ws.playbooks().unwrap()[0].due_business_days, 5);
     assert_eq!(ws.records(None, None).unwrap()[0].name, "Persisted");
 }
@@ -632,8 +633,8 @@ on_both_workspaces! {
 /// One import hands its won deals round the delivery team in the order a hand-off at a time
 /// would: after the last hand-off stored, including one stamped later than the import (a
 /// teammate's clock ahead), which stays the last.
-fn an_import_continues_the_round_robin_as_one_hand_off_at_a_time_would() {
-    let mut fx = setup();
+fn an_import_continues_the_round_robin_as_one_hand_off_at_a_time_would(backend: Backend) {
+    let mut fx = setup(backend);
     // Dee One gets a deal handed off an hour after the import's moment.
     fx.clock.advance(chrono::Duration::hours(1));
     let early = deal(&mut fx, "Ahead", "Closed Won", complete_deal_fields());

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Backend;
+
 use baton::{
     FixedClock, HandoffId, Health, NewRecord, Origin, RecordId, RecordKind, Role, TaskKind,
     Workspace,
@@ -48,8 +50,9 @@ struct Month {
 }
 
 impl Month {
-    fn new() -> Month {
+    fn new(backend: Backend) -> Month {
         let (ws, clock, dir) = common::workspace(
+            backend,
             "2026-02-27T09:00:00Z",
             &[
                 ("Fay Founder", Role::Founder),
@@ -121,12 +124,12 @@ impl Month {
 }
 
 /// Four weeks, W09 to W12 of 2026, "now" Wednesday 2026-03-18 noon.
-fn scripted() -> Health {
-    scripted_workspace().ws.health(4, 3).unwrap()
+fn scripted(backend: Backend) -> Health {
+    scripted_workspace(backend).ws.health(4, 3).unwrap()
 }
 
-fn scripted_workspace() -> Month {
-    let mut m = Month::new();
+fn scripted_workspace(backend: Backend) -> Month {
+    let mut m = Month::new(backend);
     let without = |drop: &[&str]| -> Vec<(&'static str, &'static str)> {
         DEAL.iter()
             .copied()
@@ -195,8 +198,8 @@ fn scripted_workspace() -> Month {
 }
 
 on_both_workspaces! {
-fn every_weekly_figure_is_exact_over_a_scripted_month() {
-    let h = scripted();
+fn every_weekly_figure_is_exact_over_a_scripted_month(backend: Backend) {
+    let h = scripted(backend);
     let weeks: Vec<&str> = h.weeks.iter().map(|w| w.week.as_str()).collect();
     assert_eq!(weeks, ["2026-W09", "2026-W10", "2026-W11", "2026-W12"]);
 
@@ -236,8 +239,8 @@ fn every_weekly_figure_is_exact_over_a_scripted_month() {
 }
 
 on_both_workspaces! {
-fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest() {
-    let h = scripted();
+fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest(backend: Backend) {
+    let h = scripted(backend);
     let missing: Vec<(&str, &str, u64)> = h
         .most_missing_fields
         .iter()
@@ -262,8 +265,8 @@ fn the_window_lists_the_fields_missing_at_trigger_and_the_handoffs_stuck_longest
 }
 
 on_both_workspaces! {
-fn each_figure_opens_the_records_behind_it() {
-    let m = scripted_workspace();
+fn each_figure_opens_the_records_behind_it(backend: Backend) {
+    let m = scripted_workspace(backend);
     let rows = |week: &str, figure: &str| -> Vec<(String, String)> {
         m.ws.health_records(week, figure)
             .unwrap()
@@ -302,8 +305,8 @@ fn each_figure_opens_the_records_behind_it() {
 }
 
 on_both_workspaces! {
-fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() {
-    let mut m = scripted_workspace();
+fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html(backend: Backend) {
+    let mut m = scripted_workspace(backend);
     let fir =
         m.ws.records(Some(RecordKind::Lead), None)
             .unwrap()
@@ -342,8 +345,8 @@ fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html() 
 }
 
 on_both_workspaces! {
-fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
-    let l = scripted().leak_check;
+fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first(backend: Backend) {
+    let l = scripted(backend).leak_check;
     let stages: Vec<(&str, f64, f64, u64)> = l
         .stages
         .iter()
@@ -380,8 +383,8 @@ fn the_leak_check_finds_where_records_wait_and_which_handoff_to_fix_first() {
 }
 
 on_both_workspaces! {
-fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
-    let mut m = Month::new();
+fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed(backend: Backend) {
+    let mut m = Month::new(backend);
     // 53 deals wait in Appointment Scheduled from 2026-02-27; one more arrives 20 days later.
     let waiting: Vec<RecordId> = (0..53)
         .map(|i| {
@@ -423,8 +426,8 @@ fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed() {
 }
 
 on_both_workspaces! {
-fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed() {
-    let mut m = Month::new();
+fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed(backend: Backend) {
+    let mut m = Month::new(backend);
     for i in 0..51 {
         let d = m.record(RecordKind::Deal, &format!("Win {i}"), "Contract Sent", &[]);
         // A minute apart, so the first win is the oldest; each pauses with every field missing.

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::Backend;
+
 use baton::import::preset::Source;
 use baton::import::{ImportOptions, ImportReport};
 use baton::{HandoffStatus, Origin, RecordKind, Workspace};
@@ -19,16 +21,16 @@ fn import(ws: &mut Workspace, name: &str) -> baton::Result<ImportReport> {
     ws.import_file(&fixture(name), &ImportOptions::default())
 }
 
-fn workspace() -> (Workspace, tempfile::TempDir) {
-    let (ws, _clock, dir) = common::workspace("2026-03-05T09:00:00Z", &[]);
+fn workspace(backend: Backend) -> (Workspace, tempfile::TempDir) {
+    let (ws, _clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     (ws, dir)
 }
 
 on_both_workspaces! {
-fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_changes_nothing() {
+fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_changes_nothing(backend: Backend) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/real/crm_sales_pipeline.csv");
-    let (mut ws, _dir) = workspace();
+    let (mut ws, _dir) = workspace(backend);
     let r = ws.import_file(&path, &ImportOptions::default()).unwrap();
     assert_eq!((r.rows, r.inserted, r.rejected), (8766, 8766, 0));
     assert_eq!(r.handoffs.fired, 1290);
@@ -59,8 +61,8 @@ fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_change
 }
 
 on_both_workspaces! {
-fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
-    let (mut ws, _dir) = workspace();
+fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "hubspot_deals.csv").unwrap();
     assert_eq!(r.source, Source::Hubspot);
     assert_eq!(r.encoding, "UTF-8 BOM");
@@ -89,8 +91,8 @@ fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim() {
 }
 
 on_both_workspaces! {
-fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
-    let (mut ws, _dir) = workspace();
+fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     import(&mut ws, "hubspot_deals.csv").unwrap();
@@ -106,8 +108,8 @@ fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff() {
 }
 
 on_both_workspaces! {
-fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_status() {
-    let (mut ws, _dir) = workspace();
+fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_status(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "pipedrive_deals_excel.csv").unwrap();
     assert_eq!(r.source, Source::Pipedrive);
     assert_eq!(r.delimiter, ";");
@@ -128,8 +130,8 @@ fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_statu
 }
 
 on_both_workspaces! {
-fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing() {
-    let (mut ws, _dir) = workspace();
+fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let err = import(&mut ws, "bad_date.csv").unwrap_err().to_string();
     assert!(
         err.contains("row 2 (line 3): \"Close Date\" value \"31/02/2025\" is not a date"),
@@ -161,8 +163,8 @@ fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing()
 }
 
 on_both_workspaces! {
-fn files_that_are_not_csv_get_one_clear_sentence() {
-    let (mut ws, _dir) = workspace();
+fn files_that_are_not_csv_get_one_clear_sentence(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let e = import(&mut ws, "workbook.csv").unwrap_err().to_string();
     assert!(
         e.contains("Excel workbook") && e.contains("save it as CSV"),
@@ -174,8 +176,8 @@ fn files_that_are_not_csv_get_one_clear_sentence() {
 }
 
 on_both_workspaces! {
-fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
-    let (mut ws, _dir) = workspace();
+fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "salesforce_opps_unicode_text.csv").unwrap();
     assert_eq!(r.source, Source::Salesforce);
     assert_eq!(
@@ -203,8 +205,8 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars() {
 }
 
 on_both_workspaces! {
-fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents() {
-    let (mut ws, _dir) = workspace();
+fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "close_opportunities.csv").unwrap();
     assert_eq!(r.source, Source::Close);
     let won = ws.find_record("oppo_8Yb2").unwrap();
@@ -224,8 +226,8 @@ fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents() 
 on_both_workspaces! {
 /// Close's export endpoint writes every field of the opportunity object: `value` in cents with
 /// `value_currency` and `value_period`, no `value_formatted`, dates in ISO 8601 with an offset.
-fn a_close_export_without_value_formatted_still_has_its_amounts() {
-    let (mut ws, _dir) = workspace();
+fn a_close_export_without_value_formatted_still_has_its_amounts(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let preview = ws
         .preview(
             &fixture("close_opportunities_api.csv"),
@@ -258,8 +260,8 @@ fn a_close_export_without_value_formatted_still_has_its_amounts() {
 }
 
 on_both_workspaces! {
-fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
-    let (mut ws, _dir) = workspace();
+fn a_zoho_export_resaved_with_pipes_and_decimal_commas(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "zoho_deals_pipe.csv").unwrap();
     assert_eq!((r.source, r.delimiter.as_str()), (Source::Zoho, "|"));
     let cafe = ws.find_record("zcrm_4876876000000333001").unwrap();
@@ -278,8 +280,8 @@ fn a_zoho_export_resaved_with_pipes_and_decimal_commas() {
 }
 
 on_both_workspaces! {
-fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook() {
-    let (mut ws, _dir) = workspace();
+fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "hubspot_contacts.csv").unwrap();
     assert_eq!(r.source, Source::Hubspot);
     let zoe = ws.find_record("501").unwrap();
@@ -293,8 +295,8 @@ fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook(
 }
 
 on_both_workspaces! {
-fn an_undecidable_date_column_is_reported_not_guessed() {
-    let (mut ws, _dir) = workspace();
+fn an_undecidable_date_column_is_reported_not_guessed(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let e = import(&mut ws, "ambiguous_dates.csv")
         .unwrap_err()
         .to_string();
@@ -337,8 +339,8 @@ fn an_undecidable_date_column_is_reported_not_guessed() {
 }
 
 on_both_workspaces! {
-fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() {
-    let (mut ws, _dir) = workspace();
+fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     // Close Date reads both ways until row 3 (25/04/2026: day first); Start Date never says
     // and follows the file; Create Date is ISO.
     let r = import(&mut ws, "late_decided_dates.csv").unwrap();
@@ -368,8 +370,8 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too() 
 }
 
 on_both_workspaces! {
-fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_row() {
-    let (mut ws, _dir) = workspace();
+fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_row(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     // Deal 2001 appears again further down, won; the walk-in without an id twice by name.
     let r = import(&mut ws, "hubspot_deals_repeated.csv").unwrap();
     assert_eq!((r.rows, r.inserted, r.updated), (5, 3, 2));
@@ -399,8 +401,8 @@ fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_ro
 }
 
 on_both_workspaces! {
-fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
-    let (mut ws, _dir) = workspace();
+fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let e = import(&mut ws, "ragged.csv").unwrap_err().to_string();
     assert!(
         e.contains("row 2 (line 3): has 3 cells but the header has 4"),
@@ -438,8 +440,8 @@ fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line() {
 }
 
 on_both_workspaces! {
-fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing() {
-    let (ws, _dir) = workspace();
+fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing(backend: Backend) {
+    let (ws, _dir) = workspace(backend);
     let p = ws
         .preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 2)
         .unwrap();
@@ -459,8 +461,8 @@ fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing() {
 }
 
 on_both_workspaces! {
-fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
-    let (mut ws, _dir) = workspace();
+fn a_mapping_the_user_chose_is_reused_for_the_same_header_row(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let chosen = ImportOptions {
         maps: vec![("Notes".into(), "risk_notes".into())],
         ..Default::default()
@@ -494,7 +496,7 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row() {
 #[test]
 fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
     use sha2::Digest;
-    let (mut ws, _dir) = workspace();
+    let (mut ws, _dir) = workspace(Backend::File);
     ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     let first = import(&mut ws, "hubspot_deals.csv").unwrap();
@@ -570,7 +572,7 @@ fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
 // On a file only: backups are a file's (a team workspace's are the database's own).
 #[test]
 fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
-    let (mut ws, dir) = workspace();
+    let (mut ws, dir) = workspace(Backend::File);
     let backups = || {
         std::fs::read_dir(dir.path().join("backups"))
             .map(|d| d.count())
@@ -605,8 +607,8 @@ fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
 }
 
 on_both_workspaces! {
-fn progress_reaches_the_whole_file() {
-    let (mut ws, _dir) = workspace();
+fn progress_reaches_the_whole_file(backend: Backend) {
+    let (mut ws, _dir) = workspace(backend);
     let path = fixture("hubspot_deals.csv");
     let mut seen = vec![];
     ws.import_file_with_progress(&path, &ImportOptions::default(), &mut |p| seen.push(p))
@@ -618,8 +620,8 @@ fn progress_reaches_the_whole_file() {
 }
 
 on_both_workspaces! {
-fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries() {
-    let (mut ws, dir) = workspace();
+fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(backend: Backend) {
+    let (mut ws, dir) = workspace(backend);
     let csv = |name: &str, body: &str| {
         let p = dir.path().join(name);
         std::fs::write(

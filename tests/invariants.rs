@@ -179,8 +179,13 @@ fn health_agrees(ws: &Workspace, records: &[RecordId]) {
 /// Plays `ops` on a fresh workspace (a file, or a team workspace on the test PostgreSQL),
 /// checking the invariants after each.
 fn play(ops: Vec<Op>, team: bool) {
-    common::on_team(team);
+    let backend = if team {
+        common::Backend::Team
+    } else {
+        common::Backend::File
+    };
     let (mut ws, clock, _dir) = common::workspace(
+        backend,
         "2026-03-02T09:00:00Z",
         &[
             ("Fay", Role::Founder),

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::Backend;
+
 use baton::import::ImportOptions;
 use baton::{FixedClock, HandoffStatus, Origin, RecordKind, Role, Workspace};
 use rusqlite::types::Value;
@@ -93,6 +95,7 @@ fn open(db: &Path) -> Workspace {
 #[test]
 fn undo_puts_every_row_the_import_changed_back_exactly() {
     let (mut ws, _clock, dir) = common::workspace(
+        Backend::File,
         "2026-03-05T09:00:00Z",
         &[("Fay", Role::Founder), ("Dee", Role::Delivery)],
     );
@@ -136,16 +139,14 @@ fn undo_puts_every_row_the_import_changed_back_exactly() {
 }
 
 on_both_workspaces! {
-fn a_write_from_another_laptop_process_after_the_import_survives_its_undo() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("w.sqlite");
-    let mut ws = open(&db);
+fn a_write_from_another_laptop_process_after_the_import_survives_its_undo(backend: Backend) {
+    let (mut ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let csv = dir.path().join("deals.csv");
     deals_csv(&csv, 30, 0);
     let r = ws.import_file(&csv, &ImportOptions::default()).unwrap();
 
-    // Another connection (the CLI beside the app) adds a deal after the import.
-    let mut other = open(&db);
+    // Another connection (the CLI beside the app, a teammate) adds a deal after the import.
+    let mut other = common::reopen(&dir, clock);
     let added = other
         .add_record(
             baton::NewRecord {
@@ -172,7 +173,8 @@ fn a_write_from_another_laptop_process_after_the_import_survives_its_undo() {
 }
 }
 
-on_both_workspaces! {
+// On a file only: backups are a workspace file's safety net (a team workspace has the database's own).
+#[test]
 fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
@@ -212,12 +214,10 @@ fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
     ws.undo_import(good.import_id, Origin::Cli).unwrap();
     assert!(ws.records(None, None).unwrap().is_empty());
 }
-}
 
 on_both_workspaces! {
-fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ws = open(&dir.path().join("w.sqlite"));
+fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays(backend: Backend) {
+    let (mut ws, _clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let first = ws
         .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
         .unwrap();
@@ -242,9 +242,8 @@ fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays() {
 }
 
 on_both_workspaces! {
-fn people_an_import_added_go_with_it_unless_someone_still_names_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ws = open(&dir.path().join("w.sqlite"));
+fn people_an_import_added_go_with_it_unless_someone_still_names_them(backend: Backend) {
+    let (mut ws, _clock, _dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let r = ws
         .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
         .unwrap();
@@ -294,7 +293,9 @@ fn after_kill(db: &Path) -> (i64, bool, i64) {
     )
 }
 
-on_both_workspaces! {
+// On a file only: it copies the SQLite file to replay each kill from the same start (tests/team_crash.rs
+// kills the CLI mid-write on a team workspace).
+#[test]
 fn killing_the_cli_at_any_moment_of_an_undo_leaves_the_import_whole_or_fully_undone() {
     let dir = tempfile::tempdir().unwrap();
     let pristine = dir.path().join("pristine.sqlite");
@@ -337,9 +338,10 @@ fn killing_the_cli_at_any_moment_of_an_undo_leaves_the_import_whole_or_fully_und
     assert!(kept > 0, "some kills landed before the undo committed");
     eprintln!("killed 10 undos: {kept} left the import whole, {undone} fully undone");
 }
-}
 
-on_both_workspaces! {
+// On a file only: the writer waits for the file's write lock (on a team workspace writes do not wait
+// for an import: tests/concurrency.rs races them).
+#[test]
 fn a_write_that_arrives_during_a_cli_import_survives_the_undo() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
@@ -366,7 +368,6 @@ fn a_write_that_arrives_during_a_cli_import_survives_the_undo() {
         "the deal added during the import: {added}"
     );
 }
-}
 
 /// A small tmpfs of our own, mounted for the test (root only) and unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -389,7 +390,8 @@ impl Drop for Tmpfs {
     }
 }
 
-on_both_workspaces! {
+// On a file only: the backup is a file's.
+#[test]
 fn a_full_disk_during_the_backup_leaves_no_partial_file_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let Some(disk) = Tmpfs::mount(&dir.path().join("disk"), "32m") else {
@@ -448,5 +450,4 @@ fn a_full_disk_during_the_backup_leaves_no_partial_file_and_says_so() {
         .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 5_001);
-}
 }

@@ -15,27 +15,33 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// A fresh workspace file whose clock stands at `now`, with `team` on it (the first one is me).
-/// The folder goes when the `TempDir` does.
+/// Which kind of workspace a core test runs on: a file, or a team workspace on the test
+/// PostgreSQL. Tests that run on both take it as a parameter (`on_both_workspaces!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    File,
+    Team,
+}
+
+/// A fresh workspace on `backend` whose clock stands at `now`, with `team` on it (the first one
+/// is me). The folder goes when the `TempDir` does; [`reopen`] opens the same workspace again,
+/// as a second program or a teammate's laptop would.
 pub fn workspace(
+    backend: Backend,
     now: &str,
     team: &[(&str, Role)],
 ) -> (Workspace, Arc<FixedClock>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(FixedClock::new(at(now)));
-    let on_team = ON_TEAM.with(std::cell::Cell::get);
-    let mut ws = if on_team {
-        // A team workspace of its own; this "laptop" keeps who it is in the test's folder.
+    if backend == Backend::Team {
+        // A team workspace of its own, its address kept in the folder for `reopen`.
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let url = baton::team::TeamUrl::parse(&database(&format!("ws_{n}"))).unwrap();
-        baton::team::init(&url).unwrap();
-        let mut ws = Workspace::open_team(&url, clock.clone()).unwrap();
-        ws.keep_identity_in(dir.path());
-        ws
-    } else {
-        Workspace::open(&dir.path().join("w.sqlite"), clock.clone()).unwrap()
-    };
+        let url = database(&format!("ws_{n}"));
+        baton::team::init(&baton::team::TeamUrl::parse(&url).unwrap()).unwrap();
+        std::fs::write(dir.path().join(TEAM_URL), &url).unwrap();
+    }
+    let mut ws = reopen(&dir, clock.clone());
     for (i, (name, role)) in team.iter().enumerate() {
         ws.add_person(name, *role, None, i == 0, Origin::Cli)
             .unwrap();
@@ -43,36 +49,42 @@ pub fn workspace(
     (ws, clock, dir)
 }
 
-thread_local! {
-    /// Whether this test thread's `workspace` is a team workspace (set by `on_both_workspaces!`).
-    static ON_TEAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// Where a test's team workspace keeps its address, in the test's folder.
+const TEAM_URL: &str = "team-url";
+
+/// The workspace [`workspace`] made in `dir`, opened again on another connection (on a team
+/// workspace, as the same laptop: who I am is kept in the folder).
+pub fn reopen(dir: &tempfile::TempDir, clock: Arc<FixedClock>) -> Workspace {
+    match std::fs::read_to_string(dir.path().join(TEAM_URL)) {
+        Ok(url) => {
+            let url = baton::team::TeamUrl::parse(&url).unwrap();
+            let mut ws = Workspace::open_team(&url, clock).unwrap();
+            ws.keep_identity_in(dir.path());
+            ws
+        }
+        Err(_) => Workspace::open(&dir.path().join("w.sqlite"), clock).unwrap(),
+    }
 }
 
-/// Makes this test thread's `workspace` a team workspace (`true`) or a file.
-pub fn on_team(team: bool) {
-    ON_TEAM.with(|c| c.set(team));
-}
-
-/// A core test run twice from one source: on a workspace file and on a team workspace.
+/// A core test run twice from one source, given the backend: on a workspace file and on a team
+/// workspace.
 #[macro_export]
 macro_rules! on_both_workspaces {
-    ($(#[$m:meta])* fn $name:ident() $body:block) => {
+    ($(#[$m:meta])* fn $name:ident($backend:ident: Backend) $body:block) => {
         $(#[$m])*
         mod $name {
             use super::*;
 
-            fn run() $body
+            fn run($backend: common::Backend) $body
 
             #[test]
             fn on_a_workspace_file() {
-                common::on_team(false);
-                run()
+                run(common::Backend::File)
             }
 
             #[test]
             fn on_a_team_workspace() {
-                common::on_team(true);
-                run()
+                run(common::Backend::Team)
             }
         }
     };
