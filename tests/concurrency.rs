@@ -227,3 +227,100 @@ fn eight_moves_of_one_deal_at_once_leave_one_consistent_history(cli: &Cli) {
     }
 }
 }
+
+/// How many deals the import a `set` waits behind holds (`BATON_RACE_IMPORT`; 100,000 in
+/// `cargo xtask test --stress`).
+fn import_size() -> usize {
+    std::env::var("BATON_RACE_IMPORT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000)
+}
+
+on_both! {
+fn a_set_that_arrives_during_a_large_import_lands_and_the_import_is_whole(cli: &Cli) {
+    set_during_import(cli, false);
+}
+}
+
+on_both! {
+fn a_set_on_a_record_the_import_also_changes_keeps_both_changes(cli: &Cli) {
+    set_during_import(cli, true);
+}
+}
+
+/// A `set` of a record while a large import runs: a record of its own, or (`shared`) one the
+/// import changes too (its amount; the set changes its buyer goals). Both land whole.
+fn set_during_import(cli: &Cli, shared: bool) {
+    cli.team();
+    let first = cli.path("first.csv");
+    std::fs::write(&first, "Record ID,Deal Name,Deal Stage,Amount,Deal owner\nbig-shared,Shared,Contract Sent,5,Sam Seller\n").unwrap();
+    cli.ok(&["import", first.to_str().unwrap()]);
+    let beside = if shared {
+        cli.json(&["show", "big-shared", "--json"])["id"].to_string()
+    } else {
+        cli.deal("Beside the import", "Contract Sent", &[])
+    };
+    let n = import_size();
+    let csv = cli.path("big.csv");
+    let mut s = String::from("Record ID,Deal Name,Deal Stage,Amount,Deal owner,Risk Notes\n");
+    // The shared record comes late in the file, when the import has been running a while.
+    let late = n * 9 / 10;
+    for i in 0..n {
+        if i == late {
+            s += "big-shared,Shared,Contract Sent,7,Sam Seller,\n";
+        }
+        let stage = ["Contract Sent", "Closed Won", "Qualified To Buy"][i % 3];
+        s += &format!(
+            "big-{i},Deal {i},{stage},{},Sam Seller,Note {i}\n",
+            1000 + i
+        );
+    }
+    std::fs::write(&csv, s).unwrap();
+    let mut import = cli
+        .command(
+            "2026-03-05T09:00:00Z",
+            &["import", csv.to_str().unwrap(), "--json"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The set starts while the import is reading and writing its rows.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        import.try_wait().unwrap().is_none(),
+        "the import is still running when the set starts (make BATON_RACE_IMPORT larger)"
+    );
+    let set = cli.run(&["set", &beside, "buyer_goals=Set during the import"]);
+    let import = import.wait_with_output().unwrap();
+    assert!(set.status.success(), "the set: {}", stderr(&set));
+    assert!(import.status.success(), "the import: {}", stderr(&import));
+    let report: Value = serde_json::from_slice(&import.stdout).unwrap();
+    assert_eq!(report["inserted"], n, "{report}");
+    let shown = cli.json(&["show", &beside, "--json"]);
+    assert_eq!(
+        shown["fields"]["buyer_goals"], "Set during the import",
+        "{shown}"
+    );
+    if shared {
+        assert_eq!(
+            shown["fields"]["amount"], 7.0,
+            "the import's change is kept too: {shown}"
+        );
+    }
+    // Every imported row is there as the file has it.
+    let records = cli.json(&["records", "--json"]);
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), n + if shared { 1 } else { 2 });
+    let noted = records
+        .iter()
+        .filter(|r| {
+            r["external_id"]
+                .as_str()
+                .and_then(|id| id.strip_prefix("big-"))
+                .is_some_and(|i| r["fields"]["risk_notes"] == format!("Note {i}"))
+        })
+        .count();
+    assert_eq!(noted, n);
+}

@@ -347,8 +347,18 @@ impl Db {
 
     /// Opens a team workspace's write: one serializable transaction, so the database, not the
     /// timing, keeps two laptops' writes apart.
-    pub(crate) fn begin_serializable(&self) -> Result<()> {
-        self.execute_batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    ///
+    /// Every write of a team workspace inserts its change into `changes`; it takes that table's
+    /// lock first, before its snapshot is taken (LOCK TABLE takes none), so that `alone` (an
+    /// import, an undo) waits for the writes under way and every write that arrives meanwhile
+    /// waits for it, then reads what it left — as a workspace file's write lock does. Writes
+    /// that are not alone do not wait for each other.
+    pub(crate) fn begin_serializable(&self, alone: bool) -> Result<()> {
+        self.execute_batch(if alone {
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"
+        } else {
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE changes IN ROW EXCLUSIVE MODE"
+        })
     }
 
     /// Ends the open transaction, keeping what it wrote or not. A pipelined write that failed

@@ -40,6 +40,15 @@ pub use crate::records::StageChange;
 /// How many times a write on a team workspace runs when it keeps colliding with teammates'.
 pub(crate) const TEAM_ATTEMPTS: u32 = 12;
 
+/// How a team workspace's write runs beside teammates' writes.
+#[derive(Debug, Clone, Copy)]
+enum Attempts {
+    /// Beside them, run again when it collides with one.
+    Retried,
+    /// Once, with no other write beside it (an import reads its file as it writes).
+    Alone,
+}
+
 /// Whether a write keeps what it wrote.
 pub(crate) enum Finish {
     Commit,
@@ -230,7 +239,7 @@ impl Workspace {
         if self.is_team() {
             let now = self.now();
             let actor = self.actor(origin)?;
-            return self.transact_team(origin, None, now, actor, TEAM_ATTEMPTS, f);
+            return self.transact_team(origin, None, now, actor, Attempts::Retried, f);
         }
         self.transact(origin, None, f)
     }
@@ -253,11 +262,13 @@ impl Workspace {
         let now = self.now();
         let actor = self.actor(origin).map_err(|e| self.explain(e))?;
         if let Db::Postgres(_) = self.conn {
-            // An import reads its file as it writes: it runs once, and a collision is said.
+            // An import reads its file as it writes: it runs once, alone, as on a file.
             let mut f = Some(f);
-            return self.transact_team(origin, undoes, now, actor, 1, |cx| match f.take() {
-                Some(f) => f(cx),
-                None => unreachable!("a write of one attempt runs once"),
+            return self.transact_team(origin, undoes, now, actor, Attempts::Alone, |cx| {
+                match f.take() {
+                    Some(f) => f(cx),
+                    None => unreachable!("a write of one attempt runs once"),
+                }
             });
         }
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
@@ -327,19 +338,25 @@ impl Workspace {
     /// [`Workspace::transact`] on a team workspace: one serializable transaction, its change
     /// named in the transaction's `baton.change` setting for the change log's triggers. A
     /// write that collides with a teammate's at the same moment is rolled back whole and run
-    /// again, up to `attempts` times in all; then the collision is said in one sentence.
+    /// again (`f` reads and decides again), up to [`TEAM_ATTEMPTS`] times in all; then the
+    /// collision is said in one sentence. A write that runs [`Attempts::Alone`] waits for the
+    /// writes under way, and the ones that arrive meanwhile wait for it.
     fn transact_team<T>(
         &mut self,
         origin: Origin,
         undoes: Option<crate::model::ImportId>,
         now: DateTime<Utc>,
         actor: String,
-        attempts: u32,
+        attempts: Attempts,
         mut f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
+        let (alone, attempts) = match attempts {
+            Attempts::Retried => (false, TEAM_ATTEMPTS),
+            Attempts::Alone => (true, 1),
+        };
         let mut attempt = 1;
         loop {
-            self.conn.begin_serializable()?;
+            self.conn.begin_serializable(alone)?;
             let done =
                 changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)
                     .and_then(|change| {

@@ -14,6 +14,9 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <command>
   run          build Baton and open it on your workspace (a demo one on first start; --db PATH: that one)
   test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
+               (--stress: only the races of teammates writing at once, each run 50 times, the
+               import a write waits behind 100,000 rows; BATON_RACE_ROUNDS and BATON_RACE_IMPORT
+               change that)
   bench        import and health speed and memory against sqlite3's own .import, a team workspace's
                against psql \\copy, and the desktop app's memory (--quick: 100k rows only; --team:
                only the team workspace's figures; --desktop: only the app's memory)
@@ -31,8 +34,9 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let result = match args.first().map(String::as_str) {
+        Some("test") if args.len() == 2 && args[1] == "--stress" => stress(),
         Some("test") if args.len() > 1 => Err(format!(
-            "`cargo xtask test` takes no options (it was given {}); `cargo xtask e2e NAME` runs only the end-to-end journeys whose name holds NAME",
+            "`cargo xtask test` takes only --stress (it was given {}); `cargo xtask e2e NAME` runs only the end-to-end journeys whose name holds NAME",
             args[1..].join(" ")
         )),
         Some("test") => test(),
@@ -219,6 +223,38 @@ fn test() -> Res {
         counts.passed, counts.failed, counts.ignored
     );
     unit.and(e2e)
+}
+
+/// `cargo xtask test --stress`: the races of teammates writing at once (tests/concurrency.rs),
+/// on a workspace file and on the test PostgreSQL, many times over, so a race that shows once in
+/// a hundred runs shows here.
+fn stress() -> Res {
+    let mut t = cargo();
+    t.args([
+        "test",
+        "-p",
+        "baton",
+        "--test",
+        "concurrency",
+        "--",
+        "--test-threads=1",
+    ]);
+    for (var, default) in [("BATON_RACE_ROUNDS", "50"), ("BATON_RACE_IMPORT", "100000")] {
+        if std::env::var_os(var).is_none() {
+            t.env(var, default);
+        }
+    }
+    let pg = pg::Cluster::start()?;
+    t.env("BATON_TEST_PG", pg.url())
+        .env("BATON_TEST_PG_CTL", pg.ctl());
+    let mut counts = Counts::default();
+    let done = run_tests("races, many times over", t, &mut counts);
+    drop(pg);
+    println!(
+        "\ntests: {} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.ignored
+    );
+    done
 }
 
 /// Test counts summed over every suite of every tier.
