@@ -228,6 +228,51 @@ fn eight_moves_of_one_deal_at_once_leave_one_consistent_history(cli: &Cli) {
 }
 }
 
+on_both! {
+fn two_flags_set_at_once_are_both_kept_and_a_task_done_twice_is_done_once(cli: &Cli) {
+    cli.team();
+    for round in 0..rounds() {
+        let id = cli.deal(&format!("Flags {round}"), "Contract Sent", &[]);
+        for out in race(
+            cli,
+            &[
+                args(&["flag", &id, "custom_scope"]),
+                args(&["flag", &id, "delivery_risk"]),
+            ],
+        ) {
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        let shown = cli.json(&["show", &id, "--json"]);
+        assert_eq!(
+            shown["flags"],
+            serde_json::json!(["custom_scope", "delivery_risk"]),
+            "round {round}: {shown}"
+        );
+
+        let won = cli.deal(&format!("Done {round}"), "Contract Sent", common::CHECKLIST);
+        cli.ok(&["move", &won, "Closed Won"]);
+        let tid = cli
+            .json(&["tasks", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["record_id"].to_string() == won && t["kind"] == "kickoff")
+            .unwrap()["id"]
+            .to_string();
+        let done = args(&["done", &tid, "--kickoff-date", "2026-03-12"]);
+        let outs = race(cli, &[done.clone(), done]);
+        let done = outs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(done, 1, "round {round}: {:?}", outs.iter().map(stderr).collect::<Vec<_>>());
+        let refused = outs.iter().find(|o| !o.status.success()).unwrap();
+        assert!(
+            stderr(refused).contains(&format!("task {tid} is already done")),
+            "round {round}: {}",
+            stderr(refused)
+        );
+    }
+}
+}
+
 /// How many deals the import a `set` waits behind holds (`BATON_RACE_IMPORT`; 100,000 in
 /// `cargo xtask test --stress`).
 fn import_size() -> usize {

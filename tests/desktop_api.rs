@@ -246,6 +246,38 @@ fn the_wizard_hands_off_in_one_write_and_returns_what_it_created(backend: Backen
 }
 }
 
+on_both_workspaces! {
+fn a_wizard_saved_after_a_teammate_handed_off_keeps_the_answers_and_says_so(backend: Backend) {
+    let (mut ws, clock, dir) = workspace(backend);
+    let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
+    // While the wizard is open, a teammate fills the fields: the handoff goes on to delivery.
+    let mut teammate = common::reopen(&dir, clock);
+    teammate.set_fields(r, &typed, Origin::Cli).unwrap();
+    assert_eq!(teammate.handoff(h).unwrap().status, HandoffStatus::HandedOff);
+    // The wizard sends only what the person changed: here, the judgment.
+    let saved = ws.wizard_save(h, &[], &ctx, Origin::App).unwrap();
+    let said = saved.meanwhile.expect("the wizard says what happened meanwhile");
+    assert!(
+        said.starts_with(&format!("Handoff #{h} was already handed off to Dee One by Fay Founder at ")),
+        "{said}"
+    );
+    assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
+    assert_eq!(saved.handoff.context["promised_verbally"], "A weekly call");
+    assert_eq!(saved.effects, baton::RuleEffects::default(), "nothing handed off twice");
+    let detail = ws.record_detail(r).unwrap();
+    assert_eq!(detail.record.fields["main_contact"], "Ana");
+    assert_eq!(
+        detail.tasks.iter().filter(|t| t.kind == TaskKind::Kickoff).count(),
+        1
+    );
+    // Saved on a handoff still paused, the wizard says nothing of the kind.
+    let (mut other, _clock, _dir) = workspace(backend);
+    let (_, h2, typed2, ctx2) = paused_for_the_wizard(&mut other);
+    let saved = other.wizard_save(h2, &typed2, &ctx2, Origin::App).unwrap();
+    assert_eq!(saved.meanwhile, None);
+}
+}
+
 // On a file only: the failure is injected with a SQLite trigger on the file.
 #[test]
 fn a_failure_during_the_wizards_hand_off_saves_nothing() {

@@ -2316,6 +2316,44 @@ async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // The two windows tick two other lines of that task at the same moment: both ticks
+        // are kept, and each window shows both.
+        let tick = "const c = document.querySelectorAll(arguments[0])[arguments[1]]; c.click(); return Date.now()";
+        let (at_a, at_b) = tokio::join!(
+            a.js(tick, vec![json!(ticked), json!(1)]),
+            b.js(tick, vec![json!(ticked), json!(2)]),
+        );
+        let apart = (at_a.as_f64().unwrap() - at_b.as_f64().unwrap()).abs();
+        assert!(apart < 100.0, "the two ticks were {apart} ms apart");
+        let first_three = "return [0, 1, 2].map((i) => document.querySelectorAll(arguments[0])[i]?.checked === true)";
+        let started = std::time::Instant::now();
+        for (window, app) in [("first", &a), ("second", &b)] {
+            loop {
+                let shown = app.js(first_three, vec![json!(ticked)]).await;
+                if shown == json!([true, true, true]) {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(3),
+                    "the {window} window shows the first three lines as {shown} 3 s after both ticks"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        let tasks: Value = serde_json::from_str(&baton(Path::new(&url), &["tasks", "--json"])).unwrap();
+        let kickoff = tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["title"] == needle)
+            .unwrap();
+        let done: Vec<bool> = kickoff["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["done"] == json!(true))
+            .collect();
+        assert_eq!(&done[..3], &[true, true, true], "the workspace keeps all three: {kickoff}");
         a.close().await;
         b.close().await;
     })
