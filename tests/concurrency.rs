@@ -41,6 +41,11 @@ fn args(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| w.to_string()).collect()
 }
 
+/// Whether a JSON id is the id a command printed.
+fn same_id(json: &Value, printed: &str) -> bool {
+    json.as_i64().is_some() && json.as_i64() == printed.trim().parse().ok()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -54,7 +59,7 @@ fn paused_deal(cli: &Cli, name: &str) -> (String, Value) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["record_id"].to_string() == id && t["kind"] == "complete_fields")
+        .find(|t| same_id(&t["record_id"], &id) && t["kind"] == "complete_fields")
         .cloned()
         .unwrap();
     (id, task)
@@ -143,7 +148,7 @@ fn approve_and_send_back_at_once_end_in_one_decision_and_one_sentence(cli: &Cli)
             .as_array()
             .unwrap()
             .iter()
-            .find(|h| h["record_id"].to_string() == id)
+            .find(|h| same_id(&h["record_id"], &id))
             .cloned()
             .unwrap();
         let hid = h["id"].to_string();
@@ -256,7 +261,7 @@ fn two_flags_set_at_once_are_both_kept_and_a_task_done_twice_is_done_once(cli: &
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["record_id"].to_string() == won && t["kind"] == "kickoff")
+            .find(|t| same_id(&t["record_id"], &won) && t["kind"] == "kickoff")
             .unwrap()["id"]
             .to_string();
         let done = args(&["done", &tid, "--kickoff-date", "2026-03-12"]);
