@@ -54,15 +54,19 @@ fn stderr(o: &Output) -> String {
 /// has one checklist line per missing field. Returns the record's and the task's ids.
 fn paused_deal(cli: &Cli, name: &str) -> (String, Value) {
     let id = cli.deal(name, "Closed Won", &[]);
-    let task = cli
-        .json(&["tasks", "--json"])
+    let task = task_of(cli, &id, "complete_fields");
+    (id, task)
+}
+
+/// The task of `kind` on record `id`.
+fn task_of(cli: &Cli, id: &str, kind: &str) -> Value {
+    cli.json(&["tasks", "--json"])
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| same_id(&t["record_id"], &id) && t["kind"] == "complete_fields")
+        .find(|t| same_id(&t["record_id"], id) && t["kind"] == kind)
         .cloned()
-        .unwrap();
-    (id, task)
+        .unwrap()
 }
 
 on_both! {
@@ -256,14 +260,7 @@ fn two_flags_set_at_once_are_both_kept_and_a_task_done_twice_is_done_once(cli: &
 
         let won = cli.deal(&format!("Done {round}"), "Contract Sent", common::CHECKLIST);
         cli.ok(&["move", &won, "Closed Won"]);
-        let tid = cli
-            .json(&["tasks", "--json"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| same_id(&t["record_id"], &won) && t["kind"] == "kickoff")
-            .unwrap()["id"]
-            .to_string();
+        let tid = task_of(cli, &won, "kickoff")["id"].to_string();
         let done = args(&["done", &tid, "--kickoff-date", "2026-03-12"]);
         let outs = race(cli, &[done.clone(), done]);
         let done = outs.iter().filter(|o| o.status.success()).count();

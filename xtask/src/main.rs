@@ -48,10 +48,7 @@ fn main() -> ExitCode {
         Some("e2e") => {
             let mut counts = Counts::default();
             let r = e2e::run(&mut counts, args.get(1).map(String::as_str));
-            println!(
-                "\ntests: {} passed, {} failed, {} skipped",
-                counts.passed, counts.failed, counts.ignored
-            );
+            counts.say();
             r
         }
         _ => {
@@ -209,20 +206,21 @@ fn test() -> Res {
     let mut t = with_keyring(&keyrings, "exec \"$@\"")?;
     t.args(["test", "--workspace", "--exclude", "baton-e2e"])
         .env("XDG_RUNTIME_DIR", &keyrings);
-    // The team workspace's tests run on a real PostgreSQL, stopped when `pg` is dropped.
+    let mut counts = Counts::default();
+    let unit = on_test_pg("cargo test --workspace", t, &mut counts);
+    // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.
+    let e2e = e2e::run(&mut counts, None);
+    counts.say();
+    unit.and(e2e)
+}
+
+/// Runs the test command `t` with a real PostgreSQL for the team workspace's tests, stopped
+/// when it ends, adding its counts to `counts`.
+fn on_test_pg(name: &str, mut t: Command, counts: &mut Counts) -> Res {
     let pg = pg::Cluster::start()?;
     t.env("BATON_TEST_PG", pg.url())
         .env("BATON_TEST_PG_CTL", pg.ctl());
-    let mut counts = Counts::default();
-    let unit = run_tests("cargo test --workspace", t, &mut counts);
-    drop(pg);
-    // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.
-    let e2e = e2e::run(&mut counts, None);
-    println!(
-        "\ntests: {} passed, {} failed, {} skipped",
-        counts.passed, counts.failed, counts.ignored
-    );
-    unit.and(e2e)
+    run_tests(name, t, counts)
 }
 
 /// `cargo xtask test --stress`: the races of teammates writing at once (tests/concurrency.rs),
@@ -244,16 +242,9 @@ fn stress() -> Res {
             t.env(var, default);
         }
     }
-    let pg = pg::Cluster::start()?;
-    t.env("BATON_TEST_PG", pg.url())
-        .env("BATON_TEST_PG_CTL", pg.ctl());
     let mut counts = Counts::default();
-    let done = run_tests("races, many times over", t, &mut counts);
-    drop(pg);
-    println!(
-        "\ntests: {} passed, {} failed, {} skipped",
-        counts.passed, counts.failed, counts.ignored
-    );
+    let done = on_test_pg("races, many times over", t, &mut counts);
+    counts.say();
     done
 }
 
@@ -263,6 +254,16 @@ pub(crate) struct Counts {
     passed: u64,
     failed: u64,
     ignored: u64,
+}
+
+impl Counts {
+    /// The run's last line: how many tests passed, failed and were skipped.
+    fn say(&self) {
+        println!(
+            "\ntests: {} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.ignored
+        );
+    }
 }
 
 /// Runs test suites, echoing their output, and adds their `test result:` lines to `counts`
