@@ -2354,6 +2354,7 @@ async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once()
             .map(|c| c["done"] == json!(true))
             .collect();
         assert_eq!(&done[..3], &[true, true, true], "the workspace keeps all three: {kickoff}");
+        b.screenshot("36-team-two-windows-ticked").await;
         a.close().await;
         b.close().await;
     })
