@@ -353,11 +353,16 @@ impl Db {
     /// import, an undo) waits for the writes under way and every write that arrives meanwhile
     /// waits for it, then reads what it left — as a workspace file's write lock does. Writes
     /// that are not alone do not wait for each other.
+    ///
+    /// The lock is waited for [`crate::workspace::busy::ATTEMPT`] at a time: then this fails
+    /// with [`crate::team::LOCKED`], so that the write can say it is waiting and try again.
     pub(crate) fn begin_serializable(&self, alone: bool) -> Result<()> {
         self.execute_batch(if alone {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE"
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
+             LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE; SET LOCAL lock_timeout = 0"
         } else {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE; LOCK TABLE changes IN ROW EXCLUSIVE MODE"
+            "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
+             LOCK TABLE changes IN ROW EXCLUSIVE MODE; SET LOCAL lock_timeout = 0"
         })
     }
 

@@ -221,6 +221,15 @@ impl crate::workspace::Workspace {
 pub(crate) const COLLIDED: &str =
     "a teammate changed the same records at the same moment; nothing was changed: try again";
 
+/// What a write that found the workspace held by a teammate's import or undo is told, before
+/// it waits and tries again.
+pub(crate) const LOCKED: &str = "a teammate's import or undo holds the team workspace";
+
+/// Whether `e` is a write that found the workspace held by a teammate's import or undo.
+pub(crate) fn held(e: &Error) -> bool {
+    matches!(e, Error::Conflict(m) if m == LOCKED)
+}
+
 /// Whether `e` is a write that collided with a teammate's (and may be run again).
 pub(crate) fn collided(e: &Error) -> bool {
     matches!(e, Error::Conflict(m) if m == COLLIDED)

@@ -76,6 +76,11 @@ pub(crate) fn db(e: tokio_postgres::Error) -> crate::error::Error {
         {
             return Error::Conflict(super::COLLIDED.into());
         }
+        // A teammate's import or undo holds the workspace (the write's first lock, waited
+        // for a second at a time): the write says it waits and tries again.
+        if *d.code() == SqlState::LOCK_NOT_AVAILABLE {
+            return Error::Conflict(super::LOCKED.into());
+        }
         // The server ending the session (a restart, an administrator) is a lost connection.
         if [
             SqlState::ADMIN_SHUTDOWN,

@@ -69,6 +69,8 @@ pub struct Waiting {
     pub running: Option<Running>,
     /// How long this write has waited so far.
     pub waited: Duration,
+    /// Whether it waits on a team workspace (for a teammate's import or undo).
+    pub team: bool,
 }
 
 impl Waiting {
@@ -76,6 +78,7 @@ impl Waiting {
     pub fn sentence(&self) -> String {
         match &self.running {
             Some(r) => format!("{}; waiting…", r.sentence()),
+            None if self.team => format!("{}; waiting…", crate::team::LOCKED),
             None => "another program is writing to the workspace; waiting…".to_string(),
         }
     }
@@ -206,6 +209,7 @@ mod tests {
         let s = Waiting {
             running: Some(r),
             waited: Duration::ZERO,
+            team: false,
         }
         .sentence();
         assert!(s.starts_with("an import is running (started "), "{s}");

@@ -294,6 +294,7 @@ impl Workspace {
             let waiting = busy::Waiting {
                 running: self.path.as_deref().and_then(busy::running),
                 waited: asked.elapsed(),
+                team: false,
             };
             if waiting.waited >= busy::WAIT_LIMIT {
                 conn.busy_timeout(db::BUSY_TIMEOUT)?;
@@ -355,8 +356,32 @@ impl Workspace {
             Attempts::Alone => (true, 1),
         };
         let mut attempt = 1;
+        let asked = std::time::Instant::now();
         loop {
-            self.conn.begin_serializable(alone)?;
+            if let Err(e) = self.conn.begin_serializable(alone) {
+                let _ = self.conn.end(false);
+                if !crate::team::held(&e) {
+                    return Err(e);
+                }
+                // A teammate's import or undo runs alone: wait for it, saying so, as a write
+                // on a workspace file waits for another program's import.
+                let waiting = busy::Waiting {
+                    running: None,
+                    waited: asked.elapsed(),
+                    team: true,
+                };
+                if waiting.waited >= busy::WAIT_LIMIT {
+                    return Err(Error::Conflict(format!(
+                        "{} and has held it for over {} minutes; nothing was changed: try again once it has finished",
+                        crate::team::LOCKED,
+                        busy::WAIT_LIMIT.as_secs() / 60
+                    )));
+                }
+                if let Some(f) = self.on_wait.as_mut() {
+                    f(&waiting);
+                }
+                continue;
+            }
             let done =
                 changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)
                     .and_then(|change| {

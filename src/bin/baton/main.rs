@@ -182,11 +182,25 @@ fn main() -> ExitCode {
 type Res<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
 fn open(path: &Path) -> Res<Workspace> {
-    let mut ws = match now()? {
+    let ws = match now()? {
         Some(at) => Workspace::open(path, FixedClock::new(at))?,
         None => Workspace::open(path, SystemClock)?,
     };
-    // A write that finds a long import running says so at once, then every ten seconds.
+    Ok(saying_waits(ws))
+}
+
+/// Opens the team workspace at `url`.
+fn open_team(url: &baton::team::TeamUrl) -> Res<Workspace> {
+    let ws = match now()? {
+        Some(at) => Workspace::open_team(url, FixedClock::new(at))?,
+        None => Workspace::open_team(url, SystemClock)?,
+    };
+    Ok(saying_waits(ws))
+}
+
+/// `ws`, where a write that finds a long import (a teammate's, on a team workspace) running
+/// says so at once, then every ten seconds.
+fn saying_waits(mut ws: Workspace) -> Workspace {
     let mut told: Option<std::time::Duration> = None;
     ws.on_wait(move |w| {
         if told.is_none_or(|t| w.waited >= t + std::time::Duration::from_secs(10)) {
@@ -194,15 +208,7 @@ fn open(path: &Path) -> Res<Workspace> {
             told = Some(w.waited);
         }
     });
-    Ok(ws)
-}
-
-/// Opens the team workspace at `url`.
-fn open_team(url: &baton::team::TeamUrl) -> Res<Workspace> {
-    Ok(match now()? {
-        Some(at) => Workspace::open_team(url, FixedClock::new(at))?,
-        None => Workspace::open_team(url, SystemClock)?,
-    })
+    ws
 }
 
 /// The time `BATON_NOW` fixes, if it is set.
