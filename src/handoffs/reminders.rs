@@ -25,31 +25,30 @@ impl Workspace {
         let now = self.now();
         let today = Day(now.date_naive());
         let stale_before = Stamp::new(now - Duration::days(stale_days));
+        // Most minutes there is nothing to remind of: that is read first, and only a reminder
+        // to queue opens a write (which reads again what it decides on).
+        if due_reminders(&self.conn, &me, today, stale_before)?.is_empty() {
+            return Ok(0);
+        }
         self.write(Origin::System, |cx| {
             let due = due_reminders(cx.conn, &me, today, stale_before)?;
-            let mut queued = 0;
             for (task, title, body) in &due {
-                let already =
-                    events::reminded_today(cx.conn, *task, today, &[OVERDUE, STILL_PAUSED])?;
-                if !already {
-                    events::queue(
-                        cx.conn,
-                        Some(&me.name),
-                        Some(*task),
-                        title,
-                        body,
-                        cx.stamp(),
-                    )?;
-                    queued += 1;
-                }
+                events::queue(
+                    cx.conn,
+                    Some(&me.name),
+                    Some(*task),
+                    title,
+                    body,
+                    cx.stamp(),
+                )?;
             }
-            Ok(queued)
+            Ok(due.len())
         })
     }
 }
 
-/// What to remind `me` of today, as the workspace stands inside the write that queues it: per
-/// task, the reminder's title and body.
+/// What to remind `me` of today and has not been reminded of yet, as the workspace stands on
+/// `conn`: per task, the reminder's title and body.
 fn due_reminders(
     conn: &Db,
     me: &Person,
@@ -86,5 +85,11 @@ fn due_reminders(
             ));
         }
     }
-    Ok(due)
+    let mut fresh = Vec::with_capacity(due.len());
+    for d in due {
+        if !events::reminded_today(conn, d.0, today, &[OVERDUE, STILL_PAUSED])? {
+            fresh.push(d);
+        }
+    }
+    Ok(fresh)
 }
