@@ -357,13 +357,15 @@ impl Db {
     /// The lock is waited for [`crate::workspace::busy::ATTEMPT`] at a time: then this fails
     /// with [`crate::team::LOCKED`], so that the write can say it is waiting and try again.
     pub(crate) fn begin_serializable(&self, alone: bool) -> Result<()> {
-        self.execute_batch(if alone {
-            "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
-             LOCK TABLE changes IN SHARE ROW EXCLUSIVE MODE; SET LOCAL lock_timeout = 0"
+        let mode = if alone {
+            "SHARE ROW EXCLUSIVE"
         } else {
+            "ROW EXCLUSIVE"
+        };
+        self.execute_batch(&format!(
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
-             LOCK TABLE changes IN ROW EXCLUSIVE MODE; SET LOCAL lock_timeout = 0"
-        })
+             LOCK TABLE changes IN {mode} MODE; SET LOCAL lock_timeout = 0"
+        ))
     }
 
     /// Ends the open transaction, keeping what it wrote or not. A pipelined write that failed

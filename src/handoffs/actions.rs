@@ -16,11 +16,10 @@ use crate::workspace::Workspace;
 use chrono::NaiveDate;
 
 /// What the transitions need to know about handoff `id`, with its record, as `conn` has them
-/// now (inside the write that decides on them).
+/// now (inside the write that decides on them). The last decision is left out: it is read
+/// only to explain a refusal ([`explained`]).
 pub(crate) fn handoff_facts(conn: &Db, id: HandoffId) -> Result<(Handoff, Record, HandoffFacts)> {
-    let h = handoffs::get(conn, id)?.ok_or_else(|| {
-        Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
-    })?;
+    let h = handoff_in(conn, id)?;
     let record = crate::records::record_in(conn, h.record_id)?;
     let facts = HandoffFacts {
         id: h.id,
@@ -29,9 +28,18 @@ pub(crate) fn handoff_facts(conn: &Db, id: HandoffId) -> Result<(Handoff, Record
         record: record.name.clone(),
         to_owner: h.to_owner.clone(),
         missing: h.missing_fields.iter().map(|k| fields::label(k)).collect(),
-        last: events::last_decision(conn, h.id)?,
+        last: None,
     };
     Ok((h, record, facts))
+}
+
+/// `facts` with the decision that last moved the handoff, from the audit log: what a teammate
+/// whose own decision came too late is told.
+pub(crate) fn explained(conn: &Db, facts: HandoffFacts) -> Result<HandoffFacts> {
+    Ok(HandoffFacts {
+        last: events::last_decision(conn, facts.id)?,
+        ..facts
+    })
 }
 
 impl Workspace {
@@ -39,7 +47,11 @@ impl Workspace {
     fn act(&mut self, id: HandoffId, act: Act<'_>, origin: Origin) -> Result<RuleEffects> {
         self.write(origin, |cx| {
             let (h, record, facts) = handoff_facts(cx.conn, id)?;
-            let steps = rules::decide_act(&facts, act)?;
+            let steps = match rules::decide_act(&facts, act) {
+                // Refused as the handoff stands: said with who moved it there, and when.
+                Err(Error::Conflict(_)) => rules::decide_act(&explained(cx.conn, facts)?, act),
+                decided => decided,
+            }?;
             let pb = apply::playbook_of(cx.conn, &h.playbook)?;
             apply::steps(cx, &pb, &record, &h, steps)
         })
@@ -159,6 +171,13 @@ impl Workspace {
             }
         })
     }
+}
+
+/// Handoff `id` as `conn` has it now, or the sentence saying there is none.
+pub(crate) fn handoff_in(conn: &Db, id: HandoffId) -> Result<Handoff> {
+    handoffs::get(conn, id)?.ok_or_else(|| {
+        Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
+    })
 }
 
 /// Task `id` as `conn` has it now, or the sentence saying there is none.

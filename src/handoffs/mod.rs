@@ -3,7 +3,7 @@
 //! wizard, reminders, the brief, and the queries of handoffs, tasks, the audit log and outbox,
 //! and playbooks.
 
-mod actions;
+pub(crate) mod actions;
 pub(crate) mod apply;
 mod backtest;
 pub mod brief;

@@ -2,7 +2,7 @@
 //! into steps, the human context questions, and the first task a hand-off would create.
 
 use super::apply::{self, PlannedTask, RuleEffects};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fields;
 use crate::handoffs::brief::{Brief, CONTEXT_KEYS};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Record, Task, TaskKind};
@@ -215,9 +215,10 @@ impl Workspace {
             .collect();
         self.write(origin, |cx| {
             let (handoff, before, facts) = super::actions::handoff_facts(cx.conn, id)?;
-            let meanwhile = (handoff.status != HandoffStatus::Paused)
-                .then(|| facts.already())
-                .flatten();
+            let meanwhile = match handoff.status {
+                HandoffStatus::Paused => None,
+                _ => super::actions::explained(cx.conn, facts)?.already(),
+            };
             let mut after = before.clone();
             for (k, v) in typed.iter().filter(|(_, v)| !v.trim().is_empty()) {
                 crate::records::apply_field(cx.conn, &mut after, k, v, false)?;
@@ -225,8 +226,7 @@ impl Workspace {
             let pbs = super::queries::playbooks::list(cx.conn)?;
             crate::records::context_in(cx, &handoff, &before, &answers, true)?;
             let effects = crate::records::save_in(cx, &pbs, &before, &after, origin)?;
-            let handoff = super::queries::handoffs::get(cx.conn, id)?
-                .ok_or_else(|| Error::not_found("handoff", id.to_string(), ""))?;
+            let handoff = super::actions::handoff_in(cx.conn, id)?;
             let task = super::queries::tasks::for_handoff(cx.conn, id)?
                 .into_iter()
                 .find(|t| matches!(t.kind, TaskKind::Kickoff | TaskKind::FollowUp));

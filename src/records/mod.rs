@@ -19,7 +19,7 @@ use crate::model::{
     TaskKind,
 };
 use crate::stages;
-use crate::workspace::{Finish, Workspace};
+use crate::workspace::{person_in, Finish, Workspace};
 use queries as records;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,7 +152,7 @@ impl Workspace {
             let owner = new
                 .owner
                 .as_deref()
-                .map(|o| person_in(cx.conn, o))
+                .map(|o| person_in(cx.conn, o).map(|p| p.name))
                 .transpose()?;
             let mut record = Record {
                 id: RecordId(0),
@@ -279,7 +279,7 @@ impl Workspace {
     ) -> Result<()> {
         check_context_key(key)?;
         self.write(origin, |cx| {
-            let h = handoff_in(cx.conn, id)?;
+            let h = crate::handoffs::actions::handoff_in(cx.conn, id)?;
             let record = record_in(cx.conn, h.record_id)?;
             context_in(cx, &h, &record, &[(key, value)], false)
         })
@@ -303,26 +303,6 @@ impl Workspace {
 /// Record `id` as `conn` has it now, or the sentence saying there is none.
 pub(crate) fn record_in(conn: &Db, id: RecordId) -> Result<Record> {
     records::get(conn, id)?.ok_or_else(|| Error::not_found("record", id.to_string(), ""))
-}
-
-/// Handoff `id` as `conn` has it now, or the sentence saying there is none.
-pub(crate) fn handoff_in(conn: &Db, id: HandoffId) -> Result<Handoff> {
-    handoffs::get(conn, id)?.ok_or_else(|| {
-        Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
-    })
-}
-
-/// The name of teammate `name` as the team spells it, or the sentence saying how to add them.
-fn person_in(conn: &Db, name: &str) -> Result<String> {
-    crate::workspace::queries::people::get_by_name(conn, name)?
-        .map(|p| p.name)
-        .ok_or_else(|| {
-            Error::not_found(
-                "person",
-                name,
-                format!("add them first with: baton people add {name:?} --role sales"),
-            )
-        })
 }
 
 /// The stages a record of `kind` can be moved to, in pipeline order.
@@ -382,7 +362,7 @@ pub(crate) fn apply_field(
             ))
         }
         "owner" if value.trim().is_empty() => r.owner = None,
-        "owner" => r.owner = Some(person_in(conn, value)?),
+        "owner" => r.owner = Some(person_in(conn, value)?.name),
         "flags" => {
             r.flags = ExceptionFlag::parse_list(value).map_err(|bad| {
                 Error::invalid("flags", format!("{bad:?} is not an exception flag"))

@@ -76,11 +76,27 @@ pub struct Waiting {
 impl Waiting {
     /// One sentence for the person waiting.
     pub fn sentence(&self) -> String {
+        format!("{}; waiting…", self.holder())
+    }
+
+    /// What holds the workspace, in words.
+    fn holder(&self) -> String {
         match &self.running {
-            Some(r) => format!("{}; waiting…", r.sentence()),
-            None if self.team => format!("{}; waiting…", crate::team::LOCKED),
-            None => "another program is writing to the workspace; waiting…".to_string(),
+            Some(r) => r.sentence(),
+            None if self.team => crate::team::LOCKED.to_string(),
+            None => "another program is writing to the workspace".to_string(),
         }
+    }
+
+    /// The sentence a write that waited [`WAIT_LIMIT`] ends with, once it has.
+    pub(crate) fn too_long(&self) -> Option<crate::error::Error> {
+        (self.waited >= WAIT_LIMIT).then(|| {
+            crate::error::Error::Conflict(format!(
+                "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
+                self.holder(),
+                WAIT_LIMIT.as_secs() / 60
+            ))
+        })
     }
 }
 

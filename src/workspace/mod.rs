@@ -296,16 +296,9 @@ impl Workspace {
                 waited: asked.elapsed(),
                 team: false,
             };
-            if waiting.waited >= busy::WAIT_LIMIT {
+            if let Some(e) = waiting.too_long() {
                 conn.busy_timeout(db::BUSY_TIMEOUT)?;
-                return Err(Error::Conflict(format!(
-                    "{} and has held the workspace for over {} minutes; nothing was changed: try again once it has finished",
-                    waiting
-                        .running
-                        .as_ref()
-                        .map_or("another program is writing to the workspace".into(), |r| r.sentence()),
-                    busy::WAIT_LIMIT.as_secs() / 60
-                )));
+                return Err(e);
             }
             if let Some(f) = self.on_wait.as_mut() {
                 f(&waiting);
@@ -370,12 +363,8 @@ impl Workspace {
                     waited: asked.elapsed(),
                     team: true,
                 };
-                if waiting.waited >= busy::WAIT_LIMIT {
-                    return Err(Error::Conflict(format!(
-                        "{} and has held it for over {} minutes; nothing was changed: try again once it has finished",
-                        crate::team::LOCKED,
-                        busy::WAIT_LIMIT.as_secs() / 60
-                    )));
+                if let Some(e) = waiting.too_long() {
+                    return Err(e);
                 }
                 if let Some(f) = self.on_wait.as_mut() {
                     f(&waiting);
@@ -517,15 +506,7 @@ impl Workspace {
 
     /// A person by name, or a clear error.
     pub fn person(&self, name: &str) -> Result<Person> {
-        people::get_by_name(&self.conn, name)?
-            .map(self.mark_me())
-            .ok_or_else(|| {
-                Error::not_found(
-                    "person",
-                    name,
-                    format!("add them first with: baton people add {name:?} --role sales"),
-                )
-            })
+        person_in(&self.conn, name).map(self.mark_me())
     }
 
     /// The holidays due dates skip.
@@ -569,9 +550,7 @@ impl Workspace {
 
     /// One handoff.
     pub fn handoff(&self, id: HandoffId) -> Result<Handoff> {
-        handoffs::get(&self.conn, id)?.ok_or_else(|| {
-            Error::not_found("handoff", id.to_string(), "list them with: baton handoffs")
-        })
+        crate::handoffs::actions::handoff_in(&self.conn, id)
     }
 
     /// The welcome email drafts of a handoff.
@@ -603,8 +582,7 @@ impl Workspace {
 
     /// One task.
     pub fn task(&self, id: TaskId) -> Result<Task> {
-        tasks::get(&self.conn, id)?
-            .ok_or_else(|| Error::not_found("task", id.to_string(), "list them with: baton tasks"))
+        crate::handoffs::actions::task_in(&self.conn, id)
     }
 
     /// Notifications waiting for the person using this laptop.
@@ -666,6 +644,17 @@ impl Workspace {
             events::mark_delivered(cx.conn, id, cx.stamp())
         })
     }
+}
+
+/// Teammate `name` as `conn` has them, or the sentence saying how to add them.
+pub(crate) fn person_in(conn: &Db, name: &str) -> Result<Person> {
+    people::get_by_name(conn, name)?.ok_or_else(|| {
+        Error::not_found(
+            "person",
+            name,
+            format!("add them first with: baton people add {name:?} --role sales"),
+        )
+    })
 }
 
 /// Refuses a team workspace's address where a file is expected: until every command opens a

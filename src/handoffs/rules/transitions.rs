@@ -99,10 +99,10 @@ impl HandoffFacts {
     /// audit log knows the last decision.
     pub fn already(&self) -> Option<String> {
         let last = self.last.as_ref()?;
-        let mut words = LastDecision::words(last.kind)?.to_string();
-        if let (EventKind::HandedOff, Some(to)) = (last.kind, &self.to_owner) {
-            words = format!("handed off to {to}");
-        }
+        let words = match (last.kind, &self.to_owner) {
+            (EventKind::HandedOff, Some(to)) => format!("handed off to {to}"),
+            (kind, _) => LastDecision::words(kind)?.to_string(),
+        };
         Some(format!(
             "Handoff #{} was already {words} by {} at {}",
             self.id,
