@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cli;
 mod clock;
 mod db;
 mod demo;

@@ -1,8 +1,8 @@
 //! Chat webhooks: list, add (the address goes to the OS keyring), test, remove; and the outbox
 //! of posts, sent on demand.
 
-use crate::*;
-use baton::{Due, WebhookId, WebhookKind};
+use crate::cli::*;
+use crate::{Due, WebhookId, WebhookKind};
 use std::time::Duration;
 
 #[derive(Subcommand)]
@@ -51,7 +51,7 @@ fn parse_kind(s: &str) -> Result<WebhookKind, String> {
         .ok_or_else(|| format!("{s:?} is not a webhook kind; use slack, teams, gchat or json"))
 }
 
-fn status_words(w: &baton::Webhook) -> String {
+fn status_words(w: &crate::Webhook) -> String {
     match (&w.last_error, w.pending) {
         (Some(e), _) => format!(
             "failing: {e}{}",
@@ -66,7 +66,7 @@ fn status_words(w: &baton::Webhook) -> String {
 }
 
 /// Prints what a delivery could not send, on stderr, and what to do about it.
-pub(crate) fn say_failures(d: &baton::Delivery) {
+pub(crate) fn say_failures(d: &crate::Delivery) {
     for why in &d.failed {
         eprintln!("note: a chat post was not delivered: {why}; the app retries it, or run: baton outbox send");
     }

@@ -2,9 +2,9 @@
 //! a kept copy back). Both work on the file, not through an opened workspace: a damaged file may
 //! not open.
 
-use crate::output::print_json;
-use crate::Res;
-use baton::damage;
+use crate::cli::output::print_json;
+use crate::cli::Res;
+use crate::damage;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! Printing: aligned tables for people, stable JSON for scripts.
 
-use baton::{HandoffStatus, Record, RecordDetail, RecordId, RuleEffects, Workspace};
+use crate::{HandoffStatus, Record, RecordDetail, RecordId, RuleEffects, Workspace};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
@@ -15,7 +15,7 @@ pub fn print_json<T: Serialize + ?Sized>(v: &T) {
 /// Prints a JSON array, laid out as [`print_json`] lays out a list, writing each element as
 /// `produce` hands it over instead of holding them all.
 pub fn stream_json(
-    produce: impl FnOnce(&mut dyn FnMut(&Value) -> baton::Result<()>) -> baton::Result<()>,
+    produce: impl FnOnce(&mut dyn FnMut(&Value) -> crate::Result<()>) -> crate::Result<()>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use serde::ser::{SerializeSeq, Serializer};
     use std::io::Write;
@@ -25,7 +25,7 @@ pub fn stream_json(
     let mut seq = ser.serialize_seq(None)?;
     // A reader that stops (a closed pipe) stops the listing too.
     produce(&mut |v| {
-        seq.serialize_element(v).map_err(|e| baton::Error::Io {
+        seq.serialize_element(v).map_err(|e| crate::Error::Io {
             path: "standard output".into(),
             source: e.into(),
         })
@@ -128,7 +128,7 @@ pub fn print_detail(d: &RecordDetail) {
         );
     }
     for (k, v) in &r.fields {
-        println!("  {}: {v}", baton::fields::label(k));
+        println!("  {}: {v}", crate::fields::label(k));
     }
     for h in &d.handoffs {
         println!(
@@ -162,7 +162,7 @@ pub fn print_effects(
     ws: &Workspace,
     record: RecordId,
     fx: RuleEffects,
-) -> Result<(), baton::Error> {
+) -> Result<(), crate::Error> {
     let Some(h) = ws.record_detail(record)?.handoffs.into_iter().last() else {
         return Ok(());
     };
@@ -184,7 +184,7 @@ pub fn print_effects(
 }
 
 /// The backtest as text.
-pub fn print_backtest(bts: &[baton::Backtest]) {
+pub fn print_backtest(bts: &[crate::Backtest]) {
     for b in bts {
         println!(
             "{}: {} entries by {} records → {} would hand off, {} go to review, {} pause",
@@ -197,7 +197,7 @@ pub fn print_backtest(bts: &[baton::Backtest]) {
 }
 
 /// The health figures as a table, one column per week, then the window's lists.
-pub fn print_health(h: &baton::Health) {
+pub fn print_health(h: &crate::Health) {
     print!("{:<34}", "");
     for w in &h.weeks {
         print!("{:>10}", w.week);
@@ -236,7 +236,7 @@ pub fn print_health(h: &baton::Health) {
 }
 
 /// The leak check: the recommendation first, then the numbers behind it.
-fn print_leaks(l: &baton::LeakCheck) {
+fn print_leaks(l: &crate::LeakCheck) {
     println!("\nLeak check: {}", l.recommendation);
     if !l.stages.is_empty() {
         println!("Time in each open stage (days):");
@@ -255,7 +255,7 @@ fn print_leaks(l: &baton::LeakCheck) {
         }
     }
     // Each list holds the longest waits; its heading says how many there are in all.
-    let list = |title: String, rows: &[baton::Waiting], total: u64, unit: &str| {
+    let list = |title: String, rows: &[crate::Waiting], total: u64, unit: &str| {
         if rows.is_empty() {
             return;
         }
@@ -308,7 +308,7 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// An import's counts, as text.
-pub fn print_import(r: &baton::import::ImportReport) {
+pub fn print_import(r: &crate::import::ImportReport) {
     let verb = if r.dry_run {
         "Would import"
     } else {
@@ -338,7 +338,7 @@ pub fn print_import(r: &baton::import::ImportReport) {
 }
 
 /// `baton preview` without `--json`: the format, the mapping and the first rows.
-pub fn print_preview(p: &baton::import::Preview) {
+pub fn print_preview(p: &crate::import::Preview) {
     println!(
         "{} export of {}s ({:.0}% sure), {}, delimiter {:?}{}",
         p.source.as_str(),
@@ -394,7 +394,7 @@ impl ImportBar {
         ImportBar(Some(bar))
     }
 
-    pub fn update(&self, p: baton::import::ImportProgress) {
+    pub fn update(&self, p: crate::import::ImportProgress) {
         if let Some(bar) = &self.0 {
             bar.set_length(p.total_bytes);
             bar.set_position(p.bytes);

@@ -1,8 +1,8 @@
 //! Reaching people: welcome email drafts as `.eml`, marked sent; kickoff invites as `.ics`;
 //! handoffs back into the CRM as its own update import files.
 
-use crate::*;
-use baton::Crm;
+use crate::cli::*;
+use crate::Crm;
 
 #[derive(Subcommand)]
 pub(crate) enum ReachCommand {

@@ -1,6 +1,6 @@
 //! Handoffs and tasks: what is in flight, the human decisions, finishing tasks, judgment.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum HandoffCommand {

@@ -1,6 +1,6 @@
 //! The playbooks as a TOML file, and their backtest.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum PlaybookCommand {
@@ -58,7 +58,7 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
                     "Imported {} playbooks from {}. {}",
                     parsed.playbooks.len(),
                     file.display(),
-                    baton::impact::sentence(&impact)
+                    crate::impact::sentence(&impact)
                 );
             }
             Some(PlaybookAction::Backtest { playbook, json: j }) => {

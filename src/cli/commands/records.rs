@@ -1,6 +1,6 @@
 //! Records: list, show, add, move, set fields and flags; the brief.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum RecordCommand {

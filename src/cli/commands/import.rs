@@ -1,6 +1,6 @@
 //! Import a CRM export, preview it, list past imports, undo one.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum ImportCommand {
@@ -48,7 +48,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
             dry_run,
             json,
         } => {
-            let opts = baton::import::ImportOptions {
+            let opts = crate::import::ImportOptions {
                 skip_bad_rows,
                 dry_run,
                 ..read.options()?
@@ -76,7 +76,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
             }
         }
         ImportCommand::UndoImport { id } => {
-            let r = ws.undo_import(baton::ImportId(id), Origin::Cli)?;
+            let r = ws.undo_import(crate::ImportId(id), Origin::Cli)?;
             println!(
                 "Undid import {} of {}: {} added records removed, {} changed records restored.",
                 r.import_id, r.file, r.removed, r.restored

@@ -1,6 +1,6 @@
 //! Handoff health, the full export, the demo workspace.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum ReportCommand {

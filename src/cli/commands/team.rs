@@ -1,6 +1,6 @@
 //! The team and the days due dates skip.
 
-use crate::*;
+use crate::cli::*;
 
 #[derive(Subcommand)]
 pub(crate) enum TeamCommand {
@@ -50,7 +50,7 @@ pub(crate) enum TeamAction {
 
 /// `baton team …`: these talk to the server only, never to a laptop workspace.
 pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> Res {
-    use baton::team::{self, TeamUrl};
+    use crate::team::{self, TeamUrl};
     match action {
         TeamAction::Init { url } => {
             let url = TeamUrl::parse(&url)?;
@@ -76,8 +76,8 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
             let url = TeamUrl::parse(&url)?;
             let path = db
                 .map(Path::to_path_buf)
-                .unwrap_or_else(baton::default_workspace_path);
-            let ws = crate::open(&path)?;
+                .unwrap_or_else(crate::default_workspace_path);
+            let ws = crate::cli::open(&path)?;
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
@@ -199,15 +199,15 @@ pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
 /// One notification as `inbox --follow --json` prints it.
 #[derive(serde::Serialize)]
 struct Line<'a> {
-    id: baton::NotificationId,
+    id: crate::NotificationId,
     title: &'a str,
     body: &'a str,
-    task_id: Option<baton::TaskId>,
-    record_id: Option<baton::RecordId>,
-    created_at: &'a baton::Stamp,
+    task_id: Option<crate::TaskId>,
+    record_id: Option<crate::RecordId>,
+    created_at: &'a crate::Stamp,
 }
 
-fn say(n: &baton::Notification, json: bool) {
+fn say(n: &crate::Notification, json: bool) {
     use std::io::Write;
     if json {
         let line = Line {
