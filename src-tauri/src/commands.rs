@@ -459,12 +459,9 @@ pub(crate) async fn set_watched_folder(
     Ok(folder)
 }
 
-/// A paused or in-review handoff older than this many days shows as stuck on the dashboard.
-const STUCK_DAYS: i64 = 3;
-
 #[tauri::command]
 pub(crate) async fn health(app: AppHandle, weeks: u32) -> CmdResult<baton::Health> {
-    app.read(|ws| ws.health(weeks, STUCK_DAYS))
+    app.read(|ws| ws.health(weeks, baton::STUCK_DAYS))
 }
 
 #[tauri::command]
@@ -480,7 +477,7 @@ pub(crate) async fn health_records(
 #[tauri::command]
 pub(crate) async fn health_report(app: AppHandle, weeks: u32, format: String) -> CmdResult<String> {
     app.read(|ws| {
-        let h = ws.health(weeks, STUCK_DAYS)?;
+        let h = ws.health(weeks, baton::STUCK_DAYS)?;
         match format.as_str() {
             "md" => h.to_markdown(),
             "html" => h.to_html(),

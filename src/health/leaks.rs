@@ -11,6 +11,9 @@ use std::collections::BTreeMap;
 
 /// A record in an open stage longer than this is stuck.
 pub const STAGE_DAYS: i64 = 14;
+/// A paused or in-review handoff older than this many days is stuck: what the health screen
+/// and `baton health` show unless told otherwise.
+pub const STUCK_DAYS: i64 = 3;
 /// A Sales Qualified lead should be followed up within this many hours.
 pub const LEAD_HOURS: i64 = 24;
 

@@ -9,7 +9,7 @@
 mod leaks;
 mod report;
 
-pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED};
+pub use leaks::{LeakCheck, StageTime, Waiting, LEAK_LISTED, STUCK_DAYS};
 pub use report::HealthTableRow;
 
 use crate::clock::Stamp;

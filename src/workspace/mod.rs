@@ -9,7 +9,7 @@ pub use crate::handoffs::{Backtest, PlannedTask, PlaybookImpact, RuleEffects};
 pub use crate::handoffs::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
 pub use crate::health::{
     Health, HealthRow, HealthTableRow, LeakCheck, Middle, Spread, StageTime, Stuck, Waiting,
-    WeekHealth, LEAK_LISTED,
+    WeekHealth, LEAK_LISTED, STUCK_DAYS,
 };
 pub use crate::import::{ImportSummary, KEEP_BACKUPS};
 pub use crate::records::{BoardCard, BoardColumn};

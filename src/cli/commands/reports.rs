@@ -11,7 +11,7 @@ pub(crate) enum ReportCommand {
         #[arg(long, default_value_t = 6)]
         weeks: u32,
         /// A paused or in-review handoff older than this many days counts as stuck.
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = crate::STUCK_DAYS)]
         stuck_days: i64,
         #[arg(long)]
         json: bool,
