@@ -62,7 +62,30 @@ function handoffBox(r, hd) {
     h('p', {}, h('strong', {}, statusWords(hd.status)), hd.to_owner ? ` · next owner ${hd.to_owner}` : ''),
     hd.missing_labels.length ? h('p', {}, `Missing: ${hd.missing_labels.join(', ')}`) : null,
     hd.note ? h('p', { class: 'muted' }, `Note: ${hd.note}`) : null,
-    h('div', { class: 'row' }, actions));
+    h('div', { class: 'row' }, actions),
+    sendBackBox(r, hd));
+}
+
+// The receiving side returns a handoff that came without the context it needs: a deal's new
+// owner escalates it, sales sends a lead back to marketing. Both need a reason.
+function sendBackBox(r, hd) {
+  const deal = r.kind === 'deal' && ['handed_off', 'kickoff_scheduled', 'accepted'].includes(hd.status);
+  const lead = r.kind === 'lead' && hd.status === 'handed_off';
+  if (!deal && !lead) return null;
+  const [id, label, done] = deal
+    ? ['escalate-handoff', 'Escalate: context missing', 'Escalated: the checklist goes back to the seller.']
+    : ['reject-handoff', 'Send back to marketing', 'Sent back to marketing.'];
+  const args = () => ({ handoff: hd.id, reason: reason.value });
+  const reason = h('input', { id: 'return-reason', 'aria-label': 'What is missing', placeholder: 'What is missing' });
+  return h('form', { class: 'row', id: 'return-handoff', onsubmit: async (ev) => {
+    ev.preventDefault();
+    if (!reason.value.trim()) { toast('Say what is missing, so they know what to add.', 'error'); return; }
+    try {
+      await (deal ? call('escalate', args()) : call('reject', args()));
+      toast(done);
+      open(r.id);
+    } catch (e) { showError(e); }
+  } }, reason, h('button', { type: 'submit', id }, label));
 }
 
 function fieldsTable(r) {

@@ -727,6 +727,27 @@ async fn an_exception_flag_routes_to_review_and_approving_hands_off() {
             serde_json::from_str(&baton(&app.db, &["handoffs", "--json"])).unwrap();
         assert_eq!(handoffs[0]["status"], "handed_off", "{handoffs}");
         assert_eq!(handoffs[0]["to_owner"], "Dee Delivery");
+        // Delivery finds context missing and escalates it from the record.
+        app.go("board").await;
+        app.click("[data-record]").await;
+        app.wait_text("#record-title", "Kestrel & Finch").await;
+        app.click("#escalate-handoff").await;
+        app.wait_text("#toasts", "Say what is missing").await;
+        app.set("#return-reason", "Which prototype screens were promised?")
+            .await;
+        app.screenshot("37-record-escalate").await;
+        app.click("#escalate-handoff").await;
+        app.wait_text("#record-dialog .handoff", "Escalated").await;
+        let handoffs: Value =
+            serde_json::from_str(&baton(&app.db, &["handoffs", "--json"])).unwrap();
+        assert_eq!(handoffs[0]["status"], "escalated", "{handoffs}");
+        assert!(
+            handoffs[0]["note"]
+                .as_str()
+                .unwrap()
+                .contains("Which prototype screens were promised?"),
+            "{handoffs}"
+        );
         app.close().await;
     })
     .await
