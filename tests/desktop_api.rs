@@ -402,6 +402,7 @@ fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chos
 
 on_both_workspaces! {
 fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Backend) {
+    use baton::FolderImport;
     let (mut ws, _clock, dir) = workspace(backend);
     let csv = dir.path().join("deals.csv");
     std::fs::write(
@@ -409,19 +410,23 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Bac
         "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Contract Sent,1200,Sam Seller\n",
     )
     .unwrap();
-    let opts = baton::import::ImportOptions::default();
-    let first = ws.import_new_file(&csv, &opts, &mut |_| {}).unwrap();
-    let first = first.expect("a new file is imported");
+    let FolderImport::Imported(first) = ws.import_new_file(&csv).unwrap() else {
+        panic!("a new file is imported");
+    };
     assert_eq!(first.inserted, 1);
-    assert!(ws
-        .import_new_file(&csv, &opts, &mut |_| {})
-        .unwrap()
-        .is_none());
+    // I hear of it by notification, in the core's words.
+    let told = ws.pending_notifications().unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].title, "Imported deals.csv");
+    assert_eq!(
+        told[0].body,
+        "1 rows: 1 new, 0 updated, 0 unchanged. Handoffs: 0 fired, 0 paused."
+    );
+    ws.mark_delivered(told[0].id).unwrap();
+    assert!(matches!(ws.import_new_file(&csv).unwrap(), FolderImport::Seen));
     ws.undo_import(first.import_id, Origin::Cli).unwrap();
     assert!(
-        ws.import_new_file(&csv, &opts, &mut |_| {})
-            .unwrap()
-            .is_none(),
+        matches!(ws.import_new_file(&csv).unwrap(), FolderImport::Seen),
         "an undone import stays undone"
     );
     // The same rows in a new export are a new file.
@@ -430,8 +435,24 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Bac
         "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Closed Won,1200,Sam Seller\n",
     )
     .unwrap();
-    let second = ws.import_new_file(&csv, &opts, &mut |_| {}).unwrap();
-    assert_eq!(second.expect("changed content").inserted, 1);
+    let FolderImport::Imported(second) = ws.import_new_file(&csv).unwrap() else {
+        panic!("changed content is a new file");
+    };
+    assert_eq!(second.inserted, 1);
+    assert!(ws.pending_notifications().unwrap().len() == 1);
+    // A file the import refuses changes nothing and says so, by notification too.
+    let bad = dir.path().join("empty.csv");
+    std::fs::write(&bad, "").unwrap();
+    let FolderImport::Refused(why) = ws.import_new_file(&bad).unwrap() else {
+        panic!("an empty file is refused");
+    };
+    let told = ws.pending_notifications().unwrap();
+    let last = told.last().unwrap();
+    assert_eq!(last.title, "Could not import empty.csv");
+    assert_eq!(
+        last.body,
+        format!("{why} Nothing was changed; open it from the Import screen to fix it.")
+    );
 }
 }
 

@@ -8,7 +8,8 @@
 
 use crate::error::CmdResult;
 use crate::{lock, WorkspaceExt};
-use baton::import::{ImportOptions, ImportReport};
+use baton::import::ImportReport;
+use baton::FolderImport;
 use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{new_debouncer, DebounceEventResult, Debouncer};
 use serde::Serialize;
@@ -101,45 +102,21 @@ pub(crate) fn start(app: &AppHandle) -> CmdResult<()> {
     Ok(())
 }
 
-/// Imports each new file with the options a drop would start from (detected CRM, saved
-/// mapping), all-or-nothing per file.
+/// Imports each new file (the core tells me by notification how it went) and tells the window.
 fn import_each(app: &AppHandle, files: impl Iterator<Item = PathBuf>) {
     for path in files {
         let file = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let outcome = app.change(|ws| {
-            let result = ws.import_new_file(&path, &ImportOptions::default(), &mut |_| {});
-            match &result {
-                Ok(Some(r)) => ws.notify_me(
-                    &format!("Imported {file}"),
-                    &format!(
-                        "{} rows: {} new, {} updated, {} unchanged. Handoffs: {} fired, {} paused.",
-                        r.rows,
-                        r.inserted,
-                        r.updated,
-                        r.unchanged,
-                        r.handoffs.fired,
-                        r.handoffs.paused
-                    ),
-                )?,
-                Ok(None) => {}
-                Err(e) => ws.notify_me(
-                    &format!("Could not import {file}"),
-                    &format!("{e} Nothing was changed; open it from the Import screen to fix it."),
-                )?,
-            }
-            Ok(result)
-        });
-        let event = match outcome {
-            Ok(Ok(Some(report))) => WatchedImport {
+        let event = match app.change(|ws| ws.import_new_file(&path)) {
+            Ok(FolderImport::Imported(report)) => WatchedImport {
                 file,
                 report: Some(report),
                 error: None,
             },
-            Ok(Ok(None)) => continue,
-            Ok(Err(e)) => WatchedImport {
+            Ok(FolderImport::Seen) => continue,
+            Ok(FolderImport::Refused(e)) => WatchedImport {
                 file,
                 report: None,
                 error: Some(e.to_string()),

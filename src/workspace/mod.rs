@@ -16,7 +16,7 @@ pub use crate::records::{BoardCard, BoardColumn};
 pub use crate::records::{NewRecord, RecordDetail};
 pub use busy::{running as running_import, Running, Waiting as WaitingForWrite, WAIT_LIMIT};
 pub use export::Manifest;
-pub use settings::WatchedFolder;
+pub use settings::{FolderImport, WatchedFolder};
 
 use crate::clock::Clock;
 use crate::db::sql::Db;

@@ -22,6 +22,17 @@ pub struct WatchedFolder {
     pub since: Stamp,
 }
 
+/// What became of a file saved into the watched folder.
+#[derive(Debug)]
+pub enum FolderImport {
+    /// Its content was imported before (or that import was undone): left alone.
+    Seen,
+    /// Imported.
+    Imported(ImportReport),
+    /// Refused, nothing changed: the sentence saying why.
+    Refused(Error),
+}
+
 const FOLDER: &str = "watched_folder";
 const SINCE: &str = "watched_since";
 
@@ -73,20 +84,49 @@ impl Workspace {
         self.watched_folder()
     }
 
-    /// Imports a file found in the watched folder, unless a file with the same content was
-    /// imported before (undone imports count: the user chose to take that one back). Returns
-    /// `None` for a file already seen.
-    pub fn import_new_file(
-        &mut self,
-        path: &Path,
-        opts: &ImportOptions,
-        progress: &mut dyn FnMut(crate::import::ImportProgress),
-    ) -> Result<Option<ImportReport>> {
+    /// Imports a file found in the watched folder with the options a drop starts from (the
+    /// detected CRM, a saved mapping), all-or-nothing, unless a file with the same content was
+    /// imported before (undone imports count: the user chose to take that one back). I hear
+    /// how it went by notification, a refusal included; the error is only a failure to say so.
+    pub fn import_new_file(&mut self, path: &Path) -> Result<FolderImport> {
+        let file = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match self.import_unseen(path) {
+            Ok(None) => Ok(FolderImport::Seen),
+            Ok(Some(r)) => {
+                self.notify_me(
+                    &format!("Imported {file}"),
+                    &format!(
+                        "{} rows: {} new, {} updated, {} unchanged. Handoffs: {} fired, {} paused.",
+                        r.rows,
+                        r.inserted,
+                        r.updated,
+                        r.unchanged,
+                        r.handoffs.fired,
+                        r.handoffs.paused
+                    ),
+                )?;
+                Ok(FolderImport::Imported(r))
+            }
+            Err(e) => {
+                self.notify_me(
+                    &format!("Could not import {file}"),
+                    &format!("{e} Nothing was changed; open it from the Import screen to fix it."),
+                )?;
+                Ok(FolderImport::Refused(e))
+            }
+        }
+    }
+
+    /// The import of `path`, or `None` when its content was seen before.
+    fn import_unseen(&mut self, path: &Path) -> Result<Option<ImportReport>> {
         let sha = file_sha256(path)?;
         if settings::imported_before(&self.conn, &sha)? {
             return Ok(None);
         }
-        self.import_as(Origin::Watch, path, opts, progress)
+        self.import_as(Origin::Watch, path, &ImportOptions::default(), &mut |_| {})
             .map(Some)
     }
 
