@@ -2,10 +2,10 @@
 
 use crate::error::{CmdResult, UiError};
 use crate::WorkspaceExt;
-use baton::import::{preset::Source, values::DateOrder, ImportOptions};
+use baton::import::ImportOptions;
 use baton::{DraftId, HandoffId, HandoffStatus, Origin, RecordId, RecordKind, Role, TaskId};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::path::Path;
 use tauri::{AppHandle, Emitter, Manager};
 
@@ -294,51 +294,13 @@ pub(crate) async fn reject(app: AppHandle, handoff: HandoffId, reason: String) -
     app.change(|ws| ws.reject(handoff, &reason, UI))
 }
 
-/// How the user asked to read a file (the import screen's choices).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct ReadChoice {
-    source: Option<String>,
-    kind: Option<RecordKind>,
-    maps: Vec<(String, String)>,
-    date_order: Option<String>,
-    skip_bad_rows: bool,
-}
-
-impl ReadChoice {
-    fn options(&self) -> CmdResult<ImportOptions> {
-        let source = match self.source.as_deref() {
-            None | Some("auto") => None,
-            Some(s) => Some(Source::parse(s).ok_or_else(|| {
-                UiError::from(baton::Error::invalid(
-                    "source",
-                    format!("{s:?} is not a CRM Baton knows"),
-                ))
-            })?),
-        };
-        Ok(ImportOptions {
-            source,
-            kind: self.kind,
-            maps: self.maps.clone(),
-            date_order: match self.date_order.as_deref() {
-                Some("dayfirst") => Some(DateOrder::DayFirst),
-                Some("monthfirst") => Some(DateOrder::MonthFirst),
-                _ => None,
-            },
-            skip_bad_rows: self.skip_bad_rows,
-            dry_run: false,
-        })
-    }
-}
-
 #[tauri::command]
 pub(crate) async fn preview_import(
     app: AppHandle,
     path: String,
-    choice: ReadChoice,
+    choice: ImportOptions,
 ) -> CmdResult<baton::import::Preview> {
-    let opts = choice.options()?;
-    app.read(|ws| ws.preview(Path::new(&path), &opts, 5))
+    app.read(|ws| ws.preview(Path::new(&path), &choice, 5))
 }
 
 /// Imports off the UI thread, sending `import-progress` events a few times a second.
@@ -346,9 +308,8 @@ pub(crate) async fn preview_import(
 pub(crate) async fn import_csv(
     app: AppHandle,
     path: String,
-    choice: ReadChoice,
+    choice: ImportOptions,
 ) -> CmdResult<baton::import::ImportReport> {
-    let opts = choice.options()?;
     tauri::async_runtime::spawn_blocking(move || {
         let mut last = std::time::Instant::now();
         let emit = |p: baton::import::ImportProgress| {
@@ -358,7 +319,7 @@ pub(crate) async fn import_csv(
             }
         };
         let mut emit = emit;
-        app.change(|ws| ws.import_file_with_progress(Path::new(&path), &opts, &mut emit))
+        app.change(|ws| ws.import_file_with_progress(Path::new(&path), &choice, &mut emit))
     })
     .await
     .map_err(UiError::internal)?

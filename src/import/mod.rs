@@ -16,14 +16,17 @@ pub use undo::ImportSummary;
 use crate::model::RecordKind;
 use crate::workspace::RuleEffects;
 use preset::Source;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use values::DateOrder;
 
-/// What the user chose for an import.
-#[derive(Debug, Clone, Default)]
+/// What the user chose for an import. The import screen sends it as it is (`source`: `auto` or
+/// a CRM's name, `date_order`: `dayfirst` or `monthfirst`); a preview is not its to choose.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ImportOptions {
     /// The CRM; detected from the headers when `None`.
+    #[serde(deserialize_with = "preset::source_or_auto")]
     pub source: Option<Source>,
     /// Deals or leads; detected from the headers when `None`.
     pub kind: Option<RecordKind>,
@@ -34,6 +37,7 @@ pub struct ImportOptions {
     /// Import the good rows and report the bad ones instead of refusing the file.
     pub skip_bad_rows: bool,
     /// Report what would happen and write nothing.
+    #[serde(skip)]
     pub dry_run: bool,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::model::RecordKind;
 use crate::stages::squash;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The CRM an export came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,6 +20,18 @@ pub enum Source {
     Zoho,
     /// Any other CSV: headers matched against the canonical keys.
     Generic,
+}
+
+/// `source` as the import screen sends it: `auto` (or nothing) to detect the CRM, or its name.
+pub(crate) fn source_or_auto<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Source>, D::Error> {
+    match Option::<String>::deserialize(d)?.as_deref() {
+        None | Some("auto") => Ok(None),
+        Some(s) => Source::parse(s)
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a CRM Baton knows"))),
+    }
 }
 
 impl Source {
@@ -45,7 +57,7 @@ impl Source {
         }
     }
 
-    /// Parses `--source`.
+    /// Parses `--source` and the import screen's choice.
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "hubspot" => Some(Source::Hubspot),
@@ -322,6 +334,35 @@ pub fn detect_kind(headers: &[String]) -> RecordKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_import_screens_choice_reads_as_the_options_it_names() {
+        use crate::import::{values::DateOrder, ImportOptions};
+        use crate::model::RecordKind;
+        let read = |json: &str| serde_json::from_str::<ImportOptions>(json);
+        let auto = read(r#"{"source": "auto"}"#).unwrap();
+        assert_eq!(auto.source, None);
+        assert!(read("{}").unwrap().source.is_none());
+        let chosen = read(
+            r#"{"source": "Pipedrive", "kind": "lead", "maps": [["Deal - Title", "name"]],
+                "date_order": "dayfirst", "skip_bad_rows": true, "dry_run": true}"#,
+        )
+        .unwrap();
+        assert_eq!(chosen.source, Some(Source::Pipedrive));
+        assert_eq!(chosen.kind, Some(RecordKind::Lead));
+        assert_eq!(
+            chosen.maps,
+            [("Deal - Title".to_string(), "name".to_string())]
+        );
+        assert_eq!(chosen.date_order, Some(DateOrder::DayFirst));
+        assert!(chosen.skip_bad_rows);
+        assert!(!chosen.dry_run, "a preview is not the screen's to choose");
+        let unknown = read(r#"{"source": "dynamics"}"#).unwrap_err().to_string();
+        assert!(
+            unknown.contains("\"dynamics\" is not a CRM Baton knows"),
+            "{unknown}"
+        );
+    }
 
     fn h(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 
 /// How a column writes its dates when day and month are both numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DateOrder {
     /// 31/12/2025, 31.12.2025.
     DayFirst,
