@@ -2,6 +2,7 @@
 //! same API the app uses so every figure it shows is true.
 
 use super::{NewRecord, Workspace};
+use crate::clock::FixedClock;
 use crate::error::{Error, Result};
 use crate::model::{HandoffStatus, Origin, RecordId, RecordKind, Role, TaskKind, TaskStatus};
 use chrono::{Duration, NaiveDate};
@@ -109,17 +110,20 @@ impl Workspace {
         }
         let end = self.now();
         let start = end - Duration::days(42);
-        let result = self.demo_at(start, end);
-        self.at = None;
+        // The demo replays the past: its writes read the time from a clock it moves along.
+        let replay = std::sync::Arc::new(FixedClock::new(start));
+        let clock = std::mem::replace(&mut self.clock, Box::new(replay.clone()));
+        let result = self.demo_at(&replay, start, end);
+        self.clock = clock;
         result
     }
 
     fn demo_at(
         &mut self,
+        clock: &FixedClock,
         start: chrono::DateTime<chrono::Utc>,
         end: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.at = Some(start);
         self.add_person(
             "Alex Rivera",
             Role::Founder,
@@ -159,7 +163,7 @@ impl Workspace {
         let step = (end - start) / 64;
         for i in 0..60usize {
             let t0 = start + step * i as i32;
-            self.at = Some(t0);
+            clock.set(t0);
             let company = COMPANIES[i % COMPANIES.len()];
             let offer = OFFERS[seq.next(OFFERS.len())];
             let name = format!("{company} — {offer}");
@@ -194,7 +198,7 @@ impl Workspace {
                 Origin::App,
             )?;
             let fate = i % 10;
-            self.at = Some(t0 + Duration::hours(30));
+            clock.set(t0 + Duration::hours(30));
             // Fates 6–9 are still being sold, or lost.
             match fate {
                 6 => continue,
@@ -271,13 +275,13 @@ impl Workspace {
                     Origin::App,
                 )?;
             }
-            self.at = Some(t0 + Duration::hours(52));
+            clock.set(t0 + Duration::hours(52));
             self.move_record(id, "Closed Won", Origin::App)?;
             let later = t0 + Duration::hours(52 + 20 + (i as i64 % 5) * 18);
             if later > end {
                 continue;
             }
-            self.at = Some(later);
+            clock.set(later);
             let h = self
                 .handoffs(None)?
                 .into_iter()
@@ -307,10 +311,10 @@ impl Workspace {
                 "Seeing progress in the first two weeks",
                 Origin::App,
             )?;
-            self.at = Some(later + Duration::hours(26));
+            clock.set(later + Duration::hours(26));
             self.finish_demo_handoff(id, i, later)?;
         }
-        self.demo_leads(&mut seq, start, end)
+        self.demo_leads(clock, &mut seq, start, end)
     }
 
     fn finish_demo_handoff(
@@ -346,6 +350,7 @@ impl Workspace {
 
     fn demo_leads(
         &mut self,
+        clock: &FixedClock,
         seq: &mut Seq,
         start: chrono::DateTime<chrono::Utc>,
         end: chrono::DateTime<chrono::Utc>,
@@ -360,7 +365,7 @@ impl Workspace {
         ];
         for i in 0..20usize {
             let t0 = start + step * i as i32;
-            self.at = Some(t0);
+            clock.set(t0);
             let company = COMPANIES[(i * 7 + 3) % COMPANIES.len()];
             let id = self.add_record(
                 NewRecord {
@@ -399,13 +404,13 @@ impl Workspace {
                 f.retain(|(k, _)| *k != "qualification_answer");
             }
             self.set_fields(id, &pairs(&f), Origin::App)?;
-            self.at = Some(t0 + Duration::hours(4));
+            clock.set(t0 + Duration::hours(4));
             self.move_record(id, "Sales Qualified", Origin::App)?;
             let later = t0 + Duration::hours(6 + (i as i64 % 4) * 9);
             if later > end {
                 continue;
             }
-            self.at = Some(later);
+            clock.set(later);
             let follow = self
                 .tasks(None, true)?
                 .into_iter()

@@ -60,9 +60,7 @@ pub struct Workspace {
     pub(crate) conn: Db,
     /// The change the write in progress is logged under.
     change: changelog::Current,
-    clock: Box<dyn Clock>,
-    /// Demo generation replays the past: when set, it replaces the clock.
-    pub(crate) at: Option<DateTime<Utc>>,
+    pub(crate) clock: Box<dyn Clock>,
     pub(crate) path: Option<PathBuf>,
     /// Told, about once a second, while a write waits for another program's to finish.
     on_wait: Option<busy::OnWait>,
@@ -165,7 +163,6 @@ impl Workspace {
             conn,
             change,
             clock: Box::new(clock),
-            at: None,
             path,
             on_wait: None,
             read_only,
@@ -203,7 +200,7 @@ impl Workspace {
 
     /// The current time as the workspace sees it.
     pub fn now(&self) -> DateTime<Utc> {
-        self.at.unwrap_or_else(|| self.clock.now())
+        self.clock.now()
     }
 
     fn actor(&self, origin: Origin) -> Result<String> {
