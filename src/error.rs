@@ -24,6 +24,15 @@ pub enum Error {
         /// What is wrong and what to do about it.
         message: String,
     },
+    /// A row of a file being imported cannot be read, and the user did not choose to skip bad
+    /// rows: nothing was imported.
+    #[error("{file}: {row}; fix the cell or pass --skip-bad-rows")]
+    BadRow {
+        /// The file.
+        file: String,
+        /// The row, its line, the column at fault and what is wrong.
+        row: crate::import::RowError,
+    },
     /// The operation does not fit the current state (e.g. approving a handoff not in review).
     #[error("{0}")]
     Conflict(String),
@@ -143,7 +152,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotFound { .. } => "not_found",
-            Error::Validation { .. } => "validation",
+            Error::Validation { .. } | Error::BadRow { .. } => "validation",
             Error::Conflict(_) => "conflict",
             Error::MigrationChanged { .. } | Error::TooNew { .. } => "schema",
             Error::Template { .. } => "template",

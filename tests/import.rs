@@ -132,11 +132,19 @@ fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_statu
 on_both_workspaces! {
 fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing(backend: Backend) {
     let (mut ws, _dir) = workspace(backend);
-    let err = import(&mut ws, "bad_date.csv").unwrap_err().to_string();
+    let refused = import(&mut ws, "bad_date.csv").unwrap_err();
+    let err = refused.to_string();
     assert!(
         err.contains("row 2 (line 3): \"Close Date\" value \"31/02/2025\" is not a date"),
         "{err}"
     );
+    // The refusal says where, as values a screen can point at, not only as a sentence.
+    let baton::Error::BadRow { file, row } = refused else {
+        panic!("not a typed bad row: {err}");
+    };
+    assert!(file.ends_with("bad_date.csv"), "{file}");
+    assert_eq!((row.row, row.line), (2, 3));
+    assert_eq!(row.column.as_deref(), Some("Close Date"));
     assert!(ws.records(None, None).unwrap().is_empty(), "all-or-nothing");
 
     let dry = ImportOptions {

@@ -20,6 +20,7 @@ impl From<baton::Error> for UiError {
         let kind = e.kind();
         let details = match &e {
             baton::Error::Validation { field, .. } => Some(field.clone()),
+            baton::Error::BadRow { file, .. } => Some(file.clone()),
             _ => None,
         };
         let message = if kind == "internal" {

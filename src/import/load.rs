@@ -153,11 +153,11 @@ impl Workspace {
                                     report.errors.push(e);
                                     continue;
                                 }
-                                Err(e) => {
-                                    return Err(Error::invalid(
-                                        path.display().to_string(),
-                                        e.to_string() + "; fix the cell or pass --skip-bad-rows",
-                                    ))
+                                Err(row) => {
+                                    return Err(Error::BadRow {
+                                        file: path.display().to_string(),
+                                        row,
+                                    })
                                 }
                             };
                             if let Some(o) = &r.record.owner {
