@@ -2,8 +2,8 @@
 //! is a [`Stamp`] and a calendar day a [`Day`]; they become text only where Baton stores or
 //! shows them, always in one format (`2026-11-24T09:00:00Z`, `2026-12-04`).
 
+use crate::db::{Bound, FromValue, ToValue, Value, ValueError, ValueRef};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Timelike, Utc};
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -174,23 +174,20 @@ macro_rules! text_time {
             }
         }
 
-        impl ToSql for $t {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.to_string()))
+        impl ToValue for $t {
+            fn to_value(&self) -> Result<Bound<'_>, ValueError> {
+                Ok(Bound::Owned(Value::Text(self.to_string())))
             }
         }
 
-        impl FromSql for $t {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        impl FromValue for $t {
+            fn from_value(value: ValueRef<'_>) -> Result<Self, ValueError> {
                 let s = value.as_str()?;
                 s.parse().map_err(|e| {
-                    FromSqlError::Other(
-                        format!(
-                            concat!("the workspace holds {:?} where ", $what, " belongs: {}"),
-                            s, e
-                        )
-                        .into(),
-                    )
+                    ValueError::Invalid(format!(
+                        concat!("the workspace holds {:?} where ", $what, " belongs: {}"),
+                        s, e
+                    ))
                 })
             }
         }
@@ -250,14 +247,14 @@ mod tests {
 
     #[test]
     fn a_day_round_trips_through_sqlite_and_json() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn = crate::db::sql::Db::in_memory();
         let d: Day = "2026-12-04".parse().unwrap();
         let back: Day = conn.query_row("SELECT ?1", [d], |r| r.get(0)).unwrap();
         assert_eq!(back, d);
         let text: String = conn.query_row("SELECT ?1", [d], |r| r.get(0)).unwrap();
         assert_eq!(text, "2026-12-04");
         assert_eq!(serde_json::from_str::<Day>("\"2026-12-04\"").unwrap(), d);
-        let bad = conn.query_row("SELECT 'soon'", [], |r| r.get::<_, Day>(0));
+        let bad = conn.query_row("SELECT 'soon'", [], |r| r.get::<Day>(0));
         assert!(bad
             .unwrap_err()
             .to_string()

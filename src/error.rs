@@ -76,9 +76,9 @@ pub enum Error {
     /// server (never the password) and what to check.
     #[error("{0}")]
     Unreachable(String),
-    /// SQLite failed.
+    /// The database failed (either engine: the same failure is the same error).
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] crate::db::DbError),
     /// The file system failed.
     #[error("{}", io_sentence(path, source))]
     Io {

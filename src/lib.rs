@@ -26,7 +26,7 @@ pub mod vocabulary;
 mod workspace;
 
 pub use clock::{Clock, Day, FixedClock, Stamp, SystemClock};
-pub use db::{damage, LATEST_VERSION, MIGRATIONS};
+pub use db::{damage, DbError, LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
 pub use handoffs::{brief, impact, rules};
 pub use model::*;

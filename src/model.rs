@@ -18,15 +18,15 @@ macro_rules! id_type {
             }
         }
 
-        impl rusqlite::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                self.0.to_sql()
+        impl crate::db::ToValue for $name {
+            fn to_value(&self) -> Result<crate::db::Bound<'_>, crate::db::ValueError> {
+                self.0.to_value()
             }
         }
 
-        impl rusqlite::types::FromSql for $name {
-            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
-                i64::column_result(v).map($name)
+        impl crate::db::FromValue for $name {
+            fn from_value(v: crate::db::ValueRef<'_>) -> Result<Self, crate::db::ValueError> {
+                i64::from_value(v).map($name)
             }
         }
     )*};
@@ -82,17 +82,17 @@ macro_rules! text_enum {
             }
         }
 
-        impl rusqlite::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(self.as_str().into())
+        impl crate::db::ToValue for $name {
+            fn to_value(&self) -> Result<crate::db::Bound<'_>, crate::db::ValueError> {
+                Ok(crate::db::Bound::Ref(crate::db::ValueRef::Text(self.as_str())))
             }
         }
 
-        impl rusqlite::types::FromSql for $name {
-            fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        impl crate::db::FromValue for $name {
+            fn from_value(v: crate::db::ValueRef<'_>) -> Result<Self, crate::db::ValueError> {
                 let s = v.as_str()?;
-                $name::parse(s).ok_or_else(|| rusqlite::types::FromSqlError::Other(
-                    format!("unknown {} {s:?}", stringify!($name)).into()))
+                $name::parse(s).ok_or_else(|| crate::db::ValueError::Invalid(
+                    format!("unknown {} {s:?}", stringify!($name))))
             }
         }
     };

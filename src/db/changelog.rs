@@ -5,12 +5,13 @@
 //! The triggers are `TEMP`: they belong to Baton's own connections, so `sqlite3` on the file
 //! (the bench's floor, a user's own repair) writes no log and needs no Baton to run.
 
+use super::{params, sqlite, ToValue, Value};
 use crate::clock::Stamp;
 use crate::db::sql::{Db, Optional};
 use crate::error::{Error, Result};
 use crate::model::{ImportId, Origin, RecordId};
 use rusqlite::functions::FunctionFlags;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -296,10 +297,11 @@ pub(crate) fn finish(tx: &Connection, current: &Current, change: i64) -> Result<
     for i in insert_order(&current.tables) {
         let floor = current.floors[i].load(Ordering::SeqCst);
         let [above, again] = &current.inserts[i];
-        tx.prepare_cached(above)?.execute(params![change, floor])?;
+        tx.prepare_cached(above)?
+            .execute(sqlite::bound(params![change, floor]))?;
         if deleted {
             tx.prepare_cached(again)?
-                .execute(params![change, floor, from])?;
+                .execute(sqlite::bound(params![change, floor, from]))?;
         }
     }
     Ok(())
@@ -335,9 +337,10 @@ pub(crate) fn begin<'a>(
              VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)
              RETURNING id, log_from",
         )?
-        .query_row(params![origin.as_str(), actor, at, undoes], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
+        .query_row(
+            sqlite::bound(params![origin.as_str(), actor, at, undoes]),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
     current.log_from.store(from, Ordering::SeqCst);
     for (table, floor) in current.tables.iter().zip(current.floors.iter()) {
         let max: i64 = tx
@@ -539,7 +542,7 @@ fn revert(conn: &Connection, s: &Shape, row: &Logged) -> Result<bool> {
                     "UPDATE \"{table}\" SET {} WHERE {key_match}",
                     sets.join(", ")
                 ))?
-                .execute(params![row.key, row.after, row.before])?;
+                .execute(sqlite::bound(params![row.key, row.after, row.before]))?;
             let zero: Vec<String> = counts.iter().map(|c| format!("\"{c}\" = 0")).collect();
             conn.prepare_cached(&format!(
                 "DELETE FROM \"{table}\" WHERE {key_match} AND {}",
@@ -564,7 +567,7 @@ fn revert(conn: &Connection, s: &Shape, row: &Logged) -> Result<bool> {
                 "UPDATE \"{table}\" SET {} WHERE {key_match}",
                 sets.join(", ")
             ))?
-            .execute(params![row.key, row.before])?
+            .execute(sqlite::bound(params![row.key, row.before]))?
         }
         (_, "delete") => {
             let cols = names(&row.before)?;
@@ -600,8 +603,7 @@ fn team_shape(conn: &Db, table: &str) -> Result<Shape> {
 }
 
 /// A JSON value of the change log as the value it was in its column.
-fn json_value(v: &serde_json::Value) -> rusqlite::types::Value {
-    use rusqlite::types::Value;
+fn json_value(v: &serde_json::Value) -> Value {
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Integer((*b).into()),
@@ -617,7 +619,6 @@ fn json_value(v: &serde_json::Value) -> rusqlite::types::Value {
 /// [`revert`] on a team workspace: the logged JSON is read here and its values bound, since
 /// PostgreSQL's types do not bend as SQLite's do.
 fn revert_team(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
-    use rusqlite::types::Value;
     let table = &row.table;
     let unreadable = |e: serde_json::Error| {
         Error::Conflict(format!("the change log of {table} is unreadable: {e}"))
@@ -652,8 +653,7 @@ fn revert_team(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
             .join(" AND ")
     };
     let run = |sql: String, values: Vec<Value>| -> Result<usize> {
-        let refs: Vec<&dyn rusqlite::ToSql> =
-            values.iter().map(|v| v as &dyn rusqlite::ToSql).collect();
+        let refs: Vec<&dyn ToValue> = values.iter().map(|v| v as &dyn ToValue).collect();
         conn.execute(&sql, &*refs)
     };
     let n = match (counters(table), row.op.as_str()) {

@@ -13,10 +13,7 @@ use std::path::{Path, PathBuf};
 /// Whether SQLite said the file is damaged or not a database at all.
 pub fn is_damage(e: &Error) -> bool {
     match e {
-        Error::Db(e) => matches!(
-            e.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-        ),
+        Error::Db(e) => e.what() == super::Failure::Damaged,
         _ => false,
     }
 }
@@ -32,7 +29,7 @@ pub(crate) fn marked(db: &Path) -> Option<String> {
 
 /// The copies kept of `db` (the backups folder beside it), newest first.
 pub fn copies(db: &Path) -> Vec<PathBuf> {
-    let mut kept = crate::import::backup::kept(db);
+    let mut kept = super::backup::kept(db);
     kept.reverse();
     kept
 }

@@ -1,8 +1,9 @@
 //! Numbered migrations tracked by `PRAGMA user_version`, each with a stored checksum so an
 //! edited migration that already ran is refused instead of silently diverging.
 
+use super::params;
 use crate::error::{Error, Result};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use sha2::{Digest, Sha256};
 
 /// The shipped migrations, in order; the n-th entry is schema version n + 1. Never edit one
@@ -95,7 +96,7 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
         tx.execute(
             "INSERT INTO schema_migrations (version, checksum, applied_at)
              VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-            params![version, checksum(sql)],
+            super::sqlite::bound(params![version, checksum(sql)]),
         )?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
@@ -120,7 +121,7 @@ pub(crate) fn apply_team(
         c.execute_batch(sql)?;
         c.execute(
             "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![version as i64, checksum, at],
+            params![version as i64, checksum, at],
         )?;
         Ok(())
     })

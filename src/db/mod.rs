@@ -2,17 +2,23 @@
 //! the change log every write is recorded in.
 
 pub(crate) mod access;
+pub(crate) mod backup;
 pub(crate) mod changelog;
 pub mod damage;
 pub(crate) mod migrations;
 pub(crate) mod pg;
+pub(crate) mod push;
 pub(crate) mod sql;
+pub(crate) mod sqlite;
+pub(crate) mod value;
 
 use crate::error::{Error, Result};
 use rusqlite::Connection;
 use std::path::Path;
 
 pub use migrations::{LATEST_VERSION, MIGRATIONS};
+pub use value::DbError;
+pub(crate) use value::{params, Bound, Failure, FromValue, ToValue, Value, ValueError, ValueRef};
 
 /// How a workspace file was opened.
 pub(crate) struct Opened {

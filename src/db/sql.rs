@@ -7,10 +7,11 @@
 //!
 //! - **Placeholders.** Queries use SQLite's numbered `?1`; PostgreSQL gets `$1` (rewritten
 //!   outside string literals, quoted names and comments).
-//! - **Values.** Both sides speak SQLite's value model — null, integer, real, text, blob —
-//!   through rusqlite's `ToSql`/`FromSql`, which every model type implements. On PostgreSQL a
-//!   bound value is converted to the type the server expects for that parameter (the team
-//!   schema keeps SQLite's: `BIGINT` and `TEXT`), and each result column back into a value.
+//! - **Values.** Both sides speak Baton's own value model ([`super::value`]: null, integer,
+//!   real, text, blob) through [`ToValue`] and [`FromValue`], which every model type
+//!   implements. On SQLite a value is bound as itself ([`super::sqlite`]); on PostgreSQL it is
+//!   converted to the type the server expects for that parameter (the team schema keeps
+//!   SQLite's: `BIGINT` and `TEXT`), and each result column back into a value.
 //! - **Spelling.** Where the engines disagree (an upsert, a date function), [`Db::dialect`]
 //!   says which one is asked, and the query names both texts side by side.
 //!
@@ -19,8 +20,8 @@
 //! pipelined on PostgreSQL (see [`super::pg`]), and rows inserted while [`Db::gathered`] runs
 //! wait to go with the others of their kind as one statement ([`Db::insert`]).
 
+use super::value::{DbError, Failure, FromValue, ToValue, Value};
 use crate::error::{Error, Result};
-use rusqlite::types::{FromSql, ToSql, ToSqlOutput, Value, ValueRef};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -60,30 +61,30 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// The values a statement is run with: `params![…]`, `[a, b]` or `[]`, as with rusqlite.
+/// The values a statement is run with: `params![…]`, `[a, b]` or `[]`.
 pub(crate) trait Params {
     /// Calls `f` with the values, in placeholder order (without allocating: an import binds
     /// a few dozen statements per row).
-    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R;
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToValue]) -> R) -> R;
 }
 
-impl Params for &[&dyn ToSql] {
-    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+impl Params for &[&dyn ToValue] {
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToValue]) -> R) -> R {
         f(self)
     }
 }
 
-impl Params for [&(dyn ToSql + Send + Sync); 0] {
-    fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
+impl Params for [&(dyn ToValue + Send + Sync); 0] {
+    fn with<R>(&self, f: impl FnOnce(&[&dyn ToValue]) -> R) -> R {
         f(&[])
     }
 }
 
 macro_rules! array_params {
     ($($n:literal)*) => {$(
-        impl<T: ToSql> Params for [T; $n] {
-            fn with<R>(&self, f: impl FnOnce(&[&dyn ToSql]) -> R) -> R {
-                let values: [&dyn ToSql; $n] = std::array::from_fn(|i| &self[i] as &dyn ToSql);
+        impl<T: ToValue> Params for [T; $n] {
+            fn with<R>(&self, f: impl FnOnce(&[&dyn ToValue]) -> R) -> R {
+                let values: [&dyn ToValue; $n] = std::array::from_fn(|i| &self[i] as &dyn ToValue);
                 f(&values)
             }
         }
@@ -91,7 +92,7 @@ macro_rules! array_params {
 }
 array_params!(1 2 3 4 5 6 7 8 9 10 11 12);
 
-/// One result row, read with `get` as rusqlite's is.
+/// One result row, read with `get`.
 pub(crate) enum Row<'a> {
     Sqlite(&'a rusqlite::Row<'a>),
     Values(&'a [Value]),
@@ -99,31 +100,27 @@ pub(crate) enum Row<'a> {
 
 impl Row<'_> {
     /// Column `i` as a `T`.
-    pub(crate) fn get<T: FromSql>(&self, i: usize) -> rusqlite::Result<T> {
+    pub(crate) fn get<T: FromValue>(&self, i: usize) -> Result<T> {
+        let wrong = |e| Error::Db(DbError::column(i, e));
         match self {
-            Row::Sqlite(r) => r.get(i),
+            Row::Sqlite(r) => {
+                T::from_value(super::sqlite::value_ref(r.get_ref(i)?).map_err(wrong)?)
+                    .map_err(wrong)
+            }
             Row::Values(v) => {
-                let value = v.get(i).ok_or(rusqlite::Error::InvalidColumnIndex(i))?;
-                T::column_result(ValueRef::from(value)).map_err(|e| match e {
-                    rusqlite::types::FromSqlError::InvalidType => {
-                        rusqlite::Error::InvalidColumnType(
-                            i,
-                            format!("column {i}"),
-                            value.data_type(),
-                        )
-                    }
-                    other => rusqlite::Error::FromSqlConversionFailure(
-                        i,
-                        value.data_type(),
-                        Box::new(other),
-                    ),
-                })
+                let value = v.get(i).ok_or_else(|| {
+                    Error::Db(DbError::new(
+                        Failure::Other,
+                        format!("Invalid column index: {i}"),
+                    ))
+                })?;
+                T::from_value(value.as_ref()).map_err(wrong)
             }
         }
     }
 }
 
-/// `Ok(None)` for a query that found no row, as rusqlite's `optional()`.
+/// `Ok(None)` for a query that found no row.
 pub(crate) trait Optional<T> {
     fn optional(self) -> Result<Option<T>>;
 }
@@ -132,7 +129,7 @@ impl<T> Optional<T> for Result<T> {
     fn optional(self) -> Result<Option<T>> {
         match self {
             Ok(v) => Ok(Some(v)),
-            Err(Error::Db(rusqlite::Error::QueryReturnedNoRows)) => Ok(None),
+            Err(Error::Db(e)) if e.what() == Failure::NoRows => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -202,7 +199,7 @@ impl Db {
         &self,
         sql: &str,
         params: impl Params,
-        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<T> {
         self.prepare_cached(sql)?.query_row(params, f)
     }
@@ -212,7 +209,7 @@ impl Db {
         &self,
         sql: &str,
         params: impl Params,
-        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         self.prepare_cached(sql)?.query_map(params, f)
     }
@@ -231,7 +228,7 @@ impl Db {
     /// it prepared for the connection's life).
     pub(crate) fn prepare_cached(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(match self {
-            Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?),
+            Db::Sqlite(c) => Stmt::Sqlite(c.prepare_cached(sql)?, c),
             Db::Postgres(pg) => Stmt::Postgres {
                 pg,
                 sql: sql.to_string(),
@@ -315,10 +312,10 @@ impl Db {
             takes.join(" UNION ALL ")
         );
         let counts: Vec<i64> = wanted.iter().map(|(_, n)| *n as i64).collect();
-        let values: Vec<&dyn ToSql> = wanted
+        let values: Vec<&dyn ToValue> = wanted
             .iter()
             .zip(&counts)
-            .flat_map(|((table, _), n)| [table as &dyn ToSql, n as &dyn ToSql])
+            .flat_map(|((table, _), n)| [table as &dyn ToValue, n as &dyn ToValue])
             .collect();
         let mut ids: [Vec<i64>; N] = std::array::from_fn(|i| Vec::with_capacity(wanted[i].1));
         self.each(&sql, &values[..], |r| {
@@ -387,7 +384,7 @@ impl Db {
     pub(crate) fn listen(&self, channel: &'static str) -> Result<()> {
         self.postgres_client()?
             .batch_execute(&format!("LISTEN {channel}"))
-            .map_err(crate::team::queries::db)
+            .map_err(super::pg::error)
     }
 
     /// Waits up to `timeout` for the server to wake this connection (a notification, a write,
@@ -396,7 +393,7 @@ impl Db {
     pub(crate) fn wait_for_wake(&self, timeout: std::time::Duration) -> Result<bool> {
         self.postgres_client()?
             .wait_for_wake(timeout)
-            .map_err(crate::team::queries::db)
+            .map_err(super::pg::error)
     }
 
     /// A team workspace table's columns (in order) and its primary key's, from PostgreSQL's
@@ -426,9 +423,7 @@ impl Db {
             Db::Postgres(pg) => {
                 let mut pg = pg.borrow_mut();
                 pg.send_gathered()?;
-                pg.client
-                    .batch_execute(sql)
-                    .map_err(crate::team::queries::db)
+                pg.client.batch_execute(sql).map_err(super::pg::error)
             }
         }
     }
@@ -438,7 +433,7 @@ impl Db {
 /// a few dozen per row: on SQLite the prepared statement itself is held, never looked up
 /// again).
 pub(crate) enum Stmt<'a> {
-    Sqlite(rusqlite::CachedStatement<'a>),
+    Sqlite(rusqlite::CachedStatement<'a>, &'a rusqlite::Connection),
     Postgres { pg: &'a RefCell<Pg>, sql: String },
 }
 
@@ -447,13 +442,11 @@ impl Stmt<'_> {
     /// with the next statement (a failure is reported there, or at the commit).
     pub(crate) fn write(&mut self, params: impl Params) -> Result<()> {
         match self {
-            Stmt::Sqlite(st) => params.with(|v| st.execute(v).map(|_| ()).map_err(Into::into)),
+            Stmt::Sqlite(..) => self.execute(params).map(|_| ()),
             Stmt::Postgres { pg, sql } => {
                 let mut pg = pg.borrow_mut();
                 let (st, values) = pg.bind(sql, &params)?;
-                pg.client
-                    .defer(st, values)
-                    .map_err(crate::team::queries::db)
+                pg.client.defer(st, values).map_err(super::pg::error)
             }
         }
     }
@@ -461,14 +454,17 @@ impl Stmt<'_> {
     /// [`Db::execute`].
     pub(crate) fn execute(&mut self, params: impl Params) -> Result<usize> {
         match self {
-            Stmt::Sqlite(st) => params.with(|v| Ok(st.execute(v)?)),
+            Stmt::Sqlite(st, _) => params.with(|v| {
+                super::sqlite::bind(st, v)?;
+                Ok(st.raw_execute()?)
+            }),
             Stmt::Postgres { pg, sql } => {
                 let mut pg = pg.borrow_mut();
                 let (st, values) = pg.bind(sql, &params)?;
                 let n = pg
                     .client
                     .execute(&st, &as_pg(&values))
-                    .map_err(crate::team::queries::db)?;
+                    .map_err(super::pg::error)?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
         }
@@ -479,7 +475,16 @@ impl Stmt<'_> {
     /// 40% longer), PostgreSQL's `RETURNING id`.
     pub(crate) fn insert(&mut self, params: impl Params) -> Result<i64> {
         match self {
-            Stmt::Sqlite(st) => params.with(|v| Ok(st.insert(v)?)),
+            Stmt::Sqlite(st, conn) => params.with(|v| {
+                super::sqlite::bind(st, v)?;
+                match st.raw_execute()? {
+                    1 => Ok(conn.last_insert_rowid()),
+                    n => Err(Error::Db(DbError::new(
+                        Failure::Other,
+                        format!("Statement changed {n} rows"),
+                    ))),
+                }
+            }),
             Stmt::Postgres { pg, sql } => Stmt::Postgres {
                 pg,
                 sql: format!("{sql} RETURNING id"),
@@ -492,16 +497,21 @@ impl Stmt<'_> {
     pub(crate) fn query_row<T>(
         &mut self,
         params: impl Params,
-        f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<T> {
         match self {
-            Stmt::Sqlite(st) => params.with(|v| Ok(st.query_row(v, |r| f(&Row::Sqlite(r)))?)),
+            Stmt::Sqlite(st, _) => params.with(|v| {
+                super::sqlite::bind(st, v)?;
+                let mut rows = st.raw_query();
+                match rows.next()? {
+                    Some(r) => f(&Row::Sqlite(r)),
+                    None => Err(Error::Db(DbError::no_rows())),
+                }
+            }),
             Stmt::Postgres { pg, sql } => {
                 let rows = Pg::rows(pg, sql, &params)?;
-                let first = rows
-                    .first()
-                    .ok_or(Error::Db(rusqlite::Error::QueryReturnedNoRows))?;
-                Ok(f(&Row::Values(&values_of(first)?))?)
+                let first = rows.first().ok_or(Error::Db(DbError::no_rows()))?;
+                f(&Row::Values(&values_of(first)?))
             }
         }
     }
@@ -510,7 +520,7 @@ impl Stmt<'_> {
     pub(crate) fn query_map<T>(
         &mut self,
         params: impl Params,
-        mut f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let mut out = Vec::new();
         self.each(params, |r| {
@@ -527,8 +537,9 @@ impl Stmt<'_> {
         mut f: impl FnMut(&Row<'_>) -> Result<()>,
     ) -> Result<()> {
         match self {
-            Stmt::Sqlite(st) => params.with(|v| {
-                let mut rows = st.query(v)?;
+            Stmt::Sqlite(st, _) => params.with(|v| {
+                super::sqlite::bind(st, v)?;
+                let mut rows = st.raw_query();
                 while let Some(r) = rows.next()? {
                     f(&Row::Sqlite(r))?;
                 }
@@ -562,7 +573,7 @@ impl Pg {
         let (st, values) = pg.bind(sql, params)?;
         pg.client
             .query(&st, &as_pg(&values))
-            .map_err(crate::team::queries::db)
+            .map_err(super::pg::error)
     }
 
     /// The statement for `sql` (prepared on first use) and the values it is run with.
@@ -579,10 +590,7 @@ impl Pg {
                 .collect::<Result<Vec<_>>>()
         })?;
         if values.len() != st.params().len() {
-            return Err(Error::Db(rusqlite::Error::InvalidParameterCount(
-                values.len(),
-                st.params().len(),
-            )));
+            return Err(wrong_count(values.len(), st.params().len()));
         }
         Ok((st, values))
     }
@@ -650,7 +658,7 @@ impl Pg {
         let st = self
             .client
             .prepare(&placeholders(sql))
-            .map_err(crate::team::queries::db)?;
+            .map_err(super::pg::error)?;
         self.prepared.insert(sql.to_string(), st.clone());
         Ok(st)
     }
@@ -678,19 +686,14 @@ impl Pg {
                 .collect();
             for row in rows {
                 if row.len() != columns.len() {
-                    return Err(Error::Db(rusqlite::Error::InvalidParameterCount(
-                        row.len(),
-                        columns.len(),
-                    )));
+                    return Err(wrong_count(row.len(), columns.len()));
                 }
                 for (column, value) in columns.iter_mut().zip(row) {
                     column.push(value);
                 }
             }
             let columns = columns.into_iter().map(PgValue::Column).collect();
-            self.client
-                .defer(st, columns)
-                .map_err(crate::team::queries::db)?;
+            self.client.defer(st, columns).map_err(super::pg::error)?;
         }
         Ok(())
     }
@@ -709,15 +712,12 @@ impl Pg {
                      SELECT fk.child, depth.d + 1 FROM fk JOIN depth ON fk.parent = depth.tbl)
                  SELECT tbl, CAST(max(d) AS BIGINT) FROM depth GROUP BY tbl",
             )?;
-            let rows = self
-                .client
-                .query(&st, &[])
-                .map_err(crate::team::queries::db)?;
+            let rows = self.client.query(&st, &[]).map_err(super::pg::error)?;
             let depths = rows
                 .iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                 .collect::<std::result::Result<_, tokio_postgres::Error>>()
-                .map_err(crate::team::queries::db)?;
+                .map_err(super::pg::error)?;
             self.depths = Some(depths);
         }
         Ok(self.depths.get_or_insert_default())
@@ -725,12 +725,20 @@ impl Pg {
 }
 
 /// A value as the statement is given it, owned (to be sent later).
-fn owned(v: &dyn ToSql) -> Result<Value> {
-    Ok(match v.to_sql()? {
-        ToSqlOutput::Borrowed(r) => Value::from(r),
-        ToSqlOutput::Owned(v) => v,
-        _ => return Err(Error::Conflict("a value Baton cannot store".into())),
-    })
+fn owned(v: &dyn ToValue) -> Result<Value> {
+    match v.to_value() {
+        Ok(super::value::Bound::Ref(r)) => Ok(r.to_owned()),
+        Ok(super::value::Bound::Owned(v)) => Ok(v),
+        Err(e) => Err(Error::Db(DbError::new(Failure::Value, e.to_string()))),
+    }
+}
+
+/// A statement given `given` values for `wanted` placeholders.
+fn wrong_count(given: usize, wanted: usize) -> Error {
+    Error::Db(DbError::new(
+        Failure::Other,
+        format!("Wrong number of parameters passed to query. Got {given}, needed {wanted}"),
+    ))
 }
 
 /// A value bound to a PostgreSQL parameter, converted to the type the server asks for: one
@@ -798,7 +806,11 @@ fn one(
 ) -> std::result::Result<tokio_postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
     use tokio_postgres::types::Type;
     let wrong = || -> Box<dyn std::error::Error + Sync + Send> {
-        format!("a {:?} value cannot be stored as {ty}", value.data_type()).into()
+        format!(
+            "a {} value cannot be stored as {ty}",
+            value.as_ref().type_name()
+        )
+        .into()
     };
     match value {
         Value::Null => Ok(tokio_postgres::types::IsNull::Yes),
@@ -843,7 +855,7 @@ fn put<T: tokio_postgres::types::ToSql>(
 /// Column `i` of a PostgreSQL row as SQLite's value.
 fn from_pg(r: &tokio_postgres::Row, i: usize, ty: &tokio_postgres::types::Type) -> Result<Value> {
     use tokio_postgres::types::Type;
-    let got = |e: tokio_postgres::Error| crate::team::queries::db(e);
+    let got = |e: tokio_postgres::Error| super::pg::error(e);
     Ok(match *ty {
         Type::INT8 => r.try_get::<_, Option<i64>>(i).map_err(got)?.map_or(Value::Null, Value::Integer),
         Type::INT4 => r
@@ -881,16 +893,16 @@ fn from_pg(r: &tokio_postgres::Row, i: usize, ty: &tokio_postgres::types::Type) 
 mod tests {
     use super::*;
     use crate::clock::Stamp;
+    use crate::db::params;
     use crate::model::{RecordId, RecordKind};
-    use rusqlite::params;
 
     /// The test cluster `cargo xtask test` starts; run alone, this fails and says so.
     fn team() -> Db {
         let url = std::env::var("BATON_TEST_PG").expect(
             "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
         );
-        let url = crate::team::TeamUrl::parse(&url).unwrap();
-        Db::postgres(crate::team::connect(&url).unwrap())
+        let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
+        Db::postgres(super::super::pg::connect(&url).unwrap())
     }
 
     /// The same statements, model types and all, read the same on both engines.
@@ -969,11 +981,43 @@ mod tests {
                 .unwrap(),
             2
         );
+        // The same failure is the same error, whichever engine met it.
+        db.execute_batch("CREATE UNIQUE INDEX t_name ON t (name)")
+            .unwrap();
+        let twice = db
+            .execute(
+                "INSERT INTO t (kind, name, n, at) VALUES (?1, ?2, ?3, ?4)",
+                params![RecordKind::Deal, "Lumen's \"Optics\" ?1", 1i64, at],
+            )
+            .unwrap_err();
+        assert_eq!(twice.kind(), "internal", "{twice}");
+        assert!(
+            matches!(&twice, Error::Db(e) if e.what() == Failure::Unique),
+            "{twice:?}"
+        );
+        let nothing = db
+            .query_row("SELECT n FROM t WHERE id = ?1", [first.0 + 100], |r| {
+                r.get::<i64>(0)
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&nothing, Error::Db(e) if e.what() == Failure::NoRows),
+            "{nothing:?}"
+        );
+        let wrong = db
+            .query_row("SELECT name FROM t WHERE id = ?1", [first], |r| {
+                r.get::<i64>(0)
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&wrong, Error::Db(e) if e.what() == Failure::Value),
+            "{wrong:?}"
+        );
     }
 
     #[test]
     fn a_query_reads_the_same_on_sqlite() {
-        round_trip(&Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap()));
+        round_trip(&Db::in_memory());
     }
 
     #[test]
@@ -1127,9 +1171,9 @@ mod tests {
         )
         .unwrap();
         let e = db.execute("INSERT INTO crm VALUES (1, 2)", []).unwrap_err();
-        assert!(crate::team::collided(&e), "{e}");
+        assert!(super::super::pg::collided(&e), "{e}");
         let e = db.execute("INSERT INTO crm VALUES (2, 1)", []).unwrap_err();
-        assert!(!crate::team::collided(&e), "{e}");
+        assert!(!super::super::pg::collided(&e), "{e}");
         assert!(e.to_string().contains("duplicate key"), "{e}");
     }
 

@@ -183,7 +183,7 @@ impl Workspace {
         );
         let mut listed = Vec::new();
         for s in stages {
-            listed.extend(self.waits(&sql, rusqlite::params![s.kind, s.stage, cutoff], now)?);
+            listed.extend(self.waits(&sql, crate::db::params![s.kind, s.stage, cutoff], now)?);
         }
         listed.sort_by(|(a, wa), (b, wb)| (a, wa.record_id).cmp(&(b, wb.record_id)));
         Ok(listed

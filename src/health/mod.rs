@@ -384,7 +384,7 @@ impl Workspace {
               WHERE h.triggered_at >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR h.triggered_at < ?2)
               ORDER BY h.triggered_at, h.id",
         )?;
-        let rows = st.query_map(rusqlite::params![from, to, names], |r| {
+        let rows = st.query_map(crate::db::params![from, to, names], |r| {
             Ok((
                 (
                     r.get::<i64>(0)?,

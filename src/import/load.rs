@@ -2,7 +2,8 @@
 //! CRM's record id and running the playbooks on every change.
 
 use super::plan::{plan, row_values, save_mapping, Plan};
-use super::{backup, queries as imports};
+use super::queries as imports;
+use crate::db::backup;
 use crate::error::{Error, Result};
 use crate::handoffs::apply::{self, Ctx, RuleEffects};
 use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};

@@ -1,7 +1,6 @@
 //! Importing CRM CSV exports: a reader (`read`), presets that map headers (`preset`), and cell
 //! values (`values`); the workspace's loader stores the rows and runs the rules.
 
-pub(crate) mod backup;
 mod load;
 mod plan;
 pub mod preset;
@@ -10,7 +9,7 @@ pub mod read;
 mod undo;
 pub mod values;
 
-pub use backup::KEEP_BACKUPS;
+pub use crate::db::backup::KEEP_BACKUPS;
 pub use undo::ImportSummary;
 
 use crate::model::RecordKind;

@@ -1,11 +1,11 @@
 //! The history of imports: one row per import, its bad rows, and what undo needs to know.
 
 use crate::clock::Stamp;
+use crate::db::params;
 use crate::db::sql::{Db, Optional};
 use crate::error::Result;
 use crate::import::{ImportReport, RowError};
 use crate::model::{ImportId, RecordKind};
-use rusqlite::params;
 
 /// Starts an import's row; [`finish`] fills in its counts.
 pub(crate) fn insert(

@@ -1,9 +1,9 @@
 //! The `webhooks` table and the `webhook_posts` outbox.
 
+use crate::db::params;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{HandoffId, PostId, RecordId, WebhookId, WebhookKind};
-use rusqlite::params;
 
 /// A webhook as stored (its address is in the keyring, under `secret_ref`).
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub(crate) struct Stored {
 
 const COLUMNS: &str = "id, kind, host, playbook, secret_ref, created_at";
 
-fn stored(r: &Row<'_>) -> rusqlite::Result<Stored> {
+fn stored(r: &Row<'_>) -> Result<Stored> {
     Ok(Stored {
         id: r.get(0)?,
         kind: r.get(1)?,

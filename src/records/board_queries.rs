@@ -3,11 +3,11 @@
 
 use super::queries::decode_flags;
 use super::{BoardCard, BoardColumn};
+use crate::db::params;
 use crate::db::sql::Db;
 use crate::error::Result;
 use crate::model::RecordKind;
 use crate::stages;
-use rusqlite::params;
 
 /// Matches name, company or CRM id; empty matches everything.
 const SEARCH: &str = "(?2 = '' OR r.name LIKE ?2 ESCAPE '\\' OR r.external_id LIKE ?2 ESCAPE '\\'

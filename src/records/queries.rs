@@ -1,16 +1,16 @@
 //! The `records` and `stage_changes` tables.
 
 use crate::clock::Stamp;
+use crate::db::params;
 use crate::db::sql::{Db, Optional, Row};
+use crate::db::ToValue;
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
-use rusqlite::params;
-use rusqlite::ToSql;
 use std::collections::{BTreeMap, BTreeSet};
 
 const COLUMNS: &str = "id, kind, source, external_id, name, stage, owner, fields, flags";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Record> {
+fn from_row(r: &Row<'_>) -> Result<Record> {
     let fields: String = r.get(7)?;
     let flags: String = r.get(8)?;
     Ok(Record {
@@ -85,8 +85,8 @@ pub(crate) fn find_imported_many(
         .map(|i| format!("(?{i})"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut values: Vec<&dyn ToSql> = vec![&source, &kind];
-    values.extend(ids.iter().map(|id| id as &dyn ToSql));
+    let mut values: Vec<&dyn ToValue> = vec![&source, &kind];
+    values.extend(ids.iter().map(|id| id as &dyn ToValue));
     // One lookup in the unique index per id, whatever the planner believes of the table (right
     // after a first import it has no statistics, and `IN (…)` became a scan of every record
     // per batch).
@@ -171,7 +171,7 @@ fn with_values<T>(
     r: &Record,
     fields: &str,
     now: &str,
-    f: impl FnOnce(&[&dyn rusqlite::ToSql]) -> Result<T>,
+    f: impl FnOnce(&[&dyn ToValue]) -> Result<T>,
 ) -> Result<T> {
     let flags = encode_flags(&r.flags);
     f(params![
@@ -217,9 +217,8 @@ pub(crate) fn insert_new(
     }
     match insert_with_fields(conn, r, fields, now) {
         Ok(id) => Ok(Some(id)),
-        Err(crate::error::Error::Db(rusqlite::Error::SqliteFailure(e, _)))
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                && r.external_id.is_some() =>
+        Err(crate::error::Error::Db(e))
+            if e.what() == crate::db::Failure::Unique && r.external_id.is_some() =>
         {
             Ok(None)
         }
@@ -231,7 +230,7 @@ pub(crate) fn insert_new(
 /// run sends them: inside [`Db::gathered`] each table's rows go as one pipelined statement,
 /// without a round trip of their own. Only for rows the unique index cannot refuse (a first
 /// import's CRM ids, each once); a concurrent import that stored the same ids first is a
-/// collision (see [`crate::team::queries::db`]).
+/// collision (see [`crate::db::pg::error`]).
 pub(crate) fn insert_new_with_ids(
     conn: &Db,
     rows: &[(Record, String, i64)],
@@ -242,8 +241,9 @@ pub(crate) fn insert_new_with_ids(
     for (r, fields, stage_id) in rows {
         with_values(r, fields, now, |values| {
             // The id, then INSERT's values (`now` last, stamping the three times).
-            let id: &dyn ToSql = &r.id;
-            let values: Vec<&dyn ToSql> = [id].into_iter().chain(values.iter().copied()).collect();
+            let id: &dyn ToValue = &r.id;
+            let values: Vec<&dyn ToValue> =
+                [id].into_iter().chain(values.iter().copied()).collect();
             conn.insert(
                 "INSERT INTO records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",

@@ -4,14 +4,14 @@
 //! ([`connect`]), and PostgreSQL's numbered migrations with the same version and checksum
 //! refusal as a laptop workspace's.
 
-mod connect;
 pub(crate) mod identity;
 mod live;
 mod password;
 pub(crate) mod queries;
-pub mod url;
+pub use crate::db::pg::url;
 
-pub(crate) use connect::connect;
+pub(crate) use crate::db::pg::connect;
+pub(crate) use crate::db::pg::{collided, held, LOCKED};
 pub use live::{probe, Follower, Probe};
 pub use password::{recall_password, remember_password};
 pub use url::{SslMode, TeamUrl};
@@ -176,13 +176,11 @@ impl crate::workspace::Workspace {
         }
         let tables = queries::PUSHED
             .iter()
-            .map(|t| queries::laptop_table(self.conn.sqlite()?, t).map(|(cols, n)| (*t, cols, n)))
+            .map(|t| crate::db::push::laptop_table(&self.conn, t).map(|(cols, n)| (*t, cols, n)))
             .collect::<Result<Vec<_>>>()?;
         let total: u64 = tables.iter().map(|(_, _, n)| n).sum();
         progress(0, total);
-        queries::copy_up(self.conn.sqlite()?, &c, &tables, &mut |done| {
-            progress(done, total)
-        })?;
+        crate::db::push::copy_up(&self.conn, &c, &tables, &mut |done| progress(done, total))?;
         Ok(Pushed {
             server: url.to_string(),
             tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),
@@ -215,24 +213,6 @@ impl crate::workspace::Workspace {
     pub fn keep_identity_in(&mut self, data: &std::path::Path) {
         self.identity = self.identity.take().map(|i| i.kept_in(data));
     }
-}
-
-/// What a write that collided with a teammate's says, once it ran out of attempts.
-pub(crate) const COLLIDED: &str =
-    "a teammate changed the same records at the same moment; nothing was changed: try again";
-
-/// What a write that found the workspace held by a teammate's import or undo is told, before
-/// it waits and tries again.
-pub(crate) const LOCKED: &str = "a teammate's import or undo holds the team workspace";
-
-/// Whether `e` is a write that found the workspace held by a teammate's import or undo.
-pub(crate) fn held(e: &Error) -> bool {
-    matches!(e, Error::Conflict(m) if m == LOCKED)
-}
-
-/// Whether `e` is a write that collided with a teammate's (and may be run again).
-pub(crate) fn collided(e: &Error) -> bool {
-    matches!(e, Error::Conflict(m) if m == COLLIDED)
 }
 
 /// This computer's name, as `team status` lists it.

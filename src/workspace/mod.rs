@@ -272,21 +272,9 @@ impl Workspace {
         // for it instead of failing half-way on a lock it could not upgrade. While another
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
         let asked = std::time::Instant::now();
-        let conn = self.conn.sqlite()?;
-        conn.busy_timeout(busy::ATTEMPT)?;
         let tx = loop {
-            // Unchecked only in that it takes `&Connection`: the funnel is the one place a
-            // transaction opens, so none can be open already.
-            let e = match rusqlite::Transaction::new_unchecked(
-                conn,
-                rusqlite::TransactionBehavior::Immediate,
-            ) {
-                Ok(tx) => break tx,
-                Err(e) => e,
-            };
-            if !is_busy(&e) {
-                conn.busy_timeout(db::BUSY_TIMEOUT)?;
-                return Err(e.into());
+            if let Some(tx) = self.conn.begin_file_write(busy::ATTEMPT)? {
+                break tx;
             }
             let waiting = busy::Waiting {
                 running: self.path.as_deref().and_then(busy::running),
@@ -294,14 +282,12 @@ impl Workspace {
                 team: false,
             };
             if let Some(e) = waiting.too_long() {
-                conn.busy_timeout(db::BUSY_TIMEOUT)?;
                 return Err(e);
             }
             if let Some(f) = self.on_wait.as_mut() {
                 f(&waiting);
             }
         };
-        tx.busy_timeout(db::BUSY_TIMEOUT)?;
         let (change, open) = changelog::begin(
             &tx,
             &self.change,
@@ -665,14 +651,6 @@ pub fn not_a_team_address(path: &Path) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Whether SQLite said another connection holds the lock.
-fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
 }
 
 #[cfg(test)]

@@ -308,17 +308,25 @@ pub(crate) fn run_tests(name: &str, mut cmd: Command, counts: &mut Counts) -> Re
 
 /// SQL only in the core's queries modules, transactions only in the write funnel.
 fn sql_rules() -> Res {
-    eprintln!("==> core rules (SQL only in queries modules, one write funnel)");
-    let hits = rules::sql_outside_queries(&root())
-        .map_err(|e| format!("reading {}: {e}", root().join("src").display()))?;
-    if hits.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "SQL outside the queries modules (src/store/, health's reads) or a transaction outside Workspace::write; move the statement into a queries module:\n{}",
+    eprintln!(
+        "==> core rules (SQL only in queries modules, one write funnel, engines only in src/db/)"
+    );
+    let reading = |e| format!("reading {}: {e}", root().join("src").display());
+    let hits = rules::sql_outside_queries(&root()).map_err(reading)?;
+    if !hits.is_empty() {
+        return Err(format!(
+            "SQL outside the queries modules (src/db/, health's reads) or a transaction outside Workspace::write; move the statement into a queries module:\n{}",
             hits.join("\n")
-        ))
+        ));
     }
+    let hits = rules::engines_outside_db(&root()).map_err(reading)?;
+    if !hits.is_empty() {
+        return Err(format!(
+            "a database engine's crate named outside src/db/, or a concept named inside it; use db's own values, rows and errors (src/db/value.rs), or move the engine's part into src/db/:\n{}",
+            hits.join("\n")
+        ));
+    }
+    Ok(())
 }
 
 /// The web view must never turn data into markup: no `innerHTML` and friends in `ui/`.

@@ -1,5 +1,6 @@
 //! Source rules `cargo xtask test` checks besides the compiler and clippy: SQL lives only in the
-//! core's queries modules, and a transaction opens only in the write funnel.
+//! core's queries modules, a transaction opens only in the write funnel, and each database
+//! engine's types stay in `src/db/`, which needs none of the concepts above it.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ const QUERIES: &[&str] = &["src/db/", "src/health/"];
 const TRANSACTIONS: &[&str] = &[
     "src/workspace/mod.rs",
     "src/db/migrations.rs",
-    "src/team/queries.rs",
+    "src/db/push.rs",
 ];
 
 const STATEMENTS: &[&str] = &[
@@ -55,6 +56,51 @@ pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
                 !queries_module && !allowed(QUERIES) && STATEMENTS.iter().any(|s| code.contains(s));
             let opens = !allowed(TRANSACTIONS) && OPENS.iter().any(|s| code.contains(s));
             if statement || opens {
+                hits.push(format!("  {rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The engines' crates: their names may appear only in `src/db/`.
+const ENGINES: &[&str] = &["rusqlite", "tokio_postgres", "postgres::"];
+
+/// The concepts above `src/db/`: it may not name them (outside its tests), or the two would
+/// need each other.
+const CONCEPTS: &[&str] = &[
+    "crate::cli",
+    "crate::demo",
+    "crate::handoffs",
+    "crate::health",
+    "crate::import",
+    "crate::reach",
+    "crate::records",
+    "crate::team",
+    "crate::workspace",
+];
+
+/// Every line of the core (`src/` under `root`) that names a database engine's crate outside
+/// `src/db/`, or a concept inside it (its tests aside), as `path:line: text`.
+pub fn engines_outside_db(root: &Path) -> std::io::Result<Vec<String>> {
+    let mut files = Vec::new();
+    files_with(&root.join("src"), &["rs"], &mut files)?;
+    let mut hits = Vec::new();
+    for path in files {
+        let rel = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let in_db = rel.starts_with("src/db/");
+        let text = std::fs::read_to_string(&path)?;
+        for (n, line) in text.lines().enumerate() {
+            if in_db && line.trim() == "#[cfg(test)]" {
+                break;
+            }
+            let code = line.split("//").next().unwrap_or("");
+            let named = if in_db { CONCEPTS } else { ENGINES };
+            if named.iter().any(|s| code.contains(s)) {
                 hits.push(format!("  {rel}:{}: {}", n + 1, line.trim()));
             }
         }
@@ -118,9 +164,38 @@ mod tests {
     }
 
     #[test]
+    fn an_engine_named_outside_db_or_a_concept_named_inside_it_is_named() {
+        let dir = tree(&[
+            ("src/db/sqlite.rs", "use rusqlite::Connection;\n"),
+            (
+                "src/db/pg/mod.rs",
+                "let url = \"postgres://x\";\nuse crate::team::TeamUrl;\n",
+            ),
+            (
+                "src/db/sql.rs",
+                "use crate::model::Id;\n#[cfg(test)]\nuse crate::team::connect;\n",
+            ),
+            (
+                "src/records/queries.rs",
+                "// rusqlite's own words\nuse rusqlite::params;\n",
+            ),
+            ("src/team/mod.rs", "fn f(e: tokio_postgres::Error) {}\n"),
+            ("src/cli/mod.rs", "let db = \"postgres://host/db\";\n"),
+        ]);
+        let mut hits = engines_outside_db(dir.path()).unwrap();
+        hits.sort();
+        assert_eq!(hits.len(), 3, "{hits:#?}");
+        assert!(hits[0].contains("src/db/pg/mod.rs:2"), "{hits:#?}");
+        assert!(hits[1].contains("src/records/queries.rs:2"), "{hits:#?}");
+        assert!(hits[2].contains("src/team/mod.rs:1"), "{hits:#?}");
+    }
+
+    #[test]
     fn the_core_itself_keeps_the_rules() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let hits = sql_outside_queries(root).unwrap();
+        assert!(hits.is_empty(), "{}", hits.join("\n"));
+        let hits = engines_outside_db(root).unwrap();
         assert!(hits.is_empty(), "{}", hits.join("\n"));
     }
 }

@@ -1,10 +1,10 @@
 //! The append-only audit log and the notification outbox.
 
 use crate::clock::{Day, Stamp};
+use crate::db::params;
 use crate::db::sql::Db;
 use crate::error::Result;
 use crate::model::{EventKind, HandoffId, NotificationId, PersonId, RecordId, TaskId};
-use rusqlite::params;
 use serde::Serialize;
 
 /// One audit event: who decided what, when, under which rule, about which fields.

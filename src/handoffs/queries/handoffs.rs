@@ -1,10 +1,10 @@
 //! The `handoffs` and `email_drafts` tables.
 
+use crate::db::params;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::handoffs::rules::OpenHandoff;
 use crate::model::{DraftId, Handoff, HandoffId, HandoffStatus, RecordId};
-use rusqlite::params;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +14,7 @@ const SELECT: &str =
         h.complete_at_trigger, h.context, h.note, h.paused_at
     FROM handoffs h JOIN records r ON r.id = h.record_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Handoff> {
+fn from_row(r: &Row<'_>) -> Result<Handoff> {
     let missing: Vec<String> = serde_json::from_str(&r.get::<String>(6)?).unwrap_or_default();
     let context: String = r.get(13)?;
     Ok(Handoff {
@@ -376,7 +376,7 @@ const DRAFT_COLUMNS: &str =
         d.status, d.edited_at, d.sent_at, d.sent_by
    FROM email_drafts d JOIN handoffs h ON h.id = d.handoff_id JOIN records r ON r.id = h.record_id";
 
-fn draft_row(r: &Row<'_>) -> rusqlite::Result<EmailDraft> {
+fn draft_row(r: &Row<'_>) -> Result<EmailDraft> {
     Ok(EmailDraft {
         id: r.get(0)?,
         handoff_id: r.get(1)?,

@@ -1,9 +1,9 @@
 //! The `playbooks` table: each playbook stored as its JSON definition.
 
+use crate::db::params;
 use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::handoffs::rules::Playbook;
-use rusqlite::params;
 
 /// Every playbook, in order.
 pub(crate) fn list(conn: &Db) -> Result<Vec<Playbook>> {

@@ -1,18 +1,18 @@
 //! The `tasks` table.
 
 use crate::clock::Day;
+use crate::db::params;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{
     ChecklistItem, HandoffId, PersonId, RecordId, Task, TaskId, TaskKind, TaskStatus,
 };
-use rusqlite::params;
 use std::collections::HashMap;
 
 const SELECT: &str =
     "SELECT id, handoff_id, record_id, kind, title, assignee, due, status, checklist, kickoff_date FROM tasks";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Task> {
+fn from_row(r: &Row<'_>) -> Result<Task> {
     let checklist: String = r.get(8)?;
     Ok(Task {
         id: r.get(0)?,

@@ -1,13 +1,13 @@
 //! The `people` and `holidays` tables.
 
+use crate::db::params;
 use crate::db::sql::{Db, Optional, Row};
 use crate::error::Result;
 use crate::model::{Person, PersonId, Role};
 use chrono::NaiveDate;
-use rusqlite::params;
 use std::collections::BTreeSet;
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+fn from_row(r: &Row<'_>) -> Result<Person> {
     Ok(Person {
         id: r.get(0)?,
         name: r.get(1)?,

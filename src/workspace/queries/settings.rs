@@ -1,8 +1,8 @@
 //! The workspace's own settings: one value per key.
 
+use crate::db::params;
 use crate::db::sql::{Db, Optional};
 use crate::error::Result;
-use rusqlite::params;
 
 /// The value of `key`, when set.
 pub(crate) fn get(conn: &Db, key: &str) -> Result<Option<String>> {

@@ -9,7 +9,13 @@
 //! follows them. The server still runs them one after another, in the order they were written,
 //! inside the same transaction; the first failure among them is the one reported.
 
+mod connect;
+mod failure;
+pub mod url;
+
 use bytes::Bytes;
+pub(crate) use connect::connect;
+pub(crate) use failure::{collided, error, held, LOCKED};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;

@@ -79,8 +79,8 @@ fn tls(mode: SslMode) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
 }
 
 /// Opens a connection to the team workspace at `url`.
-pub(crate) fn connect(url: &TeamUrl) -> Result<crate::db::pg::PgConn> {
-    use crate::db::pg::PgConn;
+pub(crate) fn connect(url: &TeamUrl) -> Result<super::PgConn> {
+    use super::PgConn;
     let mut cfg = tokio_postgres::Config::new();
     cfg.host(&url.host)
         .port(url.port)

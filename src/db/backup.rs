@@ -2,10 +2,9 @@
 //! changes records (SQLite's backup API), the newest few kept. Undo itself works from the change
 //! log; a copy is for the day the file itself is lost or damaged.
 
-use crate::db::with_suffix;
+use super::{with_suffix, DbError, Failure};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 
 /// How many pre-import backups are kept.
@@ -15,7 +14,7 @@ const SUFFIX: &str = "-before-import.sqlite";
 /// Copies the workspace at `db` into `backups/` beside it, as it was before the running import
 /// (the copy reads through its own connection, which sees only what is committed), and keeps the
 /// newest few copies. A copy that fails is removed whole: a full disk leaves no partial file.
-pub(super) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
+pub(crate) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
     let dir = backups_dir(db);
     let io = |source| Error::Io {
         path: dir.display().to_string(),
@@ -30,7 +29,7 @@ pub(super) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
         dest = dir.join(format!("{stem}-{stamp}-{n}{SUFFIX}"));
         n += 1;
     }
-    if let Err(e) = copy(db, &dest) {
+    if let Err(e) = crate::db::sqlite::backup(db, &dest) {
         for leftover in [
             dest.clone(),
             with_suffix(&dest, "-journal"),
@@ -44,21 +43,10 @@ pub(super) fn before_import(db: &Path, now: DateTime<Utc>) -> Result<PathBuf> {
     Ok(dest)
 }
 
-fn copy(db: &Path, dest: &Path) -> rusqlite::Result<()> {
-    let from = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    from.backup(rusqlite::DatabaseName::Main, dest, None)
-}
-
 /// The sentence for a copy that could not be made; a full disk says how much room it needs.
-fn failed(db: &Path, dir: &Path, e: rusqlite::Error) -> Error {
+fn failed(db: &Path, dir: &Path, e: DbError) -> Error {
     let (need, free) = (size_of_workspace(db), free_bytes(dir));
-    let full = matches!(
-        &e,
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull
-    ) || free.is_some_and(|free| free < need);
+    let full = e.what() == Failure::DiskFull || free.is_some_and(|free| free < need);
     if full {
         let need = mb(need);
         let free = free.map_or(String::new(), |f| format!(", {} free", mb(f)));
