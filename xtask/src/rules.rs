@@ -33,6 +33,28 @@ const OPENS: &[&str] = &[
 /// Every line of the core (`src/` under `root`, tests aside) that prepares a statement outside a queries
 /// module or opens a transaction outside the write funnel, as `path:line: text`.
 pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
+    flagged(
+        root,
+        |_| false,
+        |rel, code| {
+            let allowed = |list: &[&str]| list.iter().any(|p| rel.starts_with(p));
+            let queries_module = rel.ends_with("queries.rs") || rel.contains("/queries/");
+            let statement =
+                !queries_module && !allowed(QUERIES) && STATEMENTS.iter().any(|s| code.contains(s));
+            let opens = !allowed(TRANSACTIONS) && OPENS.iter().any(|s| code.contains(s));
+            statement || opens
+        },
+    )
+}
+
+/// The lines of the core's Rust files (`src/` under `root`, comments left out) that `hit`
+/// flags, given the file's path, as `path:line: text`. A file's tests (its closing
+/// `mod tests`) may set up what they need by hand: they are read only where `tests` says.
+fn flagged(
+    root: &Path,
+    tests: impl Fn(&str) -> bool,
+    hit: impl Fn(&str, &str) -> bool,
+) -> std::io::Result<Vec<String>> {
     let mut files = Vec::new();
     files_with(&root.join("src"), &["rs"], &mut files)?;
     let mut hits = Vec::new();
@@ -42,20 +64,13 @@ pub fn sql_outside_queries(root: &Path) -> std::io::Result<Vec<String>> {
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        let allowed = |list: &[&str]| list.iter().any(|p| rel.starts_with(p));
-        let queries_module = rel.ends_with("queries.rs") || rel.contains("/queries/");
         let text = std::fs::read_to_string(&path)?;
-        // A file's tests (its closing `mod tests`) may set up what they need by hand.
         for (n, line) in text
             .lines()
             .enumerate()
-            .take_while(|(_, l)| l.trim() != "#[cfg(test)]")
+            .take_while(|(_, l)| tests(&rel) || l.trim() != "#[cfg(test)]")
         {
-            let code = line.split("//").next().unwrap_or("");
-            let statement =
-                !queries_module && !allowed(QUERIES) && STATEMENTS.iter().any(|s| code.contains(s));
-            let opens = !allowed(TRANSACTIONS) && OPENS.iter().any(|s| code.contains(s));
-            if statement || opens {
+            if hit(&rel, line.split("//").next().unwrap_or("")) {
                 hits.push(format!("  {rel}:{}: {}", n + 1, line.trim()));
             }
         }
@@ -81,31 +96,17 @@ const CONCEPTS: &[&str] = &[
 ];
 
 /// Every line of the core (`src/` under `root`) that names a database engine's crate outside
-/// `src/db/`, or a concept inside it (its tests aside), as `path:line: text`.
+/// `src/db/` (tests too), or a concept inside it (its tests aside), as `path:line: text`.
 pub fn engines_outside_db(root: &Path) -> std::io::Result<Vec<String>> {
-    let mut files = Vec::new();
-    files_with(&root.join("src"), &["rs"], &mut files)?;
-    let mut hits = Vec::new();
-    for path in files {
-        let rel = path
-            .strip_prefix(root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let in_db = rel.starts_with("src/db/");
-        let text = std::fs::read_to_string(&path)?;
-        for (n, line) in text.lines().enumerate() {
-            if in_db && line.trim() == "#[cfg(test)]" {
-                break;
-            }
-            let code = line.split("//").next().unwrap_or("");
-            let named = if in_db { CONCEPTS } else { ENGINES };
-            if named.iter().any(|s| code.contains(s)) {
-                hits.push(format!("  {rel}:{}: {}", n + 1, line.trim()));
-            }
-        }
-    }
-    Ok(hits)
+    let in_db = |rel: &str| rel.starts_with("src/db/");
+    flagged(
+        root,
+        |rel| !in_db(rel),
+        |rel, code| {
+            let named = if in_db(rel) { CONCEPTS } else { ENGINES };
+            named.iter().any(|s| code.contains(s))
+        },
+    )
 }
 
 /// Every file under `dir` whose name ends in one of `exts`.
