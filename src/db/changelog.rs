@@ -812,6 +812,88 @@ pub(crate) fn record_names(conn: &Db, ids: &[RecordId]) -> Result<Vec<(RecordId,
 mod tests {
     use super::*;
 
+    /// Tables only a team workspace has, and why.
+    const TEAM_ONLY: &[&str] = &[
+        // Who has the team workspace open, from which laptop (`team status`).
+        "laptops",
+    ];
+
+    /// Every table of a workspace file, and the ones its change log records.
+    fn file_tables() -> (Vec<String>, Vec<String>) {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::migrations::run(&mut conn, super::super::MIGRATIONS).unwrap();
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let all = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .unwrap();
+        (all, logged_tables(&conn).unwrap())
+    }
+
+    /// Every table of a new team workspace on the test cluster, and the ones its change log
+    /// records (the tables its log triggers are on).
+    fn team_tables() -> (Vec<String>, Vec<String>) {
+        let base = std::env::var("BATON_TEST_PG").expect(
+            "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
+        );
+        let name = format!("baton_tables_{}", std::process::id());
+        let plain = base.replace("?sslmode=disable", "");
+        let mut admin = postgres::Client::connect(&plain, postgres::NoTls).unwrap();
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&sql).unwrap();
+        }
+        let (head, query) = base.split_once('?').unwrap_or((&base, ""));
+        let at = head.rsplit_once('/').map_or(head, |(server, _)| server);
+        let url = format!("{at}/{name}?{query}");
+        let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
+        crate::team::init(&url).unwrap();
+        let db = Db::postgres(super::super::pg::connect(&url).unwrap());
+        let all = db
+            .query_map(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let logged = db
+            .query_map(
+                "SELECT DISTINCT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                  WHERE t.tgname LIKE 'log\\_%' AND NOT t.tgisinternal ORDER BY 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        drop(db);
+        admin
+            .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .unwrap();
+        (all, logged)
+    }
+
+    /// A table added to one engine's migrations and not the other's, or logged on one only,
+    /// fails here: each must be taught to both (or named above, with the reason).
+    #[test]
+    fn both_engines_hold_the_same_tables_and_log_the_same_ones() {
+        let (file, file_logged) = file_tables();
+        let (team, team_logged) = team_tables();
+        let team_shared: Vec<&String> = team
+            .iter()
+            .filter(|t| !TEAM_ONLY.contains(&t.as_str()))
+            .collect();
+        assert_eq!(file.iter().collect::<Vec<_>>(), team_shared, "tables");
+        assert_eq!(file_logged, team_logged, "tables the change log records");
+        assert!(
+            file_logged.iter().any(|t| t == "records"),
+            "{file_logged:?}"
+        );
+    }
+
     /// A log row: table, key, operation, before, after.
     type Row = (String, String, String, Option<String>, Option<String>);
 
