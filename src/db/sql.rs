@@ -39,14 +39,16 @@ pub(crate) struct Pg {
     client: super::pg::PgConn,
     prepared: HashMap<String, tokio_postgres::Statement>,
     /// While [`Db::gathered`] runs: the rows [`Db::insert`] keeps, by the statement that
-    /// inserts many of them, in the order each statement was first met.
+    /// inserts one of them, in the order each statement was first met.
     gathered: Option<Vec<Gathered>>,
+    /// Per `INSERT` of one row, the statement that inserts many ([`many_of`]).
+    many: HashMap<&'static str, String>,
     /// Each table's depth below the tables its foreign keys point to (none: 0), read from the
     /// catalogue the first time gathered rows of more than one table are sent.
     depths: Option<HashMap<String, i64>>,
 }
 
-/// Rows gathered for one statement that inserts many ([`Db::insert`]'s `many`).
+/// Rows gathered for one `INSERT` of one row ([`Db::insert`]), to go as one statement.
 type Gathered = (&'static str, Vec<Vec<Value>>);
 
 /// A connection to a workspace on either engine.
@@ -142,6 +144,7 @@ impl Db {
             client,
             prepared: HashMap::new(),
             gathered: None,
+            many: HashMap::new(),
             depths: None,
         })))
     }
@@ -261,20 +264,19 @@ impl Db {
         Ok(done)
     }
 
-    /// Inserts one row with `one`, an `INSERT` of one row; while [`Db::gathered`] runs on a
-    /// team workspace, the row waits instead, to go with the others of its kind through
-    /// `many`: the same `INSERT` reading each placeholder's values as a column
-    /// (`… FROM unnest(?1::bigint[], ?2::text[], …)`, one array per placeholder of `one`, in
-    /// its order; the rows go in the order they were inserted, so the ids a sequence gives
-    /// them are those one statement per row would have given).
-    pub(crate) fn insert(&self, one: &str, many: &'static str, params: impl Params) -> Result<()> {
+    /// Inserts one row with `one`, an `INSERT … VALUES (…)` of one row; while
+    /// [`Db::gathered`] runs on a team workspace, the row waits instead, to go with the others
+    /// of its kind as one statement derived from `one` ([`many_of`]); the rows go in the order
+    /// they were inserted, so the ids a sequence gives them are those one statement per row
+    /// would have given.
+    pub(crate) fn insert(&self, one: &'static str, params: impl Params) -> Result<()> {
         if let Db::Postgres(pg) = self {
             let mut pg = pg.borrow_mut();
             if let Some(gathered) = pg.gathered.as_mut() {
                 let row = params.with(|v| v.iter().map(|v| owned(*v)).collect::<Result<_>>())?;
-                match gathered.iter_mut().find(|(sql, _)| *sql == many) {
+                match gathered.iter_mut().find(|(sql, _)| *sql == one) {
                     Some((_, rows)) => rows.push(row),
-                    None => gathered.push((many, vec![row])),
+                    None => gathered.push((one, vec![row])),
                 }
                 return Ok(());
             }
@@ -649,7 +651,78 @@ pub(crate) fn placeholders(sql: &str) -> String {
     out
 }
 
+/// The statement that inserts many rows as `one` inserts one (`INSERT INTO t (a, b, c)
+/// VALUES (?1, lower(?2), ?1)`): the same `INSERT`, its values read from one array per
+/// placeholder, each of the type the server gave that placeholder in `one` (`types`):
+/// `INSERT INTO t (a, b, c) SELECT u.p1, lower(u.p2), u.p1 FROM unnest(?1::bigint[],
+/// ?2::text[]) AS u (p1, p2)`. `None` when `one` does not end in one `VALUES (…)` list.
+fn many_of(one: &str, types: &[&str]) -> Option<String> {
+    let at = one.rfind("VALUES")?;
+    let list = one[at + "VALUES".len()..].trim();
+    let values = list.strip_prefix('(')?.strip_suffix(')')?;
+    let mut select = String::with_capacity(values.len() + 16);
+    let mut chars = values.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                select.push(c);
+                for d in chars.by_ref() {
+                    select.push(d);
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                    digits.push(d);
+                    chars.next();
+                }
+                let n: usize = digits
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=types.len()).contains(n))?;
+                select.push_str(&format!("u.p{n}"));
+            }
+            c => select.push(c),
+        }
+    }
+    let arrays: Vec<String> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("?{}::{t}[]", i + 1))
+        .collect();
+    let names: Vec<String> = (1..=types.len()).map(|n| format!("p{n}")).collect();
+    Some(format!(
+        "{} SELECT {select} FROM unnest({}) AS u ({})",
+        one[..at].trim_end(),
+        arrays.join(", "),
+        names.join(", ")
+    ))
+}
+
 impl Pg {
+    /// The prepared statement that inserts many rows as `one` inserts one ([`many_of`]),
+    /// derived the first time it is needed from the types the server gives `one`'s
+    /// placeholders.
+    fn many(&mut self, one: &'static str) -> Result<tokio_postgres::Statement> {
+        if let Some(many) = self.many.get(one) {
+            let many = many.clone();
+            return self.statement(&many);
+        }
+        let st = self.statement(one)?;
+        let types: Vec<&str> = st.params().iter().map(|t| t.name()).collect();
+        let many = many_of(one, &types).ok_or_else(|| {
+            Error::Db(DbError::new(
+                Failure::Other,
+                format!("a gathered row's statement is not one INSERT … VALUES (…): {one}"),
+            ))
+        })?;
+        self.many.insert(one, many.clone());
+        self.statement(&many)
+    }
+
     /// The prepared statement for `sql`, prepared on first use.
     fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
         if let Some(st) = self.prepared.get(sql) {
@@ -678,8 +751,8 @@ impl Pg {
                 depths.get(table).copied().unwrap_or_default()
             });
         }
-        for (sql, rows) in gathered {
-            let st = self.statement(sql)?;
+        for (one, rows) in gathered {
+            let st = self.many(one)?;
             // The rows turned into columns, their values moved, not copied.
             let mut columns: Vec<Vec<Value>> = (0..st.params().len())
                 .map(|_| Vec::with_capacity(rows.len()))
@@ -1100,6 +1173,20 @@ mod tests {
         db.execute_batch("DROP TABLE pipelined_lock").unwrap();
     }
 
+    #[test]
+    fn the_statement_for_many_rows_is_derived_from_the_one_for_one() {
+        assert_eq!(
+            many_of(
+                "INSERT INTO t (a, b, c, d) VALUES (?1, (SELECT id FROM p WHERE name = ?2 AND note = '?9'), ?2, ?1)",
+                &["int8", "text"],
+            )
+            .unwrap(),
+            "INSERT INTO t (a, b, c, d) SELECT u.p1, (SELECT id FROM p WHERE name = u.p2 AND note = '?9'), u.p2, u.p1 FROM unnest(?1::int8[], ?2::text[]) AS u (p1, p2)"
+        );
+        assert_eq!(many_of("UPDATE t SET a = ?1", &["int8"]), None);
+        assert_eq!(many_of("INSERT INTO t (a) VALUES (?2)", &["int8"]), None);
+    }
+
     /// Rows inserted while gathering go as one statement per table, parents first whatever
     /// order they were met in, and each table's rows in the order given (the ids a sequence
     /// gives them follow it); a read meanwhile sees every row inserted before it.
@@ -1115,14 +1202,12 @@ mod tests {
         let parent = |id: i64| {
             db.insert(
                 "INSERT INTO gp (id, name) VALUES (?1, ?2)",
-                "INSERT INTO gp (id, name) SELECT * FROM unnest(?1::bigint[], ?2::text[])",
                 params![id, format!("p{id}")],
             )
         };
         let child = |parent: i64, what: Option<&str>| {
             db.insert(
                 "INSERT INTO gc (parent, what) VALUES (?1, ?2)",
-                "INSERT INTO gc (parent, what) SELECT * FROM unnest(?1::bigint[], ?2::text[])",
                 params![parent, what],
             )
         };
@@ -1183,13 +1268,7 @@ mod tests {
         let db = team();
         db.execute_batch("CREATE TEMP TABLE gf (id BIGINT PRIMARY KEY)")
             .unwrap();
-        let insert = |id: i64| {
-            db.insert(
-                "INSERT INTO gf (id) VALUES (?1)",
-                "INSERT INTO gf (id) SELECT * FROM unnest(?1::bigint[])",
-                [id],
-            )
-        };
+        let insert = |id: i64| db.insert("INSERT INTO gf (id) VALUES (?1)", [id]);
         let failed = db.gathered(|| {
             insert(1)?;
             Err::<(), _>(Error::Conflict("stopped".into()))

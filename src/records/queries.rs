@@ -247,20 +247,12 @@ pub(crate) fn insert_new_with_ids(
             conn.insert(
                 "INSERT INTO records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
-                "INSERT INTO records (id, kind, source, external_id, name, stage, owner, fields, flags, created_at, updated_at, stage_since)
-                 SELECT u.id, u.kind, u.source, u.external_id, u.name, u.stage, u.owner, u.fields, u.flags, u.at, u.at, u.at
-                   FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[], ?6::text[],
-                               ?7::text[], ?8::text[], ?9::text[], ?10::text[])
-                     AS u (id, kind, source, external_id, name, stage, owner, fields, flags, at)",
                 &values[..],
             )
         })?;
         conn.insert(
             "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            "INSERT INTO stage_changes (id, record_id, from_stage, to_stage, at, origin, import_id)
-             SELECT * FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[],
-                                  ?6::text[], ?7::bigint[])",
             params![stage_id, r.id, None::<&str>, r.stage, now, origin, import],
         )?;
     }

@@ -33,9 +33,6 @@ pub(crate) fn append(conn: &Db, e: &Event) -> Result<()> {
     conn.insert(
         "INSERT INTO events (at, actor, record_id, handoff_id, kind, rule, fields, message)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        "INSERT INTO events (at, actor, record_id, handoff_id, kind, rule, fields, message)
-         SELECT * FROM unnest(?1::text[], ?2::text[], ?3::bigint[], ?4::bigint[], ?5::text[],
-                              ?6::text[], ?7::text[], ?8::text[])",
         params![
             e.at,
             e.actor,
@@ -203,11 +200,6 @@ pub(crate) fn queue(
     conn.insert(
         "INSERT INTO notifications (recipient, recipient_id, task_id, title, body, created_at)
          VALUES (?1, (SELECT id FROM people WHERE name = ?1 COLLATE NOCASE), ?2, ?3, ?4, ?5)",
-        "INSERT INTO notifications (recipient, recipient_id, task_id, title, body, created_at)
-         SELECT u.recipient, (SELECT id FROM people WHERE name = u.recipient COLLATE NOCASE),
-                u.task_id, u.title, u.body, u.created_at
-           FROM unnest(?1::text[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[])
-             AS u (recipient, task_id, title, body, created_at)",
         params![recipient, task, title, body, at],
     )
 }

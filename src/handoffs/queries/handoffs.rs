@@ -153,15 +153,6 @@ pub(crate) fn insert(
                 "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
                                        missing_fields, to_owner, paused_at, handed_off_at, id)
                  VALUES (?1, ?2, ?6, ?3, ?4, ?5, (SELECT kind FROM records WHERE id = ?1), ?7, ?8, ?9, ?10, ?11)",
-                "INSERT INTO handoffs (record_id, playbook, status, complete_at_trigger, from_owner, triggered_at, kind,
-                                       missing_fields, to_owner, paused_at, handed_off_at, id)
-                 SELECT u.record_id, u.playbook, u.status, u.complete, u.from_owner, u.at,
-                        (SELECT kind FROM records WHERE id = u.record_id),
-                        u.missing, u.to_owner, u.paused_at, u.handed_off_at, u.id
-                   FROM unnest(?1::bigint[], ?2::text[], ?3::bigint[], ?4::text[], ?5::text[], ?6::text[],
-                               ?7::text[], ?8::text[], ?9::text[], ?10::text[], ?11::bigint[])
-                     AS u (record_id, playbook, complete, from_owner, at, status, missing, to_owner,
-                           paused_at, handed_off_at, id)",
                 values,
             )?;
             id
@@ -365,8 +356,6 @@ pub(crate) fn insert_draft(
 ) -> Result<()> {
     conn.insert(
         "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        "INSERT INTO email_drafts (handoff_id, recipient, subject, body, created_at)
-         SELECT * FROM unnest(?1::bigint[], ?2::text[], ?3::text[], ?4::text[], ?5::text[])",
         params![handoff, to, subject, body, at],
     )
 }

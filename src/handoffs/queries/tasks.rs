@@ -54,13 +54,6 @@ pub(crate) fn insert(
         conn.insert(
             "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at, id)
              VALUES (?1, ?2, ?3, ?4, ?5, (SELECT id FROM people WHERE name = ?5 COLLATE NOCASE), ?6, ?7, ?8, ?9)",
-            "INSERT INTO tasks (handoff_id, record_id, kind, title, assignee, assignee_id, due, checklist, created_at, id)
-             SELECT u.handoff_id, u.record_id, u.kind, u.title, u.assignee,
-                    (SELECT id FROM people WHERE name = u.assignee COLLATE NOCASE),
-                    u.due, u.checklist, u.created_at, u.id
-               FROM unnest(?1::bigint[], ?2::bigint[], ?3::text[], ?4::text[], ?5::text[], ?6::text[],
-                           ?7::text[], ?8::text[], ?9::bigint[])
-                 AS u (handoff_id, record_id, kind, title, assignee, due, checklist, created_at, id)",
             values,
         )?;
         return Ok(id);
