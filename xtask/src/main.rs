@@ -13,7 +13,8 @@ use std::process::{Command, ExitCode};
 /// What `cargo xtask` with no command, an unknown one or `--help` prints.
 const USAGE: &str = "usage: cargo xtask <command>
   run          build Baton and open it on your workspace (a demo one on first start; --db PATH: that one)
-  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults and end-to-end
+  test         every test tier: fmt, clippy, UI rules, unit, integration, CLI, faults, end-to-end and
+               shipping (the release .deb and .rpm built and checked, as `bundle` does)
                (--stress: only the races of teammates writing at once, each run 50 times, the
                import a write waits behind 100,000 rows; BATON_RACE_ROUNDS and BATON_RACE_IMPORT
                change that)
@@ -183,35 +184,66 @@ const START_KEYRING: &str = r#"printf 'baton-tests' | gnome-keyring-daemon --unl
 "#;
 
 fn test() -> Res {
-    install_packages(DESKTOP_PACKAGES)?;
-    let mut fmt = cargo();
-    fmt.args(["fmt", "--all", "--", "--check"]);
-    step("cargo fmt --check", fmt)?;
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    step("cargo clippy -D warnings", clippy)?;
-    ui_rules()?;
-    sql_rules()?;
+    let mut took = Took::default();
+    took.tier("checks (fmt, clippy, rules)", || {
+        install_packages(DESKTOP_PACKAGES)?;
+        let mut fmt = cargo();
+        fmt.args(["fmt", "--all", "--", "--check"]);
+        step("cargo fmt --check", fmt)?;
+        let mut clippy = cargo();
+        clippy.args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]);
+        step("cargo clippy -D warnings", clippy)?;
+        ui_rules()?;
+        sql_rules()
+    })?;
+    let mut counts = Counts::default();
     // Chat webhooks keep their addresses in the OS keyring: the core tier runs on a private
     // D-Bus session with GNOME Keyring as its Secret Service, its keyrings under target/, so a
     // developer's own keyring is never touched.
-    let keyrings = root().join("target/test-keyring");
-    let mut t = with_keyring(&keyrings, "exec \"$@\"")?;
-    t.args(["test", "--workspace", "--exclude", "baton-e2e"])
-        .env("XDG_RUNTIME_DIR", &keyrings);
-    let mut counts = Counts::default();
-    let unit = on_test_pg("cargo test --workspace", t, &mut counts);
-    // The end-to-end tier runs even when an earlier suite failed, so one run shows everything.
-    let e2e = e2e::run(&mut counts, None);
+    let unit = took.tier("unit, integration, CLI and faults", || {
+        let keyrings = root().join("target/test-keyring");
+        let mut t = with_keyring(&keyrings, "exec \"$@\"")?;
+        t.args(["test", "--workspace", "--exclude", "baton-e2e"])
+            .env("XDG_RUNTIME_DIR", &keyrings);
+        on_test_pg("cargo test --workspace", t, &mut counts)
+    });
+    // The later tiers run even when an earlier one failed, so one run shows everything.
+    let e2e = took.tier("end-to-end", || e2e::run(&mut counts, None));
+    // What a user installs: the release packages, built and checked as `cargo xtask bundle`
+    // does, so a change that makes them unfit to ship cannot land.
+    let shipping = took.tier("shipping (cargo xtask bundle)", || ship::bundle(&[]));
+    took.say();
     counts.say();
-    unit.and(e2e)
+    unit.and(e2e).and(shipping)
+}
+
+/// How long each tier of `test` took, said at the end (CI has 90 minutes).
+#[derive(Default)]
+struct Took(Vec<(&'static str, std::time::Duration, bool)>);
+
+impl Took {
+    fn tier(&mut self, name: &'static str, run: impl FnOnce() -> Res) -> Res {
+        let start = std::time::Instant::now();
+        let done = run();
+        self.0.push((name, start.elapsed(), done.is_ok()));
+        done
+    }
+
+    fn say(&self) {
+        println!("\ntiers:");
+        for (name, took, ok) in &self.0 {
+            let secs = took.as_secs();
+            let how = if *ok { "passed" } else { "FAILED" };
+            println!("  {name}: {}m{:02}s, {how}", secs / 60, secs % 60);
+        }
+    }
 }
 
 /// Runs the test command `t` with a real PostgreSQL for the team workspace's tests, stopped
