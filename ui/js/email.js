@@ -41,8 +41,15 @@ export function draftBox(d, redraw, id = 'draft') {
   body.value = d.body;
   const saved = h('span', { class: 'muted', id: `${id}-saved`, 'aria-live': 'polite' });
   let current = { subject: d.subject, body: d.body };
-  // Edits are kept as they are typed (on leaving a field, and before any action).
-  const save = async () => {
+  // Edits are kept as they are typed (on leaving a field, and before any action), one save at a
+  // time: leaving the subject for the body starts a save while the next may follow at once, and
+  // an answer that came back late must not put back a part edited meanwhile.
+  let saving = Promise.resolve(true);
+  const save = () => {
+    saving = saving.then(saveNow, saveNow);
+    return saving;
+  };
+  const saveNow = async () => {
     if (subject.value === current.subject && body.value === current.body) return true;
     // A subject being retyped is no error yet: say it here, save once there is one.
     if (!subject.value.trim()) {
