@@ -608,9 +608,24 @@ pub(super) fn as_pg(values: &[PgValue]) -> Vec<&(dyn tokio_postgres::types::ToSq
 /// SQLite's numbered placeholders (`?1`, and a bare `?` as the next number) as PostgreSQL's
 /// (`$1`); string literals, quoted names and comments are left as they are.
 pub(crate) fn placeholders(sql: &str) -> String {
+    let mut next = 1u32;
+    each_placeholder(sql, |n| {
+        let n = n.unwrap_or(next);
+        next = n + 1;
+        Some(format!("${n}"))
+    })
+    .unwrap_or_default()
+}
+
+/// `sql` with each placeholder (`?1`, or a bare `?`: `None`) replaced by what `with` gives for
+/// it; string literals, quoted names and comments are left as they are. `None` when `with`
+/// refuses one.
+fn each_placeholder(
+    sql: &str,
+    mut with: impl FnMut(Option<u32>) -> Option<String>,
+) -> Option<String> {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.chars().peekable();
-    let mut next = 1u32;
     while let Some(c) = chars.next() {
         match c {
             '\'' | '"' => {
@@ -637,18 +652,12 @@ pub(crate) fn placeholders(sql: &str) -> String {
                     digits.push(d);
                     chars.next();
                 }
-                let n = match digits.parse::<u32>() {
-                    Ok(n) => n,
-                    Err(_) => next,
-                };
-                next = n + 1;
-                out.push('$');
-                out.push_str(&n.to_string());
+                out.push_str(&with(digits.parse::<u32>().ok())?);
             }
             c => out.push(c),
         }
     }
-    out
+    Some(out)
 }
 
 /// The statement that inserts many rows as `one` inserts one (`INSERT INTO t (a, b, c)
@@ -660,34 +669,10 @@ fn many_of(one: &str, types: &[&str]) -> Option<String> {
     let at = one.rfind("VALUES")?;
     let list = one[at + "VALUES".len()..].trim();
     let values = list.strip_prefix('(')?.strip_suffix(')')?;
-    let mut select = String::with_capacity(values.len() + 16);
-    let mut chars = values.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' | '"' => {
-                select.push(c);
-                for d in chars.by_ref() {
-                    select.push(d);
-                    if d == c {
-                        break;
-                    }
-                }
-            }
-            '?' => {
-                let mut digits = String::new();
-                while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                    digits.push(d);
-                    chars.next();
-                }
-                let n: usize = digits
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=types.len()).contains(n))?;
-                select.push_str(&format!("u.p{n}"));
-            }
-            c => select.push(c),
-        }
-    }
+    let select = each_placeholder(values, |n| {
+        let n = n.filter(|n| (1..=types.len()).contains(&(*n as usize)))?;
+        Some(format!("u.p{n}"))
+    })?;
     let arrays: Vec<String> = types
         .iter()
         .enumerate()
