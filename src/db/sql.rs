@@ -792,7 +792,7 @@ fn owned(v: &dyn ToValue) -> Result<Value> {
 }
 
 /// A statement given `given` values for `wanted` placeholders.
-fn wrong_count(given: usize, wanted: usize) -> Error {
+pub(super) fn wrong_count(given: usize, wanted: usize) -> Error {
     Error::Db(DbError::new(
         Failure::Other,
         format!("Wrong number of parameters passed to query. Got {given}, needed {wanted}"),

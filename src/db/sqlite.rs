@@ -8,15 +8,8 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqliteRef};
 /// Binds `values` to `st`'s placeholders, in order, without collecting them (an import binds a
 /// few dozen statements per row); a count that does not match is refused.
 pub(super) fn bind(st: &mut rusqlite::Statement<'_>, values: &[&dyn ToValue]) -> Result<(), Error> {
-    let wanted = st.parameter_count();
-    if values.len() != wanted {
-        return Err(Error::Db(DbError::new(
-            Failure::Other,
-            format!(
-                "Wrong number of parameters passed to query. Got {}, needed {wanted}",
-                values.len()
-            ),
-        )));
+    if values.len() != st.parameter_count() {
+        return Err(super::sql::wrong_count(values.len(), st.parameter_count()));
     }
     for (i, v) in values.iter().enumerate() {
         st.raw_bind_parameter(i + 1, Bind(*v))?;

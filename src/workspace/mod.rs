@@ -276,17 +276,11 @@ impl Workspace {
             if let Some(tx) = self.conn.begin_file_write(busy::ATTEMPT)? {
                 break tx;
             }
-            let waiting = busy::Waiting {
+            self.wait_on(busy::Waiting {
                 running: self.path.as_deref().and_then(busy::running),
                 waited: asked.elapsed(),
                 team: false,
-            };
-            if let Some(e) = waiting.too_long() {
-                return Err(e);
-            }
-            if let Some(f) = self.on_wait.as_mut() {
-                f(&waiting);
-            }
+            })?;
         };
         let (change, open) = changelog::begin(
             &tx,
@@ -310,6 +304,18 @@ impl Workspace {
             Finish::RollBack => tx.rollback()?,
         }
         Ok(out)
+    }
+
+    /// Gives up with `waiting`'s sentence once it has waited too long; else tells whoever
+    /// listens (`on_wait`) and lets the write try again.
+    fn wait_on(&mut self, waiting: busy::Waiting) -> Result<()> {
+        if let Some(e) = waiting.too_long() {
+            return Err(e);
+        }
+        if let Some(f) = self.on_wait.as_mut() {
+            f(&waiting);
+        }
+        Ok(())
     }
 
     /// [`Workspace::transact`] on a team workspace: one serializable transaction, its change
@@ -341,17 +347,11 @@ impl Workspace {
                 }
                 // A teammate's import or undo runs alone: wait for it, saying so, as a write
                 // on a workspace file waits for another program's import.
-                let waiting = busy::Waiting {
+                self.wait_on(busy::Waiting {
                     running: None,
                     waited: asked.elapsed(),
                     team: true,
-                };
-                if let Some(e) = waiting.too_long() {
-                    return Err(e);
-                }
-                if let Some(f) = self.on_wait.as_mut() {
-                    f(&waiting);
-                }
+                })?;
                 continue;
             }
             let done =
