@@ -1,33 +1,121 @@
-//! The change log: every write opens a `changes` row, and per-connection triggers add a
-//! `change_log` row for each row it inserts, updates or deletes. A write outside the funnel has
-//! no current change and fails (the log's `change_id` is `NOT NULL`), so nothing escapes it.
+//! The change log, on both engines: every write opens a `changes` row, and each row it
+//! inserts, updates or deletes in a logged table adds a `change_log` row under it. A write
+//! outside the funnel has no current change and is refused, so nothing escapes it.
 //!
-//! The triggers are `TEMP`: they belong to Baton's own connections, so `sqlite3` on the file
-//! (the bench's floor, a user's own repair) writes no log and needs no Baton to run.
+//! [`LOGGED`] describes each logged table once: its key, where its record is, its counts. Each
+//! engine generates its capture from it (SQLite's temporary triggers in
+//! [`super::sqlite::capture`], PostgreSQL's triggers in [`super::pg::capture`]), and one
+//! [`Reverter`] undoes a logged change on either.
 
-use super::{params, sqlite, ToValue, Value};
+use super::{params, ToValue, Value};
 use crate::clock::Stamp;
 use crate::db::sql::{Db, Optional};
 use crate::error::{Error, Result};
-use crate::model::{ImportId, Origin, RecordId};
-use rusqlite::functions::FunctionFlags;
-use rusqlite::Connection;
+use crate::model::{ImportId, RecordId};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 
-/// Tables whose rows are counts kept as other rows are written: undo subtracts what a write
-/// added instead of restoring a value a later write may have moved on, and a later write to the
-/// same count is no conflict.
-const COUNTERS: &[(&str, &[&str])] = &[
-    ("stage_time", &["n"]),
-    ("handoff_days", &["triggered", "complete"]),
-    ("missing_at_trigger", &["n"]),
+/// Where a logged row's record is: the log names it, so an undo can say which records a later
+/// write touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RecordOf {
+    /// None (people, settings, counts).
+    Nothing,
+    /// The row is the record.
+    Itself,
+    /// Its `record_id` column.
+    Column,
+    /// Its handoff's record (`handoff_id`).
+    Handoff,
+    /// Its task's record (`task_id`).
+    Task,
+}
+
+/// A table the change log records.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// Its primary key's columns, in order.
+    pub key: &'static [&'static str],
+    pub record: RecordOf,
+    /// For a table of counts kept as other rows are written, its count columns: an undo
+    /// subtracts what a write added instead of restoring a value a later write may have moved
+    /// on, and a later write to the same count is no conflict.
+    pub counts: &'static [&'static str],
+    /// An outbox: a notification or webhook post delivered or queued later (a reminder) is no
+    /// edit of the records, so it never stops an undo; the undo removes the ones it queued.
+    pub outbox: bool,
+}
+
+impl Table {
+    /// Keyed by a number of its own (`id`): rows a write inserts can be logged together, by
+    /// key, without their contents (an undo removes them whole).
+    pub(crate) fn keyed_by_id(&self) -> bool {
+        self.key == ["id"] && self.counts.is_empty()
+    }
+}
+
+const fn table(name: &'static str, key: &'static [&'static str], record: RecordOf) -> Table {
+    Table {
+        name,
+        key,
+        record,
+        counts: &[],
+        outbox: false,
+    }
+}
+
+const fn counts(
+    name: &'static str,
+    key: &'static [&'static str],
+    counts: &'static [&'static str],
+) -> Table {
+    Table {
+        name,
+        key,
+        record: RecordOf::Nothing,
+        counts,
+        outbox: false,
+    }
+}
+
+const fn outbox(name: &'static str, record: RecordOf) -> Table {
+    Table {
+        name,
+        key: &["id"],
+        record,
+        counts: &[],
+        outbox: true,
+    }
+}
+
+/// Every table the change log records, by name. A new table is described here (or named in
+/// [`NOT_LOGGED`]); both engines' capture follows, and a test fails for a table described on
+/// neither list or shaped otherwise than said.
+pub(crate) const LOGGED: &[Table] = &[
+    table("email_drafts", &["id"], RecordOf::Handoff),
+    table("events", &["id"], RecordOf::Column),
+    counts("handoff_days", &["day"], &["triggered", "complete"]),
+    table("handoffs", &["id"], RecordOf::Column),
+    table("holidays", &["day"], RecordOf::Nothing),
+    counts("missing_at_trigger", &["day", "field"], &["n"]),
+    outbox("notifications", RecordOf::Task),
+    table("people", &["id"], RecordOf::Nothing),
+    table("playbooks", &["key"], RecordOf::Nothing),
+    table("records", &["id"], RecordOf::Itself),
+    table("saved_mappings", &["signature"], RecordOf::Nothing),
+    table("settings", &["key"], RecordOf::Nothing),
+    table("stage_changes", &["id"], RecordOf::Column),
+    counts("stage_time", &["kind", "stage", "hours"], &["n"]),
+    table("tasks", &["id"], RecordOf::Column),
+    outbox("webhook_posts", RecordOf::Column),
+    table("webhooks", &["id"], RecordOf::Nothing),
 ];
 
-/// Tables that are the log itself or the history of imports (which an undo marks, never
-/// reverts).
-const NOT_LOGGED: &[&str] = &[
+/// Tables the change log leaves alone: the log itself, and the history of imports (which an
+/// undo marks, never reverts). Only the tests read it: they hold every table to one list or
+/// the other.
+#[cfg(test)]
+pub(crate) const NOT_LOGGED: &[&str] = &[
     "changes",
     "change_log",
     "undoing",
@@ -36,346 +124,13 @@ const NOT_LOGGED: &[&str] = &[
     "import_errors",
 ];
 
-/// The outboxes: a notification or webhook post delivered or queued later (a reminder) is no
-/// edit of the records, so it never stops an undo; the undo removes the ones it queued.
-const OUTBOX: &[&str] = &["notifications", "webhook_posts"];
+/// A logged table's description.
+fn described(name: &str) -> Option<&'static Table> {
+    LOGGED.iter().find(|t| t.name == name)
+}
 
 fn counters(table: &str) -> Option<&'static [&'static str]> {
-    COUNTERS.iter().find(|(t, _)| *t == table).map(|(_, c)| *c)
-}
-
-/// A table's columns and its primary key's columns, from the schema.
-struct Shape {
-    columns: Vec<String>,
-    key: Vec<String>,
-    /// Whether the key is one `INTEGER` column: the rowid itself.
-    integer_key: bool,
-}
-
-fn shape(conn: &Connection, table: &str) -> Result<Shape> {
-    let mut st = conn.prepare(&format!("PRAGMA main.table_info(\"{table}\")"))?;
-    let mut cols: Vec<(String, String, i64)> = st
-        .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(5)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let columns = cols.iter().map(|(c, _, _)| c.clone()).collect();
-    cols.retain(|(_, _, pk)| *pk > 0);
-    cols.sort_by_key(|(_, _, pk)| *pk);
-    Ok(Shape {
-        columns,
-        integer_key: cols.len() == 1 && cols[0].1.eq_ignore_ascii_case("INTEGER"),
-        key: cols.into_iter().map(|(c, _, _)| c).collect(),
-    })
-}
-
-fn logged_tables(conn: &Connection) -> Result<Vec<String>> {
-    let mut st = conn.prepare(
-        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )?;
-    let all: Vec<String> = st
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(all
-        .into_iter()
-        .filter(|t| !NOT_LOGGED.contains(&t.as_str()))
-        .collect())
-}
-
-/// The change the connection's current write is logged under (0: none), and for each logged
-/// table the highest rowid when it began. The triggers read both through SQL functions, far
-/// cheaper per row than a table lookup.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Current {
-    change: Arc<AtomicI64>,
-    /// The first change-log id the current write can use.
-    log_from: Arc<AtomicI64>,
-    /// Per logged rowid table, in `tables` order: rows above it were inserted by this write,
-    /// so updating or deleting them needs no log row of its own (undo removes them whole).
-    floors: Arc<Vec<AtomicI64>>,
-    tables: Arc<Vec<String>>,
-    /// Per logged rowid table, the statements that log the rows a write inserted: above its
-    /// floor, and again under a key it deleted; run once when the write ends (far cheaper
-    /// than a trigger per row).
-    inserts: Arc<Vec<[String; 2]>>,
-}
-
-/// Resets the current change however the write ends, so a write outside the funnel is refused.
-pub(crate) struct Open<'a>(&'a Current);
-
-impl Drop for Open<'_> {
-    fn drop(&mut self) {
-        self.0.change.store(0, Ordering::SeqCst);
-        for f in self.0.floors.iter() {
-            f.store(i64::MAX, Ordering::SeqCst);
-        }
-    }
-}
-
-/// How a table's changes are logged.
-enum Kind {
-    /// A table keyed by its rowid (`id INTEGER PRIMARY KEY`): the rows a write inserts are
-    /// logged together when it ends (every row above the table's floor), far cheaper than a
-    /// trigger per row; updates and deletes of older rows by triggers.
-    Rowid(usize),
-    /// A count row ([`COUNTERS`]): its counts before and after each change.
-    Counts(&'static [&'static str]),
-    /// A small table keyed by text: every change by triggers.
-    Keyed,
-}
-
-/// Installs the logging triggers on a freshly opened (and migrated) connection.
-pub(crate) fn install(conn: &Connection) -> Result<Current> {
-    let mut rowid_tables = Vec::new();
-    let mut inserts = Vec::new();
-    let mut sql = String::new();
-    for table in logged_tables(conn)? {
-        let s = shape(conn, &table)?;
-        let key = |row: &str| {
-            let parts: Vec<String> = s.key.iter().map(|k| format!("{row}.\"{k}\"")).collect();
-            format!("json_array({})", parts.join(", "))
-        };
-        let has = |c: &str| s.columns.iter().any(|x| x == c);
-        let record = |row: &str| {
-            if table == "records" {
-                format!("{row}.id")
-            } else if has("record_id") {
-                format!("{row}.record_id")
-            } else if has("handoff_id") {
-                format!("(SELECT record_id FROM main.handoffs WHERE id = {row}.handoff_id)")
-            } else if has("task_id") {
-                format!("(SELECT record_id FROM main.tasks WHERE id = {row}.task_id)")
-            } else {
-                "NULL".into()
-            }
-        };
-        let object = |row: &str, cols: &[String]| {
-            let parts: Vec<String> = cols
-                .iter()
-                .map(|c| format!("'{c}', {row}.\"{c}\""))
-                .collect();
-            format!("json_object({})", parts.join(", "))
-        };
-        let kind = match counters(&table) {
-            Some(counts) => Kind::Counts(counts),
-            None if s.key == ["id"] && s.integer_key => {
-                rowid_tables.push(table.clone());
-                Kind::Rowid(rowid_tables.len() - 1)
-            }
-            None => Kind::Keyed,
-        };
-        let head = "INSERT INTO change_log (change_id, tbl, key, op, record_id, before, after)";
-        let now = "baton_change()";
-        // The changed columns before and after, as JSON objects built by plain expressions (no
-        // subquery, no aggregate: an import updates many rows).
-        let changed_json = |row: &str| {
-            let parts: Vec<String> = s
-                .columns
-                .iter()
-                .map(|c| {
-                    format!("CASE WHEN OLD.\"{c}\" IS NOT NEW.\"{c}\" THEN '\"{c}\":' || json_quote({row}.\"{c}\") || ',' ELSE '' END")
-                })
-                .collect();
-            format!("'{{' || rtrim({}, ',') || '}}'", parts.join(" || "))
-        };
-        let any_changed: Vec<String> = s
-            .columns
-            .iter()
-            .map(|c| format!("OLD.\"{c}\" IS NOT NEW.\"{c}\""))
-            .collect();
-        let any_changed = format!("({})", any_changed.join(" OR "));
-        let changed = format!(
-            "{head} VALUES ({now}, '{table}', {}, 'update', {}, {}, {});",
-            key("OLD"),
-            record("NEW"),
-            changed_json("OLD"),
-            changed_json("NEW")
-        );
-        let deleted = format!(
-            "{head} VALUES ({now}, '{table}', {}, 'delete', {}, {}, NULL);",
-            key("OLD"),
-            record("OLD"),
-            object("OLD", &s.columns)
-        );
-        let insert = |after: &str| {
-            format!(
-                "CREATE TEMP TRIGGER log_{table}_insert AFTER INSERT ON main.\"{table}\" BEGIN
-                   {head} VALUES ({now}, '{table}', {}, 'insert', {}, NULL, {after});
-                 END;\n",
-                key("NEW"),
-                record("NEW")
-            )
-        };
-        let (update, delete, when, update_when) = match kind {
-            Kind::Counts(counts) => {
-                let counts: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
-                sql += &insert(&object("NEW", &s.columns));
-                let update = format!(
-                    "{head} VALUES ({now}, '{table}', {}, 'update', NULL, {}, {});",
-                    key("OLD"),
-                    object("OLD", &counts),
-                    object("NEW", &counts)
-                );
-                (update, deleted, String::new(), String::new())
-            }
-            Kind::Keyed => {
-                sql += &insert("NULL");
-                (
-                    changed,
-                    deleted,
-                    String::new(),
-                    format!("WHEN {any_changed}"),
-                )
-            }
-            Kind::Rowid(i) => {
-                // Above the floor: a rowid range, read in order, nothing sorted or held.
-                let select = format!(
-                    "{head} SELECT ?1, '{table}', {}, 'insert', {}, NULL, NULL FROM main.\"{table}\" AS NEW",
-                    key("NEW"),
-                    record("NEW")
-                );
-                inserts.push([
-                    format!("{select} WHERE NEW.id > ?2"),
-                    format!(
-                        "{select} WHERE NEW.id <= ?2 AND NEW.id IN (
-                             SELECT json_extract(key, '$[0]') FROM change_log
-                              WHERE id >= ?3 AND op = 'delete' AND tbl = '{table}')"
-                    ),
-                ]);
-                // A row this write inserted is logged whole when it ends.
-                let floor = format!("OLD.id <= baton_floor({i})");
-                (
-                    changed,
-                    deleted,
-                    format!("WHEN {floor}"),
-                    format!("WHEN {any_changed} AND {floor}"),
-                )
-            }
-        };
-        sql += &format!(
-            "CREATE TEMP TRIGGER log_{table}_update AFTER UPDATE ON main.\"{table}\" {update_when} BEGIN
-               {update}
-             END;
-             CREATE TEMP TRIGGER log_{table}_delete AFTER DELETE ON main.\"{table}\" {when} BEGIN
-               {delete}
-             END;\n"
-        );
-    }
-    let current = Current {
-        change: Arc::default(),
-        log_from: Arc::default(),
-        floors: Arc::new(
-            rowid_tables
-                .iter()
-                .map(|_| AtomicI64::new(i64::MAX))
-                .collect(),
-        ),
-        tables: Arc::new(rowid_tables),
-        inserts: Arc::new(inserts),
-    };
-    let cell = current.change.clone();
-    conn.create_scalar_function("baton_change", 0, FunctionFlags::SQLITE_UTF8, move |_| {
-        Ok(Some(cell.load(Ordering::SeqCst)).filter(|id| *id != 0))
-    })?;
-    let floors = current.floors.clone();
-    conn.create_scalar_function("baton_floor", 1, FunctionFlags::SQLITE_UTF8, move |cx| {
-        let i: usize = cx.get(0)?;
-        Ok(floors.get(i).map_or(i64::MAX, |f| f.load(Ordering::SeqCst)))
-    })?;
-    conn.execute_batch(&sql)?;
-    Ok(current)
-}
-
-/// Ends the write's change: logs the rows it inserted into each rowid table (above the
-/// table's floor, or again under a key it deleted). Parents are logged before their children,
-/// so an undo, walking the log backwards, removes children first.
-pub(crate) fn finish(tx: &Connection, current: &Current, change: i64) -> Result<()> {
-    let from = current.log_from.load(Ordering::SeqCst);
-    let deleted: bool = tx
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM change_log WHERE id >= ?1 AND op = 'delete')",
-        )?
-        .query_row([from], |r| r.get(0))?;
-    for i in insert_order(&current.tables) {
-        let floor = current.floors[i].load(Ordering::SeqCst);
-        let [above, again] = &current.inserts[i];
-        tx.prepare_cached(above)?
-            .execute(sqlite::bound(params![change, floor]))?;
-        if deleted {
-            tx.prepare_cached(again)?
-                .execute(sqlite::bound(params![change, floor, from]))?;
-        }
-    }
-    Ok(())
-}
-
-/// The logged tables, parents first.
-fn insert_order(tables: &[String]) -> Vec<usize> {
-    const PARENTS: &[&str] = &["people", "records", "stage_changes", "handoffs", "tasks"];
-    let rank = |t: &str| {
-        PARENTS
-            .iter()
-            .position(|p| *p == t)
-            .unwrap_or(PARENTS.len())
-    };
-    let mut order: Vec<usize> = (0..tables.len()).collect();
-    order.sort_by_key(|i| rank(&tables[*i]));
-    order
-}
-
-/// Opens a change for the write starting in `tx`: every row written while the returned guard
-/// lives is logged under it.
-pub(crate) fn begin<'a>(
-    tx: &Connection,
-    current: &'a Current,
-    origin: Origin,
-    actor: &str,
-    at: &str,
-    undoes: Option<ImportId>,
-) -> Result<(i64, Open<'a>)> {
-    let (id, from): (i64, i64) = tx
-        .prepare_cached(
-            "INSERT INTO changes (origin, actor, at, log_from, undoes)
-             VALUES (?1, ?2, ?3, (SELECT coalesce(max(id), 0) + 1 FROM change_log), ?4)
-             RETURNING id, log_from",
-        )?
-        .query_row(
-            sqlite::bound(params![origin.as_str(), actor, at, undoes]),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-    current.log_from.store(from, Ordering::SeqCst);
-    for (table, floor) in current.tables.iter().zip(current.floors.iter()) {
-        let max: i64 = tx
-            .prepare_cached(&format!(
-                "SELECT coalesce(max(rowid), 0) FROM main.\"{table}\""
-            ))?
-            .query_row([], |r| r.get(0))?;
-        floor.store(max, Ordering::SeqCst);
-    }
-    current.change.store(id, Ordering::SeqCst);
-    Ok((id, Open(current)))
-}
-
-/// Opens a change for a write starting on a team workspace: the change log's triggers read
-/// its id from the transaction's `baton.change` setting, gone when the transaction ends.
-pub(crate) fn begin_team(
-    tx: &Db,
-    origin: Origin,
-    actor: &str,
-    at: &str,
-    undoes: Option<ImportId>,
-) -> Result<i64> {
-    // Its rows are found by change_id (indexed): reading the log's end, as a laptop does,
-    // would make every two teammates' writes collide.
-    let id: i64 = tx
-        .prepare_cached(
-            "INSERT INTO changes (origin, actor, at, log_from, undoes)
-             VALUES (?1, ?2, ?3, 0, ?4)
-             RETURNING id",
-        )?
-        .query_row(params![origin.as_str(), actor, at, undoes], |r| r.get(0))?;
-    tx.query_row("SELECT set_config('baton.change', ?1, true)", [id], |_| {
-        Ok(())
-    })?;
-    Ok(id)
+    described(table).map(|t| t.counts).filter(|c| !c.is_empty())
 }
 
 /// Marks `change` as the write of import `import`.
@@ -443,11 +198,10 @@ pub(crate) struct Later {
 /// import, not an undo), leaving out the outbox and the counts.
 pub(crate) fn later_than(conn: &Db, after: i64) -> Result<Vec<Later>> {
     // The counts' rows are most of an import's log: leave them in the database.
-    let skip: Vec<String> = OUTBOX
+    let skip: Vec<String> = LOGGED
         .iter()
-        .copied()
-        .chain(COUNTERS.iter().map(|(t, _)| *t))
-        .map(|t| format!("'{t}'"))
+        .filter(|t| never_conflicts(t.name))
+        .map(|t| format!("'{}'", t.name))
         .collect();
     let mut st = conn.prepare_cached(&format!(
         "SELECT l.tbl, l.key, l.record_id, c.actor, c.at, c.import_id
@@ -473,7 +227,13 @@ pub(crate) fn later_than(conn: &Db, after: i64) -> Result<Vec<Later>> {
 
 /// Whether later changes to this table can stand beside an undo (the outbox and the counts).
 pub(crate) fn never_conflicts(table: &str) -> bool {
-    OUTBOX.contains(&table) || counters(table).is_some()
+    described(table).is_some_and(|t| t.outbox || !t.counts.is_empty())
+}
+
+/// A table's columns and its primary key's.
+struct Shape {
+    columns: Vec<String>,
+    key: Vec<String>,
 }
 
 /// Reverts logged changes inside an undo's transaction, reading each table's shape once.
@@ -486,120 +246,12 @@ impl Reverter {
     /// Reverts one logged change. Returns whether a row changed.
     pub(crate) fn revert(&mut self, conn: &Db, row: &Logged) -> Result<bool> {
         if !self.shapes.contains_key(&row.table) {
-            let s = match conn {
-                Db::Sqlite(c) => shape(c, &row.table)?,
-                Db::Postgres(_) => team_shape(conn, &row.table)?,
-            };
-            self.shapes.insert(row.table.clone(), s);
+            let (columns, key) = conn.columns_and_key(&row.table)?;
+            self.shapes
+                .insert(row.table.clone(), Shape { columns, key });
         }
-        match conn {
-            Db::Sqlite(c) => revert(c, &self.shapes[&row.table], row),
-            Db::Postgres(_) => revert_team(conn, &self.shapes[&row.table], row),
-        }
+        revert(conn, &self.shapes[&row.table], row)
     }
-}
-
-fn revert(conn: &Connection, s: &Shape, row: &Logged) -> Result<bool> {
-    if s.key.is_empty() {
-        return Err(Error::Conflict(format!(
-            "the table {} has no key to undo a change by",
-            row.table
-        )));
-    }
-    let table = &row.table;
-    let key_match: Vec<String> = s
-        .key
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("\"{k}\" = json_extract(?1, '$[{i}]')"))
-        .collect();
-    let key_match = key_match.join(" AND ");
-    let known = |c: &str| s.columns.iter().any(|x| x == c);
-    let names = |json: &Option<String>| -> Result<Vec<String>> {
-        let Some(json) = json else { return Ok(vec![]) };
-        let map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(json).map_err(|e| {
-                Error::Conflict(format!("the change log of {table} is unreadable: {e}"))
-            })?;
-        Ok(map.keys().filter(|c| known(c)).cloned().collect())
-    };
-    let n = match (counters(table), row.op.as_str()) {
-        (Some(counts), "insert" | "update") => {
-            // A count goes down by what this write added to it (an insert had nothing before
-            // it), and a count row left at zero is gone, as it was before the write.
-            let sets: Vec<String> = names(&row.after)?
-                .into_iter()
-                .filter(|c| counts.contains(&c.as_str()))
-                .map(|c| {
-                    format!("\"{c}\" = \"{c}\" - (json_extract(?2, '$.\"{c}\"') - coalesce(json_extract(?3, '$.\"{c}\"'), 0))")
-                })
-                .collect();
-            if sets.is_empty() {
-                return Ok(false);
-            }
-            let n = conn
-                .prepare_cached(&format!(
-                    "UPDATE \"{table}\" SET {} WHERE {key_match}",
-                    sets.join(", ")
-                ))?
-                .execute(sqlite::bound(params![row.key, row.after, row.before]))?;
-            let zero: Vec<String> = counts.iter().map(|c| format!("\"{c}\" = 0")).collect();
-            conn.prepare_cached(&format!(
-                "DELETE FROM \"{table}\" WHERE {key_match} AND {}",
-                zero.join(" AND ")
-            ))?
-            .execute([&row.key])?;
-            n
-        }
-        (_, "insert") => conn
-            .prepare_cached(&format!("DELETE FROM \"{table}\" WHERE {key_match}"))?
-            .execute([&row.key])?,
-        (_, "update") => {
-            let cols = names(&row.before)?;
-            if cols.is_empty() {
-                return Ok(false);
-            }
-            let sets: Vec<String> = cols
-                .iter()
-                .map(|c| format!("\"{c}\" = json_extract(?2, '$.\"{c}\"')"))
-                .collect();
-            conn.prepare_cached(&format!(
-                "UPDATE \"{table}\" SET {} WHERE {key_match}",
-                sets.join(", ")
-            ))?
-            .execute(sqlite::bound(params![row.key, row.before]))?
-        }
-        (_, "delete") => {
-            let cols = names(&row.before)?;
-            let values: Vec<String> = cols
-                .iter()
-                .map(|c| format!("json_extract(?1, '$.\"{c}\"')"))
-                .collect();
-            let quoted: Vec<String> = cols.iter().map(|c| format!("\"{c}\"")).collect();
-            conn.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO \"{table}\" ({}) VALUES ({})",
-                quoted.join(", "),
-                values.join(", ")
-            ))?
-            .execute([&row.before])?
-        }
-        (_, op) => {
-            return Err(Error::Conflict(format!(
-                "the change log holds an unknown operation {op:?} on {table}"
-            )))
-        }
-    };
-    Ok(n > 0)
-}
-
-/// A team workspace table's columns and primary key, from PostgreSQL's catalogue.
-fn team_shape(conn: &Db, table: &str) -> Result<Shape> {
-    let (columns, key) = conn.team_table(table)?;
-    Ok(Shape {
-        columns,
-        key,
-        integer_key: false,
-    })
 }
 
 /// A JSON value of the change log as the value it was in its column.
@@ -616,9 +268,10 @@ fn json_value(v: &serde_json::Value) -> Value {
     }
 }
 
-/// [`revert`] on a team workspace: the logged JSON is read here and its values bound, since
-/// PostgreSQL's types do not bend as SQLite's do.
-fn revert_team(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
+/// Reverts one logged change: the logged JSON is read here and its values bound, the same
+/// statements on either engine (PostgreSQL's types do not bend as SQLite's do, so no value is
+/// left for the database to pull out of JSON).
+fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
     let table = &row.table;
     let unreadable = |e: serde_json::Error| {
         Error::Conflict(format!("the change log of {table} is unreadable: {e}"))
@@ -818,24 +471,41 @@ mod tests {
         "laptops",
     ];
 
-    /// Every table of a workspace file, and the ones its change log records.
-    fn file_tables() -> (Vec<String>, Vec<String>) {
-        let mut conn = Connection::open_in_memory().unwrap();
-        super::super::migrations::run(&mut conn, super::super::MIGRATIONS).unwrap();
-        let mut st = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .unwrap();
-        let all = st
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<rusqlite::Result<Vec<String>>>()
-            .unwrap();
-        (all, logged_tables(&conn).unwrap())
+    /// Every table of a workspace, and the ones its change log records (the tables its log
+    /// triggers are on).
+    fn tables(db: &Db, logged: &str) -> (Vec<String>, Vec<String>) {
+        let all = db.query_map(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            [],
+            |r| r.get(0),
+        );
+        let all = match db {
+            Db::Sqlite(_) => all.unwrap(),
+            Db::Postgres(_) => db
+                .query_map(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+        };
+        (all, db.query_map(logged, [], |r| r.get(0)).unwrap())
     }
 
-    /// Every table of a new team workspace on the test cluster, and the ones its change log
-    /// records (the tables its log triggers are on).
-    fn team_tables() -> (Vec<String>, Vec<String>) {
+    /// A workspace file's tables and the ones its connection's triggers log.
+    fn file() -> (Db, Vec<String>, Vec<String>) {
+        let (conn, _) = crate::db::open_in_memory().unwrap();
+        let db = Db::Sqlite(conn);
+        let (all, logged) = tables(
+            &db,
+            "SELECT DISTINCT tbl_name FROM sqlite_temp_master WHERE type = 'trigger' ORDER BY 1",
+        );
+        (db, all, logged)
+    }
+
+    /// A new team workspace on the test cluster (dropped when `f` is done), its tables and the
+    /// ones its triggers log.
+    fn team(f: impl FnOnce(&Db, Vec<String>, Vec<String>)) {
         let base = std::env::var("BATON_TEST_PG").expect(
             "BATON_TEST_PG is not set: run the tests with cargo xtask test, which starts PostgreSQL",
         );
@@ -854,174 +524,87 @@ mod tests {
         let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
         crate::team::init(&url).unwrap();
         let db = Db::postgres(super::super::pg::connect(&url).unwrap());
-        let all = db
-            .query_map(
-                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        let logged = db
-            .query_map(
-                "SELECT DISTINCT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-                  WHERE t.tgname LIKE 'log\\_%' AND NOT t.tgisinternal ORDER BY 1",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let (all, logged) = tables(
+            &db,
+            "SELECT DISTINCT c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+              WHERE t.tgname LIKE 'log\\_%' AND NOT t.tgisinternal ORDER BY 1",
+        );
+        f(&db, all, logged);
         drop(db);
         admin
             .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
             .unwrap();
-        (all, logged)
     }
 
-    /// A table added to one engine's migrations and not the other's, or logged on one only,
-    /// fails here: each must be taught to both (or named above, with the reason).
-    #[test]
-    fn both_engines_hold_the_same_tables_and_log_the_same_ones() {
-        let (file, file_logged) = file_tables();
-        let (team, team_logged) = team_tables();
-        let team_shared: Vec<&String> = team
-            .iter()
-            .filter(|t| !TEAM_ONLY.contains(&t.as_str()))
-            .collect();
-        assert_eq!(file.iter().collect::<Vec<_>>(), team_shared, "tables");
-        assert_eq!(file_logged, team_logged, "tables the change log records");
-        assert!(
-            file_logged.iter().any(|t| t == "records"),
-            "{file_logged:?}"
-        );
-    }
-
-    /// A log row: table, key, operation, before, after.
-    type Row = (String, String, String, Option<String>, Option<String>);
-
-    fn log(conn: &Connection) -> Vec<Row> {
-        let mut st = conn
-            .prepare("SELECT tbl, key, op, before, after FROM change_log ORDER BY id")
-            .unwrap();
-        st.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    }
-
-    fn write(conn: &mut Connection, current: &Current, sql: &str) -> rusqlite::Result<()> {
-        let tx = conn.transaction()?;
-        let (change, open) = begin(
-            &tx,
-            current,
-            Origin::Cli,
-            "me",
-            "2026-03-02T09:00:00Z",
-            None,
-        )
-        .map_err(|_| rusqlite::Error::InvalidQuery)?;
-        tx.execute_batch(sql)?;
-        finish(&tx, current, change).map_err(|_| rusqlite::Error::InvalidQuery)?;
-        drop(open);
-        tx.commit()
-    }
-
-    #[test]
-    fn a_write_outside_the_funnel_is_refused() {
-        let (mut conn, current) = crate::db::open_in_memory().unwrap();
-        write(
-            &mut conn,
-            &current,
-            "INSERT INTO holidays (day, name) VALUES ('2026-12-25', 'Christmas');
-             INSERT INTO people (name, role) VALUES ('Ana', 'sales')",
-        )
-        .unwrap();
-        for sql in [
-            "UPDATE people SET email = 'a@example.com'",
-            "DELETE FROM holidays",
-            "INSERT INTO settings (key, value) VALUES ('k', 'v')",
-        ] {
-            let e = conn.execute_batch(sql).unwrap_err().to_string();
+    /// What [`LOGGED`] says of a table, held against an engine's schema: its key, and the
+    /// column its record is found by.
+    fn as_described(db: &Db, engine: &str) {
+        for t in LOGGED {
+            let (columns, key) = db.columns_and_key(t.name).unwrap();
+            assert_eq!(key, t.key, "{engine}: the key of {}", t.name);
+            let by = match t.record {
+                RecordOf::Nothing | RecordOf::Itself => "id",
+                RecordOf::Column => "record_id",
+                RecordOf::Handoff => "handoff_id",
+                RecordOf::Task => "task_id",
+            };
             assert!(
-                e.contains("NOT NULL constraint failed: change_log.change_id"),
-                "{sql}: {e}"
+                t.record == RecordOf::Nothing || columns.iter().any(|c| c == by),
+                "{engine}: {} has no {by}",
+                t.name
             );
+            for c in t.counts {
+                assert!(columns.iter().any(|x| x == c), "{engine}: {}.{c}", t.name);
+            }
         }
     }
 
+    /// A table added to one engine's migrations and not the other's, logged on one only, or
+    /// neither described in [`LOGGED`] nor named in [`NOT_LOGGED`], fails here; so does a
+    /// description that does not match the schema.
     #[test]
-    fn each_changed_row_is_logged_with_the_changed_columns_before_and_after() {
-        let (mut conn, current) = crate::db::open_in_memory().unwrap();
-        conn.execute("DELETE FROM change_log", []).unwrap();
-        write(
-            &mut conn,
-            &current,
-            "INSERT INTO people (name, role) VALUES ('Ana', 'sales');
-             UPDATE people SET email = 'ana@example.com' WHERE name = 'Ana';",
-        )
-        .unwrap();
-        // A row the write inserted is logged once, by its key, however often it changed.
-        assert_eq!(
-            log(&conn),
-            vec![("people".into(), "[1]".into(), "insert".into(), None, None)]
-        );
-        write(
-            &mut conn,
-            &current,
-            "UPDATE people SET role = 'delivery', email = NULL WHERE id = 1;
-             INSERT INTO handoff_days (day, triggered, complete) VALUES ('2026-03-02', 1, 0);",
-        )
-        .unwrap();
-        let l = log(&conn);
-        assert_eq!(
-            l[1],
-            (
-                "people".into(),
-                "[1]".into(),
-                "update".into(),
-                Some(r#"{"email":"ana@example.com","role":"sales"}"#.into()),
-                Some(r#"{"email":null,"role":"delivery"}"#.into())
-            )
-        );
-        assert_eq!(
-            l[2],
-            (
-                "handoff_days".into(),
-                r#"["2026-03-02"]"#.into(),
-                "insert".into(),
-                None,
-                Some(r#"{"day":"2026-03-02","triggered":1,"complete":0}"#.into())
-            )
-        );
-        write(&mut conn, &current, "DELETE FROM people WHERE id = 1").unwrap();
-        let gone = &log(&conn)[3];
-        assert_eq!((gone.2.as_str(), gone.4.as_deref()), ("delete", None));
-        assert!(gone.3.as_deref().unwrap().contains(r#""name":"Ana""#));
-    }
-
-    #[test]
-    fn a_key_deleted_and_inserted_again_by_one_write_is_logged_both_ways() {
-        let (mut conn, current) = crate::db::open_in_memory().unwrap();
-        write(
-            &mut conn,
-            &current,
-            "INSERT INTO people (name, role) VALUES ('Ana', 'sales'), ('Bo', 'sales')",
-        )
-        .unwrap();
-        conn.execute("DELETE FROM change_log", []).unwrap();
-        write(
-            &mut conn,
-            &current,
-            "DELETE FROM people WHERE id = 2; INSERT INTO people (id, name, role) VALUES (2, 'Cy', 'delivery')",
-        )
-        .unwrap();
-        let ops: Vec<(String, String)> = log(&conn).into_iter().map(|r| (r.1, r.2)).collect();
-        assert_eq!(
-            ops,
-            vec![
-                ("[2]".into(), "delete".into()),
-                ("[2]".into(), "insert".into())
-            ]
-        );
+    fn both_engines_hold_the_same_tables_and_log_the_ones_described() {
+        let names: Vec<&str> = LOGGED.iter().map(|t| t.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        // The log's rows for a write's inserts come table by table in this order.
+        assert_eq!(names, sorted, "LOGGED is kept in order of name");
+        let (file_db, file, file_logged) = file();
+        assert_eq!(file_logged, names, "the tables a workspace file logs");
+        let mut described: Vec<&str> = names.iter().chain(NOT_LOGGED).copied().collect();
+        described.sort_unstable();
+        assert_eq!(file, described, "every table is described as logged or not");
+        as_described(&file_db, "a workspace file");
+        team(|db, all, logged| {
+            let shared: Vec<&String> = all
+                .iter()
+                .filter(|t| !TEAM_ONLY.contains(&t.as_str()))
+                .collect();
+            assert_eq!(file.iter().collect::<Vec<_>>(), shared, "tables");
+            assert_eq!(logged, names, "the tables a team workspace logs");
+            as_described(db, "a team workspace");
+            let triggers: Vec<(String, String)> = db
+                .query_map(
+                    "SELECT c.relname::text, t.tgname::text FROM pg_trigger t
+                       JOIN pg_class c ON c.oid = t.tgrelid
+                      WHERE t.tgname LIKE 'log\\_%' AND NOT t.tgisinternal ORDER BY 1, 2",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            let mut generated: Vec<(String, String)> = LOGGED
+                .iter()
+                .flat_map(|t| {
+                    crate::db::pg::capture::triggers(t)
+                        .into_iter()
+                        .map(|(n, _)| (t.name.to_string(), n))
+                })
+                .collect();
+            generated.sort();
+            assert_eq!(
+                triggers, generated,
+                "the log triggers are the generated ones"
+            );
+        });
     }
 }

@@ -23,7 +23,7 @@ pub(crate) use value::{params, Bound, Failure, FromValue, ToValue, Value, ValueE
 /// How a workspace file was opened.
 pub(crate) struct Opened {
     pub conn: Connection,
-    pub change: changelog::Current,
+    pub change: sqlite::capture::Current,
     /// Why it is read-only for this user, when it is: writes refuse with this sentence.
     pub read_only: Option<String>,
 }
@@ -35,7 +35,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
         let conn = open_read_only(path)?;
         configure(&conn, false)?;
         migrations::check_current(&conn, &why)?;
-        let change = changelog::install(&conn)?;
+        let change = sqlite::capture::install(&conn)?;
         return Ok(Opened {
             conn,
             change,
@@ -81,7 +81,7 @@ pub(crate) fn with_suffix(p: &Path, suffix: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(s)
 }
 
-fn open_writable(path: &Path) -> Result<(Connection, changelog::Current)> {
+fn open_writable(path: &Path) -> Result<(Connection, sqlite::capture::Current)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),
@@ -91,16 +91,16 @@ fn open_writable(path: &Path) -> Result<(Connection, changelog::Current)> {
     let mut conn = Connection::open(path)?;
     configure(&conn, true)?;
     migrations::migrate(&mut conn)?;
-    let current = changelog::install(&conn)?;
+    let current = sqlite::capture::install(&conn)?;
     Ok((conn, current))
 }
 
 /// An in-memory workspace, for tests.
-pub(crate) fn open_in_memory() -> Result<(Connection, changelog::Current)> {
+pub(crate) fn open_in_memory() -> Result<(Connection, sqlite::capture::Current)> {
     let mut conn = Connection::open_in_memory()?;
     configure(&conn, false)?;
     migrations::migrate(&mut conn)?;
-    let current = changelog::install(&conn)?;
+    let current = sqlite::capture::install(&conn)?;
     Ok((conn, current))
 }
 

@@ -398,24 +398,12 @@ impl Db {
             .map_err(super::pg::error)
     }
 
-    /// A team workspace table's columns (in order) and its primary key's, from PostgreSQL's
-    /// catalogue.
-    pub(crate) fn team_table(&self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
-        let columns = self.query_map(
-            "SELECT column_name::text FROM information_schema.columns
-              WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
-            [table],
-            |r| r.get(0),
-        )?;
-        let key = self.query_map(
-            "SELECT a.attname::text FROM pg_index i
-               JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
-              WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
-              ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
-            [table],
-            |r| r.get(0),
-        )?;
-        Ok((columns, key))
+    /// A table's columns (in order) and its primary key's, from the schema.
+    pub(crate) fn columns_and_key(&self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
+        match self {
+            Db::Sqlite(c) => super::sqlite::columns_and_key(c, table),
+            Db::Postgres(_) => super::pg::columns_and_key(self, table),
+        }
     }
 
     /// Runs statements separated by `;`, with no values.

@@ -136,6 +136,7 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
             &now_stamp(),
         )?;
     }
+    crate::db::pg::capture::lay(&c, from < TEAM_MIGRATIONS.len() as u32)?;
     Ok(Initialised {
         server: url.to_string(),
         from,

@@ -19,8 +19,8 @@ pub use export::Manifest;
 pub use settings::{FolderImport, WatchedFolder};
 
 use crate::clock::Clock;
+use crate::db;
 use crate::db::sql::Db;
-use crate::db::{self, changelog};
 use crate::error::{Error, Result};
 use crate::handoffs::apply;
 use crate::handoffs::queries::{events, handoffs, playbooks, tasks};
@@ -59,7 +59,7 @@ pub(crate) enum Finish {
 pub struct Workspace {
     pub(crate) conn: Db,
     /// The change the write in progress is logged under.
-    change: changelog::Current,
+    change: crate::db::sqlite::capture::Current,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) path: Option<PathBuf>,
     /// Told, about once a second, while a write waits for another program's to finish.
@@ -154,7 +154,7 @@ impl Workspace {
     }
 
     pub(crate) fn init(
-        (conn, change): (Db, changelog::Current),
+        (conn, change): (Db, crate::db::sqlite::capture::Current),
         clock: impl Clock + 'static,
         path: Option<PathBuf>,
         read_only: Option<String>,
@@ -282,7 +282,7 @@ impl Workspace {
                 team: false,
             })?;
         };
-        let (change, open) = changelog::begin(
+        let (change, open) = crate::db::sqlite::capture::begin(
             &tx,
             &self.change,
             origin,
@@ -296,7 +296,7 @@ impl Workspace {
             .map_err(|e| self.explain(e))?;
         drop(cx);
         if let Finish::Commit = finish {
-            changelog::finish(&tx, &self.change, change)?;
+            crate::db::sqlite::capture::finish(&tx, &self.change, change)?;
         }
         drop(open);
         match finish {
@@ -354,18 +354,23 @@ impl Workspace {
                 })?;
                 continue;
             }
-            let done =
-                changelog::begin_team(&self.conn, origin, &actor, &apply::stamp(now), undoes)
-                    .and_then(|change| {
-                        let cx = apply::Ctx::new(&self.conn, now, actor.clone(), change);
-                        let done = f(&cx)?;
-                        cx.finish()?;
-                        Ok(done)
-                    })
-                    .and_then(|(out, finish)| {
-                        self.conn.end(matches!(finish, Finish::Commit))?;
-                        Ok(out)
-                    });
+            let done = crate::db::pg::capture::begin(
+                &self.conn,
+                origin,
+                &actor,
+                &apply::stamp(now),
+                undoes,
+            )
+            .and_then(|change| {
+                let cx = apply::Ctx::new(&self.conn, now, actor.clone(), change);
+                let done = f(&cx)?;
+                cx.finish()?;
+                Ok(done)
+            })
+            .and_then(|(out, finish)| {
+                self.conn.end(matches!(finish, Finish::Commit))?;
+                Ok(out)
+            });
             let Err(e) = done else { return done };
             // After a failed statement or COMMIT the transaction is over or aborted; either
             // way nothing of it stays. A lost connection has nothing left to roll back.

@@ -9,6 +9,7 @@
 //! follows them. The server still runs them one after another, in the order they were written,
 //! inside the same transaction; the first failure among them is the one reported.
 
+pub(crate) mod capture;
 mod connect;
 mod failure;
 pub mod url;
@@ -266,4 +267,27 @@ fn drive(connection: &mut dyn Drive, cx: &mut Context<'_>, woken: &mut usize) ->
             Poll::Ready(None) | Poll::Pending => return Ok(()),
         }
     }
+}
+
+/// A team workspace table's columns (in order) and its primary key's, from PostgreSQL's
+/// catalogue.
+pub(crate) fn columns_and_key(
+    c: &super::sql::Db,
+    table: &str,
+) -> crate::error::Result<(Vec<String>, Vec<String>)> {
+    let columns = c.query_map(
+        "SELECT column_name::text FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = ?1 ORDER BY ordinal_position",
+        [table],
+        |r| r.get(0),
+    )?;
+    let key = c.query_map(
+        "SELECT a.attname::text FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+          WHERE i.indrelid = CAST(CAST(?1 AS TEXT) AS regclass) AND i.indisprimary
+          ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)",
+        [table],
+        |r| r.get(0),
+    )?;
+    Ok((columns, key))
 }

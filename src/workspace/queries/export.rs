@@ -28,7 +28,7 @@ pub(crate) fn each_row(
             "rowid".to_string(),
         ),
         Dialect::Postgres => {
-            let (columns, key) = conn.team_table(table)?;
+            let (columns, key) = conn.columns_and_key(table)?;
             (columns, quote(&key))
         }
     };

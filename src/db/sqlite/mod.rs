@@ -1,6 +1,8 @@
 //! SQLite's side of Baton's values and errors (rusqlite): what is bound, what is read, and
 //! what its failures mean.
 
+pub(crate) mod capture;
+
 use super::value::{Bound, DbError, Failure, ToValue, ValueRef};
 use crate::error::Error;
 use rusqlite::types::{ToSqlOutput, ValueRef as SqliteRef};
@@ -163,4 +165,19 @@ impl super::sql::Db {
     pub(crate) fn in_memory() -> Self {
         super::sql::Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap())
     }
+}
+
+/// A workspace file table's columns (in order) and its primary key's, from the schema.
+pub(crate) fn columns_and_key(
+    conn: &rusqlite::Connection,
+    table: &str,
+) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut st = conn.prepare_cached("SELECT name, pk FROM pragma_table_info(?1) ORDER BY cid")?;
+    let mut cols: Vec<(String, i64)> = st
+        .query_map([table], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let columns = cols.iter().map(|(c, _)| c.clone()).collect();
+    cols.retain(|(_, pk)| *pk > 0);
+    cols.sort_by_key(|(_, pk)| *pk);
+    Ok((columns, cols.into_iter().map(|(c, _)| c).collect()))
 }
