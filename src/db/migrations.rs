@@ -104,29 +104,6 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// The team workspace's record of its migrations.
-pub(crate) const CREATE_TEAM_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
-    version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
-
-/// Runs one team workspace migration on PostgreSQL and records it, in one transaction.
-pub(crate) fn apply_team(
-    c: &crate::db::sql::Db,
-    version: u32,
-    sql: &str,
-    checksum: &str,
-    at: &str,
-) -> crate::error::Result<()> {
-    c.transaction(|| {
-        c.execute_batch(CREATE_TEAM_MIGRATIONS)?;
-        c.execute_batch(sql)?;
-        c.execute(
-            "INSERT INTO schema_migrations (version, checksum, applied_at) VALUES (?1, ?2, ?3)",
-            params![version as i64, checksum, at],
-        )?;
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,8 +1,8 @@
 //! The team workspace on PostgreSQL: one workspace for the whole team, every teammate's Baton on
 //! it. This part sets one up (`baton team init`) and says how it stands (`baton team status`):
 //! the address and its password rules ([`url`]), the connection with TLS as `sslmode` asks
-//! ([`connect`]), and PostgreSQL's numbered migrations with the same version and checksum
-//! refusal as a laptop workspace's.
+//! ([`connect`]); PostgreSQL's numbered migrations, with the same version and checksum refusal
+//! as a laptop workspace's, live with the rest of PostgreSQL in `db::pg`.
 
 pub(crate) mod identity;
 mod live;
@@ -16,23 +16,13 @@ pub use live::{probe, Follower, Probe};
 pub use password::{recall_password, remember_password};
 pub use url::{SslMode, TeamUrl};
 
+use crate::db::pg::migrations::version;
 use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
-/// PostgreSQL's migrations, in order; the n-th is team schema version n + 1. Never edit one that
-/// has been released: add a new file.
-pub const TEAM_MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_team.sql"),
-    include_str!("migrations/0002_change_log.sql"),
-    include_str!("migrations/0003_inbox_notify.sql"),
-    include_str!("migrations/0004_last_assignee.sql"),
-    include_str!("migrations/0005_change_notify.sql"),
-    include_str!("migrations/0006_log_inserts.sql"),
-    include_str!("migrations/0007_log_many_inserts.sql"),
-    include_str!("migrations/0008_log_inserts_per_statement.sql"),
-];
+pub use crate::db::pg::migrations::TEAM_MIGRATIONS;
 
 /// What `team init` did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,27 +73,6 @@ fn now_stamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The applied migrations checked against the shipped ones: the version, or why not.
-fn version(c: &Db) -> Result<u32> {
-    let applied = queries::applied(c)?;
-    let known = TEAM_MIGRATIONS.len() as u32;
-    let found = applied.last().map_or(0, |(v, _)| *v);
-    if found > known {
-        return Err(Error::TooNew { found, known });
-    }
-    for (v, stored) in applied {
-        let shipped = crate::db::migrations::checksum(TEAM_MIGRATIONS[v as usize - 1]);
-        if stored != shipped {
-            return Err(Error::MigrationChanged {
-                version: v,
-                stored,
-                shipped,
-            });
-        }
-    }
-    Ok(found)
-}
-
 /// Creates the team schema in an empty database, or brings an older Baton schema up to date.
 /// Refuses a database that holds other tables, and a schema newer than this Baton's.
 pub fn init(url: &TeamUrl) -> Result<Initialised> {
@@ -126,17 +95,7 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     } else {
         0
     };
-    for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
-        let v = i as u32 + 1;
-        crate::db::migrations::apply_team(
-            &c,
-            v,
-            sql,
-            &crate::db::migrations::checksum(sql),
-            &now_stamp(),
-        )?;
-    }
-    crate::db::pg::capture::lay(&c, from < TEAM_MIGRATIONS.len() as u32)?;
+    crate::db::pg::migrations::migrate(&c, from, &now_stamp())?;
     Ok(Initialised {
         server: url.to_string(),
         from,

@@ -12,15 +12,6 @@ pub(crate) fn tables(c: &Db) -> Result<Vec<String>> {
     )
 }
 
-/// Each applied migration: (version, checksum).
-pub(crate) fn applied(c: &Db) -> Result<Vec<(u32, String)>> {
-    c.query_map(
-        "SELECT version, checksum FROM schema_migrations ORDER BY version",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-}
-
 /// The server's version string.
 pub(crate) fn server_version(c: &Db) -> Result<String> {
     c.query_row("SHOW server_version", [], |r| r.get(0))

@@ -12,6 +12,7 @@
 pub(crate) mod capture;
 mod connect;
 mod failure;
+pub(crate) mod migrations;
 pub mod url;
 
 use bytes::Bytes;
