@@ -54,8 +54,11 @@ pub struct Playbook {
     pub due_business_days: u32,
     /// The first task's checklist.
     pub checklist: Vec<String>,
-    /// The judgment questions the brief asks a person.
-    pub brief_prompts: Vec<String>,
+    /// Judgment questions earlier versions stored here and never asked (the wizard and the
+    /// brief ask [`crate::handoffs::brief::CONTEXT_KEYS`]'s): a playbook file or workspace that
+    /// still has them reads as before, and they are no longer written.
+    #[serde(default, rename = "brief_prompts", skip_serializing)]
+    pub unused_brief_prompts: serde::de::IgnoredAny,
     /// Welcome email subject template.
     pub email_subject: String,
     /// Welcome email body template.
@@ -168,11 +171,7 @@ impl Playbook {
                 "Schedule the kickoff call".into(),
                 "Set up the project workspace".into(),
             ],
-            brief_prompts: vec![
-                "What does the client actually care about?".into(),
-                "What was promised verbally?".into(),
-                "What risk should delivery know before kickoff?".into(),
-            ],
+            unused_brief_prompts: serde::de::IgnoredAny,
             email_subject: "Welcome aboard, {{ fields.company or record.name }}".into(),
             email_body: "Hi {{ fields.main_contact or 'there' }},\n\n\
 Thank you for choosing us. I'm {{ to_owner or 'your delivery lead' }} and I'll lead the work on \
@@ -204,11 +203,7 @@ I'll propose a kickoff time within the next few days.\n\nBest,\n{{ to_owner or '
                 "Book a discovery call".into(),
                 "Log the outcome in the CRM".into(),
             ],
-            brief_prompts: vec![
-                "What made this lead qualified?".into(),
-                "What was offered or promised?".into(),
-                "What should sales avoid?".into(),
-            ],
+            unused_brief_prompts: serde::de::IgnoredAny,
             email_subject: "Following up on {{ fields.offer or 'your request' }}".into(),
             email_body: "Hi {{ record.name }},\n\nThanks for your interest in {{ fields.offer or 'our work' }}. \
 I'm {{ to_owner or 'on the sales team' }} and I'd love to hear more about {{ fields.pain_point or 'what you need' }}.\n\n\
@@ -233,6 +228,37 @@ mod tests {
         assert!(text.contains("trigger_stage = \"Closed Won\""), "{text}");
         assert!(text.contains("rule = \"round_robin\""), "{text}");
         assert_eq!(PlaybookFile::from_toml(&text).unwrap(), file);
+    }
+
+    /// `brief_prompts` was written by earlier versions and never asked: a file that has it
+    /// still imports, and an export leaves it out.
+    #[test]
+    fn an_earlier_files_brief_prompts_are_read_and_no_longer_written() {
+        let text = PlaybookFile {
+            playbooks: Playbook::defaults(),
+        }
+        .to_toml()
+        .unwrap();
+        assert!(!text.contains("brief_prompts"), "{text}");
+        let earlier = text.replacen(
+            "checklist = [",
+            "brief_prompts = [\"What was promised verbally?\"]\nchecklist = [",
+            1,
+        );
+        assert!(earlier.contains("brief_prompts"), "{earlier}");
+        let read = PlaybookFile::from_toml(&earlier).unwrap();
+        assert_eq!(read.playbooks, Playbook::defaults());
+        let json = r#"{"brief_prompts": ["What was promised verbally?"]}"#;
+        let stored: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut row = serde_json::to_value(Playbook::defaults().remove(0)).unwrap();
+        row.as_object_mut()
+            .unwrap()
+            .extend(stored.as_object().unwrap().clone());
+        assert_eq!(
+            serde_json::from_value::<Playbook>(row).unwrap(),
+            Playbook::defaults().remove(0),
+            "a playbook stored by an earlier version"
+        );
     }
 
     #[test]
