@@ -109,21 +109,18 @@ impl Workspace {
                 .map(|p| p.name.to_lowercase())
                 .collect();
             // A first import of a CRM's records (none of that source and kind stored yet)
-            // inserts each row with a CRM id straight away; the unique index on the id says when
-            // a row repeats one from earlier in the file, and only then is it looked up.
+            // stores its new records a run at a time, without looking each up: only a row that
+            // repeats a CRM id from earlier in the file is. A later import reads the stored
+            // records a batch updates in one query. On either engine the same: the writer
+            // sends a run's rows together where every statement is a round trip.
             let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
             let columns = Columns {
-                first,
                 flags: plan.reads_any(&["flags"]),
                 name: plan.reads_any(&["name", FIRST_NAME, LAST_NAME, "company"]),
                 stage: plan.reads_any(&["stage", STATUS]),
             };
-            // On a team workspace a first import's new records are sent a run at a time instead
-            // of one round trip each.
-            let team = cx.conn.dialect() == crate::db::sql::Dialect::Postgres;
-            let mut bulk = (first && team).then(Bulk::default);
-            // A later import reads the stored records a batch updates in one query.
-            let mut known = (!first && team).then(Known::default);
+            let mut bulk = first.then(Bulk::default);
+            let mut known = (!first).then(Known::default);
             let tap = read::Tap::default();
             // A write that arrives meanwhile is told what is running and how far it got.
             let mut announce =
@@ -403,8 +400,6 @@ fn read_rows(
 
 /// What the file's columns say about every row.
 struct Columns {
-    /// No record of this CRM and kind was stored before this import.
-    first: bool,
     /// A column holds the exception flags.
     flags: bool,
     /// A column names the record (a company names it when nothing else does).
@@ -413,7 +408,7 @@ struct Columns {
     stage: bool,
 }
 
-/// A first import's new records on their way to a team workspace: they wait to be sent
+/// A first import's new records on their way to the workspace: they wait to be sent
 /// together, and every new one takes its id from a block reserved for its run of rows, so ids
 /// follow the file as they do when rows are inserted one by one. The rules run on those that
 /// set a playbook going once they are stored, in file order, before any later row is taken
@@ -424,7 +419,7 @@ struct Bulk {
     /// The waiting records that set a playbook going, in file order: the rules run on them
     /// once they are stored.
     to_rule: Vec<Record>,
-    /// The CRM ids this import has met (a repeated one is looked up, as on a workspace file).
+    /// The CRM ids this import has met (a row that repeats one is looked up).
     seen: std::collections::HashSet<String>,
     /// For each row of the batch, how many rows from it on are new records in a row.
     runs: Vec<usize>,
@@ -506,6 +501,9 @@ impl Bulk {
             self.seen.insert(id.clone());
         }
         if self.ids.is_empty() {
+            // What still waits (a run that a skipped bad row ended) is stored first: a workspace
+            // file's next ids are those after the rows it holds.
+            self.flush(cx, pbs, (stamp, import_id), report)?;
             // The run's records and first stage changes get their ids, and its handoffs and
             // their first tasks theirs, in one round trip, so that all of them are sent without
             // waiting; the same ids, in the same order, as one by one.
@@ -524,9 +522,10 @@ impl Bulk {
                 ));
             }
         }
-        let (id, stage_id) = self.ids.pop_front().ok_or_else(|| {
-            Error::Conflict("the team import ran out of reserved record ids".into())
-        })?;
+        let (id, stage_id) = self
+            .ids
+            .pop_front()
+            .ok_or_else(|| Error::Conflict("the import ran out of reserved record ids".into()))?;
         r.id = id;
         if self.fires.get(at).is_some_and(|&n| n > 0) {
             self.to_rule.push(r.clone());
@@ -566,7 +565,7 @@ impl Bulk {
     }
 }
 
-/// The stored records a re-import's batch updates, read in one query on a team workspace.
+/// The stored records a re-import's batch updates, read in one query.
 #[derive(Default)]
 struct Known {
     stored: std::collections::HashMap<String, Record>,
@@ -622,33 +621,20 @@ fn load_row(
         None => Kept::Other(record, fields),
     };
     let import = Some(import_id);
-    let (mut r, fields, fresh) = match kept {
+    let (mut r, fields) = match kept {
         Kept::Waiting => {
             report.inserted += 1;
             return Ok(());
         }
-        Kept::Repeated(r, fields) => (r, fields, None),
-        Kept::Other(r, fields) => {
-            let fresh = match columns.first && r.external_id.is_some() {
-                true => records::insert_new(cx.conn, &r, &fields, stamp)?,
-                false => None,
-            };
-            (r, fields, fresh)
-        }
+        Kept::Repeated(r, fields) | Kept::Other(r, fields) => (r, fields),
     };
-    let stored = match fresh {
-        Some(_) => None,
-        None => match known.and_then(|k| k.take(&r)) {
-            Some(stored) => stored,
-            None => records::find_imported(cx.conn, &r)?,
-        },
+    let stored = match known.and_then(|k| k.take(&r)) {
+        Some(stored) => stored,
+        None => records::find_imported(cx.conn, &r)?,
     };
     let fx = match stored {
         None => {
-            r.id = match fresh {
-                Some(id) => id,
-                None => records::insert_with_fields(cx.conn, &r, &fields, stamp)?,
-            };
+            r.id = records::insert_with_fields(cx.conn, &r, &fields, stamp)?;
             records::insert_stage_change(
                 cx.conn,
                 r.id,

@@ -2,7 +2,7 @@
 
 use crate::clock::Stamp;
 use crate::db::params;
-use crate::db::sql::{Db, Optional, Row};
+use crate::db::sql::{Db, Dialect, Optional, Row};
 use crate::db::ToValue;
 use crate::error::Result;
 use crate::model::{ExceptionFlag, ImportId, Origin, Record, RecordId, RecordKind};
@@ -71,7 +71,7 @@ pub(crate) fn find_imported(conn: &Db, row: &Record) -> Result<Option<Record>> {
 }
 
 /// The stored records a batch of imported rows updates, by CRM id (same source and kind): one
-/// query for many rows, for a team workspace, where every query is a round trip.
+/// query for many rows (on a team workspace every query is a round trip).
 pub(crate) fn find_imported_many(
     conn: &Db,
     source: &str,
@@ -81,25 +81,29 @@ pub(crate) fn find_imported_many(
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let list = (3..ids.len() + 3)
-        .map(|i| format!("(?{i})"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let marks = (3..ids.len() + 3)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>();
     let mut values: Vec<&dyn ToValue> = vec![&source, &kind];
     values.extend(ids.iter().map(|id| id as &dyn ToValue));
-    // One lookup in the unique index per id, whatever the planner believes of the table (right
-    // after a first import it has no statistics, and `IN (…)` became a scan of every record
-    // per batch).
-    let found = conn.query_map(
-        &format!(
-            "SELECT r.* FROM (VALUES {list}) AS wanted (external_id)
+    let sql = match conn.dialect() {
+        Dialect::Sqlite => format!(
+            "SELECT {COLUMNS} FROM records
+              WHERE source = ?1 AND kind = ?2 AND external_id IN ({})",
+            marks.join(", ")
+        ),
+        // One lookup in the unique index per id, whatever the planner believes of the table
+        // (right after a first import it has no statistics, and `IN (…)` became a scan of
+        // every record per batch).
+        Dialect::Postgres => format!(
+            "SELECT r.* FROM (VALUES ({})) AS wanted (external_id)
              CROSS JOIN LATERAL (SELECT {COLUMNS} FROM records
                                   WHERE source = ?1 AND kind = ?2 AND external_id = wanted.external_id
-                                  LIMIT 1) r"
+                                  LIMIT 1) r",
+            marks.join("), (")
         ),
-        &values[..],
-        from_row,
-    )?;
+    };
+    let found = conn.query_map(&sql, &values[..], from_row)?;
     Ok(found
         .into_iter()
         .filter_map(|r| Some((r.external_id.clone()?, r)))
@@ -197,38 +201,9 @@ pub(crate) fn insert_with_fields(
     with_values(r, fields, now, |v| conn.prepare_cached(INSERT)?.insert(v)).map(RecordId)
 }
 
-/// [`insert_with_fields`] for a row with a CRM id, `None` when a record with that id (same
-/// source and kind) is already stored: the unique index answers instead of a lookup.
-pub(crate) fn insert_new(
-    conn: &Db,
-    r: &Record,
-    fields: &str,
-    now: &str,
-) -> Result<Option<RecordId>> {
-    if conn.dialect() == crate::db::sql::Dialect::Postgres {
-        // A failed statement ends a PostgreSQL transaction: the index is asked to step aside.
-        let sql = format!(
-            "{INSERT} ON CONFLICT (source, kind, external_id) WHERE external_id IS NOT NULL
-             DO NOTHING RETURNING id"
-        );
-        return with_values(r, fields, now, |v| {
-            conn.query_row(&sql, v, |row| row.get(0)).optional()
-        });
-    }
-    match insert_with_fields(conn, r, fields, now) {
-        Ok(id) => Ok(Some(id)),
-        Err(crate::error::Error::Db(e))
-            if e.what() == crate::db::Failure::Unique && r.external_id.is_some() =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// New records (ids reserved with [`Db::next_ids`]) with their first stage changes, as a team import's
-/// run sends them: inside [`Db::gathered`] each table's rows go as one pipelined statement,
-/// without a round trip of their own. Only for rows the unique index cannot refuse (a first
+/// New records (ids reserved with [`Db::next_ids`]) with their first stage changes, as a first
+/// import's run sends them: inside [`Db::gathered`] on a team workspace each table's rows go as
+/// one pipelined statement, without a round trip of their own. Only for rows the unique index cannot refuse (a first
 /// import's CRM ids, each once); a concurrent import that stored the same ids first is a
 /// collision (see [`crate::db::pg::error`]).
 pub(crate) fn insert_new_with_ids(

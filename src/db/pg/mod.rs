@@ -292,3 +292,52 @@ pub(crate) fn columns_and_key(
     )?;
     Ok((columns, key))
 }
+
+/// New ids from tables' sequences on a team workspace, `n` from each table asked for, each
+/// list in order, in one round trip: rows sent without waiting for their ids take them (the
+/// same ids, in the same order, as inserting them one at a time would give). Each sequence
+/// is looked up once, not for every id (that took 3 ms for 500 ids).
+pub(crate) fn next_ids<const N: usize>(
+    c: &super::sql::Db,
+    wanted: [(&str, usize); N],
+) -> crate::error::Result<[Vec<i64>; N]> {
+    let lookups: Vec<String> = (0..N)
+        .map(|i| {
+            format!(
+                "CAST(pg_get_serial_sequence(?{}, 'id') AS regclass) AS s{i}",
+                2 * i + 1
+            )
+        })
+        .collect();
+    let takes: Vec<String> = (0..N)
+        .map(|i| {
+            format!(
+                "SELECT {i}, nextval(seq.s{i}) FROM seq, generate_series(1, ?{})",
+                2 * i + 2
+            )
+        })
+        .collect();
+    let sql = format!(
+        "WITH seq AS MATERIALIZED (SELECT {}) {}",
+        lookups.join(", "),
+        takes.join(" UNION ALL ")
+    );
+    let counts: Vec<i64> = wanted.iter().map(|(_, n)| *n as i64).collect();
+    let values: Vec<&dyn super::ToValue> = wanted
+        .iter()
+        .zip(&counts)
+        .flat_map(|((table, _), n)| [table as &dyn super::ToValue, n as &dyn super::ToValue])
+        .collect();
+    let mut ids: [Vec<i64>; N] = std::array::from_fn(|i| Vec::with_capacity(wanted[i].1));
+    c.each(&sql, &values[..], |r| {
+        let (i, id): (i64, i64) = (r.get(0)?, r.get(1)?);
+        if let Some(list) = usize::try_from(i).ok().and_then(|i| ids.get_mut(i)) {
+            list.push(id);
+        }
+        Ok(())
+    })?;
+    for list in &mut ids {
+        list.sort_unstable();
+    }
+    Ok(ids)
+}

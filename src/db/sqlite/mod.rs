@@ -181,3 +181,22 @@ pub(crate) fn columns_and_key(
     cols.sort_by_key(|(_, pk)| *pk);
     Ok((columns, cols.into_iter().map(|(c, _)| c).collect()))
 }
+
+/// New ids for rows about to be inserted in a workspace file: those after each table's
+/// highest, as SQLite gives them (no table of Baton's is `AUTOINCREMENT`). The write holds the
+/// file's write lock, so nobody else takes them meanwhile.
+pub(crate) fn next_ids<const N: usize>(
+    conn: &rusqlite::Connection,
+    wanted: [(&str, usize); N],
+) -> Result<[Vec<i64>; N], Error> {
+    let mut ids: [Vec<i64>; N] = std::array::from_fn(|_| Vec::new());
+    for (list, (table, n)) in ids.iter_mut().zip(wanted) {
+        let max: i64 = conn
+            .prepare_cached(&format!(
+                "SELECT coalesce(max(rowid), 0) FROM main.\"{table}\""
+            ))?
+            .query_row([], |r| r.get(0))?;
+        *list = (max + 1..=max + n as i64).collect();
+    }
+    Ok(ids)
+}
