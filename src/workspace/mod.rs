@@ -55,6 +55,27 @@ pub(crate) enum Finish {
     RollBack,
 }
 
+/// A write under way; a second one started inside it (a bug: it would join the first one's
+/// transaction on PostgreSQL, and end it early) is refused.
+struct Writing<'a>(&'a std::cell::Cell<bool>);
+
+impl<'a> Writing<'a> {
+    fn start(flag: &'a std::cell::Cell<bool>) -> Result<Self> {
+        if flag.replace(true) {
+            return Err(Error::Conflict(
+                "a write started inside another write; nothing was changed".into(),
+            ));
+        }
+        Ok(Writing(flag))
+    }
+}
+
+impl Drop for Writing<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
 /// One workspace file and the clock that stamps its changes.
 pub struct Workspace {
     pub(crate) conn: Db,
@@ -63,7 +84,9 @@ pub struct Workspace {
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) path: Option<PathBuf>,
     /// Told, about once a second, while a write waits for another program's to finish.
-    on_wait: Option<busy::OnWait>,
+    on_wait: std::cell::RefCell<Option<busy::OnWait>>,
+    /// Whether a write is under way: a write never starts inside another ([`Writing`]).
+    writing: std::cell::Cell<bool>,
     /// Why this user cannot write the file, when they cannot: it was opened read-only.
     read_only: Option<String>,
     /// Who is using Baton when a script or a teammate's laptop says so (`--me`, `BATON_ME`),
@@ -159,12 +182,13 @@ impl Workspace {
         path: Option<PathBuf>,
         read_only: Option<String>,
     ) -> Result<Self> {
-        let mut ws = Workspace {
+        let ws = Workspace {
             conn,
             change,
             clock: Box::new(clock),
             path,
-            on_wait: None,
+            on_wait: Default::default(),
+            writing: Default::default(),
             read_only,
             me_override: None,
             identity: None,
@@ -180,7 +204,7 @@ impl Workspace {
     /// Calls `f` while a write waits for another program's write (a long import) to finish,
     /// about once a second, so the person waiting is told what is happening.
     pub fn on_wait(&mut self, f: impl FnMut(&busy::Waiting) + Send + 'static) {
-        self.on_wait = Some(Box::new(f));
+        *self.on_wait.borrow_mut() = Some(Box::new(f));
     }
 
     /// Why this workspace cannot be changed by this user, when it was opened read-only.
@@ -219,7 +243,7 @@ impl Workspace {
     /// again, up to [`TEAM_ATTEMPTS`] times (so `f` may run more than once; only its database
     /// work is kept).
     pub(crate) fn write<T>(
-        &mut self,
+        &self,
         origin: Origin,
         mut f: impl FnMut(&apply::Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
@@ -229,7 +253,7 @@ impl Workspace {
     /// [`Workspace::write`], where `f` also says whether to keep what it wrote: a write that
     /// finds, once it has read, that it has nothing to change rolls back and leaves no trace.
     pub(crate) fn write_unless<T>(
-        &mut self,
+        &self,
         origin: Origin,
         f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
@@ -244,7 +268,7 @@ impl Workspace {
     /// [`Workspace::write`], where `f` also says whether to keep what it wrote (a dry run
     /// rolls back) and `undoes` marks an import's undo.
     pub(crate) fn transact<T>(
-        &mut self,
+        &self,
         origin: Origin,
         undoes: Option<crate::model::ImportId>,
         f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
@@ -268,6 +292,7 @@ impl Workspace {
                 }
             });
         }
+        let _writing = Writing::start(&self.writing)?;
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
         // for it instead of failing half-way on a lock it could not upgrade. While another
         // program holds it (a long import), this write waits, saying so, up to WAIT_LIMIT.
@@ -308,11 +333,11 @@ impl Workspace {
 
     /// Gives up with `waiting`'s sentence once it has waited too long; else tells whoever
     /// listens (`on_wait`) and lets the write try again.
-    fn wait_on(&mut self, waiting: busy::Waiting) -> Result<()> {
+    fn wait_on(&self, waiting: busy::Waiting) -> Result<()> {
         if let Some(e) = waiting.too_long() {
             return Err(e);
         }
-        if let Some(f) = self.on_wait.as_mut() {
+        if let Some(f) = self.on_wait.borrow_mut().as_mut() {
             f(&waiting);
         }
         Ok(())
@@ -325,7 +350,7 @@ impl Workspace {
     /// collision is said in one sentence. A write that runs [`Attempts::Alone`] waits for the
     /// writes under way, and the ones that arrive meanwhile wait for it.
     fn transact_team<T>(
-        &mut self,
+        &self,
         origin: Origin,
         undoes: Option<crate::model::ImportId>,
         now: DateTime<Utc>,
@@ -333,6 +358,7 @@ impl Workspace {
         attempts: Attempts,
         mut f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
+        let _writing = Writing::start(&self.writing)?;
         let (alone, attempts) = match attempts {
             Attempts::Retried => (false, TEAM_ATTEMPTS),
             Attempts::Alone => (true, 1),
@@ -661,6 +687,24 @@ pub fn not_a_team_address(path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::workspace_in;
+
+    /// A write started inside another would join its transaction (and, on PostgreSQL, end it
+    /// early): it is refused, and the outer write goes on.
+    #[test]
+    fn a_write_inside_a_write_is_refused() {
+        let clock = crate::FixedClock::new("2026-03-02T09:00:00Z".parse().unwrap());
+        let ws = super::Workspace::open_in_memory(clock).unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+        let inner = ws
+            .write(crate::Origin::Cli, |cx| {
+                crate::workspace::queries::people::add_holiday(cx.conn, day, "Christmas")?;
+                Ok(ws.write(crate::Origin::Cli, |_| Ok(())))
+            })
+            .unwrap();
+        let e = inner.unwrap_err().to_string();
+        assert!(e.contains("a write started inside another write"), "{e}");
+        assert_eq!(ws.holidays().unwrap().len(), 1, "the outer write was kept");
+    }
 
     #[test]
     fn a_workspace_under_the_old_identifier_moves_to_the_new_folder_with_its_backups() {
