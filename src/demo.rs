@@ -102,7 +102,7 @@ fn pairs(list: &[(&str, String)]) -> Vec<(String, String)> {
 impl Workspace {
     /// Fills an empty workspace with a realistic team, deals and leads over the last six weeks.
     pub fn demo(&mut self) -> Result<()> {
-        if !self.records(None, None)?.is_empty() {
+        if !self.records().list(None, None)?.is_empty() {
             return Err(Error::Conflict(
                 "this workspace already has records; write the demo into a new file with --db PATH"
                     .into(),
@@ -124,35 +124,35 @@ impl Workspace {
         start: chrono::DateTime<chrono::Utc>,
         end: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
-        self.add_person(
+        self.team().add_person(
             "Alex Rivera",
             Role::Founder,
             Some("alex@example.com"),
             true,
             Origin::App,
         )?;
-        self.add_person(
+        self.team().add_person(
             "Sam Okafor",
             Role::Sales,
             Some("sam@example.com"),
             false,
             Origin::App,
         )?;
-        self.add_person(
+        self.team().add_person(
             "Mia Chen",
             Role::Marketing,
             Some("mia@example.com"),
             false,
             Origin::App,
         )?;
-        self.add_person(
+        self.team().add_person(
             "Jordan Blake",
             Role::Delivery,
             Some("jordan@example.com"),
             false,
             Origin::App,
         )?;
-        self.add_person(
+        self.team().add_person(
             "Priya Nair",
             Role::Delivery,
             Some("priya@example.com"),
@@ -182,7 +182,7 @@ impl Workspace {
                     .to_lowercase()
                     .replace(['é', 'è'], "e")
             );
-            let id = self.add_record(
+            let id = self.records().add(
                 NewRecord {
                     kind: Some(RecordKind::Deal),
                     name,
@@ -203,19 +203,20 @@ impl Workspace {
             match fate {
                 6 => continue,
                 7 => {
-                    self.move_record(id, "Contract Sent", Origin::App)?;
+                    self.records().move_to(id, "Contract Sent", Origin::App)?;
                     continue;
                 }
                 8 => {
-                    self.move_record(id, EARLY[3], Origin::App)?;
+                    self.records().move_to(id, EARLY[3], Origin::App)?;
                     continue;
                 }
                 9 => {
-                    self.move_record(id, "Closed Lost", Origin::App)?;
+                    self.records().move_to(id, "Closed Lost", Origin::App)?;
                     continue;
                 }
                 _ => self
-                    .move_record(id, "Contract Sent", Origin::App)
+                    .records()
+                    .move_to(id, "Contract Sent", Origin::App)
                     .map(|_| ())?,
             }
             let mut checklist = vec![
@@ -266,9 +267,10 @@ impl Workspace {
                 2 => vec![checklist.remove(3), checklist.remove(0)],
                 _ => vec![],
             };
-            self.set_fields(id, &pairs(&checklist), Origin::App)?;
+            self.records()
+                .set_fields(id, &pairs(&checklist), Origin::App)?;
             if fate == 3 {
-                self.set_flag(
+                self.records().set_flag(
                     id,
                     ["custom_scope", "needs_founder_review", "delivery_risk"][i % 3],
                     true,
@@ -276,36 +278,40 @@ impl Workspace {
                 )?;
             }
             clock.set(t0 + Duration::hours(52));
-            self.move_record(id, "Closed Won", Origin::App)?;
+            self.records().move_to(id, "Closed Won", Origin::App)?;
             let later = t0 + Duration::hours(52 + 20 + (i as i64 % 5) * 18);
             if later > end {
                 continue;
             }
             clock.set(later);
             let h = self
-                .handoffs(None)?
+                .handoffs()
+                .list(None)?
                 .into_iter()
                 .find(|h| h.record_id == id && h.status.is_open());
             let Some(h) = h else { continue };
             match fate {
                 // Older paused ones got their fields filled later and resumed.
                 0 | 1 if i < 36 => self
+                    .records()
                     .set_fields(id, &pairs(&held_back), Origin::App)
                     .map(|_| ())?,
-                3 if i == 23 => self.send_back(
+                3 if i == 23 => self.handoffs().send_back(
                     h.id,
                     "Custom scope needs a change order before kickoff",
                     Origin::App,
                 )?,
                 3 if i < 40 => self
+                    .handoffs()
                     .approve(h.id, Some("Scope is fine, margin holds"), Origin::App)
                     .map(|_| ())?,
                 4 if i == 14 => self
-                    .move_record(id, "Contract Sent", Origin::App)
+                    .records()
+                    .move_to(id, "Contract Sent", Origin::App)
                     .map(|_| ())?,
                 _ => {}
             }
-            self.set_context(
+            self.records().set_context(
                 h.id,
                 "cares_about",
                 "Seeing progress in the first two weeks",
@@ -324,26 +330,33 @@ impl Workspace {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
         let Some(h) = self
-            .handoffs(None)?
+            .handoffs()
+            .list(None)?
             .into_iter()
             .find(|h| h.record_id == id && h.status == HandoffStatus::HandedOff)
         else {
             return Ok(());
         };
         if i == 25 {
-            return self.escalate(h.id, "No one knows who signs off the designs", Origin::App);
+            return self.handoffs().escalate(
+                h.id,
+                "No one knows who signs off the designs",
+                Origin::App,
+            );
         }
         if i % 3 == 1 {
             return Ok(());
         }
         let kickoff = self
+            .handoffs()
             .tasks(None, true)?
             .into_iter()
             .find(|t| t.handoff_id == Some(h.id) && t.kind == TaskKind::Kickoff);
         if let Some(t) = kickoff {
-            self.check_item(t.id, 1, true, Origin::App)?;
+            self.handoffs().check_item(t.id, 1, true, Origin::App)?;
             let date: NaiveDate = at.date_naive() + Duration::days(5);
-            self.complete_task(t.id, Some(date), Origin::App)?;
+            self.handoffs()
+                .complete_task(t.id, Some(date), Origin::App)?;
         }
         Ok(())
     }
@@ -367,7 +380,7 @@ impl Workspace {
             let t0 = start + step * i as i32;
             clock.set(t0);
             let company = COMPANIES[(i * 7 + 3) % COMPANIES.len()];
-            let id = self.add_record(
+            let id = self.records().add(
                 NewRecord {
                     kind: Some(RecordKind::Lead),
                     name: format!("{} {} ({company})", first[i % 10], last[(i * 3) % 10]),
@@ -403,25 +416,30 @@ impl Workspace {
             if i % 5 == 2 && i > 10 {
                 f.retain(|(k, _)| *k != "qualification_answer");
             }
-            self.set_fields(id, &pairs(&f), Origin::App)?;
+            self.records().set_fields(id, &pairs(&f), Origin::App)?;
             clock.set(t0 + Duration::hours(4));
-            self.move_record(id, "Sales Qualified", Origin::App)?;
+            self.records().move_to(id, "Sales Qualified", Origin::App)?;
             let later = t0 + Duration::hours(6 + (i as i64 % 4) * 9);
             if later > end {
                 continue;
             }
             clock.set(later);
             let follow = self
+                .handoffs()
                 .tasks(None, true)?
                 .into_iter()
                 .find(|t| t.record_id == id && t.kind == TaskKind::FollowUp);
             if let Some(t) = follow {
                 if i == 7 {
                     if let Some(h) = t.handoff_id {
-                        self.reject(h, "Qualification notes don't say who decides", Origin::App)?;
+                        self.handoffs().reject(
+                            h,
+                            "Qualification notes don't say who decides",
+                            Origin::App,
+                        )?;
                     }
                 } else if i % 3 != 0 && t.status == TaskStatus::Open {
-                    self.complete_task(t.id, None, Origin::App)?;
+                    self.handoffs().complete_task(t.id, None, Origin::App)?;
                 }
             }
         }

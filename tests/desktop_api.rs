@@ -22,20 +22,21 @@ fn workspace(backend: Backend) -> (Workspace, Arc<FixedClock>, tempfile::TempDir
 }
 
 fn deal(ws: &mut Workspace, name: &str, stage: &str, fields: &[(&str, &str)]) -> baton::RecordId {
-    ws.add_record(
-        NewRecord {
-            kind: Some(RecordKind::Deal),
-            name: name.into(),
-            stage: Some(stage.into()),
-            owner: Some("Sam Seller".into()),
-            fields: fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        },
-        Origin::App,
-    )
-    .unwrap()
+    ws.records()
+        .add(
+            NewRecord {
+                kind: Some(RecordKind::Deal),
+                name: name.into(),
+                stage: Some(stage.into()),
+                owner: Some("Sam Seller".into()),
+                fields: fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            },
+            Origin::App,
+        )
+        .unwrap()
 }
 
 on_both_workspaces! {
@@ -55,22 +56,22 @@ fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards(backend: Ba
         "Qualified To Buy",
         &[("company", "Acme")],
     );
-    let cols = ws.board(RecordKind::Deal, "").unwrap();
+    let cols = ws.records().board(RecordKind::Deal, "").unwrap();
     // Only the stages records are in, in HubSpot's pipeline order.
     let stages: Vec<&str> = cols.iter().map(|c| c.stage.as_str()).collect();
     assert_eq!(stages, ["Qualified To Buy", "Contract Sent"]);
     let sent = cols.iter().find(|c| c.stage == "Contract Sent").unwrap();
     assert_eq!((sent.count, sent.amount), (25, 2500.0));
     let page = ws
-        .board_page(RecordKind::Deal, "Contract Sent", "", 20, 10)
+        .records().board_page(RecordKind::Deal, "Contract Sent", "", 20, 10)
         .unwrap();
     assert_eq!(page.len(), 5, "the last page holds the rest");
     assert_eq!(page[0].amount, Some(100.0));
     // Search matches name or company; LIKE wildcards in the query are literal.
-    let hit = ws.board(RecordKind::Deal, "50%_").unwrap();
+    let hit = ws.records().board(RecordKind::Deal, "50%_").unwrap();
     assert_eq!(hit.iter().map(|c| c.count).sum::<u64>(), 1);
     assert_eq!(
-        ws.board(RecordKind::Deal, "5%x")
+        ws.records().board(RecordKind::Deal, "5%x")
             .unwrap()
             .iter()
             .map(|c| c.count)
@@ -78,7 +79,7 @@ fn the_board_counts_each_stage_in_pipeline_order_and_pages_its_cards(backend: Ba
         0
     );
     let by_company = ws
-        .board_page(RecordKind::Deal, "Qualified To Buy", "acme", 0, 10)
+        .records().board_page(RecordKind::Deal, "Qualified To Buy", "acme", 0, 10)
         .unwrap();
     assert_eq!(by_company[0].name, "50%_off Ltd");
 }
@@ -97,9 +98,9 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
             ("pricing_exceptions", "None"),
         ],
     );
-    ws.move_record(r, "Closed Won", Origin::App).unwrap();
-    let h = ws.record_detail(r).unwrap().handoffs[0].id;
-    let w = ws.wizard(h).unwrap();
+    ws.records().move_to(r, "Closed Won", Origin::App).unwrap();
+    let h = ws.records().detail(r).unwrap().handoffs[0].id;
+    let w = ws.handoffs().wizard(h).unwrap();
     assert_eq!(w.handoff.status, HandoffStatus::Paused);
     let titles: Vec<&str> = w.steps.iter().map(|s| s.title.as_str()).collect();
     assert_eq!(
@@ -126,7 +127,7 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
         "promised_verbally".to_string(),
         "A weekly call".to_string(),
     )]);
-    let (brief, _) = ws.wizard_review(h, &typed, &ctx).unwrap();
+    let (brief, _) = ws.handoffs().wizard_review(h, &typed, &ctx).unwrap();
     assert!(
         brief
             .answers
@@ -140,7 +141,7 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
         .what_client_expects_next
         .contains("2026-03-16"));
     assert!(
-        ws.wizard(h)
+        ws.handoffs().wizard(h)
             .unwrap()
             .context
             .iter()
@@ -158,9 +159,9 @@ fn the_wizard_asks_only_for_missing_groups_and_shows_the_task_handing_off_create
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    ws.set_fields(r, &rest, Origin::App).unwrap();
+    ws.records().set_fields(r, &rest, Origin::App).unwrap();
     let task = ws
-        .record_detail(r)
+        .records().detail(r)
         .unwrap()
         .tasks
         .into_iter()
@@ -201,8 +202,8 @@ fn paused_for_the_wizard(ws: &mut Workspace) -> WizardCase {
             ("promised_deliverables", "Audit"),
         ],
     );
-    ws.move_record(r, "Closed Won", Origin::App).unwrap();
-    let h = ws.record_detail(r).unwrap().handoffs[0].id;
+    ws.records().move_to(r, "Closed Won", Origin::App).unwrap();
+    let h = ws.records().detail(r).unwrap().handoffs[0].id;
     let typed: Vec<(String, String)> = [
         ("main_contact", "Ana"),
         ("start_date", "2026-03-16"),
@@ -225,7 +226,7 @@ on_both_workspaces! {
 fn the_wizard_hands_off_in_one_write_and_returns_what_it_created(backend: Backend) {
     let (mut ws, _clock, _dir) = workspace(backend);
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
-    let saved = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap();
+    let saved = ws.handoffs().wizard_save(h, &typed, &ctx, Origin::App).unwrap();
     assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
     assert_eq!(saved.handoff.context["promised_verbally"], "A weekly call");
     let task = saved.task.unwrap();
@@ -233,7 +234,7 @@ fn the_wizard_hands_off_in_one_write_and_returns_what_it_created(backend: Backen
     assert_eq!(task.assignee.as_deref(), Some("Dee One"));
     assert_eq!(task.due.unwrap(), "2026-03-10");
     assert_eq!(saved.effects.handed_off, 1);
-    let detail = ws.record_detail(r).unwrap();
+    let detail = ws.records().detail(r).unwrap();
     assert_eq!(detail.record.fields["main_contact"], "Ana");
     assert_eq!(
         detail
@@ -251,11 +252,11 @@ fn a_wizard_saved_after_a_teammate_handed_off_keeps_the_answers_and_says_so(back
     let (mut ws, clock, dir) = workspace(backend);
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
     // While the wizard is open, a teammate fills the fields: the handoff goes on to delivery.
-    let mut teammate = common::reopen(&dir, clock);
-    teammate.set_fields(r, &typed, Origin::Cli).unwrap();
-    assert_eq!(teammate.handoff(h).unwrap().status, HandoffStatus::HandedOff);
+    let teammate = common::reopen(&dir, clock);
+    teammate.records().set_fields(r, &typed, Origin::Cli).unwrap();
+    assert_eq!(teammate.handoffs().get(h).unwrap().status, HandoffStatus::HandedOff);
     // The wizard sends only what the person changed: here, the judgment.
-    let saved = ws.wizard_save(h, &[], &ctx, Origin::App).unwrap();
+    let saved = ws.handoffs().wizard_save(h, &[], &ctx, Origin::App).unwrap();
     let said = saved.meanwhile.expect("the wizard says what happened meanwhile");
     assert!(
         said.starts_with(&format!("Handoff #{h} was already handed off to Dee One by Fay Founder at ")),
@@ -264,7 +265,7 @@ fn a_wizard_saved_after_a_teammate_handed_off_keeps_the_answers_and_says_so(back
     assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
     assert_eq!(saved.handoff.context["promised_verbally"], "A weekly call");
     assert_eq!(saved.effects, baton::RuleEffects::default(), "nothing handed off twice");
-    let detail = ws.record_detail(r).unwrap();
+    let detail = ws.records().detail(r).unwrap();
     assert_eq!(detail.record.fields["main_contact"], "Ana");
     assert_eq!(
         detail.tasks.iter().filter(|t| t.kind == TaskKind::Kickoff).count(),
@@ -273,7 +274,7 @@ fn a_wizard_saved_after_a_teammate_handed_off_keeps_the_answers_and_says_so(back
     // Saved on a handoff still paused, the wizard says nothing of the kind.
     let (mut other, _clock, _dir) = workspace(backend);
     let (_, h2, typed2, ctx2) = paused_for_the_wizard(&mut other);
-    let saved = other.wizard_save(h2, &typed2, &ctx2, Origin::App).unwrap();
+    let saved = other.handoffs().wizard_save(h2, &typed2, &ctx2, Origin::App).unwrap();
     assert_eq!(saved.meanwhile, None);
 }
 }
@@ -283,7 +284,7 @@ fn a_wizard_saved_after_a_teammate_handed_off_keeps_the_answers_and_says_so(back
 fn a_failure_during_the_wizards_hand_off_saves_nothing() {
     let (mut ws, _clock, dir) = workspace(Backend::File);
     let (r, h, typed, ctx) = paused_for_the_wizard(&mut ws);
-    let before = ws.record_detail(r).unwrap();
+    let before = ws.records().detail(r).unwrap();
     // The kickoff task cannot be written: the hand-off fails at its last step.
     let db = rusqlite::Connection::open(dir.path().join("w.sqlite")).unwrap();
     db.execute_batch(
@@ -291,9 +292,12 @@ fn a_failure_during_the_wizards_hand_off_saves_nothing() {
          BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
     )
     .unwrap();
-    let e = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap_err();
+    let e = ws
+        .handoffs()
+        .wizard_save(h, &typed, &ctx, Origin::App)
+        .unwrap_err();
     assert!(e.to_string().contains("injected failure"), "{e}");
-    let after = ws.record_detail(r).unwrap();
+    let after = ws.records().detail(r).unwrap();
     assert_eq!(after.record, before.record, "no field saved");
     assert_eq!(
         after.handoffs, before.handoffs,
@@ -304,16 +308,19 @@ fn a_failure_during_the_wizards_hand_off_saves_nothing() {
 
     // Once the cause is gone the same answers hand off.
     db.execute_batch("DROP TRIGGER injected").unwrap();
-    let saved = ws.wizard_save(h, &typed, &ctx, Origin::App).unwrap();
+    let saved = ws
+        .handoffs()
+        .wizard_save(h, &typed, &ctx, Origin::App)
+        .unwrap();
     assert_eq!(saved.handoff.status, HandoffStatus::HandedOff);
 }
 
 on_both_workspaces! {
 fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks(backend: Backend) {
     let (mut ws, clock, _dir) = workspace(backend);
-    ws.add_person("Fay Founder", Role::Delivery, None, true, Origin::Cli)
+    ws.team().add_person("Fay Founder", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
-    ws.add_person("Dee One", Role::Sales, None, false, Origin::Cli)
+    ws.team().add_person("Dee One", Role::Sales, None, false, Origin::Cli)
         .unwrap();
     // A complete deal hands off to delivery: Fay is the only delivery person now.
     let full: Vec<(&str, &str)> = baton::fields::DELIVERY_FIELDS
@@ -331,7 +338,7 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks(backend: Backe
         .collect();
     deal(&mut ws, "Kestrel", "Closed Won", &full);
     // A paused one leaves a complete-fields task with its owner; make Fay own it.
-    ws.add_record(
+    ws.records().add(
         NewRecord {
             kind: Some(RecordKind::Deal),
             name: "Finch".into(),
@@ -342,18 +349,18 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks(backend: Backe
         Origin::App,
     )
     .unwrap();
-    let before = ws.pending_notifications().unwrap().len();
-    assert_eq!(ws.queue_reminders(3).unwrap(), 0, "nothing overdue yet");
+    let before = ws.reach().pending_notifications().unwrap().len();
+    assert_eq!(ws.handoffs().queue_reminders(3).unwrap(), 0, "nothing overdue yet");
 
     clock.advance(Duration::days(6));
     assert_eq!(
-        ws.queue_reminders(3).unwrap(),
+        ws.handoffs().queue_reminders(3).unwrap(),
         2,
         "kickoff overdue, fields paused 6 days"
     );
-    assert_eq!(ws.queue_reminders(3).unwrap(), 0, "once a day");
+    assert_eq!(ws.handoffs().queue_reminders(3).unwrap(), 0, "once a day");
     let titles: Vec<String> = ws
-        .pending_notifications()
+        .reach().pending_notifications()
         .unwrap()
         .into_iter()
         .skip(before)
@@ -368,65 +375,65 @@ fn reminders_come_once_a_day_for_my_overdue_and_long_paused_tasks(backend: Backe
         "{titles:?}"
     );
     clock.advance(Duration::days(1));
-    assert_eq!(ws.queue_reminders(3).unwrap(), 2, "and again the next day");
+    assert_eq!(ws.handoffs().queue_reminders(3).unwrap(), 2, "and again the next day");
 }
 }
 
 on_both_workspaces! {
 fn a_watched_folder_is_an_existing_folder_remembered_with_the_moment_it_was_chosen(backend: Backend) {
-    let (mut ws, _clock, dir) = workspace(backend);
-    assert_eq!(ws.watched_folder().unwrap(), None);
+    let (ws, _clock, dir) = workspace(backend);
+    assert_eq!(ws.import().watched_folder().unwrap(), None);
     let set = ws
-        .set_watched_folder(Some(dir.path()), Origin::App)
+        .import().set_watched_folder(Some(dir.path()), Origin::App)
         .unwrap()
         .unwrap();
     assert_eq!(set.path, dir.path());
     assert_eq!(set.since, "2026-03-05T09:00:00Z");
-    assert_eq!(ws.watched_folder().unwrap(), Some(set));
+    assert_eq!(ws.import().watched_folder().unwrap(), Some(set));
     let missing = dir.path().join("no-such-folder");
     let err = ws
-        .set_watched_folder(Some(&missing), Origin::App)
+        .import().set_watched_folder(Some(&missing), Origin::App)
         .unwrap_err();
     assert!(
         err.to_string().contains("is not a folder on this computer"),
         "{err}"
     );
     assert!(
-        ws.watched_folder().unwrap().is_some(),
+        ws.import().watched_folder().unwrap().is_some(),
         "a bad choice keeps the old one"
     );
-    ws.set_watched_folder(None, Origin::App).unwrap();
-    assert_eq!(ws.watched_folder().unwrap(), None);
+    ws.import().set_watched_folder(None, Origin::App).unwrap();
+    assert_eq!(ws.import().watched_folder().unwrap(), None);
 }
 }
 
 on_both_workspaces! {
 fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Backend) {
     use baton::FolderImport;
-    let (mut ws, _clock, dir) = workspace(backend);
+    let (ws, _clock, dir) = workspace(backend);
     let csv = dir.path().join("deals.csv");
     std::fs::write(
         &csv,
         "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Contract Sent,1200,Sam Seller\n",
     )
     .unwrap();
-    let FolderImport::Imported(first) = ws.import_new_file(&csv).unwrap() else {
+    let FolderImport::Imported(first) = ws.import().new_file(&csv).unwrap() else {
         panic!("a new file is imported");
     };
     assert_eq!(first.inserted, 1);
     // I hear of it by notification, in the core's words.
-    let told = ws.pending_notifications().unwrap();
+    let told = ws.reach().pending_notifications().unwrap();
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].title, "Imported deals.csv");
     assert_eq!(
         told[0].body,
         "1 rows: 1 new, 0 updated, 0 unchanged. Handoffs: 0 fired, 0 paused."
     );
-    ws.mark_delivered(told[0].id).unwrap();
-    assert!(matches!(ws.import_new_file(&csv).unwrap(), FolderImport::Seen));
-    ws.undo_import(first.import_id, Origin::Cli).unwrap();
+    ws.reach().mark_delivered(told[0].id).unwrap();
+    assert!(matches!(ws.import().new_file(&csv).unwrap(), FolderImport::Seen));
+    ws.import().undo(first.import_id, Origin::Cli).unwrap();
     assert!(
-        matches!(ws.import_new_file(&csv).unwrap(), FolderImport::Seen),
+        matches!(ws.import().new_file(&csv).unwrap(), FolderImport::Seen),
         "an undone import stays undone"
     );
     // The same rows in a new export are a new file.
@@ -435,18 +442,18 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Bac
         "Record ID,Deal Name,Deal Stage,Amount,Deal owner\n1,Café Olé — rollout,Closed Won,1200,Sam Seller\n",
     )
     .unwrap();
-    let FolderImport::Imported(second) = ws.import_new_file(&csv).unwrap() else {
+    let FolderImport::Imported(second) = ws.import().new_file(&csv).unwrap() else {
         panic!("changed content is a new file");
     };
     assert_eq!(second.inserted, 1);
-    assert!(ws.pending_notifications().unwrap().len() == 1);
+    assert!(ws.reach().pending_notifications().unwrap().len() == 1);
     // A file the import refuses changes nothing and says so, by notification too.
     let bad = dir.path().join("empty.csv");
     std::fs::write(&bad, "").unwrap();
-    let FolderImport::Refused(why) = ws.import_new_file(&bad).unwrap() else {
+    let FolderImport::Refused(why) = ws.import().new_file(&bad).unwrap() else {
         panic!("an empty file is refused");
     };
-    let told = ws.pending_notifications().unwrap();
+    let told = ws.reach().pending_notifications().unwrap();
     let last = told.last().unwrap();
     assert_eq!(last.title, "Could not import empty.csv");
     assert_eq!(
@@ -458,25 +465,25 @@ fn a_watched_file_is_imported_once_even_after_its_import_was_undone(backend: Bac
 
 on_both_workspaces! {
 fn a_notification_without_a_task_waits_for_me_until_delivered(backend: Backend) {
-    let (mut ws, _clock, _dir) = workspace(backend);
-    ws.notify_me("Imported deals.csv", "1 new").unwrap();
-    let pending = ws.pending_notifications().unwrap();
+    let (ws, _clock, _dir) = workspace(backend);
+    ws.reach().notify_me("Imported deals.csv", "1 new").unwrap();
+    let pending = ws.reach().pending_notifications().unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].title, "Imported deals.csv");
-    assert!(ws.mark_delivered(pending[0].id).unwrap());
-    assert!(ws.pending_notifications().unwrap().is_empty());
+    assert!(ws.reach().mark_delivered(pending[0].id).unwrap());
+    assert!(ws.reach().pending_notifications().unwrap().is_empty());
 }
 }
 
 on_both_workspaces! {
 /// The window's title and badge count my open tasks: those assigned to me and not done.
 fn the_title_counts_my_open_tasks(backend: Backend) {
-    let (mut ws, _clock, _dir) = workspace(backend);
+    let (ws, _clock, _dir) = workspace(backend);
     assert_eq!(ws.me().unwrap().unwrap().name, "Fay Founder");
-    assert_eq!(ws.my_open_task_count().unwrap(), 0);
+    assert_eq!(ws.handoffs().my_open_task_count().unwrap(), 0);
     // Two paused deals of Sam's and one of Fay's: each asks its owner to complete it.
     for (name, owner) in [("Wren", "Sam Seller"), ("Lark", "Sam Seller"), ("Tern", "Fay Founder")] {
-        ws.add_record(
+        ws.records().add(
             NewRecord {
                 kind: Some(RecordKind::Deal),
                 name: name.into(),
@@ -488,19 +495,19 @@ fn the_title_counts_my_open_tasks(backend: Backend) {
         )
         .unwrap();
     }
-    assert_eq!(ws.my_open_task_count().unwrap(), 1, "Fay's, not Sam's");
-    ws.set_me("Sam Seller", Origin::Cli).unwrap();
-    assert_eq!(ws.my_open_task_count().unwrap(), 2);
+    assert_eq!(ws.handoffs().my_open_task_count().unwrap(), 1, "Fay's, not Sam's");
+    ws.team().set_me("Sam Seller", Origin::Cli).unwrap();
+    assert_eq!(ws.handoffs().my_open_task_count().unwrap(), 2);
     // Filling Wren's fields resumes its handoff: Sam's task is done, the kickoff goes to Dee.
-    let mine = ws.tasks(Some("me"), true).unwrap();
+    let mine = ws.handoffs().tasks(Some("me"), true).unwrap();
     let full: Vec<(String, String)> = baton::fields::DELIVERY_FIELDS
         .iter()
         .map(|k| (k.to_string(), "2026-03-16".to_string()))
         .collect();
-    ws.set_fields(mine[0].record_id, &full, Origin::App).unwrap();
-    assert_eq!(ws.tasks(Some("me"), false).unwrap().len(), 2);
-    assert_eq!(ws.my_open_task_count().unwrap(), 1, "a done task is not counted");
-    ws.set_me("Fay Founder", Origin::Cli).unwrap();
-    assert_eq!(ws.my_open_task_count().unwrap(), 1);
+    ws.records().set_fields(mine[0].record_id, &full, Origin::App).unwrap();
+    assert_eq!(ws.handoffs().tasks(Some("me"), false).unwrap().len(), 2);
+    assert_eq!(ws.handoffs().my_open_task_count().unwrap(), 1, "a done task is not counted");
+    ws.team().set_me("Fay Founder", Origin::Cli).unwrap();
+    assert_eq!(ws.handoffs().my_open_task_count().unwrap(), 1);
 }
 }

@@ -57,7 +57,8 @@ fn complete_deal_fields() -> Vec<(String, String)> {
 
 fn deal(fx: &mut Fx, name: &str, stage: &str, fields: Vec<(String, String)>) -> RecordId {
     fx.ws
-        .add_record(
+        .records()
+        .add(
             NewRecord {
                 kind: Some(RecordKind::Deal),
                 name: name.into(),
@@ -71,13 +72,14 @@ fn deal(fx: &mut Fx, name: &str, stage: &str, fields: Vec<(String, String)>) -> 
 }
 
 fn only_handoff(ws: &Workspace, r: RecordId) -> baton::Handoff {
-    let hs = ws.record_detail(r).unwrap().handoffs;
+    let hs = ws.records().detail(r).unwrap().handoffs;
     assert_eq!(hs.len(), 1, "{hs:#?}");
     hs.into_iter().next().unwrap()
 }
 
 fn tasks_of(ws: &Workspace, h: baton::HandoffId) -> Vec<baton::Task> {
-    ws.tasks(None, false)
+    ws.handoffs()
+        .tasks(None, false)
         .unwrap()
         .into_iter()
         .filter(|t| t.handoff_id == Some(h))
@@ -94,10 +96,10 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification(ba
         complete_deal_fields(),
     );
     assert!(
-        fx.ws.handoffs(None).unwrap().is_empty(),
+        fx.ws.handoffs().list(None).unwrap().is_empty(),
         "nothing fires outside the trigger stage"
     );
-    fx.ws.move_record(r, "closedwon", O).unwrap();
+    fx.ws.records().move_to(r, "closedwon", O).unwrap();
 
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::HandedOff);
@@ -117,7 +119,7 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification(ba
     // Thursday + 3 business days skips the weekend: Tuesday.
     assert_eq!(k.due.map(|t| t.to_string()).as_deref(), Some("2026-03-10"));
     assert_eq!(k.checklist.len(), 5);
-    let drafts = fx.ws.email_drafts(h.id).unwrap();
+    let drafts = fx.ws.reach().email_drafts(h.id).unwrap();
     assert_eq!(drafts.len(), 1);
     assert!(
         drafts[0].body.contains("main_contact value"),
@@ -126,14 +128,14 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification(ba
     );
     assert_eq!(drafts[0].status, "draft");
     // The brief is linked: it names the kickoff task.
-    let b = fx.ws.brief(r).unwrap();
+    let b = fx.ws.records().brief(r).unwrap();
     assert!(b
         .answers
         .which_task_starts_work
         .contains("Kickoff: Acme rollout"));
     assert_eq!(b.answers.who_owns_next_step, "Dee One");
     // The record's stage is the CRM's, normalised.
-    assert_eq!(fx.ws.record(r).unwrap().stage, "Closed Won");
+    assert_eq!(fx.ws.records().get(r).unwrap().stage, "Closed Won");
 }
 }
 
@@ -141,11 +143,11 @@ on_both_workspaces! {
 fn notifications_are_queued_for_me_and_delivered_once(backend: Backend) {
     let mut fx = setup(backend);
     fx.ws
-        .add_person("Dee One", Role::Delivery, None, true, Origin::Cli)
+        .team().add_person("Dee One", Role::Delivery, None, true, Origin::Cli)
         .unwrap();
     let r = deal(&mut fx, "Acme", "Contract Sent", complete_deal_fields());
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
-    let pending = fx.ws.pending_notifications().unwrap();
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
+    let pending = fx.ws.reach().pending_notifications().unwrap();
     assert_eq!(pending.len(), 1, "{pending:#?}");
     // Title, task and due date as a person writes them, the date in the laptop's words.
     assert_eq!(
@@ -159,9 +161,9 @@ fn notifications_are_queued_for_me_and_delivered_once(backend: Backend) {
         pending[0].text(|d| d.in_words("de_DE.UTF-8")).1,
         "Kickoff: Acme\nDue 10.03.2026"
     );
-    assert!(fx.ws.mark_delivered(pending[0].id).unwrap());
-    assert!(!fx.ws.mark_delivered(pending[0].id).unwrap());
-    assert!(fx.ws.pending_notifications().unwrap().is_empty());
+    assert!(fx.ws.reach().mark_delivered(pending[0].id).unwrap());
+    assert!(!fx.ws.reach().mark_delivered(pending[0].id).unwrap());
+    assert!(fx.ws.reach().pending_notifications().unwrap().is_empty());
 }
 }
 
@@ -189,7 +191,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backen
     let mut partial = complete_deal_fields();
     partial.retain(|(k, _)| k != "signed_scope" && k != "risk_notes");
     let r = deal(&mut fx, "Beta", "Contract Sent", partial);
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
 
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::Paused);
@@ -202,7 +204,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backen
     assert_eq!(ts[0].kind, TaskKind::CompleteFields);
     assert_eq!(ts[0].assignee.as_deref(), Some("Sam Seller"));
     // Doing the task while the fields are still missing is refused with what is missing.
-    let err = fx.ws.complete_task(ts[0].id, None, O).unwrap_err();
+    let err = fx.ws.handoffs().complete_task(ts[0].id, None, O).unwrap_err();
     assert!(
         err.to_string().contains("Signed scope, Risk notes"),
         "{err}"
@@ -211,7 +213,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backen
     // One field: still paused, the checklist ticks it.
     fx.clock.advance(chrono::Duration::hours(2));
     fx.ws
-        .set_fields(r, &[("signed_scope".into(), "SOW v2".into())], O)
+        .records().set_fields(r, &[("signed_scope".into(), "SOW v2".into())], O)
         .unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::Paused);
@@ -221,7 +223,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backen
 
     // The last field: resumes and hands off; still one handoff (no second trigger).
     fx.ws
-        .set_fields(r, &[("risk_notes".into(), "None known".into())], O)
+        .records().set_fields(r, &[("risk_notes".into(), "None known".into())], O)
         .unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::HandedOff);
@@ -233,7 +235,7 @@ fn missing_fields_pause_ask_the_owner_and_resume_without_a_second_trigger(backen
         .all(|t| t.status == TaskStatus::Done));
     let kinds: Vec<&str> = fx
         .ws
-        .record_detail(r)
+        .records().detail(r)
         .unwrap()
         .events
         .into_iter()
@@ -252,8 +254,8 @@ on_both_workspaces! {
 fn an_exception_flag_routes_to_review_then_approve_hands_off(backend: Backend) {
     let mut fx = setup(backend);
     let r = deal(&mut fx, "Gamma", "Contract Sent", complete_deal_fields());
-    fx.ws.set_flag(r, "Custom Scope", true, O).unwrap();
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    fx.ws.records().set_flag(r, "Custom Scope", true, O).unwrap();
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::InReview);
     let ts = tasks_of(&fx.ws, h.id);
@@ -261,11 +263,11 @@ fn an_exception_flag_routes_to_review_then_approve_hands_off(backend: Backend) {
     assert_eq!(ts[0].kind, TaskKind::Review);
     assert_eq!(ts[0].assignee.as_deref(), Some("Fay Founder"));
     assert!(
-        fx.ws.complete_task(ts[0].id, None, O).is_err(),
+        fx.ws.handoffs().complete_task(ts[0].id, None, O).is_err(),
         "review closes by a decision"
     );
 
-    fx.ws.approve(h.id, None, O).unwrap();
+    fx.ws.handoffs().approve(h.id, None, O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::HandedOff);
     let ts = tasks_of(&fx.ws, h.id);
@@ -278,7 +280,7 @@ fn an_exception_flag_routes_to_review_then_approve_hands_off(backend: Backend) {
     );
     assert_eq!(ts.iter().filter(|t| t.kind == TaskKind::Kickoff).count(), 1);
     // Approving twice is a conflict in words.
-    let err = fx.ws.approve(h.id, None, O).unwrap_err();
+    let err = fx.ws.handoffs().approve(h.id, None, O).unwrap_err();
     assert!(err.to_string().contains("is handed off"), "{err}");
 }
 }
@@ -287,15 +289,15 @@ on_both_workspaces! {
 fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook(backend: Backend) {
     let mut fx = setup(backend);
     let r = deal(&mut fx, "Delta", "Contract Sent", complete_deal_fields());
-    fx.ws.set_flag(r, "needs_founder_review", true, O).unwrap();
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
+    fx.ws.records().set_flag(r, "needs_founder_review", true, O).unwrap();
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert!(
-        fx.ws.send_back(h.id, "  ", O).is_err(),
+        fx.ws.handoffs().send_back(h.id, "  ", O).is_err(),
         "a reason is required"
     );
     fx.ws
-        .send_back(h.id, "Price needs a change order", O)
+        .handoffs().send_back(h.id, "Price needs a change order", O)
         .unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::SentBack);
@@ -307,8 +309,8 @@ fn send_back_returns_it_to_the_owner_and_rework_reruns_the_playbook(backend: Bac
     assert_eq!(rework.kind, TaskKind::CompleteFields);
     assert_eq!(rework.assignee.as_deref(), Some("Sam Seller"));
     // The owner clears the flag and finishes the rework: it hands off.
-    fx.ws.set_flag(r, "needs_founder_review", false, O).unwrap();
-    fx.ws.complete_task(rework.id, None, O).unwrap();
+    fx.ws.records().set_flag(r, "needs_founder_review", false, O).unwrap();
+    fx.ws.handoffs().complete_task(rework.id, None, O).unwrap();
     assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::HandedOff);
 }
 }
@@ -323,19 +325,19 @@ fn leaving_the_trigger_stage_cancels_and_closes_tasks_and_reentry_fires_again(ba
         HandoffStatus::Paused,
         "first sight already in the trigger stage counts as entering"
     );
-    fx.ws.move_record(r, "Contract Sent", O).unwrap();
+    fx.ws.records().move_to(r, "Contract Sent", O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::Cancelled);
     assert!(tasks_of(&fx.ws, h.id)
         .iter()
         .all(|t| t.status == TaskStatus::Cancelled));
-    let ev = fx.ws.record_detail(r).unwrap().events;
+    let ev = fx.ws.records().detail(r).unwrap().events;
     assert!(ev
         .iter()
         .any(|e| e.kind.as_str() == "cancelled" && e.rule.as_deref() == Some("sales-to-delivery")));
     // Entering again is a new entry: a new handoff.
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
-    assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 2);
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
+    assert_eq!(fx.ws.records().detail(r).unwrap().handoffs.len(), 2);
 }
 }
 
@@ -344,11 +346,11 @@ fn unrelated_edits_in_the_stage_fire_nothing_new(backend: Backend) {
     let mut fx = setup(backend);
     let r = deal(&mut fx, "Zeta", "Closed Won", complete_deal_fields());
     fx.ws
-        .set_fields(r, &[("notes".into(), "Called them".into())], O)
+        .records().set_fields(r, &[("notes".into(), "Called them".into())], O)
         .unwrap();
-    fx.ws.move_record(r, "Closed Won", O).unwrap();
-    assert_eq!(fx.ws.record_detail(r).unwrap().handoffs.len(), 1);
-    assert_eq!(fx.ws.tasks(None, false).unwrap().len(), 1);
+    fx.ws.records().move_to(r, "Closed Won", O).unwrap();
+    assert_eq!(fx.ws.records().detail(r).unwrap().handoffs.len(), 1);
+    assert_eq!(fx.ws.handoffs().tasks(None, false).unwrap().len(), 1);
 }
 }
 
@@ -358,11 +360,11 @@ fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips(backend: Back
     let r = deal(&mut fx, "Eta", "Closed Won", complete_deal_fields());
     let h = only_handoff(&fx.ws, r);
     let kickoff = tasks_of(&fx.ws, h.id).remove(0);
-    let err = fx.ws.complete_task(kickoff.id, None, O).unwrap_err();
+    let err = fx.ws.handoffs().complete_task(kickoff.id, None, O).unwrap_err();
     assert!(err.to_string().contains("--kickoff-date"), "{err}");
 
     fx.ws
-        .escalate(h.id, "Nobody knows the budget owner", O)
+        .handoffs().escalate(h.id, "Nobody knows the budget owner", O)
         .unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::Escalated);
@@ -371,12 +373,12 @@ fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips(backend: Back
         .find(|t| t.kind == TaskKind::CompleteFields)
         .unwrap();
     assert_eq!(ask.assignee.as_deref(), Some("Sam Seller"));
-    fx.ws.complete_task(ask.id, None, O).unwrap();
+    fx.ws.handoffs().complete_task(ask.id, None, O).unwrap();
     assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::HandedOff);
 
     fx.clock.advance(chrono::Duration::days(1));
     let day = NaiveDate::from_ymd_opt(2026, 3, 12).unwrap();
-    fx.ws.complete_task(kickoff.id, Some(day), O).unwrap();
+    fx.ws.handoffs().complete_task(kickoff.id, Some(day), O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::KickoffScheduled);
     assert_eq!(
@@ -385,7 +387,7 @@ fn a_kickoff_date_schedules_the_kickoff_and_escalation_round_trips(backend: Back
     );
     assert_eq!(
         fx.ws
-            .task(kickoff.id)
+            .handoffs().task(kickoff.id)
             .unwrap()
             .kickoff_date
             .map(|t| t.to_string())
@@ -399,7 +401,7 @@ on_both_workspaces! {
 fn holidays_push_the_kickoff_due_date(backend: Backend) {
     let mut fx = setup(backend);
     fx.ws
-        .add_holiday(
+        .team().add_holiday(
             NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(),
             "Founders' day",
             Origin::Cli,
@@ -422,14 +424,14 @@ on_both_workspaces! {
 /// A fixed owner first named by an earlier row of the same import is on the team for the won
 /// deals after that row: the rules read the team again once the import adds someone.
 fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals(backend: Backend) {
-    let mut fx = setup(backend);
-    let mut pbs = fx.ws.playbooks().unwrap();
+    let fx = setup(backend);
+    let mut pbs = fx.ws.handoffs().playbooks().unwrap();
     for pb in pbs.iter_mut().filter(|p| p.kind == RecordKind::Deal) {
         pb.owner_rule = baton::OwnerRule::Fixed {
             person: "Nia New".into(),
         };
     }
-    fx.ws.replace_playbooks(&pbs, O).unwrap();
+    fx.ws.handoffs().replace_playbooks(&pbs, O).unwrap();
     let won = "Closed Won,Sam Seller,Grow,Rita,SOW v1,2026-03-16,Training,None,None,Video call";
     let csv = format!(
         "Record ID,Deal Name,Deal Stage,Deal owner,Buyer Goals,Main Contact,Signed Scope,Start Date,Promised Deliverables,Pricing Exceptions,Risk Notes,Kickoff Preference\n\
@@ -439,10 +441,10 @@ fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals(backend: Backen
     );
     let path = fx._dir.path().join("deals.csv");
     std::fs::write(&path, csv).unwrap();
-    fx.ws.import_file(&path, &Default::default()).unwrap();
+    fx.ws.import().file(&path, &Default::default()).unwrap();
     let owners: std::collections::BTreeMap<String, Option<String>> = fx
         .ws
-        .handoffs(None)
+        .handoffs().list(None)
         .unwrap()
         .into_iter()
         .map(|h| (h.record_name.clone(), h.to_owner))
@@ -455,7 +457,8 @@ fn a_fixed_owner_the_import_itself_adds_gets_the_later_won_deals(backend: Backen
 
 fn lead(fx: &mut Fx, fields: &[(&str, &str)]) -> RecordId {
     fx.ws
-        .add_record(
+        .records()
+        .add(
             NewRecord {
                 kind: Some(RecordKind::Lead),
                 name: "Lena Lead".into(),
@@ -482,7 +485,7 @@ fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepte
     fields.retain(|(k, _)| *k != "campaign");
     fields.push(("campaign", "Spring webinar"));
     let r = lead(&mut fx, &fields);
-    fx.ws.move_record(r, "salesqualifiedlead", O).unwrap();
+    fx.ws.records().move_to(r, "salesqualifiedlead", O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::HandedOff);
     assert_eq!(h.to_owner.as_deref(), Some("Sam Seller"));
@@ -490,7 +493,7 @@ fn a_sales_qualified_lead_gets_a_follow_up_with_campaign_context_then_is_accepte
     assert_eq!(t.kind, TaskKind::FollowUp);
     assert_eq!(t.title, "Follow up Lena Lead (Spring webinar)");
     assert_eq!(t.due.map(|t| t.to_string()).as_deref(), Some("2026-03-06"));
-    fx.ws.complete_task(t.id, None, O).unwrap();
+    fx.ws.handoffs().complete_task(t.id, None, O).unwrap();
     assert_eq!(only_handoff(&fx.ws, r).status, HandoffStatus::Accepted);
 }
 }
@@ -503,9 +506,9 @@ fn sales_can_reject_a_lead_back_to_marketing(backend: Backend) {
         .map(|k| (*k, "x"))
         .collect();
     let r = lead(&mut fx, &all);
-    fx.ws.move_record(r, "Sales Qualified", O).unwrap();
+    fx.ws.records().move_to(r, "Sales Qualified", O).unwrap();
     let h = only_handoff(&fx.ws, r);
-    fx.ws.reject(h.id, "Who decides is unclear", O).unwrap();
+    fx.ws.handoffs().reject(h.id, "Who decides is unclear", O).unwrap();
     let h = only_handoff(&fx.ws, r);
     assert_eq!(h.status, HandoffStatus::SentBack);
     let ts = tasks_of(&fx.ws, h.id);
@@ -518,7 +521,7 @@ fn sales_can_reject_a_lead_back_to_marketing(backend: Backend) {
     );
     let back = ts.iter().find(|t| t.status == TaskStatus::Open).unwrap();
     assert_eq!(back.assignee.as_deref(), Some("Mo Marketer"));
-    let ev = fx.ws.record_detail(r).unwrap().events;
+    let ev = fx.ws.records().detail(r).unwrap().events;
     assert!(ev
         .iter()
         .any(|e| e.kind.as_str() == "rejected" && e.message.contains("Who decides is unclear")));
@@ -529,33 +532,33 @@ on_both_workspaces! {
 fn unknown_things_are_refused_in_one_clear_sentence(backend: Backend) {
     let mut fx = setup(backend);
     let r = deal(&mut fx, "Iota", "Contract Sent", vec![]);
-    let e = fx.ws.move_record(r, "Nowhere", O).unwrap_err().to_string();
+    let e = fx.ws.records().move_to(r, "Nowhere", O).unwrap_err().to_string();
     assert!(
         e.contains("no stage \"Nowhere\"") && e.contains("Closed Won"),
         "{e}"
     );
     let e = fx
         .ws
-        .set_fields(r, &[("colour".into(), "red".into())], O)
+        .records().set_fields(r, &[("colour".into(), "red".into())], O)
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown field \"colour\""), "{e}");
     let e = fx
         .ws
-        .set_fields(r, &[("owner".into(), "Zed".into())], O)
+        .records().set_fields(r, &[("owner".into(), "Zed".into())], O)
         .unwrap_err()
         .to_string();
     assert!(e.contains("no person \"Zed\""), "{e}");
     let e = fx
         .ws
-        .set_fields(r, &[("start_date".into(), "next week".into())], O)
+        .records().set_fields(r, &[("start_date".into(), "next week".into())], O)
         .unwrap_err()
         .to_string();
     assert!(e.contains("YYYY-MM-DD"), "{e}");
-    let e = fx.ws.find_record("D404").unwrap_err().to_string();
+    let e = fx.ws.records().find("D404").unwrap_err().to_string();
     assert!(e.contains("no record \"D404\""), "{e}");
     // Nothing changed on refusal.
-    assert_eq!(fx.ws.record_detail(r).unwrap().events.len(), 1);
+    assert_eq!(fx.ws.records().detail(r).unwrap().events.len(), 1);
 }
 }
 
@@ -568,7 +571,7 @@ fn every_decision_is_in_the_audit_log_with_rule_and_fields(backend: Backend) {
         "Closed Won",
         vec![("buyer_goals".into(), "grow".into())],
     );
-    let ev = fx.ws.record_detail(r).unwrap().events;
+    let ev = fx.ws.records().detail(r).unwrap().events;
     let paused = ev.iter().find(|e| e.kind.as_str() == "paused").unwrap();
     assert_eq!(paused.rule.as_deref(), Some("sales-to-delivery"));
     assert_eq!(paused.fields.len(), 7);
@@ -580,11 +583,11 @@ fn every_decision_is_in_the_audit_log_with_rule_and_fields(backend: Backend) {
 on_both_workspaces! {
 fn the_workspace_reopens_with_its_data_and_playbook_edits(backend: Backend) {
     let (dir, clock) = {
-        let (mut ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
-        let mut pbs = ws.playbooks().unwrap();
+        let (ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
+        let mut pbs = ws.handoffs().playbooks().unwrap();
         pbs[0].due_business_days = 5;
-        ws.replace_playbooks(&pbs, Origin::Cli).unwrap();
-        ws.add_record(
+        ws.handoffs().replace_playbooks(&pbs, Origin::Cli).unwrap();
+        ws.records().add(
             NewRecord {
                 kind: Some(RecordKind::Deal),
                 name: "Persisted".into(),
@@ -596,8 +599,8 @@ fn the_workspace_reopens_with_its_data_and_playbook_edits(backend: Backend) {
         (dir, clock)
     };
     let ws = common::reopen(&dir, clock);
-    assert_eq!(ws.playbooks().unwrap()[0].due_business_days, 5);
-    assert_eq!(ws.records(None, None).unwrap()[0].name, "Persisted");
+    assert_eq!(ws.handoffs().playbooks().unwrap()[0].due_business_days, 5);
+    assert_eq!(ws.records().list(None, None).unwrap()[0].name, "Persisted");
 }
 }
 
@@ -618,7 +621,7 @@ fn won_deals_csv(dir: &std::path::Path, ids: std::ops::Range<u32>) -> std::path:
 
 /// Who each record with a CRM id in `ids` was handed to, in CRM id order.
 fn handed_to(ws: &Workspace, ids: std::ops::Range<u32>) -> Vec<String> {
-    let records = ws.records(None, None).unwrap();
+    let records = ws.records().list(None, None).unwrap();
     ids.map(|id| {
         let r = records
             .iter()
@@ -641,13 +644,13 @@ fn an_import_continues_the_round_robin_as_one_hand_off_at_a_time_would(backend: 
     assert_eq!(only_handoff(&fx.ws, early).to_owner.as_deref(), Some("Dee One"));
     fx.clock.advance(chrono::Duration::hours(-1));
     let file = won_deals_csv(fx._dir.path(), 100..103);
-    fx.ws.import_file(&file, &ImportOptions::default()).unwrap();
+    fx.ws.import().file(&file, &ImportOptions::default()).unwrap();
     // The hand-off stamped later stays the last one: each new deal continues after Dee One.
     assert_eq!(handed_to(&fx.ws, 100..103), ["Dan Two", "Dan Two", "Dan Two"]);
     // Two hours on, the hand-off at +1h is still the last at first; then each new one is.
     fx.clock.advance(chrono::Duration::hours(2));
     let file = won_deals_csv(fx._dir.path(), 200..203);
-    fx.ws.import_file(&file, &ImportOptions::default()).unwrap();
+    fx.ws.import().file(&file, &ImportOptions::default()).unwrap();
     assert_eq!(handed_to(&fx.ws, 200..203), ["Dan Two", "Dee One", "Dan Two"]);
 }
 }

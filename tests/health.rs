@@ -75,7 +75,8 @@ impl Month {
         f: &[(&str, &str)],
     ) -> RecordId {
         self.ws
-            .add_record(
+            .records()
+            .add(
                 NewRecord {
                     kind: Some(kind),
                     name: name.into(),
@@ -95,9 +96,10 @@ impl Month {
 
     fn enter(&mut self, when: &str, r: RecordId, stage: &str) -> HandoffId {
         self.at(when);
-        self.ws.move_record(r, stage, O).unwrap();
+        self.ws.records().move_to(r, stage, O).unwrap();
         self.ws
-            .handoffs(None)
+            .handoffs()
+            .list(None)
             .unwrap()
             .into_iter()
             .find(|h| h.record_id == r)
@@ -107,6 +109,7 @@ impl Month {
 
     fn first_task(&self, h: HandoffId, kind: TaskKind) -> baton::TaskId {
         self.ws
+            .handoffs()
             .tasks(None, false)
             .unwrap()
             .into_iter()
@@ -119,13 +122,13 @@ impl Month {
         let t = self.first_task(h, kind);
         self.at(when);
         let day = kickoff.map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap());
-        self.ws.complete_task(t, day, O).unwrap();
+        self.ws.handoffs().complete_task(t, day, O).unwrap();
     }
 }
 
 /// Four weeks, W09 to W12 of 2026, "now" Wednesday 2026-03-18 noon.
 fn scripted(backend: Backend) -> Health {
-    scripted_workspace(backend).ws.health(4, 3).unwrap()
+    scripted_workspace(backend).ws.health().weeks(4, 3).unwrap()
 }
 
 fn scripted_workspace(backend: Backend) -> Month {
@@ -161,12 +164,13 @@ fn scripted_workspace(backend: Backend) -> Month {
     // Birch pauses on two fields, resumes, and its kickoff is scheduled 5.5 days after the win.
     let h2 = m.enter("2026-03-03T09:00:00Z", d2, "Closed Won");
     m.at("2026-03-05T09:00:00Z");
-    m.ws.set_fields(
-        d2,
-        &pairs(&[("main_contact", "Bo"), ("start_date", "2026-03-23")]),
-        O,
-    )
-    .unwrap();
+    m.ws.records()
+        .set_fields(
+            d2,
+            &pairs(&[("main_contact", "Bo"), ("start_date", "2026-03-23")]),
+            O,
+        )
+        .unwrap();
     m.done(
         "2026-03-08T21:00:00Z",
         h2,
@@ -176,7 +180,9 @@ fn scripted_workspace(backend: Backend) -> Month {
     // Cedar hands off, then delivery escalates for missing context; no kickoff yet.
     let h3 = m.enter("2026-03-04T09:00:00Z", d3, "Closed Won");
     m.at("2026-03-05T10:00:00Z");
-    m.ws.escalate(h3, "Which dashboards?", O).unwrap();
+    m.ws.handoffs()
+        .escalate(h3, "Which dashboards?", O)
+        .unwrap();
 
     // W11: three leads are qualified. Elm is followed up 4.5 hours later.
     let h4 = m.enter("2026-03-09T10:00:00Z", l1, "Sales Qualified");
@@ -186,11 +192,15 @@ fn scripted_workspace(backend: Backend) -> Month {
     // Gum is handed to sales, who send it back as unclear.
     let h6 = m.enter("2026-03-11T08:00:00Z", l3, "Sales Qualified");
     m.at("2026-03-11T10:00:00Z");
-    m.ws.reject(h6, "Qualification notes are vague", O).unwrap();
+    m.ws.handoffs()
+        .reject(h6, "Qualification notes are vague", O)
+        .unwrap();
 
     // W12: Dune wins with Custom Scope and waits in review (two days: not stuck yet).
     m.at("2026-03-16T08:00:00Z");
-    m.ws.set_flag(d4, "custom_scope", true, O).unwrap();
+    m.ws.records()
+        .set_flag(d4, "custom_scope", true, O)
+        .unwrap();
     m.enter("2026-03-16T09:00:00Z", d4, "Closed Won");
 
     m.at("2026-03-18T12:00:00Z");
@@ -268,7 +278,7 @@ on_both_workspaces! {
 fn each_figure_opens_the_records_behind_it(backend: Backend) {
     let m = scripted_workspace(backend);
     let rows = |week: &str, figure: &str| -> Vec<(String, String)> {
-        m.ws.health_records(week, figure)
+        m.ws.health().records_behind(week, figure)
             .unwrap()
             .into_iter()
             .map(|r| (r.record, r.detail))
@@ -296,27 +306,27 @@ fn each_figure_opens_the_records_behind_it(backend: Backend) {
     assert_eq!(rows("2026-W12", "handoffs_triggered"), [s("Dune", "")]);
     assert!(rows("2026-W09", "handoffs_triggered").is_empty());
     let err =
-        m.ws.health_records("March", "handoffs_triggered")
+        m.ws.health().records_behind("March", "handoffs_triggered")
             .unwrap_err();
     assert!(err.to_string().contains("2026-W10"), "{err}");
-    let err = m.ws.health_records("2026-W10", "happiness").unwrap_err();
+    let err = m.ws.health().records_behind("2026-W10", "happiness").unwrap_err();
     assert!(err.to_string().contains("not a health figure"), "{err}");
 }
 }
 
 on_both_workspaces! {
 fn the_report_saves_as_markdown_html_and_csv_with_every_value_escaped_in_html(backend: Backend) {
-    let mut m = scripted_workspace(backend);
+    let m = scripted_workspace(backend);
     let fir =
-        m.ws.records(Some(RecordKind::Lead), None)
+        m.ws.records().list(Some(RecordKind::Lead), None)
             .unwrap()
             .into_iter()
             .find(|r| r.name == "Fir")
             .unwrap()
             .id;
-    m.ws.set_fields(fir, &pairs(&[("name", "<b>Fir</b> & Co")]), O)
+    m.ws.records().set_fields(fir, &pairs(&[("name", "<b>Fir</b> & Co")]), O)
         .unwrap();
-    let h = m.ws.health(4, 3).unwrap();
+    let h = m.ws.health().weeks(4, 3).unwrap();
     let md = h.to_markdown().unwrap();
     assert!(
         md.contains("| Handoffs triggered | 0 | 3 | 3 | 1 |"),
@@ -399,12 +409,12 @@ fn records_stuck_in_an_open_stage_are_counted_all_and_the_longest_listed(backend
     // One leaves after 90 minutes for Closed Lost, where a journey ends: it is not waiting.
     let lost = m.record(RecordKind::Deal, "Lost", "Appointment Scheduled", &[]);
     m.at("2026-02-27T10:30:00Z");
-    m.ws.move_record(lost, "Closed Lost", O).unwrap();
+    m.ws.records().move_to(lost, "Closed Lost", O).unwrap();
     m.at("2026-03-19T09:00:00Z");
     m.record(RecordKind::Deal, "Late", "Appointment Scheduled", &[]);
     m.at("2026-03-29T09:00:00Z");
 
-    let l = m.ws.leak_check().unwrap();
+    let l = m.ws.health().leaks().unwrap();
     assert_eq!(l.stuck_records_total, 53);
     assert_eq!(l.stuck_records.len(), baton::LEAK_LISTED);
     assert_eq!(l.stuck_records[0].record_id, waiting[0].0);
@@ -434,7 +444,7 @@ fn won_deals_that_never_reached_delivery_are_counted_all_and_the_oldest_listed(b
         m.enter(&format!("2026-03-02T09:{i:02}:00Z"), d, "Closed Won");
     }
     m.at("2026-03-12T09:00:00Z");
-    let l = m.ws.leak_check().unwrap();
+    let l = m.ws.health().leaks().unwrap();
     assert_eq!(l.unfinished_wins_total, 51);
     assert_eq!(l.unfinished_wins.len(), baton::LEAK_LISTED);
     assert_eq!(l.unfinished_wins[0].record, "Win 0");

@@ -18,7 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Imports the fixture `name` with the default options.
 fn import(ws: &mut Workspace, name: &str) -> baton::Result<ImportReport> {
-    ws.import_file(&fixture(name), &ImportOptions::default())
+    ws.import().file(&fixture(name), &ImportOptions::default())
 }
 
 fn workspace(backend: Backend) -> (Workspace, tempfile::TempDir) {
@@ -30,33 +30,33 @@ on_both_workspaces! {
 fn the_real_sample_imports_with_every_closed_won_deal_paused_and_reimport_changes_nothing(backend: Backend) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/real/crm_sales_pipeline.csv");
-    let (mut ws, _dir) = workspace(backend);
-    let r = ws.import_file(&path, &ImportOptions::default()).unwrap();
+    let (ws, _dir) = workspace(backend);
+    let r = ws.import().file(&path, &ImportOptions::default()).unwrap();
     assert_eq!((r.rows, r.inserted, r.rejected), (8766, 8766, 0));
     assert_eq!(r.handoffs.fired, 1290);
     assert_eq!(r.handoffs.paused, 1290);
-    let paused = ws.handoffs(Some(HandoffStatus::Paused)).unwrap();
+    let paused = ws.handoffs().list(Some(HandoffStatus::Paused)).unwrap();
     assert_eq!(paused.len(), 1290);
     assert!(paused
         .iter()
         .all(|h| h.missing_fields.len() == baton::fields::DELIVERY_FIELDS.len()));
     assert_eq!(
-        ws.records(Some(RecordKind::Deal), None).unwrap().len(),
+        ws.records().list(Some(RecordKind::Deal), None).unwrap().len(),
         8766
     );
-    let d0 = ws.find_record("D0").unwrap();
+    let d0 = ws.records().find("D0").unwrap();
     assert_eq!(d0.stage, "Closed Lost");
     assert_eq!(d0.owner.as_deref(), Some("Agent_8"));
     assert_eq!(d0.fields["amount"], "48173");
     assert_eq!(d0.fields["close_date"], "2024-01-20");
 
-    let again = ws.import_file(&path, &ImportOptions::default()).unwrap();
+    let again = ws.import().file(&path, &ImportOptions::default()).unwrap();
     assert_eq!(
         (again.inserted, again.updated, again.unchanged),
         (0, 0, 8766)
     );
     assert_eq!(again.handoffs, Default::default());
-    assert_eq!(ws.handoffs(None).unwrap().len(), 1290);
+    assert_eq!(ws.handoffs().list(None).unwrap().len(), 1290);
 }
 }
 
@@ -68,7 +68,7 @@ fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim(backen
     assert_eq!(r.encoding, "UTF-8 BOM");
     assert_eq!((r.rows, r.inserted), (3, 3));
     assert_eq!(r.handoffs.paused, 1, "closedwon is Closed Won");
-    let cafe = ws.find_record("1001").unwrap();
+    let cafe = ws.records().find("1001").unwrap();
     assert_eq!(cafe.name, "Café Olé — rollout");
     assert_eq!(
         cafe.fields["notes"],
@@ -82,18 +82,18 @@ fn a_hubspot_export_with_bom_crlf_and_multiline_notes_keeps_text_verbatim(backen
         "checklist columns map by their label"
     );
     assert_eq!(
-        ws.find_record("1002").unwrap().name,
+        ws.records().find("1002").unwrap().name,
         "<img src=x onerror=alert(1)>"
     );
     // Owners become people.
-    assert!(ws.person("Ana Silva").is_ok());
+    assert!(ws.team().person("Ana Silva").is_ok());
 }
 }
 
 on_both_workspaces! {
 fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff(backend: Backend) {
     let (mut ws, _dir) = workspace(backend);
-    ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
+    ws.team().add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     import(&mut ws, "hubspot_deals.csv").unwrap();
     let r = import(&mut ws, "hubspot_deals_later.csv").unwrap();
@@ -101,7 +101,7 @@ fn a_later_export_with_the_fields_filled_resumes_the_paused_handoff(backend: Bac
         (r.updated, r.handoffs.resumed, r.handoffs.handed_off),
         (1, 1, 1)
     );
-    let h = &ws.handoffs(None).unwrap()[0];
+    let h = &ws.handoffs().list(None).unwrap()[0];
     assert_eq!(h.status, HandoffStatus::HandedOff);
     assert_eq!(h.to_owner.as_deref(), Some("Dee"));
 }
@@ -114,14 +114,14 @@ fn a_pipedrive_excel_resave_in_windows_1252_with_semicolons_reads_won_from_statu
     assert_eq!(r.source, Source::Pipedrive);
     assert_eq!(r.delimiter, ";");
     assert_eq!(r.encoding, "windows-1252");
-    let won = ws.find_record("7").unwrap();
+    let won = ws.records().find("7").unwrap();
     assert_eq!(won.name, "Müller & Söhne – Website");
     assert_eq!(won.stage, "Closed Won");
     assert_eq!(won.fields["crm_stage"], "Contract signed");
     assert_eq!(won.fields["amount"], "12500");
     assert_eq!(won.fields["close_date"], "2026-03-31");
     assert_eq!(
-        ws.find_record("8").unwrap().fields["close_date"],
+        ws.records().find("8").unwrap().fields["close_date"],
         "2026-05-04",
         "day-first inferred for the column"
     );
@@ -145,17 +145,17 @@ fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing(b
     assert!(file.ends_with("bad_date.csv"), "{file}");
     assert_eq!((row.row, row.line), (2, 3));
     assert_eq!(row.column.as_deref(), Some("Close Date"));
-    assert!(ws.records(None, None).unwrap().is_empty(), "all-or-nothing");
+    assert!(ws.records().list(None, None).unwrap().is_empty(), "all-or-nothing");
 
     let dry = ImportOptions {
         skip_bad_rows: true,
         dry_run: true,
         ..Default::default()
     };
-    let r = ws.import_file(&fixture("bad_date.csv"), &dry).unwrap();
+    let r = ws.import().file(&fixture("bad_date.csv"), &dry).unwrap();
     assert_eq!((r.inserted, r.rejected, r.handoffs.fired), (2, 1, 1));
     assert!(
-        ws.records(None, None).unwrap().is_empty(),
+        ws.records().list(None, None).unwrap().is_empty(),
         "a dry run writes nothing"
     );
 
@@ -163,10 +163,10 @@ fn a_bad_row_refuses_the_whole_file_unless_skipping_and_dry_run_writes_nothing(b
         skip_bad_rows: true,
         ..Default::default()
     };
-    let r = ws.import_file(&fixture("bad_date.csv"), &skip).unwrap();
+    let r = ws.import().file(&fixture("bad_date.csv"), &skip).unwrap();
     assert_eq!((r.inserted, r.rejected), (2, 1));
     assert_eq!(r.errors[0].line, 3);
-    assert_eq!(ws.records(None, None).unwrap().len(), 2);
+    assert_eq!(ws.records().list(None, None).unwrap().len(), 2);
 }
 }
 
@@ -193,7 +193,7 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars(bac
         ("UTF-16LE", "\t")
     );
     assert_eq!((r.inserted, r.handoffs.fired), (2, 1));
-    let won = ws.find_record("0065g00000AbCdE").unwrap();
+    let won = ws.records().find("0065g00000AbCdE").unwrap();
     assert_eq!(won.name, "Åsa Lindqvist AB — Q2 expansion");
     assert_eq!(won.stage, "Closed Won");
     assert_eq!(won.fields["amount"], "12500");
@@ -206,7 +206,7 @@ fn excel_unicode_text_is_utf16_with_tabs_and_salesforce_us_dates_and_dollars(bac
         "Signed after a two-week pilot.\nWants weekly check-ins."
     );
     assert_eq!(
-        ws.find_record("0065g00000AbCdF").unwrap().fields["notes"],
+        ws.records().find("0065g00000AbCdF").unwrap().fields["notes"],
         "Price \"locked\" for 2026"
     );
 }
@@ -217,7 +217,7 @@ fn close_exports_read_won_from_status_type_and_the_amount_from_value_in_cents(ba
     let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "close_opportunities.csv").unwrap();
     assert_eq!(r.source, Source::Close);
-    let won = ws.find_record("oppo_8Yb2").unwrap();
+    let won = ws.records().find("oppo_8Yb2").unwrap();
     assert_eq!(won.kind, RecordKind::Deal);
     assert_eq!(won.name, "Fjord & Pine Studio", "named by its lead");
     assert_eq!(won.stage, "Closed Won");
@@ -237,7 +237,7 @@ on_both_workspaces! {
 fn a_close_export_without_value_formatted_still_has_its_amounts(backend: Backend) {
     let (mut ws, _dir) = workspace(backend);
     let preview = ws
-        .preview(
+        .import().preview(
             &fixture("close_opportunities_api.csv"),
             &Default::default(),
             3,
@@ -246,22 +246,22 @@ fn a_close_export_without_value_formatted_still_has_its_amounts(backend: Backend
     assert_eq!(preview.mapping["value"].as_deref(), Some("amount_cents"));
     let r = import(&mut ws, "close_opportunities_api.csv").unwrap();
     assert_eq!((r.source, r.inserted, r.rejected), (Source::Close, 3, 0));
-    let won = ws.find_record("oppo_2KcLQm8").unwrap();
+    let won = ws.records().find("oppo_2KcLQm8").unwrap();
     assert_eq!(won.stage, "Closed Won");
     assert_eq!(won.fields["amount"], "42500.5");
     assert_eq!(won.fields["currency"], "EUR");
     assert_eq!(won.fields["value_period"], "one_time");
     assert_eq!(won.fields["close_date"], "2026-03-04");
     assert_eq!(
-        ws.find_record("oppo_2KcLQm9").unwrap().fields["amount"],
+        ws.records().find("oppo_2KcLQm9").unwrap().fields["amount"],
         "4200"
     );
     assert_eq!(
-        ws.find_record("oppo_2KcLQn0").unwrap().fields["amount"],
+        ws.records().find("oppo_2KcLQn0").unwrap().fields["amount"],
         "0.99"
     );
     // The amount reaches health and the brief like any CRM's.
-    let brief = ws.brief(won.id).unwrap();
+    let brief = ws.records().brief(won.id).unwrap();
     let amount = brief.facts.iter().find(|l| l.key == "amount").unwrap();
     assert_eq!(amount.value, "42500.5");
 }
@@ -272,7 +272,7 @@ fn a_zoho_export_resaved_with_pipes_and_decimal_commas(backend: Backend) {
     let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "zoho_deals_pipe.csv").unwrap();
     assert_eq!((r.source, r.delimiter.as_str()), (Source::Zoho, "|"));
-    let cafe = ws.find_record("zcrm_4876876000000333001").unwrap();
+    let cafe = ws.records().find("zcrm_4876876000000333001").unwrap();
     assert_eq!(cafe.name, "Café Lumière – POS roll-out");
     assert_eq!(cafe.fields["amount"], "9800");
     assert_eq!(cafe.fields["close_date"], "2026-02-28");
@@ -281,7 +281,7 @@ fn a_zoho_export_resaved_with_pipes_and_decimal_commas(backend: Backend) {
         "Needs French-speaking trainer | on site"
     );
     assert_eq!(
-        ws.find_record("zcrm_4876876000000333002").unwrap().stage,
+        ws.records().find("zcrm_4876876000000333002").unwrap().stage,
         "Closed Lost"
     );
 }
@@ -292,7 +292,7 @@ fn hubspot_contacts_are_leads_and_a_sales_qualified_one_fires_the_lead_playbook(
     let (mut ws, _dir) = workspace(backend);
     let r = import(&mut ws, "hubspot_contacts.csv").unwrap();
     assert_eq!(r.source, Source::Hubspot);
-    let zoe = ws.find_record("501").unwrap();
+    let zoe = ws.records().find("501").unwrap();
     assert_eq!(
         (zoe.kind, zoe.name.as_str()),
         (RecordKind::Lead, "Zoë Ångström")
@@ -314,19 +314,19 @@ fn an_undecidable_date_column_is_reported_not_guessed(backend: Backend) {
             && e.contains("--dayfirst"),
         "{e}"
     );
-    assert!(ws.records(None, None).unwrap().is_empty());
+    assert!(ws.records().list(None, None).unwrap().is_empty());
     let skipping = ImportOptions {
         skip_bad_rows: true,
         ..Default::default()
     };
     let e = ws
-        .import_file(&fixture("ambiguous_dates.csv"), &skipping)
+        .import().file(&fixture("ambiguous_dates.csv"), &skipping)
         .unwrap_err()
         .to_string();
     assert!(e.contains("--dayfirst"), "not a bad row to skip: {e}");
-    assert!(ws.records(None, None).unwrap().is_empty());
+    assert!(ws.records().list(None, None).unwrap().is_empty());
     let p = ws
-        .preview(
+        .import().preview(
             &fixture("ambiguous_dates.csv"),
             &ImportOptions::default(),
             5,
@@ -337,10 +337,10 @@ fn an_undecidable_date_column_is_reported_not_guessed(backend: Backend) {
         date_order: Some(baton::import::values::DateOrder::DayFirst),
         ..Default::default()
     };
-    ws.import_file(&fixture("ambiguous_dates.csv"), &day_first)
+    ws.import().file(&fixture("ambiguous_dates.csv"), &day_first)
         .unwrap();
     assert_eq!(
-        ws.find_record("A1").unwrap().fields["close_date"],
+        ws.records().find("A1").unwrap().fields["close_date"],
         "2026-04-03"
     );
 }
@@ -353,7 +353,7 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too(ba
     // and follows the file; Create Date is ISO.
     let r = import(&mut ws, "late_decided_dates.csv").unwrap();
     assert_eq!(r.inserted, 3);
-    let d1 = ws.find_record("D1").unwrap();
+    let d1 = ws.records().find("D1").unwrap();
     assert_eq!(
         (
             d1.fields["close_date"].as_str(),
@@ -362,7 +362,7 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too(ba
         ),
         ("2026-04-03", "2026-05-02", "2025-12-01")
     );
-    let d2 = ws.find_record("D2").unwrap();
+    let d2 = ws.records().find("D2").unwrap();
     assert_eq!(
         (
             d2.fields["close_date"].as_str(),
@@ -371,7 +371,7 @@ fn a_date_order_settled_late_in_the_file_reads_the_earlier_cells_that_way_too(ba
         ("2026-07-06", "2025-12-02")
     );
     assert_eq!(
-        ws.find_record("D3").unwrap().fields["start_date"],
+        ws.records().find("D3").unwrap().fields["start_date"],
         "2026-06-01"
     );
 }
@@ -383,14 +383,14 @@ fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_ro
     // Deal 2001 appears again further down, won; the walk-in without an id twice by name.
     let r = import(&mut ws, "hubspot_deals_repeated.csv").unwrap();
     assert_eq!((r.rows, r.inserted, r.updated), (5, 3, 2));
-    assert_eq!(ws.records(None, None).unwrap().len(), 3);
-    let won = ws.find_record("2001").unwrap();
+    assert_eq!(ws.records().list(None, None).unwrap().len(), 3);
+    let won = ws.records().find("2001").unwrap();
     assert_eq!(
         (won.stage.as_str(), won.fields["amount"].as_str()),
         ("Closed Won", "4800")
     );
     let history: Vec<String> = ws
-        .record_detail(won.id)
+        .records().detail(won.id)
         .unwrap()
         .history
         .into_iter()
@@ -399,7 +399,7 @@ fn a_record_listed_twice_in_a_first_import_is_one_record_updated_by_its_later_ro
     assert_eq!(history, ["Contract Sent", "Closed Won"]);
     assert_eq!(r.handoffs.fired, 1);
     let walk_in = ws
-        .records(None, Some("Closed Lost"))
+        .records().list(None, Some("Closed Lost"))
         .unwrap()
         .into_iter()
         .map(|r| r.name)
@@ -428,11 +428,11 @@ fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line(backend: Ba
         ..Default::default()
     };
     assert!(
-        ws.import_file(&fixture("unclosed_quote.csv"), &skip)
+        ws.import().file(&fixture("unclosed_quote.csv"), &skip)
             .is_err(),
         "skipping cannot save rows swallowed by the open quote"
     );
-    assert!(ws.records(None, None).unwrap().is_empty());
+    assert!(ws.records().list(None, None).unwrap().is_empty());
     let garbage = _dir.path().join("garbage.csv");
     std::fs::write(
         &garbage,
@@ -440,7 +440,7 @@ fn ragged_rows_and_unclosed_quotes_refuse_the_file_with_row_and_line(backend: Ba
     )
     .unwrap();
     let e = ws
-        .import_file(&garbage, &ImportOptions::default())
+        .import().file(&garbage, &ImportOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("not a text file"), "{e}");
@@ -451,7 +451,7 @@ on_both_workspaces! {
 fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing(backend: Backend) {
     let (ws, _dir) = workspace(backend);
     let p = ws
-        .preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 2)
+        .import().preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 2)
         .unwrap();
     assert_eq!(p.source, Source::Hubspot);
     assert!(p.confidence > 0.5 && p.confidence <= 1.0);
@@ -463,8 +463,8 @@ fn preview_reports_format_source_mapping_and_raw_rows_and_writes_nothing(backend
         "raw cells, not mapped values"
     );
     assert_eq!(p.rows[1]["Deal Name"], "<img src=x onerror=alert(1)>");
-    assert!(ws.records(None, None).unwrap().is_empty());
-    assert!(ws.imports().unwrap().is_empty());
+    assert!(ws.records().list(None, None).unwrap().is_empty());
+    assert!(ws.import().list().unwrap().is_empty());
 }
 }
 
@@ -476,12 +476,12 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row(backend: Backend) 
         ..Default::default()
     };
     let r = ws
-        .import_file(&fixture("hubspot_deals.csv"), &chosen)
+        .import().file(&fixture("hubspot_deals.csv"), &chosen)
         .unwrap();
     assert!(!r.mapping_reused);
-    assert!(ws.find_record("1001").unwrap().fields["risk_notes"].starts_with("First call"));
+    assert!(ws.records().find("1001").unwrap().fields["risk_notes"].starts_with("First call"));
     let p = ws
-        .preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 1)
+        .import().preview(&fixture("hubspot_deals.csv"), &ImportOptions::default(), 1)
         .unwrap();
     assert!(p.mapping_reused);
     assert_eq!(p.mapping["Notes"].as_deref(), Some("risk_notes"));
@@ -490,7 +490,7 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row(backend: Backend) 
     assert_eq!(again.unchanged, 3, "same mapping, nothing changes");
     // Another header row does not inherit it.
     let other = ws
-        .preview(
+        .import().preview(
             &fixture("hubspot_deals_later.csv"),
             &ImportOptions::default(),
             1,
@@ -505,7 +505,8 @@ fn a_mapping_the_user_chose_is_reused_for_the_same_header_row(backend: Backend) 
 fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
     use sha2::Digest;
     let (mut ws, _dir) = workspace(Backend::File);
-    ws.add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
+    ws.team()
+        .add_person("Dee", baton::Role::Delivery, None, false, Origin::Cli)
         .unwrap();
     let first = import(&mut ws, "hubspot_deals.csv").unwrap();
     let bytes = std::fs::read(fixture("hubspot_deals.csv")).unwrap();
@@ -520,13 +521,17 @@ fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
         .is_some_and(|b| Path::new(b).exists()));
     let second = import(&mut ws, "hubspot_deals_later.csv").unwrap();
     assert_eq!(
-        ws.handoffs(Some(HandoffStatus::HandedOff)).unwrap().len(),
+        ws.handoffs()
+            .list(Some(HandoffStatus::HandedOff))
+            .unwrap()
+            .len(),
         1
     );
 
     // The later export changed the first one's records: undoing the first would lose that.
     let e = ws
-        .undo_import(first.import_id, Origin::Cli)
+        .import()
+        .undo(first.import_id, Origin::Cli)
         .unwrap_err()
         .to_string();
     assert!(e.contains("cannot be undone"), "{e}");
@@ -536,45 +541,49 @@ fn an_import_is_undone_from_the_change_log_unless_its_records_changed_since() {
         "names the record: {e}"
     );
 
-    let undo = ws.undo_import(second.import_id, Origin::Cli).unwrap();
+    let undo = ws.import().undo(second.import_id, Origin::Cli).unwrap();
     assert_eq!(undo.restored, 1);
-    let h = &ws.handoffs(None).unwrap()[0];
+    let h = &ws.handoffs().list(None).unwrap()[0];
     assert_eq!(
         h.status,
         HandoffStatus::Paused,
         "back to before the later export"
     );
     assert!(!ws
-        .find_record("1002")
+        .records()
+        .find("1002")
         .unwrap()
         .fields
         .contains_key("signed_scope"));
-    let history = ws.imports().unwrap();
+    let history = ws.import().list().unwrap();
     assert!(
         history[0].undone_at.is_some(),
         "the undone import stays in the history"
     );
     let e = ws
-        .undo_import(second.import_id, Origin::Cli)
+        .import()
+        .undo(second.import_id, Origin::Cli)
         .unwrap_err()
         .to_string();
     assert!(e.contains("already undone"), "{e}");
 
     // Work done after an import keeps it from being undone, and says who did it.
-    let cafe = ws.find_record("1001").unwrap().id;
-    ws.set_fields(
-        cafe,
-        &[("risk_notes".into(), "Tight".into())],
-        baton::Origin::App,
-    )
-    .unwrap();
+    let cafe = ws.records().find("1001").unwrap().id;
+    ws.records()
+        .set_fields(
+            cafe,
+            &[("risk_notes".into(), "Tight".into())],
+            baton::Origin::App,
+        )
+        .unwrap();
     let e = ws
-        .undo_import(first.import_id, Origin::Cli)
+        .import()
+        .undo(first.import_id, Origin::Cli)
         .unwrap_err()
         .to_string();
     assert!(e.contains("changed after it"), "{e}");
     assert!(e.contains("(app)") || e.contains("app"), "{e}");
-    assert_eq!(ws.records(None, None).unwrap().len(), 3);
+    assert_eq!(ws.records().list(None, None).unwrap().len(), 3);
 }
 
 // On a file only: backups are a file's (a team workspace's are the database's own).
@@ -590,14 +599,15 @@ fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
     assert_eq!(backups(), 1);
     let again = import(&mut ws, "hubspot_deals.csv").unwrap();
     assert_eq!((again.unchanged, again.backup), (3, None));
-    ws.import_file(
-        &fixture("hubspot_deals_later.csv"),
-        &ImportOptions {
-            dry_run: true,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    ws.import()
+        .file(
+            &fixture("hubspot_deals_later.csv"),
+            &ImportOptions {
+                dry_run: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert_eq!(backups(), 1, "an unchanged file and a dry run take none");
     for n in 0..7 {
         let csv = dir.path().join(format!("more{n}.csv"));
@@ -609,17 +619,17 @@ fn only_imports_that_change_records_take_a_backup_and_five_are_kept() {
             ),
         )
         .unwrap();
-        ws.import_file(&csv, &ImportOptions::default()).unwrap();
+        ws.import().file(&csv, &ImportOptions::default()).unwrap();
     }
     assert_eq!(backups(), baton::KEEP_BACKUPS);
 }
 
 on_both_workspaces! {
 fn progress_reaches_the_whole_file(backend: Backend) {
-    let (mut ws, _dir) = workspace(backend);
+    let (ws, _dir) = workspace(backend);
     let path = fixture("hubspot_deals.csv");
     let mut seen = vec![];
-    ws.import_file_with_progress(&path, &ImportOptions::default(), &mut |p| seen.push(p))
+    ws.import().file_with_progress(&path, &ImportOptions::default(), &mut |p| seen.push(p))
         .unwrap();
     let last = seen.last().unwrap();
     assert_eq!(last.bytes, std::fs::metadata(&path).unwrap().len());
@@ -629,7 +639,7 @@ fn progress_reaches_the_whole_file(backend: Backend) {
 
 on_both_workspaces! {
 fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(backend: Backend) {
-    let (mut ws, dir) = workspace(backend);
+    let (ws, dir) = workspace(backend);
     let csv = |name: &str, body: &str| {
         let p = dir.path().join(name);
         std::fs::write(
@@ -640,14 +650,14 @@ fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(
         p
     };
     let first = csv("a.csv", "77,Acme,Contract Sent,Grow,Custom Scope\n");
-    ws.import_file(&first, &ImportOptions::default()).unwrap();
-    let acme = ws.find_record("77").unwrap();
+    ws.import().file(&first, &ImportOptions::default()).unwrap();
+    let acme = ws.records().find("77").unwrap();
     assert!(acme.flags.contains(&baton::ExceptionFlag::CustomScope));
 
     let later = csv("b.csv", "77,Acme,Proposal Sent,Grow faster,\n");
-    let r = ws.import_file(&later, &ImportOptions::default()).unwrap();
+    let r = ws.import().file(&later, &ImportOptions::default()).unwrap();
     assert_eq!(r.updated, 1);
-    let detail = ws.record_detail(acme.id).unwrap();
+    let detail = ws.records().detail(acme.id).unwrap();
     assert!(
         detail.record.flags.is_empty(),
         "the export no longer carries it"
@@ -667,7 +677,7 @@ fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(
     assert_eq!(detail.history.last().unwrap().origin, baton::Origin::Import);
 
     // A file without a flags column says nothing about flags.
-    ws.set_flag(acme.id, "delivery_risk", true, Origin::Cli)
+    ws.records().set_flag(acme.id, "delivery_risk", true, Origin::Cli)
         .unwrap();
     let p = dir.path().join("c.csv");
     std::fs::write(
@@ -675,9 +685,9 @@ fn a_later_export_is_saved_like_any_edit_and_clears_a_flag_it_no_longer_carries(
         "Record ID,Deal Name,Deal Stage\n77,Acme,Contract Sent\n",
     )
     .unwrap();
-    ws.import_file(&p, &ImportOptions::default()).unwrap();
+    ws.import().file(&p, &ImportOptions::default()).unwrap();
     assert!(ws
-        .find_record("77")
+        .records().find("77")
         .unwrap()
         .flags
         .contains(&baton::ExceptionFlag::DeliveryRisk));

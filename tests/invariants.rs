@@ -67,8 +67,8 @@ const STATUS_EVENTS: &[&str] = &[
 ];
 
 fn check(ws: &Workspace, records: &[RecordId]) {
-    let hs = ws.handoffs(None).unwrap();
-    let tasks = ws.tasks(None, false).unwrap();
+    let hs = ws.handoffs().list(None).unwrap();
+    let tasks = ws.handoffs().tasks(None, false).unwrap();
     let mut open: HashMap<(RecordId, String), usize> = HashMap::new();
     for h in &hs {
         if h.status.is_open() {
@@ -102,7 +102,7 @@ fn check(ws: &Workspace, records: &[RecordId]) {
         "at most one open handoff per record and playbook: {open:?}"
     );
     for r in records {
-        let d = ws.record_detail(*r).unwrap();
+        let d = ws.records().detail(*r).unwrap();
         for h in &d.handoffs {
             let evs: Vec<&str> = d
                 .events
@@ -128,9 +128,9 @@ fn check(ws: &Workspace, records: &[RecordId]) {
 /// The weekly figures (counted as handoffs fire) agree with the records behind them (read
 /// handoff by handoff), and the fields missing most with each handoff's first pause.
 fn health_agrees(ws: &Workspace, records: &[RecordId]) {
-    let health = ws.health(2, 3).unwrap();
+    let health = ws.health().weeks(2, 3).unwrap();
     for w in &health.weeks {
-        let rows = |figure: &str| ws.health_records(&w.week, figure).unwrap();
+        let rows = |figure: &str| ws.health().records_behind(&w.week, figure).unwrap();
         assert_eq!(
             w.handoffs_triggered,
             rows("handoffs_triggered").len() as u64,
@@ -156,7 +156,7 @@ fn health_agrees(ws: &Workspace, records: &[RecordId]) {
     }
     let mut first_pauses: HashMap<String, u64> = HashMap::new();
     for r in records {
-        let d = ws.record_detail(*r).unwrap();
+        let d = ws.records().detail(*r).unwrap();
         for h in d.handoffs.iter().filter(|h| !h.complete_at_trigger) {
             let first = d
                 .events
@@ -184,7 +184,7 @@ fn play(ops: Vec<Op>, team: bool) {
     } else {
         common::Backend::File
     };
-    let (mut ws, clock, _dir) = common::workspace(
+    let (ws, clock, _dir) = common::workspace(
         backend,
         "2026-03-02T09:00:00Z",
         &[
@@ -195,28 +195,30 @@ fn play(ops: Vec<Op>, team: bool) {
     );
     let records: Vec<RecordId> = (0..3)
         .map(|i| {
-            ws.add_record(
-                NewRecord {
-                    kind: Some(RecordKind::Deal),
-                    name: format!("R{i}"),
-                    stage: Some("Contract Sent".into()),
-                    owner: Some("Sam".into()),
-                    fields: vec![],
-                },
-                Origin::Cli,
-            )
-            .unwrap()
+            ws.records()
+                .add(
+                    NewRecord {
+                        kind: Some(RecordKind::Deal),
+                        name: format!("R{i}"),
+                        stage: Some("Contract Sent".into()),
+                        owner: Some("Sam".into()),
+                        fields: vec![],
+                    },
+                    Origin::Cli,
+                )
+                .unwrap()
         })
         .collect();
     let field = |f: usize| baton::fields::DELIVERY_FIELDS[f].to_string();
     for op in ops {
-        let hs = ws.handoffs(None).unwrap();
+        let hs = ws.handoffs().list(None).unwrap();
         let pick = |i: usize| hs.get(i % hs.len().max(1)).map(|h| h.id);
         // Refusals (a conflict, a missing kickoff date) are part of the game: only the
         // invariants must hold afterwards.
         let _ = match op {
             Op::Move(r, s) => ws
-                .move_record(records[r], STAGES[s], Origin::Cli)
+                .records()
+                .move_to(records[r], STAGES[s], Origin::Cli)
                 .map(|_| ()),
             Op::Fill(r, f) => {
                 let v = if field(f) == "start_date" {
@@ -224,27 +226,36 @@ fn play(ops: Vec<Op>, team: bool) {
                 } else {
                     "filled".to_string()
                 };
-                ws.set_fields(records[r], &[(field(f), v)], Origin::Cli)
+                ws.records()
+                    .set_fields(records[r], &[(field(f), v)], Origin::Cli)
                     .map(|_| ())
             }
             Op::Clear(r, f) => ws
+                .records()
                 .set_fields(records[r], &[(field(f), String::new())], Origin::Cli)
                 .map(|_| ()),
             Op::Flag(r, f, on) => ws
+                .records()
                 .set_flag(records[r], FLAGS[f], on, Origin::Cli)
                 .map(|_| ()),
-            Op::Approve(i) => {
-                pick(i).map_or(Ok(()), |h| ws.approve(h, None, Origin::Cli).map(|_| ()))
+            Op::Approve(i) => pick(i).map_or(Ok(()), |h| {
+                ws.handoffs().approve(h, None, Origin::Cli).map(|_| ())
+            }),
+            Op::SendBack(i) => {
+                pick(i).map_or(Ok(()), |h| ws.handoffs().send_back(h, "why", Origin::Cli))
             }
-            Op::SendBack(i) => pick(i).map_or(Ok(()), |h| ws.send_back(h, "why", Origin::Cli)),
-            Op::Escalate(i) => pick(i).map_or(Ok(()), |h| ws.escalate(h, "why", Origin::Cli)),
+            Op::Escalate(i) => {
+                pick(i).map_or(Ok(()), |h| ws.handoffs().escalate(h, "why", Origin::Cli))
+            }
             Op::DoTask(i) => {
-                let ts = ws.tasks(None, true).unwrap();
+                let ts = ws.handoffs().tasks(None, true).unwrap();
                 match ts.get(i % ts.len().max(1)) {
                     Some(t) => {
                         let date = (t.kind == TaskKind::Kickoff)
                             .then(|| chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap());
-                        ws.complete_task(t.id, date, Origin::Cli).map(|_| ())
+                        ws.handoffs()
+                            .complete_task(t.id, date, Origin::Cli)
+                            .map(|_| ())
                     }
                     None => Ok(()),
                 }

@@ -289,12 +289,12 @@ fn an_invite_or_email_that_cannot_be_made_says_why_in_one_sentence(cli: &Cli) {
 on_both! {
 fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_changes(cli: &Cli) {
     let id = handed_off(cli, "Acme — rollout");
-    let mut ws = cli.workspace();
+    let ws = cli.workspace();
     let d = ws
-        .record_draft(baton::RecordId(id.parse().unwrap()))
+        .reach().record_draft(baton::RecordId(id.parse().unwrap()))
         .unwrap();
     let edited = ws
-        .edit_draft(
+        .reach().edit_draft(
             d.id,
             Some("Welcome, Inès"),
             Some("Bonjour Inès,\n\nà bientôt."),
@@ -303,22 +303,22 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
         .unwrap();
     assert_eq!(edited.subject, "Welcome, Inès");
     assert!(edited.edited_at.is_some());
-    let msg_bytes = ws.draft_eml(d.id).unwrap();
+    let msg_bytes = ws.reach().draft_eml(d.id).unwrap();
     let msg = MessageParser::default().parse(&msg_bytes).unwrap();
     assert_eq!(msg.subject(), Some("Welcome, Inès"));
     assert!(msg.body_text(0).unwrap().contains("à bientôt."));
     let err = ws
-        .edit_draft(d.id, Some(" "), Some("x"), baton::Origin::App)
+        .reach().edit_draft(d.id, Some(" "), Some("x"), baton::Origin::App)
         .unwrap_err();
     assert!(err.to_string().contains("subject"), "{err}");
 
     // An edit of the body alone keeps the subject as it stands (a teammate's edit of it too).
-    let mut teammate = cli.workspace();
+    let teammate = cli.workspace();
     teammate
-        .edit_draft(d.id, Some("Welcome aboard, Inès"), None, baton::Origin::App)
+        .reach().edit_draft(d.id, Some("Welcome aboard, Inès"), None, baton::Origin::App)
         .unwrap();
     let mine = ws
-        .edit_draft(d.id, None, Some("Hola Inès"), baton::Origin::App)
+        .reach().edit_draft(d.id, None, Some("Hola Inès"), baton::Origin::App)
         .unwrap();
     assert_eq!(
         (mine.subject.as_str(), mine.body.as_str()),
@@ -326,15 +326,15 @@ fn an_edited_draft_is_what_the_email_file_carries_and_a_sent_one_no_longer_chang
         "each kept what they edited"
     );
 
-    ws.mark_draft_sent(d.id, baton::Origin::App).unwrap();
-    let again = teammate.mark_draft_sent(d.id, baton::Origin::App).unwrap_err();
+    ws.reach().mark_draft_sent(d.id, baton::Origin::App).unwrap();
+    let again = teammate.reach().mark_draft_sent(d.id, baton::Origin::App).unwrap_err();
     assert!(again.to_string().contains("was marked sent by"), "{again}");
     let err = ws
-        .edit_draft(d.id, Some("Another"), Some("text"), baton::Origin::App)
+        .reach().edit_draft(d.id, Some("Another"), Some("text"), baton::Origin::App)
         .unwrap_err();
     assert!(err.to_string().contains("no longer changes"), "{err}");
     assert_eq!(
-        ws.draft(d.id).unwrap().subject,
+        ws.reach().draft(d.id).unwrap().subject,
         "Welcome aboard, Inès",
         "unchanged"
     );

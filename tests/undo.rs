@@ -94,7 +94,7 @@ fn open(db: &Path) -> Workspace {
 // On a file only: it reads the SQLite file itself to compare every table before and after.
 #[test]
 fn undo_puts_every_row_the_import_changed_back_exactly() {
-    let (mut ws, _clock, dir) = common::workspace(
+    let (ws, _clock, dir) = common::workspace(
         Backend::File,
         "2026-03-05T09:00:00Z",
         &[("Fay", Role::Founder), ("Dee", Role::Delivery)],
@@ -102,21 +102,21 @@ fn undo_puts_every_row_the_import_changed_back_exactly() {
     let db = dir.path().join("w.sqlite");
     let first = dir.path().join("first.csv");
     deals_csv(&first, 40, 0);
-    ws.import_file(&first, &ImportOptions::default()).unwrap();
+    ws.import().file(&first, &ImportOptions::default()).unwrap();
     let before = snapshot(&db);
 
     // The same deals a week on: stages move, handoffs fire, pause, resume and cancel, new
     // deals and a new owner arrive.
     let later = dir.path().join("later.csv");
     deals_csv(&later, 60, 2);
-    let r = ws.import_file(&later, &ImportOptions::default()).unwrap();
+    let r = ws.import().file(&later, &ImportOptions::default()).unwrap();
     assert!(
         r.inserted > 0 && r.updated > 0 && r.handoffs.fired > 0,
         "{r:?}"
     );
     assert_ne!(snapshot(&db), before);
 
-    let undo = ws.undo_import(r.import_id, Origin::Cli).unwrap();
+    let undo = ws.import().undo(r.import_id, Origin::Cli).unwrap();
     assert_eq!((undo.removed, undo.restored), (r.inserted, r.updated));
     assert_eq!(
         snapshot(&db),
@@ -134,21 +134,21 @@ fn undo_puts_every_row_the_import_changed_back_exactly() {
     assert_eq!(actor, "Fay (cli)");
 
     // The same file imports again as it did the first time.
-    let again = ws.import_file(&later, &ImportOptions::default()).unwrap();
+    let again = ws.import().file(&later, &ImportOptions::default()).unwrap();
     assert_eq!((again.inserted, again.updated), (r.inserted, r.updated));
 }
 
 on_both_workspaces! {
 fn a_write_from_another_laptop_process_after_the_import_survives_its_undo(backend: Backend) {
-    let (mut ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
+    let (ws, clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let csv = dir.path().join("deals.csv");
     deals_csv(&csv, 30, 0);
-    let r = ws.import_file(&csv, &ImportOptions::default()).unwrap();
+    let r = ws.import().file(&csv, &ImportOptions::default()).unwrap();
 
     // Another connection (the CLI beside the app, a teammate) adds a deal after the import.
-    let mut other = common::reopen(&dir, clock);
+    let other = common::reopen(&dir, clock);
     let added = other
-        .add_record(
+        .records().add(
             baton::NewRecord {
                 kind: Some(RecordKind::Deal),
                 name: "Concurrent".into(),
@@ -160,8 +160,8 @@ fn a_write_from_another_laptop_process_after_the_import_survives_its_undo(backen
         )
         .unwrap();
 
-    ws.undo_import(r.import_id, Origin::App).unwrap();
-    let left = ws.records(None, None).unwrap();
+    ws.import().undo(r.import_id, Origin::App).unwrap();
+    let left = ws.records().list(None, None).unwrap();
     assert_eq!(
         left.len(),
         1,
@@ -169,7 +169,7 @@ fn a_write_from_another_laptop_process_after_the_import_survives_its_undo(backen
     );
     assert_eq!(left[0].id, added);
     assert_eq!(left[0].name, "Concurrent");
-    assert_eq!(ws.record_detail(added).unwrap().history.len(), 1);
+    assert_eq!(ws.records().detail(added).unwrap().history.len(), 1);
 }
 }
 
@@ -178,21 +178,24 @@ fn a_write_from_another_laptop_process_after_the_import_survives_its_undo(backen
 fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.sqlite");
-    let mut ws = open(&db);
+    let ws = open(&db);
     let good = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+        .import()
+        .file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
         .unwrap();
     let backup = good.backup.clone().unwrap();
     for _ in 0..5 {
         let e = ws
-            .import_file(&fixture("bad_date.csv"), &ImportOptions::default())
+            .import()
+            .file(&fixture("bad_date.csv"), &ImportOptions::default())
             .unwrap_err();
         assert!(e.to_string().contains("is not a date"), "{e}");
     }
     let header_only = dir.path().join("header.csv");
     std::fs::write(&header_only, "Record ID,Deal Name,Deal Stage\n").unwrap();
     let e = ws
-        .import_file(&header_only, &ImportOptions::default())
+        .import()
+        .file(&header_only, &ImportOptions::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("the file has a header but no rows"), "{e}");
@@ -207,52 +210,52 @@ fn refused_files_take_no_backup_and_the_last_real_import_stays_undoable() {
         "only the real import's copy"
     );
     assert_eq!(
-        ws.imports().unwrap().len(),
+        ws.import().list().unwrap().len(),
         1,
         "refused files leave no history row"
     );
-    ws.undo_import(good.import_id, Origin::Cli).unwrap();
-    assert!(ws.records(None, None).unwrap().is_empty());
+    ws.import().undo(good.import_id, Origin::Cli).unwrap();
+    assert!(ws.records().list(None, None).unwrap().is_empty());
 }
 
 on_both_workspaces! {
 fn an_earlier_import_undoes_while_a_later_one_about_other_records_stays(backend: Backend) {
-    let (mut ws, _clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
+    let (ws, _clock, dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let first = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+        .import().file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
         .unwrap();
     let other = dir.path().join("other.csv");
     deals_csv(&other, 10, 0);
-    let second = ws.import_file(&other, &ImportOptions::default()).unwrap();
+    let second = ws.import().file(&other, &ImportOptions::default()).unwrap();
     assert!(second.handoffs.handed_off > 0);
 
-    let undo = ws.undo_import(first.import_id, Origin::Cli).unwrap();
+    let undo = ws.import().undo(first.import_id, Origin::Cli).unwrap();
     assert_eq!(undo.removed, 3);
-    let left = ws.records(None, None).unwrap();
+    let left = ws.records().list(None, None).unwrap();
     assert_eq!(left.len(), 10);
     assert!(left.iter().all(|r| r.name.starts_with("Deal ")));
     assert_eq!(
-        ws.handoffs(Some(HandoffStatus::HandedOff)).unwrap().len() as u64,
+        ws.handoffs().list(Some(HandoffStatus::HandedOff)).unwrap().len() as u64,
         second.handoffs.handed_off
     );
     // Sam Okafor owns deals of both files: he stays; nobody else was added.
-    let people: Vec<String> = ws.people().unwrap().into_iter().map(|p| p.name).collect();
+    let people: Vec<String> = ws.team().people().unwrap().into_iter().map(|p| p.name).collect();
     assert!(people.contains(&"Sam Okafor".to_string()), "{people:?}");
 }
 }
 
 on_both_workspaces! {
 fn people_an_import_added_go_with_it_unless_someone_still_names_them(backend: Backend) {
-    let (mut ws, _clock, _dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
+    let (ws, _clock, _dir) = common::workspace(backend, "2026-03-05T09:00:00Z", &[]);
     let r = ws
-        .import_file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
+        .import().file(&fixture("hubspot_deals.csv"), &ImportOptions::default())
         .unwrap();
-    assert!(!ws.people().unwrap().is_empty());
-    ws.undo_import(r.import_id, Origin::Cli).unwrap();
+    assert!(!ws.team().people().unwrap().is_empty());
+    ws.import().undo(r.import_id, Origin::Cli).unwrap();
     assert!(
-        ws.people().unwrap().is_empty(),
+        ws.team().people().unwrap().is_empty(),
         "{:?}",
-        ws.people().unwrap()
+        ws.team().people().unwrap()
     );
 }
 }

@@ -15,7 +15,9 @@ pub(crate) fn start(app: AppHandle) {
             tick.tick().await;
             let app = app.clone();
             let _ = tauri::async_runtime::spawn_blocking(move || {
-                match lock(&app).and_then(|mut ws| Ok(ws.queue_reminders(STALE_PAUSE_DAYS)?)) {
+                match lock(&app)
+                    .and_then(|ws| Ok(ws.handoffs().queue_reminders(STALE_PAUSE_DAYS)?))
+                {
                     Ok(n) if n > 0 => crate::changed(&app),
                     Ok(_) => notify::deliver(&app),
                     Err(e) => eprintln!("baton: reminders: {}", e.message),

@@ -18,7 +18,7 @@ pub(crate) fn deliver(app: &AppHandle) {
     let mut cursor = PostId(0);
     let mut wrote = false;
     loop {
-        let job = match lock(app).and_then(|mut ws| Ok(ws.claim_post(Due::Now, cursor)?)) {
+        let job = match lock(app).and_then(|ws| Ok(ws.reach().claim_post(Due::Now, cursor)?)) {
             Ok(Some(job)) => job,
             Ok(None) => break,
             Err(e) => {
@@ -34,7 +34,7 @@ pub(crate) fn deliver(app: &AppHandle) {
                 break;
             }
         };
-        match lock(app).and_then(|mut ws| Ok(ws.finish_post(&job, &outcome)?)) {
+        match lock(app).and_then(|ws| Ok(ws.reach().finish_post(&job, &outcome)?)) {
             Ok(failure) => {
                 wrote = true;
                 if let Some(why) = failure {
@@ -51,7 +51,7 @@ pub(crate) fn deliver(app: &AppHandle) {
 
 #[tauri::command]
 pub(crate) async fn webhooks(app: AppHandle) -> CmdResult<Vec<Webhook>> {
-    app.read(|ws| ws.webhooks())
+    app.read(|ws| ws.reach().webhooks())
 }
 
 #[tauri::command]
@@ -61,12 +61,15 @@ pub(crate) async fn add_webhook(
     kind: WebhookKind,
     playbook: Option<String>,
 ) -> CmdResult<Webhook> {
-    app.change(|ws| ws.add_webhook(&url, kind, playbook.as_deref(), Origin::App))
+    app.change(|ws| {
+        ws.reach()
+            .add_webhook(&url, kind, playbook.as_deref(), Origin::App)
+    })
 }
 
 #[tauri::command]
 pub(crate) async fn remove_webhook(app: AppHandle, id: WebhookId) -> CmdResult<()> {
-    app.change(|ws| ws.remove_webhook(id, Origin::App))
+    app.change(|ws| ws.reach().remove_webhook(id, Origin::App))
 }
 
 /// Send test: the HTTP status the webhook answered with, or why it failed as the error.
@@ -74,8 +77,8 @@ pub(crate) async fn remove_webhook(app: AppHandle, id: WebhookId) -> CmdResult<(
 pub(crate) async fn test_webhook(app: AppHandle, id: WebhookId) -> CmdResult<u16> {
     // Queued without the after-change delivery, which would race this one for the post.
     let job = crate::blocking(|| -> crate::error::CmdResult<_> {
-        let post = lock(&app)?.queue_test(id, Origin::App)?;
-        Ok(lock(&app)?.claim_test(post)?)
+        let post = lock(&app)?.reach().queue_test(id, Origin::App)?;
+        Ok(lock(&app)?.reach().claim_test(post)?)
     })?;
     let outcome = tauri::async_runtime::spawn_blocking({
         let job = job.clone();
@@ -84,7 +87,7 @@ pub(crate) async fn test_webhook(app: AppHandle, id: WebhookId) -> CmdResult<u16
     .await
     .map_err(|e| crate::error::UiError::internal(e.to_string()))??;
     let failure = crate::blocking(|| -> crate::error::CmdResult<_> {
-        Ok(lock(&app)?.finish_post(&job, &outcome)?)
+        Ok(lock(&app)?.reach().finish_post(&job, &outcome)?)
     })?;
     let _ = app.emit("workspace-changed", ());
     Ok(baton::webhooks::tested(failure, &outcome)?)

@@ -31,14 +31,18 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
     );
     let state = app.read(|ws| {
         let me = ws.me()?;
-        let people = ws.people()?;
+        let people = ws.team().people()?;
         Ok(AppState {
-            open_tasks: ws.my_open_task_count()?,
+            open_tasks: ws.handoffs().my_open_task_count()?,
             path: ws.path().map(|p| p.display().to_string()),
             // A team workspace is never a first run: its people say who I am (the header asks).
             first_run: !team
                 && me.is_none()
-                && ws.board(RecordKind::Deal, "")?.iter().all(|c| c.count == 0),
+                && ws
+                    .records()
+                    .board(RecordKind::Deal, "")?
+                    .iter()
+                    .all(|c| c.count == 0),
             me,
             people,
         })
@@ -78,7 +82,8 @@ pub(crate) async fn start_workspace(
         if demo {
             ws.demo()
         } else {
-            ws.add_person(&name, role, None, true, Origin::App)
+            ws.team()
+                .add_person(&name, role, None, true, Origin::App)
                 .map(|_| ())
         }
     })
@@ -90,7 +95,7 @@ pub(crate) async fn board(
     kind: RecordKind,
     query: String,
 ) -> CmdResult<Vec<baton::BoardColumn>> {
-    app.read(|ws| ws.board(kind, &query))
+    app.read(|ws| ws.records().board(kind, &query))
 }
 
 #[tauri::command]
@@ -102,12 +107,12 @@ pub(crate) async fn board_page(
     offset: u64,
     limit: u64,
 ) -> CmdResult<Vec<baton::BoardCard>> {
-    app.read(|ws| ws.board_page(kind, &stage, &query, offset, limit))
+    app.read(|ws| ws.records().board_page(kind, &stage, &query, offset, limit))
 }
 
 #[tauri::command]
 pub(crate) async fn record_detail(app: AppHandle, id: RecordId) -> CmdResult<baton::RecordDetail> {
-    app.read(|ws| ws.record_detail(id))
+    app.read(|ws| ws.records().detail(id))
 }
 
 /// Keeps the order the user arranged the board's columns in; returns the board's stages.
@@ -117,12 +122,12 @@ pub(crate) async fn arrange_board(
     kind: RecordKind,
     order: Vec<String>,
 ) -> CmdResult<Vec<String>> {
-    app.change(|ws| ws.arrange_board(kind, &order, Origin::App))
+    app.change(|ws| ws.records().arrange_board(kind, &order, Origin::App))
 }
 
 #[tauri::command]
 pub(crate) async fn known_stages(app: AppHandle, kind: RecordKind) -> CmdResult<Vec<String>> {
-    app.read(|ws| ws.known_stages(kind))
+    app.read(|ws| ws.records().known_stages(kind))
 }
 
 #[tauri::command]
@@ -131,7 +136,7 @@ pub(crate) async fn move_record(
     id: RecordId,
     stage: String,
 ) -> CmdResult<baton::RuleEffects> {
-    app.change(|ws| ws.move_record(id, &stage, UI))
+    app.change(|ws| ws.records().move_to(id, &stage, UI))
 }
 
 #[tauri::command]
@@ -140,7 +145,7 @@ pub(crate) async fn set_fields(
     id: RecordId,
     fields: Vec<(String, String)>,
 ) -> CmdResult<baton::RuleEffects> {
-    app.change(|ws| ws.set_fields(id, &fields, UI))
+    app.change(|ws| ws.records().set_fields(id, &fields, UI))
 }
 
 #[tauri::command]
@@ -150,7 +155,7 @@ pub(crate) async fn set_flag(
     flag: String,
     on: bool,
 ) -> CmdResult<baton::RuleEffects> {
-    app.change(|ws| ws.set_flag(id, &flag, on, UI))
+    app.change(|ws| ws.records().set_flag(id, &flag, on, UI))
 }
 
 /// The words for every key the UI shows (fields, CRMs, statuses, flags, roles, figures).
@@ -161,7 +166,7 @@ pub(crate) fn vocabulary() -> baton::vocabulary::Vocabulary {
 
 #[tauri::command]
 pub(crate) async fn wizard(app: AppHandle, handoff: HandoffId) -> CmdResult<baton::Wizard> {
-    app.read(|ws| ws.wizard(handoff))
+    app.read(|ws| ws.handoffs().wizard(handoff))
 }
 
 /// The brief and first task with the wizard's typed answers, before anything is saved.
@@ -178,7 +183,7 @@ pub(crate) async fn wizard_review(
     fields: Vec<(String, String)>,
     context: std::collections::BTreeMap<String, String>,
 ) -> CmdResult<WizardReview> {
-    app.read(|ws| ws.wizard_review(handoff, &fields, &context))
+    app.read(|ws| ws.handoffs().wizard_review(handoff, &fields, &context))
         .map(|(brief, first_task)| WizardReview { brief, first_task })
 }
 
@@ -191,7 +196,7 @@ pub(crate) async fn wizard_save(
     fields: Vec<(String, String)>,
     context: std::collections::BTreeMap<String, String>,
 ) -> CmdResult<baton::WizardSaved> {
-    app.change(|ws| ws.wizard_save(handoff, &fields, &context, UI))
+    app.change(|ws| ws.handoffs().wizard_save(handoff, &fields, &context, UI))
 }
 
 /// The brief, and the same brief as Markdown for copying and saving.
@@ -212,13 +217,13 @@ pub(crate) struct BriefView {
 #[tauri::command]
 pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> {
     app.read(|ws| {
-        let brief = ws.brief(id)?;
+        let brief = ws.records().brief(id)?;
         Ok(BriefView {
             markdown: brief.to_markdown()?,
-            invite_task: ws.kickoff_task(id)?.map(|t| t.id),
+            invite_task: ws.reach().kickoff_task(id)?.map(|t| t.id),
             slack: brief.to_slack()?,
-            owner: ws.latest_handoff(id)?.and_then(|h| h.to_owner),
-            draft: ws.newest_draft(id)?,
+            owner: ws.reach().latest_handoff(id)?.and_then(|h| h.to_owner),
+            draft: ws.reach().newest_draft(id)?,
             brief,
         })
     })
@@ -227,7 +232,7 @@ pub(crate) async fn brief(app: AppHandle, id: RecordId) -> CmdResult<BriefView> 
 /// The CRMs a write-back has something for: {key, words} for each.
 #[tauri::command]
 pub(crate) async fn writeback_crms(app: AppHandle) -> CmdResult<Vec<baton::vocabulary::Word>> {
-    app.read(|ws| ws.writeback_crms()).map(|crms| {
+    app.read(|ws| ws.reach().writeback_crms()).map(|crms| {
         crms.into_iter()
             .map(baton::vocabulary::Word::from)
             .collect()
@@ -239,7 +244,7 @@ pub(crate) async fn handoffs(
     app: AppHandle,
     status: Option<HandoffStatus>,
 ) -> CmdResult<Vec<baton::Handoff>> {
-    app.read(|ws| ws.handoffs(status))
+    app.read(|ws| ws.handoffs().list(status))
 }
 
 #[tauri::command]
@@ -248,7 +253,7 @@ pub(crate) async fn tasks(
     assignee: Option<String>,
     open: bool,
 ) -> CmdResult<Vec<baton::Task>> {
-    app.read(|ws| ws.tasks(assignee.as_deref(), open))
+    app.read(|ws| ws.handoffs().tasks(assignee.as_deref(), open))
 }
 
 #[tauri::command]
@@ -258,7 +263,7 @@ pub(crate) async fn check_item(
     item: usize,
     done: bool,
 ) -> CmdResult<()> {
-    app.change(|ws| ws.check_item(task, item, done, Origin::App))
+    app.change(|ws| ws.handoffs().check_item(task, item, done, Origin::App))
 }
 
 #[tauri::command]
@@ -267,7 +272,7 @@ pub(crate) async fn complete_task(
     task: TaskId,
     kickoff_date: Option<NaiveDate>,
 ) -> CmdResult<baton::RuleEffects> {
-    app.change(|ws| ws.complete_task(task, kickoff_date, UI))
+    app.change(|ws| ws.handoffs().complete_task(task, kickoff_date, UI))
 }
 
 #[tauri::command]
@@ -276,22 +281,22 @@ pub(crate) async fn approve(
     handoff: HandoffId,
     note: Option<String>,
 ) -> CmdResult<baton::RuleEffects> {
-    app.change(|ws| ws.approve(handoff, note.as_deref(), UI))
+    app.change(|ws| ws.handoffs().approve(handoff, note.as_deref(), UI))
 }
 
 #[tauri::command]
 pub(crate) async fn send_back(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
-    app.change(|ws| ws.send_back(handoff, &reason, UI))
+    app.change(|ws| ws.handoffs().send_back(handoff, &reason, UI))
 }
 
 #[tauri::command]
 pub(crate) async fn escalate(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
-    app.change(|ws| ws.escalate(handoff, &reason, UI))
+    app.change(|ws| ws.handoffs().escalate(handoff, &reason, UI))
 }
 
 #[tauri::command]
 pub(crate) async fn reject(app: AppHandle, handoff: HandoffId, reason: String) -> CmdResult<()> {
-    app.change(|ws| ws.reject(handoff, &reason, UI))
+    app.change(|ws| ws.handoffs().reject(handoff, &reason, UI))
 }
 
 #[tauri::command]
@@ -300,7 +305,7 @@ pub(crate) async fn preview_import(
     path: String,
     choice: ImportOptions,
 ) -> CmdResult<baton::import::Preview> {
-    app.read(|ws| ws.preview(Path::new(&path), &choice, 5))
+    app.read(|ws| ws.import().preview(Path::new(&path), &choice, 5))
 }
 
 /// Imports off the UI thread, sending `import-progress` events a few times a second.
@@ -319,7 +324,10 @@ pub(crate) async fn import_csv(
             }
         };
         let mut emit = emit;
-        app.change(|ws| ws.import_file_with_progress(Path::new(&path), &choice, &mut emit))
+        app.change(|ws| {
+            ws.import()
+                .file_with_progress(Path::new(&path), &choice, &mut emit)
+        })
     })
     .await
     .map_err(UiError::internal)?
@@ -330,17 +338,17 @@ pub(crate) async fn undo_import(
     app: AppHandle,
     id: baton::ImportId,
 ) -> CmdResult<baton::import::UndoReport> {
-    app.change(|ws| ws.undo_import(id, Origin::App))
+    app.change(|ws| ws.import().undo(id, Origin::App))
 }
 
 #[tauri::command]
 pub(crate) async fn imports(app: AppHandle) -> CmdResult<Vec<baton::ImportSummary>> {
-    app.read(|ws| ws.imports())
+    app.read(|ws| ws.import().list())
 }
 
 #[tauri::command]
 pub(crate) async fn playbooks(app: AppHandle) -> CmdResult<Vec<baton::Playbook>> {
-    app.read(|ws| ws.playbooks())
+    app.read(|ws| ws.handoffs().playbooks())
 }
 
 /// What saving `playbooks` would do to the handoffs under way, in one sentence and as counts.
@@ -356,7 +364,7 @@ pub(crate) async fn playbook_impact(
     playbooks: Vec<baton::Playbook>,
 ) -> CmdResult<Impact> {
     app.read(|ws| {
-        let playbooks = ws.playbook_impact(&playbooks)?;
+        let playbooks = ws.handoffs().playbook_impact(&playbooks)?;
         Ok(Impact {
             sentence: baton::impact::sentence(&playbooks),
             playbooks,
@@ -371,15 +379,15 @@ pub(crate) async fn save_playbooks(
     playbooks: Vec<baton::Playbook>,
 ) -> CmdResult<String> {
     app.change(|ws| {
-        let impact = ws.playbook_impact(&playbooks)?;
-        ws.replace_playbooks(&playbooks, Origin::App)?;
+        let impact = ws.handoffs().playbook_impact(&playbooks)?;
+        ws.handoffs().replace_playbooks(&playbooks, Origin::App)?;
         Ok(baton::impact::sentence(&impact))
     })
 }
 
 #[tauri::command]
 pub(crate) async fn people(app: AppHandle) -> CmdResult<Vec<baton::Person>> {
-    app.read(|ws| ws.people())
+    app.read(|ws| ws.team().people())
 }
 
 #[tauri::command]
@@ -390,22 +398,25 @@ pub(crate) async fn add_person(
     email: Option<String>,
     me: bool,
 ) -> CmdResult<baton::Person> {
-    app.change(|ws| ws.add_person(&name, role, email.as_deref(), me, Origin::App))
+    app.change(|ws| {
+        ws.team()
+            .add_person(&name, role, email.as_deref(), me, Origin::App)
+    })
 }
 
 #[tauri::command]
 pub(crate) async fn holidays(app: AppHandle) -> CmdResult<Vec<NaiveDate>> {
-    app.read(|ws| ws.holidays())
+    app.read(|ws| ws.team().holidays())
 }
 
 #[tauri::command]
 pub(crate) async fn add_holiday(app: AppHandle, day: NaiveDate, name: String) -> CmdResult<()> {
-    app.change(|ws| ws.add_holiday(day, &name, Origin::App))
+    app.change(|ws| ws.team().add_holiday(day, &name, Origin::App))
 }
 
 #[tauri::command]
 pub(crate) async fn watched_folder(app: AppHandle) -> CmdResult<Option<baton::WatchedFolder>> {
-    app.read(|ws| ws.watched_folder())
+    app.read(|ws| ws.import().watched_folder())
 }
 
 /// Watches another folder (or none) from now on.
@@ -414,15 +425,17 @@ pub(crate) async fn set_watched_folder(
     app: AppHandle,
     path: Option<String>,
 ) -> CmdResult<Option<baton::WatchedFolder>> {
-    let folder =
-        app.change(|ws| ws.set_watched_folder(path.as_deref().map(Path::new), Origin::App))?;
+    let folder = app.change(|ws| {
+        ws.import()
+            .set_watched_folder(path.as_deref().map(Path::new), Origin::App)
+    })?;
     crate::watch::start(&app)?;
     Ok(folder)
 }
 
 #[tauri::command]
 pub(crate) async fn health(app: AppHandle, weeks: u32) -> CmdResult<baton::Health> {
-    app.read(|ws| ws.health(weeks, baton::STUCK_DAYS))
+    app.read(|ws| ws.health().weeks(weeks, baton::STUCK_DAYS))
 }
 
 #[tauri::command]
@@ -431,14 +444,14 @@ pub(crate) async fn health_records(
     week: String,
     figure: String,
 ) -> CmdResult<Vec<baton::HealthRow>> {
-    app.read(|ws| ws.health_records(&week, &figure))
+    app.read(|ws| ws.health().records_behind(&week, &figure))
 }
 
 /// The health report in a format to save: `md`, `html` or `csv`.
 #[tauri::command]
 pub(crate) async fn health_report(app: AppHandle, weeks: u32, format: String) -> CmdResult<String> {
     app.read(|ws| {
-        let h = ws.health(weeks, baton::STUCK_DAYS)?;
+        let h = ws.health().weeks(weeks, baton::STUCK_DAYS)?;
         match format.as_str() {
             "md" => h.to_markdown(),
             "html" => h.to_html(),
@@ -460,11 +473,14 @@ pub(crate) async fn edit_draft(
     subject: Option<String>,
     body: Option<String>,
 ) -> CmdResult<baton::EmailDraft> {
-    app.change(|ws| ws.edit_draft(id, subject.as_deref(), body.as_deref(), UI))
+    app.change(|ws| {
+        ws.reach()
+            .edit_draft(id, subject.as_deref(), body.as_deref(), UI)
+    })
 }
 
 /// The welcome email was sent from the mail app: who and when, the checklist line ticked.
 #[tauri::command]
 pub(crate) async fn mark_draft_sent(app: AppHandle, id: DraftId) -> CmdResult<baton::EmailDraft> {
-    app.change(|ws| ws.mark_draft_sent(id, UI))
+    app.change(|ws| ws.reach().mark_draft_sent(id, UI))
 }

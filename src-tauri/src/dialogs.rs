@@ -82,10 +82,10 @@ pub(crate) async fn save_text(
 #[tauri::command]
 pub(crate) async fn save_invite(app: AppHandle, task: TaskId) -> CmdResult<Option<String>> {
     let (text, name) = app.read(|ws| {
-        let t = ws.task(task)?;
-        let record = ws.record(t.record_id)?;
+        let t = ws.handoffs().task(task)?;
+        let record = ws.records().get(t.record_id)?;
         Ok((
-            ws.kickoff_ics(task)?,
+            ws.reach().kickoff_ics(task)?,
             format!("kickoff-{}.ics", file_stem(&record.name)),
         ))
     })?;
@@ -113,7 +113,7 @@ pub(crate) async fn save_writeback(
 ) -> CmdResult<Option<SavedWriteback>> {
     let crm = baton::Crm::parse(&crm)
         .ok_or_else(|| UiError::internal(format!("{crm:?} is not a CRM Baton writes back to")))?;
-    let w = app.read(|ws| ws.writeback(crm, None))?;
+    let w = app.read(|ws| ws.reach().writeback(crm, None))?;
     let name = format!("{}-updates.csv", crm.as_str());
     let title = match crm {
         baton::Crm::Hubspot => "Save the updates for HubSpot",
@@ -137,9 +137,9 @@ pub(crate) async fn save_writeback(
 #[tauri::command]
 pub(crate) async fn open_draft(app: AppHandle, id: DraftId) -> CmdResult<String> {
     let (bytes, name, dir) = app.read(|ws| {
-        let d = ws.draft(id)?;
+        let d = ws.reach().draft(id)?;
         Ok((
-            ws.draft_eml(id)?,
+            ws.reach().draft_eml(id)?,
             format!("welcome-{}.eml", file_stem(&d.record)),
             emails_dir(ws),
         ))
@@ -152,9 +152,9 @@ pub(crate) async fn open_draft(app: AppHandle, id: DraftId) -> CmdResult<String>
 #[tauri::command]
 pub(crate) async fn open_brief_email(app: AppHandle, id: RecordId) -> CmdResult<String> {
     let (bytes, name, dir) = app.read(|ws| {
-        let r = ws.record(id)?;
+        let r = ws.records().get(id)?;
         Ok((
-            ws.brief_eml(id)?,
+            ws.reach().brief_eml(id)?,
             format!("brief-{}.eml", file_stem(&r.name)),
             emails_dir(ws),
         ))

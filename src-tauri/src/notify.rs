@@ -12,7 +12,7 @@ pub(crate) fn deliver(app: &AppHandle) {
     let Ok(_one_at_a_time) = shared.delivering.lock() else {
         return;
     };
-    let claimed = match lock(app).and_then(|mut ws| Ok(ws.claim_notifications()?)) {
+    let claimed = match lock(app).and_then(|ws| Ok(ws.reach().claim_notifications()?)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("baton: notifications: {}", e.message);
@@ -59,7 +59,7 @@ fn show(summary: &str, body: &str) -> notify_rust::error::Result<()> {
 }
 
 fn put_back(app: &AppHandle, id: baton::NotificationId) {
-    if let Err(e) = lock(app).and_then(|mut ws| Ok(ws.release_notification(id)?)) {
+    if let Err(e) = lock(app).and_then(|ws| Ok(ws.reach().release_notification(id)?)) {
         eprintln!(
             "baton: notification {id} could not be put back: {}",
             e.message

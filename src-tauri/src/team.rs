@@ -380,7 +380,7 @@ pub(crate) async fn team_connect(
             let ws = crate::lock(&handle)?;
             me = ws.me()?.map(|p| p.name);
             let mut last = std::time::Instant::now();
-            ws.push_to_team(&opening, &mut |done, total| {
+            ws.team().push(&opening, &mut |done, total| {
                 if done == total || last.elapsed() > Duration::from_millis(100) {
                     last = std::time::Instant::now();
                     let _ = handle.emit("push-progress", (done, total));
@@ -389,9 +389,9 @@ pub(crate) async fn team_connect(
         } else if setup {
             baton::team::init(&opening)?;
         }
-        let mut team = Workspace::open_team(&opening, SystemClock)?;
+        let team = Workspace::open_team(&opening, SystemClock)?;
         if let Some(name) = me {
-            team.set_me(&name, baton::Origin::App)?;
+            team.team().set_me(&name, baton::Origin::App)?;
         }
         Ok(team)
     })
@@ -423,7 +423,7 @@ pub(crate) async fn use_laptop(app: AppHandle) -> CmdResult<()> {
 /// Who uses this laptop, on a team workspace (kept on this laptop, not in the team's data).
 #[tauri::command]
 pub(crate) async fn set_me(app: AppHandle, name: String) -> CmdResult<baton::Person> {
-    crate::WorkspaceExt::change(&app, |ws| ws.set_me(&name, baton::Origin::App))
+    crate::WorkspaceExt::change(&app, |ws| ws.team().set_me(&name, baton::Origin::App))
 }
 
 /// The header's and Settings' answer to "where am I".

@@ -69,7 +69,7 @@ pub(crate) fn saved_since(dir: &Path, since: SystemTime) -> Vec<PathBuf> {
 
 /// Starts watching the folder the workspace names (if any), replacing any earlier watcher.
 pub(crate) fn start(app: &AppHandle) -> CmdResult<()> {
-    let folder = crate::blocking(|| -> CmdResult<_> { Ok(lock(app)?.watched_folder()?) })?;
+    let folder = crate::blocking(|| -> CmdResult<_> { Ok(lock(app)?.import().watched_folder()?) })?;
     let state = app.state::<Watching>();
     let mut slot = crate::held(&state.0);
     *slot = None;
@@ -109,7 +109,7 @@ fn import_each(app: &AppHandle, files: impl Iterator<Item = PathBuf>) {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let event = match app.change(|ws| ws.import_new_file(&path)) {
+        let event = match app.change(|ws| ws.import().new_file(&path)) {
             Ok(FolderImport::Imported(report)) => WatchedImport {
                 file,
                 report: Some(report),

@@ -163,7 +163,7 @@ pub fn print_effects(
     record: RecordId,
     fx: RuleEffects,
 ) -> Result<(), crate::Error> {
-    let Some(h) = ws.record_detail(record)?.handoffs.into_iter().last() else {
+    let Some(h) = ws.records().detail(record)?.handoffs.into_iter().last() else {
         return Ok(());
     };
     let changed = fx != RuleEffects::default();

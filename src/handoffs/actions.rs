@@ -44,7 +44,7 @@ pub(crate) fn explained(conn: &Db, facts: HandoffFacts) -> Result<HandoffFacts> 
 
 impl Workspace {
     /// Decides `act` on handoff `id` and applies it, in one write that reads the handoff first.
-    fn act(&mut self, id: HandoffId, act: Act<'_>, origin: Origin) -> Result<RuleEffects> {
+    fn act(&self, id: HandoffId, act: Act<'_>, origin: Origin) -> Result<RuleEffects> {
         self.write(origin, |cx| {
             let (h, record, facts) = handoff_facts(cx.conn, id)?;
             let steps = match rules::decide_act(&facts, act) {
@@ -56,10 +56,12 @@ impl Workspace {
             apply::steps(cx, &pb, &record, &h, steps)
         })
     }
+}
 
+impl crate::workspace::concepts::Handoffs<'_> {
     /// The reviewer approves an exception: the normal hand-off runs.
     pub fn approve(
-        &mut self,
+        &self,
         id: HandoffId,
         note: Option<&str>,
         origin: Origin,
@@ -68,29 +70,23 @@ impl Workspace {
     }
 
     /// The reviewer sends an exception back to the owner with a note.
-    pub fn send_back(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
+    pub fn send_back(&self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
         self.act(id, Act::SendBack { reason }, origin).map(|_| ())
     }
 
     /// Sales sends a lead back to marketing: the qualification notes were unclear.
-    pub fn reject(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
+    pub fn reject(&self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
         self.act(id, Act::Reject { reason }, origin).map(|_| ())
     }
 
     /// The receiving side escalates: context was missing from the handoff.
-    pub fn escalate(&mut self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
+    pub fn escalate(&self, id: HandoffId, reason: &str, origin: Origin) -> Result<()> {
         self.act(id, Act::Escalate { reason }, origin).map(|_| ())
     }
 
     /// Ticks or unticks one checklist line (counted from 1): only that line changes, as the
     /// task stands when the write reads it.
-    pub fn check_item(
-        &mut self,
-        id: TaskId,
-        item: usize,
-        done: bool,
-        origin: Origin,
-    ) -> Result<()> {
+    pub fn check_item(&self, id: TaskId, item: usize, done: bool, origin: Origin) -> Result<()> {
         self.write(origin, |cx| {
             let t = task_in(cx.conn, id)?;
             let mut list = t.checklist;
@@ -114,7 +110,7 @@ impl Workspace {
 
     /// Marks a task done. A kickoff task needs the kickoff date; that schedules the kickoff.
     pub fn complete_task(
-        &mut self,
+        &self,
         id: TaskId,
         kickoff_date: Option<NaiveDate>,
         origin: Origin,

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::handoffs::rules::{self, missing_fields, Playbook};
 use crate::stages;
-use crate::workspace::{FieldCount, Workspace};
+use crate::workspace::FieldCount;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -27,10 +27,10 @@ pub struct Backtest {
     pub missing_fields: Vec<FieldCount>,
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Handoffs<'_> {
     /// Replays the stage history against playbooks: what would fire, pause, and on which fields.
     pub fn backtest(&self, key: Option<&str>) -> Result<Vec<Backtest>> {
-        let all = self.playbooks()?;
+        let all = self.handoffs().playbooks()?;
         let chosen: Vec<&Playbook> = match key {
             Some(k) => vec![all.iter().find(|p| p.key == k).ok_or_else(|| {
                 let keys: Vec<&str> = all.iter().map(|p| p.key.as_str()).collect();

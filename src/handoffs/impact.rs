@@ -10,7 +10,6 @@ use crate::error::Result;
 use crate::handoffs::queries::handoffs;
 use crate::handoffs::rules::Playbook;
 use crate::model::HandoffStatus;
-use crate::workspace::Workspace;
 use serde::Serialize;
 
 /// One playbook's change and the handoffs it reaches.
@@ -129,11 +128,11 @@ pub fn sentence(impacts: &[PlaybookImpact]) -> String {
         .join(" ")
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Handoffs<'_> {
     /// What saving `new` would do to the handoffs under way, before anything is saved.
     pub fn playbook_impact(&self, new: &[Playbook]) -> Result<Vec<PlaybookImpact>> {
         Ok(impact(
-            &self.playbooks()?,
+            &self.handoffs().playbooks()?,
             new,
             &handoffs::count_by_playbook(&self.conn)?,
         ))

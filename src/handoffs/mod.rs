@@ -8,6 +8,7 @@ pub(crate) mod apply;
 mod backtest;
 pub mod brief;
 pub mod impact;
+mod lists;
 pub(crate) mod queries;
 mod reminders;
 pub mod rules;

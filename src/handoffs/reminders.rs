@@ -7,18 +7,17 @@ use crate::error::Result;
 use crate::fields;
 use crate::handoffs::queries::{events, handoffs, tasks};
 use crate::model::{HandoffStatus, Origin, Person, TaskId, TaskKind};
-use crate::workspace::Workspace;
 use chrono::Duration;
 
 /// Title prefixes, so a reminder is recognised (and not repeated) the same day.
 const OVERDUE: &str = "Overdue: ";
 const STILL_PAUSED: &str = "Still paused: ";
 
-impl Workspace {
+impl crate::workspace::concepts::Handoffs<'_> {
     /// Queues today's reminders for the user's open tasks: overdue ones, and complete-fields
     /// tasks whose handoff has been paused for more than `stale_days`. Returns how many were
     /// queued; calling it again the same day queues none.
-    pub fn queue_reminders(&mut self, stale_days: i64) -> Result<usize> {
+    pub fn queue_reminders(&self, stale_days: i64) -> Result<usize> {
         let Some(me) = self.me()? else {
             return Ok(0);
         };

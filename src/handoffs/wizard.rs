@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::fields;
 use crate::handoffs::brief::{Brief, CONTEXT_KEYS};
 use crate::model::{Handoff, HandoffId, HandoffStatus, Origin, Record, Task, TaskKind};
-use crate::workspace::Workspace;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -64,12 +63,12 @@ pub struct Wizard {
     pub brief: Brief,
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Handoffs<'_> {
     /// The wizard for a handoff: its missing fields by group, context, and what handing off
     /// would create.
     pub fn wizard(&self, id: HandoffId) -> Result<Wizard> {
-        let handoff = self.handoff(id)?;
-        let record = self.record(handoff.record_id)?;
+        let handoff = self.handoffs().get(id)?;
+        let record = self.records().get(handoff.record_id)?;
         let pb = apply::playbook_of(&self.conn, &handoff.playbook)?;
         let missing = crate::handoffs::rules::missing_fields(&pb, &record);
         let field = |key: &str| WizardField {
@@ -125,7 +124,7 @@ impl Workspace {
                 &pb,
                 &record,
             )?,
-            brief: self.brief(record.id)?,
+            brief: self.records().brief(record.id)?,
             playbook: pb.name,
             steps,
             context,
@@ -142,8 +141,8 @@ impl Workspace {
         typed: &[(String, String)],
         context: &BTreeMap<String, String>,
     ) -> Result<(Brief, PlannedTask)> {
-        let mut handoff = self.handoff(id)?;
-        let mut record = self.record(handoff.record_id)?;
+        let mut handoff = self.handoffs().get(id)?;
+        let mut record = self.records().get(handoff.record_id)?;
         for (k, v) in typed {
             let v = fields::normalise(k, v)?;
             if !v.is_empty() {
@@ -191,7 +190,7 @@ pub struct WizardSaved {
     pub meanwhile: Option<String>,
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Handoffs<'_> {
     /// Saves the wizard in one write: the typed fields, the judgment and, when every required
     /// field is filled, the hand-off the rules make of them. An error saves nothing.
     ///
@@ -200,7 +199,7 @@ impl Workspace {
     /// stays. The wizard opens on a paused handoff: when a teammate moved it on meanwhile, the
     /// answers are still kept and [`WizardSaved::meanwhile`] says what happened.
     pub fn wizard_save(
-        &mut self,
+        &self,
         id: HandoffId,
         typed: &[(String, String)],
         context: &BTreeMap<String, String>,

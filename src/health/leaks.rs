@@ -81,93 +81,6 @@ pub struct Waiting {
 }
 
 impl Workspace {
-    /// The leak check over the whole history.
-    pub fn leak_check(&self) -> Result<LeakCheck> {
-        let now = self.now();
-        // Time in each stage, to the nearest hour: the stays that ended (counted in `stage_time` as
-        // they end) and the ones still running (each record's `stage_since`).
-        // Running stays are read per moment they began, final stages left out, through the
-        // (kind, stage, stage_since) index; the same rows count the records stuck past the
-        // threshold.
-        let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut hours: BTreeMap<(String, String), BTreeMap<i64, u64>> = BTreeMap::new();
-        let mut stuck_records_total = 0;
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT kind, stage, hours, n, NULL FROM stage_time
-             UNION ALL
-             SELECT kind, stage, NULL, COUNT(*), stage_since FROM records
-              WHERE stage_since IS NOT NULL AND stage NOT IN ({})
-              GROUP BY kind, stage, stage_since",
-            final_stages()
-        ))?;
-        st.each([], |r| {
-            let (kind, stage): (String, String) = (r.get(0)?, r.get(1)?);
-            let (ended, n, since): (Option<i64>, u64, Option<String>) =
-                (r.get(2)?, r.get(3)?, r.get(4)?);
-            if FINAL.contains(&stage.as_str()) {
-                return Ok(());
-            }
-            if since.as_deref().is_some_and(|s| s < cutoff.as_str()) {
-                stuck_records_total += n;
-            }
-            let running = since
-                .as_deref()
-                .and_then(parse)
-                .map(|s| ((now - s).num_seconds().max(0) as f64 / 3600.0).round() as i64);
-            if let Some(h) = ended.or(running) {
-                *hours
-                    .entry((kind, stage))
-                    .or_default()
-                    .entry(h)
-                    .or_default() += n;
-            }
-            Ok(())
-        })?;
-        let mut stages: Vec<StageTime> = hours
-            .into_iter()
-            .map(|((kind, stage), counts)| {
-                let n: u64 = counts.values().sum();
-                let at = |rank: u64| hour_at(&counts, rank) as f64 / 24.0;
-                let median = if n % 2 == 1 {
-                    at(n.div_ceil(2))
-                } else {
-                    (at(n / 2) + at(n / 2 + 1)) / 2.0
-                };
-                StageTime {
-                    kind,
-                    stage,
-                    median_days: tenth(median),
-                    p90_days: tenth(at((n * 9).div_ceil(10))),
-                    count: n,
-                }
-            })
-            .collect();
-        stages.sort_by(|a, b| b.median_days.total_cmp(&a.median_days));
-        let stuck_records = self.stuck_records(&stages, &cutoff, now)?;
-        let mut slow_leads = self.slow_leads(now)?;
-        let slow_leads_total = slow_leads.len() as u64;
-        slow_leads.truncate(LEAK_LISTED);
-        let (unfinished_wins, unfinished_wins_total) = self.unfinished_wins(now)?;
-        let recommendation = recommend(
-            &stages,
-            (slow_leads_total, slow_leads.first()),
-            (unfinished_wins_total, unfinished_wins.first()),
-        );
-        Ok(LeakCheck {
-            stages,
-            stuck_records,
-            stuck_records_total,
-            slow_leads,
-            slow_leads_total,
-            unfinished_wins,
-            unfinished_wins_total,
-            recommendation,
-            stage_days: STAGE_DAYS,
-            lead_hours: LEAD_HOURS,
-        })
-    }
-
     /// The `LEAK_LISTED` records longest in an open stage since before `cutoff`: the longest of
     /// each stage through its index, merged.
     fn stuck_records(
@@ -290,6 +203,95 @@ impl Workspace {
             now,
         )?;
         Ok((listed.into_iter().map(|(_, w)| w).collect(), total))
+    }
+}
+
+impl crate::workspace::concepts::Health<'_> {
+    /// The leak check over the whole history.
+    pub fn leaks(&self) -> Result<LeakCheck> {
+        let now = self.now();
+        // Time in each stage, to the nearest hour: the stays that ended (counted in `stage_time` as
+        // they end) and the ones still running (each record's `stage_since`).
+        // Running stays are read per moment they began, final stages left out, through the
+        // (kind, stage, stage_since) index; the same rows count the records stuck past the
+        // threshold.
+        let cutoff = (now - chrono::Duration::days(STAGE_DAYS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut hours: BTreeMap<(String, String), BTreeMap<i64, u64>> = BTreeMap::new();
+        let mut stuck_records_total = 0;
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT kind, stage, hours, n, NULL FROM stage_time
+             UNION ALL
+             SELECT kind, stage, NULL, COUNT(*), stage_since FROM records
+              WHERE stage_since IS NOT NULL AND stage NOT IN ({})
+              GROUP BY kind, stage, stage_since",
+            final_stages()
+        ))?;
+        st.each([], |r| {
+            let (kind, stage): (String, String) = (r.get(0)?, r.get(1)?);
+            let (ended, n, since): (Option<i64>, u64, Option<String>) =
+                (r.get(2)?, r.get(3)?, r.get(4)?);
+            if FINAL.contains(&stage.as_str()) {
+                return Ok(());
+            }
+            if since.as_deref().is_some_and(|s| s < cutoff.as_str()) {
+                stuck_records_total += n;
+            }
+            let running = since
+                .as_deref()
+                .and_then(parse)
+                .map(|s| ((now - s).num_seconds().max(0) as f64 / 3600.0).round() as i64);
+            if let Some(h) = ended.or(running) {
+                *hours
+                    .entry((kind, stage))
+                    .or_default()
+                    .entry(h)
+                    .or_default() += n;
+            }
+            Ok(())
+        })?;
+        let mut stages: Vec<StageTime> = hours
+            .into_iter()
+            .map(|((kind, stage), counts)| {
+                let n: u64 = counts.values().sum();
+                let at = |rank: u64| hour_at(&counts, rank) as f64 / 24.0;
+                let median = if n % 2 == 1 {
+                    at(n.div_ceil(2))
+                } else {
+                    (at(n / 2) + at(n / 2 + 1)) / 2.0
+                };
+                StageTime {
+                    kind,
+                    stage,
+                    median_days: tenth(median),
+                    p90_days: tenth(at((n * 9).div_ceil(10))),
+                    count: n,
+                }
+            })
+            .collect();
+        stages.sort_by(|a, b| b.median_days.total_cmp(&a.median_days));
+        let stuck_records = self.stuck_records(&stages, &cutoff, now)?;
+        let mut slow_leads = self.slow_leads(now)?;
+        let slow_leads_total = slow_leads.len() as u64;
+        slow_leads.truncate(LEAK_LISTED);
+        let (unfinished_wins, unfinished_wins_total) = self.unfinished_wins(now)?;
+        let recommendation = recommend(
+            &stages,
+            (slow_leads_total, slow_leads.first()),
+            (unfinished_wins_total, unfinished_wins.first()),
+        );
+        Ok(LeakCheck {
+            stages,
+            stuck_records,
+            stuck_records_total,
+            slow_leads,
+            slow_leads_total,
+            unfinished_wins,
+            unfinished_wins_total,
+            recommendation,
+            stage_days: STAGE_DAYS,
+            lead_hours: LEAD_HOURS,
+        })
     }
 }
 

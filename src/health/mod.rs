@@ -232,57 +232,6 @@ impl Tally {
 }
 
 impl Workspace {
-    /// The last `weeks` ISO weeks up to this one, and handoffs stuck over `stuck_days`.
-    pub fn health(&self, weeks: u32, stuck_days: i64) -> Result<Health> {
-        let now = self.now();
-        let today = now.date_naive();
-        let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-        let first_monday = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
-        let mut tallies: BTreeMap<String, Tally> = (0..weeks.max(1))
-            .map(|i| {
-                let monday = first_monday + Duration::weeks(i64::from(i));
-                (week_label(monday), Tally::default())
-            })
-            .collect();
-        for (day, t) in self.day_tallies(first_monday)? {
-            if let Some(week) = tallies.get_mut(&week_label(day)) {
-                week.merge(t);
-            }
-        }
-        let weeks = tallies
-            .into_iter()
-            .map(|(week, mut t)| {
-                t.kickoff_days.sort_by(f64::total_cmp);
-                t.response_hours.sort_by(f64::total_cmp);
-                WeekHealth {
-                    week,
-                    closed_won_to_kickoff_days: Spread {
-                        median: median(&t.kickoff_days),
-                        p90: p90(&t.kickoff_days),
-                        count: t.kickoff_days.len() as u64,
-                    },
-                    handoffs_triggered: t.triggered,
-                    handoffs_complete_at_trigger_pct: (t.triggered > 0)
-                        .then(|| tenth(100.0 * t.complete as f64 / t.triggered as f64)),
-                    escalations_missing_context: t.escalations,
-                    lead_response_hours: Middle {
-                        median: median(&t.response_hours),
-                        count: t.response_hours.len() as u64,
-                    },
-                    leads_without_source: t.without_source,
-                    leads_rejected_unclear: t.rejected,
-                }
-            })
-            .collect();
-        Ok(Health {
-            weeks,
-            most_missing_fields: self.missing_at_trigger(first_monday)?,
-            stuck: self.stuck(now, stuck_days)?,
-            stuck_days,
-            leak_check: self.leak_check()?,
-        })
-    }
-
     /// What the handoffs triggered from the day `first` add to the figures, per day they fired
     /// (UTC).
     /// The counts come from `handoff_days`, kept as handoffs fire; only the handoffs behind a
@@ -429,47 +378,6 @@ impl Workspace {
         Ok(out)
     }
 
-    /// The records behind one figure of one week (`2026-W10`), in trigger order: a number on
-    /// the dashboard opens these.
-    pub fn health_records(&self, week: &str, figure: &str) -> Result<Vec<HealthRow>> {
-        let monday = week
-            .split_once("-W")
-            .and_then(|(y, w)| Some((y.parse().ok()?, w.parse().ok()?)))
-            .and_then(|(y, w)| NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon))
-            .ok_or_else(|| {
-                crate::error::Error::invalid(
-                    "week",
-                    format!("{week:?} is not an ISO week; write it like 2026-W10"),
-                )
-            })?;
-        let from = format!("{monday}T00:00:00Z");
-        let to = format!("{}T00:00:00Z", monday + Duration::weeks(1));
-        let Some((_, pick)) = DRILL.iter().find(|(name, _)| *name == figure) else {
-            let names: Vec<&str> = DRILL.iter().map(|(name, _)| *name).collect();
-            return Err(crate::error::Error::invalid(
-                "figure",
-                format!(
-                    "{figure:?} is not a health figure; use one of: {}",
-                    names.join(", ")
-                ),
-            ));
-        };
-        Ok(self
-            .facts(&from, Some(&to), true)?
-            .into_iter()
-            .filter_map(|f| {
-                let detail = pick(&f)?;
-                Some(HealthRow {
-                    handoff: f.handoff,
-                    record_id: f.record_id,
-                    record: f.record,
-                    status: f.status,
-                    detail,
-                })
-            })
-            .collect())
-    }
-
     /// The fields missing when handoffs triggered from the day `first` fired (their first
     /// pause), as counted per day when they fired.
     fn missing_at_trigger(&self, first: NaiveDate) -> Result<Vec<FieldCount>> {
@@ -510,5 +418,99 @@ impl Workspace {
             })
         })?;
         Ok(rows)
+    }
+}
+
+impl crate::workspace::concepts::Health<'_> {
+    /// The last `weeks` ISO weeks up to this one, and handoffs stuck over `stuck_days`.
+    pub fn weeks(&self, weeks: u32, stuck_days: i64) -> Result<Health> {
+        let now = self.now();
+        let today = now.date_naive();
+        let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+        let first_monday = this_monday - Duration::weeks(i64::from(weeks.max(1)) - 1);
+        let mut tallies: BTreeMap<String, Tally> = (0..weeks.max(1))
+            .map(|i| {
+                let monday = first_monday + Duration::weeks(i64::from(i));
+                (week_label(monday), Tally::default())
+            })
+            .collect();
+        for (day, t) in self.day_tallies(first_monday)? {
+            if let Some(week) = tallies.get_mut(&week_label(day)) {
+                week.merge(t);
+            }
+        }
+        let weeks = tallies
+            .into_iter()
+            .map(|(week, mut t)| {
+                t.kickoff_days.sort_by(f64::total_cmp);
+                t.response_hours.sort_by(f64::total_cmp);
+                WeekHealth {
+                    week,
+                    closed_won_to_kickoff_days: Spread {
+                        median: median(&t.kickoff_days),
+                        p90: p90(&t.kickoff_days),
+                        count: t.kickoff_days.len() as u64,
+                    },
+                    handoffs_triggered: t.triggered,
+                    handoffs_complete_at_trigger_pct: (t.triggered > 0)
+                        .then(|| tenth(100.0 * t.complete as f64 / t.triggered as f64)),
+                    escalations_missing_context: t.escalations,
+                    lead_response_hours: Middle {
+                        median: median(&t.response_hours),
+                        count: t.response_hours.len() as u64,
+                    },
+                    leads_without_source: t.without_source,
+                    leads_rejected_unclear: t.rejected,
+                }
+            })
+            .collect();
+        Ok(Health {
+            weeks,
+            most_missing_fields: self.missing_at_trigger(first_monday)?,
+            stuck: self.stuck(now, stuck_days)?,
+            stuck_days,
+            leak_check: self.health().leaks()?,
+        })
+    }
+
+    /// The records behind one figure of one week (`2026-W10`), in trigger order: a number on
+    /// the dashboard opens these.
+    pub fn records_behind(&self, week: &str, figure: &str) -> Result<Vec<HealthRow>> {
+        let monday = week
+            .split_once("-W")
+            .and_then(|(y, w)| Some((y.parse().ok()?, w.parse().ok()?)))
+            .and_then(|(y, w)| NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon))
+            .ok_or_else(|| {
+                crate::error::Error::invalid(
+                    "week",
+                    format!("{week:?} is not an ISO week; write it like 2026-W10"),
+                )
+            })?;
+        let from = format!("{monday}T00:00:00Z");
+        let to = format!("{}T00:00:00Z", monday + Duration::weeks(1));
+        let Some((_, pick)) = DRILL.iter().find(|(name, _)| *name == figure) else {
+            let names: Vec<&str> = DRILL.iter().map(|(name, _)| *name).collect();
+            return Err(crate::error::Error::invalid(
+                "figure",
+                format!(
+                    "{figure:?} is not a health figure; use one of: {}",
+                    names.join(", ")
+                ),
+            ));
+        };
+        Ok(self
+            .facts(&from, Some(&to), true)?
+            .into_iter()
+            .filter_map(|f| {
+                let detail = pick(&f)?;
+                Some(HealthRow {
+                    handoff: f.handoff,
+                    record_id: f.record_id,
+                    record: f.record,
+                    status: f.status,
+                    detail,
+                })
+            })
+            .collect())
     }
 }

@@ -29,26 +29,9 @@ pub(super) fn csv_error(path: &Path, e: csv::Error) -> Error {
 }
 
 impl Workspace {
-    /// Imports a CSV export in one transaction (rolled back on a bad row unless skipping, and
-    /// always on a dry run).
-    pub fn import_file(&mut self, path: &Path, opts: &ImportOptions) -> Result<ImportReport> {
-        self.import_file_with_progress(path, opts, &mut |_| {})
-    }
-
-    /// [`Workspace::import_file`], calling `progress` as the file is read (every few thousand
-    /// rows and once at the end).
-    pub fn import_file_with_progress(
-        &mut self,
-        path: &Path,
-        opts: &ImportOptions,
-        progress: &mut dyn FnMut(ImportProgress),
-    ) -> Result<ImportReport> {
-        self.import_as(Origin::Import, path, opts, progress)
-    }
-
     /// Imports `path` as one write of `origin` (an import, or the watched folder's).
     pub(crate) fn import_as(
-        &mut self,
+        &self,
         origin: Origin,
         path: &Path,
         opts: &ImportOptions,
@@ -57,7 +40,7 @@ impl Workspace {
         let fmt = read::sniff(path)?;
         let plan = plan(&self.conn, path, &fmt, opts, false)?;
         let total_bytes = std::fs::metadata(path).map_or(0, |m| m.len());
-        let pbs = self.playbooks()?;
+        let pbs = self.handoffs().playbooks()?;
         let workspace = self.path.clone();
         let mut report = ImportReport {
             import_id: ImportId(0),
@@ -242,6 +225,25 @@ impl Workspace {
             e => e,
         })?;
         Ok(report)
+    }
+}
+
+impl crate::workspace::concepts::Import<'_> {
+    /// Imports a CSV export in one transaction (rolled back on a bad row unless skipping, and
+    /// always on a dry run).
+    pub fn file(&self, path: &Path, opts: &ImportOptions) -> Result<ImportReport> {
+        self.import().file_with_progress(path, opts, &mut |_| {})
+    }
+
+    /// [`crate::workspace::concepts::Import::file`], calling `progress` as the file is read (every few thousand
+    /// rows and once at the end).
+    pub fn file_with_progress(
+        &self,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<ImportReport> {
+        self.import_as(Origin::Import, path, opts, progress)
     }
 
     /// What importing `path` would read: format, detected source, mapping and the first `rows`

@@ -9,17 +9,17 @@ use crate::error::{Error, Result};
 use crate::handoffs::queries::events;
 use crate::import::UndoReport;
 use crate::model::{ImportId, Origin, RecordId};
-use crate::workspace::{Finish, Workspace};
+use crate::workspace::Finish;
 use std::collections::{BTreeMap, HashSet};
 
 /// How many records an undo refusal names before it counts the rest.
 const NAMED: usize = 5;
 
-impl Workspace {
+impl crate::workspace::concepts::Import<'_> {
     /// Undoes import `id`: removes the records, stage changes, handoffs, tasks, notifications,
     /// drafts and audit events it added and restores what it changed. Refused when something
     /// else changed those records since, so no later work is lost.
-    pub fn undo_import(&mut self, id: ImportId, origin: Origin) -> Result<UndoReport> {
+    pub fn undo(&self, id: ImportId, origin: Origin) -> Result<UndoReport> {
         let past = imports::get(&self.conn, id)?.ok_or_else(|| {
             Error::not_found("import", id.to_string(), "`baton imports` lists them")
         })?;
@@ -98,7 +98,7 @@ impl Workspace {
     }
 
     /// Past imports, newest first.
-    pub fn imports(&self) -> Result<Vec<ImportSummary>> {
+    pub fn list(&self) -> Result<Vec<ImportSummary>> {
         imports::list(&self.conn)
     }
 }

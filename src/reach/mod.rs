@@ -5,6 +5,7 @@
 
 mod eml;
 mod ics;
+mod inbox;
 pub(crate) mod queries;
 pub mod webhooks;
 pub mod writeback;
@@ -24,6 +25,40 @@ use crate::workspace::{EmailDraft, Finish, Workspace};
 const WELCOME_LINE: &str = "welcome email";
 
 impl Workspace {
+    /// The person a handoff went to, who sends the welcome email and hosts the kickoff.
+    fn delivery_owner(&self, h: &Handoff, record: &Record) -> Result<Person> {
+        let name = h.to_owner.as_deref().ok_or_else(|| {
+            Error::invalid(
+                "handoff",
+                format!(
+                    "{}'s handoff has no new owner yet ({}); finish it first",
+                    record.name,
+                    crate::vocabulary::status_words(h.status).to_lowercase()
+                ),
+            )
+        })?;
+        people::get_by_name(&self.conn, name)?.ok_or_else(|| {
+            Error::not_found(
+                "person",
+                name,
+                "add them with: baton people add NAME --role delivery --email ADDRESS",
+            )
+        })
+    }
+
+    /// The kickoff invite of task `t` (see [`ics`]).
+    fn invite_text(&self, t: &Task, record: &Record, owner: &Person, brief: &Brief) -> String {
+        ics::kickoff(&ics::Kickoff {
+            task: t,
+            record,
+            owner,
+            brief,
+            now: self.now(),
+        })
+    }
+}
+
+impl crate::workspace::concepts::Reach<'_> {
     /// Every welcome email draft, the ones still to send first.
     pub fn drafts(&self) -> Result<Vec<EmailDraft>> {
         handoffs::all_drafts(&self.conn)
@@ -41,8 +76,8 @@ impl Workspace {
 
     /// The newest welcome email draft of `record`'s handoffs.
     pub fn record_draft(&self, record: RecordId) -> Result<EmailDraft> {
-        let r = self.record(record)?;
-        self.newest_draft(record)?.ok_or_else(|| {
+        let r = self.records().get(record)?;
+        self.reach().newest_draft(record)?.ok_or_else(|| {
             Error::not_found(
                 "draft",
                 &r.name,
@@ -55,7 +90,7 @@ impl Workspace {
     /// leaves the subject or the body as it stands, a teammate's edit included); a sent draft
     /// no longer changes.
     pub fn edit_draft(
-        &mut self,
+        &self,
         id: DraftId,
         subject: Option<&str>,
         body: Option<&str>,
@@ -84,13 +119,13 @@ impl Workspace {
             )?;
             Ok(((), Finish::Commit))
         })?;
-        self.draft(id)
+        self.reach().draft(id)
     }
 
     /// Records that a person sent the draft from their mail app: who and when in the audit log,
     /// the kickoff task's "Send the welcome email" line ticked, the draft read-only from now on.
     /// A teammate who marked it sent first is named instead.
-    pub fn mark_draft_sent(&mut self, id: DraftId, origin: Origin) -> Result<EmailDraft> {
+    pub fn mark_draft_sent(&self, id: DraftId, origin: Origin) -> Result<EmailDraft> {
         let me = self.me()?.map(|p| p.name);
         self.write(origin, |cx| {
             let d = draft_in(cx.conn, id)?;
@@ -132,14 +167,17 @@ impl Workspace {
                 ),
             )
         })?;
-        self.draft(id)
+        self.reach().draft(id)
     }
 
     /// The draft as a standard email file for the user's mail app: UTF-8, plain text and HTML,
     /// the kickoff invite attached, to the client's contact, from the delivery owner.
     pub fn draft_eml(&self, id: DraftId) -> Result<Vec<u8>> {
-        let d = self.draft(id)?;
-        let (h, record) = (self.handoff(d.handoff_id)?, self.record(d.record_id)?);
+        let d = self.reach().draft(id)?;
+        let (h, record) = (
+            self.handoffs().get(d.handoff_id)?,
+            self.records().get(d.record_id)?,
+        );
         let owner = self.delivery_owner(&h, &record)?;
         let to = d
             .recipient
@@ -150,7 +188,9 @@ impl Workspace {
                 email: email.to_string(),
             });
         let invite = match kickoff_of(&self.conn, &h)? {
-            Some(t) => Some(self.invite_text(&t, &record, &owner, &self.brief(record.id)?)),
+            Some(t) => {
+                Some(self.invite_text(&t, &record, &owner, &self.records().brief(record.id)?))
+            }
             None => None,
         };
         eml::message(eml::Mail {
@@ -166,10 +206,10 @@ impl Workspace {
 
     /// The kickoff invite of task `id` as an iCalendar file with one event (see [`ics`]).
     pub fn kickoff_ics(&self, id: TaskId) -> Result<String> {
-        let t = self.task(id)?;
-        let record = self.record(t.record_id)?;
+        let t = self.handoffs().task(id)?;
+        let record = self.records().get(t.record_id)?;
         let h = match t.handoff_id {
-            Some(h) => self.handoff(h)?,
+            Some(h) => self.handoffs().get(h)?,
             None => {
                 return Err(Error::invalid(
                     "task",
@@ -180,15 +220,15 @@ impl Workspace {
             }
         };
         let owner = self.delivery_owner(&h, &record)?;
-        let brief = self.brief(record.id)?;
+        let brief = self.records().brief(record.id)?;
         Ok(self.invite_text(&t, &record, &owner, &brief))
     }
 
     /// The brief of `record` as an email to its new owner: HTML and text, the invite attached.
     pub fn brief_eml(&self, record: RecordId) -> Result<Vec<u8>> {
-        let r = self.record(record)?;
-        let brief = self.brief(record)?;
-        let h = self.latest_handoff(record)?.ok_or_else(|| {
+        let r = self.records().get(record)?;
+        let brief = self.records().brief(record)?;
+        let h = self.reach().latest_handoff(record)?.ok_or_else(|| {
             Error::invalid(
                 "record",
                 format!(
@@ -217,7 +257,7 @@ impl Workspace {
 
     /// The kickoff task of `record`'s latest handoff, whose invite the brief offers.
     pub fn kickoff_task(&self, record: RecordId) -> Result<Option<Task>> {
-        match self.latest_handoff(record)? {
+        match self.reach().latest_handoff(record)? {
             Some(h) => kickoff_of(&self.conn, &h),
             None => Ok(None),
         }
@@ -226,38 +266,6 @@ impl Workspace {
     /// `record`'s latest handoff, the one its brief and its emails are about.
     pub fn latest_handoff(&self, record: RecordId) -> Result<Option<Handoff>> {
         Ok(handoffs::for_record(&self.conn, record)?.pop())
-    }
-
-    /// The person a handoff went to, who sends the welcome email and hosts the kickoff.
-    fn delivery_owner(&self, h: &Handoff, record: &Record) -> Result<Person> {
-        let name = h.to_owner.as_deref().ok_or_else(|| {
-            Error::invalid(
-                "handoff",
-                format!(
-                    "{}'s handoff has no new owner yet ({}); finish it first",
-                    record.name,
-                    crate::vocabulary::status_words(h.status).to_lowercase()
-                ),
-            )
-        })?;
-        people::get_by_name(&self.conn, name)?.ok_or_else(|| {
-            Error::not_found(
-                "person",
-                name,
-                "add them with: baton people add NAME --role delivery --email ADDRESS",
-            )
-        })
-    }
-
-    /// The kickoff invite of task `t` (see [`ics`]).
-    fn invite_text(&self, t: &Task, record: &Record, owner: &Person, brief: &Brief) -> String {
-        ics::kickoff(&ics::Kickoff {
-            task: t,
-            record,
-            owner,
-            brief,
-            now: self.now(),
-        })
     }
 }
 

@@ -321,7 +321,7 @@ fn check_url(url: &str) -> Result<String> {
 }
 
 /// How a test post went: the status it was answered with, or its failure (from
-/// [`Workspace::finish_post`]) as the error.
+/// [`crate::workspace::concepts::Reach::finish_post`]) as the error.
 pub fn tested(failure: Option<String>, outcome: &PostOutcome) -> Result<u16> {
     match (failure, outcome) {
         (Some(why), _) => Err(Error::invalid("webhook", why)),
@@ -355,7 +355,7 @@ pub enum PostOutcome {
 use PostOutcome as Outcome;
 
 /// A post claimed for delivery: sent with [`PostJob::send`] (outside any lock on the
-/// workspace), then written with [`Workspace::finish_post`].
+/// workspace), then written with [`crate::workspace::concepts::Reach::finish_post`].
 #[derive(Debug, Clone)]
 pub struct PostJob(Claimed);
 
@@ -409,6 +409,14 @@ fn post(url: &str, host: &str, body: &str) -> Outcome {
 }
 
 impl Workspace {
+    fn webhook(&self, id: WebhookId) -> Result<hooks::Stored> {
+        hooks::get(&self.conn, id)?.ok_or_else(|| {
+            Error::not_found("webhook", id.to_string(), "list them with: baton webhooks")
+        })
+    }
+}
+
+impl crate::workspace::concepts::Reach<'_> {
     /// The chat webhooks in use, with how their posts stand.
     pub fn webhooks(&self) -> Result<Vec<Webhook>> {
         hooks::active(&self.conn)?
@@ -431,16 +439,10 @@ impl Workspace {
             .collect()
     }
 
-    fn webhook(&self, id: WebhookId) -> Result<hooks::Stored> {
-        hooks::get(&self.conn, id)?.ok_or_else(|| {
-            Error::not_found("webhook", id.to_string(), "list them with: baton webhooks")
-        })
-    }
-
     /// Adds a webhook: the address goes to the OS keyring, the rest to the workspace. With
     /// `playbook`, only that playbook's handoffs post to it.
     pub fn add_webhook(
-        &mut self,
+        &self,
         url: &str,
         kind: WebhookKind,
         playbook: Option<&str>,
@@ -449,7 +451,8 @@ impl Workspace {
         let host = check_url(url)?;
         let playbook = match playbook {
             Some(key) => Some(
-                self.playbooks()?
+                self.handoffs()
+                    .playbooks()?
                     .into_iter()
                     .find(|p| p.key.eq_ignore_ascii_case(key.trim()))
                     .ok_or_else(|| {
@@ -487,7 +490,8 @@ impl Workspace {
                 return Err(e);
             }
         };
-        self.webhooks()?
+        self.reach()
+            .webhooks()?
             .into_iter()
             .find(|w| w.id == id)
             .ok_or_else(|| Error::not_found("webhook", id.to_string(), ""))
@@ -495,7 +499,7 @@ impl Workspace {
 
     /// Removes a webhook: no more posts, its address deleted from the keyring, the ones still
     /// waiting dropped. Its past attempts stay in the audit log.
-    pub fn remove_webhook(&mut self, id: WebhookId, origin: Origin) -> Result<()> {
+    pub fn remove_webhook(&self, id: WebhookId, origin: Origin) -> Result<()> {
         let w = self.webhook(id)?;
         self.write(origin, |cx| hooks::remove(cx.conn, id, cx.stamp()))?;
         match entry(&w.secret_ref)?.delete_credential() {
@@ -506,17 +510,17 @@ impl Workspace {
 
     /// Queues a test message to webhook `id` and sends it now; returns the HTTP status, or the
     /// reason it failed as the error.
-    pub fn test_webhook(&mut self, id: WebhookId, origin: Origin) -> Result<u16> {
-        let post = self.queue_test(id, origin)?;
-        let job = self.claim_test(post)?;
+    pub fn test_webhook(&self, id: WebhookId, origin: Origin) -> Result<u16> {
+        let post = self.reach().queue_test(id, origin)?;
+        let job = self.reach().claim_test(post)?;
         let outcome = job.send()?;
-        tested(self.finish_post(&job, &outcome)?, &outcome)
+        tested(self.reach().finish_post(&job, &outcome)?, &outcome)
     }
 
     /// Claims test post `post` to send it now; another deliverer (the app's background loop)
     /// may have taken it first, and then says how it went.
-    pub fn claim_test(&mut self, post: PostId) -> Result<PostJob> {
-        self.claim_post(Due::After(PostId(post.0 - 1)), PostId(0))?
+    pub fn claim_test(&self, post: PostId) -> Result<PostJob> {
+        self.reach().claim_post(Due::After(PostId(post.0 - 1)), PostId(0))?
             .filter(|j| j.id() == post)
             .ok_or_else(|| {
                 Error::invalid(
@@ -526,9 +530,9 @@ impl Workspace {
             })
     }
 
-    /// Queues a test message to webhook `id`; send it with [`Workspace::claim_test`] and
+    /// Queues a test message to webhook `id`; send it with [`crate::workspace::concepts::Reach::claim_test`] and
     /// [`tested`] says how it went.
-    pub fn queue_test(&mut self, id: WebhookId, origin: Origin) -> Result<PostId> {
+    pub fn queue_test(&self, id: WebhookId, origin: Origin) -> Result<PostId> {
         let w = self.webhook(id)?;
         let scope = match &w.playbook {
             Some(p) => format!("the {p} playbook's handoffs are"),
@@ -562,7 +566,7 @@ impl Workspace {
     /// Delivers queued posts, one at a time, for at most `budget` (a post under way finishes):
     /// each is claimed first, so another deliverer never posts it too, posted outside any
     /// transaction, then its attempt is written to the post and the audit log.
-    pub fn deliver(&mut self, due: Due, budget: Duration) -> Result<Delivery> {
+    pub fn deliver(&self, due: Due, budget: Duration) -> Result<Delivery> {
         let started = Instant::now();
         let mut out = Delivery::default();
         let mut cursor = match due {
@@ -570,12 +574,12 @@ impl Workspace {
             _ => PostId(0),
         };
         while started.elapsed() < budget {
-            let Some(job) = self.claim_post(due, cursor)? else {
+            let Some(job) = self.reach().claim_post(due, cursor)? else {
                 break;
             };
             cursor = job.id();
             let outcome = job.send()?;
-            if let Some(why) = self.finish_post(&job, &outcome)? {
+            if let Some(why) = self.reach().finish_post(&job, &outcome)? {
                 out.failed.push(why);
             } else {
                 out.sent += 1;
@@ -586,7 +590,7 @@ impl Workspace {
 
     /// Claims the next post `due` after post `after` for one minute, so no other deliverer
     /// takes it meanwhile.
-    pub fn claim_post(&mut self, due: Due, after: PostId) -> Result<Option<PostJob>> {
+    pub fn claim_post(&self, due: Due, after: PostId) -> Result<Option<PostJob>> {
         let max = BACKOFF_SECS.len() as u32;
         let after = match due {
             Due::After(p) => p.max(after),
@@ -607,7 +611,7 @@ impl Workspace {
 
     /// Writes one attempt on the post and in the audit log; returns the failure in words, if
     /// it failed.
-    pub fn finish_post(&mut self, job: &PostJob, outcome: &PostOutcome) -> Result<Option<String>> {
+    pub fn finish_post(&self, job: &PostJob, outcome: &PostOutcome) -> Result<Option<String>> {
         let job = &job.0;
         let service = format!("{} ({})", job.webhook.kind.words(), job.webhook.host);
         let attempt = job.attempts + 1;

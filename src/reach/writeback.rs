@@ -12,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::handoffs::queries::{handoffs, tasks};
 use crate::model::{Handoff, RecordKind, Task, TaskKind, TaskStatus};
 use crate::vocabulary::status_words;
-use crate::workspace::Workspace;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -221,7 +220,7 @@ pub fn tasks_path(file: &Path) -> PathBuf {
     file.with_file_name(format!("{stem}-tasks.csv"))
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Reach<'_> {
     /// The CRMs with a handoff on a deal imported from them: the ones a write-back has
     /// something to say to.
     pub fn writeback_crms(&self) -> Result<Vec<Crm>> {
@@ -255,7 +254,7 @@ impl Workspace {
             if active.as_ref().is_some_and(|a| !a.contains(&h.id)) {
                 continue;
             }
-            let record = self.record(h.record_id)?;
+            let record = self.records().get(h.record_id)?;
             let Some(id) = record.external_id.as_deref() else {
                 continue;
             };

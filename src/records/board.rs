@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::model::{ExceptionFlag, HandoffStatus, RecordId, RecordKind};
 use crate::stages;
 use crate::workspace::queries::settings;
-use crate::workspace::Workspace;
 use serde::Serialize;
 
 /// One column of the board.
@@ -44,7 +43,7 @@ fn order_key(kind: RecordKind) -> String {
     format!("board_order_{kind}")
 }
 
-impl Workspace {
+impl crate::workspace::concepts::Records<'_> {
     /// The stages records of `kind` are in, in the order the board shows them: as the user
     /// arranged them, else in pipeline order (see [`stages::pipeline_order`]). Stages no record
     /// is in are left out.
@@ -75,21 +74,22 @@ impl Workspace {
     /// Keeps the user's order of the board's columns for `kind` (the stages in the order the
     /// board should show them).
     pub fn arrange_board(
-        &mut self,
+        &self,
         kind: RecordKind,
         order: &[String],
         origin: crate::model::Origin,
     ) -> Result<Vec<String>> {
         let json = serde_json::to_string(order).unwrap_or_else(|_| "[]".into());
         self.write(origin, |cx| settings::put(cx.conn, &order_key(kind), &json))?;
-        self.board_stages(kind)
+        self.records().board_stages(kind)
     }
 
-    /// The board's columns for `kind`, in the order [`Workspace::board_stages`] gives,
+    /// The board's columns for `kind`, in the order [`crate::workspace::concepts::Records::board_stages`] gives,
     /// counting records that match `query`.
     pub fn board(&self, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
         let counted = board::columns(&self.conn, kind, query)?;
         Ok(self
+            .records()
             .board_stages(kind)?
             .into_iter()
             .map(|stage| {

@@ -57,8 +57,30 @@ pub struct RecordDetail {
 }
 
 impl Workspace {
+    /// Changes record `id` as `change` says, on the record as it stands when the write reads
+    /// it, and runs the rules on what changed; nothing is written when nothing changes.
+    fn edit(
+        &self,
+        id: RecordId,
+        origin: Origin,
+        change: impl Fn(&Db, &mut Record) -> Result<()>,
+    ) -> Result<RuleEffects> {
+        self.write_unless(origin, |cx| {
+            let before = record_in(cx.conn, id)?;
+            let mut after = before.clone();
+            change(cx.conn, &mut after)?;
+            if before == after {
+                return Ok((RuleEffects::default(), Finish::RollBack));
+            }
+            let pbs = playbooks::list(cx.conn)?;
+            Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
+        })
+    }
+}
+
+impl crate::workspace::concepts::Records<'_> {
     /// Finds a record by internal id (`12` or `#12`) or by the CRM's record id.
-    pub fn find_record(&self, reference: &str) -> Result<Record> {
+    pub fn find(&self, reference: &str) -> Result<Record> {
         let r = reference.trim();
         let hint = "list records with: baton records";
         if let Some(n) = r.strip_prefix('#') {
@@ -93,19 +115,19 @@ impl Workspace {
     }
 
     /// A record by internal id.
-    pub fn record(&self, id: RecordId) -> Result<Record> {
+    pub fn get(&self, id: RecordId) -> Result<Record> {
         record_in(&self.conn, id)
     }
 
     /// Records, optionally of one kind and in one stage.
-    pub fn records(&self, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
+    pub fn list(&self, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
         let stage = stage.map(stages::canonical);
         records::list(&self.conn, kind, stage.as_deref())
     }
 
-    /// [`Workspace::records`] one at a time, as they are read: a listing of any size in
+    /// [`crate::workspace::concepts::Records::list`] one at a time, as they are read: a listing of any size in
     /// constant memory. `each` may stop it with an error.
-    pub fn for_each_record(
+    pub fn for_each(
         &self,
         kind: Option<RecordKind>,
         stage: Option<&str>,
@@ -116,8 +138,8 @@ impl Workspace {
     }
 
     /// A record with its handoffs, tasks, stage history and audit trail.
-    pub fn record_detail(&self, id: RecordId) -> Result<RecordDetail> {
-        let record = self.record(id)?;
+    pub fn detail(&self, id: RecordId) -> Result<RecordDetail> {
+        let record = self.records().get(id)?;
         let hs = handoffs::for_record(&self.conn, id)?;
         let mut ts = Vec::new();
         for h in &hs {
@@ -139,7 +161,7 @@ impl Workspace {
     }
 
     /// Adds a record by hand; the rules run as if it entered its stage.
-    pub fn add_record(&mut self, new: NewRecord, origin: Origin) -> Result<RecordId> {
+    pub fn add(&self, new: NewRecord, origin: Origin) -> Result<RecordId> {
         let kind = new.kind.unwrap_or(RecordKind::Deal);
         if new.name.trim().is_empty() {
             return Err(Error::invalid("name", "a record needs a name"));
@@ -194,12 +216,7 @@ impl Workspace {
     }
 
     /// Moves a record to another stage; entering a trigger stage fires its playbook.
-    pub fn move_record(
-        &mut self,
-        id: RecordId,
-        stage: &str,
-        origin: Origin,
-    ) -> Result<RuleEffects> {
+    pub fn move_to(&self, id: RecordId, stage: &str, origin: Origin) -> Result<RuleEffects> {
         self.edit(id, origin, |conn, r| {
             r.stage = check_stage_in(conn, r.kind, stage)?;
             Ok(())
@@ -208,7 +225,7 @@ impl Workspace {
 
     /// Sets fields (`key=value`); filling the last missing field resumes a paused handoff.
     pub fn set_fields(
-        &mut self,
+        &self,
         id: RecordId,
         pairs: &[(String, String)],
         origin: Origin,
@@ -223,7 +240,7 @@ impl Workspace {
 
     /// Sets or clears an exception flag.
     pub fn set_flag(
-        &mut self,
+        &self,
         id: RecordId,
         flag: &str,
         on: bool,
@@ -249,34 +266,8 @@ impl Workspace {
         })
     }
 
-    /// Changes record `id` as `change` says, on the record as it stands when the write reads
-    /// it, and runs the rules on what changed; nothing is written when nothing changes.
-    fn edit(
-        &mut self,
-        id: RecordId,
-        origin: Origin,
-        change: impl Fn(&Db, &mut Record) -> Result<()>,
-    ) -> Result<RuleEffects> {
-        self.write_unless(origin, |cx| {
-            let before = record_in(cx.conn, id)?;
-            let mut after = before.clone();
-            change(cx.conn, &mut after)?;
-            if before == after {
-                return Ok((RuleEffects::default(), Finish::RollBack));
-            }
-            let pbs = playbooks::list(cx.conn)?;
-            Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
-        })
-    }
-
     /// Stores one answer of the brief's human context on a handoff.
-    pub fn set_context(
-        &mut self,
-        id: HandoffId,
-        key: &str,
-        value: &str,
-        origin: Origin,
-    ) -> Result<()> {
+    pub fn set_context(&self, id: HandoffId, key: &str, value: &str, origin: Origin) -> Result<()> {
         check_context_key(key)?;
         self.write(origin, |cx| {
             let h = crate::handoffs::actions::handoff_in(cx.conn, id)?;
@@ -287,7 +278,7 @@ impl Workspace {
 
     /// The brief of a record's latest handoff (or of the record alone when it has none).
     pub fn brief(&self, id: RecordId) -> Result<Brief> {
-        let record = self.record(id)?;
+        let record = self.records().get(id)?;
         let hs = handoffs::for_record(&self.conn, id)?;
         let latest = hs.last();
         let first = match latest {

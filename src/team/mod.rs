@@ -7,6 +7,7 @@
 pub(crate) mod identity;
 mod live;
 mod password;
+mod people;
 pub(crate) mod queries;
 pub use crate::db::pg::url;
 
@@ -114,18 +115,14 @@ pub struct Pushed {
     pub rows: u64,
 }
 
-impl crate::workspace::Workspace {
+impl crate::workspace::concepts::Team<'_> {
     /// Copies this laptop workspace into the empty team workspace at `url` (set up first when
     /// the database is empty) in one transaction: records, their history, handoffs, tasks,
     /// drafts, notifications, the audit log, playbooks, people, holidays, saved mappings and
     /// the health counts, ids and times as they are, so briefs and the health history read the
     /// same. Nobody is marked "me" there: each laptop says who it is. `progress` hears (rows
     /// copied, rows in all).
-    pub fn push_to_team(
-        &self,
-        url: &TeamUrl,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Pushed> {
+    pub fn push(&self, url: &TeamUrl, progress: &mut dyn FnMut(u64, u64)) -> Result<Pushed> {
         init(url)?;
         let c = Db::postgres(connect(url)?);
         if !queries::team_is_empty(&c)? {

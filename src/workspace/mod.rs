@@ -1,6 +1,7 @@
 //! The `Workspace` facade: the one API the CLI and the desktop shell call.
 
 pub(crate) mod busy;
+pub mod concepts;
 mod export;
 pub(crate) mod queries;
 mod settings;
@@ -23,13 +24,11 @@ use crate::db;
 use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::handoffs::apply;
-use crate::handoffs::queries::{events, handoffs, playbooks, tasks};
-use crate::handoffs::rules::{Playbook, PlaybookFile};
-use crate::model::{
-    Handoff, HandoffId, HandoffStatus, Origin, Person, PersonId, Role, Task, TaskId,
-};
+use crate::handoffs::queries::playbooks;
+use crate::handoffs::rules::Playbook;
+use crate::model::{Origin, Person, PersonId};
 use crate::workspace::queries::people;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -419,46 +418,9 @@ impl Workspace {
         }
     }
 
-    // ----- people, holidays, playbooks -----
-
-    /// The team, in the order people were added.
-    pub fn people(&self) -> Result<Vec<Person>> {
-        Ok(people::list(&self.conn)?
-            .into_iter()
-            .map(self.mark_me())
-            .collect())
-    }
-
-    /// Adds a person, or updates the role and email of one with that name.
-    pub fn add_person(
-        &mut self,
-        name: &str,
-        role: Role,
-        email: Option<&str>,
-        me: bool,
-        origin: Origin,
-    ) -> Result<Person> {
-        if name.trim().is_empty() {
-            return Err(Error::invalid("name", "a person needs a name"));
-        }
-        // On a team workspace "this is me" belongs to the laptop, not to the shared row.
-        let shared_me = me && self.identity.is_none();
-        let p = self.write(origin, |cx| {
-            people::upsert(cx.conn, name, role, email, shared_me)?;
-            people::get_by_name(cx.conn, name)?.ok_or_else(|| Error::not_found("person", name, ""))
-        })?;
-        match &self.identity {
-            Some(identity) if me => {
-                identity.set(&p.name)?;
-                Ok(Person { is_me: true, ..p })
-            }
-            _ => Ok(self.mark_me()(p)),
-        }
-    }
-
     /// Marks a person as this laptop's user or not, as this laptop says on a team workspace
     /// (its answer read once, however many people are marked); on a file, as the row says.
-    fn mark_me(&self) -> impl Fn(Person) -> Person {
+    pub(crate) fn mark_me(&self) -> impl Fn(Person) -> Person {
         let mine = self
             .identity
             .as_ref()
@@ -505,158 +467,10 @@ impl Workspace {
         Ok(p)
     }
 
-    /// Marks `name`, already on the team, as the person using this laptop.
-    pub fn set_me(&mut self, name: &str, origin: Origin) -> Result<Person> {
-        let p = self.person(name)?;
-        if let Some(identity) = &self.identity {
-            identity.set(&p.name)?;
-            return Ok(Person { is_me: true, ..p });
-        }
-        self.write(origin, |cx| {
-            people::upsert(cx.conn, &p.name, p.role, None, true)
-        })?;
-        self.person(&p.name)
-    }
-
-    /// A person by name, or a clear error.
-    pub fn person(&self, name: &str) -> Result<Person> {
-        person_in(&self.conn, name).map(self.mark_me())
-    }
-
-    /// The holidays due dates skip.
-    pub fn holidays(&self) -> Result<Vec<NaiveDate>> {
-        Ok(people::holidays(&self.conn)?.into_iter().collect())
-    }
-
-    /// Adds a holiday.
-    pub fn add_holiday(&mut self, day: NaiveDate, name: &str, origin: Origin) -> Result<()> {
-        self.write(origin, |cx| people::add_holiday(cx.conn, day, name))
-    }
-
-    /// The playbooks, in order.
-    pub fn playbooks(&self) -> Result<Vec<Playbook>> {
-        playbooks::list(&self.conn)
-    }
-
-    /// Replaces every playbook (validated first; nothing changes on error).
-    pub fn replace_playbooks(&mut self, new: &[Playbook], origin: Origin) -> Result<()> {
-        if new.is_empty() {
-            return Err(Error::invalid(
-                "playbooks",
-                "the file holds no playbooks; keep at least one",
-            ));
-        }
-        PlaybookFile::from_toml(
-            &PlaybookFile {
-                playbooks: new.to_vec(),
-            }
-            .to_toml()?,
-        )?;
-        self.write(origin, |cx| playbooks::replace_all(cx.conn, new))
-    }
-
-    // ----- handoffs and tasks -----
-
-    /// Handoffs, optionally with one status, newest first.
-    pub fn handoffs(&self, status: Option<HandoffStatus>) -> Result<Vec<Handoff>> {
-        handoffs::list(&self.conn, status)
-    }
-
-    /// One handoff.
-    pub fn handoff(&self, id: HandoffId) -> Result<Handoff> {
-        crate::handoffs::actions::handoff_in(&self.conn, id)
-    }
-
-    /// The welcome email drafts of a handoff.
-    pub fn email_drafts(&self, id: HandoffId) -> Result<Vec<EmailDraft>> {
-        handoffs::drafts(&self.conn, id)
-    }
-
-    /// Tasks; `assignee` may be a name or `me`.
-    pub fn tasks(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
-        let person = match assignee {
-            Some(a) if a.eq_ignore_ascii_case("me") => Some(self.me()?.ok_or_else(|| {
-                Error::invalid("--assignee", "nobody is marked as you yet; run: baton people add NAME --role founder --me")
-            })?.id),
-            Some(a) => Some(self.person(a)?.id),
-            None => None,
-        };
-        tasks::list(&self.conn, person, open_only)
-    }
-
-    /// How many open tasks the person using this laptop has (none when nobody is marked as
-    /// them): the window's title and badge say it after every change, so it is counted, not
-    /// listed.
-    pub fn my_open_task_count(&self) -> Result<usize> {
-        match self.me()? {
-            Some(me) => tasks::count_open(&self.conn, me.id),
-            None => Ok(0),
-        }
-    }
-
-    /// One task.
-    pub fn task(&self, id: TaskId) -> Result<Task> {
-        crate::handoffs::actions::task_in(&self.conn, id)
-    }
-
-    /// Notifications waiting for the person using this laptop.
-    pub fn pending_notifications(&self) -> Result<Vec<Notification>> {
-        match self.me()? {
-            Some(me) => events::pending(&self.conn, me.id),
-            None => Ok(vec![]),
-        }
-    }
-
-    /// Claims my undelivered notifications for showing, in one write: each is marked delivered
-    /// as it is claimed, so two deliverers (the app and `baton inbox --follow`, or two of my
-    /// laptops) never both get one. One that cannot be shown goes back with
-    /// [`Workspace::release_notification`].
-    pub fn claim_notifications(&mut self) -> Result<Vec<Notification>> {
-        let Some(me) = self.me()? else {
-            return Ok(vec![]);
-        };
-        if events::pending(&self.conn, me.id)?.is_empty() {
-            return Ok(vec![]);
-        }
-        self.write(Origin::System, |cx| {
-            let mut mine = vec![];
-            for n in events::pending(cx.conn, me.id)? {
-                if events::mark_delivered(cx.conn, n.id, cx.stamp())? {
-                    mine.push(n);
-                }
-            }
-            Ok(mine)
-        })
-    }
-
-    /// On a team workspace, asks the server to say when a notification is committed by any
-    /// teammate's Baton ([`Workspace::wait_for_inbox`] then waits for it).
-    pub fn listen_to_inbox(&self) -> Result<()> {
-        self.conn.listen_to_inbox()
-    }
-
-    /// On a team workspace, waits up to `timeout` for a notification to be committed anywhere
-    /// (after [`Workspace::listen_to_inbox`]); whether one was.
-    pub fn wait_for_inbox(&self, timeout: std::time::Duration) -> Result<bool> {
-        self.conn.wait_for_wake(timeout)
-    }
-
     /// A number that changes whenever another program commits to the workspace: `baton inbox
     /// --follow` claims again when it moves.
     pub fn version(&self) -> Result<i64> {
         db::data_version(self.conn.sqlite()?)
-    }
-
-    /// Puts a claimed notification back, undelivered (it could not be shown).
-    pub fn release_notification(&mut self, id: crate::model::NotificationId) -> Result<()> {
-        self.write(Origin::System, |cx| events::release(cx.conn, id))
-    }
-
-    /// Marks a notification delivered; call only once it was shown.
-    pub fn mark_delivered(&mut self, id: crate::model::NotificationId) -> Result<bool> {
-        self.write(Origin::System, |cx| {
-            events::mark_delivered(cx.conn, id, cx.stamp())
-        })
     }
 }
 
@@ -703,7 +517,11 @@ mod tests {
             .unwrap();
         let e = inner.unwrap_err().to_string();
         assert!(e.contains("a write started inside another write"), "{e}");
-        assert_eq!(ws.holidays().unwrap().len(), 1, "the outer write was kept");
+        assert_eq!(
+            ws.team().holidays().unwrap().len(),
+            1,
+            "the outer write was kept"
+        );
     }
 
     #[test]

@@ -37,6 +37,18 @@ const FOLDER: &str = "watched_folder";
 const SINCE: &str = "watched_since";
 
 impl Workspace {
+    /// The import of `path`, or `None` when its content was seen before.
+    fn import_unseen(&self, path: &Path) -> Result<Option<ImportReport>> {
+        let sha = file_sha256(path)?;
+        if settings::imported_before(&self.conn, &sha)? {
+            return Ok(None);
+        }
+        self.import_as(Origin::Watch, path, &ImportOptions::default(), &mut |_| {})
+            .map(Some)
+    }
+}
+
+impl crate::workspace::concepts::Import<'_> {
     /// The watched folder, when one is set.
     pub fn watched_folder(&self) -> Result<Option<WatchedFolder>> {
         let (Some(path), Some(since)) = (
@@ -60,7 +72,7 @@ impl Workspace {
     /// Watches `path` for new exports from now on (it must be an existing folder), or stops
     /// watching with `None`.
     pub fn set_watched_folder(
-        &mut self,
+        &self,
         path: Option<&Path>,
         origin: Origin,
     ) -> Result<Option<WatchedFolder>> {
@@ -81,14 +93,14 @@ impl Workspace {
             settings::put(cx.conn, FOLDER, &path.display().to_string())?;
             settings::put(cx.conn, SINCE, cx.stamp())
         })?;
-        self.watched_folder()
+        self.import().watched_folder()
     }
 
     /// Imports a file found in the watched folder with the options a drop starts from (the
     /// detected CRM, a saved mapping), all-or-nothing, unless a file with the same content was
     /// imported before (undone imports count: the user chose to take that one back). I hear
     /// how it went by notification, a refusal included; the error is only a failure to say so.
-    pub fn import_new_file(&mut self, path: &Path) -> Result<FolderImport> {
+    pub fn new_file(&self, path: &Path) -> Result<FolderImport> {
         let file = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -96,7 +108,7 @@ impl Workspace {
         match self.import_unseen(path) {
             Ok(None) => Ok(FolderImport::Seen),
             Ok(Some(r)) => {
-                self.notify_me(
+                self.reach().notify_me(
                     &format!("Imported {file}"),
                     &format!(
                         "{} rows: {} new, {} updated, {} unchanged. Handoffs: {} fired, {} paused.",
@@ -111,7 +123,7 @@ impl Workspace {
                 Ok(FolderImport::Imported(r))
             }
             Err(e) => {
-                self.notify_me(
+                self.reach().notify_me(
                     &format!("Could not import {file}"),
                     &format!("{e} Nothing was changed; open it from the Import screen to fix it."),
                 )?;
@@ -119,20 +131,12 @@ impl Workspace {
             }
         }
     }
+}
 
-    /// The import of `path`, or `None` when its content was seen before.
-    fn import_unseen(&mut self, path: &Path) -> Result<Option<ImportReport>> {
-        let sha = file_sha256(path)?;
-        if settings::imported_before(&self.conn, &sha)? {
-            return Ok(None);
-        }
-        self.import_as(Origin::Watch, path, &ImportOptions::default(), &mut |_| {})
-            .map(Some)
-    }
-
+impl crate::workspace::concepts::Reach<'_> {
     /// Queues a desktop notification for the user that no task carries (an import the
     /// watched folder ran, or one it could not). Nothing is queued when nobody is "me".
-    pub fn notify_me(&mut self, title: &str, body: &str) -> Result<()> {
+    pub fn notify_me(&self, title: &str, body: &str) -> Result<()> {
         let Some(me) = self.me()? else {
             return Ok(());
         };

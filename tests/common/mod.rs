@@ -41,9 +41,10 @@ pub fn workspace(
         baton::team::init(&baton::team::TeamUrl::parse(&url).unwrap()).unwrap();
         std::fs::write(dir.path().join(TEAM_URL), &url).unwrap();
     }
-    let mut ws = reopen(&dir, clock.clone());
+    let ws = reopen(&dir, clock.clone());
     for (i, (name, role)) in team.iter().enumerate() {
-        ws.add_person(name, *role, None, i == 0, Origin::Cli)
+        ws.team()
+            .add_person(name, *role, None, i == 0, Origin::Cli)
             .unwrap();
     }
     (ws, clock, dir)

@@ -89,7 +89,7 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
                     })
                 })
                 .transpose()?;
-            let hs = ws.handoffs(status)?;
+            let hs = ws.handoffs().list(status)?;
             if json {
                 print_json(&hs);
             } else {
@@ -124,7 +124,7 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             open,
             json,
         } => {
-            let ts = ws.tasks(assignee.as_deref(), open)?;
+            let ts = ws.handoffs().tasks(assignee.as_deref(), open)?;
             if json {
                 print_json(&ts);
             } else {
@@ -157,8 +157,8 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             let date = kickoff_date
                 .map(|d| date(&d, "--kickoff-date"))
                 .transpose()?;
-            let t = ws.task(TaskId(task))?;
-            let fx = ws.complete_task(TaskId(task), date, me)?;
+            let t = ws.handoffs().task(TaskId(task))?;
+            let fx = ws.handoffs().complete_task(TaskId(task), date, me)?;
             println!("Done: {}.", t.title);
             if let Some(d) = date {
                 println!("Kickoff scheduled for {d}.");
@@ -172,8 +172,9 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             ..
         } => {
             let item = item.ok_or("give the checklist line's number too: baton check TASK ITEM")?;
-            ws.check_item(TaskId(task), item, !undo, Origin::Cli)?;
-            let t = ws.task(TaskId(task))?;
+            ws.handoffs()
+                .check_item(TaskId(task), item, !undo, Origin::Cli)?;
+            let t = ws.handoffs().task(TaskId(task))?;
             for (i, c) in t.checklist.iter().enumerate() {
                 println!(
                     "{} {}. {}",
@@ -186,14 +187,14 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
         // The file check runs before the workspace opens (main.rs).
         HandoffCommand::Check { task: None, .. } => {}
         HandoffCommand::Approve { handoff, reason } => {
-            let h = ws.handoff(HandoffId(handoff))?;
-            let fx = ws.approve(h.id, reason.as_deref(), me)?;
+            let h = ws.handoffs().get(HandoffId(handoff))?;
+            let fx = ws.handoffs().approve(h.id, reason.as_deref(), me)?;
             println!("Approved the exception on {}.", h.record_name);
             output::print_effects(ws, h.record_id, fx)?;
         }
         HandoffCommand::SendBack { handoff, reason } => {
-            ws.send_back(HandoffId(handoff), &reason, me)?;
-            let h = ws.handoff(HandoffId(handoff))?;
+            ws.handoffs().send_back(HandoffId(handoff), &reason, me)?;
+            let h = ws.handoffs().get(HandoffId(handoff))?;
             println!(
                 "Sent {} back to {}.",
                 h.record_name,
@@ -201,8 +202,8 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             );
         }
         HandoffCommand::Escalate { handoff, reason } => {
-            ws.escalate(HandoffId(handoff), &reason, me)?;
-            let h = ws.handoff(HandoffId(handoff))?;
+            ws.handoffs().escalate(HandoffId(handoff), &reason, me)?;
+            let h = ws.handoffs().get(HandoffId(handoff))?;
             println!(
                 "Escalated {} to {}.",
                 h.record_name,
@@ -210,8 +211,8 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             );
         }
         HandoffCommand::Reject { handoff, reason } => {
-            ws.reject(HandoffId(handoff), &reason, me)?;
-            let h = ws.handoff(HandoffId(handoff))?;
+            ws.handoffs().reject(HandoffId(handoff), &reason, me)?;
+            let h = ws.handoffs().get(HandoffId(handoff))?;
             println!(
                 "Sent the lead {} back to {}.",
                 h.record_name,
@@ -223,7 +224,7 @@ pub(crate) fn run(ws: &mut Workspace, command: HandoffCommand) -> Res {
             pairs: raw,
         } => {
             for (k, v) in pairs(&raw)? {
-                ws.set_context(HandoffId(handoff), &k, &v, me)?;
+                ws.records().set_context(HandoffId(handoff), &k, &v, me)?;
             }
             println!("Brief context saved.");
         }

@@ -54,7 +54,9 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
                 ..read.options()?
             };
             let bar = output::ImportBar::new(json);
-            let r = ws.import_file_with_progress(&file, &opts, &mut |p| bar.update(p))?;
+            let r = ws
+                .import()
+                .file_with_progress(&file, &opts, &mut |p| bar.update(p))?;
             bar.finish();
             if json {
                 print_json(&r);
@@ -68,7 +70,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
             rows,
             json,
         } => {
-            let p = ws.preview(&file, &read.options()?, rows)?;
+            let p = ws.import().preview(&file, &read.options()?, rows)?;
             if json {
                 print_json(&p);
             } else {
@@ -76,14 +78,14 @@ pub(crate) fn run(ws: &mut Workspace, command: ImportCommand) -> Res {
             }
         }
         ImportCommand::UndoImport { id } => {
-            let r = ws.undo_import(crate::ImportId(id), Origin::Cli)?;
+            let r = ws.import().undo(crate::ImportId(id), Origin::Cli)?;
             println!(
                 "Undid import {} of {}: {} added records removed, {} changed records restored.",
                 r.import_id, r.file, r.removed, r.restored
             );
         }
         ImportCommand::Imports { json } => {
-            let list = ws.imports()?;
+            let list = ws.import().list()?;
             if json {
                 print_json(&list);
             } else {

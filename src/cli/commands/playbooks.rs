@@ -16,7 +16,7 @@ pub(crate) enum PlaybookCommand {
 pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
     match command {
         PlaybookCommand::Playbooks { action, json } => match action {
-            None if json => print_json(&ws.playbooks()?),
+            None if json => print_json(&ws.handoffs().playbooks()?),
             None => table(
                 &[
                     "KEY",
@@ -27,7 +27,7 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
                     "DUE (BUSINESS DAYS)",
                     "ON",
                 ],
-                ws.playbooks()?.iter().map(|p| {
+                ws.handoffs().playbooks()?.iter().map(|p| {
                     vec![
                         p.key.clone(),
                         p.name.clone(),
@@ -41,7 +41,7 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
             ),
             Some(PlaybookAction::Export { file }) => {
                 let text = PlaybookFile {
-                    playbooks: ws.playbooks()?,
+                    playbooks: ws.handoffs().playbooks()?,
                 }
                 .to_toml()?;
                 std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -52,8 +52,9 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
                     .map_err(|e| format!("{}: {e}", file.display()))?;
                 let parsed = PlaybookFile::from_toml(&text)
                     .map_err(|e| format!("{}: {e}", file.display()))?;
-                let impact = ws.playbook_impact(&parsed.playbooks)?;
-                ws.replace_playbooks(&parsed.playbooks, Origin::Cli)?;
+                let impact = ws.handoffs().playbook_impact(&parsed.playbooks)?;
+                ws.handoffs()
+                    .replace_playbooks(&parsed.playbooks, Origin::Cli)?;
                 println!(
                     "Imported {} playbooks from {}. {}",
                     parsed.playbooks.len(),
@@ -62,7 +63,7 @@ pub(crate) fn run(ws: &mut Workspace, command: PlaybookCommand) -> Res {
                 );
             }
             Some(PlaybookAction::Backtest { playbook, json: j }) => {
-                let bt = ws.backtest(playbook.as_deref())?;
+                let bt = ws.handoffs().backtest(playbook.as_deref())?;
                 if j || json {
                     print_json(&bt);
                 } else {

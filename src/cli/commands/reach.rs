@@ -61,7 +61,7 @@ pub(crate) fn save(path: &Path, bytes: &[u8]) -> Res {
 pub(crate) fn run(ws: &mut Workspace, command: ReachCommand) -> Res {
     match command {
         ReachCommand::Drafts { json } => {
-            let drafts = ws.drafts()?;
+            let drafts = ws.reach().drafts()?;
             if json {
                 print_json(&drafts);
             } else if drafts.is_empty() {
@@ -87,17 +87,17 @@ pub(crate) fn run(ws: &mut Workspace, command: ReachCommand) -> Res {
             }
         }
         ReachCommand::Draft { record, eml, sent } => {
-            let r = ws.find_record(&record)?;
-            let d = ws.record_draft(r.id)?;
+            let r = ws.records().find(&record)?;
+            let d = ws.reach().record_draft(r.id)?;
             if let Some(file) = eml {
-                save(&file, &ws.draft_eml(d.id)?)?;
+                save(&file, &ws.reach().draft_eml(d.id)?)?;
                 println!(
                     "Wrote {}: open it in your mail app to review and send.",
                     file.display()
                 );
             }
             if sent {
-                let d = ws.mark_draft_sent(d.id, Origin::Cli)?;
+                let d = ws.reach().mark_draft_sent(d.id, Origin::Cli)?;
                 println!(
                     "Marked the welcome email for {} as sent by {}.",
                     d.record,
@@ -106,7 +106,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ReachCommand) -> Res {
             }
         }
         ReachCommand::Invite { task, ics } => {
-            let text = ws.kickoff_ics(TaskId(task))?;
+            let text = ws.reach().kickoff_ics(TaskId(task))?;
             save(&ics, text.as_bytes())?;
             println!(
                 "Wrote {}: open it to add the kickoff to your calendar.",
@@ -115,7 +115,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ReachCommand) -> Res {
         }
         ReachCommand::Writeback { crm, since, file } => {
             let since = since.map(|d| date(&d, "--since")).transpose()?;
-            let w = ws.writeback(crm, since)?;
+            let w = ws.reach().writeback(crm, since)?;
             let tasks = w.write_to(&file)?;
             println!(
                 "Wrote {} {} to {} and {} {} to {}: import the first into {} as an update of existing deals, the second as tasks.",

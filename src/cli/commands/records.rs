@@ -58,13 +58,14 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
             if json {
                 // Written as the rows are read: constant memory however many records there are.
                 output::stream_json(|item| {
-                    ws.for_each_record(kind.map(Into::into), stage.as_deref(), |r| {
-                        item(&output::record_json(&r))
-                    })
+                    ws.records()
+                        .for_each(kind.map(Into::into), stage.as_deref(), |r| {
+                            item(&output::record_json(&r))
+                        })
                 })?;
                 return Ok(());
             }
-            let rs = ws.records(kind.map(Into::into), stage.as_deref())?;
+            let rs = ws.records().list(kind.map(Into::into), stage.as_deref())?;
             {
                 table(
                     &["ID", "KIND", "NAME", "STAGE", "OWNER", "FLAGS"],
@@ -86,8 +87,8 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
             }
         }
         RecordCommand::Show { record, json } => {
-            let r = ws.find_record(&record)?;
-            let d = ws.record_detail(r.id)?;
+            let r = ws.records().find(&record)?;
+            let d = ws.records().detail(r.id)?;
             if json {
                 print_json(&output::detail_json(&d));
             } else {
@@ -101,7 +102,7 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
             owner,
             pairs: raw,
         } => {
-            let id = ws.add_record(
+            let id = ws.records().add(
                 NewRecord {
                     kind: Some(kind.into()),
                     name,
@@ -111,39 +112,39 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
                 },
                 me,
             )?;
-            let r = ws.record(id)?;
+            let r = ws.records().get(id)?;
             println!("Added {} {:?} in {}.", r.kind, r.name, r.stage);
             output::print_effects(ws, id, Default::default())?;
             println!("{id}");
         }
         RecordCommand::Move { record, stage } => {
-            let r = ws.find_record(&record)?;
-            let fx = ws.move_record(r.id, &stage, me)?;
-            let r = ws.record(r.id)?;
+            let r = ws.records().find(&record)?;
+            let fx = ws.records().move_to(r.id, &stage, me)?;
+            let r = ws.records().get(r.id)?;
             println!("{} is now in {}.", r.name, r.stage);
             output::print_effects(ws, r.id, fx)?;
         }
         RecordCommand::Set { record, pairs: raw } => {
-            let r = ws.find_record(&record)?;
-            let fx = ws.set_fields(r.id, &pairs(&raw)?, me)?;
+            let r = ws.records().find(&record)?;
+            let fx = ws.records().set_fields(r.id, &pairs(&raw)?, me)?;
             println!("Updated {}.", r.name);
             output::print_effects(ws, r.id, fx)?;
         }
         RecordCommand::Flag { record, flag } => {
-            let r = ws.find_record(&record)?;
-            let fx = ws.set_flag(r.id, &flag, true, me)?;
+            let r = ws.records().find(&record)?;
+            let fx = ws.records().set_flag(r.id, &flag, true, me)?;
             println!("Flagged {}.", r.name);
             output::print_effects(ws, r.id, fx)?;
         }
         RecordCommand::Unflag { record, flag } => {
-            let r = ws.find_record(&record)?;
-            let fx = ws.set_flag(r.id, &flag, false, me)?;
+            let r = ws.records().find(&record)?;
+            let fx = ws.records().set_flag(r.id, &flag, false, me)?;
             println!("Cleared the flag on {}.", r.name);
             output::print_effects(ws, r.id, fx)?;
         }
         RecordCommand::Brief { record, format } => {
-            let r = ws.find_record(&record)?;
-            let b = ws.brief(r.id)?;
+            let r = ws.records().find(&record)?;
+            let b = ws.records().brief(r.id)?;
             match format {
                 BriefFormat::Md => print!("{}", b.to_markdown()?),
                 BriefFormat::Html => print!("{}", b.to_html()?),
@@ -151,7 +152,7 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
                 BriefFormat::Slack => print!("{}", b.to_slack()?),
                 BriefFormat::Eml => {
                     use std::io::Write;
-                    std::io::stdout().write_all(&ws.brief_eml(r.id)?)?;
+                    std::io::stdout().write_all(&ws.reach().brief_eml(r.id)?)?;
                 }
             }
         }

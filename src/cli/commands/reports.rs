@@ -35,7 +35,7 @@ pub(crate) fn run(ws: &mut Workspace, command: ReportCommand) -> Res {
             stuck_days,
             json,
         } => {
-            let h = ws.health(weeks, stuck_days)?;
+            let h = ws.health().weeks(weeks, stuck_days)?;
             if json {
                 print_json(&h);
             } else {
@@ -51,14 +51,14 @@ pub(crate) fn run(ws: &mut Workspace, command: ReportCommand) -> Res {
         }
         ReportCommand::Demo => {
             ws.demo()?;
-            let deals = ws.records(Some(RecordKind::Deal), None)?.len();
-            let leads = ws.records(Some(RecordKind::Lead), None)?.len();
+            let deals = ws.records().list(Some(RecordKind::Deal), None)?.len();
+            let leads = ws.records().list(Some(RecordKind::Lead), None)?.len();
             println!(
                 "Demo workspace ready at {}: {deals} deals, {leads} leads, {} handoffs.",
                 ws.path()
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
-                ws.handoffs(None)?.len()
+                ws.handoffs().list(None)?.len()
             );
         }
     }

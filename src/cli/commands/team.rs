@@ -83,7 +83,7 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                 indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            let pushed = ws.push_to_team(&url, &mut |done, total| {
+            let pushed = ws.team().push(&url, &mut |done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
             });
@@ -147,7 +147,9 @@ pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
                 email,
                 me,
             }) => {
-                let p = ws.add_person(&name, role, email.as_deref(), me, Origin::Cli)?;
+                let p = ws
+                    .team()
+                    .add_person(&name, role, email.as_deref(), me, Origin::Cli)?;
                 println!(
                     "{} ({}){}",
                     p.name,
@@ -156,11 +158,11 @@ pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
                 );
             }
             Some(PeopleAction::Me { name }) => {
-                let p = ws.set_me(&name, Origin::Cli)?;
+                let p = ws.team().set_me(&name, Origin::Cli)?;
                 println!("You are {} ({}) on this laptop.", p.name, p.role);
             }
             None => {
-                let ps = ws.people()?;
+                let ps = ws.team().people()?;
                 if json {
                     print_json(&ps);
                 } else {
@@ -183,14 +185,14 @@ pub(crate) fn run(ws: &mut Workspace, command: TeamCommand) -> Res {
         TeamCommand::Team { .. } => {}
         TeamCommand::Holidays { action } => match action {
             Some(HolidayAction::Add { date: d, name }) => {
-                ws.add_holiday(
+                ws.team().add_holiday(
                     date(&d, "holiday")?,
                     name.as_deref().unwrap_or(""),
                     Origin::Cli,
                 )?;
                 println!("Holiday {d} added; due dates skip it.");
             }
-            None => ws.holidays()?.iter().for_each(|d| println!("{d}")),
+            None => ws.team().holidays()?.iter().for_each(|d| println!("{d}")),
         },
     }
     Ok(())
@@ -231,7 +233,7 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
         "nobody is marked as you on this laptop; run: baton people me NAME (or pass --me NAME)",
     )?;
     if !follow {
-        let pending = ws.pending_notifications()?;
+        let pending = ws.reach().pending_notifications()?;
         if json {
             print_json(&pending);
         } else if pending.is_empty() {
@@ -243,12 +245,13 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
     }
     // On a team workspace the server says when one is committed, by any teammate's Baton.
     if ws.is_team() {
-        ws.listen_to_inbox()?;
+        ws.reach().listen_to_inbox()?;
         loop {
-            for n in ws.claim_notifications()? {
+            for n in ws.reach().claim_notifications()? {
                 say(&n, json);
             }
-            ws.wait_for_inbox(std::time::Duration::from_secs(60))?;
+            ws.reach()
+                .wait_for_inbox(std::time::Duration::from_secs(60))?;
         }
     }
     // Claimed as they land: a commit by any other program moves the file's version.
@@ -257,7 +260,7 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
         let now = ws.version()?;
         if seen != Some(now) {
             seen = Some(now);
-            for n in ws.claim_notifications()? {
+            for n in ws.reach().claim_notifications()? {
                 say(&n, json);
             }
         }

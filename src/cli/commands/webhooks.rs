@@ -76,7 +76,7 @@ pub(crate) fn run(ws: &mut Workspace, command: WebhookCommand) -> Res {
     match command {
         WebhookCommand::Webhooks { action, json } => match action {
             None => {
-                let hooks = ws.webhooks()?;
+                let hooks = ws.reach().webhooks()?;
                 if json {
                     print_json(&hooks);
                 } else if hooks.is_empty() {
@@ -112,7 +112,9 @@ pub(crate) fn run(ws: &mut Workspace, command: WebhookCommand) -> Res {
                 } else {
                     url
                 };
-                let w = ws.add_webhook(&url, kind, playbook.as_deref(), Origin::Cli)?;
+                let w = ws
+                    .reach()
+                    .add_webhook(&url, kind, playbook.as_deref(), Origin::Cli)?;
                 println!(
                     "Added webhook {} ({} at {}, {}); its address is in this computer's keyring. Try it with: baton webhooks test {}",
                     w.id,
@@ -126,18 +128,18 @@ pub(crate) fn run(ws: &mut Workspace, command: WebhookCommand) -> Res {
                 );
             }
             Some(WebhookAction::Test { id }) => {
-                let status = ws.test_webhook(WebhookId(id), Origin::Cli)?;
+                let status = ws.reach().test_webhook(WebhookId(id), Origin::Cli)?;
                 println!("Sent: the webhook answered HTTP {status}.");
             }
             Some(WebhookAction::Remove { id }) => {
-                ws.remove_webhook(WebhookId(id), Origin::Cli)?;
+                ws.reach().remove_webhook(WebhookId(id), Origin::Cli)?;
                 println!("Removed webhook {id}; its address is deleted from the keyring.");
             }
         },
         WebhookCommand::Outbox {
             action: OutboxAction::Send,
         } => {
-            let d = ws.deliver(Due::All, Duration::from_secs(60))?;
+            let d = ws.reach().deliver(Due::All, Duration::from_secs(60))?;
             say_failures(&d);
             println!(
                 "Sent {} chat {}; {} failed.",
