@@ -2,7 +2,7 @@
 //! outbox notifications and one audit event per decision.
 
 use super::queries::{handoffs, playbooks, tasks};
-use crate::clock::{Day, Stamp};
+use crate::clock::Day;
 use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::fields;
@@ -10,33 +10,25 @@ use crate::handoffs::queries::events::{self, Event};
 use crate::handoffs::queries::tasks::NewTask;
 use crate::handoffs::rules::{self, Decision, Outcome, OwnerRule, Playbook};
 use crate::model::{
-    ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, ImportId, Person, Record,
-    Role, TaskId, TaskKind, TaskStatus,
+    ChecklistItem, EventKind, ExceptionFlag, HandoffId, HandoffStatus, Person, Record, Role,
+    TaskId, TaskKind, TaskStatus,
 };
 use crate::reach::webhooks::{Announcement, What};
 use crate::templates::render;
 use crate::workspace::queries::people;
-use chrono::{DateTime, NaiveDate, Utc};
+use crate::workspace::write::Ctx;
+use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
-/// The moment and the actor every write in one transaction shares.
-pub(crate) struct Ctx<'a> {
-    pub conn: &'a Db,
-    pub now: DateTime<Utc>,
-    pub actor: String,
-    /// The change-log entry every row written here is logged under.
-    pub change: i64,
-    /// The import this write is, once it has its id.
-    import: std::cell::Cell<Option<ImportId>>,
-    /// `now` as stored, formatted once: an import stamps many rows.
-    stamp: String,
-    /// The chat webhooks, read the first time a decision is announced.
-    webhooks: std::cell::OnceCell<Vec<crate::reach::queries::Stored>>,
-    /// The team and its holidays, read the first time a rule needs them (an import hands off
-    /// many records) and read again after someone joins ([`Ctx::team_changed`]).
+/// What the handoff rules keep for the length of one write ([`Ctx::rules`]): an import hands
+/// off many records, and each would otherwise read these again.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// The team and its holidays, read the first time a rule needs them and read again after
+    /// someone joins ([`Ctx::team_changed`]).
     team: std::cell::RefCell<Option<std::rc::Rc<Team>>>,
-    /// The health counts this write's handoffs add, written as it ends ([`Ctx::finish`]).
+    /// The health counts this write's handoffs add, written as it ends ([`Kept::finish`]).
     tally: std::cell::RefCell<handoffs::Tally>,
     /// Per playbook, the handoff its round-robin continues after, read once and then kept up
     /// to date as this write hands off new handoffs (an import hands off thousands); forgotten
@@ -48,6 +40,13 @@ pub(crate) struct Ctx<'a> {
         std::collections::VecDeque<HandoffId>,
         std::collections::VecDeque<TaskId>,
     )>,
+}
+
+impl Kept {
+    /// Writes what the rules kept to write once, as the write ends: the health counts.
+    pub(crate) fn finish(&self, conn: &Db) -> Result<()> {
+        self.tally.borrow_mut().write(conn)
+    }
 }
 
 /// What the rules read of the team: who is on it (in id order) and the days nobody works.
@@ -63,11 +62,6 @@ impl Team {
             holidays: people::holidays(conn)?,
         })
     }
-}
-
-/// A moment as the workspace stores it.
-pub(crate) fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// What the rules did, counted; an import sums these over its rows.
@@ -99,49 +93,33 @@ impl RuleEffects {
     }
 }
 
-impl<'a> Ctx<'a> {
-    pub fn new(conn: &'a Db, now: DateTime<Utc>, actor: String, change: i64) -> Self {
-        Ctx {
-            conn,
-            now,
-            actor,
-            change,
-            import: std::cell::Cell::new(None),
-            stamp: stamp(now),
-            webhooks: std::cell::OnceCell::new(),
-            team: Default::default(),
-            tally: Default::default(),
-            last: Default::default(),
-            reserved: Default::default(),
-        }
-    }
-
+impl Ctx<'_> {
     /// Gives the next handoffs this write starts, and their first tasks, these ids (a team
     /// import's run of new records, whose handoffs are known before they are written); any
     /// left from before are dropped.
     pub(crate) fn reserve(&self, (handoffs, tasks): (Vec<HandoffId>, Vec<TaskId>)) {
-        *self.reserved.borrow_mut() = (handoffs.into(), tasks.into());
+        *self.rules.reserved.borrow_mut() = (handoffs.into(), tasks.into());
     }
 
     /// The next owner `pb`'s round-robin continues after, as this write has left it.
     fn last_assignee(&self, pb: &str) -> Result<Option<String>> {
-        if let Some(last) = self.last.borrow().get(pb) {
+        if let Some(last) = self.rules.last.borrow().get(pb) {
             return Ok(last.as_ref().map(|l| l.owner.clone()));
         }
         let last = handoffs::last_handed(self.conn, pb)?;
         let owner = last.as_ref().map(|l| l.owner.clone());
-        self.last.borrow_mut().insert(pb.to_string(), last);
+        self.rules.last.borrow_mut().insert(pb.to_string(), last);
         Ok(owner)
     }
 
     /// Says this write handed off new handoff `h` of `pb` now, to `owner`.
     fn handed_off_new(&self, pb: &str, h: HandoffId, owner: Option<&str>) {
-        let mut known = self.last.borrow_mut();
+        let mut known = self.rules.last.borrow_mut();
         let (Some(owner), Some(last)) = (owner, known.get_mut(pb)) else {
             return;
         };
         let new = handoffs::LastHanded {
-            at: Some(self.stamp.clone()),
+            at: Some(self.stamp().to_string()),
             id: h,
             owner: owner.to_string(),
         };
@@ -152,41 +130,7 @@ impl<'a> Ctx<'a> {
 
     /// Says this write changed a handoff some other way: round-robins read the table again.
     fn handoffs_changed(&self) {
-        self.last.borrow_mut().clear();
-    }
-
-    /// The chat webhooks in use, read once per write.
-    pub(crate) fn webhooks(&self) -> Result<&[crate::reach::queries::Stored]> {
-        if let Some(w) = self.webhooks.get() {
-            return Ok(w);
-        }
-        let read = crate::reach::queries::active(self.conn)?;
-        Ok(self.webhooks.get_or_init(|| read))
-    }
-
-    /// Marks this write as import `id`: its stage changes and its change-log entry say so.
-    pub fn set_import(&self, id: ImportId) -> Result<()> {
-        self.import.set(Some(id));
-        crate::db::changelog::set_import(self.conn, self.change, id)
-    }
-
-    /// The import this write is, if it is one.
-    pub fn import(&self) -> Option<ImportId> {
-        self.import.get()
-    }
-
-    /// `now` as stored: the text every row this write stamps gets.
-    pub fn stamp(&self) -> &str {
-        &self.stamp
-    }
-
-    /// `now`, to the second.
-    pub fn at(&self) -> Stamp {
-        Stamp::new(self.now)
-    }
-
-    pub fn today(&self) -> NaiveDate {
-        self.now.date_naive()
+        self.rules.last.borrow_mut().clear();
     }
 
     pub fn event(
@@ -215,7 +159,7 @@ impl<'a> Ctx<'a> {
 
     /// Creates a task and queues its notification in the same transaction.
     pub fn task(&self, t: NewTask<'_>, headline: &str) -> Result<TaskId> {
-        let reserved = self.reserved.borrow_mut().1.pop_front();
+        let reserved = self.rules.reserved.borrow_mut().1.pop_front();
         let id = tasks::insert(self.conn, &t, self.stamp(), reserved)?;
         // The due date is the task's: the notification says it in the words of the laptop
         // that shows it (`Notification::text`).
@@ -241,22 +185,17 @@ impl<'a> Ctx<'a> {
 
     /// The team as this write has it.
     pub(crate) fn team(&self) -> Result<std::rc::Rc<Team>> {
-        if let Some(t) = self.team.borrow().as_ref() {
+        if let Some(t) = self.rules.team.borrow().as_ref() {
             return Ok(t.clone());
         }
         let t = std::rc::Rc::new(Team::read(self.conn)?);
-        *self.team.borrow_mut() = Some(t.clone());
+        *self.rules.team.borrow_mut() = Some(t.clone());
         Ok(t)
-    }
-
-    /// Writes what this write kept to write once, as it ends: the health counts.
-    pub(crate) fn finish(&self) -> Result<()> {
-        self.tally.borrow_mut().write(self.conn)
     }
 
     /// Says this write changed who is on the team: the next rule reads it again.
     pub(crate) fn team_changed(&self) {
-        self.team.borrow_mut().take();
+        self.rules.team.borrow_mut().take();
     }
 }
 
@@ -315,9 +254,9 @@ pub(crate) fn record_changed(
                     missing,
                     after.owner.as_deref(),
                     cx.stamp(),
-                    &mut cx.tally.borrow_mut(),
+                    &mut cx.rules.tally.borrow_mut(),
                     entered,
-                    cx.reserved.borrow_mut().0.pop_front(),
+                    cx.rules.reserved.borrow_mut().0.pop_front(),
                 )?;
                 if status == HandoffStatus::HandedOff {
                     cx.handed_off_new(&pb.key, h, entered.to);

@@ -5,7 +5,7 @@ use super::plan::{plan, row_values, save_mapping, Plan};
 use super::queries as imports;
 use crate::db::backup;
 use crate::error::{Error, Result};
-use crate::handoffs::apply::{self, Ctx, RuleEffects};
+use crate::handoffs::apply::{self, RuleEffects};
 use crate::import::preset::{FIRST_NAME, LAST_NAME, STATUS};
 use crate::import::read;
 use crate::import::{ImportOptions, ImportProgress, ImportReport, Preview, RowError};
@@ -13,6 +13,7 @@ use crate::model::{HandoffId, ImportId, Origin, Record, RecordId, RecordKind, Ro
 use crate::records::queries as records;
 use crate::records::save_in;
 use crate::workspace::queries::people;
+use crate::workspace::write::Ctx;
 use crate::workspace::{busy, Finish, Workspace};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

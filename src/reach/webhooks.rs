@@ -14,11 +14,11 @@
 use super::queries::{self as hooks, Claimed};
 use crate::clock::{Day, Stamp};
 use crate::error::{Error, Result};
-use crate::handoffs::apply::{stamp, Ctx};
 use crate::handoffs::queries::events::{self, Event};
 use crate::handoffs::rules::Playbook;
 use crate::model::{EventKind, HandoffId, Origin, PostId, Record, TaskId, WebhookId, WebhookKind};
 use crate::templates::escape_chat;
+use crate::workspace::write::{stamp, Ctx};
 use crate::workspace::Workspace;
 use chrono::Duration as Span;
 use serde::Serialize;
@@ -207,6 +207,15 @@ fn body(kind: WebhookKind, m: &Message, json: impl FnOnce() -> serde_json::Value
 }
 
 impl Ctx<'_> {
+    /// The chat webhooks in use, read once per write.
+    pub(crate) fn webhooks(&self) -> Result<&[hooks::Stored]> {
+        if let Some(w) = self.webhooks.get() {
+            return Ok(w);
+        }
+        let read = hooks::active(self.conn)?;
+        Ok(self.webhooks.get_or_init(|| read))
+    }
+
     /// Queues the announcement for every webhook of its playbook (or of every playbook), due
     /// now; delivered once this transaction commits.
     pub(crate) fn announce(&self, a: Announcement<'_>) -> Result<()> {

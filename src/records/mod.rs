@@ -19,6 +19,7 @@ use crate::model::{
     TaskKind,
 };
 use crate::stages;
+use crate::workspace::write::Ctx;
 use crate::workspace::{person_in, Finish, Workspace};
 use queries as records;
 use serde::Serialize;
@@ -404,7 +405,7 @@ pub(crate) fn check_context_key(key: &str) -> Result<()> {
 /// Stores answers of the brief's human context on handoff `h`, one audit event per answer
 /// (per answer that changed, with `only_changed`).
 pub(crate) fn context_in(
-    cx: &apply::Ctx<'_>,
+    cx: &Ctx<'_>,
     h: &Handoff,
     record: &Record,
     answers: &[(&str, &str)],
@@ -437,7 +438,7 @@ pub(crate) fn context_in(
 /// Writes `after` over `before` inside the caller's write: the record, its stage history, the
 /// moved and edited audit events, then the rules.
 pub(crate) fn save_in(
-    cx: &apply::Ctx<'_>,
+    cx: &Ctx<'_>,
     pbs: &[crate::handoffs::rules::Playbook],
     before: &Record,
     after: &Record,

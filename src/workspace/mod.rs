@@ -5,6 +5,7 @@ pub mod concepts;
 mod export;
 pub(crate) mod queries;
 mod settings;
+pub(crate) mod write;
 
 pub use crate::handoffs::{Backtest, PlannedTask, PlaybookImpact, RuleEffects};
 pub use crate::handoffs::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};
@@ -23,7 +24,6 @@ use crate::clock::Clock;
 use crate::db;
 use crate::db::sql::Db;
 use crate::error::{Error, Result};
-use crate::handoffs::apply;
 use crate::handoffs::queries::playbooks;
 use crate::handoffs::rules::Playbook;
 use crate::model::{Origin, Person, PersonId};
@@ -244,7 +244,7 @@ impl Workspace {
     pub(crate) fn write<T>(
         &self,
         origin: Origin,
-        mut f: impl FnMut(&apply::Ctx<'_>) -> Result<T>,
+        mut f: impl FnMut(&write::Ctx<'_>) -> Result<T>,
     ) -> Result<T> {
         self.write_unless(origin, |cx| f(cx).map(|v| (v, Finish::Commit)))
     }
@@ -254,7 +254,7 @@ impl Workspace {
     pub(crate) fn write_unless<T>(
         &self,
         origin: Origin,
-        f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+        f: impl FnMut(&write::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
         if self.is_team() {
             let now = self.now();
@@ -270,7 +270,7 @@ impl Workspace {
         &self,
         origin: Origin,
         undoes: Option<crate::model::ImportId>,
-        f: impl FnOnce(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+        f: impl FnOnce(&write::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
         if let Some(why) = &self.read_only {
             return Err(Error::Conflict(why.clone()));
@@ -311,10 +311,10 @@ impl Workspace {
             &self.change,
             origin,
             &actor,
-            &apply::stamp(now),
+            &write::stamp(now),
             undoes,
         )?;
-        let cx = apply::Ctx::new(&self.conn, now, actor, change);
+        let cx = write::Ctx::new(&self.conn, now, actor, change);
         let (out, finish) = f(&cx)
             .and_then(|done| cx.finish().map(|()| done))
             .map_err(|e| self.explain(e))?;
@@ -355,7 +355,7 @@ impl Workspace {
         now: DateTime<Utc>,
         actor: String,
         attempts: Attempts,
-        mut f: impl FnMut(&apply::Ctx<'_>) -> Result<(T, Finish)>,
+        mut f: impl FnMut(&write::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
         let _writing = Writing::start(&self.writing)?;
         let (alone, attempts) = match attempts {
@@ -383,11 +383,11 @@ impl Workspace {
                 &self.conn,
                 origin,
                 &actor,
-                &apply::stamp(now),
+                &write::stamp(now),
                 undoes,
             )
             .and_then(|change| {
-                let cx = apply::Ctx::new(&self.conn, now, actor.clone(), change);
+                let cx = write::Ctx::new(&self.conn, now, actor.clone(), change);
                 let done = f(&cx)?;
                 cx.finish()?;
                 Ok(done)
