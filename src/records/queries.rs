@@ -203,9 +203,9 @@ pub(crate) fn insert_with_fields(
 
 /// New records (ids reserved with [`Db::next_ids`]) with their first stage changes, as a first
 /// import's run sends them: inside [`Db::gathered`] on a team workspace each table's rows go as
-/// one pipelined statement, without a round trip of their own. Only for rows the unique index cannot refuse (a first
-/// import's CRM ids, each once); a concurrent import that stored the same ids first is a
-/// collision (see [`crate::db::pg::error`]).
+/// one pipelined statement, without a round trip of their own. Only for rows the unique index
+/// cannot refuse (a first import's CRM ids, each once); a concurrent import that stored the
+/// same ids first is a collision (see [`crate::db::pg::error`]).
 pub(crate) fn insert_new_with_ids(
     conn: &Db,
     rows: &[(Record, String, i64)],
