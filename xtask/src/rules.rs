@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 /// the database layer, and health's read-only queries.
 const QUERIES: &[&str] = &["src/db/", "src/health/"];
 
-/// Where a transaction may open: the write funnel, the migrations runner, and the one bulk copy
-/// of a laptop workspace into a team workspace (`baton team push`).
+/// Where a transaction may open: the write funnel, the migrations runners (a workspace file's,
+/// a team workspace's), and the one bulk copy of a laptop workspace into a team workspace
+/// (`baton team push`).
 const TRANSACTIONS: &[&str] = &[
     "src/workspace/mod.rs",
     "src/db/migrations.rs",
+    "src/db/pg/migrations.rs",
     "src/db/push.rs",
 ];
 
