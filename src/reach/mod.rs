@@ -204,7 +204,7 @@ impl crate::workspace::concepts::Reach<'_> {
         })
     }
 
-    /// The kickoff invite of task `id` as an iCalendar file with one event (see [`ics`]).
+    /// The kickoff invite of task `id` as an iCalendar file with one event.
     pub fn kickoff_ics(&self, id: TaskId) -> Result<String> {
         let t = self.handoffs().task(id)?;
         let record = self.records().get(t.record_id)?;

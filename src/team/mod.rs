@@ -1,8 +1,8 @@
 //! The team workspace on PostgreSQL: one workspace for the whole team, every teammate's Baton on
 //! it. This part sets one up (`baton team init`) and says how it stands (`baton team status`):
-//! the address and its password rules ([`url`]), the connection with TLS as `sslmode` asks
-//! ([`connect`]); PostgreSQL's numbered migrations, with the same version and checksum refusal
-//! as a laptop workspace's, live with the rest of PostgreSQL in `db::pg`.
+//! the address and its password rules ([`url`]). The connection with TLS as `sslmode` asks and
+//! PostgreSQL's numbered migrations (with the same version and checksum refusal as a laptop
+//! workspace's) live with the rest of PostgreSQL in `db::pg`.
 
 pub(crate) mod identity;
 mod live;
