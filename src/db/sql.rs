@@ -16,7 +16,9 @@
 //!   says which one is asked, and the query names both texts side by side.
 //!
 //! Statements are prepared once per connection and kept (rusqlite's statement cache; a map of
-//! prepared statements on PostgreSQL). A write whose answer is not read ([`Stmt::write`]) is
+//! prepared statements on PostgreSQL). Behind a transaction pooler, which hands the server a
+//! connection talks to to other clients between transactions, nothing is kept prepared: each
+//! statement goes unnamed, parsed, bound and run in one message, its values as text. A write whose answer is not read ([`Stmt::write`]) is
 //! pipelined on PostgreSQL (see [`super::pg`]), and rows inserted while [`Db::gathered`] runs
 //! wait to go with the others of their kind as one statement ([`Db::insert`]).
 
@@ -46,6 +48,9 @@ pub(crate) struct Pg {
     /// Each table's depth below the tables its foreign keys point to (none: 0), read from the
     /// catalogue the first time gathered rows of more than one table are sent.
     depths: Option<HashMap<String, i64>>,
+    /// Whether a transaction is open: a statement that finds a transaction pooler outside
+    /// one is simply sent again, unnamed.
+    in_transaction: bool,
 }
 
 /// Rows gathered for one `INSERT` of one row ([`Db::insert`]), to go as one statement.
@@ -146,7 +151,16 @@ impl Db {
             gathered: None,
             many: HashMap::new(),
             depths: None,
+            in_transaction: false,
         })))
+    }
+
+    /// The transaction-mode pooler in front of a team workspace, when there is one.
+    pub(crate) fn transaction_pooler(&self) -> Option<super::pg::url::TransactionPooler> {
+        match self {
+            Db::Postgres(pg) => pg.borrow().client.pooler.clone(),
+            Db::Sqlite(_) => None,
+        }
     }
 
     /// Which engine this is.
@@ -247,7 +261,9 @@ impl Db {
     /// On a workspace file, or already gathering, this is `f`.
     pub(crate) fn gathered<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         let Db::Postgres(pg) = self else { return f() };
-        if pg.borrow().gathered.is_some() {
+        // Behind a transaction pooler every statement is parsed anew: rows go one by one,
+        // pipelined, as they are inserted.
+        if pg.borrow().gathered.is_some() || pg.borrow().client.pooler.is_some() {
             return f();
         }
         /// Stops gathering however `f` ends (a panic too): rows left are dropped with it.
@@ -302,6 +318,7 @@ impl Db {
     /// through the workspace's write funnel): kept when it succeeds, rolled back when not.
     pub(crate) fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.execute_batch("BEGIN")?;
+        self.in_transaction(true);
         let done = f();
         let ended = self.end(done.is_ok());
         let done = done?;
@@ -326,10 +343,17 @@ impl Db {
         } else {
             "ROW EXCLUSIVE"
         };
+        self.in_transaction(true);
         self.execute_batch(&format!(
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
              LOCK TABLE changes IN {mode} MODE; SET LOCAL lock_timeout = 0"
         ))
+    }
+
+    fn in_transaction(&self, open: bool) {
+        if let Db::Postgres(pg) = self {
+            pg.borrow_mut().in_transaction = open;
+        }
     }
 
     /// Ends the open transaction, keeping what it wrote or not. A pipelined write that failed
@@ -338,7 +362,9 @@ impl Db {
         if let (Db::Postgres(pg), false) = (self, keep) {
             pg.borrow_mut().client.discard();
         }
-        self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })
+        let ended = self.execute_batch(if keep { "COMMIT" } else { "ROLLBACK" });
+        self.in_transaction(false);
+        ended
     }
 
     /// Asks the team workspace's server to wake this connection whenever a notification for
@@ -400,7 +426,18 @@ impl Stmt<'_> {
             Stmt::Sqlite(..) => self.execute(params).map(|_| ()),
             Stmt::Postgres { pg, sql } => {
                 let mut pg = pg.borrow_mut();
-                let (st, values) = pg.bind(sql, &params)?;
+                pg.send_gathered()?;
+                let values = pg_values(&params)?;
+                if pg.client.pooler.is_some() {
+                    return pg
+                        .client
+                        .defer_text(placeholders(sql), values)
+                        .map_err(super::pg::error);
+                }
+                let st = pg.statement(sql)?;
+                if values.len() != st.params().len() {
+                    return Err(wrong_count(values.len(), st.params().len()));
+                }
                 pg.client.defer(st, values).map_err(super::pg::error)
             }
         }
@@ -414,12 +451,12 @@ impl Stmt<'_> {
                 Ok(st.raw_execute()?)
             }),
             Stmt::Postgres { pg, sql } => {
-                let mut pg = pg.borrow_mut();
-                let (st, values) = pg.bind(sql, &params)?;
-                let n = pg
-                    .client
-                    .execute(&st, &as_pg(&values))
-                    .map_err(super::pg::error)?;
+                let n = pg.borrow_mut().run(
+                    sql,
+                    &params,
+                    |c, st, v| c.execute(st, &as_pg(v)),
+                    |c, sql, v| c.execute_text(sql, v),
+                )?;
                 Ok(usize::try_from(n).unwrap_or(usize::MAX))
             }
         }
@@ -524,31 +561,60 @@ impl Pg {
     /// query at a time, and whoever reads the rows may ask another (SQLite's rows are read as
     /// they come).
     fn rows(pg: &RefCell<Pg>, sql: &str, params: &impl Params) -> Result<Vec<tokio_postgres::Row>> {
-        let mut pg = pg.borrow_mut();
-        let (st, values) = pg.bind(sql, params)?;
-        pg.client
-            .query(&st, &as_pg(&values))
-            .map_err(super::pg::error)
+        pg.borrow_mut().run(
+            sql,
+            params,
+            |c, st, v| c.query(st, &as_pg(v)),
+            |c, sql, v| c.query_text(sql, v),
+        )
     }
 
-    /// The statement for `sql` (prepared on first use) and the values it is run with.
-    fn bind(
+    /// Runs `sql` with `params`: as the statement prepared for it on this connection
+    /// (`named`, prepared on first use and kept), or behind a transaction pooler as an
+    /// unnamed one (`text`). A statement that finds a pooler outside a transaction is sent
+    /// again, unnamed; inside one, the transaction is over and the write runs again.
+    fn run<R>(
         &mut self,
         sql: &str,
         params: &impl Params,
-    ) -> Result<(tokio_postgres::Statement, Vec<PgValue>)> {
+        named: impl FnOnce(
+            &mut super::pg::PgConn,
+            &tokio_postgres::Statement,
+            &[PgValue],
+        ) -> std::result::Result<R, tokio_postgres::Error>,
+        text: impl FnOnce(
+            &mut super::pg::PgConn,
+            &str,
+            &[PgValue],
+        ) -> std::result::Result<R, tokio_postgres::Error>,
+    ) -> Result<R> {
         self.send_gathered()?;
-        let st = self.statement(sql)?;
-        let values = params.with(|v| {
-            v.iter()
-                .map(|v| owned(*v).map(PgValue::One))
-                .collect::<Result<Vec<_>>>()
-        })?;
-        if values.len() != st.params().len() {
-            return Err(wrong_count(values.len(), st.params().len()));
+        let values = pg_values(params)?;
+        if self.client.pooler.is_none() {
+            let tried = match self.prepare(sql) {
+                Ok(st) if values.len() != st.params().len() => {
+                    return Err(wrong_count(values.len(), st.params().len()))
+                }
+                Ok(st) => named(&mut self.client, &st, &values),
+                Err(e) => Err(e),
+            };
+            match tried {
+                Ok(r) => return Ok(r),
+                Err(e) if super::pg::moved(&e) && !self.in_transaction => {}
+                Err(e) => return Err(super::pg::error(e)),
+            }
         }
-        Ok((st, values))
+        text(&mut self.client, &placeholders(sql), &values).map_err(super::pg::error)
     }
+}
+
+/// The values a statement is run with, as PostgreSQL is sent them.
+fn pg_values(params: &impl Params) -> Result<Vec<PgValue>> {
+    params.with(|v| {
+        v.iter()
+            .map(|v| owned(*v).map(PgValue::One))
+            .collect::<Result<Vec<_>>>()
+    })
 }
 
 pub(super) fn as_pg(values: &[PgValue]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
@@ -663,13 +729,18 @@ impl Pg {
 
     /// The prepared statement for `sql`, prepared on first use.
     fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
+        self.prepare(sql).map_err(super::pg::error)
+    }
+
+    /// [`Pg::statement`], failing with the server's own error.
+    fn prepare(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<tokio_postgres::Statement, tokio_postgres::Error> {
         if let Some(st) = self.prepared.get(sql) {
             return Ok(st.clone());
         }
-        let st = self
-            .client
-            .prepare(&placeholders(sql))
-            .map_err(super::pg::error)?;
+        let st = self.client.prepare(&placeholders(sql))?;
         self.prepared.insert(sql.to_string(), st.clone());
         Ok(st)
     }
@@ -785,6 +856,16 @@ impl tokio_postgres::types::ToSql for PgValue {
         true
     }
 
+    /// A parameter of a type the server decides ([`super::pg::PgConn::query_text`]) is sent
+    /// as text, which the server reads as that type; every other as the type's binary form.
+    fn encode_format(&self, ty: &tokio_postgres::types::Type) -> tokio_postgres::types::Format {
+        if *ty == tokio_postgres::types::Type::UNKNOWN {
+            tokio_postgres::types::Format::Text
+        } else {
+            tokio_postgres::types::Format::Binary
+        }
+    }
+
     tokio_postgres::types::to_sql_checked!();
 }
 
@@ -836,6 +917,10 @@ fn one(
         },
         Value::Real(f) => match *ty {
             Type::FLOAT8 => put(f, ty, out),
+            // As PostgreSQL writes them, which it reads back exactly.
+            Type::UNKNOWN if f.is_infinite() => {
+                put(if *f > 0.0 { "Infinity" } else { "-Infinity" }, ty, out)
+            }
             Type::TEXT | Type::VARCHAR | Type::UNKNOWN => put(f.to_string(), ty, out),
             _ => Err(wrong()),
         },
@@ -849,6 +934,16 @@ fn one(
         },
         Value::Blob(b) => match *ty {
             Type::BYTEA => put(b, ty, out),
+            // bytea's text form: \x and two hex digits a byte.
+            Type::UNKNOWN => {
+                use std::fmt::Write;
+                let mut hex = String::with_capacity(2 + 2 * b.len());
+                hex.push_str("\\x");
+                for byte in b {
+                    let _ = write!(hex, "{byte:02x}");
+                }
+                put(hex, ty, out)
+            }
             _ => Err(wrong()),
         },
     }
@@ -914,6 +1009,99 @@ mod tests {
         );
         let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
         Db::postgres(super::super::pg::connect(&url).unwrap())
+    }
+
+    /// A connection through the test PgBouncer in transaction mode that has not found it yet
+    /// (as a self-hosted pooler's address does not say so, and no statement was left behind).
+    fn through_an_unseen_pooler() -> Db {
+        let url = std::env::var("BATON_TEST_PGBOUNCER_TRANSACTION").expect(
+            "BATON_TEST_PGBOUNCER_TRANSACTION is not set: run the tests with cargo xtask test, which starts PgBouncer",
+        );
+        let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
+        let mut conn = super::super::pg::connect(&url).unwrap();
+        conn.pooler = None;
+        Db::postgres(conn)
+    }
+
+    #[test]
+    fn a_statement_gone_missing_behind_a_pooler_is_sent_again_unnamed_and_so_is_every_next() {
+        let a = through_an_unseen_pooler();
+        let b = through_an_unseen_pooler();
+        let pid = "SELECT CAST(pg_backend_pid() AS BIGINT), CAST(?1 AS BIGINT) + 1";
+        let first: i64 = a.query_row(pid, [1], |r| r.get(0)).unwrap();
+        // B holds the server A prepared its statement on: A's next run is on another one,
+        // where its statement is not.
+        b.execute_batch("BEGIN").unwrap();
+        let held: i64 = b.query_row(pid, [1], |r| r.get(0)).unwrap();
+        assert_eq!(held, first, "the pooler handed B the server A let go of");
+        let (other, sum): (i64, i64) = a
+            .query_row(pid, [41], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_ne!(other, first, "A ran on another server");
+        assert_eq!(sum, 42, "and its statement was sent again, unnamed");
+        assert!(
+            a.transaction_pooler().is_some(),
+            "A now knows of the pooler"
+        );
+        b.execute_batch("COMMIT").unwrap();
+        // From now on nothing is prepared: every statement goes unnamed, whatever server
+        // the pooler hands over.
+        let Db::Postgres(pg) = &a else { unreachable!() };
+        let kept = pg.borrow().prepared.len();
+        let n: i64 = a
+            .query_row("SELECT CAST(?1 AS BIGINT) * 2", [21], |r| r.get(0))
+            .unwrap();
+        assert_eq!((n, pg.borrow().prepared.len()), (42, kept));
+    }
+
+    #[test]
+    fn unnamed_statements_send_every_kind_of_value_as_the_server_reads_it() {
+        let db = through_an_unseen_pooler();
+        db.execute_batch("BEGIN").unwrap();
+        let Db::Postgres(pg) = &db else {
+            unreachable!()
+        };
+        pg.borrow_mut().client.pooler = Some(super::super::pg::found_pooler());
+        db.execute_batch(
+            "CREATE TEMP TABLE v (i BIGINT, f DOUBLE PRECISION, t TEXT, b BYTEA, ok BOOLEAN)",
+        )
+        .unwrap();
+        let blob = vec![0u8, 1, 0xfe, b'\\', b'\''];
+        let rows = [
+            (
+                Value::Integer(-7),
+                Value::Real(0.1),
+                Value::Text("it's \\ \"q\" é".into()),
+                Value::Blob(blob.clone()),
+                Value::Integer(1),
+            ),
+            (
+                Value::Null,
+                Value::Real(f64::INFINITY),
+                Value::Null,
+                Value::Null,
+                Value::Integer(0),
+            ),
+        ];
+        for (i, f, t, b, ok) in &rows {
+            db.prepare_cached("INSERT INTO v (i, f, t, b, ok) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .unwrap()
+                .write(params![i, f, t, b, ok])
+                .unwrap();
+        }
+        let back = db
+            .query_map("SELECT i, f, t, b, ok FROM v ORDER BY f", [], |r| {
+                Ok((
+                    r.get::<Value>(0)?,
+                    r.get::<Value>(1)?,
+                    r.get::<Value>(2)?,
+                    r.get::<Value>(3)?,
+                    r.get::<Value>(4)?,
+                ))
+            })
+            .unwrap();
+        assert_eq!(back, rows);
+        db.execute_batch("ROLLBACK").unwrap();
     }
 
     /// The same statements, model types and all, read the same on both engines.

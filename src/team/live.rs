@@ -28,6 +28,8 @@ pub struct Probe {
     pub other_tables: usize,
     /// Whether a team's work is already there (records, people, events or imports).
     pub holds_work: bool,
+    /// When the address is a transaction pooler: what that means and what to use instead.
+    pub pooler: Option<String>,
 }
 
 /// Connects to `url` and says what is there, writing nothing.
@@ -48,6 +50,7 @@ pub fn probe(url: &TeamUrl) -> Result<Probe> {
         known_version: TEAM_MIGRATIONS.len() as u32,
         other_tables: if baton { 0 } else { tables.len() },
         holds_work: baton && !queries::team_is_empty(&c)?,
+        pooler: super::pooler(url, &c)?.map(|p| p.sentence()),
     })
 }
 

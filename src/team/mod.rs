@@ -12,7 +12,7 @@ pub(crate) mod queries;
 pub use crate::db::pg::url;
 
 pub(crate) use crate::db::pg::connect;
-pub(crate) use crate::db::pg::{collided, held, LOCKED};
+pub(crate) use crate::db::pg::{collided, held, moved_on, LOCKED};
 pub use live::{probe, Follower, Probe};
 pub use password::{recall_password, remember_password};
 pub use url::{SslMode, TeamUrl};
@@ -68,6 +68,25 @@ pub struct Status {
     pub encrypted: bool,
     /// Who is on which laptop.
     pub laptops: Vec<Laptop>,
+    /// When the address is a transaction pooler: what that means for live updates and which
+    /// address to use instead.
+    pub pooler: Option<String>,
+}
+
+/// The transaction-mode pooler in front of the team workspace `c` is connected to, if any:
+/// named by the address, found by the connection, or seen by a second connection being handed
+/// the same server process the moment `c` lets go of it (a session of its own, directly or
+/// through a session pooler, keeps its process to itself).
+pub(crate) fn pooler(url: &TeamUrl, c: &Db) -> Result<Option<url::TransactionPooler>> {
+    if let Some(p) = c.transaction_pooler() {
+        return Ok(Some(p));
+    }
+    let mine = queries::backend(c)?;
+    let other = Db::postgres(connect(url)?);
+    if let Some(p) = other.transaction_pooler() {
+        return Ok(Some(p));
+    }
+    Ok((queries::backend(&other)? == mine).then(crate::db::pg::found_pooler))
 }
 
 fn now_stamp() -> String {
@@ -236,5 +255,6 @@ pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
         sslmode: url.sslmode.as_str().into(),
         encrypted,
         laptops,
+        pooler: pooler(url, &c)?.map(|p| p.sentence()),
     })
 }

@@ -287,7 +287,9 @@ impl Workspace {
             return self.transact_team(origin, undoes, now, actor, Attempts::Alone, |cx| {
                 match f.take() {
                     Some(f) => f(cx),
-                    None => unreachable!("a write of one attempt runs once"),
+                    // Run again after finding a transaction pooler: an import has read its
+                    // file, and is tried again by whoever asked for it.
+                    None => Err(Error::Conflict(crate::db::pg::MOVED.into())),
                 }
             });
         }
@@ -363,6 +365,7 @@ impl Workspace {
             Attempts::Alone => (true, 1),
         };
         let mut attempt = 1;
+        let mut moved = false;
         let asked = std::time::Instant::now();
         loop {
             if let Err(e) = self.conn.begin_serializable(alone) {
@@ -400,6 +403,12 @@ impl Workspace {
             // After a failed statement or COMMIT the transaction is over or aborted; either
             // way nothing of it stays. A lost connection has nothing left to roll back.
             let _ = self.conn.end(false);
+            // A pooler found in the middle of the write (its statements go unnamed from
+            // now on) costs it one more attempt, whatever it is.
+            if crate::team::moved_on(&e) && !moved {
+                moved = true;
+                continue;
+            }
             if attempt >= attempts || !crate::team::collided(&e) {
                 return Err(e);
             }

@@ -257,6 +257,38 @@ pub fn team_cli(name: &str) -> Cli {
     cli
 }
 
+/// The real `baton` binary on a fresh team workspace reached through the test PgBouncer in
+/// `mode` (`transaction` or `session`; `cargo xtask test` starts both in front of the test
+/// cluster), set up with `team init` through it, as a team pasting its provider's pooled
+/// string does.
+#[allow(dead_code)]
+pub fn pooled_cli(mode: &str, name: &str) -> Cli {
+    let var = format!("BATON_TEST_PGBOUNCER_{}", mode.to_uppercase());
+    let pooler = std::env::var(&var).unwrap_or_else(|_| {
+        panic!("{var} is not set: run the tests with cargo xtask test, which starts PgBouncer")
+    });
+    let at = |url: &str| {
+        url.split('@')
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    let direct = database(&format!(
+        "{}_{mode}",
+        name.chars().take(16).collect::<String>()
+    ));
+    let url = direct.replace(&at(&direct), &at(&pooler));
+    let cli = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+    };
+    cli.ok(&["team", "init", &url]);
+    cli
+}
+
 /// A CLI test run twice from one source: on a workspace file and on a team workspace.
 #[macro_export]
 macro_rules! on_both {

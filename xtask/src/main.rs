@@ -250,8 +250,12 @@ impl Took {
 /// when it ends, adding its counts to `counts`.
 fn on_test_pg(name: &str, mut t: Command, counts: &mut Counts) -> Res {
     let pg = pg::Cluster::start()?;
+    let transaction = pg.pooler("transaction")?;
+    let session = pg.pooler("session")?;
     t.env("BATON_TEST_PG", pg.url())
-        .env("BATON_TEST_PG_CTL", pg.ctl());
+        .env("BATON_TEST_PG_CTL", pg.ctl())
+        .env("BATON_TEST_PGBOUNCER_TRANSACTION", transaction.url())
+        .env("BATON_TEST_PGBOUNCER_SESSION", session.url());
     run_tests(name, t, counts)
 }
 

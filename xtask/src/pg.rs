@@ -3,6 +3,8 @@
 //! PostgreSQL refuses root), listening on a free port on 127.0.0.1 with password
 //! authentication and TLS (a self-signed certificate made for the run, so `sslmode=require`
 //! connects and `verify-full` refuses it), and stopped when the run ends, failed or not.
+//! In front of it, Debian's `pgbouncer` twice, as teams meet it at their providers: in
+//! transaction mode (Supabase's port 6543, Neon's `-pooler` host) and in session mode.
 
 use crate::{install_packages, root};
 use std::path::{Path, PathBuf};
@@ -19,6 +21,21 @@ pub(crate) struct Cluster {
     /// A script that runs `pg_ctl` on this cluster with its arguments (`stop -m immediate`,
     /// `start`): the fault tests stop the server under a running import, then start it again.
     ctl: PathBuf,
+    /// The cluster's folder (the poolers' settings go there too).
+    dir: PathBuf,
+}
+
+/// A PgBouncer in front of the cluster, stopped when dropped.
+pub(crate) struct Pooler {
+    child: std::process::Child,
+    port: u16,
+}
+
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
 }
 
 fn is_root() -> bool {
@@ -110,16 +127,14 @@ impl Cluster {
                 return Err(format!("could not give {} to nobody", dir.display()));
             }
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .map_err(|e| format!("no free port: {e}"))?;
+        let port = free_port()?;
         let cluster = Cluster {
             bin,
             data: dir.join("data"),
             as_nobody,
             port,
             ctl: dir.join("ctl"),
+            dir: dir.clone(),
         };
         let out = cluster
             .command("initdb")
@@ -176,6 +191,84 @@ impl Cluster {
             "postgres://baton:{PASSWORD}@127.0.0.1:{}/postgres?sslmode=disable",
             self.port
         )
+    }
+
+    /// Starts PgBouncer in `mode` (`transaction` or `session`) in front of the cluster, every
+    /// database of it behind one port, the superuser's password checked with SCRAM.
+    pub(crate) fn pooler(&self, mode: &str) -> Result<Pooler, String> {
+        install_packages(&["pgbouncer"])?;
+        let port = free_port()?;
+        let users = self.dir.join("pgbouncer-users.txt");
+        std::fs::write(&users, format!("\"baton\" \"{PASSWORD}\"\n")).map_err(|e| e.to_string())?;
+        let ini = self.dir.join(format!("pgbouncer-{mode}.ini"));
+        std::fs::write(
+            &ini,
+            format!(
+                "[databases]\n* = host=127.0.0.1 port={cluster}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = {users}\npool_mode = {mode}\nmax_client_conn = 200\ndefault_pool_size = 10\nignore_startup_parameters = extra_float_digits\nlogfile = {log}\n",
+                cluster = self.port,
+                users = users.display(),
+                log = self.dir.join(format!("pgbouncer-{mode}.log")).display(),
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        if self.as_nobody {
+            for f in [&users, &ini] {
+                let _ = Command::new("chown").arg("65534:65534").arg(f).status();
+            }
+        }
+        // PgBouncer refuses to run as root: as the cluster, it runs as nobody then.
+        let mut c = if self.as_nobody {
+            let mut c = Command::new("setpriv");
+            c.args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "pgbouncer",
+            ]);
+            c
+        } else {
+            Command::new("pgbouncer")
+        };
+        let child = c
+            .arg(&ini)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("pgbouncer: {e}"))?;
+        let mut pooler = Pooler { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                eprintln!("==> PgBouncer ({mode} mode) on 127.0.0.1:{port}");
+                return Ok(pooler);
+            }
+            if let Ok(Some(status)) = pooler.child.try_wait() {
+                return Err(format!(
+                    "pgbouncer ({mode} mode) stopped at once ({status}); see {}",
+                    self.dir.display()
+                ));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Err(format!(
+            "pgbouncer ({mode} mode) did not listen on port {port} within 5 seconds"
+        ))
+    }
+}
+
+impl Pooler {
+    /// The superuser's address through this pooler.
+    pub(crate) fn url(&self) -> String {
+        format!(
+            "postgres://baton:{PASSWORD}@127.0.0.1:{}/postgres?sslmode=disable",
+            self.port
+        )
+    }
+}
+
+impl Drop for Pooler {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

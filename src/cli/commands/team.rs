@@ -121,6 +121,9 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                     s.schema_version, s.known_version
                 );
                 println!("Latency: {:.2} ms per round trip", s.latency_ms);
+                if let Some(pooler) = &s.pooler {
+                    println!("Pooler:  {pooler}");
+                }
                 table(
                     &["LAPTOP", "WHO", "BATON", "LAST SEEN"],
                     s.laptops.iter().map(|l| {

@@ -97,9 +97,23 @@ pub(crate) fn connect(url: &TeamUrl) -> Result<super::PgConn> {
         cfg.password(pw);
     }
     let refused = |e: &tokio_postgres::Error| refused(url, e);
-    match url.sslmode {
-        SslMode::Disable => PgConn::connect(&cfg, tokio_postgres::NoTls, refused),
-        mode => PgConn::connect(&cfg, tls(mode)?, refused),
+    let mut conn = match url.sslmode {
+        SslMode::Disable => PgConn::connect(&cfg, tokio_postgres::NoTls, refused)?,
+        mode => PgConn::connect(&cfg, tls(mode)?, refused)?,
+    };
+    conn.pooler = match url.transaction_pooler() {
+        Some(p) => Some(p),
+        None if conn.shares_its_server().map_err(super::error)? => Some(found_pooler()),
+        None => None,
+    };
+    Ok(conn)
+}
+
+/// A transaction pooler the address did not name, found by what the server answers.
+pub(crate) fn found_pooler() -> super::url::TransactionPooler {
+    super::url::TransactionPooler {
+        seen_in: "found by how the server answered: it serves other connections between this one's transactions",
+        instead: "a session-mode pooler or the server's own address".into(),
     }
 }
 

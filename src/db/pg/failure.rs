@@ -13,6 +13,16 @@ pub(crate) const COLLIDED: &str =
 /// it waits and tries again.
 pub(crate) const LOCKED: &str = "a teammate's import or undo holds the team workspace";
 
+/// What a write says when a transaction pooler the address did not name was found in the
+/// middle of it (a statement prepared before it went missing): Baton sends its statements
+/// unnamed from then on, and the write runs again.
+pub(crate) const MOVED: &str = "the team database's pooler moved this connection to another server in the middle of a write; nothing was changed: try again";
+
+/// Whether `e` is a write cut short by finding a transaction pooler (it may be run again).
+pub(crate) fn moved_on(e: &Error) -> bool {
+    matches!(e, Error::Conflict(m) if m == MOVED)
+}
+
 /// Whether `e` is a write that found the workspace held by a teammate's import or undo.
 pub(crate) fn held(e: &Error) -> bool {
     matches!(e, Error::Conflict(m) if m == LOCKED)
@@ -26,6 +36,9 @@ pub(crate) fn collided(e: &Error) -> bool {
 /// A statement that failed on an open connection: what the server said, a value Baton could
 /// not convert (a fault of Baton's, told as such), or the connection gone.
 pub(crate) fn error(e: tokio_postgres::Error) -> Error {
+    if super::moved(&e) {
+        return Error::Conflict(MOVED.into());
+    }
     if let Some(d) = e.as_db_error() {
         use tokio_postgres::error::SqlState;
         // A CRM id stored by a teammate's import meanwhile (a first import sends its new

@@ -16,8 +16,8 @@ pub(crate) mod migrations;
 pub mod url;
 
 use bytes::Bytes;
-pub(crate) use connect::connect;
-pub(crate) use failure::{collided, error, held, LOCKED};
+pub(crate) use connect::{connect, found_pooler};
+pub(crate) use failure::{collided, error, held, moved_on, LOCKED, MOVED};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -57,6 +57,9 @@ pub(crate) struct PgConn {
     pending: VecDeque<Pending>,
     /// Notifications heard and not yet taken by [`PgConn::wait_for_wake`].
     woken: usize,
+    /// The transaction-mode pooler in front of the server, when there is one: statements are
+    /// then sent unnamed, each whole in one message ([`PgConn::query_text`]).
+    pub(crate) pooler: Option<url::TransactionPooler>,
 }
 
 impl PgConn {
@@ -90,7 +93,25 @@ impl PgConn {
             connection: Box::new(connection),
             pending: VecDeque::new(),
             woken: 0,
+            pooler: None,
         })
+    }
+
+    /// Whether statements prepared on this connection may have been left on its server by
+    /// other connections: a session of its own starts with none, while a transaction pooler
+    /// hands over a server that other clients' statements are still prepared on. (None left
+    /// proves nothing; a statement that then goes missing tells it too: [`moved`].)
+    pub(crate) fn shares_its_server(&mut self) -> Result<bool, Error> {
+        let client = self.client.clone();
+        let rows = self.run(async move {
+            client
+                .simple_query("SELECT count(*) FROM pg_prepared_statements")
+                .await
+        })?;
+        Ok(rows.iter().any(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).is_some_and(|n| n != "0"),
+            _ => false,
+        }))
     }
 
     /// Runs `future` to its end while the connection does its work, and reads the answers of
@@ -103,7 +124,7 @@ impl PgConn {
             pending,
             woken,
             ..
-        } = self;
+        } = &mut *self;
         let mut future = std::pin::pin!(future);
         let mut failed: Option<Error> = None;
         let mut answer: Option<Result<R, Error>> = None;
@@ -134,10 +155,18 @@ impl PgConn {
                 None => Poll::Pending,
             }
         }));
-        match failed {
+        let result = match failed {
             Some(e) => Err(e),
             None => result,
+        };
+        // A statement prepared here gone from the server, or another's in its way: a
+        // transaction pooler is in front, and from now on statements go unnamed.
+        if let Err(e) = &result {
+            if moved(e) && self.pooler.is_none() {
+                self.pooler = Some(connect::found_pooler());
+            }
         }
+        result
     }
 
     /// Sends a write now and reads its answer with the next statement's (see the module's
@@ -148,10 +177,14 @@ impl PgConn {
         values: Vec<super::sql::PgValue>,
     ) -> Result<(), Error> {
         let client = self.client.clone();
-        let mut write: Pending = Box::pin(async move {
+        self.send(Box::pin(async move {
             let refs = super::sql::as_pg(&values);
             client.execute(&statement, &refs).await
-        });
+        }))
+    }
+
+    /// Sends `write` now; its answer is read with the next statement's.
+    fn send(&mut self, mut write: Pending) -> Result<(), Error> {
         // Polling it once encodes and queues its request; the runtime sends it with the next.
         match write.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
             Poll::Ready(Err(e)) => return Err(e),
@@ -200,6 +233,40 @@ impl PgConn {
     ) -> Result<Vec<Row>, Error> {
         let client = self.client.clone();
         self.run(async move { client.query(statement, values).await })
+    }
+
+    /// Runs `sql` (with `$n` placeholders) unnamed, parsed, bound and run in one message, its
+    /// values sent as text for the server to read as each parameter's type: what a
+    /// transaction pooler allows, one round trip.
+    pub(crate) fn query_text(
+        &mut self,
+        sql: &str,
+        values: &[super::sql::PgValue],
+    ) -> Result<Vec<Row>, Error> {
+        let client = self.client.clone();
+        self.run(async move { client.query_typed(sql, &untyped(values)).await })
+    }
+
+    /// [`PgConn::query_text`] for a statement whose rows are not read: how many it changed.
+    pub(crate) fn execute_text(
+        &mut self,
+        sql: &str,
+        values: &[super::sql::PgValue],
+    ) -> Result<u64, Error> {
+        let client = self.client.clone();
+        self.run(async move { client.execute_typed(sql, &untyped(values)).await })
+    }
+
+    /// [`PgConn::defer`] for [`PgConn::query_text`]'s unnamed statements.
+    pub(crate) fn defer_text(
+        &mut self,
+        sql: String,
+        values: Vec<super::sql::PgValue>,
+    ) -> Result<(), Error> {
+        let client = self.client.clone();
+        self.send(Box::pin(async move {
+            client.execute_typed(&sql, &untyped(&values)).await
+        }))
     }
 
     /// Runs statements separated by `;`, with no values.
@@ -255,6 +322,36 @@ impl PgConn {
             }
         }
     }
+}
+
+/// Values bound as text of a type the server decides (`unknown`, as libpq sends them).
+fn untyped(
+    values: &[super::sql::PgValue],
+) -> Vec<(
+    &(dyn tokio_postgres::types::ToSql + Sync),
+    tokio_postgres::types::Type,
+)> {
+    values
+        .iter()
+        .map(|v| {
+            (
+                v as &(dyn tokio_postgres::types::ToSql + Sync),
+                tokio_postgres::types::Type::UNKNOWN,
+            )
+        })
+        .collect()
+}
+
+/// Whether `e` says a statement this connection prepared is not on the server it now talks
+/// to, or another client's of the same name is: a transaction pooler handed it another
+/// server, or this one with others' statements on it.
+pub(crate) fn moved(e: &Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.as_db_error().is_some_and(|d| {
+        (*d.code() == SqlState::INVALID_SQL_STATEMENT_NAME
+            || *d.code() == SqlState::DUPLICATE_PSTATEMENT)
+            && d.message().starts_with("prepared statement \"s")
+    })
 }
 
 /// Lets the connection read and write what it can without waiting, counting notifications.

@@ -56,6 +56,44 @@ pub struct TeamUrl {
     pub(crate) password: Option<String>,
     /// How the connection is secured.
     pub sslmode: SslMode,
+    /// Whether the address says a transaction-mode pooler is in front of the database
+    /// (`pgbouncer=true`, the convention other tools read), when its host and port do not.
+    pub(crate) pgbouncer: bool,
+}
+
+/// A pooler that hands a connection's server to others between transactions (PgBouncer or
+/// Supavisor in transaction mode): what was found and what to use instead for live updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionPooler {
+    /// What shows it: the address (a provider's pooled string) or the server's answers.
+    pub seen_in: &'static str,
+    /// The address to use instead, for updates the moment a teammate acts.
+    pub instead: String,
+}
+
+impl TransactionPooler {
+    /// What it means, in one sentence, for `team status` and Settings.
+    pub fn sentence(&self) -> String {
+        format!(
+            "this is a transaction pooler ({}): Baton works through it, but it cannot hear a teammate's change the moment it is made and checks every few seconds instead; for live updates use {}",
+            self.seen_in, self.instead
+        )
+    }
+}
+
+/// Whether `pw` is what a provider's Connect dialog shows in place of the password
+/// (Supabase's `[YOUR-PASSWORD]`, a `<password>` in a guide): words in brackets, or "your
+/// password" however it is spelt.
+fn placeholder_password(pw: &str) -> bool {
+    let inner = pw.trim_matches(|c| matches!(c, '[' | ']' | '<' | '>' | '{' | '}'));
+    let bracketed = inner.len() + 2 == pw.len();
+    let words = inner.to_ascii_lowercase().replace(['-', '_', ' '], "");
+    (bracketed
+        && matches!(
+            words.as_str(),
+            "password" | "yourpassword" | "dbpassword" | "pass"
+        ))
+        || words == "yourpassword"
 }
 
 /// The address as it may be shown: no password.
@@ -158,6 +196,7 @@ impl TeamUrl {
         };
         let mut host = unescape(&host);
         let mut sslmode = None;
+        let mut pgbouncer = false;
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
@@ -169,6 +208,7 @@ impl TeamUrl {
                     })?)
                 }
                 "host" => host = unescape(v),
+                "pgbouncer" => pgbouncer = v == "true",
                 _ => {}
             }
         }
@@ -192,6 +232,8 @@ impl TeamUrl {
         } else {
             SslMode::Require
         });
+        // A provider's placeholder (`[YOUR-PASSWORD]`) is not a password: it is asked for.
+        let password = password.filter(|p| !placeholder_password(p));
         let mut url = TeamUrl {
             host,
             port,
@@ -199,6 +241,7 @@ impl TeamUrl {
             user,
             password,
             sslmode,
+            pgbouncer,
         };
         if url.password.is_none() {
             url.password = env("PGPASSWORD")
@@ -244,6 +287,35 @@ impl TeamUrl {
                 (true, true) => SslMode::Prefer,
                 (true, false) => SslMode::Require,
             },
+            pgbouncer: false,
+        })
+    }
+
+    /// The transaction-mode pooler this address names, by what providers' pooled strings look
+    /// like: Supabase's pooler on port 6543 (its session mode is port 5432), Neon's `-pooler`
+    /// host, or `pgbouncer=true`.
+    pub fn transaction_pooler(&self) -> Option<TransactionPooler> {
+        let host = self.host.to_ascii_lowercase();
+        if host.ends_with(".pooler.supabase.com") && self.port == 6543 {
+            return Some(TransactionPooler {
+                seen_in: "Supabase's transaction pooler, port 6543",
+                instead: format!(
+                    "Supabase's session pooler (the same host, port 5432: {}:5432) or the direct connection",
+                    self.host
+                ),
+            });
+        }
+        let first = host.split('.').next().unwrap_or_default();
+        if first.ends_with("-pooler") || first.contains("-pooler-") || first.contains("-pooler.") {
+            let direct = self.host.replacen("-pooler", "", 1);
+            return Some(TransactionPooler {
+                seen_in: "Neon's pooled host",
+                instead: format!("the host without -pooler ({direct})"),
+            });
+        }
+        self.pgbouncer.then(|| TransactionPooler {
+            seen_in: "pgbouncer=true in the address",
+            instead: "a session-mode pooler or the server's own address".into(),
         })
     }
 
@@ -396,6 +468,67 @@ mod tests {
                 u.password, None,
                 "a file others can read is ignored, as libpq does"
             );
+        }
+    }
+
+    #[test]
+    fn a_providers_pooled_string_is_known_and_its_placeholder_password_is_not_a_password() {
+        let supabase = "postgresql://postgres.abcd:[YOUR-PASSWORD]@aws-0-eu-central-1.pooler.supabase.com:6543/postgres";
+        let u = TeamUrl::parse_with(supabase, env(&[])).unwrap();
+        assert_eq!(
+            (
+                u.user.as_str(),
+                u.port,
+                u.dbname.as_str(),
+                u.password.as_deref()
+            ),
+            ("postgres.abcd", 6543, "postgres", None),
+            "the placeholder is asked for, not sent"
+        );
+        let pooler = u
+            .transaction_pooler()
+            .expect("port 6543 is Supabase's transaction pooler");
+        assert!(pooler.instead.contains(":5432"), "{pooler:?}");
+        let session = supabase.replace(":6543/", ":5432/");
+        assert_eq!(
+            TeamUrl::parse_with(&session, env(&[]))
+                .unwrap()
+                .transaction_pooler(),
+            None
+        );
+        let neon = "postgresql://alex:npg_abc@ep-cool-name-123456-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require";
+        let u = TeamUrl::parse_with(neon, env(&[])).unwrap();
+        assert_eq!(u.password.as_deref(), Some("npg_abc"));
+        let pooler = u.transaction_pooler().expect("Neon's -pooler host");
+        assert!(
+            pooler
+                .instead
+                .contains("ep-cool-name-123456.eu-central-1.aws.neon.tech"),
+            "{pooler:?}"
+        );
+        let direct = neon.replace("-pooler", "");
+        assert_eq!(
+            TeamUrl::parse_with(&direct, env(&[]))
+                .unwrap()
+                .transaction_pooler(),
+            None
+        );
+        let said =
+            TeamUrl::parse_with("postgres://a:pw@h:6432/d?pgbouncer=true", env(&[])).unwrap();
+        assert!(said.transaction_pooler().is_some());
+        for placeholder in [
+            "[YOUR-PASSWORD]",
+            "<password>",
+            "[password]",
+            "YOUR_PASSWORD",
+        ] {
+            let u =
+                TeamUrl::parse_with(&format!("postgres://a:{placeholder}@h/d"), env(&[])).unwrap();
+            assert_eq!(u.password, None, "{placeholder}");
+        }
+        for real in ["password", "hunter2", "[x]"] {
+            let u = TeamUrl::parse_with(&format!("postgres://a:{real}@h/d"), env(&[])).unwrap();
+            assert_eq!(u.password.as_deref(), Some(real));
         }
     }
 }
