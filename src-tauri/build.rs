@@ -59,6 +59,7 @@ const COMMANDS: &[&str] = &[
     "test_webhook",
     "workspace_where",
     "team_test",
+    "team_paste",
     "team_connect",
     "use_laptop",
     "set_me",

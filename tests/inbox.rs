@@ -162,6 +162,81 @@ fn follow_prints_once(cli: &Cli) {
     eprintln!("inbox --follow printed the hand-off {took:?} after the command started");
 }
 
+/// The server ends the follower's session (a restart, an administrator, a serverless compute
+/// going to sleep) just as a teammate hands a deal off: the follower connects again, prints
+/// the hand-off exactly once, and goes on following.
+#[test]
+fn inbox_follow_catches_up_after_the_server_ends_its_session_mid_hand_off() {
+    let cli = common::team_cli("follow_cut");
+    cli.team();
+    let db = cli
+        .db
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let admin = common::server();
+    let followers = move || -> Vec<i32> {
+        common::client(&admin)
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'baton'",
+                &[&db],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    };
+    let (tx, rx) = mpsc::channel();
+    let mut f = follower(&cli, "Dee Delivery", tx, 0);
+    let started = Instant::now();
+    while followers().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the follower connects"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let pids = followers();
+    assert_eq!(pids.len(), 1, "only the follower is connected: {pids:?}");
+    // The hand-off starts; the follower's session is ended meanwhile.
+    let id = cli.deal("Cut-off deal", "Contract Sent", common::CHECKLIST);
+    let mut hand_off = cli
+        .command("2026-03-05T09:00:00Z", &["move", &id, "Closed Won"])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let admin = common::server();
+    common::client(&admin)
+        .execute("SELECT pg_terminate_backend($1)", &[&pids[0]])
+        .unwrap();
+    assert!(hand_off.wait().unwrap().success());
+    let (_, line) = rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the hand-off, after the follower connected again");
+    assert!(line.contains("Cut-off deal"), "{line}");
+    assert!(
+        rx.recv_timeout(Duration::from_secs(2)).is_err(),
+        "exactly once"
+    );
+    assert!(f.try_wait().unwrap().is_none(), "still following");
+    assert!(!followers().contains(&pids[0]), "on a new session");
+    // And it listens again: the next hand-off comes at once.
+    won_deal(&cli, "After the cut");
+    let (_, line) = rx
+        .recv_timeout(Duration::from_secs(3))
+        .expect("woken again on its new connection");
+    assert!(line.contains("After the cut"), "{line}");
+    let _ = f.kill();
+    let _ = f.wait();
+}
+
 on_both! {
 fn inbox_needs_to_know_who_i_am(cli: &Cli) {
     cli.ok(&["people", "add", "Sam Seller", "--role", "sales"]);

@@ -115,3 +115,54 @@ fn teammates_at_once_through_a_transaction_pooler_all_land() {
     let handoffs = cli.json(&["handoffs", "--json"]);
     assert_eq!(handoffs.as_array().unwrap().len(), 6, "{handoffs}");
 }
+
+/// Through a transaction pooler the server cannot wake a follower (LISTEN belongs to a
+/// session the pooler does not keep): `inbox --follow` says so, looks every few seconds,
+/// and prints a teammate's hand-off once.
+#[test]
+fn inbox_follow_through_a_transaction_pooler_looks_every_few_seconds_and_says_so() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Duration;
+    let cli = common::pooled_cli("transaction", "follow");
+    cli.team();
+    let mut f = cli
+        .command(
+            "2026-03-05T09:00:00Z",
+            &["--me", "Dee Delivery", "inbox", "--follow", "--json"],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (out, err) = (f.stdout.take().unwrap(), f.stderr.take().unwrap());
+    let said = tx.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(("out", line));
+        }
+    });
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = said.send(("err", line));
+        }
+    });
+    let (from, note) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a note first");
+    assert_eq!(from, "err");
+    assert!(
+        note.contains("transaction pooler") && note.contains("every few seconds"),
+        "{note}"
+    );
+    let id = cli.deal("Pooled deal", "Contract Sent", common::CHECKLIST);
+    cli.ok(&["move", &id, "Closed Won"]);
+    let (from, line) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the hand-off");
+    assert_eq!(from, "out", "{line}");
+    assert!(line.contains("Pooled deal"), "{line}");
+    assert!(rx.recv_timeout(Duration::from_secs(4)).is_err(), "once");
+    let _ = f.kill();
+    let _ = f.wait();
+}

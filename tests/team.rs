@@ -1105,7 +1105,7 @@ fn a_connection_lost_mid_import_leaves_the_workspace_as_it_was() {
 /// The app's follower: woken by a write another Baton commits (not by time passing), and told
 /// the moment the server ends its connection.
 #[test]
-fn a_follower_wakes_on_a_teammates_write_and_fails_once_the_connection_is_gone() {
+fn a_follower_wakes_on_a_teammates_write_fails_once_the_connection_is_gone_and_catches_up() {
     use baton::team::{Follower, TeamUrl};
     use std::time::Duration;
     let cli = common::team_cli("follow");
@@ -1134,6 +1134,16 @@ fn a_follower_wakes_on_a_teammates_write_and_fails_once_the_connection_is_gone()
     assert!(
         follower.wait(Duration::from_secs(2)).is_err(),
         "a lost connection is an error, not a quiet wait"
+    );
+    // A teammate writes while it is away; the next look connects again, quietly, and finds it.
+    cli.ok(&["people", "add", "Ana Away", "--role", "sales"]);
+    assert!(follower.check().unwrap(), "caught up from its cursor");
+    assert!(!follower.check().unwrap(), "and only once");
+    follower.wait(Duration::from_millis(300)).unwrap();
+    cli.ok(&["people", "add", "Bo Back", "--role", "sales"]);
+    assert!(
+        follower.wait(Duration::from_secs(5)).unwrap(),
+        "listening again on its new connection"
     );
 }
 

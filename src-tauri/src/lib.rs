@@ -4,6 +4,7 @@
 //! loop queues reminders (`background.rs`); file dialogs use rfd
 //! (`dialogs.rs`). No business logic lives here.
 
+mod activity;
 mod background;
 mod chat;
 mod commands;
@@ -38,6 +39,8 @@ pub(crate) struct Shared {
     /// Nothing has been delivered since the app started or the team workspace came back: what
     /// waits then is shown as one notification when there are several.
     away: AtomicBool,
+    /// Whether someone is at the window (how often a team workspace is asked depends on it).
+    focus: activity::Focus,
 }
 
 /// `app.workspace()`: the workspace behind its lock, and what follows every change.
@@ -203,6 +206,7 @@ pub fn run() {
             ws: Mutex::new(ws),
             delivering: Mutex::new(()),
             posting: Mutex::new(()),
+            focus: Default::default(),
         })
         .manage(watch::Watching::default())
         .setup(move |app| {
@@ -234,6 +238,9 @@ pub fn run() {
             // imports through the same command as the file picker.
             // The web view sees no HTML drag events while the shell handles drops, so the
             // shell also says when a file hovers over the window.
+            if let tauri::WindowEvent::Focused(now) = event {
+                activity::focused(window.app_handle(), *now);
+            }
             if let tauri::WindowEvent::DragDrop(drag) = event {
                 let _ = match drag {
                     tauri::DragDropEvent::Enter { .. } => window.emit("drag-hover", true),
@@ -252,6 +259,7 @@ pub fn run() {
             commands::app_state,
             team::workspace_where,
             team::team_test,
+            team::team_paste,
             team::team_connect,
             team::use_laptop,
             team::set_me,

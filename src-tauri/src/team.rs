@@ -4,6 +4,7 @@
 //! notification for me goes out at once, and a server that stops answering is said in a banner
 //! until it is back.
 
+use crate::activity;
 use crate::error::{CmdResult, UiError};
 use crate::{changed, held, Shared};
 use baton::team::{Follower, TeamUrl};
@@ -22,6 +23,36 @@ pub(crate) struct TeamParts {
     pub database: String,
     pub user: String,
     pub tls: bool,
+}
+
+/// What Settings' fields take from an address pasted whole.
+#[derive(Serialize)]
+pub(crate) struct Pasted {
+    parts: TeamParts,
+    /// The password in the address, when it held a real one.
+    password: Option<String>,
+    /// Whether the address held a placeholder for the password (asked for instead).
+    placeholder: bool,
+    /// When the address is a transaction pooler: what that means and what to use instead.
+    pooler: Option<String>,
+}
+
+/// Reads an address pasted whole into Settings → Workspace into its fields.
+#[tauri::command]
+pub(crate) fn team_paste(address: String) -> CmdResult<Pasted> {
+    let (url, placeholder) = TeamUrl::pasted(&address)?;
+    Ok(Pasted {
+        parts: TeamParts {
+            host: url.host.clone(),
+            port: url.port,
+            database: url.dbname.clone(),
+            user: url.user.clone(),
+            tls: url.sslmode != baton::team::SslMode::Disable,
+        },
+        password: url.password().map(str::to_string),
+        placeholder,
+        pooler: url.transaction_pooler().map(|p| p.sentence()),
+    })
 }
 
 impl TeamParts {
@@ -193,18 +224,11 @@ pub(crate) fn follow(app: AppHandle, url: TeamUrl) {
                         }
                         Back::Moved => return,
                     }
-                    loop {
-                        if !current(&app) {
-                            return;
-                        }
-                        match follower.wait(Duration::from_secs(1)) {
-                            Ok(true) => changed(&app),
-                            Ok(false) => {}
-                            Err(e) => {
-                                went_offline(&app, &e.to_string());
-                                break;
-                            }
-                        }
+                    if let Some(pooler) = follower.pooler() {
+                        eprintln!("baton: {pooler}");
+                    }
+                    if keep_following(&app, &follower, &current) {
+                        return;
                     }
                 }
                 Err(e) => went_offline(&app, &e.to_string()),
@@ -213,6 +237,63 @@ pub(crate) fn follow(app: AppHandle, url: TeamUrl) {
             pause = (pause * 2).min(Duration::from_secs(15));
         }
     });
+}
+
+/// Follows with `follower` until the app moves to another workspace (true) or the server
+/// cannot be reached (false; the banner says so). Woken by the server, the window redraws at
+/// once; otherwise the workspace is asked whether anything changed (one statement) every two
+/// minutes while someone is at the window — every few seconds where the server cannot wake
+/// it (a transaction pooler) — and less and less often while nobody is. A connection the
+/// server ends (a serverless database gone to sleep) is opened again when next needed,
+/// quietly: at once if someone is at the window, else when the next look is due.
+fn keep_following(
+    app: &AppHandle,
+    follower: &Follower,
+    current: &impl Fn(&AppHandle) -> bool,
+) -> bool {
+    // Listening, a look only checks the connection is still there: every two minutes (the
+    // background round adds one every quarter hour: under one question a minute in all).
+    let busy = if follower.pooler().is_some() {
+        baton::team::POLL
+    } else {
+        2 * activity::MINUTE
+    };
+    let mut look = activity::Backoff::new();
+    let mut lost = false;
+    loop {
+        if !current(app) {
+            return true;
+        }
+        if lost {
+            std::thread::sleep(Duration::from_secs(1));
+        } else {
+            match follower.wait(Duration::from_secs(1)) {
+                Ok(true) => {
+                    look.asked();
+                    changed(app);
+                    continue;
+                }
+                Ok(false) => {}
+                Err(_) => lost = true,
+            }
+        }
+        let active = activity::active(app);
+        if (lost && active) || look.due(active, busy) {
+            look.asked();
+            match follower.check() {
+                Ok(moved) => {
+                    if moved || lost {
+                        changed(app);
+                    }
+                    lost = false;
+                }
+                Err(e) => {
+                    went_offline(app, &e.to_string());
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 /// How reconnecting went.

@@ -49,8 +49,10 @@ pub(crate) struct Pg {
     /// catalogue the first time gathered rows of more than one table are sent.
     depths: Option<HashMap<String, i64>>,
     /// Whether a transaction is open: a statement that finds a transaction pooler outside
-    /// one is simply sent again, unnamed.
+    /// one is simply sent again, unnamed; one that finds the connection gone, on a new one.
     in_transaction: bool,
+    /// The channels this connection listens to, listened to again on a new connection.
+    listening: Vec<&'static str>,
 }
 
 /// Rows gathered for one `INSERT` of one row ([`Db::insert`]), to go as one statement.
@@ -152,6 +154,7 @@ impl Db {
             many: HashMap::new(),
             depths: None,
             in_transaction: false,
+            listening: Vec::new(),
         })))
     }
 
@@ -317,8 +320,9 @@ impl Db {
     /// Runs `f` in one transaction (a team workspace's migrations and `team push`; writes go
     /// through the workspace's write funnel): kept when it succeeds, rolled back when not.
     pub(crate) fn transaction<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        self.execute_batch("BEGIN")?;
+        let begun = self.execute_batch("BEGIN");
         self.in_transaction(true);
+        begun?;
         let done = f();
         let ended = self.end(done.is_ok());
         let done = done?;
@@ -343,11 +347,12 @@ impl Db {
         } else {
             "ROW EXCLUSIVE"
         };
-        self.in_transaction(true);
-        self.execute_batch(&format!(
+        let begun = self.execute_batch(&format!(
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
              LOCK TABLE changes IN {mode} MODE; SET LOCAL lock_timeout = 0"
-        ))
+        ));
+        self.in_transaction(true);
+        begun
     }
 
     fn in_transaction(&self, open: bool) {
@@ -374,16 +379,35 @@ impl Db {
     }
 
     /// Asks the team workspace's server to wake this connection on every NOTIFY of `channel`.
+    /// Behind a transaction pooler, which cannot keep a LISTEN, nothing is asked: waiting
+    /// then looks for news every few seconds ([`Db::wait_for_wake`]).
     pub(crate) fn listen(&self, channel: &'static str) -> Result<()> {
-        self.postgres_client()?
-            .batch_execute(&format!("LISTEN {channel}"))
-            .map_err(super::pg::error)
+        let Db::Postgres(pg) = self else {
+            return Err(Error::Conflict(
+                "this needs a team workspace (--db postgres://…), not a workspace file".into(),
+            ));
+        };
+        if pg.borrow().client.pooler.is_some() {
+            return Ok(());
+        }
+        self.execute_batch(&format!("LISTEN {channel}"))?;
+        let mut pg = pg.borrow_mut();
+        if !pg.listening.contains(&channel) {
+            pg.listening.push(channel);
+        }
+        Ok(())
     }
 
     /// Waits up to `timeout` for the server to wake this connection (a notification, a write,
     /// as it listens); whether it did. Every wake-up waiting is taken, so one answer serves them
-    /// all.
+    /// all. Behind a transaction pooler it waits a few seconds at most and says to look
+    /// ([`super::pg::POLL`]). A connection lost meanwhile is an error; the next statement
+    /// connects again, and the first wait after that says to look.
     pub(crate) fn wait_for_wake(&self, timeout: std::time::Duration) -> Result<bool> {
+        if self.transaction_pooler().is_some() {
+            std::thread::sleep(timeout.min(super::pg::POLL));
+            return Ok(true);
+        }
         self.postgres_client()?
             .wait_for_wake(timeout)
             .map_err(super::pg::error)
@@ -404,7 +428,12 @@ impl Db {
             Db::Postgres(pg) => {
                 let mut pg = pg.borrow_mut();
                 pg.send_gathered()?;
-                pg.client.batch_execute(sql).map_err(super::pg::error)
+                match pg.client.batch_execute(sql) {
+                    Err(e) if pg.may_reconnect(&e) => {
+                        pg.client.batch_execute(sql).map_err(super::pg::error)
+                    }
+                    done => done.map_err(super::pg::error),
+                }
             }
         }
     }
@@ -577,12 +606,12 @@ impl Pg {
         &mut self,
         sql: &str,
         params: &impl Params,
-        named: impl FnOnce(
+        named: impl Fn(
             &mut super::pg::PgConn,
             &tokio_postgres::Statement,
             &[PgValue],
         ) -> std::result::Result<R, tokio_postgres::Error>,
-        text: impl FnOnce(
+        text: impl Fn(
             &mut super::pg::PgConn,
             &str,
             &[PgValue],
@@ -590,21 +619,56 @@ impl Pg {
     ) -> Result<R> {
         self.send_gathered()?;
         let values = pg_values(params)?;
-        if self.client.pooler.is_none() {
-            let tried = match self.prepare(sql) {
-                Ok(st) if values.len() != st.params().len() => {
-                    return Err(wrong_count(values.len(), st.params().len()))
+        let mut again = true;
+        loop {
+            let tried = if self.client.pooler.is_none() {
+                match self.prepare(sql) {
+                    Ok(st) if values.len() != st.params().len() => {
+                        return Err(wrong_count(values.len(), st.params().len()))
+                    }
+                    Ok(st) => named(&mut self.client, &st, &values),
+                    Err(e) if super::pg::moved(&e) && !self.in_transaction => continue,
+                    Err(e) => Err(e),
                 }
-                Ok(st) => named(&mut self.client, &st, &values),
-                Err(e) => Err(e),
+            } else {
+                text(&mut self.client, &placeholders(sql), &values)
             };
             match tried {
                 Ok(r) => return Ok(r),
-                Err(e) if super::pg::moved(&e) && !self.in_transaction => {}
+                // The pooler is known now: the next pass sends it unnamed.
+                Err(e) if super::pg::moved(&e) && !self.in_transaction && again => again = false,
+                Err(e) if again && self.may_reconnect(&e) => again = false,
                 Err(e) => return Err(super::pg::error(e)),
             }
         }
-        text(&mut self.client, &placeholders(sql), &values).map_err(super::pg::error)
+    }
+
+    /// Whether `e` found the connection gone outside a transaction and a new one is open
+    /// (listening where the old one did, and woken so whoever waits catches up): then the
+    /// statement is sent again. Inside a transaction the server has rolled it back, and the
+    /// write says so.
+    fn may_reconnect(&mut self, e: &tokio_postgres::Error) -> bool {
+        if self.in_transaction || !super::pg::lost(e) {
+            return false;
+        }
+        let Some(url) = self.client.url.clone() else {
+            return false;
+        };
+        let Ok(mut client) = super::pg::connect(&url) else {
+            return false;
+        };
+        if client.pooler.is_none() {
+            client.pooler = self.client.pooler.take();
+        }
+        for channel in &self.listening {
+            if client.batch_execute(&format!("LISTEN {channel}")).is_err() {
+                return false;
+            }
+        }
+        client.wake();
+        self.client = client;
+        self.prepared.clear();
+        true
     }
 }
 

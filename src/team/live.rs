@@ -54,10 +54,16 @@ pub fn probe(url: &TeamUrl) -> Result<Probe> {
     })
 }
 
-/// A connection that follows a team workspace: [`Follower::wait`] returns when any Baton
-/// commits a write or a notification, and fails once the server stops answering.
+/// A connection that follows a team workspace. [`Follower::wait`] returns when any Baton
+/// commits a write or a notification (the server wakes it: LISTEN), and [`Follower::check`]
+/// looks, in one statement, whether the workspace moved past the last change this follower
+/// saw (its cursor) — after a lost connection, which it reopens by itself, or every few
+/// seconds where the server cannot wake it (behind a transaction pooler). Nothing happening,
+/// it sends nothing: how often to check is the caller's to choose.
 pub struct Follower {
     db: Db,
+    /// The newest change this follower has seen.
+    cursor: std::cell::Cell<i64>,
 }
 
 impl Follower {
@@ -68,17 +74,39 @@ impl Follower {
         team_version(&db, url)?;
         db.listen("baton_change")?;
         db.listen("baton_inbox")?;
-        Ok(Follower { db })
+        let cursor = queries::latest_change(&db)?;
+        Ok(Follower {
+            db,
+            cursor: cursor.into(),
+        })
     }
 
-    /// Waits up to `timeout` for a teammate's write or notification; whether one came. When
-    /// none did, one round trip checks the server is still there: an error means the
-    /// connection is lost (the server stopped, the network went).
+    /// Whether the server cannot wake this follower (a transaction pooler is in front): then
+    /// only [`Follower::check`] finds news, and that one sentence says what to do instead.
+    pub fn pooler(&self) -> Option<String> {
+        self.db.transaction_pooler().map(|p| p.sentence())
+    }
+
+    /// Waits up to `timeout` for a teammate's write or notification; whether one came (then
+    /// the cursor moves to it). An error means the connection is lost (the server stopped,
+    /// ended the session, the network went); [`Follower::check`] connects again.
     pub fn wait(&self, timeout: Duration) -> Result<bool> {
-        let woke = self.db.wait_for_wake(timeout)?;
-        if !woke {
-            queries::ping(&self.db)?;
+        if self.db.transaction_pooler().is_some() {
+            std::thread::sleep(timeout);
+            return Ok(false);
         }
-        Ok(woke)
+        if !self.db.wait_for_wake(timeout)? {
+            return Ok(false);
+        }
+        self.check()?;
+        Ok(true)
+    }
+
+    /// One statement: whether the workspace has changed since the cursor (which then moves);
+    /// on a lost connection, a new one is opened first, quietly, and listened on again. An
+    /// error means the server cannot be reached.
+    pub fn check(&self) -> Result<bool> {
+        let latest = queries::latest_change(&self.db)?;
+        Ok(self.cursor.replace(latest) != latest)
     }
 }

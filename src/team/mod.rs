@@ -12,6 +12,7 @@ pub(crate) mod queries;
 pub use crate::db::pg::url;
 
 pub(crate) use crate::db::pg::connect;
+pub use crate::db::pg::POLL;
 pub(crate) use crate::db::pg::{collided, held, moved_on, LOCKED};
 pub use live::{probe, Follower, Probe};
 pub use password::{recall_password, remember_password};
@@ -135,6 +136,12 @@ pub struct Pushed {
 }
 
 impl crate::workspace::concepts::Team<'_> {
+    /// When a transaction pooler is in front of this team workspace: what that means for live
+    /// updates and which address to use instead, in one sentence.
+    pub fn pooler(&self) -> Option<String> {
+        self.conn.transaction_pooler().map(|p| p.sentence())
+    }
+
     /// Copies this laptop workspace into the empty team workspace at `url` (set up first when
     /// the database is empty) in one transaction: records, their history, handoffs, tasks,
     /// drafts, notifications, the audit log, playbooks, people, holidays, saved mappings and

@@ -26,6 +26,11 @@ pub(crate) fn encrypted(c: &Db) -> Result<bool> {
     )
 }
 
+/// The newest change committed to the team workspace (0: none yet).
+pub(crate) fn latest_change(c: &Db) -> Result<i64> {
+    c.query_row("SELECT COALESCE(max(id), 0) FROM changes", [], |r| r.get(0))
+}
+
 /// The server process this connection's statement runs on.
 pub(crate) fn backend(c: &Db) -> Result<i64> {
     c.query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [], |r| r.get(0))

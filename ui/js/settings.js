@@ -129,6 +129,48 @@ function workspace(people) {
     host: host.lastChild.value, port: Number(port.lastChild.value), database: database.lastChild.value,
     user: user.lastChild.value, tls: tls.checked,
   });
+  // The string a provider's Connect dialog shows, pasted whole: the fields fill in, a
+  // placeholder password is asked for, and a transaction pooler is named.
+  const pooled = h('p', { id: 'team-pooler', class: 'muted', hidden: true });
+  const showPooler = (sentence) => {
+    pooled.hidden = !sentence;
+    fill(pooled, sentence ? `Note: ${sentence}.` : '');
+  };
+  const pasteAddress = async (text) => {
+    try {
+      const p = await call('team_paste', { address: text });
+      host.lastChild.value = p.parts.host;
+      port.lastChild.value = String(p.parts.port);
+      database.lastChild.value = p.parts.database;
+      user.lastChild.value = p.parts.user;
+      tls.checked = p.parts.tls;
+      password.lastChild.value = p.password || '';
+      showPooler(p.pooler);
+      result.className = 'muted';
+      if (p.placeholder) {
+        fill(result, 'The string holds a placeholder where the password goes: type the password your provider gave you.');
+        password.lastChild.focus();
+      } else {
+        fill(result, 'Filled in from the pasted string. Test the connection next.');
+      }
+    } catch (err) {
+      fill(result, err.message || String(err));
+      result.className = 'error';
+    }
+  };
+  const pasted = h('input', {
+    id: 'team-paste', spellcheck: false, autocomplete: 'off',
+    placeholder: 'postgresql://user:password@host:5432/database',
+    onpaste: (e) => {
+      const text = (e.clipboardData?.getData('text') || '').trim();
+      if (text) { e.preventDefault(); pasted.value = ''; pasteAddress(text); }
+    },
+    onchange: () => { const text = pasted.value.trim(); if (text) { pasted.value = ''; pasteAddress(text); } },
+  });
+  host.lastChild.addEventListener('paste', (e) => {
+    const text = (e.clipboardData?.getData('text') || '').trim();
+    if (/^postgres(ql)?:\/\//.test(text)) { e.preventDefault(); pasteAddress(text); }
+  });
   const laptopHasWork = where.kind === 'laptop' && people.length > 0;
   const connect = (label, id, opts) => h('button', { type: 'button', id, class: 'primary', onclick: async () => {
     fill(result, opts.push ? 'Moving this workspace to the team…' : 'Connecting…');
@@ -154,6 +196,7 @@ function workspace(people) {
     try {
       const p = await call('team_test', { parts: parts(), password: password.lastChild.value });
       const secured = p.encrypted ? 'encrypted' : 'not encrypted';
+      showPooler(p.pooler);
       if (p.schema_version !== null) {
         fill(result, `Reached PostgreSQL ${p.server_version} in ${p.latency_ms} ms (${secured}). A Baton team workspace is there (schema ${p.schema_version}; this Baton knows ${p.known_version}).`);
         fill(actions, connect('Connect', 'team-connect', {}),
@@ -186,7 +229,8 @@ function workspace(people) {
     h('details', { open: where.kind === 'laptop' ? undefined : true },
       h('summary', {}, where.kind === 'team' ? 'Team workspace connection' : 'Team workspace: share one workspace with your team (PostgreSQL)'),
       h('form', { class: 'team-form', onsubmit: (e) => e.preventDefault() },
+        h('label', { class: 'field' }, 'Connection string (paste it whole from your provider)', pasted),
         host, port, database, user, password,
         h('label', { class: 'field' }, tls, ' Encrypt the connection (TLS). Turn off only for a server on this computer.'),
-        h('div', { class: 'row' }, test), result, progress, actions)));
+        h('div', { class: 'row' }, test), result, pooled, progress, actions)));
 }

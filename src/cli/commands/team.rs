@@ -246,15 +246,45 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
         }
         return Ok(());
     }
-    // On a team workspace the server says when one is committed, by any teammate's Baton.
+    // On a team workspace the server says when one is committed, by any teammate's Baton;
+    // behind a transaction pooler, which cannot, the inbox is looked at every few seconds.
+    // Whatever waits is claimed (marked shown, in one write), so after any disconnect the
+    // next claim catches up on what came meanwhile, and nothing is shown twice, here or by
+    // another follower. A lost connection is opened again; until then the follower says so
+    // once and tries again, less and less often.
     if ws.is_team() {
+        use std::time::Duration;
         ws.reach().listen_to_inbox()?;
+        if let Some(pooler) = ws.team().pooler() {
+            eprintln!("note: {pooler}");
+        }
+        let mut pause = Duration::from_secs(1);
+        let mut said_lost = false;
         loop {
-            for n in ws.reach().claim_notifications()? {
-                say(&n, json);
+            let claimed = ws.reach().claim_notifications().and_then(|ns| {
+                ns.iter().for_each(|n| say(n, json));
+                ws.reach().wait_for_inbox(Duration::from_secs(60))
+            });
+            match claimed {
+                Ok(_) => {
+                    if said_lost {
+                        eprintln!("note: the team database answers again; caught up");
+                        said_lost = false;
+                    }
+                    pause = Duration::from_secs(1);
+                }
+                Err(crate::Error::Unreachable(why)) => {
+                    if !said_lost {
+                        eprintln!("note: {why}; following again as soon as it answers");
+                        said_lost = true;
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(30));
+                    // Listening again opens a new connection (when the server answers).
+                    let _ = ws.reach().listen_to_inbox();
+                }
+                Err(e) => return Err(e.into()),
             }
-            ws.reach()
-                .wait_for_inbox(std::time::Duration::from_secs(60))?;
         }
     }
     // Claimed as they land: a commit by any other program moves the file's version.

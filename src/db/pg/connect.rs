@@ -106,6 +106,7 @@ pub(crate) fn connect(url: &TeamUrl) -> Result<super::PgConn> {
         None if conn.shares_its_server().map_err(super::error)? => Some(found_pooler()),
         None => None,
     };
+    conn.url = Some(url.clone());
     Ok(conn)
 }
 

@@ -17,6 +17,9 @@ pub mod url;
 
 use bytes::Bytes;
 pub(crate) use connect::{connect, found_pooler};
+
+/// How often a follower that cannot be woken (behind a transaction pooler) looks for news.
+pub const POLL: std::time::Duration = std::time::Duration::from_secs(3);
 pub(crate) use failure::{collided, error, held, moved_on, LOCKED, MOVED};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -60,6 +63,9 @@ pub(crate) struct PgConn {
     /// The transaction-mode pooler in front of the server, when there is one: statements are
     /// then sent unnamed, each whole in one message ([`PgConn::query_text`]).
     pub(crate) pooler: Option<url::TransactionPooler>,
+    /// Where it connected to, to connect again when the server has ended the session (a
+    /// restart, a serverless compute gone to sleep).
+    pub(crate) url: Option<url::TeamUrl>,
 }
 
 impl PgConn {
@@ -94,7 +100,14 @@ impl PgConn {
             pending: VecDeque::new(),
             woken: 0,
             pooler: None,
+            url: None,
         })
+    }
+
+    /// Counts a wake-up, as a notification would (after connecting again: whoever waits
+    /// catches up on what happened meanwhile).
+    pub(crate) fn wake(&mut self) {
+        self.woken += 1;
     }
 
     /// Whether statements prepared on this connection may have been left on its server by
@@ -340,6 +353,20 @@ fn untyped(
             )
         })
         .collect()
+}
+
+/// Whether `e` says the connection is gone: closed, broken, or its session ended by the server.
+pub(crate) fn lost(e: &Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    if let Some(d) = e.as_db_error() {
+        return [
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CRASH_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(d.code());
+    }
+    e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
 }
 
 /// Whether `e` says a statement this connection prepared is not on the server it now talks

@@ -330,6 +330,26 @@ impl TeamUrl {
         self.password.is_some()
     }
 
+    /// The password that goes with the address, for the keyring (never shown).
+    pub fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// An address pasted whole into Settings (a provider's Connect dialog shows one): read as
+    /// the command line reads it, but taking no password from this computer's environment;
+    /// and whether its password was a placeholder to be asked for (`[YOUR-PASSWORD]`).
+    pub fn pasted(s: &str) -> Result<(TeamUrl, bool)> {
+        let url = Self::parse_with(s.trim(), |_| None)?;
+        let placeholder = s
+            .trim()
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split(['/', '?']).next())
+            .and_then(|authority| authority.rsplit_once('@'))
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(_, pw)| placeholder_password(&unescape(pw)));
+        Ok((url, placeholder))
+    }
+
     /// The address as the command line takes it, with `sslmode` and without the password.
     pub fn address(&self) -> String {
         format!("{self}?sslmode={}", self.sslmode.as_str())

@@ -2185,11 +2185,49 @@ async fn settings_connects_to_an_empty_team_database_moves_this_workspace_there_
         let port = port.as_str();
         app.go("settings").await;
         app.click("#workspace summary").await;
-        app.set("#team-host", "127.0.0.1").await;
-        app.set("#team-port", port).await;
-        app.set("#team-database", db).await;
-        app.set("#team-user", "baton").await;
-        app.set("#team-password", "baton-tests").await;
+        // The string a provider's Connect dialog shows, pasted whole: the fields fill in, its
+        // placeholder password is asked for, and a transaction pooler is named.
+        app.set(
+            "#team-paste",
+            "postgresql://postgres.abcd:[YOUR-PASSWORD]@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+        )
+        .await;
+        let asked = app.wait_text("#team-result", "placeholder").await;
+        assert!(asked.contains("type the password"), "{asked}");
+        let fields = app
+            .js(
+                "return ['#team-host', '#team-port', '#team-database', '#team-user', '#team-password']
+                   .map(s => document.querySelector(s).value)
+                   .concat([document.activeElement.id, document.getElementById('team-tls').checked])",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            fields,
+            json!([
+                "aws-0-eu-central-1.pooler.supabase.com",
+                "6543",
+                "postgres",
+                "postgres.abcd",
+                "",
+                "team-password",
+                true
+            ])
+        );
+        let pooler = app.wait_text("#team-pooler", "transaction pooler").await;
+        assert!(pooler.contains("port 5432"), "{pooler}");
+        app.screenshot("34a-team-settings-pasted").await;
+        app.set(
+            "#team-paste",
+            &format!("postgresql://baton:baton-tests@127.0.0.1:{port}/{db}"),
+        )
+        .await;
+        app.wait_text("#team-result", "Filled in from the pasted string")
+            .await;
+        let filled = app
+            .js("return [document.getElementById('team-pooler').hidden, document.getElementById('team-host').value, document.getElementById('team-password').value]", vec![])
+            .await;
+        assert_eq!(filled, json!([true, "127.0.0.1", "baton-tests"]));
         app.click("#team-test").await;
         let found = app.wait_text("#team-result", "The database is empty").await;
         assert!(found.contains("Reached PostgreSQL"), "{found}");
