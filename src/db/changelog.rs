@@ -9,7 +9,7 @@
 
 use super::{params, ToValue, Value};
 use crate::clock::Stamp;
-use crate::db::sql::{Db, Optional};
+use crate::db::sql::{Changed, Db, Optional};
 use crate::error::{Error, Result};
 use crate::model::{ImportId, RecordId};
 use std::collections::HashSet;
@@ -243,14 +243,25 @@ pub(crate) struct Reverter {
 }
 
 impl Reverter {
-    /// Reverts one logged change. Returns whether a row changed.
-    pub(crate) fn revert(&mut self, conn: &Db, row: &Logged) -> Result<bool> {
+    /// Reverts one logged change, adding the rows it puts back or removes to `changed`. On a
+    /// team workspace its statements are sent without waiting for their answers (an undo
+    /// reverts thousands of rows: one round trip each took minutes across an ocean), so
+    /// `changed` counts them once the next statement that reads, or [`Db::flush`], has run.
+    pub(crate) fn revert(&mut self, conn: &Db, row: &Logged, changed: &Changed) -> Result<()> {
         if !self.shapes.contains_key(&row.table) {
-            let (columns, key) = conn.columns_and_key(&row.table)?;
-            self.shapes
-                .insert(row.table.clone(), Shape { columns, key });
+            // Every logged table's shape at once: one round trip on a team workspace.
+            let tables: Vec<&str> = LOGGED.iter().map(|t| t.name).collect();
+            let mut found = conn.columns_and_keys(&tables)?;
+            if !found.contains_key(&row.table) {
+                found.insert(row.table.clone(), conn.columns_and_key(&row.table)?);
+            }
+            self.shapes.extend(
+                found
+                    .into_iter()
+                    .map(|(table, (columns, key))| (table, Shape { columns, key })),
+            );
         }
-        revert(conn, &self.shapes[&row.table], row)
+        revert(conn, &self.shapes[&row.table], row, changed)
     }
 }
 
@@ -271,7 +282,7 @@ fn json_value(v: &serde_json::Value) -> Value {
 /// Reverts one logged change: the logged JSON is read here and its values bound, the same
 /// statements on either engine (PostgreSQL's types do not bend as SQLite's do, so no value is
 /// left for the database to pull out of JSON).
-fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
+fn revert(conn: &Db, s: &Shape, row: &Logged, changed: &Changed) -> Result<()> {
     let table = &row.table;
     let unreadable = |e: serde_json::Error| {
         Error::Conflict(format!("the change log of {table} is unreadable: {e}"))
@@ -305,11 +316,13 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
             .collect::<Vec<_>>()
             .join(" AND ")
     };
-    let run = |sql: String, values: Vec<Value>| -> Result<usize> {
+    let run = |sql: String, values: Vec<Value>, into: &Changed| -> Result<()> {
         let refs: Vec<&dyn ToValue> = values.iter().map(|v| v as &dyn ToValue).collect();
-        conn.execute(&sql, &*refs)
+        conn.prepare_cached(&sql)?.write_counted(&*refs, into)
     };
-    let n = match (counters(table), row.op.as_str()) {
+    // A count row emptied by the undo goes: what it removes is not what the undo changed.
+    let emptied = Changed::default();
+    match (counters(table), row.op.as_str()) {
         (Some(counts), "insert" | "update") => {
             let after = object(&row.after)?;
             let before = object(&row.before)?;
@@ -331,7 +344,7 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                 })
                 .collect();
             if deltas.is_empty() {
-                return Ok(false);
+                return Ok(());
             }
             let k = s.key.len();
             let sets: Vec<String> = deltas
@@ -341,13 +354,14 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                 .collect();
             let mut values = key.clone();
             values.extend(deltas.iter().map(|(_, d)| Value::Integer(*d)));
-            let n = run(
+            run(
                 format!(
                     "UPDATE \"{table}\" SET {} WHERE {}",
                     sets.join(", "),
                     key_match(1)
                 ),
                 values,
+                changed,
             )?;
             let zero: Vec<String> = counts.iter().map(|c| format!("\"{c}\" = 0")).collect();
             run(
@@ -357,17 +371,18 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                     zero.join(" AND ")
                 ),
                 key.clone(),
+                &emptied,
             )?;
-            n
         }
         (_, "insert") => run(
             format!("DELETE FROM \"{table}\" WHERE {}", key_match(1)),
             key.clone(),
+            changed,
         )?,
         (_, "update") => {
             let before = object(&row.before)?;
             if before.is_empty() {
-                return Ok(false);
+                return Ok(());
             }
             let k = s.key.len();
             let sets: Vec<String> = before
@@ -384,6 +399,7 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                     key_match(1)
                 ),
                 values,
+                changed,
             )?
         }
         (_, "delete") => {
@@ -397,6 +413,7 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                     marks.join(", ")
                 ),
                 before.into_iter().map(|(_, v)| v).collect(),
+                changed,
             )?
         }
         (_, op) => {
@@ -404,32 +421,29 @@ fn revert(conn: &Db, s: &Shape, row: &Logged) -> Result<bool> {
                 "the change log holds an unknown operation {op:?} on {table}"
             )))
         }
-    };
-    Ok(n > 0)
+    }
+    Ok(())
 }
 
-/// Whether a person (by name) is still named by a record, a handoff or a task.
-pub(crate) fn person_in_use(conn: &Db, key: &str) -> Result<bool> {
+/// Takes back an import's adding a person (`key`, the logged key), unless a record, a
+/// handoff, a task or a notification still names them: one statement, sent without waiting
+/// for its answer, as every other revert of an undo.
+pub(crate) fn remove_person_unless_named(conn: &Db, key: &str) -> Result<()> {
     let Some(id) = serde_json::from_str::<Vec<serde_json::Value>>(key)
         .ok()
         .and_then(|k| k.first().and_then(serde_json::Value::as_i64))
     else {
-        return Ok(false);
+        return Ok(());
     };
-    Ok(conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM records WHERE owner = p.name COLLATE NOCASE)
-             OR EXISTS (SELECT 1 FROM tasks WHERE assignee_id = p.id)
-             OR EXISTS (SELECT 1 FROM notifications WHERE recipient_id = p.id)
-             OR EXISTS (SELECT 1 FROM handoffs WHERE to_owner = p.name COLLATE NOCASE
-                                                  OR from_owner = p.name COLLATE NOCASE)
-           FROM people p WHERE p.id = ?1",
-            [id],
-            |r| r.get::<Option<bool>>(0),
-        )
-        .optional()?
-        .flatten()
-        .unwrap_or(false))
+    conn.prepare_cached(
+        "DELETE FROM people WHERE id = ?1 AND NOT (
+             EXISTS (SELECT 1 FROM records WHERE owner = people.name COLLATE NOCASE)
+             OR EXISTS (SELECT 1 FROM tasks WHERE assignee_id = people.id)
+             OR EXISTS (SELECT 1 FROM notifications WHERE recipient_id = people.id)
+             OR EXISTS (SELECT 1 FROM handoffs WHERE to_owner = people.name COLLATE NOCASE
+                                                  OR from_owner = people.name COLLATE NOCASE))",
+    )?
+    .write([id])
 }
 
 /// The keys of an import's rows that later writes touched, by table.

@@ -40,6 +40,8 @@ pub(crate) enum Dialect {
 pub(crate) struct Pg {
     client: super::pg::PgConn,
     prepared: HashMap<String, tokio_postgres::Statement>,
+    /// Statements run once, unnamed: the second time they are prepared and kept.
+    met: std::collections::HashSet<String>,
     /// While [`Db::gathered`] runs: the rows [`Db::insert`] keeps, by the statement that
     /// inserts one of them, in the order each statement was first met.
     gathered: Option<Vec<Gathered>>,
@@ -53,6 +55,25 @@ pub(crate) struct Pg {
     in_transaction: bool,
     /// The channels this connection listens to, listened to again on a new connection.
     listening: Vec<&'static str>,
+}
+
+/// Each table's columns (in order) and its primary key's, by table.
+pub(crate) type Shapes = HashMap<String, (Vec<String>, Vec<String>)>;
+
+/// How many rows writes changed whose answers are read later ([`Stmt::write_counted`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Changed(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl Changed {
+    pub(crate) fn add(&self, n: u64) {
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The rows changed by the writes answered so far (every one, after a statement that
+    /// reads, or after [`Db::flush`]).
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// Rows gathered for one `INSERT` of one row ([`Db::insert`]), to go as one statement.
@@ -150,6 +171,7 @@ impl Db {
         Db::Postgres(Box::new(RefCell::new(Pg {
             client,
             prepared: HashMap::new(),
+            met: Default::default(),
             gathered: None,
             many: HashMap::new(),
             depths: None,
@@ -413,11 +435,44 @@ impl Db {
             .map_err(super::pg::error)
     }
 
+    /// Reads the answers of every write sent and not yet answered (a no-op on a workspace
+    /// file): the first failure among them.
+    pub(crate) fn flush(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(_) => Ok(()),
+            Db::Postgres(pg) => {
+                let mut pg = pg.borrow_mut();
+                pg.send_gathered()?;
+                pg.client.flush().map_err(super::pg::error)
+            }
+        }
+    }
+
     /// A table's columns (in order) and its primary key's, from the schema.
     pub(crate) fn columns_and_key(&self, table: &str) -> Result<(Vec<String>, Vec<String>)> {
         match self {
             Db::Sqlite(c) => super::sqlite::columns_and_key(c, table),
-            Db::Postgres(_) => super::pg::columns_and_key(self, table),
+            Db::Postgres(_) => Ok(self
+                .columns_and_keys(&[table])?
+                .remove(table)
+                .unwrap_or_default()),
+        }
+    }
+
+    /// [`Db::columns_and_key`] of each of `tables` at once (on a team workspace, one round
+    /// trip); a table not there is left out.
+    pub(crate) fn columns_and_keys(&self, tables: &[&str]) -> Result<Shapes> {
+        match self {
+            Db::Sqlite(c) => tables
+                .iter()
+                .map(|t| Ok((t.to_string(), super::sqlite::columns_and_key(c, t)?)))
+                .filter(|s| !matches!(s, Ok((_, (columns, _))) if columns.is_empty()))
+                .collect(),
+            Db::Postgres(_) => {
+                let mut all = super::pg::columns_and_keys(self)?;
+                all.retain(|t, _| tables.contains(&t.as_str()));
+                Ok(all)
+            }
         }
     }
 
@@ -451,23 +506,39 @@ impl Stmt<'_> {
     /// Runs a write whose answer is not read: on PostgreSQL it is sent at once and answered
     /// with the next statement (a failure is reported there, or at the commit).
     pub(crate) fn write(&mut self, params: impl Params) -> Result<()> {
+        self.write_into(params, None)
+    }
+
+    /// [`Stmt::write`], adding the rows it changes to `changed` once its answer is read (by
+    /// the next statement that reads; on a workspace file, at once).
+    pub(crate) fn write_counted(&mut self, params: impl Params, changed: &Changed) -> Result<()> {
+        self.write_into(params, Some(changed.clone()))
+    }
+
+    fn write_into(&mut self, params: impl Params, changed: Option<Changed>) -> Result<()> {
         match self {
-            Stmt::Sqlite(..) => self.execute(params).map(|_| ()),
+            Stmt::Sqlite(..) => {
+                let n = self.execute(params)?;
+                changed.inspect(|c| c.add(n as u64));
+                Ok(())
+            }
             Stmt::Postgres { pg, sql } => {
                 let mut pg = pg.borrow_mut();
                 pg.send_gathered()?;
                 let values = pg_values(&params)?;
-                if pg.client.pooler.is_some() {
+                if pg.unnamed(sql) {
                     return pg
                         .client
-                        .defer_text(placeholders(sql), values)
+                        .defer_text(placeholders(sql), values, changed)
                         .map_err(super::pg::error);
                 }
                 let st = pg.statement(sql)?;
                 if values.len() != st.params().len() {
                     return Err(wrong_count(values.len(), st.params().len()));
                 }
-                pg.client.defer(st, values).map_err(super::pg::error)
+                pg.client
+                    .defer(st, values, changed)
+                    .map_err(super::pg::error)
             }
         }
     }
@@ -621,7 +692,7 @@ impl Pg {
         let values = pg_values(params)?;
         let mut again = true;
         loop {
-            let tried = if self.client.pooler.is_none() {
+            let tried = if !self.unnamed(sql) {
                 match self.prepare(sql) {
                     Ok(st) if values.len() != st.params().len() => {
                         return Err(wrong_count(values.len(), st.params().len()))
@@ -641,6 +712,21 @@ impl Pg {
                 Err(e) => return Err(super::pg::error(e)),
             }
         }
+    }
+
+    /// Whether `sql` goes unnamed this time: always behind a transaction pooler; otherwise
+    /// the first time this connection meets it (one round trip, where preparing it first took
+    /// two), and prepared and kept from the second on (a statement met once — most of what a
+    /// command line run sends — never pays for being prepared).
+    fn unnamed(&mut self, sql: &str) -> bool {
+        if self.client.pooler.is_some() {
+            return true;
+        }
+        if self.prepared.contains_key(sql) || self.met.contains(sql) {
+            return false;
+        }
+        self.met.insert(sql.to_string());
+        true
     }
 
     /// Whether `e` found the connection gone outside a transaction and a new one is open
@@ -839,7 +925,9 @@ impl Pg {
                 }
             }
             let columns = columns.into_iter().map(PgValue::Column).collect();
-            self.client.defer(st, columns).map_err(super::pg::error)?;
+            self.client
+                .defer(st, columns, None)
+                .map_err(super::pg::error)?;
         }
         Ok(())
     }
@@ -1092,6 +1180,8 @@ mod tests {
         let a = through_an_unseen_pooler();
         let b = through_an_unseen_pooler();
         let pid = "SELECT CAST(pg_backend_pid() AS BIGINT), CAST(?1 AS BIGINT) + 1";
+        // Met once it goes unnamed; the second time it is prepared on the server A is given.
+        a.query_row(pid, [1], |r| r.get::<i64>(0)).unwrap();
         let first: i64 = a.query_row(pid, [1], |r| r.get(0)).unwrap();
         // B holds the server A prepared its statement on: A's next run is on another one,
         // where its statement is not.
@@ -1292,11 +1382,21 @@ mod tests {
     fn a_value_of_the_wrong_kind_is_refused_in_words_on_postgres() {
         let db = team();
         db.execute_batch("CREATE TEMP TABLE u (n BIGINT)").unwrap();
+        let insert = "INSERT INTO u (n) VALUES (?1)";
+        // The first time a statement goes whole, its values as text: the server reads them.
         let e = db
-            .execute("INSERT INTO u (n) VALUES (?1)", ["not a number"])
+            .execute(insert, ["not a number"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid input syntax for type bigint"), "{e}");
+        // Prepared (from the second time), each value is converted here, to the type the
+        // server gave its parameter.
+        let e = db
+            .execute(insert, ["not a number"])
             .unwrap_err()
             .to_string();
         assert!(e.contains("cannot be stored as int8"), "{e}");
+        db.execute(insert, ["42"]).unwrap();
     }
 
     /// Pipelined writes run in the order they were written, and a read after them sees them

@@ -28,6 +28,8 @@ pub(crate) struct Kept {
     /// The team and its holidays, read the first time a rule needs them and read again after
     /// someone joins ([`Ctx::team_changed`]).
     team: std::cell::RefCell<Option<std::rc::Rc<Team>>>,
+    /// The holidays of a team read before someone joined: only who is on it is read again.
+    holidays: std::cell::RefCell<Option<BTreeSet<NaiveDate>>>,
     /// The health counts this write's handoffs add, written as it ends ([`Kept::finish`]).
     tally: std::cell::RefCell<handoffs::Tally>,
     /// Per playbook, the handoff its round-robin continues after, read once and then kept up
@@ -188,14 +190,24 @@ impl Ctx<'_> {
         if let Some(t) = self.rules.team.borrow().as_ref() {
             return Ok(t.clone());
         }
-        let t = std::rc::Rc::new(Team::read(self.conn)?);
+        let t = std::rc::Rc::new(match self.rules.holidays.borrow_mut().take() {
+            Some(holidays) => Team {
+                people: people::list(self.conn)?,
+                holidays,
+            },
+            None => Team::read(self.conn)?,
+        });
         *self.rules.team.borrow_mut() = Some(t.clone());
         Ok(t)
     }
 
-    /// Says this write changed who is on the team: the next rule reads it again.
+    /// Says this write changed who is on the team: the next rule reads it again (the
+    /// holidays, which no write that changes the team changes, are kept).
     pub(crate) fn team_changed(&self) {
-        self.rules.team.borrow_mut().take();
+        let mut team = self.rules.team.borrow_mut();
+        if let Some(t) = team.take() {
+            *self.rules.holidays.borrow_mut() = Some(t.holidays.clone());
+        }
     }
 }
 

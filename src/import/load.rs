@@ -148,7 +148,7 @@ impl Workspace {
                                     if let Some(b) = bulk.as_mut() {
                                         b.flush(cx, &pbs, (&stamp, import_id), &mut report)?;
                                     }
-                                    people::upsert(cx.conn, o, owner_role, None, false)?;
+                                    people::add(cx.conn, o, owner_role)?;
                                     cx.team_changed();
                                 }
                             }

@@ -5,6 +5,7 @@
 use super::queries as imports;
 use crate::clock::Stamp;
 use crate::db::changelog::{self, Later};
+use crate::db::sql::Changed;
 use crate::error::{Error, Result};
 use crate::handoffs::queries::events;
 use crate::import::UndoReport;
@@ -40,7 +41,7 @@ impl crate::workspace::concepts::Import<'_> {
             refuse_if_changed(cx.conn, id, &rows, &later)?;
             let changed_later = changelog::touched_keys(&later);
             changelog::allow_event_removal(cx.conn, id, true)?;
-            let (mut removed, mut restored) = (0u64, 0u64);
+            let [removed, restored, other] = <[Changed; 3]>::default();
             let mut reverter = changelog::Reverter::default();
             for row in rows.iter().rev() {
                 // A row that belongs to no record (a person the import added, a mapping it
@@ -51,21 +52,20 @@ impl crate::workspace::concepts::Import<'_> {
                 {
                     continue;
                 }
-                if row.table == "people"
-                    && row.op == "insert"
-                    && changelog::person_in_use(cx.conn, &row.key)?
-                {
+                if row.table == "people" && row.op == "insert" {
+                    changelog::remove_person_unless_named(cx.conn, &row.key)?;
                     continue;
                 }
-                let done = reverter.revert(cx.conn, row)?;
-                if done && row.table == "records" {
-                    match row.op.as_str() {
-                        "insert" => removed += 1,
-                        "update" => restored += 1,
-                        _ => {}
-                    }
-                }
+                let counted = match (row.table.as_str(), row.op.as_str()) {
+                    ("records", "insert") => &removed,
+                    ("records", "update") => &restored,
+                    _ => &other,
+                };
+                reverter.revert(cx.conn, row, counted)?;
             }
+            // Every revert answered: the counts are whole.
+            cx.conn.flush()?;
+            let (removed, restored) = (removed.get(), restored.get());
             changelog::allow_event_removal(cx.conn, id, false)?;
             imports::mark_undone(cx.conn, id, cx.stamp())?;
             events::append(
