@@ -502,8 +502,177 @@ fn team_workspace(bin: &Path, csv: &Path, rows: usize) -> Res {
         "  baton health --weeks 12 on the team workspace ({rows} records, one import): {:.0} ms (median of 5; target 300 ms)",
         times[2].as_secs_f64() * 1000.0
     );
+    across_an_ocean(bin, &pg)
+}
+
+/// The round trip to a teammate's server: a laptop in Europe on a US region.
+const OCEAN: Duration = Duration::from_millis(50);
+
+/// What a teammate waits for, on the server's own address and through a delay proxy that adds
+/// [`OCEAN`] to every round trip (TLS on for both, `sslmode=require`): the real export's first
+/// import and its undo, a hand-off from the command line, and on the connection the app keeps
+/// open (tests/bench/round_trips.rs) a hand-off, a checklist tick, the board, My tasks, a
+/// record and health. Side by side, against the targets.
+fn across_an_ocean(bin: &Path, pg: &crate::pg::Cluster) -> Res {
+    let admin = pg.url().replace("?sslmode=disable", "");
+    let proxy = crate::delay::Delay::start(
+        std::net::SocketAddr::from(([127, 0, 0, 1], pg.port())),
+        OCEAN,
+    )?;
+    let export = root().join("../shared/fixtures/real/crm_sales_pipeline.csv");
+    if !export.exists() {
+        return Err(format!(
+            "{} is missing: the real export sits in ../shared",
+            export.display()
+        ));
+    }
+    let export = export.display().to_string();
+    let data = root().join("target/bench/ocean");
+    let mut build = cargo();
+    build.args(["bench", "-p", "baton", "--bench", "round_trips", "--no-run"]);
+    step("cargo bench --bench round_trips --no-run", build)?;
+    let mut figures: Vec<(String, [f64; 2])> = vec![];
+    let mut put =
+        |what: &str, at: usize, secs: f64| match figures.iter_mut().find(|(w, _)| w == what) {
+            Some((_, f)) => f[at] = secs,
+            None => {
+                let mut f = [f64::NAN; 2];
+                f[at] = secs;
+                figures.push((what.to_string(), f));
+            }
+        };
+    for (at, port) in [pg.port(), proxy.port].into_iter().enumerate() {
+        let name = ["bench_rt_direct", "bench_rt_ocean"][at];
+        psql(
+            &admin,
+            &[
+                format!("DROP DATABASE IF EXISTS {name}"),
+                format!("CREATE DATABASE {name}"),
+            ],
+            false,
+        )?;
+        let setup = format!("{}?sslmode=require", database(&admin, name));
+        let url = setup.replace(&format!(":{}/", pg.port()), &format!(":{port}/"));
+        let baton = |url: &str, args: &[&str]| -> Result<(Duration, String), String> {
+            let started = std::time::Instant::now();
+            let out = Command::new(bin)
+                .arg("--db")
+                .arg(url)
+                .args(args)
+                .env("BATON_NOW", FIRST_IMPORT)
+                .env("XDG_DATA_HOME", &data)
+                .output()
+                .map_err(|e| format!("baton: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "baton {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            Ok((
+                started.elapsed(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            ))
+        };
+        baton(&setup, &["team", "init", &setup])?;
+        baton(
+            &setup,
+            &["people", "add", "Fay Founder", "--role", "founder", "--me"],
+        )?;
+        baton(&setup, &["people", "add", "Sam Seller", "--role", "sales"])?;
+        baton(
+            &setup,
+            &["people", "add", "Dee Delivery", "--role", "delivery"],
+        )?;
+        let (took, _) = baton(&url, &["import", &export])?;
+        put(
+            "the real export's first import (8,766 rows)",
+            at,
+            took.as_secs_f64(),
+        );
+        let (took, _) = baton(&url, &["undo-import", "1"])?;
+        put("its undo-import", at, took.as_secs_f64());
+        baton(&setup, &["import", &export])?;
+        let mut ids = vec![];
+        for i in 0..8 {
+            let mut args = vec!["add", "--kind", "deal"];
+            let deal = format!("Ocean deal {i}");
+            args.extend([
+                deal.as_str(),
+                "--stage",
+                "Contract Sent",
+                "--owner",
+                "Sam Seller",
+            ]);
+            args.extend(CHECKLIST);
+            let (_, out) = baton(&setup, &args)?;
+            ids.push(out.lines().last().unwrap_or_default().trim().to_string());
+        }
+        let (took, _) = baton(&url, &["move", &ids[7], "Closed Won"])?;
+        put("a hand-off, from the command line", at, took.as_secs_f64());
+        let mut app = cargo();
+        app.args(["bench", "-q", "-p", "baton", "--bench", "round_trips", "--"])
+            .arg(&url)
+            .args(&ids[..7])
+            .env("XDG_DATA_HOME", &data);
+        let out = app.output().map_err(|e| format!("round_trips: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "round_trips: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        for l in String::from_utf8_lossy(&out.stdout).lines() {
+            if let Some((what, secs)) = l.split_once(' ') {
+                let what = match what {
+                    "open" => "opening the workspace (a connection set up)",
+                    "hand-off" => "a hand-off, in the app",
+                    "tick" => "a checklist tick",
+                    "board" => "the board",
+                    "my-tasks" => "My tasks",
+                    "record" => "a record",
+                    "health" => "health",
+                    other => other,
+                };
+                put(what, at, secs.parse().unwrap_or(f64::NAN));
+            }
+        }
+    }
+    println!(
+        "
+Across an ocean: the server directly and through a delay proxy adding {} ms a round trip (TLS on)",
+        OCEAN.as_millis()
+    );
+    println!(
+        "  {:<48} {:>9} {:>9} {:>8}",
+        "", "direct", "50 ms", "target"
+    );
+    for (what, [direct, far]) in &figures {
+        let target = match what.as_str() {
+            "a hand-off, in the app" => "0.5 s",
+            "a checklist tick" | "the board" | "My tasks" | "a record" | "health" => "0.3 s",
+            "the real export's first import (8,766 rows)" => "3 s",
+            "its undo-import" => "5 s",
+            "a hand-off, from the command line" => "+1 set-up",
+            _ => "",
+        };
+        println!("  {what:<48} {direct:>8.3}s {far:>8.3}s {target:>8}");
+    }
     Ok(())
 }
+
+/// Every field the Sales → Delivery checklist asks for, filled.
+const CHECKLIST: [&str; 9] = [
+    "buyer_goals=Faster onboarding",
+    "main_contact=Ana Ruiz",
+    "contact_email=ana@acme.example",
+    "signed_scope=SOW v2",
+    "start_date=2026-03-16",
+    "promised_deliverables=3 dashboards",
+    "pricing_exceptions=None",
+    "risk_notes=None",
+    "kickoff_preference=Video call",
+];
 
 /// The team schema's own cost of what the import stored: its rows, copied out of the bench
 /// workspace with `psql \copy`, loaded back by `psql \copy` into a new team workspace in one

@@ -2,6 +2,7 @@
 //! else.
 
 mod bench;
+mod delay;
 mod e2e;
 mod pg;
 mod rules;
@@ -19,8 +20,9 @@ const USAGE: &str = "usage: cargo xtask <command>
                import a write waits behind 100,000 rows; BATON_RACE_ROUNDS and BATON_RACE_IMPORT
                change that)
   bench        import and health speed and memory against sqlite3's own .import, a team workspace's
-               against psql \\copy, and the desktop app's memory (--quick: 100k rows only; --team:
-               only the team workspace's figures; --desktop: only the app's memory)
+               against psql \\copy and across a 50 ms delay proxy (what a teammate waits for, direct
+               and far, side by side), and the desktop app's memory (--quick: 100k rows only;
+               --team: only the team workspace's figures; --desktop: only the app's memory)
   e2e          only the end-to-end tier of `test` (e2e NAME: the journeys whose name holds NAME)
   bundle       the release app as .deb and .rpm, their contents checked (--try-install: and installed
                and launched in a clean Debian 12 made with debootstrap; needs root)

@@ -185,6 +185,11 @@ impl Cluster {
         &self.ctl
     }
 
+    /// The port the cluster listens on (127.0.0.1).
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// The superuser's address, for the tests (`BATON_TEST_PG`).
     pub(crate) fn url(&self) -> String {
         format!(
