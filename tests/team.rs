@@ -1147,6 +1147,76 @@ fn a_follower_wakes_on_a_teammates_write_fails_once_the_connection_is_gone_and_c
     );
 }
 
+/// A laptop's open connection the server has ended meanwhile (a serverless compute gone to
+/// sleep, a restart): the next write opens a new one quietly, its transaction begun there, and
+/// is kept once. (A write's BEGIN travels with its first statement, so the connection is found
+/// gone by that statement.)
+#[test]
+fn a_write_on_a_connection_the_server_ended_begins_again_on_a_new_one_and_is_kept_once() {
+    use baton::{Origin, SystemClock, Workspace};
+    let cli = common::team_cli("asleep");
+    let url = cli.db.display().to_string();
+    let ws =
+        Workspace::open_team(&baton::team::TeamUrl::parse(&url).unwrap(), SystemClock).unwrap();
+    let add = |name: &str| {
+        ws.records()
+            .add(
+                baton::NewRecord {
+                    kind: Some(baton::RecordKind::Deal),
+                    name: name.into(),
+                    stage: None,
+                    owner: None,
+                    fields: vec![],
+                },
+                Origin::App,
+            )
+            .unwrap()
+    };
+    let changes = || -> i64 {
+        client(&url)
+            .query_one("SELECT count(*) FROM changes", &[])
+            .unwrap()
+            .get(0)
+    };
+    let before = changes();
+    add("Before the sleep");
+    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let mut admin = client(&server());
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&db],
+        )
+        .unwrap();
+    // Gone for certain before the write, as after a compute's sleep.
+    let started = std::time::Instant::now();
+    while admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+            &[&db],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    add("After the sleep");
+    let names: Vec<String> = client(&url)
+        .query("SELECT name FROM records ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(names, ["Before the sleep", "After the sleep"]);
+    assert_eq!(
+        changes() - before,
+        2,
+        "one change each, the second not written twice"
+    );
+}
+
 /// Settings' fields make an address: TLS may be off only for this computer, and a field left
 /// empty is one sentence.
 #[test]

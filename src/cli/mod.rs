@@ -279,7 +279,6 @@ fn run(cli: Cli) -> Res {
         ws.act_as(name)?;
     }
     // What this command queues for chat webhooks is sent once it has committed.
-    let posts_before = ws.reach().last_post()?;
     let sends_its_own = matches!(cli.command, Command::Webhooks(_));
     let done = match cli.command {
         Command::Import(c) => commands::import::run(&mut ws, c),
@@ -292,10 +291,14 @@ fn run(cli: Cli) -> Res {
         Command::Webhooks(c) => commands::webhooks::run(&mut ws, c),
         Command::File(_) => Ok(()),
     };
-    if done.is_ok() && !sends_its_own && ws.reach().last_post()? > posts_before {
+    let first_posted = ws
+        .reach()
+        .first_posted()
+        .filter(|_| done.is_ok() && !sends_its_own);
+    if let Some(first) = first_posted {
         // A few seconds at most: what fails is left for the app or `baton outbox send`.
         let d = ws.reach().deliver(
-            crate::Due::After(posts_before),
+            crate::Due::After(crate::model::PostId(first.0 - 1)),
             std::time::Duration::from_secs(5),
         )?;
         commands::webhooks::say_failures(&d);

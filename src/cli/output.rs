@@ -163,12 +163,19 @@ pub fn print_effects(
     record: RecordId,
     fx: RuleEffects,
 ) -> Result<(), crate::Error> {
-    let Some(h) = ws.records().detail(record)?.handoffs.into_iter().last() else {
-        return Ok(());
+    print_handoff_effect(ws.reach().latest_handoff(record)?, fx);
+    Ok(())
+}
+
+/// What a change did to the record's latest handoff `h`, in one line (nothing when it did
+/// nothing and the handoff is closed).
+pub fn print_handoff_effect(h: Option<crate::Handoff>, fx: RuleEffects) {
+    let Some(h) = h else {
+        return;
     };
     let changed = fx != RuleEffects::default();
     if !changed && !h.status.is_open() {
-        return Ok(());
+        return;
     }
     let what = match h.status {
         HandoffStatus::Paused => format!("paused: missing {}", h.missing_fields.join(", ")),
@@ -180,7 +187,6 @@ pub fn print_effects(
         other => other.as_str().replace('_', " "),
     };
     println!("Handoff #{} {what}.", h.id);
-    Ok(())
 }
 
 /// The backtest as text.

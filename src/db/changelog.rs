@@ -135,9 +135,9 @@ fn counters(table: &str) -> Option<&'static [&'static str]> {
 
 /// Marks `change` as the write of import `import`.
 pub(crate) fn set_import(tx: &Db, change: i64, import: ImportId) -> Result<()> {
+    // Nothing reads its answer: on a team workspace it goes with the next statement.
     tx.prepare_cached("UPDATE changes SET import_id = ?2 WHERE id = ?1")?
-        .execute(params![change, import])?;
-    Ok(())
+        .write(params![change, import])
 }
 
 /// One logged row change.
@@ -456,12 +456,13 @@ pub(crate) fn touched_keys(later: &[Later]) -> HashSet<(&str, &str)> {
 
 /// Lets the undo of `import` remove that import's audit events, inside its transaction only.
 pub(crate) fn allow_event_removal(tx: &Db, import: ImportId, on: bool) -> Result<()> {
-    if on {
-        tx.execute("INSERT INTO undoing (import_id) VALUES (?1)", [import])?;
+    // Sent with what follows, in order: nothing reads their answers.
+    let sql = if on {
+        "INSERT INTO undoing (import_id) VALUES (?1)"
     } else {
-        tx.execute("DELETE FROM undoing WHERE import_id = ?1", [import])?;
-    }
-    Ok(())
+        "DELETE FROM undoing WHERE import_id = ?1"
+    };
+    tx.prepare_cached(sql)?.write([import])
 }
 
 /// Names of records, by id, for a message.

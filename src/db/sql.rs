@@ -25,7 +25,7 @@
 use super::value::{DbError, Failure, FromValue, ToValue, Value};
 use crate::error::{Error, Result};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Which engine a workspace is on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +55,19 @@ pub(crate) struct Pg {
     in_transaction: bool,
     /// The channels this connection listens to, listened to again on a new connection.
     listening: Vec<&'static str>,
+    /// Rows read ahead ([`Db::read_ahead`]) by statement and values, each taken by the first
+    /// read that asks for it; forgotten when a transaction opens or ends.
+    ahead: HashMap<(String, String), VecDeque<Vec<tokio_postgres::Row>>>,
+    /// What each screen read the last time it was drawn ([`Db::reading`]), read ahead the
+    /// next time.
+    plans: HashMap<String, Vec<(String, Vec<Value>)>>,
+    /// The reads of the screen being drawn, in order.
+    recording: Option<Vec<(String, Vec<Value>)>>,
+    /// Writes being prepared without a round trip of their own, by text.
+    preparing: HashMap<String, super::pg::Slot>,
+    /// How many [`Db::ahead`] and [`Db::reading`] are under way, one inside the other: what
+    /// was read ahead is forgotten when the outermost ends.
+    scopes: usize,
 }
 
 /// Each table's columns (in order) and its primary key's, by table.
@@ -177,6 +190,11 @@ impl Db {
             depths: None,
             in_transaction: false,
             listening: Vec::new(),
+            ahead: HashMap::new(),
+            plans: HashMap::new(),
+            recording: None,
+            preparing: HashMap::new(),
+            scopes: 0,
         })))
     }
 
@@ -369,17 +387,153 @@ impl Db {
         } else {
             "ROW EXCLUSIVE"
         };
-        let begun = self.execute_batch(&format!(
+        let begin = format!(
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
              LOCK TABLE changes IN {mode} MODE; SET LOCAL lock_timeout = 0"
-        ));
+        );
+        let Db::Postgres(pg) = self else {
+            let begun = self.execute_batch(&begin);
+            self.in_transaction(true);
+            return begun;
+        };
+        // Sent with the write's first statement, not waited for by itself: a round trip
+        // fewer. Whatever it meets (the lock not had in time, the connection gone) that
+        // statement meets first.
         self.in_transaction(true);
-        begun
+        let mut pg = pg.borrow_mut();
+        pg.send_gathered()?;
+        pg.client.opening = Some(begin.clone());
+        pg.client.defer_batch(&begin).map_err(super::pg::error)
     }
 
     fn in_transaction(&self, open: bool) {
         if let Db::Postgres(pg) = self {
-            pg.borrow_mut().in_transaction = open;
+            let mut pg = pg.borrow_mut();
+            pg.in_transaction = open;
+            pg.ahead.clear();
+        }
+    }
+
+    /// Draws screen `screen` with `f`, which only reads: on a team workspace, what it read the
+    /// last time is read ahead in one round trip ([`Db::read_ahead`]), and what it reads now is
+    /// kept for the next time. A read not foreseen is sent by itself; one foreseen and not
+    /// asked for is forgotten. (Outside a write; behind a transaction pooler, as
+    /// [`Db::read_ahead`].)
+    pub(crate) fn reading<T>(&self, screen: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let Db::Postgres(pg) = self else {
+            return f();
+        };
+        let plan = {
+            let mut pg = pg.borrow_mut();
+            if pg.in_transaction || pg.recording.is_some() {
+                drop(pg);
+                return f();
+            }
+            pg.recording = Some(vec![]);
+            pg.scopes += 1;
+            pg.plans.remove(screen)
+        };
+        let ahead = match plan {
+            Some(plan) => {
+                let reads: Vec<(&str, Vec<&dyn ToValue>)> = plan
+                    .iter()
+                    .map(|(sql, values)| {
+                        (
+                            sql.as_str(),
+                            values.iter().map(|v| v as &dyn ToValue).collect(),
+                        )
+                    })
+                    .collect();
+                let reads: Vec<(&str, &[&dyn ToValue])> =
+                    reads.iter().map(|(sql, v)| (*sql, v.as_slice())).collect();
+                self.read_ahead(&reads)
+            }
+            None => Ok(()),
+        };
+        let done = ahead.and_then(|()| f());
+        self.end_scope();
+        let mut pg = pg.borrow_mut();
+        let read = pg.recording.take();
+        if let (Ok(_), Some(read)) = (&done, read) {
+            pg.plans.insert(screen.to_string(), read);
+        }
+        done
+    }
+
+    /// Runs `f` with every read of `reads` sent at once before it, in one round trip on a team
+    /// workspace, for the reads of `f` to take their rows from, each once (one asked for
+    /// twice is sent twice); what `f` does not take is forgotten when it ends. A no-op on a
+    /// workspace file, and outside a transaction behind a transaction pooler (which may hand
+    /// each statement to another server). Only for what nothing `f` writes before reading it
+    /// changes: a decision's inputs, a screen's parts.
+    pub(crate) fn ahead<T>(
+        &self,
+        reads: &[(&str, &[&dyn ToValue])],
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let done = self.begin_ahead(reads).and_then(|()| f());
+        self.end_scope();
+        done
+    }
+
+    /// [`Db::ahead`] where its reads are not all in one closure: the scope ends with
+    /// [`Db::end_scope`], or with the connection.
+    pub(crate) fn begin_ahead(&self, reads: &[(&str, &[&dyn ToValue])]) -> Result<()> {
+        if let Db::Postgres(pg) = self {
+            pg.borrow_mut().scopes += 1;
+        }
+        self.read_ahead(reads)
+    }
+
+    /// Ends a [`Db::ahead`] or [`Db::reading`]: the outermost forgets what was read ahead.
+    pub(crate) fn end_scope(&self) {
+        if let Db::Postgres(pg) = self {
+            let mut pg = pg.borrow_mut();
+            pg.scopes = pg.scopes.saturating_sub(1);
+            if pg.scopes == 0 {
+                pg.ahead.clear();
+            }
+        }
+    }
+
+    /// [`Db::ahead`]'s sending.
+    fn read_ahead(&self, reads: &[(&str, &[&dyn ToValue])]) -> Result<()> {
+        let Db::Postgres(pg) = self else {
+            return Ok(());
+        };
+        let mut pg = pg.borrow_mut();
+        if reads.is_empty() || (pg.client.pooler.is_some() && !pg.in_transaction) {
+            return Ok(());
+        }
+        pg.send_gathered()?;
+        let mut keys = vec![];
+        let mut sent = vec![];
+        for (sql, params) in reads {
+            let values = pg_values(params)?;
+            let key = (sql.to_string(), format!("{values:?}"));
+            let how = pg.how(sql);
+            keys.push(key);
+            sent.push(super::pg::Read {
+                sql: placeholders(sql),
+                values,
+                how,
+            });
+        }
+        match pg.client.query_all(&sent) {
+            Ok(done) => {
+                for (key, (st, rows)) in keys.into_iter().zip(done) {
+                    if let Some(st) = st {
+                        pg.prepared.insert(key.0.clone(), st);
+                    }
+                    pg.ahead.entry(key).or_default().push_back(rows);
+                }
+                Ok(())
+            }
+            // Outside a transaction (or one only begun, on a new connection now) nothing is
+            // lost: each read is sent again, by itself.
+            Err(_) if !pg.in_transaction => Ok(()),
+            Err(e) if pg.may_reconnect(&e) => Ok(()),
+            Err(e) => Err(super::pg::error(e)),
         }
     }
 
@@ -526,7 +680,7 @@ impl Stmt<'_> {
                 let mut pg = pg.borrow_mut();
                 pg.send_gathered()?;
                 let values = pg_values(&params)?;
-                if pg.unnamed(sql) {
+                if !pg.prepared_write(sql) {
                     return pg
                         .client
                         .defer_text(placeholders(sql), values, changed)
@@ -661,7 +815,47 @@ impl Pg {
     /// query at a time, and whoever reads the rows may ask another (SQLite's rows are read as
     /// they come).
     fn rows(pg: &RefCell<Pg>, sql: &str, params: &impl Params) -> Result<Vec<tokio_postgres::Row>> {
-        pg.borrow_mut().run(
+        let mut pg = pg.borrow_mut();
+        if pg.recording.is_some() {
+            let values =
+                params.with(|v| v.iter().map(|v| owned(*v)).collect::<Result<Vec<_>>>())?;
+            if let Some(read) = pg.recording.as_mut() {
+                read.push((sql.to_string(), values));
+            }
+        }
+        if !pg.ahead.is_empty() {
+            let key = (sql.to_string(), format!("{:?}", pg_values(params)?));
+            if let Some(rows) = pg.ahead.get_mut(&key).and_then(VecDeque::pop_front) {
+                return Ok(rows);
+            }
+        }
+        if pg.client.pooler.is_none() && !pg.prepared.contains_key(sql) && pg.met.contains(sql) {
+            // Its second use: prepared for the next while it runs, in one round trip.
+            pg.send_gathered()?;
+            let read = super::pg::Read {
+                sql: placeholders(sql),
+                values: pg_values(params)?,
+                how: super::pg::How::Preparing,
+            };
+            match pg.client.query_all(std::slice::from_ref(&read)) {
+                Ok(mut done) => {
+                    if let Some((st, rows)) = done.pop() {
+                        if let Some(st) = st {
+                            pg.prepared.insert(sql.to_string(), st);
+                        }
+                        return Ok(rows);
+                    }
+                }
+                // Sent again below, by the way that finds a pooler or connects again (inside a
+                // transaction a pooler found has ended it: the write is run again whole).
+                Err(e)
+                    if (!pg.in_transaction && super::pg::moved(&e))
+                        || ((!pg.in_transaction || pg.client.opening.is_some())
+                            && super::pg::lost(&e)) => {}
+                Err(e) => return Err(super::pg::error(e)),
+            }
+        }
+        pg.run(
             sql,
             params,
             |c, st, v| c.query(st, &as_pg(v)),
@@ -714,6 +908,56 @@ impl Pg {
         }
     }
 
+    /// Whether the write `sql` goes as the statement prepared for it: not the first time (it
+    /// goes unnamed), nor the second (unnamed, prepared alongside without a round trip of its
+    /// own), nor behind a transaction pooler; from the third on, once its preparing is answered.
+    fn prepared_write(&mut self, sql: &str) -> bool {
+        if self.client.pooler.is_some() {
+            return false;
+        }
+        if self.prepared.contains_key(sql) {
+            return true;
+        }
+        if let Some(slot) = self.preparing.get(sql) {
+            let done = slot.lock().ok().and_then(|mut s| s.take());
+            if let Some(st) = done {
+                self.preparing.remove(sql);
+                self.prepared.insert(sql.to_string(), st);
+                return true;
+            }
+            return false;
+        }
+        if self.met.insert(sql.to_string()) {
+            return false;
+        }
+        let slot = super::pg::Slot::default();
+        if self
+            .client
+            .defer_prepare(placeholders(sql), slot.clone())
+            .is_ok()
+        {
+            self.preparing.insert(sql.to_string(), slot);
+        }
+        false
+    }
+
+    /// How `sql` is sent this time by a read that may prepare it alongside: unnamed behind a
+    /// transaction pooler and the first time; prepared alongside the second; then prepared.
+    fn how(&mut self, sql: &str) -> super::pg::How {
+        use super::pg::How;
+        if self.client.pooler.is_some() {
+            return How::Unnamed;
+        }
+        if let Some(st) = self.prepared.get(sql) {
+            return How::Prepared(st.clone());
+        }
+        if self.met.insert(sql.to_string()) {
+            How::Unnamed
+        } else {
+            How::Preparing
+        }
+    }
+
     /// Whether `sql` goes unnamed this time: always behind a transaction pooler; otherwise
     /// the first time this connection meets it (one round trip, where preparing it first took
     /// two), and prepared and kept from the second on (a statement met once — most of what a
@@ -734,7 +978,8 @@ impl Pg {
     /// statement is sent again. Inside a transaction the server has rolled it back, and the
     /// write says so.
     fn may_reconnect(&mut self, e: &tokio_postgres::Error) -> bool {
-        if self.in_transaction || !super::pg::lost(e) {
+        let opening = self.client.opening.clone();
+        if (self.in_transaction && opening.is_none()) || !super::pg::lost(e) {
             return false;
         }
         let Some(url) = self.client.url.clone() else {
@@ -751,9 +996,17 @@ impl Pg {
                 return false;
             }
         }
+        // A transaction that had only begun begins again there.
+        if let Some(begin) = opening {
+            if client.defer_batch(&begin).is_err() {
+                return false;
+            }
+            client.opening = Some(begin);
+        }
         client.wake();
         self.client = client;
         self.prepared.clear();
+        self.preparing.clear();
         true
     }
 }
@@ -877,6 +1130,52 @@ impl Pg {
         self.statement(&many)
     }
 
+    /// Prepares the statements [`Pg::many`] needs for the rows of each of `ones` not prepared
+    /// yet, all in two round trips: each `one` (for its parameters' types), then each `many`.
+    fn prepare_many<'a>(&mut self, ones: impl Iterator<Item = &'a &'static str>) -> Result<()> {
+        let new: Vec<&'static str> = ones
+            .copied()
+            .filter(|one| !self.many.contains_key(one))
+            .collect();
+        let unprepared: Vec<String> = new
+            .iter()
+            .filter(|one| !self.prepared.contains_key(**one))
+            .map(|one| one.to_string())
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<String> = unprepared.iter().map(|s| placeholders(s)).collect();
+        let sts = self.client.prepare_all(&texts).map_err(super::pg::error)?;
+        for (sql, st) in unprepared.into_iter().zip(sts) {
+            self.prepared.insert(sql, st);
+        }
+        let mut manys = vec![];
+        for one in new {
+            let types: Vec<&str> = self.prepared[one]
+                .params()
+                .iter()
+                .map(|t| t.name())
+                .collect();
+            let many = many_of(one, &types).ok_or_else(|| {
+                Error::Db(DbError::new(
+                    Failure::Other,
+                    format!("a gathered row's statement is not one INSERT … VALUES (…): {one}"),
+                ))
+            })?;
+            self.many.insert(one, many.clone());
+            if !self.prepared.contains_key(&many) {
+                manys.push(many);
+            }
+        }
+        let texts: Vec<String> = manys.iter().map(|s| placeholders(s)).collect();
+        let sts = self.client.prepare_all(&texts).map_err(super::pg::error)?;
+        for (sql, st) in manys.into_iter().zip(sts) {
+            self.prepared.insert(sql, st);
+        }
+        Ok(())
+    }
+
     /// The prepared statement for `sql`, prepared on first use.
     fn statement(&mut self, sql: &str) -> Result<tokio_postgres::Statement> {
         self.prepare(sql).map_err(super::pg::error)
@@ -903,6 +1202,7 @@ impl Pg {
             return Ok(());
         };
         let mut gathered = std::mem::take(gathered);
+        self.prepare_many(gathered.iter().map(|(one, _)| one))?;
         if gathered.len() > 1 {
             let depths = self.depths()?;
             gathered.sort_by_key(|(sql, _)| {
@@ -935,8 +1235,11 @@ impl Pg {
     /// Each table's depth below the tables its foreign keys point to, read once.
     fn depths(&mut self) -> Result<&HashMap<String, i64>> {
         if self.depths.is_none() {
-            let st = self.statement(
-                "WITH RECURSIVE fk AS (
+            // Read once, unnamed: one round trip.
+            let rows = self
+                .client
+                .query_text(
+                    "WITH RECURSIVE fk AS (
                      SELECT conrelid::regclass::text AS child, confrelid::regclass::text AS parent
                        FROM pg_constraint
                       WHERE contype = 'f' AND conrelid <> confrelid),
@@ -945,8 +1248,9 @@ impl Pg {
                      UNION ALL
                      SELECT fk.child, depth.d + 1 FROM fk JOIN depth ON fk.parent = depth.tbl)
                  SELECT tbl, CAST(max(d) AS BIGINT) FROM depth GROUP BY tbl",
-            )?;
-            let rows = self.client.query(&st, &[]).map_err(super::pg::error)?;
+                    &[],
+                )
+                .map_err(super::pg::error)?;
             let depths = rows
                 .iter()
                 .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
@@ -1397,6 +1701,99 @@ mod tests {
             .to_string();
         assert!(e.contains("cannot be stored as int8"), "{e}");
         db.execute(insert, ["42"]).unwrap();
+    }
+
+    /// A table of this test's own in the shared test database, with one row (1, 1), and a
+    /// second connection to change it meanwhile, as a teammate would.
+    fn one_row(table: &str) -> (Db, Db) {
+        let (db, teammate) = (team(), team());
+        teammate
+            .execute_batch(&format!(
+                "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} (id BIGINT PRIMARY KEY, n BIGINT);
+                 INSERT INTO {table} VALUES (1, 1)"
+            ))
+            .unwrap();
+        (db, teammate)
+    }
+
+    /// Reads inside [`Db::ahead`] take the rows read before it (a teammate's change made
+    /// meanwhile is not in them), each once; one not read ahead, and every read after it, asks
+    /// the server.
+    #[test]
+    fn reads_ahead_are_taken_once_each_and_forgotten_after_on_postgres() {
+        let (db, teammate) = one_row("ahead_once");
+        let read = "SELECT n FROM ahead_once WHERE id = ?1";
+        let n = || db.query_row(read, [1i64], |r| r.get::<i64>(0)).unwrap();
+        let bump = || {
+            teammate
+                .execute("UPDATE ahead_once SET n = n + 1 WHERE id = 1", [])
+                .unwrap()
+        };
+        let seen = db
+            .ahead(&[(read, &[&1i64]), (read, &[&1i64])], || {
+                bump();
+                let (first, second) = (n(), n());
+                Ok((first, second, n()))
+            })
+            .unwrap();
+        assert_eq!(seen, (1, 1, 2), "read ahead twice, then the server's");
+        // Left untaken, a read ahead is forgotten when its scope ends.
+        db.ahead(&[(read, &[&1i64])], || Ok(bump())).unwrap();
+        assert_eq!(n(), 3);
+        teammate.execute_batch("DROP TABLE ahead_once").unwrap();
+    }
+
+    /// A screen drawn again reads ahead what it read the last time: what it reads is from
+    /// before it began (a change made while it draws is for the next drawing).
+    #[test]
+    fn a_screen_drawn_again_reads_ahead_what_it_read_last_time_on_postgres() {
+        let (db, teammate) = one_row("ahead_screen");
+        let draw = || {
+            db.reading("the screen", || {
+                teammate
+                    .execute("UPDATE ahead_screen SET n = n * 10 WHERE id = 1", [])
+                    .unwrap();
+                db.query_row("SELECT n FROM ahead_screen WHERE id = ?1", [1i64], |r| {
+                    r.get::<i64>(0)
+                })
+            })
+            .unwrap()
+        };
+        assert_eq!(draw(), 10, "the first time, each read asks the server");
+        assert_eq!(
+            draw(),
+            10,
+            "the second, it was read before the drawing began"
+        );
+        assert_eq!(draw(), 100);
+        teammate.execute_batch("DROP TABLE ahead_screen").unwrap();
+    }
+
+    /// A write met the second time is prepared alongside, without a round trip of its own,
+    /// and from the third on runs as that statement; every one of them lands.
+    #[test]
+    fn a_write_met_again_is_prepared_alongside_and_every_one_lands_on_postgres() {
+        let (db, teammate) = one_row("prepared_write");
+        let write = "UPDATE prepared_write SET n = n + ?2 WHERE id = ?1";
+        let Db::Postgres(pg) = &db else {
+            unreachable!()
+        };
+        for (k, prepared) in [(1i64, false), (2, false), (3, true), (4, true)] {
+            db.prepare_cached(write).unwrap().write([1, k]).unwrap();
+            db.flush().unwrap();
+            assert_eq!(
+                pg.borrow().prepared.contains_key(write),
+                prepared,
+                "write {k}"
+            );
+        }
+        let n: i64 = db
+            .query_row("SELECT n FROM prepared_write WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(n, 11);
+        teammate.execute_batch("DROP TABLE prepared_write").unwrap();
     }
 
     /// Pipelined writes run in the order they were written, and a read after them sees them

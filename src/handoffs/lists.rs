@@ -40,6 +40,11 @@ impl crate::workspace::concepts::Handoffs<'_> {
 
     /// Tasks; `assignee` may be a name or `me`.
     pub fn tasks(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
+        self.conn
+            .reading("tasks", || self.tasks_now(assignee, open_only))
+    }
+
+    fn tasks_now(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
         let person = match assignee {
             Some(a) if a.eq_ignore_ascii_case("me") => Some(self.me()?.ok_or_else(|| {
                 Error::invalid("--assignee", "nobody is marked as you yet; run: baton people add NAME --role founder --me")

@@ -424,6 +424,11 @@ impl Workspace {
 impl crate::workspace::concepts::Health<'_> {
     /// The last `weeks` ISO weeks up to this one, and handoffs stuck over `stuck_days`.
     pub fn weeks(&self, weeks: u32, stuck_days: i64) -> Result<Health> {
+        self.conn
+            .reading("health", || self.weeks_now(weeks, stuck_days))
+    }
+
+    fn weeks_now(&self, weeks: u32, stuck_days: i64) -> Result<Health> {
         let now = self.now();
         let today = now.date_naive();
         let this_monday = today - Duration::days(today.weekday().num_days_from_monday() as i64);

@@ -74,7 +74,6 @@ impl Workspace {
                 .map(String::as_str)
                 .zip(plan.keys.iter().map(|k| k.as_deref()))
                 .collect();
-            let posts_before = crate::reach::queries::last_post(cx.conn)?;
             let import_id = imports::insert(
                 cx.conn,
                 &path.display().to_string(),
@@ -88,16 +87,24 @@ impl Workspace {
             } else {
                 Role::Marketing
             };
-            let mut known_people: BTreeSet<String> = people::list(cx.conn)?
-                .into_iter()
-                .map(|p| p.name.to_lowercase())
-                .collect();
+            // The team and whether this CRM's records are here yet, read at once.
+            let any = records::ANY_IMPORTED;
+            let (team, first) = cx.conn.ahead(
+                &[(people::LIST, &[]), (any, &[&plan.source.as_str(), &plan.kind])],
+                || {
+                    Ok((
+                        people::list(cx.conn)?,
+                        !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?,
+                    ))
+                },
+            )?;
+            let mut known_people: BTreeSet<String> =
+                team.into_iter().map(|p| p.name.to_lowercase()).collect();
             // A first import of a CRM's records (none of that source and kind stored yet)
             // stores its new records a run at a time, without looking each up: only a row that
             // repeats a CRM id from earlier in the file is. A later import reads the stored
             // records a batch updates in one query. On either engine the same: the writer
             // sends a run's rows together where every statement is a round trip.
-            let first = !records::any_imported(cx.conn, plan.source.as_str(), plan.kind)?;
             let columns = Columns {
                 flags: plan.reads_any(&["flags"]),
                 name: plan.reads_any(&["name", FIRST_NAME, LAST_NAME, "company"]),
@@ -114,9 +121,15 @@ impl Workspace {
                 total_bytes,
                 rows,
             };
-            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(4);
+            // As many rows wait to be written on either engine: on a team workspace in fewer,
+            // larger batches.
+            let (size, waiting) = match cx.conn.dialect() {
+                crate::db::sql::Dialect::Sqlite => (BATCH, 4),
+                crate::db::sql::Dialect::Postgres => (TEAM_BATCH, 4 * BATCH / TEAM_BATCH),
+            };
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<ReadRow>>(waiting);
             std::thread::scope(|scope| -> Result<()> {
-                let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender));
+                let reader = scope.spawn(|| read_rows(&plan, path, &fmt, &tap, sender, size));
                 let written = (|| -> Result<()> {
                     let receiver = receiver;
                     for batch in &receiver {
@@ -197,11 +210,7 @@ impl Workspace {
                 report.backup = Some(backup::before_import(db, cx.now)?.display().to_string());
             }
             let file = path.file_name().map(|f| f.to_string_lossy().into_owned());
-            crate::reach::webhooks::digest_import(
-                cx,
-                posts_before,
-                file.as_deref().unwrap_or("a CSV"),
-            )?;
+            crate::reach::webhooks::digest_import(cx, file.as_deref().unwrap_or("a CSV"))?;
             imports::finish(cx.conn, import_id, &report, plan.kind)?;
             if let Some(saved) = &plan.remember {
                 save_mapping(cx.conn, &plan, saved, &stamp)?;
@@ -289,8 +298,11 @@ impl crate::workspace::concepts::Import<'_> {
     }
 }
 
-/// Rows handed from the reader thread to the writer at a time.
+/// Rows handed from the reader thread to the writer at a time: on a workspace file, and on a
+/// team workspace, where each batch costs a round trip or two (ids taken, stored records
+/// read), so a larger one is worth its memory.
 const BATCH: usize = 512;
+const TEAM_BATCH: usize = 1024;
 
 /// A data row read and converted on the reader thread.
 struct ReadRow {
@@ -330,10 +342,11 @@ fn read_rows(
     fmt: &read::Format,
     tap: &read::Tap,
     out: std::sync::mpsc::SyncSender<Vec<ReadRow>>,
+    size: usize,
 ) -> Result<()> {
     let mut rdr = read::tapped_reader(path, fmt, Some(tap))?;
     let mut rec = csv::StringRecord::new();
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Vec::with_capacity(size);
     let (mut row, mut last) = (0, (0, 0, false));
     let mut dates = std::borrow::Cow::Borrowed(&plan.dates);
     let mut settled = plan.dates_settled;
@@ -377,9 +390,9 @@ fn read_rows(
             record,
         });
         batch.push(ReadRow { row, values });
-        if batch.len() == BATCH
+        if batch.len() == size
             && out
-                .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                .send(std::mem::replace(&mut batch, Vec::with_capacity(size)))
                 .is_err()
         {
             // The writer stopped (a bad row); its error is the one to report.

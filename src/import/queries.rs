@@ -84,11 +84,8 @@ pub(crate) fn get(conn: &Db, id: ImportId) -> Result<Option<PastImport>> {
 
 /// Marks an import undone.
 pub(crate) fn mark_undone(conn: &Db, id: ImportId, at: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE imports SET undone_at = ?2 WHERE id = ?1",
-        params![id, at],
-    )?;
-    Ok(())
+    conn.prepare_cached("UPDATE imports SET undone_at = ?2 WHERE id = ?1")?
+        .write(params![id, at])
 }
 
 /// Past imports, newest first.

@@ -29,11 +29,14 @@ fn stored(r: &Row<'_>) -> Result<Stored> {
     })
 }
 
+/// The statement [`active`] reads with, to read ahead.
+pub(crate) fn active_sql() -> String {
+    format!("SELECT {COLUMNS} FROM webhooks WHERE removed_at IS NULL ORDER BY id")
+}
+
 /// The webhooks in use, oldest first.
 pub(crate) fn active(conn: &Db) -> Result<Vec<Stored>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM webhooks WHERE removed_at IS NULL ORDER BY id"
-    ))?;
+    let mut st = conn.prepare_cached(&active_sql())?;
     let rows = st.query_map([], stored)?;
     Ok(rows)
 }
@@ -89,12 +92,6 @@ pub(crate) fn queue(
     )?
     .insert(params![webhook, record, handoff, what, body, at])
     .map(PostId)
-}
-
-/// The newest post's id (0 when there is none).
-pub(crate) fn last_post(conn: &Db) -> Result<PostId> {
-    conn.prepare_cached("SELECT COALESCE(MAX(id), 0) FROM webhook_posts")?
-        .query_row([], |r| r.get(0))
 }
 
 /// A post to deliver, as claimed.

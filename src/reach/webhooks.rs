@@ -229,22 +229,27 @@ impl Ctx<'_> {
                 .as_deref()
                 .is_none_or(|p| p.eq_ignore_ascii_case(&a.playbook.key))
         }) {
-            hooks::queue(
+            self.posted(hooks::queue(
                 self.conn,
                 w.id,
                 (Some(a.record.id), Some(a.handoff)),
                 a.what.as_str(),
                 &body(w.kind, &m, || a.json(&m)),
                 self.stamp(),
-            )?;
+            )?);
         }
         Ok(())
     }
 }
 
-/// Folds what an import queued after post `mark` into one summary per webhook that would get
-/// more than [`DIGEST_AFTER`] posts: how many were handed off, paused and sent to review.
-pub(crate) fn digest_import(cx: &Ctx<'_>, mark: PostId, file: &str) -> Result<()> {
+/// Folds what an import queued (it runs alone: every post from its first on) into one summary
+/// per webhook that would get more than [`DIGEST_AFTER`] posts: how many were handed off,
+/// paused and sent to review.
+pub(crate) fn digest_import(cx: &Ctx<'_>, file: &str) -> Result<()> {
+    let Some(first) = cx.first_post.get() else {
+        return Ok(());
+    };
+    let mark = PostId(first.0 - 1);
     let queued = hooks::queued_after(cx.conn, mark)?;
     if queued.len() <= DIGEST_AFTER {
         return Ok(());
@@ -282,14 +287,14 @@ pub(crate) fn digest_import(cx: &Ctx<'_>, mark: PostId, file: &str) -> Result<()
             })
         };
         hooks::drop_queued_after(cx.conn, w.id, mark)?;
-        hooks::queue(
+        cx.posted(hooks::queue(
             cx.conn,
             w.id,
             (None, None),
             "import",
             &body(w.kind, &m, json),
             cx.stamp(),
-        )?;
+        )?);
     }
     Ok(())
 }
@@ -556,20 +561,23 @@ impl crate::workspace::concepts::Reach<'_> {
         let json = || json!({"event": "test", "title": m.title, "text": m.line});
         let text = body(w.kind, &m, json);
         self.write(origin, |cx| {
-            hooks::queue(
+            let id = hooks::queue(
                 cx.conn,
                 id,
                 (None, None),
                 What::Test.as_str(),
                 &text,
                 cx.stamp(),
-            )
+            )?;
+            cx.posted(id);
+            Ok(id)
         })
     }
 
-    /// The newest queued post, to send what one command queues ([`Due::After`]).
-    pub fn last_post(&self) -> Result<PostId> {
-        hooks::last_post(&self.conn)
+    /// The first chat post a write of this workspace queued and committed, if one did: what
+    /// one command queued is what comes after the post before it (no query).
+    pub fn first_posted(&self) -> Option<PostId> {
+        self.posted.get()
     }
 
     /// Delivers queued posts, one at a time, for at most `budget` (a post under way finishes):

@@ -87,6 +87,11 @@ impl crate::workspace::concepts::Records<'_> {
     /// The board's columns for `kind`, in the order [`crate::workspace::concepts::Records::board_stages`] gives,
     /// counting records that match `query`.
     pub fn board(&self, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
+        self.conn
+            .reading(&format!("board {kind}"), || self.board_now(kind, query))
+    }
+
+    fn board_now(&self, kind: RecordKind, query: &str) -> Result<Vec<BoardColumn>> {
         let counted = board::columns(&self.conn, kind, query)?;
         Ok(self
             .records()

@@ -67,16 +67,44 @@ impl Workspace {
         change: impl Fn(&Db, &mut Record) -> Result<()>,
     ) -> Result<RuleEffects> {
         self.write_unless(origin, |cx| {
-            let before = record_in(cx.conn, id)?;
-            let mut after = before.clone();
-            change(cx.conn, &mut after)?;
-            if before == after {
-                return Ok((RuleEffects::default(), Finish::RollBack));
-            }
-            let pbs = playbooks::list(cx.conn)?;
-            Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
+            ahead_of_edit(cx.conn, id, || {
+                let before = record_in(cx.conn, id)?;
+                let mut after = before.clone();
+                change(cx.conn, &mut after)?;
+                if before == after {
+                    return Ok((RuleEffects::default(), Finish::RollBack));
+                }
+                let pbs = playbooks::list(cx.conn)?;
+                Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
+            })
         })
     }
+}
+
+/// Runs `edit` of record `id` with what it reads before it writes sent at once (on a team workspace,
+/// one round trip where it took six): the record, the playbooks (read twice: for the stages
+/// it may move to, and for the rules), and what a hand-off it triggers reads — the record's
+/// handoffs, the team, the holidays, the webhooks. None of it is written before it is read.
+fn ahead_of_edit<T>(conn: &Db, id: RecordId, edit: impl FnOnce() -> Result<T>) -> Result<T> {
+    use crate::db::ToValue;
+    let (record, handoffs, webhooks) = (
+        records::by_id(),
+        crate::handoffs::queries::handoffs::for_record_sql(),
+        crate::reach::queries::active_sql(),
+    );
+    let none: &[&dyn ToValue] = &[];
+    conn.ahead(
+        &[
+            (&record, &[&id]),
+            (playbooks::LIST, none),
+            (playbooks::LIST, none),
+            (&handoffs, &[&id]),
+            (crate::workspace::queries::people::LIST, none),
+            (crate::workspace::queries::people::HOLIDAYS, none),
+            (&webhooks, none),
+        ],
+        edit,
+    )
 }
 
 impl crate::workspace::concepts::Records<'_> {
@@ -91,11 +119,23 @@ impl crate::workspace::concepts::Records<'_> {
             return records::get(&self.conn, RecordId(id))?
                 .ok_or_else(|| Error::not_found("record", r, hint));
         }
-        let by_id = match r.parse::<i64>() {
-            Ok(n) => records::get(&self.conn, RecordId(n))?,
-            Err(_) => None,
+        let number = r.parse::<i64>().ok().map(RecordId);
+        let (by_id, by_ext) = match number {
+            // Both read at once: one round trip on a team workspace.
+            Some(n) => self.conn.ahead(
+                &[
+                    (&records::by_id(), &[&n]),
+                    (&records::by_external_id(), &[&r]),
+                ],
+                || {
+                    Ok((
+                        records::get(&self.conn, n)?,
+                        records::find_external(&self.conn, r)?,
+                    ))
+                },
+            )?,
+            None => (None, records::find_external(&self.conn, r)?),
         };
-        let by_ext = records::find_external(&self.conn, r)?;
         match (by_id, by_ext.len()) {
             (Some(rec), 0) => Ok(rec),
             (Some(rec), _) if by_ext.iter().all(|e| e.id == rec.id) => Ok(rec),
@@ -120,6 +160,19 @@ impl crate::workspace::concepts::Records<'_> {
         record_in(&self.conn, id)
     }
 
+    /// A record by internal id and its latest handoff (what a change to it is said with),
+    /// read at once: on a team workspace, one round trip.
+    pub fn with_latest_handoff(&self, id: RecordId) -> Result<(Record, Option<Handoff>)> {
+        let (record, theirs) = (records::by_id(), handoffs::for_record_sql());
+        self.conn
+            .ahead(&[(&record, &[&id]), (&theirs, &[&id])], || {
+                Ok((
+                    record_in(&self.conn, id)?,
+                    handoffs::for_record(&self.conn, id)?.pop(),
+                ))
+            })
+    }
+
     /// Records, optionally of one kind and in one stage.
     pub fn list(&self, kind: Option<RecordKind>, stage: Option<&str>) -> Result<Vec<Record>> {
         let stage = stage.map(stages::canonical);
@@ -140,19 +193,47 @@ impl crate::workspace::concepts::Records<'_> {
 
     /// A record with its handoffs, tasks, stage history and audit trail.
     pub fn detail(&self, id: RecordId) -> Result<RecordDetail> {
-        let record = self.records().get(id)?;
-        let hs = handoffs::for_record(&self.conn, id)?;
-        let mut ts = Vec::new();
-        for h in &hs {
-            ts.extend(tasks::for_handoff(&self.conn, h.id)?);
-        }
-        Ok(RecordDetail {
-            record,
-            handoffs: hs,
-            tasks: ts,
-            history: records::stage_history(&self.conn, id)?,
-            events: events::for_record(&self.conn, id)?,
-            draft: handoffs::record_draft(&self.conn, id)?,
+        // All of it in two round trips on a team workspace: the record's own rows, then its
+        // handoffs' tasks.
+        let (record_sql, handoffs_sql, draft_sql) = (
+            records::by_id(),
+            handoffs::for_record_sql(),
+            handoffs::record_draft_sql(),
+        );
+        let mine = [
+            (record_sql.as_str(), &[&id as &dyn crate::db::ToValue][..]),
+            (&handoffs_sql, &[&id]),
+            (records::STAGE_HISTORY, &[&id]),
+            (events::FOR_RECORD, &[&id]),
+            (&draft_sql, &[&id]),
+        ];
+        self.conn.ahead(&mine, || {
+            let record = self.records().get(id)?;
+            let hs = handoffs::for_record(&self.conn, id)?;
+            let tasks_sql = tasks::for_handoff_sql();
+            let ids: Vec<&dyn crate::db::ToValue> = hs
+                .iter()
+                .map(|h| &h.id as &dyn crate::db::ToValue)
+                .collect();
+            let theirs: Vec<(&str, &[&dyn crate::db::ToValue])> = ids
+                .iter()
+                .map(|id| (tasks_sql.as_str(), std::slice::from_ref(id)))
+                .collect();
+            let ts = self.conn.ahead(&theirs, || {
+                let mut ts = Vec::new();
+                for h in &hs {
+                    ts.extend(tasks::for_handoff(&self.conn, h.id)?);
+                }
+                Ok(ts)
+            })?;
+            Ok(RecordDetail {
+                record,
+                handoffs: hs,
+                tasks: ts,
+                history: records::stage_history(&self.conn, id)?,
+                events: events::for_record(&self.conn, id)?,
+                draft: handoffs::record_draft(&self.conn, id)?,
+            })
         })
     }
 

@@ -40,19 +40,22 @@ pub(crate) fn decode_flags(s: &str) -> BTreeSet<ExceptionFlag> {
 
 /// A record by internal id.
 pub(crate) fn get(conn: &Db, id: RecordId) -> Result<Option<Record>> {
-    conn.query_row(
-        &format!("SELECT {COLUMNS} FROM records WHERE id = ?1"),
-        [id],
-        from_row,
-    )
-    .optional()
+    conn.query_row(&by_id(), [id], from_row).optional()
+}
+
+/// The statement [`find_external`] reads with (the CRM's id: `?1`), to read ahead.
+pub(crate) fn by_external_id() -> String {
+    format!("SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id")
+}
+
+/// The statement [`get`] reads a record with (its id: `?1`), to read ahead.
+pub(crate) fn by_id() -> String {
+    format!("SELECT {COLUMNS} FROM records WHERE id = ?1")
 }
 
 /// Records whose CRM id is `external_id`, from any source.
 pub(crate) fn find_external(conn: &Db, external_id: &str) -> Result<Vec<Record>> {
-    let mut st = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM records WHERE external_id = ?1 ORDER BY id"
-    ))?;
+    let mut st = conn.prepare_cached(&by_external_id())?;
     let rows = st.query_map([external_id], from_row)?;
     Ok(rows)
 }
@@ -113,12 +116,13 @@ pub(crate) fn find_imported_many(
 /// Whether any record of this source and kind with a CRM id is stored (read from the unique
 /// index on the id).
 pub(crate) fn any_imported(conn: &Db, source: &str, kind: RecordKind) -> Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM records
-                             WHERE source = ?1 AND kind = ?2 AND external_id IS NOT NULL)",
-    )?
-    .query_row(params![source, kind], |r| r.get(0))
+    conn.prepare_cached(ANY_IMPORTED)?
+        .query_row(params![source, kind], |r| r.get(0))
 }
+
+/// The statement [`any_imported`] reads with (source `?1`, kind `?2`), to read ahead.
+pub(crate) const ANY_IMPORTED: &str = "SELECT EXISTS (SELECT 1 FROM records
+                             WHERE source = ?1 AND kind = ?2 AND external_id IS NOT NULL)";
 
 /// Records, optionally of one kind and stage, in id order.
 pub(crate) fn list(
@@ -250,6 +254,8 @@ pub(crate) struct Move<'a> {
 pub(crate) fn update(conn: &Db, r: &Record, now: &str, moved: Option<Move<'_>>) -> Result<()> {
     if let Some(m) = &moved {
         insert_stage_change(conn, r.id, Some(m.from), &r.stage, now, m.origin, m.import)?;
+        // Written without waiting for their answers (on a team workspace, sent with the
+        // next statement): nothing reads how many rows they changed.
         conn.prepare_cached(conn.pick(
             "INSERT INTO stage_time (kind, stage, hours, n)
              SELECT kind, ?2, MAX(0, CAST(ROUND((julianday(?3) - julianday(stage_since)) * 24) AS INTEGER)), 1
@@ -260,14 +266,14 @@ pub(crate) fn update(conn: &Db, r: &Record, now: &str, moved: Option<Move<'_>>) 
                FROM records WHERE id = ?1 AND stage_since IS NOT NULL
              ON CONFLICT (kind, stage, hours) DO UPDATE SET n = stage_time.n + 1",
         ))?
-        .execute(params![r.id, m.from, now])?;
+        .write(params![r.id, m.from, now])?;
     }
     conn.prepare_cached(
         "UPDATE records SET name = ?2, stage = ?3, owner = ?4, fields = ?5, flags = ?6, updated_at = ?7,
                 stage_since = CASE WHEN ?8 THEN ?7 ELSE stage_since END
           WHERE id = ?1",
     )?
-    .execute(params![
+    .write(params![
         r.id,
         r.name,
         r.stage,
@@ -276,8 +282,7 @@ pub(crate) fn update(conn: &Db, r: &Record, now: &str, moved: Option<Move<'_>>) 
         encode_flags(&r.flags),
         now,
         moved.is_some()
-    ])?;
-    Ok(())
+    ])
 }
 
 /// Appends to the stage history. A record's first stage change is written with the record
@@ -294,8 +299,7 @@ pub(crate) fn insert_stage_change(
     conn.prepare_cached(
         "INSERT INTO stage_changes (record_id, from_stage, to_stage, at, origin, import_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![record, from, to, at, origin, import])?;
-    Ok(())
+    .write(params![record, from, to, at, origin, import])
 }
 
 /// Every stage change of records of `kind`: which record entered which stage.
@@ -306,6 +310,10 @@ pub(crate) fn stage_entries(conn: &Db, kind: RecordKind) -> Result<Vec<(RecordId
     let rows = st.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows)
 }
+
+/// The statement [`stage_history`] reads with (the record's id: `?1`), to read ahead.
+pub(crate) const STAGE_HISTORY: &str =
+    "SELECT from_stage, to_stage, at, origin FROM stage_changes WHERE record_id = ?1 ORDER BY at, id";
 
 /// One row of a record's stage history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -322,9 +330,7 @@ pub struct StageChange {
 
 /// A record's stage history, oldest first.
 pub(crate) fn stage_history(conn: &Db, record: RecordId) -> Result<Vec<StageChange>> {
-    let mut st = conn.prepare_cached(
-        "SELECT from_stage, to_stage, at, origin FROM stage_changes WHERE record_id = ?1 ORDER BY at, id",
-    )?;
+    let mut st = conn.prepare_cached(STAGE_HISTORY)?;
     let rows = st.query_map([record], |r| {
         Ok(StageChange {
             from: r.get(0)?,

@@ -178,6 +178,13 @@ impl crate::workspace::Workspace {
     /// `baton team init` brings it up to date).
     pub fn open_team(url: &TeamUrl, clock: impl crate::clock::Clock + 'static) -> Result<Self> {
         let c = Db::postgres(connect(url)?);
+        // What opening reads, in one round trip (where the database is not a team workspace
+        // yet, each is read again by itself, and the first says so).
+        c.begin_ahead(&[
+            (queries::TABLES, &[]),
+            (crate::db::pg::migrations::APPLIED, &[]),
+            (crate::handoffs::queries::playbooks::LIST, &[]),
+        ])?;
         let found = team_version(&c, url)?;
         let known = TEAM_MIGRATIONS.len() as u32;
         if found < known {
@@ -187,6 +194,7 @@ impl crate::workspace::Workspace {
             )));
         }
         let mut ws = Self::init((c, Default::default()), clock, None, None)?;
+        ws.conn.end_scope();
         ws.identity = Some(identity::Identity::for_team(url));
         Ok(ws)
     }

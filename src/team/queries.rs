@@ -3,13 +3,13 @@
 use crate::db::sql::Db;
 use crate::error::Result;
 
+/// The statement [`tables`] reads with, to read ahead.
+pub(crate) const TABLES: &str =
+    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1";
+
 /// The tables in the connection's schema.
 pub(crate) fn tables(c: &Db) -> Result<Vec<String>> {
-    c.query_map(
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
-        [],
-        |r| r.get(0),
-    )
+    c.query_map(TABLES, [], |r| r.get(0))
 }
 
 /// The server's version string.

@@ -93,6 +93,8 @@ pub struct Workspace {
     me_override: Option<PersonId>,
     /// On a team workspace, where this laptop keeps who uses it (never in the shared data).
     pub(crate) identity: Option<crate::team::identity::Identity>,
+    /// The first chat post a write here queued and committed ([`write::Ctx::posted`]).
+    pub(crate) posted: std::cell::Cell<Option<crate::model::PostId>>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -191,6 +193,7 @@ impl Workspace {
             read_only,
             me_override: None,
             identity: None,
+            posted: Default::default(),
         };
         if ws.read_only.is_none() && playbooks::list(&ws.conn)?.is_empty() {
             ws.write(Origin::System, |cx| {
@@ -258,8 +261,7 @@ impl Workspace {
     ) -> Result<T> {
         if self.is_team() {
             let now = self.now();
-            let actor = self.actor(origin)?;
-            return self.transact_team(origin, None, now, actor, Attempts::Retried, f);
+            return self.transact_team(origin, None, now, Attempts::Retried, f);
         }
         self.transact(origin, None, f)
     }
@@ -280,11 +282,10 @@ impl Workspace {
             return Err(db::damage::damaged(path, &found));
         }
         let now = self.now();
-        let actor = self.actor(origin).map_err(|e| self.explain(e))?;
         if let Db::Postgres(_) = self.conn {
             // An import reads its file as it writes: it runs once, alone, as on a file.
             let mut f = Some(f);
-            return self.transact_team(origin, undoes, now, actor, Attempts::Alone, |cx| {
+            return self.transact_team(origin, undoes, now, Attempts::Alone, |cx| {
                 match f.take() {
                     Some(f) => f(cx),
                     // Run again after finding a transaction pooler: an import has read its
@@ -293,6 +294,7 @@ impl Workspace {
                 }
             });
         }
+        let actor = self.actor(origin).map_err(|e| self.explain(e))?;
         let _writing = Writing::start(&self.writing)?;
         // Immediate: the write lock is taken up front, so a writer that arrives later waits
         // for it instead of failing half-way on a lock it could not upgrade. While another
@@ -320,16 +322,28 @@ impl Workspace {
         let (out, finish) = f(&cx)
             .and_then(|done| cx.finish().map(|()| done))
             .map_err(|e| self.explain(e))?;
+        let posted = cx.first_post.get();
         drop(cx);
         if let Finish::Commit = finish {
             crate::db::sqlite::capture::finish(&tx, &self.change, change)?;
         }
         drop(open);
         match finish {
-            Finish::Commit => tx.commit()?,
+            Finish::Commit => {
+                tx.commit()?;
+                self.note_posted(posted);
+            }
             Finish::RollBack => tx.rollback()?,
         }
         Ok(out)
+    }
+
+    /// Keeps the first chat post a committed write queued ([`Workspace::first_posted`]).
+    fn note_posted(&self, first: Option<crate::model::PostId>) {
+        if let Some(id) = first {
+            let kept = self.posted.get().map_or(id, |k| k.min(id));
+            self.posted.set(Some(kept));
+        }
     }
 
     /// Gives up with `waiting`'s sentence once it has waited too long; else tells whoever
@@ -355,7 +369,6 @@ impl Workspace {
         origin: Origin,
         undoes: Option<crate::model::ImportId>,
         now: DateTime<Utc>,
-        actor: String,
         attempts: Attempts,
         mut f: impl FnMut(&write::Ctx<'_>) -> Result<(T, Finish)>,
     ) -> Result<T> {
@@ -368,11 +381,42 @@ impl Workspace {
         let mut moved = false;
         let asked = std::time::Instant::now();
         loop {
-            if let Err(e) = self.conn.begin_serializable(alone) {
-                let _ = self.conn.end(false);
-                if !crate::team::held(&e) {
-                    return Err(e);
-                }
+            // Who acts is read inside the transaction: its first round trip carries the
+            // BEGIN too.
+            let done = self
+                .conn
+                .begin_serializable(alone)
+                .and_then(|()| self.actor(origin))
+                .and_then(|actor| {
+                    let change = crate::db::pg::capture::begin(
+                        &self.conn,
+                        origin,
+                        &actor,
+                        &write::stamp(now),
+                        undoes,
+                    )?;
+                    Ok((actor, change))
+                })
+                .map_err(|e| self.explain(e))
+                .and_then(|(actor, change)| {
+                    let cx = write::Ctx::new(&self.conn, now, actor, change);
+                    let done = f(&cx)?;
+                    cx.finish()?;
+                    Ok((done, cx.first_post.get()))
+                })
+                .and_then(|((out, finish), posted)| {
+                    let commit = matches!(finish, Finish::Commit);
+                    self.conn.end(commit)?;
+                    if commit {
+                        self.note_posted(posted);
+                    }
+                    Ok(out)
+                });
+            let Err(e) = done else { return done };
+            // After a failed statement or COMMIT the transaction is over or aborted; either
+            // way nothing of it stays. A lost connection has nothing left to roll back.
+            let _ = self.conn.end(false);
+            if crate::team::held(&e) {
                 // A teammate's import or undo runs alone: wait for it, saying so, as a write
                 // on a workspace file waits for another program's import.
                 self.wait_on(busy::Waiting {
@@ -382,27 +426,6 @@ impl Workspace {
                 })?;
                 continue;
             }
-            let done = crate::db::pg::capture::begin(
-                &self.conn,
-                origin,
-                &actor,
-                &write::stamp(now),
-                undoes,
-            )
-            .and_then(|change| {
-                let cx = write::Ctx::new(&self.conn, now, actor.clone(), change);
-                let done = f(&cx)?;
-                cx.finish()?;
-                Ok(done)
-            })
-            .and_then(|(out, finish)| {
-                self.conn.end(matches!(finish, Finish::Commit))?;
-                Ok(out)
-            });
-            let Err(e) = done else { return done };
-            // After a failed statement or COMMIT the transaction is over or aborted; either
-            // way nothing of it stays. A lost connection has nothing left to roll back.
-            let _ = self.conn.end(false);
             // A pooler found in the middle of the write (its statements go unnamed from
             // now on) costs it one more attempt, whatever it is.
             if crate::team::moved_on(&e) && !moved {

@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) rules: crate::handoffs::apply::Kept,
     /// The chat webhooks, read the first time a decision is announced.
     pub(crate) webhooks: std::cell::OnceCell<Vec<crate::reach::queries::Stored>>,
+    /// The first chat post this write queued, to deliver once it has committed.
+    pub(crate) first_post: std::cell::Cell<Option<crate::model::PostId>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -43,7 +45,14 @@ impl<'a> Ctx<'a> {
             stamp: stamp(now),
             rules: Default::default(),
             webhooks: std::cell::OnceCell::new(),
+            first_post: std::cell::Cell::new(None),
         }
+    }
+
+    /// Notes a chat post this write queued ([`Ctx::first_post`]).
+    pub(crate) fn posted(&self, id: crate::model::PostId) {
+        let first = self.first_post.get().map_or(id, |f| f.min(id));
+        self.first_post.set(Some(first));
     }
 
     /// Marks this write as import `id`: its stage changes and its change-log entry say so.

@@ -120,9 +120,9 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
         RecordCommand::Move { record, stage } => {
             let r = ws.records().find(&record)?;
             let fx = ws.records().move_to(r.id, &stage, me)?;
-            let r = ws.records().get(r.id)?;
+            let (r, h) = ws.records().with_latest_handoff(r.id)?;
             println!("{} is now in {}.", r.name, r.stage);
-            output::print_effects(ws, r.id, fx)?;
+            output::print_handoff_effect(h, fx);
         }
         RecordCommand::Set { record, pairs: raw } => {
             let r = ws.records().find(&record)?;

@@ -22,17 +22,15 @@ pub(crate) fn begin(
 ) -> Result<i64> {
     // Its rows are found by change_id (indexed): reading the log's end, as a laptop does,
     // would make every two teammates' writes collide.
-    let id: i64 = tx
-        .prepare_cached(
-            "INSERT INTO changes (origin, actor, at, log_from, undoes)
+    // Named for the triggers by the same statement: one round trip.
+    tx.prepare_cached(
+        "WITH change AS (
+             INSERT INTO changes (origin, actor, at, log_from, undoes)
              VALUES (?1, ?2, ?3, 0, ?4)
-             RETURNING id",
-        )?
-        .query_row(params![origin.as_str(), actor, at, undoes], |r| r.get(0))?;
-    tx.query_row("SELECT set_config('baton.change', ?1, true)", [id], |_| {
-        Ok(())
-    })?;
-    Ok(id)
+             RETURNING id)
+         SELECT id, set_config('baton.change', CAST(id AS TEXT), true) FROM change",
+    )?
+    .query_row(params![origin.as_str(), actor, at, undoes], |r| r.get(0))
 }
 
 /// Where the trigger functions find a row's record.

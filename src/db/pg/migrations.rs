@@ -23,13 +23,12 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)";
 
+/// The statement [`applied`] reads with, to read ahead.
+pub(crate) const APPLIED: &str = "SELECT version, checksum FROM schema_migrations ORDER BY version";
+
 /// Each applied migration: (version, checksum).
 fn applied(c: &Db) -> Result<Vec<(u32, String)>> {
-    c.query_map(
-        "SELECT version, checksum FROM schema_migrations ORDER BY version",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
+    c.query_map(APPLIED, [], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// The applied migrations checked against the shipped ones: the version, or why not.

@@ -67,6 +67,9 @@ pub(crate) struct PgConn {
     /// Where it connected to, to connect again when the server has ended the session (a
     /// restart, a serverless compute gone to sleep).
     pub(crate) url: Option<url::TeamUrl>,
+    /// The `BEGIN` of a transaction sent with nothing answered since ([`PgConn::defer_batch`]):
+    /// a connection found gone then has lost nothing, and the transaction opens on a new one.
+    pub(crate) opening: Option<String>,
 }
 
 impl PgConn {
@@ -102,6 +105,7 @@ impl PgConn {
             woken: 0,
             pooler: None,
             url: None,
+            opening: None,
         })
     }
 
@@ -173,6 +177,9 @@ impl PgConn {
             Some(e) => Err(e),
             None => result,
         };
+        if result.is_ok() {
+            self.opening = None;
+        }
         // A statement prepared here gone from the server, or another's in its way: a
         // transaction pooler is in front, and from now on statements go unnamed.
         if let Err(e) = &result {
@@ -197,6 +204,31 @@ impl PgConn {
             let n = client.execute(&statement, &refs).await?;
             changed.inspect(|c| c.add(n));
             Ok(n)
+        }))
+    }
+
+    /// Sends statements separated by `;` (no values) now, their answer read with the next
+    /// statement's: a transaction's `BEGIN` travels with its first statement.
+    pub(crate) fn defer_batch(&mut self, sql: &str) -> Result<(), Error> {
+        let client = self.client.clone();
+        let sql = sql.to_string();
+        self.send(Box::pin(async move {
+            client.batch_execute(&sql).await?;
+            Ok(0)
+        }))
+    }
+
+    /// Prepares `sql` now, its answer read with the next statement's: the statement lands in
+    /// `slot` (a write met the second time, sent unnamed meanwhile, is prepared for the third
+    /// without a round trip of its own).
+    pub(crate) fn defer_prepare(&mut self, sql: String, slot: Slot) -> Result<(), Error> {
+        let client = self.client.clone();
+        self.send(Box::pin(async move {
+            let st = client.prepare(&sql).await?;
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(st);
+            }
+            Ok(0)
         }))
     }
 
@@ -234,6 +266,15 @@ impl PgConn {
         self.run(async move { client.prepare(sql).await })
     }
 
+    /// Prepares every statement of `sqls` in one round trip, in order.
+    pub(crate) fn prepare_all(&mut self, sqls: &[String]) -> Result<Vec<Statement>, Error> {
+        let client = self.client.clone();
+        let client = &client;
+        self.run(async move {
+            futures_util::future::try_join_all(sqls.iter().map(|sql| client.prepare(sql))).await
+        })
+    }
+
     pub(crate) fn execute(
         &mut self,
         statement: &Statement,
@@ -262,6 +303,39 @@ impl PgConn {
     ) -> Result<Vec<Row>, Error> {
         let client = self.client.clone();
         self.run(async move { client.query_typed(sql, &untyped(values)).await })
+    }
+
+    /// Runs every read of `reads` in one round trip, each as the statement prepared for it,
+    /// or unnamed ([`PgConn::query_text`]) and, where asked, prepared for next time alongside.
+    /// Their rows in order, with the statements prepared.
+    pub(crate) fn query_all(&mut self, reads: &[Read]) -> Result<Vec<Answer>, Error> {
+        let client = self.client.clone();
+        let client = &client;
+        self.run(async move {
+            futures_util::future::try_join_all(reads.iter().map(|read| async move {
+                match &read.how {
+                    How::Prepared(st) => Ok((
+                        None,
+                        client.query(st, &super::sql::as_pg(&read.values)).await?,
+                    )),
+                    How::Unnamed => Ok((
+                        None,
+                        client
+                            .query_typed(&read.sql, &untyped(&read.values))
+                            .await?,
+                    )),
+                    How::Preparing => {
+                        let (st, rows) = futures_util::future::try_join(
+                            client.prepare(&read.sql),
+                            client.query_typed(&read.sql, &untyped(&read.values)),
+                        )
+                        .await?;
+                        Ok((Some(st), rows))
+                    }
+                }
+            }))
+            .await
+        })
     }
 
     /// [`PgConn::query_text`] for a statement whose rows are not read: how many it changed.
@@ -344,6 +418,29 @@ impl PgConn {
     }
 }
 
+/// A read's rows, with the statement prepared alongside where it asked for one.
+pub(crate) type Answer = (Option<Statement>, Vec<Row>);
+
+/// Where a statement prepared without waiting lands ([`PgConn::defer_prepare`]).
+pub(crate) type Slot = Arc<std::sync::Mutex<Option<Statement>>>;
+
+/// One read of [`PgConn::query_all`]: its text (`$n` placeholders), values, and how it is sent.
+pub(crate) struct Read {
+    pub(crate) sql: String,
+    pub(crate) values: Vec<super::sql::PgValue>,
+    pub(crate) how: How,
+}
+
+/// How a statement is sent.
+pub(crate) enum How {
+    /// As the statement prepared for it on this connection: bound and run, one message.
+    Prepared(Statement),
+    /// Unnamed: parsed, bound and run in one message.
+    Unnamed,
+    /// Unnamed, and prepared for next time in the same round trip.
+    Preparing,
+}
+
 /// Values bound as text of a type the server decides (`unknown`, as libpq sends them).
 fn untyped(
     values: &[super::sql::PgValue],
@@ -382,9 +479,14 @@ pub(crate) fn lost(e: &Error) -> bool {
 pub(crate) fn moved(e: &Error) -> bool {
     use tokio_postgres::error::SqlState;
     e.as_db_error().is_some_and(|d| {
-        (*d.code() == SqlState::INVALID_SQL_STATEMENT_NAME
-            || *d.code() == SqlState::DUPLICATE_PSTATEMENT)
-            && d.message().starts_with("prepared statement \"s")
+        let (code, message) = (d.code(), d.message());
+        ((*code == SqlState::INVALID_SQL_STATEMENT_NAME
+            || *code == SqlState::DUPLICATE_PSTATEMENT)
+            && message.starts_with("prepared statement \"s"))
+            // Another client's statement of the same name, taking other values ("bind message
+            // supplies 1 parameters, but prepared statement "s0" requires 3").
+            || (*code == SqlState::PROTOCOL_VIOLATION
+                && message.contains("but prepared statement \"s"))
     })
 }
 

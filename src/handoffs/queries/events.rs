@@ -46,11 +46,13 @@ pub(crate) fn append(conn: &Db, e: &Event) -> Result<()> {
     )
 }
 
+/// The statement [`for_record`] reads with (the record's id: `?1`), to read ahead.
+pub(crate) const FOR_RECORD: &str =
+    "SELECT at, actor, record_id, handoff_id, kind, rule, fields, message FROM events WHERE record_id = ?1 ORDER BY id";
+
 /// Events about a record, oldest first.
 pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Event>> {
-    let mut st = conn.prepare_cached(
-        "SELECT at, actor, record_id, handoff_id, kind, rule, fields, message FROM events WHERE record_id = ?1 ORDER BY id",
-    )?;
+    let mut st = conn.prepare_cached(FOR_RECORD)?;
     let rows = st.query_map([record], |r| {
         let fields: String = r.get(6)?;
         Ok(Event {

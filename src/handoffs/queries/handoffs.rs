@@ -83,9 +83,14 @@ pub(crate) fn imported_deal_sources(conn: &Db) -> Result<Vec<String>> {
 
 /// Every handoff of a record, oldest first.
 pub(crate) fn for_record(conn: &Db, record: RecordId) -> Result<Vec<Handoff>> {
-    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE h.record_id = ?1 ORDER BY h.id"))?;
+    let mut st = conn.prepare_cached(&for_record_sql())?;
     let rows = st.query_map([record], from_row)?;
     Ok(rows)
+}
+
+/// The statement [`for_record`] reads with (the record's id: `?1`), to read ahead.
+pub(crate) fn for_record_sql() -> String {
+    format!("{SELECT} WHERE h.record_id = ?1 ORDER BY h.id")
 }
 
 /// The record's handoffs still in flight, as the engine sees them.
@@ -401,11 +406,14 @@ pub(crate) fn all_drafts(conn: &Db) -> Result<Vec<EmailDraft>> {
 
 /// The newest draft of a record's handoffs.
 pub(crate) fn record_draft(conn: &Db, record: RecordId) -> Result<Option<EmailDraft>> {
-    conn.prepare_cached(&format!(
-        "{DRAFT_COLUMNS} WHERE h.record_id = ?1 ORDER BY d.id DESC LIMIT 1"
-    ))?
-    .query_row([record], draft_row)
-    .optional()
+    conn.prepare_cached(&record_draft_sql())?
+        .query_row([record], draft_row)
+        .optional()
+}
+
+/// The statement [`record_draft`] reads with (the record's id: `?1`), to read ahead.
+pub(crate) fn record_draft_sql() -> String {
+    format!("{DRAFT_COLUMNS} WHERE h.record_id = ?1 ORDER BY d.id DESC LIMIT 1")
 }
 
 /// One draft.

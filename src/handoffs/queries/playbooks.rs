@@ -5,10 +5,12 @@ use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use crate::handoffs::rules::Playbook;
 
+/// The statement [`list`] reads every playbook with, to read ahead.
+pub(crate) const LIST: &str = "SELECT key, definition FROM playbooks ORDER BY position, key";
+
 /// Every playbook, in order.
 pub(crate) fn list(conn: &Db) -> Result<Vec<Playbook>> {
-    let mut st =
-        conn.prepare_cached("SELECT key, definition FROM playbooks ORDER BY position, key")?;
+    let mut st = conn.prepare_cached(LIST)?;
     let rows = st.query_map([], |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)))?;
     let mut out = Vec::new();
     for row in rows {

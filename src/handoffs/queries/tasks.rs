@@ -94,9 +94,14 @@ pub(crate) fn list(conn: &Db, assignee: Option<PersonId>, open_only: bool) -> Re
 
 /// Tasks of a handoff.
 pub(crate) fn for_handoff(conn: &Db, handoff: HandoffId) -> Result<Vec<Task>> {
-    let mut st = conn.prepare_cached(&format!("{SELECT} WHERE handoff_id = ?1 ORDER BY id"))?;
+    let mut st = conn.prepare_cached(&for_handoff_sql())?;
     let rows = st.query_map([handoff], from_row)?;
     Ok(rows)
+}
+
+/// The statement [`for_handoff`] reads with (the handoff's id: `?1`), to read ahead.
+pub(crate) fn for_handoff_sql() -> String {
+    format!("{SELECT} WHERE handoff_id = ?1 ORDER BY id")
 }
 
 /// Sets a task's status (and its done time).
@@ -121,12 +126,12 @@ pub(crate) fn close_open(
 
 /// Replaces a task's checklist.
 pub(crate) fn set_checklist(conn: &Db, id: TaskId, items: &[ChecklistItem]) -> Result<()> {
+    // Its answer travels with the next statement (the commit, for a tick).
     conn.prepare_cached("UPDATE tasks SET checklist = ?2 WHERE id = ?1")?
-        .execute(params![
+        .write(params![
             id,
             serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
-        ])?;
-    Ok(())
+        ])
 }
 
 /// Sets the kickoff date on a kickoff task.

@@ -17,10 +17,15 @@ fn from_row(r: &Row<'_>) -> Result<Person> {
     })
 }
 
+/// The statement [`list`] reads everyone with, to read ahead.
+pub(crate) const LIST: &str = "SELECT id, name, email, role, is_me FROM people ORDER BY id";
+
+/// The statement [`holidays`] reads them with, to read ahead.
+pub(crate) const HOLIDAYS: &str = "SELECT day FROM holidays";
+
 /// Everyone, in the order they joined.
 pub(crate) fn list(conn: &Db) -> Result<Vec<Person>> {
-    let mut st =
-        conn.prepare_cached("SELECT id, name, email, role, is_me FROM people ORDER BY id")?;
+    let mut st = conn.prepare_cached(LIST)?;
     let rows = st.query_map([], from_row)?;
     Ok(rows)
 }
@@ -79,7 +84,7 @@ pub(crate) fn me(conn: &Db) -> Result<Option<Person>> {
 
 /// The workspace's holidays.
 pub(crate) fn holidays(conn: &Db) -> Result<BTreeSet<NaiveDate>> {
-    let mut st = conn.prepare_cached("SELECT day FROM holidays")?;
+    let mut st = conn.prepare_cached(HOLIDAYS)?;
     let rows = st.query_map([], |r| r.get::<String>(0))?;
     let mut out = BTreeSet::new();
     for d in rows {
