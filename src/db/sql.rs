@@ -1114,19 +1114,8 @@ impl Pg {
     /// derived the first time it is needed from the types the server gives `one`'s
     /// placeholders.
     fn many(&mut self, one: &'static str) -> Result<tokio_postgres::Statement> {
-        if let Some(many) = self.many.get(one) {
-            let many = many.clone();
-            return self.statement(&many);
-        }
-        let st = self.statement(one)?;
-        let types: Vec<&str> = st.params().iter().map(|t| t.name()).collect();
-        let many = many_of(one, &types).ok_or_else(|| {
-            Error::Db(DbError::new(
-                Failure::Other,
-                format!("a gathered row's statement is not one INSERT … VALUES (…): {one}"),
-            ))
-        })?;
-        self.many.insert(one, many.clone());
+        self.prepare_many(std::iter::once(&one))?;
+        let many = self.many.get(one).cloned().unwrap_or_default();
         self.statement(&many)
     }
 

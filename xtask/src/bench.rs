@@ -673,18 +673,8 @@ Across an ocean: the server directly and through a delay proxy adding {} ms a ro
     Ok(())
 }
 
-/// Every field the Sales → Delivery checklist asks for, filled.
-const CHECKLIST: [&str; 9] = [
-    "buyer_goals=Faster onboarding",
-    "main_contact=Ana Ruiz",
-    "contact_email=ana@acme.example",
-    "signed_scope=SOW v2",
-    "start_date=2026-03-16",
-    "promised_deliverables=3 dashboards",
-    "pricing_exceptions=None",
-    "risk_notes=None",
-    "kickoff_preference=Video call",
-];
+// Every field the Sales → Delivery checklist asks for, filled (`CHECKLIST`): the tests' own.
+include!("../../tests/common/checklist.rs");
 
 /// The team schema's own cost of what the import stored: its rows, copied out of the bench
 /// workspace with `psql \copy`, loaded back by `psql \copy` into a new team workspace in one
