@@ -169,17 +169,7 @@ fn follow_prints_once(cli: &Cli) {
 fn inbox_follow_catches_up_after_the_server_ends_its_session_mid_hand_off() {
     let cli = common::team_cli("follow_cut");
     cli.team();
-    let db = cli
-        .db
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let db = common::database_of(cli.db.to_str().unwrap());
     let admin = common::server();
     let followers = move || -> Vec<i32> {
         common::client(&admin)

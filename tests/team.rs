@@ -1042,14 +1042,7 @@ fn a_connection_lost_mid_import_leaves_the_workspace_as_it_was() {
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/fixtures/real/crm_sales_pipeline.csv"
     );
-    let db = url
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let db = common::database_of(&url);
     let import = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["--db", &url, "import", export])
         .env("BATON_NOW", "2026-03-05T09:00:00Z")
@@ -1124,7 +1117,7 @@ fn a_follower_wakes_on_a_teammates_write_fails_once_the_connection_is_gone_and_c
         !follower.wait(Duration::from_millis(300)).unwrap(),
         "one write wakes it once"
     );
-    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let db = common::database_of(&url);
     client(&server())
         .execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
@@ -1180,7 +1173,7 @@ fn a_write_on_a_connection_the_server_ended_begins_again_on_a_new_one_and_is_kep
     };
     let before = changes();
     add("Before the sleep");
-    let db = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let db = common::database_of(&url);
     let mut admin = client(&server());
     admin
         .execute(

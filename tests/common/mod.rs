@@ -247,6 +247,12 @@ pub fn team_cli(name: &str) -> Cli {
     cli
 }
 
+/// The database a team workspace's address names (`…/NAME?sslmode=…` → `NAME`).
+pub fn database_of(url: &str) -> String {
+    let path = url.rsplit('/').next().unwrap_or_default();
+    path.split('?').next().unwrap_or_default().to_string()
+}
+
 /// The real `baton` binary on a fresh team workspace reached through the test PgBouncer in
 /// `mode` (`transaction` or `session`; `cargo xtask test` starts both in front of the test
 /// cluster), set up with `team init` through it, as a team pasting its provider's pooled
