@@ -1210,6 +1210,46 @@ fn a_write_on_a_connection_the_server_ended_begins_again_on_a_new_one_and_is_kep
     );
 }
 
+/// `move` on a team workspace finds its record in the write (its reads go with the write's
+/// first round trip) and reads back what it says with the commit: a record that is not there
+/// is the same one sentence and leaves no trace; one that is moves and is said as it stands
+/// after, its hand-off with it.
+#[test]
+fn move_finds_its_record_inside_the_write_and_says_how_it_stands_after() {
+    let cli = common::team_cli("move_named");
+    cli.team();
+    let url = cli.db.display().to_string();
+    let changes = || -> i64 {
+        client(&url)
+            .query_one("SELECT count(*) FROM changes", &[])
+            .unwrap()
+            .get(0)
+    };
+    let before = changes();
+    let err = cli.fails(&["move", "D-404", "Closed Won"]);
+    assert_eq!(
+        err.trim(),
+        "error: no record \"D-404\" in this workspace; list records with: baton records"
+    );
+    assert_eq!(
+        changes(),
+        before,
+        "nothing written, not even an empty change"
+    );
+    let id = cli.deal("Acme rollout", "Contract Sent", common::CHECKLIST);
+    let said = cli.ok(&["move", &id, "closed won"]);
+    let handoff: i64 = client(&url)
+        .query_one("SELECT max(id) FROM handoffs", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        said,
+        format!(
+            "Acme rollout is now in Closed Won.\nHandoff #{handoff} handed off to Dee Delivery.\n"
+        )
+    );
+}
+
 /// Settings' fields make an address: TLS may be off only for this computer, and a field left
 /// empty is one sentence.
 #[test]

@@ -70,6 +70,16 @@ pub(crate) struct Pg {
     scopes: usize,
 }
 
+/// A read sent without waiting ([`Db::read_later`]).
+pub(crate) struct Later(Option<super::pg::Later>);
+
+impl Later {
+    /// Whether it was sent (a team workspace's, not behind a pooler outside a transaction).
+    pub(crate) fn sent(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 /// Each table's columns (in order) and its primary key's, by table.
 pub(crate) type Shapes = HashMap<String, (Vec<String>, Vec<String>)>;
 
@@ -494,6 +504,42 @@ impl Db {
                 pg.ahead.clear();
             }
         }
+    }
+
+    /// Sends `sql` now without waiting for its rows: they come with the next statement's
+    /// answer, on a team workspace, and [`Db::later_rows`] takes them. Nothing is sent on a
+    /// workspace file (nor behind a transaction pooler outside a transaction): then
+    /// [`Db::later_rows`] has none, and the caller reads as usual.
+    pub(crate) fn read_later(&self, sql: &str, params: impl Params) -> Result<Later> {
+        let Db::Postgres(pg) = self else {
+            return Ok(Later(None));
+        };
+        let mut pg = pg.borrow_mut();
+        if pg.client.pooler.is_some() && !pg.in_transaction {
+            return Ok(Later(None));
+        }
+        pg.send_gathered()?;
+        let slot = super::pg::Later::default();
+        pg.client
+            .defer_query(placeholders(sql), pg_values(&params)?, slot.clone())
+            .map_err(super::pg::error)?;
+        Ok(Later(Some(slot)))
+    }
+
+    /// The rows of a read sent by [`Db::read_later`], each made a `T` by `f`, once its answer
+    /// has come (none when it has not, or was never sent).
+    pub(crate) fn later_rows<T>(
+        &self,
+        later: &Later,
+        mut f: impl FnMut(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<Vec<T>>> {
+        let Some(rows) = later.0.as_ref().and_then(|s| s.lock().ok()?.take()) else {
+            return Ok(None);
+        };
+        rows.iter()
+            .map(|r| f(&Row::Values(&values_of(r)?)))
+            .collect::<Result<Vec<T>>>()
+            .map(Some)
     }
 
     /// [`Db::ahead`]'s sending.
@@ -1730,6 +1776,27 @@ mod tests {
         db.ahead(&[(read, &[&1i64])], || Ok(bump())).unwrap();
         assert_eq!(n(), 3);
         teammate.execute_batch("DROP TABLE ahead_once").unwrap();
+    }
+
+    /// A read sent without waiting comes back with the next statement's answer, as things
+    /// stood when it was sent, and is taken once; on a workspace file nothing is sent.
+    #[test]
+    fn a_read_sent_later_comes_back_with_the_next_statement_on_postgres() {
+        let (db, teammate) = one_row("read_later");
+        let read = "SELECT n FROM read_later WHERE id = ?1";
+        let later = db.read_later(read, [1i64]).unwrap();
+        assert!(later.sent());
+        let n = |later: &Later| db.later_rows(later, |r| r.get::<i64>(0)).unwrap();
+        assert_eq!(n(&later), None, "nothing has waited for an answer yet");
+        db.flush().unwrap();
+        teammate
+            .execute("UPDATE read_later SET n = 2 WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(n(&later), Some(vec![1]));
+        assert_eq!(n(&later), None, "taken once");
+        let file = Db::Sqlite(rusqlite::Connection::open_in_memory().unwrap());
+        assert!(!file.read_later("SELECT 1", []).unwrap().sent());
+        teammate.execute_batch("DROP TABLE read_later").unwrap();
     }
 
     /// A screen drawn again reads ahead what it read the last time: what it reads is from

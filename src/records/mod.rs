@@ -66,7 +66,21 @@ impl Workspace {
         origin: Origin,
         change: impl Fn(&Db, &mut Record) -> Result<()>,
     ) -> Result<RuleEffects> {
+        self.edit_by(|_| Ok(id), origin, change, |_, _| Ok(()))
+    }
+
+    /// [`Workspace::edit`] of the record `which` names inside the write (from reads sent
+    /// before it, [`Records::find_later`]); `then` runs once the change is saved, before the
+    /// commit (to send what is said of it with the commit).
+    fn edit_by(
+        &self,
+        which: impl Fn(&Db) -> Result<RecordId>,
+        origin: Origin,
+        change: impl Fn(&Db, &mut Record) -> Result<()>,
+        then: impl Fn(&Db, RecordId) -> Result<()>,
+    ) -> Result<RuleEffects> {
         self.write_unless(origin, |cx| {
+            let id = which(cx.conn)?;
             ahead_of_edit(cx.conn, id, || {
                 let before = record_in(cx.conn, id)?;
                 let mut after = before.clone();
@@ -75,9 +89,42 @@ impl Workspace {
                     return Ok((RuleEffects::default(), Finish::RollBack));
                 }
                 let pbs = playbooks::list(cx.conn)?;
-                Ok((save_in(cx, &pbs, &before, &after, origin)?, Finish::Commit))
+                let fx = save_in(cx, &pbs, &before, &after, origin)?;
+                then(cx.conn, id)?;
+                Ok((fx, Finish::Commit))
             })
         })
+    }
+}
+
+/// The reads that find a record by what a user typed, sent without waiting
+/// ([`Records::find_later`]).
+pub(crate) struct Finding {
+    reference: String,
+    by_id: Option<(RecordId, crate::db::sql::Later)>,
+    by_external: Option<crate::db::sql::Later>,
+}
+
+/// The record `reference` names, of the one with that internal id (`by_id`) and those with
+/// that CRM id (`by_ext`), or the sentence saying none or several do.
+fn pick(reference: &str, by_id: Option<Record>, by_ext: Vec<Record>) -> Result<Record> {
+    let (r, hint) = (reference, "list records with: baton records");
+    match (by_id, by_ext.len()) {
+        (Some(rec), 0) => Ok(rec),
+        (Some(rec), _) if by_ext.iter().all(|e| e.id == rec.id) => Ok(rec),
+        (None, 1) => Ok(by_ext
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found("record", r, hint))?),
+        (None, 0) => Err(Error::not_found("record", r, hint)),
+        _ => Err(Error::Conflict(format!(
+            "{r:?} matches more than one record; use #ID for Baton's own id (one of: {})",
+            by_ext
+                .iter()
+                .map(|e| format!("#{} from {}", e.id, e.source))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }
 
@@ -120,7 +167,7 @@ impl crate::workspace::concepts::Records<'_> {
                 .ok_or_else(|| Error::not_found("record", r, hint));
         }
         let number = r.parse::<i64>().ok().map(RecordId);
-        let (by_id, by_ext) = match number {
+        let (by_id, by_ext): (Option<Record>, Vec<Record>) = match number {
             // Both read at once: one round trip on a team workspace.
             Some(n) => self.conn.ahead(
                 &[
@@ -136,23 +183,106 @@ impl crate::workspace::concepts::Records<'_> {
             )?,
             None => (None, records::find_external(&self.conn, r)?),
         };
-        match (by_id, by_ext.len()) {
-            (Some(rec), 0) => Ok(rec),
-            (Some(rec), _) if by_ext.iter().all(|e| e.id == rec.id) => Ok(rec),
-            (None, 1) => Ok(by_ext
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::not_found("record", r, hint))?),
-            (None, 0) => Err(Error::not_found("record", r, hint)),
-            _ => Err(Error::Conflict(format!(
-                "{r:?} matches more than one record; use #ID for Baton's own id (one of: {})",
-                by_ext
-                    .iter()
-                    .map(|e| format!("#{} from {}", e.id, e.source))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+        pick(r, by_id, by_ext)
+    }
+
+    /// [`Records::find`]'s reads for `reference`, sent now without waiting: on a team
+    /// workspace they come back with the next statement's answer (a write's first), and
+    /// [`Records::found`] takes them. (`#ID` and a file: nothing is sent.)
+    pub(crate) fn find_later(&self, reference: &str) -> Result<Finding> {
+        let r = reference.trim();
+        let mut finding = Finding {
+            reference: r.to_string(),
+            by_id: None,
+            by_external: None,
+        };
+        if r.starts_with('#') {
+            return Ok(finding);
         }
+        if let Some(n) = r.parse::<i64>().ok().map(RecordId) {
+            finding.by_id = Some((n, self.conn.read_later(&records::by_id(), [n])?));
+        }
+        finding.by_external = Some(self.conn.read_later(&records::by_external_id(), [r])?);
+        Ok(finding)
+    }
+
+    /// The record `finding` names: from its reads' rows where they came back, else as
+    /// [`Records::find`] reads it.
+    fn found(&self, conn: &Db, finding: &Finding) -> Result<Record> {
+        let r = finding.reference.as_str();
+        let came = |later: &crate::db::sql::Later| conn.later_rows(later, records::from_row);
+        let by_external = match &finding.by_external {
+            Some(later) => came(later)?,
+            None => None,
+        };
+        let by_id = match &finding.by_id {
+            Some((_, later)) => came(later)?.map(|mut rows| rows.pop()),
+            None => None,
+        };
+        match (by_id, by_external, &finding.by_id) {
+            (Some(by_id), Some(by_ext), _) => pick(r, by_id, by_ext),
+            (None, Some(by_ext), None) => pick(r, None, by_ext),
+            _ => self.find(r),
+        }
+    }
+
+    /// Moves the record `reference` names (as [`Records::find`] finds it) to `stage`, and says
+    /// how it and its latest handoff stand after: on a team workspace the finding goes with
+    /// the write's first round trip and the saying with its commit, so a command pays for
+    /// the move alone.
+    pub fn move_named(
+        &self,
+        reference: &str,
+        stage: &str,
+        origin: Origin,
+    ) -> Result<(RuleEffects, Record, Option<Handoff>)> {
+        let finding = self.find_later(reference)?;
+        let sent = finding.by_external.as_ref().is_some_and(|l| l.sent());
+        // Not sent (a file, `#ID`): found first, as by `find`, outside the write.
+        let known = match sent {
+            true => None,
+            false => Some(self.find(reference)?.id),
+        };
+        let which = std::cell::Cell::new(known);
+        let said = std::cell::RefCell::new(None);
+        let (record, theirs) = (records::by_id(), handoffs::for_record_sql());
+        let fx = self.edit_by(
+            |conn| match which.get() {
+                Some(id) => Ok(id),
+                None => {
+                    let id = self.found(conn, &finding)?.id;
+                    which.set(Some(id));
+                    Ok(id)
+                }
+            },
+            origin,
+            |conn, r| {
+                r.stage = check_stage_in(conn, r.kind, stage)?;
+                Ok(())
+            },
+            |conn, id| {
+                *said.borrow_mut() = Some((
+                    conn.read_later(&record, [id])?,
+                    conn.read_later(&theirs, [id])?,
+                ));
+                Ok(())
+            },
+        )?;
+        let id = match which.get() {
+            Some(id) => id,
+            None => self.found(&self.conn, &finding)?.id,
+        };
+        if let Some((r, h)) = said.take() {
+            let r = self.conn.later_rows(&r, records::from_row)?;
+            let h = self.conn.later_rows(&h, handoffs::from_row)?;
+            if let (Some(mut r), Some(mut h)) = (r, h) {
+                if let Some(r) = r.pop() {
+                    return Ok((fx, r, h.pop()));
+                }
+            }
+        }
+        let (r, h) = self.with_latest_handoff(id)?;
+        Ok((fx, r, h))
     }
 
     /// A record by internal id.

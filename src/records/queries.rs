@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 const COLUMNS: &str = "id, kind, source, external_id, name, stage, owner, fields, flags";
 
-fn from_row(r: &Row<'_>) -> Result<Record> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<Record> {
     let fields: String = r.get(7)?;
     let flags: String = r.get(8)?;
     Ok(Record {

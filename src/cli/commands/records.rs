@@ -118,9 +118,7 @@ pub(crate) fn run(ws: &mut Workspace, command: RecordCommand) -> Res {
             println!("{id}");
         }
         RecordCommand::Move { record, stage } => {
-            let r = ws.records().find(&record)?;
-            let fx = ws.records().move_to(r.id, &stage, me)?;
-            let (r, h) = ws.records().with_latest_handoff(r.id)?;
+            let (fx, r, h) = ws.records().move_named(&record, &stage, me)?;
             println!("{} is now in {}.", r.name, r.stage);
             output::print_handoff_effect(h, fx);
         }

@@ -232,6 +232,24 @@ impl PgConn {
         }))
     }
 
+    /// Sends a read now, unnamed, its rows read with the next statement's answer into `slot`
+    /// (what a command says after its write goes with the write's COMMIT).
+    pub(crate) fn defer_query(
+        &mut self,
+        sql: String,
+        values: Vec<super::sql::PgValue>,
+        slot: Later,
+    ) -> Result<(), Error> {
+        let client = self.client.clone();
+        self.send(Box::pin(async move {
+            let rows = client.query_typed(&sql, &untyped(&values)).await?;
+            if let Ok(mut slot) = slot.lock() {
+                *slot = Some(rows);
+            }
+            Ok(0)
+        }))
+    }
+
     /// Sends `write` now; its answer is read with the next statement's.
     fn send(&mut self, mut write: Pending) -> Result<(), Error> {
         // Polling it once encodes and queues its request; the runtime sends it with the next.
@@ -420,6 +438,9 @@ impl PgConn {
 
 /// A read's rows, with the statement prepared alongside where it asked for one.
 pub(crate) type Answer = (Option<Statement>, Vec<Row>);
+
+/// Where the rows of a read sent without waiting land ([`PgConn::defer_query`]).
+pub(crate) type Later = Arc<std::sync::Mutex<Option<Vec<Row>>>>;
 
 /// Where a statement prepared without waiting lands ([`PgConn::defer_prepare`]).
 pub(crate) type Slot = Arc<std::sync::Mutex<Option<Statement>>>;

@@ -14,7 +14,7 @@ const SELECT: &str =
         h.complete_at_trigger, h.context, h.note, h.paused_at
     FROM handoffs h JOIN records r ON r.id = h.record_id";
 
-fn from_row(r: &Row<'_>) -> Result<Handoff> {
+pub(crate) fn from_row(r: &Row<'_>) -> Result<Handoff> {
     let missing: Vec<String> = serde_json::from_str(&r.get::<String>(6)?).unwrap_or_default();
     let context: String = r.get(13)?;
     Ok(Handoff {
