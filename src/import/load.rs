@@ -302,7 +302,7 @@ impl crate::workspace::concepts::Import<'_> {
 /// team workspace, where each batch costs a round trip or two (ids taken, stored records
 /// read), so a larger one is worth its memory.
 const BATCH: usize = 512;
-const TEAM_BATCH: usize = 1024;
+const TEAM_BATCH: usize = 2048;
 
 /// A data row read and converted on the reader thread.
 struct ReadRow {

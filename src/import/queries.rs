@@ -33,7 +33,8 @@ pub(crate) fn finish(
         "UPDATE imports SET rows = ?2, inserted = ?3, updated = ?4, unchanged = ?5, rejected = ?6,
              sha256 = ?7, kind = ?8, backup = ?9 WHERE id = ?1",
     )?
-    .execute(params![
+    // Its answer goes with the commit.
+    .write(params![
         id,
         report.rows,
         report.inserted,
@@ -43,8 +44,7 @@ pub(crate) fn finish(
         report.sha256,
         kind,
         report.backup
-    ])?;
-    Ok(())
+    ])
 }
 
 /// Stores the rows an import skipped.
