@@ -1140,6 +1140,11 @@ fn a_follower_wakes_on_a_teammates_write_fails_once_the_connection_is_gone_and_c
     );
 }
 
+/// The one number `sql` reads from the team workspace at `url`.
+fn count(url: &str, sql: &str) -> i64 {
+    client(url).query_one(sql, &[]).unwrap().get(0)
+}
+
 /// A laptop's open connection the server has ended meanwhile (a serverless compute gone to
 /// sleep, a restart): the next write opens a new one quietly, its transaction begun there, and
 /// is kept once. (A write's BEGIN travels with its first statement, so the connection is found
@@ -1165,12 +1170,7 @@ fn a_write_on_a_connection_the_server_ended_begins_again_on_a_new_one_and_is_kep
             )
             .unwrap()
     };
-    let changes = || -> i64 {
-        client(&url)
-            .query_one("SELECT count(*) FROM changes", &[])
-            .unwrap()
-            .get(0)
-    };
+    let changes = || count(&url, "SELECT count(*) FROM changes");
     let before = changes();
     add("Before the sleep");
     let db = common::database_of(&url);
@@ -1219,12 +1219,7 @@ fn move_finds_its_record_inside_the_write_and_says_how_it_stands_after() {
     let cli = common::team_cli("move_named");
     cli.team();
     let url = cli.db.display().to_string();
-    let changes = || -> i64 {
-        client(&url)
-            .query_one("SELECT count(*) FROM changes", &[])
-            .unwrap()
-            .get(0)
-    };
+    let changes = || count(&url, "SELECT count(*) FROM changes");
     let before = changes();
     let err = cli.fails(&["move", "D-404", "Closed Won"]);
     assert_eq!(
@@ -1284,12 +1279,7 @@ fn an_address_from_settings_keeps_tls_on_except_for_this_computer() {
 fn a_delivery_round_with_nothing_due_writes_no_change() {
     let team = common::team_cli("nothing_due");
     let url = team.db.display().to_string();
-    let changes = || -> i64 {
-        client(&url)
-            .query_one("SELECT count(*) FROM changes", &[])
-            .unwrap()
-            .get(0)
-    };
+    let changes = || count(&url, "SELECT count(*) FROM changes");
     // The first command on a new workspace writes its default playbooks.
     team.ok(&["people"]);
     let before = changes();
