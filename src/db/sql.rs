@@ -71,9 +71,9 @@ pub(crate) struct Pg {
 }
 
 /// A read sent without waiting ([`Db::read_later`]).
-pub(crate) struct Later(Option<super::pg::Later>);
+pub(crate) struct ReadSent(Option<super::pg::RowsSlot>);
 
-impl Later {
+impl ReadSent {
     /// Whether it was sent (a team workspace's, not behind a pooler outside a transaction).
     pub(crate) fn sent(&self) -> bool {
         self.0.is_some()
@@ -510,27 +510,27 @@ impl Db {
     /// answer, on a team workspace, and [`Db::later_rows`] takes them. Nothing is sent on a
     /// workspace file (nor behind a transaction pooler outside a transaction): then
     /// [`Db::later_rows`] has none, and the caller reads as usual.
-    pub(crate) fn read_later(&self, sql: &str, params: impl Params) -> Result<Later> {
+    pub(crate) fn read_later(&self, sql: &str, params: impl Params) -> Result<ReadSent> {
         let Db::Postgres(pg) = self else {
-            return Ok(Later(None));
+            return Ok(ReadSent(None));
         };
         let mut pg = pg.borrow_mut();
         if pg.client.pooler.is_some() && !pg.in_transaction {
-            return Ok(Later(None));
+            return Ok(ReadSent(None));
         }
         pg.send_gathered()?;
-        let slot = super::pg::Later::default();
+        let slot = super::pg::RowsSlot::default();
         pg.client
             .defer_query(placeholders(sql), pg_values(&params)?, slot.clone())
             .map_err(super::pg::error)?;
-        Ok(Later(Some(slot)))
+        Ok(ReadSent(Some(slot)))
     }
 
     /// The rows of a read sent by [`Db::read_later`], each made a `T` by `f`, once its answer
     /// has come (none when it has not, or was never sent).
     pub(crate) fn later_rows<T>(
         &self,
-        later: &Later,
+        later: &ReadSent,
         mut f: impl FnMut(&Row<'_>) -> Result<T>,
     ) -> Result<Option<Vec<T>>> {
         let Some(rows) = later.0.as_ref().and_then(|s| s.lock().ok()?.take()) else {
@@ -875,7 +875,7 @@ impl Pg {
                 return Ok(rows);
             }
         }
-        if pg.client.pooler.is_none() && !pg.prepared.contains_key(sql) && pg.met.contains(sql) {
+        if pg.met_again(sql) {
             // Its second use: prepared for the next while it runs, in one round trip.
             pg.send_gathered()?;
             let read = super::pg::Read {
@@ -991,17 +991,19 @@ impl Pg {
     /// transaction pooler and the first time; prepared alongside the second; then prepared.
     fn how(&mut self, sql: &str) -> super::pg::How {
         use super::pg::How;
-        if self.client.pooler.is_some() {
-            return How::Unnamed;
+        if self.met_again(sql) {
+            return How::Preparing;
         }
-        if let Some(st) = self.prepared.get(sql) {
+        if let (None, Some(st)) = (&self.client.pooler, self.prepared.get(sql)) {
             return How::Prepared(st.clone());
         }
-        if self.met.insert(sql.to_string()) {
-            How::Unnamed
-        } else {
-            How::Preparing
-        }
+        self.met.insert(sql.to_string());
+        How::Unnamed
+    }
+
+    /// Whether `sql` is met the second time, and may be prepared (not behind a pooler).
+    fn met_again(&self, sql: &str) -> bool {
+        self.client.pooler.is_none() && !self.prepared.contains_key(sql) && self.met.contains(sql)
     }
 
     /// Whether `sql` goes unnamed this time: always behind a transaction pooler; otherwise
@@ -1786,7 +1788,7 @@ mod tests {
         let read = "SELECT n FROM read_later WHERE id = ?1";
         let later = db.read_later(read, [1i64]).unwrap();
         assert!(later.sent());
-        let n = |later: &Later| db.later_rows(later, |r| r.get::<i64>(0)).unwrap();
+        let n = |later: &ReadSent| db.later_rows(later, |r| r.get::<i64>(0)).unwrap();
         assert_eq!(n(&later), None, "nothing has waited for an answer yet");
         db.flush().unwrap();
         teammate

@@ -14,6 +14,7 @@ use crate::handoffs::apply::{self, RuleEffects};
 use crate::handoffs::brief::{self, Brief, CONTEXT_KEYS};
 use crate::handoffs::queries::events::{self, Event};
 use crate::handoffs::queries::{handoffs, playbooks, tasks};
+use crate::handoffs::rules::Playbook;
 use crate::model::{
     EventKind, ExceptionFlag, Handoff, HandoffId, Origin, Record, RecordId, RecordKind, Task,
     TaskKind,
@@ -64,7 +65,7 @@ impl Workspace {
         &self,
         id: RecordId,
         origin: Origin,
-        change: impl Fn(&Db, &mut Record) -> Result<()>,
+        change: impl Fn(&Db, &[Playbook], &mut Record) -> Result<()>,
     ) -> Result<RuleEffects> {
         self.edit_by(|_| Ok(id), origin, change, |_, _| Ok(()))
     }
@@ -76,19 +77,20 @@ impl Workspace {
         &self,
         which: impl Fn(&Db) -> Result<RecordId>,
         origin: Origin,
-        change: impl Fn(&Db, &mut Record) -> Result<()>,
+        change: impl Fn(&Db, &[Playbook], &mut Record) -> Result<()>,
         then: impl Fn(&Db, RecordId) -> Result<()>,
     ) -> Result<RuleEffects> {
         self.write_unless(origin, |cx| {
             let id = which(cx.conn)?;
             ahead_of_edit(cx.conn, id, || {
                 let before = record_in(cx.conn, id)?;
+                // Read once: for the stages it may move to, and for the rules.
+                let pbs = playbooks::list(cx.conn)?;
                 let mut after = before.clone();
-                change(cx.conn, &mut after)?;
+                change(cx.conn, &pbs, &mut after)?;
                 if before == after {
                     return Ok((RuleEffects::default(), Finish::RollBack));
                 }
-                let pbs = playbooks::list(cx.conn)?;
                 let fx = save_in(cx, &pbs, &before, &after, origin)?;
                 then(cx.conn, id)?;
                 Ok((fx, Finish::Commit))
@@ -101,8 +103,8 @@ impl Workspace {
 /// ([`Records::find_later`]).
 pub(crate) struct Finding {
     reference: String,
-    by_id: Option<(RecordId, crate::db::sql::Later)>,
-    by_external: Option<crate::db::sql::Later>,
+    by_id: Option<(RecordId, crate::db::sql::ReadSent)>,
+    by_external: Option<crate::db::sql::ReadSent>,
 }
 
 /// The record `reference` names, of the one with that internal id (`by_id`) and those with
@@ -128,10 +130,10 @@ fn pick(reference: &str, by_id: Option<Record>, by_ext: Vec<Record>) -> Result<R
     }
 }
 
-/// Runs `edit` of record `id` with what it reads before it writes sent at once (on a team workspace,
-/// one round trip where it took six): the record, the playbooks (read twice: for the stages
-/// it may move to, and for the rules), and what a hand-off it triggers reads — the record's
-/// handoffs, the team, the holidays, the webhooks. None of it is written before it is read.
+/// Runs `edit` of record `id` with what it reads before it writes sent at once (on a team
+/// workspace, one round trip where it took six): the record, the playbooks, and what a
+/// hand-off it triggers reads — the record's handoffs, the team, the holidays, the webhooks.
+/// None of it is written before it is read.
 fn ahead_of_edit<T>(conn: &Db, id: RecordId, edit: impl FnOnce() -> Result<T>) -> Result<T> {
     use crate::db::ToValue;
     let (record, handoffs, webhooks) = (
@@ -143,7 +145,6 @@ fn ahead_of_edit<T>(conn: &Db, id: RecordId, edit: impl FnOnce() -> Result<T>) -
     conn.ahead(
         &[
             (&record, &[&id]),
-            (playbooks::LIST, none),
             (playbooks::LIST, none),
             (&handoffs, &[&id]),
             (crate::workspace::queries::people::LIST, none),
@@ -210,7 +211,7 @@ impl crate::workspace::concepts::Records<'_> {
     /// [`Records::find`] reads it.
     fn found(&self, conn: &Db, finding: &Finding) -> Result<Record> {
         let r = finding.reference.as_str();
-        let came = |later: &crate::db::sql::Later| conn.later_rows(later, records::from_row);
+        let came = |later: &crate::db::sql::ReadSent| conn.later_rows(later, records::from_row);
         let by_external = match &finding.by_external {
             Some(later) => came(later)?,
             None => None,
@@ -256,8 +257,8 @@ impl crate::workspace::concepts::Records<'_> {
                 }
             },
             origin,
-            |conn, r| {
-                r.stage = check_stage_in(conn, r.kind, stage)?;
+            |conn, pbs, r| {
+                r.stage = check_stage_in(conn, pbs, r.kind, stage)?;
                 Ok(())
             },
             |conn, id| {
@@ -379,8 +380,9 @@ impl crate::workspace::concepts::Records<'_> {
             return Err(Error::invalid("name", "a record needs a name"));
         }
         self.write(origin, |cx| {
+            let pbs = playbooks::list(cx.conn)?;
             let stage = match &new.stage {
-                Some(s) => check_stage_in(cx.conn, kind, s)?,
+                Some(s) => check_stage_in(cx.conn, &pbs, kind, s)?,
                 None => stages::default_stages(kind)[0].to_string(),
             };
             let owner = new
@@ -402,7 +404,6 @@ impl crate::workspace::concepts::Records<'_> {
             for (k, v) in &new.fields {
                 apply_field(cx.conn, &mut record, k, v, true)?;
             }
-            let pbs = playbooks::list(cx.conn)?;
             let stamp = cx.stamp();
             record.id = records::insert(cx.conn, &record, stamp)?;
             records::insert_stage_change(
@@ -429,8 +430,8 @@ impl crate::workspace::concepts::Records<'_> {
 
     /// Moves a record to another stage; entering a trigger stage fires its playbook.
     pub fn move_to(&self, id: RecordId, stage: &str, origin: Origin) -> Result<RuleEffects> {
-        self.edit(id, origin, |conn, r| {
-            r.stage = check_stage_in(conn, r.kind, stage)?;
+        self.edit(id, origin, |conn, pbs, r| {
+            r.stage = check_stage_in(conn, pbs, r.kind, stage)?;
             Ok(())
         })
     }
@@ -442,7 +443,7 @@ impl crate::workspace::concepts::Records<'_> {
         pairs: &[(String, String)],
         origin: Origin,
     ) -> Result<RuleEffects> {
-        self.edit(id, origin, |conn, r| {
+        self.edit(id, origin, |conn, _, r| {
             for (k, v) in pairs {
                 apply_field(conn, r, k, v, false)?;
             }
@@ -468,7 +469,7 @@ impl crate::workspace::concepts::Records<'_> {
                 ),
             )
         })?;
-        self.edit(id, origin, |_, r| {
+        self.edit(id, origin, |_, _, r| {
             if on {
                 r.flags.insert(f);
             } else {
@@ -510,14 +511,19 @@ pub(crate) fn record_in(conn: &Db, id: RecordId) -> Result<Record> {
 
 /// The stages a record of `kind` can be moved to, in pipeline order.
 pub(crate) fn known_stages_in(conn: &Db, kind: RecordKind) -> Result<Vec<String>> {
+    stages_known(conn, &playbooks::list(conn)?, kind)
+}
+
+/// [`known_stages_in`], with the playbooks `pbs` already read.
+fn stages_known(conn: &Db, pbs: &[Playbook], kind: RecordKind) -> Result<Vec<String>> {
     let mut out: Vec<String> = stages::default_stages(kind)
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let extra = playbooks::list(conn)?
-        .into_iter()
+    let extra = pbs
+        .iter()
         .filter(|p| p.kind == kind)
-        .map(|p| p.trigger_stage)
+        .map(|p| p.trigger_stage.clone())
         .chain(records::stages_in_use(conn, kind)?);
     for s in extra {
         if !out.iter().any(|o| stages::same(o, &s)) {
@@ -528,8 +534,8 @@ pub(crate) fn known_stages_in(conn: &Db, kind: RecordKind) -> Result<Vec<String>
 }
 
 /// `stage` as a record of `kind` knows it, or the sentence listing the stages there are.
-fn check_stage_in(conn: &Db, kind: RecordKind, stage: &str) -> Result<String> {
-    let known = known_stages_in(conn, kind)?;
+fn check_stage_in(conn: &Db, pbs: &[Playbook], kind: RecordKind, stage: &str) -> Result<String> {
+    let known = stages_known(conn, pbs, kind)?;
     known
         .iter()
         .find(|k| stages::same(k, stage))

@@ -238,7 +238,7 @@ impl PgConn {
         &mut self,
         sql: String,
         values: Vec<super::sql::PgValue>,
-        slot: Later,
+        slot: RowsSlot,
     ) -> Result<(), Error> {
         let client = self.client.clone();
         self.send(Box::pin(async move {
@@ -440,7 +440,7 @@ impl PgConn {
 pub(crate) type Answer = (Option<Statement>, Vec<Row>);
 
 /// Where the rows of a read sent without waiting land ([`PgConn::defer_query`]).
-pub(crate) type Later = Arc<std::sync::Mutex<Option<Vec<Row>>>>;
+pub(crate) type RowsSlot = Arc<std::sync::Mutex<Option<Vec<Row>>>>;
 
 /// Where a statement prepared without waiting lands ([`PgConn::defer_prepare`]).
 pub(crate) type Slot = Arc<std::sync::Mutex<Option<Statement>>>;
