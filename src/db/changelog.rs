@@ -249,12 +249,11 @@ impl Reverter {
     /// `changed` counts them once the next statement that reads, or [`Db::flush`], has run.
     pub(crate) fn revert(&mut self, conn: &Db, row: &Logged, changed: &Changed) -> Result<()> {
         if !self.shapes.contains_key(&row.table) {
-            // Every logged table's shape at once: one round trip on a team workspace.
-            let tables: Vec<&str> = LOGGED.iter().map(|t| t.name).collect();
-            let mut found = conn.columns_and_keys(&tables)?;
-            if !found.contains_key(&row.table) {
-                found.insert(row.table.clone(), conn.columns_and_key(&row.table)?);
-            }
+            // Every logged table's shape at once (and this row's, were it not among them): one
+            // round trip on a team workspace.
+            let mut tables: Vec<&str> = LOGGED.iter().map(|t| t.name).collect();
+            tables.push(&row.table);
+            let found = conn.columns_and_keys(&tables)?;
             self.shapes.extend(
                 found
                     .into_iter()

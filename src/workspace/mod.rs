@@ -341,8 +341,7 @@ impl Workspace {
     /// Keeps the first chat post a committed write queued ([`Workspace::first_posted`]).
     fn note_posted(&self, first: Option<crate::model::PostId>) {
         if let Some(id) = first {
-            let kept = self.posted.get().map_or(id, |k| k.min(id));
-            self.posted.set(Some(kept));
+            write::keep_first(&self.posted, id);
         }
     }
 

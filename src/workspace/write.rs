@@ -51,8 +51,7 @@ impl<'a> Ctx<'a> {
 
     /// Notes a chat post this write queued ([`Ctx::first_post`]).
     pub(crate) fn posted(&self, id: crate::model::PostId) {
-        let first = self.first_post.get().map_or(id, |f| f.min(id));
-        self.first_post.set(Some(first));
+        keep_first(&self.first_post, id);
     }
 
     /// Marks this write as import `id`: its stage changes and its change-log entry say so.
@@ -84,4 +83,12 @@ impl<'a> Ctx<'a> {
     pub(crate) fn finish(&self) -> Result<()> {
         self.rules.finish(self.conn)
     }
+}
+
+/// Keeps in `first` the earlier of the post it holds and `id`.
+pub(crate) fn keep_first(
+    first: &std::cell::Cell<Option<crate::model::PostId>>,
+    id: crate::model::PostId,
+) {
+    first.set(Some(first.get().map_or(id, |f| f.min(id))));
 }
