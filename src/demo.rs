@@ -124,13 +124,18 @@ impl Workspace {
         start: chrono::DateTime<chrono::Utc>,
         end: chrono::DateTime<chrono::Utc>,
     ) -> Result<()> {
+        // On a team workspace "me" is the login: it is Alex's, unless it is a teammate's.
+        let team = self.login.is_some();
         self.team().add_person(
             "Alex Rivera",
             Role::Founder,
             Some("alex@example.com"),
-            true,
+            !team,
             Origin::App,
         )?;
+        if team {
+            self.tie_login("Alex Rivera", Origin::App)?;
+        }
         self.team().add_person(
             "Sam Okafor",
             Role::Sales,

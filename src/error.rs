@@ -72,6 +72,10 @@ pub enum Error {
         /// The newest kept copy that is intact, if any.
         copy: Option<String>,
     },
+    /// The team workspace refused what this login asked: it is someone else's to decide (one
+    /// sentence naming who may).
+    #[error("{0}")]
+    Refused(String),
     /// The team database cannot be reached, or refused this laptop: one sentence naming the
     /// server (never the password) and what to check.
     #[error("{0}")]
@@ -158,6 +162,7 @@ impl Error {
             Error::Template { .. } => "template",
             Error::Damaged { .. } => "damaged",
             Error::Unreachable(_) => "offline",
+            Error::Refused(_) => "refused",
             Error::Db(_) | Error::Io { .. } => "internal",
         }
     }

@@ -28,7 +28,7 @@ mod workspace;
 pub use clock::{Clock, Day, FixedClock, Stamp, SystemClock};
 pub use db::{damage, DbError, LATEST_VERSION, MIGRATIONS};
 pub use error::{Error, Hint, Result};
-pub use handoffs::{brief, impact, rules};
+pub use handoffs::{brief, impact, rules, Review};
 pub use model::*;
 pub use reach::webhooks::{self, Delivery, Due, PostJob, PostOutcome, Webhook};
 pub use reach::writeback::{self, Crm, Writeback};

@@ -142,9 +142,8 @@ fn entering_closed_won_complete_hands_off_with_kickoff_draft_and_notification(ba
 on_both_workspaces! {
 fn notifications_are_queued_for_me_and_delivered_once(backend: Backend) {
     let mut fx = setup(backend);
-    fx.ws
-        .team().add_person("Dee One", Role::Delivery, None, true, Origin::Cli)
-        .unwrap();
+    // Dee's laptop: on a team workspace, Dee's own login.
+    fx.ws = common::sign_in(&fx._dir, fx.clock.clone(), "Dee One");
     let r = deal(&mut fx, "Acme", "Contract Sent", complete_deal_fields());
     fx.ws.records().move_to(r, "Closed Won", O).unwrap();
     let pending = fx.ws.reach().pending_notifications().unwrap();

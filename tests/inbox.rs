@@ -1,5 +1,5 @@
-//! Who "me" is, per laptop or per script (`--me`, `BATON_ME`, `baton people me`), and my
-//! notifications on the command line: `baton inbox`, and `--follow` printing each new one the
+//! Who "me" is: on a workspace file per laptop or per script (`--me`, `BATON_ME`, `baton people
+//! me`), on a team workspace the login. And my notifications on the command line: `baton inbox`, and `--follow` printing each new one the
 //! moment another program commits it, claimed so that only one follower shows it.
 
 mod common;
@@ -16,8 +16,10 @@ fn won_deal(cli: &Cli, name: &str) -> String {
     id
 }
 
-on_both! {
-fn me_is_who_the_laptop_or_the_script_says(cli: &Cli) {
+/// On a team workspace who I am is the login (tests/team.rs); here, a workspace file.
+#[test]
+fn on_a_file_me_is_who_the_laptop_or_the_script_says() {
+    let cli = &Cli::new();
     cli.team();
     won_deal(cli, "Acme rollout");
     // Fay is marked as this laptop's user; Dee's kickoff task is not hers.
@@ -71,22 +73,11 @@ fn me_is_who_the_laptop_or_the_script_says(cli: &Cli) {
     assert_eq!(me(cli), ["Dee Delivery"]);
     assert_eq!(cli.json(&["tasks", "--assignee", "me", "--json"]), dee);
 }
-}
 
-/// `baton inbox --follow --json` as `who`, its lines sent to `tx`.
-fn follower(cli: &Cli, who: &str, tx: mpsc::Sender<(usize, String)>, n: usize) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args([
-            "--db",
-            cli.db.to_str().unwrap(),
-            "--me",
-            who,
-            "inbox",
-            "--follow",
-            "--json",
-        ])
-        .env("BATON_NOW", "2026-03-05T09:00:00Z")
-        .env_remove("BATON_DB")
+/// `baton inbox --follow --json` on `who`'s laptop, its lines sent to `tx`.
+fn follower(who: &Cli, tx: mpsc::Sender<(usize, String)>, n: usize) -> Child {
+    let mut child = who
+        .command("2026-03-05T09:00:00Z", &["inbox", "--follow", "--json"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -113,15 +104,16 @@ fn on_a_team_workspace_inbox_follow_hears_a_teammates_hand_off_at_once() {
 
 fn follow_prints_once(cli: &Cli) {
     cli.team();
+    let dee = cli.person("Dee Delivery");
     won_deal(cli, "Earlier deal");
-    let listed = cli.json(&["--me", "Dee Delivery", "inbox", "--json"]);
+    let listed = dee.json(&["inbox", "--json"]);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["title"], "New kickoff task");
 
     let (tx, rx) = mpsc::channel();
     // Two of Dee's Batons (say, two laptops): the one waiting notification goes to one of them.
-    let mut a = follower(cli, "Dee Delivery", tx.clone(), 0);
-    let mut b = follower(cli, "Dee Delivery", tx.clone(), 1);
+    let mut a = follower(&dee, tx.clone(), 0);
+    let mut b = follower(&dee, tx.clone(), 1);
     let first = rx
         .recv_timeout(Duration::from_secs(5))
         .expect("the waiting one");
@@ -151,7 +143,7 @@ fn follow_prints_once(cli: &Cli) {
         "exactly once"
     );
     assert_eq!(
-        cli.json(&["--me", "Dee Delivery", "inbox", "--json"]),
+        dee.json(&["inbox", "--json"]),
         serde_json::json!([]),
         "claimed: delivered"
     );
@@ -169,6 +161,7 @@ fn follow_prints_once(cli: &Cli) {
 fn inbox_follow_catches_up_after_the_server_ends_its_session_mid_hand_off() {
     let cli = common::team_cli("follow_cut");
     cli.team();
+    let dee = cli.person("Dee Delivery");
     let db = common::database_of(cli.db.to_str().unwrap());
     let admin = common::server();
     let followers = move || -> Vec<i32> {
@@ -183,7 +176,7 @@ fn inbox_follow_catches_up_after_the_server_ends_its_session_mid_hand_off() {
             .collect()
     };
     let (tx, rx) = mpsc::channel();
-    let mut f = follower(&cli, "Dee Delivery", tx, 0);
+    let mut f = follower(&dee, tx, 0);
     let started = Instant::now();
     while followers().is_empty() {
         assert!(
@@ -231,6 +224,8 @@ on_both! {
 fn inbox_needs_to_know_who_i_am(cli: &Cli) {
     cli.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
     let err = cli.fails(&["inbox"]);
-    assert!(err.contains("baton people me NAME"), "{err}");
+    // On a team workspace the login that set it up is tied to nobody on the team yet.
+    let how = if cli.is_team() { "team init URL --as NAME" } else { "baton people me NAME" };
+    assert!(err.contains(how), "{err}");
 }
 }

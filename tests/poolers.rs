@@ -15,15 +15,17 @@ fn a_week(cli: &Cli) -> Vec<String> {
         "{}/../shared/fixtures/real/crm_sales_pipeline.csv",
         env!("CARGO_MANIFEST_DIR")
     );
+    // Fay's login set the team workspace up; Dee signs in with a login of her own.
+    cli.team();
+    let dee = cli.person("Dee Delivery");
     let mut said = vec![];
-    let mut ok = |args: &[&str]| {
+    let mut ok_on = |cli: &Cli, args: &[&str]| {
         let out = cli.ok(args);
         said.push(format!("$ baton {}\n{out}", args.join(" ")));
         out
     };
-    ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
-    ok(&["people", "add", "Sam Seller", "--role", "sales"]);
-    ok(&["people", "add", "Dee Delivery", "--role", "delivery"]);
+    let mut ok = |args: &[&str]| ok_on(cli, args);
+    ok(&["people"]);
     ok(&["import", &export]);
     ok(&["records", "--json"]);
     let mut args = vec![
@@ -39,15 +41,9 @@ fn a_week(cli: &Cli) -> Vec<String> {
     let id = ok(&args).lines().last().unwrap().to_string();
     ok(&["move", &id, "Closed Won"]);
     ok(&["show", &id]);
-    ok(&["--me", "Dee Delivery", "inbox", "--json"]);
-    ok(&[
-        "--me",
-        "Dee Delivery",
-        "tasks",
-        "--assignee",
-        "me",
-        "--json",
-    ]);
+    ok_on(&dee, &["inbox", "--json"]);
+    ok_on(&dee, &["tasks", "--assignee", "me", "--json"]);
+    let mut ok = |args: &[&str]| ok_on(cli, args);
     ok(&["undo-import", "1"]);
     ok(&["records", "--json"]);
     ok(&["health", "--weeks", "4", "--json"]);
@@ -125,11 +121,9 @@ fn inbox_follow_through_a_transaction_pooler_looks_every_few_seconds_and_says_so
     use std::time::Duration;
     let cli = common::pooled_cli("transaction", "follow");
     cli.team();
-    let mut f = cli
-        .command(
-            "2026-03-05T09:00:00Z",
-            &["--me", "Dee Delivery", "inbox", "--follow", "--json"],
-        )
+    let dee = cli.person("Dee Delivery");
+    let mut f = dee
+        .command("2026-03-05T09:00:00Z", &["inbox", "--follow", "--json"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

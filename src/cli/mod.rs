@@ -24,9 +24,10 @@ struct Cli {
     /// The workspace file (default: the desktop app's own workspace).
     #[arg(long, global = true, env = "BATON_DB")]
     db: Option<PathBuf>,
-    /// Act as this teammate: "me", my tasks, my notifications and the audit log's actor (a
-    /// script's, or a second person's on a shared laptop). Given before the command
-    /// (`baton --me NAME tasks --assignee me`); `people add … --me` is another flag.
+    /// Act as this teammate on a workspace file: "me", my tasks, my notifications and the audit
+    /// log's actor (a script's, or a second person's on a shared laptop). Given before the
+    /// command (`baton --me NAME tasks --assignee me`); `people add … --me` is another flag. On
+    /// a team workspace you are who your login is, and this is refused.
     #[arg(long, env = "BATON_ME", value_name = "NAME")]
     me: Option<String>,
     #[command(subcommand)]
@@ -126,7 +127,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PeopleAction {
-    /// Mark a teammate as the person using this laptop.
+    /// Mark a teammate as the person using this laptop (a workspace file; on a team workspace
+    /// you are who your login is).
     Me { name: String },
     /// Add a person (or update their role).
     Add {
@@ -191,7 +193,16 @@ fn open(path: &Path) -> Res<Workspace> {
 }
 
 /// Opens the team workspace at `url`.
-fn open_team(url: &crate::team::TeamUrl) -> Res<Workspace> {
+pub(crate) fn open_team(url: &crate::team::TeamUrl) -> Res<Workspace> {
+    // No password in the address, PGPASSWORD or ~/.pgpass: the one `team join` kept in this
+    // computer's keyring, if it keeps one (a computer without a keyring just has none).
+    let kept;
+    let url = if url.has_password() {
+        url
+    } else {
+        kept = crate::team::recall_password(url).unwrap_or_else(|_| url.clone());
+        &kept
+    };
     let ws = match now()? {
         Some(at) => Workspace::open_team(url, FixedClock::new(at))?,
         None => Workspace::open_team(url, SystemClock)?,

@@ -133,8 +133,12 @@ fn counters(table: &str) -> Option<&'static [&'static str]> {
     described(table).map(|t| t.counts).filter(|c| !c.is_empty())
 }
 
-/// Marks `change` as the write of import `import`.
+/// Marks `change` as the write of import `import`. A team workspace's database does it itself
+/// as the import's row is written (a teammate may not update the change log).
 pub(crate) fn set_import(tx: &Db, change: i64, import: ImportId) -> Result<()> {
+    if tx.dialect() == crate::db::sql::Dialect::Postgres {
+        return Ok(());
+    }
     // Nothing reads its answer: on a team workspace it goes with the next statement.
     tx.prepare_cached("UPDATE changes SET import_id = ?2 WHERE id = ?1")?
         .write(params![change, import])
@@ -373,6 +377,13 @@ fn revert(conn: &Db, s: &Shape, row: &Logged, changed: &Changed) -> Result<()> {
                 &emptied,
             )?;
         }
+        // A teammate may not delete from a team workspace's audit log: the database removes
+        // an import's own events for whoever may undo it.
+        (_, "insert")
+            if table == "events" && conn.dialect() == crate::db::sql::Dialect::Postgres =>
+        {
+            run("SELECT baton_undo_event(?1)".into(), key.clone(), changed)?
+        }
         (_, "insert") => run(
             format!("DELETE FROM \"{table}\" WHERE {}", key_match(1)),
             key.clone(),
@@ -483,6 +494,11 @@ mod tests {
     const TEAM_ONLY: &[&str] = &[
         // Who has the team workspace open, from which laptop (`team status`).
         "laptops",
+        // Who each login is, the workspace's tag for its roles, and the lock a write takes
+        // its turn with (a login per teammate, team migration 0009).
+        "members",
+        "team",
+        "write_turn",
     ];
 
     /// Every table of a workspace, and the ones its change log records (the tables its log
@@ -536,7 +552,7 @@ mod tests {
         let at = head.rsplit_once('/').map_or(head, |(server, _)| server);
         let url = format!("{at}/{name}?{query}");
         let url = super::super::pg::url::TeamUrl::parse(&url).unwrap();
-        crate::team::init(&url).unwrap();
+        crate::team::init(&url, None).unwrap();
         let db = Db::postgres(super::super::pg::connect(&url).unwrap());
         let (all, logged) = tables(
             &db,

@@ -216,6 +216,17 @@ impl Db {
         }
     }
 
+    /// Takes it that a transaction pooler is in front (found by another way than this
+    /// connection's own probe).
+    pub(crate) fn behind_a_pooler(&self) {
+        if let Db::Postgres(pg) = self {
+            let mut pg = pg.borrow_mut();
+            if pg.client.pooler.is_none() {
+                pg.client.pooler = Some(super::pg::found_pooler());
+            }
+        }
+    }
+
     /// Which engine this is.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
@@ -383,8 +394,7 @@ impl Db {
     /// Opens a team workspace's write: one serializable transaction, so the database, not the
     /// timing, keeps two laptops' writes apart.
     ///
-    /// Every write of a team workspace inserts its change into `changes`; it takes that table's
-    /// lock first, before its snapshot is taken (LOCK TABLE takes none), so that `alone` (an
+    /// Every write of a team workspace takes its turn by locking `write_turn` first, before its snapshot is taken (LOCK TABLE takes none), so that `alone` (an
     /// import, an undo) waits for the writes under way and every write that arrives meanwhile
     /// waits for it, then reads what it left — as a workspace file's write lock does. Writes
     /// that are not alone do not wait for each other.
@@ -399,7 +409,7 @@ impl Db {
         };
         let begin = format!(
             "BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL lock_timeout = '1s';
-             LOCK TABLE changes IN {mode} MODE; SET LOCAL lock_timeout = 0"
+             LOCK TABLE write_turn IN {mode} MODE; SET LOCAL lock_timeout = 0"
         );
         let Db::Postgres(pg) = self else {
             let begun = self.execute_batch(&begin);
@@ -609,6 +619,17 @@ impl Db {
                 "this needs a team workspace (--db postgres://…), not a workspace file".into(),
             ));
         };
+        // A connection's own probe finds a transaction pooler only where other clients'
+        // statements are left on its server; a teammate's login has a pool of its own, fresh
+        // at first. Listening is for the long run, and through such a pooler no wake-up ever
+        // comes: worth a second connection, once, to be sure.
+        let first = pg.borrow().listening.is_empty();
+        let url = pg.borrow().client.url.clone();
+        if let (true, Some(url), None) = (first, url, self.transaction_pooler()) {
+            if crate::team::pooler(&url, self)?.is_some() {
+                self.behind_a_pooler();
+            }
+        }
         if pg.borrow().client.pooler.is_some() {
             return Ok(());
         }

@@ -365,7 +365,7 @@ fn rule_of(open: &[rules::OpenHandoff], id: HandoffId) -> Option<&str> {
         .map(|h| h.playbook.as_str())
 }
 
-fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {
+pub(crate) fn find<'a>(pbs: &'a [Playbook], key: &str) -> Result<&'a Playbook> {
     pbs.iter()
         .find(|p| p.key == key)
         .ok_or_else(|| Error::not_found("playbook", key, ""))

@@ -33,6 +33,34 @@ impl crate::workspace::concepts::Handoffs<'_> {
         handoffs::list(&self.conn, status)
     }
 
+    /// The handoffs waiting for review, each with who reviews it and whether I may decide it:
+    /// on a team workspace the reviewer (the deal's owner when the team names none) and
+    /// admins, as the database enforces; on a file, whoever uses it.
+    pub fn review_queue(&self) -> Result<Vec<Review>> {
+        let waiting = handoffs::list(&self.conn, Some(HandoffStatus::InReview))?;
+        let team = self.team().people()?;
+        let pbs = playbooks::list(&self.conn)?;
+        let me = self.me()?.map(|p| p.name.to_lowercase());
+        let admin = self.login.as_ref().is_none_or(|l| l.admin);
+        waiting
+            .into_iter()
+            .map(|h| -> Result<Review> {
+                let owner = h.from_owner.clone();
+                let reviewer = crate::handoffs::apply::find(&pbs, &h.playbook)
+                    .ok()
+                    .and_then(|pb| crate::handoffs::apply::reviewer(&team, pb))
+                    .or(owner);
+                let may_decide =
+                    admin || reviewer.as_ref().map(|r| r.to_lowercase()) == me && me.is_some();
+                Ok(Review {
+                    handoff: h,
+                    reviewer,
+                    may_decide,
+                })
+            })
+            .collect()
+    }
+
     /// One handoff.
     pub fn get(&self, id: HandoffId) -> Result<Handoff> {
         crate::handoffs::actions::handoff_in(&self.conn, id)
@@ -47,7 +75,7 @@ impl crate::workspace::concepts::Handoffs<'_> {
     fn tasks_now(&self, assignee: Option<&str>, open_only: bool) -> Result<Vec<Task>> {
         let person = match assignee {
             Some(a) if a.eq_ignore_ascii_case("me") => Some(self.me()?.ok_or_else(|| {
-                Error::invalid("--assignee", "nobody is marked as you yet; run: baton people add NAME --role founder --me")
+                Error::invalid("--assignee", self.nobody_is_me("nobody is marked as you yet; run: baton people add NAME --role founder --me"))
             })?.id),
             Some(a) => Some(self.team().person(a)?.id),
             None => None,
@@ -69,4 +97,16 @@ impl crate::workspace::concepts::Handoffs<'_> {
     pub fn task(&self, id: TaskId) -> Result<Task> {
         crate::handoffs::actions::task_in(&self.conn, id)
     }
+}
+
+/// A handoff waiting for review, as the review queue shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Review {
+    /// The handoff.
+    #[serde(flatten)]
+    pub handoff: Handoff,
+    /// Who reviews it.
+    pub reviewer: Option<String>,
+    /// Whether the person using Baton may approve or send it back.
+    pub may_decide: bool,
 }

@@ -17,4 +17,5 @@ mod wizard;
 pub use apply::{PlannedTask, RuleEffects};
 pub use backtest::Backtest;
 pub use impact::PlaybookImpact;
+pub use lists::Review;
 pub use wizard::{ContextQuestion, Wizard, WizardField, WizardSaved, WizardStep};

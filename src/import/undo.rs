@@ -28,6 +28,15 @@ impl crate::workspace::concepts::Import<'_> {
             return Err(Error::Conflict(format!("import {id} was already undone")));
         }
         self.transact(origin, Some(id), |cx| {
+            // On a team workspace, whether this login may undo it (who ran it, or an admin) is
+            // the database's to say, before anything is taken back.
+            if cx.conn.dialect() == crate::db::sql::Dialect::Postgres {
+                cx.conn.query_row(
+                    "SELECT CAST(baton_must_undo(?1) AS TEXT)",
+                    [id],
+                    |r| r.get::<Option<String>>(0),
+                )?;
+            }
             let rows = changelog::of_import(cx.conn, id)?.ok_or_else(|| {
                 let copy = past.backup.as_deref().map_or(String::new(), |b| {
                     format!(" The copy taken before it is {b}: with Baton closed, copy it over the workspace file to go back to that moment.")

@@ -4,8 +4,8 @@
 //! PostgreSQL's numbered migrations (with the same version and checksum refusal as a laptop
 //! workspace's) live with the rest of PostgreSQL in `db::pg`.
 
-pub(crate) mod identity;
 mod live;
+mod members;
 mod password;
 mod people;
 pub(crate) mod queries;
@@ -15,11 +15,12 @@ pub(crate) use crate::db::pg::connect;
 pub use crate::db::pg::POLL;
 pub(crate) use crate::db::pg::{collided, held, moved_on, LOCKED};
 pub use live::{probe, Follower, Probe};
+pub use members::{Invite, Login, Member};
 pub use password::{recall_password, remember_password};
 pub use url::{SslMode, TeamUrl};
 
 use crate::db::pg::migrations::version;
-use crate::db::sql::Db;
+use crate::db::sql::{Db, Optional};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ pub struct Initialised {
     pub from: u32,
     /// The schema version now.
     pub to: u32,
+    /// The person the login that ran it is: the team workspace's first admin.
+    pub admin: String,
 }
 
 /// A laptop on the team workspace.
@@ -72,6 +75,10 @@ pub struct Status {
     /// When the address is a transaction pooler: what that means for live updates and which
     /// address to use instead.
     pub pooler: Option<String>,
+    /// Who this login is.
+    pub login: Login,
+    /// When everyone on the team workspace shares one login: the sentence saying so.
+    pub shared_login: Option<String>,
 }
 
 /// The transaction-mode pooler in front of the team workspace `c` is connected to, if any:
@@ -90,13 +97,67 @@ pub(crate) fn pooler(url: &TeamUrl, c: &Db) -> Result<Option<url::TransactionPoo
     Ok((queries::backend(&other)? == mine).then(crate::db::pg::found_pooler))
 }
 
+/// Why `--me`, `BATON_ME` and "this is me" do not apply on a team workspace, in one sentence.
+pub(crate) fn not_a_flag(login: &Login) -> Error {
+    Error::invalid(
+        "me",
+        format!(
+            "on a team workspace you are who your login is ({}, as {}); --me, BATON_ME and people me are for workspace files — to act as someone else, sign in with their login (an admin gives each teammate one: baton team invite NAME --role ROLE)",
+            login.person.as_deref().unwrap_or("nobody yet"),
+            login.user
+        ),
+    )
+}
+
+/// Who the login that set up a team workspace is, when `team init` is not told: the founder
+/// already on it (a workspace moved over), else the login's own name — kept off the team's
+/// people, so it takes nobody's reviews or handoffs.
+fn owner_name(c: &Db, url: &TeamUrl) -> Result<(String, Option<crate::model::Role>)> {
+    let founder: Option<String> = c
+        .query_row(
+            "SELECT name FROM people WHERE role = 'founder' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(match founder {
+        Some(f) => (f, Some(crate::model::Role::Founder)),
+        None => (
+            url.user.split('.').next().unwrap_or(&url.user).to_string(),
+            None,
+        ),
+    })
+}
+
 fn now_stamp() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Creates the team schema in an empty database, or brings an older Baton schema up to date.
-/// Refuses a database that holds other tables, and a schema newer than this Baton's.
-pub fn init(url: &TeamUrl) -> Result<Initialised> {
+/// Creates the team schema in an empty database, or brings an older Baton schema up to date,
+/// and ties the login that ran it to a person (`owner`, else the founder already there, else
+/// the login's name) as the first admin. Refuses a database that holds other tables, and a
+/// schema newer than this Baton's.
+pub fn init(url: &TeamUrl, owner: Option<(&str, crate::model::Role)>) -> Result<Initialised> {
+    let (from, c) = set_up(url)?;
+    let admin = tie(url, c, owner)?;
+    Ok(Initialised {
+        server: url.to_string(),
+        from,
+        to: TEAM_MIGRATIONS.len() as u32,
+        admin,
+    })
+}
+
+/// Sets up an empty database as an older Baton did, at team schema `version` (a test of moving
+/// a team workspace over to a newer Baton).
+#[doc(hidden)]
+pub fn set_up_as_of(url: &TeamUrl, version: u32) -> Result<()> {
+    let c = Db::postgres(connect(url)?);
+    crate::db::pg::migrations::migrate_to(&c, 0, version, &now_stamp())
+}
+
+/// The schema made or brought up to date: the version it was at, and the connection.
+fn set_up(url: &TeamUrl) -> Result<(u32, Db)> {
     let c = Db::postgres(connect(url)?);
     let tables = queries::tables(&c)?;
     let from = if tables.iter().any(|t| t == "schema_migrations") {
@@ -116,12 +177,30 @@ pub fn init(url: &TeamUrl) -> Result<Initialised> {
     } else {
         0
     };
-    crate::db::pg::migrations::migrate(&c, from, &now_stamp())?;
-    Ok(Initialised {
-        server: url.to_string(),
-        from,
-        to: TEAM_MIGRATIONS.len() as u32,
-    })
+    crate::db::pg::migrations::migrate(&c, from, &now_stamp()).map_err(|e| match e {
+        Error::Refused(m) if m.contains("create role") => Error::Refused(format!(
+            "setting up a login per teammate needs the right to create roles, which the login {:?} lacks; as a superuser (or in your provider's SQL editor) run: ALTER ROLE \"{}\" CREATEROLE — then run team init again",
+            url.user, url.user
+        )),
+        e => e,
+    })?;
+    Ok((from, c))
+}
+
+/// Ties the login on `c` to a person, when it is tied to nobody yet: `owner`, else the
+/// founder already there, else the login's name. Who it is.
+fn tie(url: &TeamUrl, c: Db, owner: Option<(&str, crate::model::Role)>) -> Result<String> {
+    match members::tied(&c)? {
+        Some(p) if owner.is_none() || queries::on_the_team(&c, &p)? => return Ok(p),
+        _ => {}
+    }
+    let (name, role) = match owner {
+        Some((n, r)) => (n.to_string(), Some(r)),
+        None => owner_name(&c, url)?,
+    };
+    drop(c);
+    let ws = crate::workspace::Workspace::open_team(url, crate::clock::SystemClock)?;
+    ws.team().tie_owner(&name, role, crate::model::Origin::Cli)
 }
 
 /// What `team push` copied.
@@ -133,6 +212,8 @@ pub struct Pushed {
     pub tables: Vec<(String, u64)>,
     /// Rows in all.
     pub rows: u64,
+    /// The person the login that pushed is: the team workspace's first admin.
+    pub admin: String,
 }
 
 impl crate::workspace::concepts::Team<'_> {
@@ -149,8 +230,7 @@ impl crate::workspace::concepts::Team<'_> {
     /// same. Nobody is marked "me" there: each laptop says who it is. `progress` hears (rows
     /// copied, rows in all).
     pub fn push(&self, url: &TeamUrl, progress: &mut dyn FnMut(u64, u64)) -> Result<Pushed> {
-        init(url)?;
-        let c = Db::postgres(connect(url)?);
+        let (_, c) = set_up(url)?;
         if !queries::team_is_empty(&c)? {
             return Err(Error::Conflict(format!(
                 "the team workspace at {}:{}/{} already holds a team's work; push a laptop workspace only into an empty one (a new database, after baton team init)",
@@ -164,7 +244,11 @@ impl crate::workspace::concepts::Team<'_> {
         let total: u64 = tables.iter().map(|(_, _, n)| n).sum();
         progress(0, total);
         crate::db::push::copy_up(&self.conn, &c, &tables, &mut |done| progress(done, total))?;
+        // The login that pushed is the one this laptop's user had, and the first admin.
+        let me = self.me()?.map(|p| (p.name, p.role));
+        let admin = tie(url, c, me.as_ref().map(|(n, r)| (n.as_str(), *r)))?;
         Ok(Pushed {
+            admin,
             server: url.to_string(),
             tables: tables.iter().map(|(t, _, n)| (t.to_string(), *n)).collect(),
             rows: total,
@@ -184,6 +268,7 @@ impl crate::workspace::Workspace {
             (queries::TABLES, &[]),
             (crate::db::pg::migrations::APPLIED, &[]),
             (crate::handoffs::queries::playbooks::LIST, &[]),
+            (members::LOGIN, &[]),
         ])?;
         let found = team_version(&c, url)?;
         let known = TEAM_MIGRATIONS.len() as u32;
@@ -193,16 +278,11 @@ impl crate::workspace::Workspace {
                 url.host, url.port
             )));
         }
+        let login = members::login(&c)?;
         let mut ws = Self::init((c, Default::default()), clock, None, None)?;
         ws.conn.end_scope();
-        ws.identity = Some(identity::Identity::for_team(url));
+        ws.login = Some(login);
         Ok(ws)
-    }
-
-    /// On a team workspace, keeps who uses this laptop under the data directory `data` instead
-    /// of the platform's (an app with a data folder of its own, a test).
-    pub fn keep_identity_in(&mut self, data: &std::path::Path) {
-        self.identity = self.identity.take().map(|i| i.kept_in(data));
     }
 }
 
@@ -229,8 +309,8 @@ fn team_version(c: &Db, url: &TeamUrl) -> Result<u32> {
     version(c)
 }
 
-/// How the team workspace stands; this laptop says it is here, as `me` when given.
-pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
+/// How the team workspace stands; this laptop says it is here, as the login's person.
+pub fn status(url: &TeamUrl) -> Result<Status> {
     let c = Db::postgres(connect(url)?);
     let schema_version = team_version(&c, url)?;
     let mut trips: Vec<Duration> = (0..5)
@@ -242,13 +322,11 @@ pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
     trips.sort();
     let server_version = queries::server_version(&c)?;
     let encrypted = queries::encrypted(&c)?;
+    let login = members::login(&c)?;
     queries::seen(
         &c,
         &host_name(),
-        me.map(str::to_string)
-            .or_else(|| identity::Identity::for_team(url).name())
-            .as_deref()
-            .unwrap_or(""),
+        login.person.as_deref().unwrap_or(""),
         env!("CARGO_PKG_VERSION"),
         &now_stamp(),
     )?;
@@ -271,5 +349,7 @@ pub fn status(url: &TeamUrl, me: Option<&str>) -> Result<Status> {
         encrypted,
         laptops,
         pooler: pooler(url, &c)?.map(|p| p.sentence()),
+        shared_login: login.shared(),
+        login,
     })
 }

@@ -1,4 +1,4 @@
-//! The team's people and holidays, and who uses this laptop.
+//! The team's people and holidays, and who uses a workspace file.
 
 use crate::error::{Error, Result};
 use crate::model::{Origin, Person, Role};
@@ -27,28 +27,23 @@ impl crate::workspace::concepts::Team<'_> {
         if name.trim().is_empty() {
             return Err(Error::invalid("name", "a person needs a name"));
         }
-        // On a team workspace "this is me" belongs to the laptop, not to the shared row.
-        let shared_me = me && self.identity.is_none();
+        // On a team workspace who I am is the login, never a row of the shared data.
+        if let (Some(login), true) = (&self.login, me) {
+            return Err(super::not_a_flag(login));
+        }
         let p = self.write(origin, |cx| {
-            people::upsert(cx.conn, name, role, email, shared_me)?;
+            people::upsert(cx.conn, name, role, email, me)?;
             people::get_by_name(cx.conn, name)?.ok_or_else(|| Error::not_found("person", name, ""))
         })?;
-        match &self.identity {
-            Some(identity) if me => {
-                identity.set(&p.name)?;
-                Ok(Person { is_me: true, ..p })
-            }
-            _ => Ok(self.mark_me()(p)),
-        }
+        Ok(self.mark_me()(p))
     }
 
     /// Marks `name`, already on the team, as the person using this laptop.
     pub fn set_me(&self, name: &str, origin: Origin) -> Result<Person> {
-        let p = self.team().person(name)?;
-        if let Some(identity) = &self.identity {
-            identity.set(&p.name)?;
-            return Ok(Person { is_me: true, ..p });
+        if let Some(login) = &self.login {
+            return Err(super::not_a_flag(login));
         }
+        let p = self.team().person(name)?;
         self.write(origin, |cx| {
             people::upsert(cx.conn, &p.name, p.role, None, true)
         })?;

@@ -92,3 +92,12 @@ pub(crate) fn team_is_empty(c: &Db) -> Result<bool> {
         |r| r.get(0),
     )
 }
+
+/// Whether `person` is one of the team's people.
+pub(crate) fn on_the_team(c: &Db, person: &str) -> Result<bool> {
+    c.query_row(
+        "SELECT EXISTS (SELECT 1 FROM people WHERE name = ?1)",
+        [person],
+        |r| r.get(0),
+    )
+}

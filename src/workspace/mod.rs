@@ -91,8 +91,8 @@ pub struct Workspace {
     /// Who is using Baton when a script or a teammate's laptop says so (`--me`, `BATON_ME`),
     /// over the workspace's own "this is me".
     me_override: Option<PersonId>,
-    /// On a team workspace, where this laptop keeps who uses it (never in the shared data).
-    pub(crate) identity: Option<crate::team::identity::Identity>,
+    /// On a team workspace, who this session's login is (read when it opened): "me" there.
+    pub(crate) login: Option<crate::team::Login>,
     /// The first chat post a write here queued and committed ([`write::Ctx::posted`]).
     pub(crate) posted: std::cell::Cell<Option<crate::model::PostId>>,
 }
@@ -192,7 +192,7 @@ impl Workspace {
             writing: Default::default(),
             read_only,
             me_override: None,
-            identity: None,
+            login: None,
             posted: Default::default(),
         };
         if ws.read_only.is_none() && playbooks::list(&ws.conn)?.is_empty() {
@@ -230,6 +230,19 @@ impl Workspace {
     }
 
     fn actor(&self, origin: Origin) -> Result<String> {
+        // On a team workspace the database names who, from the login, whatever is sent; this
+        // says the same (an import there is a person's: "Priya Natarajan (import)").
+        if let Some(login) = &self.login {
+            let origin = if origin == Origin::Watch {
+                Origin::Import
+            } else {
+                origin
+            };
+            return Ok(match &login.person {
+                Some(p) => format!("{p} ({origin})"),
+                None => origin.to_string(),
+            });
+        }
         Ok(match self.me()? {
             // An export the watched folder found is an import like any other in the audit log.
             _ if matches!(origin, Origin::Import | Origin::Watch) => Origin::Import.to_string(),
@@ -449,13 +462,13 @@ impl Workspace {
         }
     }
 
-    /// Marks a person as this laptop's user or not, as this laptop says on a team workspace
-    /// (its answer read once, however many people are marked); on a file, as the row says.
+    /// Marks a person as this session's user or not: on a team workspace, the login's person;
+    /// on a file, as the row says.
     pub(crate) fn mark_me(&self) -> impl Fn(Person) -> Person {
         let mine = self
-            .identity
+            .login
             .as_ref()
-            .map(|i| i.name().map(|n| n.to_lowercase()));
+            .map(|l| l.person.as_ref().map(|n| n.to_lowercase()));
         move |p| match &mine {
             Some(mine) => Person {
                 is_me: mine.as_deref() == Some(p.name.to_lowercase().as_str()),
@@ -465,17 +478,17 @@ impl Workspace {
         }
     }
 
-    /// The person using this laptop: the one [`Workspace::act_as`] named, else the one
-    /// marked "this is me".
+    /// The person using Baton: on a team workspace the login's; on a file the one
+    /// [`Workspace::act_as`] named, else the one marked "this is me".
     pub fn me(&self) -> Result<Option<Person>> {
-        match (self.me_override, &self.identity) {
-            (Some(id), _) => people::get(&self.conn, id),
-            (None, Some(identity)) => Ok(match identity.name() {
+        match (self.me_override, &self.login) {
+            (_, Some(login)) => Ok(match &login.person {
                 Some(name) => {
-                    people::get_by_name(&self.conn, &name)?.map(|p| Person { is_me: true, ..p })
+                    people::get_by_name(&self.conn, name)?.map(|p| Person { is_me: true, ..p })
                 }
                 None => None,
             }),
+            (Some(id), None) => people::get(&self.conn, id),
             (None, None) => people::me(&self.conn),
         }
     }
@@ -484,6 +497,9 @@ impl Workspace {
     /// and the audit log's actor are that person, without changing who the workspace marks as
     /// this laptop's user.
     pub fn act_as(&mut self, name: &str) -> Result<Person> {
+        if let Some(login) = &self.login {
+            return Err(crate::team::not_a_flag(login));
+        }
         let p = people::get_by_name(&self.conn, name.trim())?.ok_or_else(|| {
             Error::not_found(
                 "person",

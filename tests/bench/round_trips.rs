@@ -4,7 +4,8 @@
 //! address and through its delay proxy, then prints the two side by side against the targets.
 //!
 //! Arguments: the team workspace's address, then the ids of deals waiting in Contract Sent
-//! with their checklist filled (each is handed off once). Who "me" is: Dee Delivery.
+//! with their checklist filled (each is handed off once). Who "me" is: the address's login
+//! (Dee Delivery's, in the bench).
 //! Prints one line per action: `name seconds` (the median of its runs, the first run of each
 //! — which prepares its statements — left out, as the app's open connection has them).
 
@@ -37,9 +38,8 @@ fn main() -> Result<(), String> {
     }
     let url = baton::team::TeamUrl::parse(url).map_err(|e| e.to_string())?;
     let opened = Instant::now();
-    let mut ws = Workspace::open_team(&url, SystemClock).map_err(|e| e.to_string())?;
+    let ws = Workspace::open_team(&url, SystemClock).map_err(|e| e.to_string())?;
     let opening = opened.elapsed();
-    ws.act_as("Dee Delivery").map_err(|e| e.to_string())?;
     let e = |e: baton::Error| e.to_string();
     let time = |f: &mut dyn FnMut() -> Result<(), String>, runs: usize| {
         f()?;

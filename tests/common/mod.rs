@@ -38,14 +38,22 @@ pub fn workspace(
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let url = database(&format!("ws_{n}"));
-        baton::team::init(&baton::team::TeamUrl::parse(&url).unwrap()).unwrap();
+        // The test's login is the first person's: "me", and the team workspace's admin.
+        baton::team::init(
+            &baton::team::TeamUrl::parse(&url).unwrap(),
+            team.first().map(|(name, role)| (*name, *role)),
+        )
+        .unwrap();
         std::fs::write(dir.path().join(TEAM_URL), &url).unwrap();
     }
     let ws = reopen(&dir, clock.clone());
     for (i, (name, role)) in team.iter().enumerate() {
-        ws.team()
-            .add_person(name, *role, None, i == 0, Origin::Cli)
-            .unwrap();
+        // On a team workspace the first is the login's person already.
+        if i > 0 || backend == Backend::File {
+            ws.team()
+                .add_person(name, *role, None, i == 0, Origin::Cli)
+                .unwrap();
+        }
     }
     (ws, clock, dir)
 }
@@ -54,17 +62,43 @@ pub fn workspace(
 const TEAM_URL: &str = "team-url";
 
 /// The workspace [`workspace`] made in `dir`, opened again on another connection (on a team
-/// workspace, as the same laptop: who I am is kept in the folder).
+/// workspace, with the same login).
 pub fn reopen(dir: &tempfile::TempDir, clock: Arc<FixedClock>) -> Workspace {
     match std::fs::read_to_string(dir.path().join(TEAM_URL)) {
         Ok(url) => {
             let url = baton::team::TeamUrl::parse(&url).unwrap();
-            let mut ws = Workspace::open_team(&url, clock).unwrap();
-            ws.keep_identity_in(dir.path());
-            ws
+            Workspace::open_team(&url, clock).unwrap()
         }
         Err(_) => Workspace::open(&dir.path().join("w.sqlite"), clock).unwrap(),
     }
+}
+
+/// The workspace [`workspace`] made in `dir`, opened again as `name` (on the team already)
+/// would open it: on a file, marked as the one using it; on a team workspace, signed in with
+/// their own login (invited the first time, by the test's admin login).
+pub fn sign_in(dir: &tempfile::TempDir, clock: Arc<FixedClock>, name: &str) -> Workspace {
+    let Ok(url) = std::fs::read_to_string(dir.path().join(TEAM_URL)) else {
+        let ws = reopen(dir, clock);
+        ws.team().set_me(name, Origin::Cli).unwrap();
+        return ws;
+    };
+    let admin = reopen(dir, clock.clone());
+    if admin.me().unwrap().is_some_and(|p| p.name == name) {
+        return admin;
+    }
+    let kept = dir.path().join(format!("login-{name}"));
+    let address = std::fs::read_to_string(&kept).unwrap_or_else(|_| {
+        let url = baton::team::TeamUrl::parse(&url).unwrap();
+        let role = admin.team().person(name).unwrap().role;
+        let invite = admin
+            .team()
+            .invite(&url, name, role, false, Origin::Cli)
+            .unwrap();
+        let address = with_password(&invite.url, &invite.password);
+        std::fs::write(&kept, &address).unwrap();
+        address
+    });
+    Workspace::open_team(&baton::team::TeamUrl::parse(&address).unwrap(), clock).unwrap()
 }
 
 /// A core test run twice from one source, given the backend: on a workspace file and on a team
@@ -95,6 +129,9 @@ macro_rules! on_both_workspaces {
 pub struct Cli {
     pub db: PathBuf,
     pub dir: tempfile::TempDir,
+    /// On a workspace file, who this `baton` acts as (`--me`); on a team workspace the login
+    /// in `db` says who.
+    pub me: Option<String>,
 }
 
 impl Cli {
@@ -103,6 +140,7 @@ impl Cli {
         Cli {
             db: dir.path().join("ws.sqlite"),
             dir,
+            me: None,
         }
     }
 
@@ -119,9 +157,11 @@ impl Cli {
     /// them started at once race as teammates' commands do.
     pub fn command(&self, now: &str, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_baton"));
-        c.arg("--db")
-            .arg(&self.db)
-            .args(args)
+        c.arg("--db").arg(&self.db);
+        if let Some(me) = &self.me {
+            c.args(["--me", me]);
+        }
+        c.args(args)
             .env("BATON_NOW", now)
             // This laptop's own data (who it is on a team workspace) stays in the test's folder.
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
@@ -151,8 +191,27 @@ impl Cli {
         String::from_utf8(out.stderr).unwrap()
     }
 
+    /// Whether this CLI is on a team workspace.
+    pub fn is_team(&self) -> bool {
+        baton::team::TeamUrl::is_team(&self.db.to_string_lossy())
+    }
+
     pub fn team(&self) {
-        self.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
+        if self.is_team() {
+            // Who I am there is the login: the one that set it up is Fay's from now on.
+            let url = self.db.to_string_lossy().into_owned();
+            self.ok(&[
+                "team",
+                "init",
+                &url,
+                "--as",
+                "Fay Founder",
+                "--role",
+                "founder",
+            ]);
+        } else {
+            self.ok(&["people", "add", "Fay Founder", "--role", "founder", "--me"]);
+        }
         self.ok(&["people", "add", "Sam Seller", "--role", "sales"]);
         self.ok(&[
             "people",
@@ -178,6 +237,23 @@ impl Cli {
             "Sam Seller",
         ];
         args.extend(fields);
+        self.ok(&args).lines().last().unwrap().to_string()
+    }
+
+    /// Adds a deal owned by `owner` in Contract Sent with every checklist field filled; returns
+    /// its id.
+    pub fn deal_owned(&self, name: &str, owner: &str) -> String {
+        let mut args = vec![
+            "add",
+            "--kind",
+            "deal",
+            name,
+            "--stage",
+            "Contract Sent",
+            "--owner",
+            owner,
+        ];
+        args.extend(CHECKLIST);
         self.ok(&args).lines().last().unwrap().to_string()
     }
 
@@ -242,9 +318,57 @@ pub fn team_cli(name: &str) -> Cli {
     let cli = Cli {
         db: url.clone().into(),
         dir: tempfile::tempdir().unwrap(),
+        me: None,
     };
     cli.ok(&["team", "init", &url]);
     cli
+}
+
+impl Cli {
+    /// A teammate on this team workspace with a login of their own (invited by this CLI's
+    /// login, an admin), on a laptop of their own: the `baton` they run signs in as them.
+    pub fn teammate(&self, name: &str, role: &str) -> Cli {
+        let invite = self.json(&["team", "invite", name, "--role", role, "--json"]);
+        Cli {
+            db: with_password(
+                invite["url"].as_str().unwrap(),
+                invite["password"].as_str().unwrap(),
+            )
+            .into(),
+            dir: tempfile::tempdir().unwrap(),
+            me: None,
+        }
+    }
+
+    /// `name`'s `baton` (on the team already), on a laptop of their own: on a workspace file,
+    /// acting as them (`--me`); on a team workspace, signed in with a login of their own.
+    pub fn person(&self, name: &str) -> Cli {
+        if !self.is_team() {
+            return Cli {
+                db: self.db.clone(),
+                dir: tempfile::tempdir().unwrap(),
+                me: Some(name.to_string()),
+            };
+        }
+        let people = self.json(&["people", "--json"]);
+        let role = people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is on the team: {people}"))["role"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.teammate(name, &role)
+    }
+}
+
+/// `url` (`postgres://USER@…`) with `password` written in, as a user may write it.
+pub fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    format!("{scheme}://{user}:{password}@{rest}")
 }
 
 /// The database a team workspace's address names (`…/NAME?sslmode=…` → `NAME`).
@@ -280,6 +404,7 @@ pub fn pooled_cli(mode: &str, name: &str) -> Cli {
     let cli = Cli {
         db: url.clone().into(),
         dir: tempfile::tempdir().unwrap(),
+        me: None,
     };
     cli.ok(&["team", "init", &url]);
     cli

@@ -199,7 +199,9 @@ impl Cluster {
     }
 
     /// Starts PgBouncer in `mode` (`transaction` or `session`) in front of the cluster, every
-    /// database of it behind one port, the superuser's password checked with SCRAM.
+    /// database of it behind one port, passwords checked with SCRAM: the superuser's from its
+    /// file, every other login's (each teammate's own) looked up in the cluster as a hosted
+    /// pooler does (`auth_query`).
     pub(crate) fn pooler(&self, mode: &str) -> Result<Pooler, String> {
         install_packages(&["pgbouncer"])?;
         let port = free_port()?;
@@ -209,7 +211,7 @@ impl Cluster {
         std::fs::write(
             &ini,
             format!(
-                "[databases]\n* = host=127.0.0.1 port={cluster}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = {users}\npool_mode = {mode}\nmax_client_conn = 200\ndefault_pool_size = 10\nignore_startup_parameters = extra_float_digits\nlogfile = {log}\n",
+                "[databases]\n* = host=127.0.0.1 port={cluster}\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = {users}\nauth_user = baton\nauth_query = SELECT usename, passwd FROM pg_shadow WHERE usename=$1\npool_mode = {mode}\nmax_client_conn = 200\ndefault_pool_size = 10\nignore_startup_parameters = extra_float_digits\nlogfile = {log}\n",
                 cluster = self.port,
                 users = users.display(),
                 log = self.dir.join(format!("pgbouncer-{mode}.log")).display(),

@@ -35,8 +35,50 @@ pub(crate) enum TeamCommand {
 #[derive(Subcommand)]
 pub(crate) enum TeamAction {
     /// Create Baton's tables in an empty PostgreSQL database (or bring an older Baton's up to
-    /// date). The password comes from URL, PGPASSWORD or ~/.pgpass.
-    Init { url: String },
+    /// date); the login that runs it becomes the first admin. The password comes from URL,
+    /// PGPASSWORD or ~/.pgpass.
+    Init {
+        url: String,
+        /// Who the login running this is (default: the founder already on it, else the
+        /// login's name).
+        #[arg(long = "as", value_name = "NAME")]
+        person: Option<String>,
+        /// Their role, when they are new to the team (with --as).
+        #[arg(long, value_parser = parse_role, default_value = "founder", requires = "person")]
+        role: Role,
+    },
+    /// Give a teammate a login of their own (admins): prints, once, the address and password
+    /// they join with.
+    Invite {
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// They may change playbooks, people, webhooks, and invite and revoke teammates.
+        #[arg(long)]
+        admin: bool,
+        /// Also write the address and password to FILE (readable by you only) to hand over.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a teammate's login (admins): it can no longer connect, its open sessions end.
+    Revoke { name: String },
+    /// Make a teammate an admin, or (--off) no longer one (admins).
+    Admin {
+        name: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Who has a login: role, admin or not, last seen.
+    Members {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Join with what `team invite` printed: checks the login works and keeps the password in
+    /// this computer's keyring (INVITE is the file it wrote, or the address; the password then
+    /// comes from PGPASSWORD or ~/.pgpass).
+    Join { invite: String },
     /// Copy this laptop's workspace (--db) into an empty team workspace, in one transaction.
     Push { url: String },
     /// The server, the schema version, the round trip and who is on which laptop.
@@ -48,29 +90,147 @@ pub(crate) enum TeamAction {
     },
 }
 
+/// The team workspace `--db` / `BATON_DB` names, for `team` commands that act on one.
+fn team_url(db: Option<&Path>, command: &str) -> Res<crate::team::TeamUrl> {
+    let url = db
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| crate::team::TeamUrl::is_team(p))
+        .ok_or_else(|| format!("team {command} is for a team workspace; give its address with --db postgres://USER@HOST/DB (or BATON_DB)"))?;
+    Ok(crate::team::TeamUrl::parse(&url)?)
+}
+
 /// `baton team …`: these talk to the server only, never to a laptop workspace.
 pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> Res {
     use crate::team::{self, TeamUrl};
+    if me.is_some_and(|m| !m.trim().is_empty()) && !matches!(action, TeamAction::Push { .. }) {
+        return Err("on a team workspace you are who your login is; --me and BATON_ME are for workspace files — to act as someone else, sign in with their login (an admin gives each teammate one: baton team invite NAME --role ROLE)".into());
+    }
     match action {
-        TeamAction::Init { url } => {
+        TeamAction::Init { url, person, role } => {
             let url = TeamUrl::parse(&url)?;
-            let done = team::init(&url)?;
+            let done = team::init(&url, person.as_deref().map(|p| (p, role)))?;
             if done.from == done.to {
                 println!(
-                    "{} is already a Baton team workspace (schema {}); nothing to do.",
-                    done.server, done.to
+                    "{} is already a Baton team workspace (schema {}); nothing to do. Its login is {}'s.",
+                    done.server, done.to, done.admin
                 );
             } else if done.from == 0 {
                 println!(
-                    "Set up a team workspace at {} (schema {}). Each teammate points Baton at it (--db ADDRESS or BATON_DB) and says who they are: baton people me NAME.",
-                    done.server, done.to
+                    "Set up a team workspace at {} (schema {}); its login {} is {}, its first admin. Give each teammate a login of their own: baton --db {} team invite NAME --role ROLE.",
+                    done.server, done.to, url.user, done.admin, done.server
                 );
             } else {
                 println!(
-                    "Brought {} from schema {} to {}.",
-                    done.server, done.from, done.to
+                    "Brought {} from schema {} to {}; its login {} is {}, its first admin, and everyone on it acts as {} until teammates are invited: baton --db {} team invite NAME --role ROLE.",
+                    done.server, done.from, done.to, url.user, done.admin, done.admin, done.server
                 );
             }
+        }
+        TeamAction::Invite {
+            name,
+            role,
+            admin,
+            file,
+            json,
+        } => {
+            let url = team_url(db, "invite")?;
+            let ws = crate::cli::open_team(&url)?;
+            let invite = ws.team().invite(&url, &name, role, admin, Origin::Cli)?;
+            if let Some(file) = &file {
+                write_private(file, &serde_json::to_string_pretty(&invite)?)?;
+            }
+            if json {
+                print_json(&invite);
+            } else {
+                println!(
+                    "{} ({}{}) has a login of their own. Hand them these two lines (the password is shown only now):\n  address:  {}\n  password: {}\nThey join with: baton team join ADDRESS (or the app: Settings → Workspace).{}",
+                    invite.person,
+                    invite.role,
+                    if invite.admin { ", admin" } else { "" },
+                    invite.url,
+                    invite.password,
+                    file.map(|f| format!(" Both are also in {} (readable by you only).", f.display())).unwrap_or_default()
+                );
+            }
+        }
+        TeamAction::Revoke { name } => {
+            let url = team_url(db, "revoke")?;
+            let m = crate::cli::open_team(&url)?
+                .team()
+                .revoke(&name, Origin::Cli)?;
+            println!(
+                "{}'s login {} is revoked: it cannot connect, and its open sessions were ended. Their work stays under their name.",
+                m.person, m.login
+            );
+        }
+        TeamAction::Admin { name, off } => {
+            let url = team_url(db, "admin")?;
+            let m = crate::cli::open_team(&url)?
+                .team()
+                .set_admin(&name, !off, Origin::Cli)?;
+            println!(
+                "{} is {}an admin.",
+                m.person,
+                if m.admin { "" } else { "no longer " }
+            );
+        }
+        TeamAction::Members { json } => {
+            let url = team_url(db, "members")?;
+            let ms = crate::cli::open_team(&url)?.team().members()?;
+            if json {
+                print_json(&ms);
+            } else {
+                table(
+                    &["NAME", "ROLE", "LOGIN", "ADMIN", "LAST SEEN", "YOU"],
+                    ms.iter().map(|m| {
+                        vec![
+                            m.person.clone(),
+                            m.role.map(|r| r.to_string()).unwrap_or_default(),
+                            m.login.clone(),
+                            match (&m.revoked_at, m.admin) {
+                                (Some(_), _) => "revoked".into(),
+                                (None, true) => "yes".into(),
+                                (None, false) => String::new(),
+                            },
+                            m.last_seen.clone().unwrap_or_default(),
+                            if m.is_me { "yes".into() } else { String::new() },
+                        ]
+                    }),
+                );
+            }
+        }
+        TeamAction::Join { invite } => {
+            let url = match std::fs::read_to_string(&invite) {
+                Ok(text) => {
+                    let i: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                        format!("{invite} is not an invite `baton team invite --file` wrote ({e})")
+                    })?;
+                    let field =
+                        |k: &str| i.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    TeamUrl::parse(&field("url"))?.with_password(field("password"))
+                }
+                Err(_) if TeamUrl::is_team(&invite) => TeamUrl::parse(&invite)?,
+                Err(e) => {
+                    return Err(format!(
+                        "{invite}: {e}; give the invite file or the address team invite printed"
+                    )
+                    .into())
+                }
+            };
+            let ws = crate::cli::open_team(&url)?;
+            let login = ws.team().login().cloned().unwrap_or_default();
+            let me = ws.me()?;
+            let kept = match team::remember_password(&url) {
+                Ok(()) => "its password is kept in this computer's keyring".to_string(),
+                Err(e) => format!("{e}"),
+            };
+            println!(
+                "You are {} on {}{} ({kept}). Use it with: baton --db {} … (or BATON_DB), or in the app: Settings → Workspace.",
+                me.as_ref().map_or_else(|| login.user.clone(), |p| format!("{} ({})", p.name, p.role)),
+                url,
+                if login.admin { ", an admin" } else { "" },
+                url.shareable(),
+            );
         }
         TeamAction::Push { url } => {
             let url = TeamUrl::parse(&url)?;
@@ -89,16 +249,14 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
             });
             bar.finish_and_clear();
             let pushed = pushed?;
-            let me = ws.me()?.map(|p| p.name);
             println!(
-                "Pushed {} rows from {} to {}. Each teammate now points Baton at it{}.",
+                "Pushed {} rows from {} to {}; its login {} is {}, its first admin. Give each teammate a login of their own: baton --db {} team invite NAME --role ROLE.",
                 pushed.rows,
                 path.display(),
                 pushed.server,
-                match me {
-                    Some(name) => format!(" and says who they are (you: baton people me {name:?})"),
-                    None => " and says who they are: baton people me NAME".into(),
-                }
+                url.user,
+                pushed.admin,
+                pushed.server
             );
         }
         TeamAction::Status { url, json } => {
@@ -108,7 +266,7 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
             let url = url.or(from_db).ok_or(
                 "which team workspace? give its address: baton team status postgres://USER@HOST/DB",
             )?;
-            let s = team::status(&TeamUrl::parse(&url)?, me)?;
+            let s = team::status(&TeamUrl::parse(&url)?)?;
             if json {
                 print_json(&s);
             } else {
@@ -121,6 +279,15 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                     s.schema_version, s.known_version
                 );
                 println!("Latency: {:.2} ms per round trip", s.latency_ms);
+                println!(
+                    "You:     {} (login {}{})",
+                    s.login.person.as_deref().unwrap_or("nobody yet"),
+                    s.login.user,
+                    if s.login.admin { ", admin" } else { "" }
+                );
+                if let Some(shared) = &s.shared_login {
+                    println!("Logins:  {shared}");
+                }
                 if let Some(pooler) = &s.pooler {
                     println!("Pooler:  {pooler}");
                 }
@@ -232,9 +399,11 @@ fn say(n: &crate::Notification, json: bool) {
 }
 
 fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
-    let me = ws.me()?.ok_or(
-        "nobody is marked as you on this laptop; run: baton people me NAME (or pass --me NAME)",
-    )?;
+    let me = ws.me()?.ok_or_else(|| {
+        ws.nobody_is_me(
+            "nobody is marked as you on this laptop; run: baton people me NAME (or pass --me NAME)",
+        )
+    })?;
     if !follow {
         let pending = ws.reach().pending_notifications()?;
         if json {
@@ -299,4 +468,25 @@ fn inbox(ws: &mut Workspace, follow: bool, json: bool) -> Res {
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
+}
+
+/// Writes `text` to `file` readable by its owner only (an invite holds a password).
+fn write_private(file: &Path, text: &str) -> Res {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(file).map_err(|e| crate::Error::Io {
+        path: file.display().to_string(),
+        source: e,
+    })?;
+    // A file that was there already keeps its mode when opened: made the owner's only too.
+    #[cfg(unix)]
+    std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    f.write_all(text.as_bytes()).map_err(|e| crate::Error::Io {
+        path: file.display().to_string(),
+        source: e,
+    })?;
+    Ok(())
 }

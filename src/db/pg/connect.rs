@@ -124,7 +124,14 @@ pub(crate) fn refused(url: &TeamUrl, e: &tokio_postgres::Error) -> Error {
     if let Some(db) = e.as_db_error() {
         use tokio_postgres::error::SqlState;
         let code = db.code();
-        let sentence = if *code == SqlState::INVALID_PASSWORD
+        let sentence = if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+            && db.message().contains("not permitted to log in")
+        {
+            format!(
+                "the team database at {at} no longer lets {:?} sign in: an admin revoked that login; ask an admin for a new invite (baton team invite)",
+                url.user
+            )
+        } else if *code == SqlState::INVALID_PASSWORD
             || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
         {
             format!(

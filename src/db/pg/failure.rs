@@ -69,6 +69,17 @@ pub(crate) fn error(e: tokio_postgres::Error) -> Error {
                     .into(),
             );
         }
+        // Someone else's to decide: Baton's own refusals are sentences naming who may; the
+        // server's own ("permission denied for table …") are said as a refusal too.
+        if *d.code() == SqlState::INSUFFICIENT_PRIVILEGE {
+            let m = d.message();
+            return Error::Refused(match m.strip_prefix("permission denied for ") {
+                Some(what) => format!(
+                    "your login may not do that on this team workspace (the database refused: permission denied for {what}); an admin decides who may change what"
+                ),
+                None => m.to_string(),
+            });
+        }
         // Any other failure is what the same failure on a workspace file is: the database's.
         let what = match *d.code() {
             SqlState::UNIQUE_VIOLATION => Failure::Unique,

@@ -17,6 +17,7 @@ pub const TEAM_MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_log_inserts.sql"),
     include_str!("migrations/0007_log_many_inserts.sql"),
     include_str!("migrations/0008_log_inserts_per_statement.sql"),
+    include_str!("migrations/0009_logins.sql"),
 ];
 
 /// The team workspace's record of its migrations.
@@ -55,7 +56,18 @@ pub(crate) fn version(c: &Db) -> Result<u32> {
 /// Brings a team workspace at schema `from` (0: an empty database) up to date, each migration
 /// in a transaction of its own, then lays the change log's triggers ([`super::capture::lay`]).
 pub(crate) fn migrate(c: &Db, from: u32, at: &str) -> Result<()> {
-    for (i, sql) in TEAM_MIGRATIONS.iter().enumerate().skip(from as usize) {
+    migrate_to(c, from, TEAM_MIGRATIONS.len() as u32, at)
+}
+
+/// [`migrate`], up to schema `to` only (an older Baton's team workspace, for a test of moving
+/// one over).
+pub(crate) fn migrate_to(c: &Db, from: u32, to: u32, at: &str) -> Result<()> {
+    for (i, sql) in TEAM_MIGRATIONS
+        .iter()
+        .enumerate()
+        .take(to as usize)
+        .skip(from as usize)
+    {
         let version = i as i64 + 1;
         c.transaction(|| {
             c.execute_batch(CREATE_SCHEMA_MIGRATIONS)?;

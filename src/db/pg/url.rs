@@ -107,6 +107,22 @@ impl std::fmt::Display for TeamUrl {
     }
 }
 
+impl TeamUrl {
+    /// The whole address to hand a teammate, without the password: how it is secured and
+    /// whether it is pooled said, so their Baton connects as this one does.
+    pub fn shareable(&self) -> String {
+        format!(
+            "{self}?sslmode={}{}",
+            self.sslmode.as_str(),
+            if self.pgbouncer {
+                "&pgbouncer=true"
+            } else {
+                ""
+            }
+        )
+    }
+}
+
 impl std::fmt::Debug for TeamUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{self} (sslmode={})", self.sslmode.as_str())

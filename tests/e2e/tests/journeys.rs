@@ -118,13 +118,13 @@ impl App {
         App::launch(dir, db, None, None).await
     }
 
-    /// The app opened on a team workspace at `url`, as `laptop`: its own data folder (who I am
-    /// on it) and its own desktop session (a private bus with its own dunst).
+    /// The app opened on a team workspace at `url`, as `laptop`: its own login, its own data
+    /// folder and its own desktop session (a private bus with its own dunst).
     async fn on_team(url: &str, laptop: &Laptop) -> App {
         let dir = tempfile::tempdir().unwrap();
         App::launch(
             dir,
-            PathBuf::from(url),
+            PathBuf::from(laptop.address(url)),
             Some(laptop.data.path()),
             Some(&laptop.bus),
         )
@@ -1754,27 +1754,76 @@ impl Drop for Bus {
     }
 }
 
-/// A teammate's laptop: a data folder of its own (where it keeps who uses it) and a desktop
-/// session of its own.
+/// A teammate's laptop: a data folder of its own, a desktop session of its own, and on a team
+/// workspace the teammate's own login.
 struct Laptop {
     data: tempfile::TempDir,
     bus: Bus,
+    /// The team workspace's address with this teammate's login and password in it.
+    login: Option<String>,
+}
+
+/// `person`'s own login on the team workspace at `url` (whose login is an admin's): the
+/// address with its password in it. Invited once; a second laptop of theirs signs in with the
+/// same.
+fn login_of(person: &str, url: &str) -> String {
+    static INVITED: std::sync::Mutex<Vec<(String, String, String)>> =
+        std::sync::Mutex::new(Vec::new());
+    let mut invited = INVITED.lock().unwrap();
+    if let Some((_, _, login)) = invited.iter().find(|(u, p, _)| u == url && p == person) {
+        return login.clone();
+    }
+    let people: Value =
+        serde_json::from_str(&baton(Path::new(url), &["people", "--json"])).unwrap();
+    let role = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == person)
+        .map_or("delivery".to_string(), |p| {
+            p["role"].as_str().unwrap().to_string()
+        });
+    let invite: Value = serde_json::from_str(&baton(
+        Path::new(url),
+        &["team", "invite", person, "--role", &role, "--json"],
+    ))
+    .unwrap();
+    let login = with_password(
+        invite["url"].as_str().unwrap(),
+        invite["password"].as_str().unwrap(),
+    );
+    invited.push((url.to_string(), person.to_string(), login.clone()));
+    login
+}
+
+/// `url` (`postgres://USER@…`) with `password` written in.
+fn with_password(url: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, rest) = rest.split_once('@').unwrap();
+    format!("{scheme}://{user}:{password}@{rest}")
 }
 
 impl Laptop {
-    /// A laptop that has not said who uses it yet.
+    /// A laptop nobody has signed in on yet.
     fn new() -> Laptop {
         Laptop {
             data: tempfile::tempdir().unwrap(),
             bus: Bus::start(),
+            login: None,
         }
     }
 
-    /// `person`'s laptop on the team workspace at `url`: `baton people me` run there.
+    /// `person`'s laptop on the team workspace at `url`: signed in with their own login.
     fn of(person: &str, url: &str) -> Laptop {
-        let laptop = Laptop::new();
-        laptop.baton(url, &["people", "me", person]);
-        laptop
+        Laptop {
+            login: Some(login_of(person, url)),
+            ..Laptop::new()
+        }
+    }
+
+    /// Where this laptop's Baton opens: its own login, else `url`.
+    fn address<'a>(&'a self, url: &'a str) -> &'a str {
+        self.login.as_deref().unwrap_or(url)
     }
 
     /// Adds `deal` as Alex's, Closed Won with its checklist filled, from this laptop's command
@@ -1794,9 +1843,9 @@ impl Laptop {
         self.baton(url, &args);
     }
 
-    /// The CLI on this laptop.
+    /// The CLI on this laptop (with its own login, on a team workspace).
     fn baton(&self, url: &str, args: &[&str]) -> String {
-        baton_on(Path::new(url), args, Some(self.data.path()))
+        baton_on(Path::new(self.address(url)), args, Some(self.data.path()))
     }
 }
 
@@ -2277,12 +2326,18 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
         let db = db.as_str();
         // Priya chose the team workspace in Settings earlier; this laptop's session has no
         // Secret Service (a private bus with only dunst on it), so no password was kept.
-        let priya = Laptop::new();
+        let priya = Laptop::of("Priya Natarajan", &url);
+        let login = priya.login.clone().unwrap();
+        let (user, password) = {
+            let creds = login.split("://").nth(1).unwrap().split('@').next().unwrap();
+            let (u, p) = creds.split_once(':').unwrap();
+            (u.to_string(), p.to_string())
+        };
         let folder = priya.data.path().join("dev.baton.desktop");
         std::fs::create_dir_all(&folder).unwrap();
         std::fs::write(
             folder.join("workspace-choice.json"),
-            json!({"team": {"host": "127.0.0.1", "port": port, "database": db, "user": "baton", "tls": true}})
+            json!({"team": {"host": "127.0.0.1", "port": port, "database": db, "user": user, "tls": true}})
                 .to_string(),
         )
         .unwrap();
@@ -2299,26 +2354,18 @@ async fn without_a_keyring_the_team_workspace_password_is_asked_for_at_start_and
         app.set("#team-ask-password", "not-the-password").await;
         app.click("#team-ask-connect").await;
         app.wait_text("#team-ask-why", "check the password").await;
-        app.set("#team-ask-password", "baton-tests").await;
+        app.set("#team-ask-password", &password).await;
         app.click("#team-ask-connect").await;
         app.wait_text("#where", "Team workspace:").await;
-        // The laptop has not said who uses it: the header asks, from the team's people.
-        app.wait_css("#who-pick option[value='Priya Natarajan']").await;
-        app.set("#who-pick", "Priya Natarajan").await;
-        app.click("#who-form button").await;
+        // Who she is comes from her login.
         app.wait_text("#who", "You: Priya Natarajan").await;
-        let me: Value = serde_json::from_str(&priya.baton(&url, &["people", "--json"])).unwrap();
-        assert!(
-            me.as_array().unwrap().iter().any(|p| p["name"] == "Priya Natarajan" && p["is_me"] == true),
-            "this laptop keeps who uses it: {me}"
-        );
         // Nothing this laptop keeps holds the password.
         for entry in std::fs::read_dir(&folder).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
                 let bytes = std::fs::read(&path).unwrap();
                 assert!(
-                    !String::from_utf8_lossy(&bytes).contains("baton-tests"),
+                    !String::from_utf8_lossy(&bytes).contains(&password),
                     "{} holds the password",
                     path.display()
                 );
@@ -2416,6 +2463,134 @@ async fn with_two_of_her_laptops_open_a_notification_shows_on_one_of_them_once()
         b.screenshot("36-team-two-windows-ticked").await;
         a.close().await;
         b.close().await;
+    })
+    .await
+}
+
+/// Who may decide is the database's, and the window follows it: Priya's Review screen offers
+/// no Approve on a review waiting for Fran; Alex, an admin, invites Fran in Settings → Team
+/// logins, and the address and password shown there open a second window as Fran, who approves.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_reviewer_is_offered_approve_and_an_invite_from_settings_signs_in_a_second_window()
+{
+    within(async {
+        let url = team_database("review");
+        baton(
+            Path::new(&url),
+            &[
+                "team",
+                "init",
+                &url,
+                "--as",
+                "Alex Seller",
+                "--role",
+                "sales",
+            ],
+        );
+        for (person, role) in [("Priya Natarajan", "delivery"), ("Fran Founder", "founder")] {
+            baton(Path::new(&url), &["people", "add", person, "--role", role]);
+        }
+        // A won deal with custom scope: it waits for the founder's review.
+        let mut args = vec![
+            "add",
+            "--kind",
+            "deal",
+            "Quartz Labs",
+            "--stage",
+            "Contract Sent",
+            "--owner",
+            "Alex Seller",
+        ];
+        args.extend(LUMEN);
+        baton(Path::new(&url), &args);
+        baton(Path::new(&url), &["flag", "1", "custom-scope"]);
+        baton(Path::new(&url), &["move", "1", "Closed Won"]);
+
+        let priya = Laptop::of("Priya Natarajan", &url);
+        let p = App::on_team(&url, &priya).await;
+        p.wait_text("#who", "You: Priya Natarajan").await;
+        p.go("review").await;
+        let waiting = p.wait_text("#review-queue", "Quartz Labs").await;
+        assert!(
+            waiting.contains("Waiting for Fran Founder to review"),
+            "{waiting}"
+        );
+        let offered = p
+            .js(
+                "return document.querySelectorAll('#review-queue [data-action=approve]').length",
+                vec![],
+            )
+            .await;
+        assert_eq!(offered, json!(0), "no Approve for Priya");
+        p.screenshot("36-team-review-waiting-for-fran").await;
+        // Settings → Team logins: Priya sees who has a login, and may invite nobody.
+        p.go("settings").await;
+        p.wait_text("#members", "Priya Natarajan").await;
+        assert!(p.client.find(Locator::Css("#invite-form")).await.is_err());
+
+        // Alex, an admin, invites Fran from Settings.
+        let alex = Laptop {
+            login: Some(url.clone()),
+            ..Laptop::new()
+        };
+        let a = App::on_team(&url, &alex).await;
+        a.wait_text("#who", "You: Alex Seller (admin)").await;
+        a.go("settings").await;
+        a.wait_css("#invite-form").await;
+        a.set("#invite-name", "Fran Founder").await;
+        a.set("#invite-role", "founder").await;
+        a.click("#invite-send").await;
+        a.wait_css("#invite-text").await;
+        let invite = a
+            .js(
+                "return document.getElementById('invite-text').value",
+                vec![],
+            )
+            .await;
+        let invite = invite.as_str().unwrap().to_string();
+        a.screenshot("37-team-settings-invite").await;
+        a.click("#invite-done").await;
+        a.wait_text("#members", "Fran Founder").await;
+        let line = |what: &str| {
+            invite
+                .lines()
+                .find_map(|l| l.strip_prefix(what))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| panic!("{what} in {invite:?}"))
+        };
+        let (address, password) = (line("address:"), line("password:"));
+        assert!(!address.contains(&password), "{invite}");
+
+        // The invite works: a second window signs in with it, as Fran, who may approve.
+        let fran = Laptop {
+            login: Some(with_password(&address, &password)),
+            ..Laptop::new()
+        };
+        let f = App::on_team(&url, &fran).await;
+        f.wait_text("#who", "You: Fran Founder").await;
+        f.go("review").await;
+        f.wait_text("#review-queue", "Quartz Labs").await;
+        f.click("#review-queue [data-action=approve]").await;
+        f.wait_text("#toasts", "Approved").await;
+        let handoffs: Value =
+            serde_json::from_str(&baton(Path::new(&url), &["handoffs", "--json"])).unwrap();
+        assert_eq!(handoffs[0]["status"], "handed_off", "{handoffs}");
+        let shown: Value =
+            serde_json::from_str(&baton(Path::new(&url), &["show", "1", "--json"])).unwrap();
+        assert!(
+            shown["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["kind"] == "approved" && e["actor"] == "Fran Founder (app)"),
+            "the audit trail names Fran, from her login: {shown}"
+        );
+        // Priya's window, told of the change, offers nothing to decide any more.
+        p.go("review").await;
+        p.wait_text("#view", "No handoff waits for review").await;
+        for app in [p, a, f] {
+            app.close().await;
+        }
     })
     .await
 }
