@@ -20,6 +20,7 @@ const COMMANDS: &[&str] = &[
     "wizard_save",
     "brief",
     "handoffs",
+    "review_queue",
     "tasks",
     "check_item",
     "complete_task",
@@ -62,7 +63,9 @@ const COMMANDS: &[&str] = &[
     "team_paste",
     "team_connect",
     "use_laptop",
-    "set_me",
+    "members",
+    "invite_teammate",
+    "revoke_teammate",
 ];
 
 fn main() {

@@ -18,6 +18,10 @@ pub(crate) struct AppState {
     me: Option<baton::Person>,
     people: Vec<baton::Person>,
     first_run: bool,
+    /// On a team workspace, who the login is (and whether an admin).
+    login: Option<baton::team::Login>,
+    /// When everyone on the team workspace shares one login: the sentence saying so.
+    shared_login: Option<String>,
     /// My open tasks: the window's title and the dock or launcher badge count them.
     open_tasks: usize,
 }
@@ -45,6 +49,8 @@ pub(crate) async fn app_state(app: AppHandle) -> CmdResult<AppState> {
                     .all(|c| c.count == 0),
             me,
             people,
+            login: ws.team().login().cloned(),
+            shared_login: ws.team().login().and_then(baton::team::Login::shared),
         })
     })?;
     // Where the platform has a badge (macOS's dock, Linux launchers with the Unity API).
@@ -245,6 +251,12 @@ pub(crate) async fn handoffs(
     status: Option<HandoffStatus>,
 ) -> CmdResult<Vec<baton::Handoff>> {
     app.read(|ws| ws.handoffs().list(status))
+}
+
+/// The review queue: each handoff waiting, who reviews it, whether I may decide it.
+#[tauri::command]
+pub(crate) async fn review_queue(app: AppHandle) -> CmdResult<Vec<baton::Review>> {
+    app.read(|ws| ws.handoffs().review_queue())
 }
 
 #[tauri::command]

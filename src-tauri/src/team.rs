@@ -455,11 +455,10 @@ pub(crate) async fn team_connect(
     let url = parts.url()?.with_password(password);
     let (handle, opening) = (app.clone(), url.clone());
     let ws = tauri::async_runtime::spawn_blocking(move || -> CmdResult<Workspace> {
-        // Whoever this laptop's workspace says I am, I am on the team's it moves to.
-        let mut me = None;
+        // Whoever this laptop's workspace says I am is the person the login that sets a team
+        // workspace up (or moves this laptop's there) is tied to, as its first admin.
         if push {
             let ws = crate::lock(&handle)?;
-            me = ws.me()?.map(|p| p.name);
             let mut last = std::time::Instant::now();
             ws.team().push(&opening, &mut |done, total| {
                 if done == total || last.elapsed() > Duration::from_millis(100) {
@@ -468,13 +467,10 @@ pub(crate) async fn team_connect(
                 }
             })?;
         } else if setup {
-            baton::team::init(&opening)?;
+            let me = crate::lock(&handle)?.me()?.map(|p| (p.name, p.role));
+            baton::team::init(&opening, me.as_ref().map(|(n, r)| (n.as_str(), *r)))?;
         }
-        let team = Workspace::open_team(&opening, SystemClock)?;
-        if let Some(name) = me {
-            team.team().set_me(&name, baton::Origin::App)?;
-        }
-        Ok(team)
+        Ok(Workspace::open_team(&opening, SystemClock)?)
     })
     .await
     .map_err(UiError::internal)??;
@@ -501,10 +497,39 @@ pub(crate) async fn use_laptop(app: AppHandle) -> CmdResult<()> {
     switch_to(&app, Place::Laptop(path), ws)
 }
 
-/// Who uses this laptop, on a team workspace (kept on this laptop, not in the team's data).
+/// Settings → Team: who has a login on the team workspace.
 #[tauri::command]
-pub(crate) async fn set_me(app: AppHandle, name: String) -> CmdResult<baton::Person> {
-    crate::WorkspaceExt::change(&app, |ws| ws.team().set_me(&name, baton::Origin::App))
+pub(crate) async fn members(app: AppHandle) -> CmdResult<Vec<baton::team::Member>> {
+    crate::WorkspaceExt::read(&app, |ws| ws.team().members())
+}
+
+/// Settings → Team: an admin gives a teammate a login of their own; the address and password
+/// come back once, to hand over.
+#[tauri::command]
+pub(crate) async fn invite_teammate(
+    app: AppHandle,
+    name: String,
+    role: baton::Role,
+    admin: bool,
+) -> CmdResult<baton::team::Invite> {
+    let Place::Team(url) = held(&app.state::<Shared>().place).clone() else {
+        return Err(UiError::from(baton::Error::Conflict(
+            "logins are a team workspace's; connect to one in Settings → Workspace first".into(),
+        )));
+    };
+    crate::WorkspaceExt::change(&app, |ws| {
+        ws.team()
+            .invite(&url, &name, role, admin, baton::Origin::App)
+    })
+}
+
+/// Settings → Team: an admin ends a teammate's login.
+#[tauri::command]
+pub(crate) async fn revoke_teammate(
+    app: AppHandle,
+    name: String,
+) -> CmdResult<baton::team::Member> {
+    crate::WorkspaceExt::change(&app, |ws| ws.team().revoke(&name, baton::Origin::App))
 }
 
 /// The header's and Settings' answer to "where am I".

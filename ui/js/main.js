@@ -61,6 +61,7 @@ async function draw() {
 async function loadState() {
   const [state, where] = await Promise.all([call('app_state'), call('workspace_where')]);
   app.me = state.me;
+  app.login = state.login;
   app.people = state.people;
   app.where = where;
   document.title = state.open_tasks > 0 ? `Baton (${state.open_tasks} open task${state.open_tasks === 1 ? '' : 's'})` : 'Baton';
@@ -68,23 +69,15 @@ async function loadState() {
   fill(at, where.kind === 'team' ? `Team workspace: ${where.place}` : 'This laptop');
   at.title = where.kind === 'team' ? 'The team\'s shared workspace (Settings → Workspace)' : where.place;
   const who = document.getElementById('who');
-  if (state.me) fill(who, `You: ${state.me.name}`);
-  else if (where.kind === 'team' && !where.offline_since && !where.needs_password) fill(who, whoAmI(state.people));
+  // On a team workspace who I am is the login; while it is the only one, everyone on it is
+  // the same person, and the header says so.
+  const shared = state.shared_login
+    ? h('span', { id: 'shared-login', class: 'muted', title: state.shared_login }, ' · one shared login: everyone on it acts as this person')
+    : null;
+  if (state.me) fill(who, `You: ${state.me.name}${state.login && state.login.admin ? ' (admin)' : ''}`, shared);
+  else if (state.login) fill(who, `You: login ${state.login.user}, not tied to anyone on the team`, shared);
   else fill(who, '');
   return state;
-}
-
-/** On a team workspace this laptop says who uses it: one of the team's people. */
-function whoAmI(people) {
-  const pick = h('select', { id: 'who-pick', 'aria-label': 'Who are you on this laptop?' },
-    h('option', { value: '' }, 'Who are you?'), people.map((p) => h('option', { value: p.name }, p.name)));
-  return h('form', { class: 'row', id: 'who-form', onsubmit: async (e) => {
-    e.preventDefault();
-    if (!pick.value) return;
-    try {
-      await call('set_me', { name: pick.value });
-    } catch (err) { showError(err); }
-  } }, pick, h('button', { type: 'submit', 'data-reads': true }, "That's me"));
 }
 
 // While the team workspace cannot be reached, the screen stays as it was, said to be possibly

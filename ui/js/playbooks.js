@@ -4,6 +4,7 @@
 import { call } from './ipc.js';
 import { fill, flagWords, h, showError, toast } from './dom.js';
 import { vocab } from './vocab.js';
+import { app } from './main.js';
 
 
 export async function render(view) {
@@ -11,9 +12,12 @@ export async function render(view) {
   const forms = list.map((pb) => editor(pb, people));
   // Saving first says what the change does to the handoffs under way, then asks again.
   const impact = h('div', { id: 'playbook-impact', class: 'notice', role: 'status', hidden: true });
+  // On a team workspace playbooks are the admins' to change (the database refuses anyone else).
+  const mayChange = !app.login || app.login.admin;
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Playbooks'),
-      h('button', { type: 'button', class: 'primary', id: 'playbooks-save', onclick: () => review(impact, forms) }, 'Save playbooks')),
+      h('button', { type: 'button', class: 'primary', id: 'playbooks-save', disabled: !mayChange,
+        title: mayChange ? null : 'Only an admin can change playbooks.', onclick: () => review(impact, forms) }, 'Save playbooks')),
     impact,
     forms.map((f) => f.el));
 }

@@ -7,7 +7,7 @@ import * as record from './record.js';
 import * as brief from './brief.js';
 
 export async function render(view) {
-  const list = await call('handoffs', { status: 'in_review' });
+  const list = await call('review_queue');
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Review'), h('span', { class: 'muted' }, `${list.length} waiting`)),
     list.length === 0
@@ -23,9 +23,13 @@ function item(hd) {
     h('div', { class: 'row' },
       h('button', { type: 'button', onclick: () => record.open(hd.record_id) }, 'Open record'),
       h('button', { type: 'button', onclick: () => brief.open(hd.record_id) }, 'Brief'),
-      reason,
-      h('button', { type: 'button', onclick: () => sendBack(hd, reason.value) }, 'Send back'),
-      h('button', { type: 'button', class: 'primary', dataset: { action: 'approve' }, onclick: () => approve(hd) }, 'Approve')));
+      // Only its reviewer (and admins) may decide it: the database refuses anyone else, so
+      // nobody else is offered the buttons.
+      hd.may_decide ? [
+        reason,
+        h('button', { type: 'button', onclick: () => sendBack(hd, reason.value) }, 'Send back'),
+        h('button', { type: 'button', class: 'primary', dataset: { action: 'approve' }, onclick: () => approve(hd) }, 'Approve'),
+      ] : h('span', { class: 'muted waiting-for' }, `Waiting for ${hd.reviewer || 'an admin'} to review`)));
 }
 
 async function approve(hd) {

@@ -2,14 +2,21 @@
 // chat webhooks (Notifications).
 
 import { call, on } from './ipc.js';
-import { fill, fmtDay, fmtTime, h, showError, toast } from './dom.js';
+import { fill, fmtDay, fmtTime, h, sheet, showError, toast } from './dom.js';
 import { app, show } from './main.js';
 import { vocab } from './vocab.js';
 
 
+/** On a team workspace, what only admins may change shows as a sentence instead of a form. */
+function adminsOnly(form, what) {
+  if (!app.login || app.login.admin) return form;
+  return h('p', { class: 'muted admins-only' }, `Only an admin can change ${what}.`);
+}
+
 export async function render(view) {
-  const [people, holidays, watched, hooks, playbooks] = await Promise.all([
-    call('people'), call('holidays'), call('watched_folder'), call('webhooks'), call('playbooks')]);
+  const [people, holidays, watched, hooks, playbooks, members] = await Promise.all([
+    call('people'), call('holidays'), call('watched_folder'), call('webhooks'), call('playbooks'),
+    app.login ? call('members') : Promise.resolve(null)]);
   const name = h('input', { id: 'person-name', required: true, 'aria-label': 'Name' });
   const role = h('select', { id: 'person-role', 'aria-label': 'Role' }, vocab.roles.map((r) => h('option', { value: r.key }, r.words)));
   const email = h('input', { id: 'person-email', type: 'email', 'aria-label': 'Email (optional)', placeholder: 'email (optional)' });
@@ -19,24 +26,88 @@ export async function render(view) {
   fill(view,
     h('div', { class: 'toolbar' }, h('h1', {}, 'Settings')),
     workspace(people),
-    h('section', {}, h('h2', {}, 'You'), h('p', {}, app.me ? `You are ${app.me.name} (${app.me.role}). Tasks assigned to you raise a desktop notification.` : 'Baton does not know who you are: add yourself below and tick "This is me".')),
+    h('section', {}, h('h2', {}, 'You'), h('p', {}, app.me ? `You are ${app.me.name} (${app.me.role}). Tasks assigned to you raise a desktop notification.`
+      : app.login ? `You are signed in as ${app.login.user}, which is not tied to anyone on the team.`
+        : 'Baton does not know who you are: add yourself below and tick "This is me".')),
+    members ? logins(members, people) : null,
     h('section', {}, h('h2', {}, 'Team'),
       h('table', { class: 'list', id: 'team' }, h('tbody', {}, people.map((p) => h('tr', {}, h('td', {}, p.name), h('td', {}, p.role), h('td', {}, p.email || ''), h('td', {}, p.is_me ? 'you' : ''))))),
-      h('form', { class: 'row', onsubmit: async (e) => {
+      adminsOnly(h('form', { class: 'row', onsubmit: async (e) => {
         e.preventDefault();
         try {
           await call('add_person', { name: name.value, role: role.value, email: email.value || null, me: me.checked });
           toast(`${name.value} is on the team.`);
         } catch (err) { showError(err); }
-      } }, name, role, email, h('label', {}, me, ' This is me'), h('button', { type: 'submit' }, 'Add person'))),
+      } }, name, role, email, app.login ? null : h('label', {}, me, ' This is me'), h('button', { type: 'submit' }, 'Add person')), 'the team\'s people and roles')),
     h('section', {}, h('h2', {}, 'Holidays'),
       holidays.length ? h('ul', { class: 'plain' }, holidays.map((d) => h('li', {}, fmtDay(d)))) : h('p', { class: 'muted' }, 'None: due dates skip weekends only.'),
-      h('form', { class: 'row', onsubmit: async (e) => {
+      adminsOnly(h('form', { class: 'row', onsubmit: async (e) => {
         e.preventDefault();
         try { await call('add_holiday', { day: day.value, name: dayName.value }); } catch (err) { showError(err); }
-      } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday'))),
+      } }, day, dayName, h('button', { type: 'submit' }, 'Add holiday')), 'holidays')),
     watchedFolder(watched),
     notifications(hooks, playbooks));
+}
+
+/** Settings → Team logins (a team workspace): who has a login, their role, admin or not, last
+ *  seen. An admin invites (the address and password to hand over, shown once), changes a role
+ *  and revokes; everyone else sees the list. The database refuses the rest whoever asks. */
+function logins(members, people) {
+  const admin = Boolean(app.login && app.login.admin);
+  const roleOf = (m) => h('select', { class: 'member-role', 'aria-label': `Role of ${m.person}`, disabled: !admin || Boolean(m.revoked_at),
+    onchange: async (e) => {
+      try {
+        await call('add_person', { name: m.person, role: e.target.value, email: null, me: false });
+        toast(`${m.person} is ${vocab.roles.find((r) => r.key === e.target.value)?.words || e.target.value} now.`);
+      } catch (err) { showError(err); }
+      await show();
+    } }, vocab.roles.map((r) => h('option', { value: r.key, selected: m.role === r.key }, r.words)));
+  const rows = members.map((m) => h('tr', { dataset: { login: m.login } },
+    h('td', {}, m.person, m.is_me ? ' (you)' : ''),
+    h('td', {}, m.role ? roleOf(m) : ''),
+    h('td', {}, m.revoked_at ? `revoked ${fmtTime(m.revoked_at)}` : m.admin ? 'admin' : ''),
+    h('td', { class: 'muted' }, m.last_seen ? `last seen ${fmtTime(m.last_seen)}` : 'not seen yet'),
+    h('td', {}, admin && !m.revoked_at && !m.is_me
+      ? h('button', { type: 'button', class: 'member-revoke', onclick: async () => {
+        try {
+          const r = await call('revoke_teammate', { name: m.person });
+          toast(`${r.person}'s login is revoked: it cannot connect, and its open sessions were ended.`);
+        } catch (err) { showError(err); }
+        await show();
+      } }, 'Revoke') : null)));
+  const invitee = h('input', { id: 'invite-name', required: true, 'aria-label': 'Teammate\'s name', list: 'invite-people' });
+  const inviteRole = h('select', { id: 'invite-role', 'aria-label': 'Their role' }, vocab.roles.map((r) => h('option', { value: r.key }, r.words)));
+  const inviteAdmin = h('input', { type: 'checkbox', id: 'invite-admin' });
+  const form = admin ? h('form', { class: 'row', id: 'invite-form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const i = await call('invite_teammate', { name: invitee.value, role: inviteRole.value, admin: inviteAdmin.checked });
+      handOver(i);
+    } catch (err) { showError(err); }
+  } }, invitee, h('datalist', { id: 'invite-people' }, people.map((p) => h('option', { value: p.name }))),
+  inviteRole, h('label', {}, inviteAdmin, ' Admin'), h('button', { type: 'submit', id: 'invite-send' }, 'Invite')) : null;
+  return h('section', { id: 'logins' }, h('h2', {}, 'Team logins'),
+    h('p', { class: 'muted' }, admin
+      ? 'Each teammate signs in with a login of their own: what they may do is the database\'s to enforce. Reviewers decide exceptions; admins change playbooks, people, holidays and webhooks.'
+      : 'Each teammate signs in with a login of their own. An admin invites, changes roles and revokes.'),
+    h('table', { class: 'list', id: 'members' }, h('tbody', {}, rows)),
+    form);
+}
+
+/** The invite, shown once in a dialog of its own (the screen behind may redraw meanwhile): the
+ *  address and the password to hand over, as text to copy. */
+function handOver(i) {
+  const dialog = sheet('invite-dialog', 'invite-title');
+  const text = `Baton team workspace for ${i.person}\naddress:  ${i.url}\npassword: ${i.password}\nJoin in Baton: Settings → Workspace, paste the address, then type the password.`;
+  const copy = h('textarea', { id: 'invite-text', readonly: true, rows: 5, cols: 72, 'aria-label': 'Invite to hand over' });
+  copy.value = text;
+  fill(dialog,
+    h('h2', { id: 'invite-title' }, `${i.person} has a login of their own`),
+    h('p', {}, 'Hand them this; the password is shown only now (Baton keeps no copy of it).'),
+    copy,
+    h('div', { class: 'row' }, h('button', { type: 'button', id: 'invite-done', onclick: () => dialog.close() }, 'Done')));
+  if (!dialog.open) dialog.showModal();
+  copy.select();
 }
 
 /** How a webhook's posts stand, in words. */
@@ -72,17 +143,17 @@ function notifications(hooks, playbooks) {
           const status = await call('test_webhook', { id: w.id });
           toast(`Test message sent: the webhook answered HTTP ${status}.`);
         }) }, 'Send test'),
-        h('button', { type: 'button', class: 'hook-remove', onclick: act(async () => {
+        app.login && !app.login.admin ? null : h('button', { type: 'button', class: 'hook-remove', onclick: act(async () => {
           await call('remove_webhook', { id: w.id });
           toast('Webhook removed; its address is deleted from the keyring.');
         }) }, 'Remove')))))) : null,
-    h('form', { class: 'row', onsubmit: (e) => {
+    adminsOnly(h('form', { class: 'row', onsubmit: (e) => {
       e.preventDefault();
       act(async () => {
         const w = await call('add_webhook', { url: url.value.trim(), kind: kind.value, playbook: playbook.value || null });
         toast(`Webhook added (${w.host}). Send a test to check it.`);
       })();
-    } }, url, kind, playbook, h('button', { type: 'submit', id: 'hook-add' }, 'Add webhook')));
+    } }, url, kind, playbook, h('button', { type: 'submit', id: 'hook-add' }, 'Add webhook')), 'chat webhooks'));
 }
 
 /** The folder whose new CSV exports import themselves. */
