@@ -436,3 +436,66 @@ fn a_team_workspace_on_one_shared_login_moves_over_without_losing_anything() {
     let status = cli.json(&["team", "status", "--json"]);
     assert!(status["shared_login"].is_null(), "{status}");
 }
+
+/// A login that may not create roles sets up the tables but not the logins: one sentence says
+/// which right it needs. Given it (as on Supabase, where `postgres` has it without being a
+/// superuser), the same login finishes the set-up, invites, and revokes — ending the revoked
+/// login's open session without a superuser's rights.
+#[test]
+fn a_login_without_the_right_to_create_roles_is_told_which_it_needs_and_then_works_without_superuser(
+) {
+    let name = format!("t_owner_{}", std::process::id());
+    let owner = format!("owner_{}", std::process::id());
+    let mut admin = client(&common::server());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("DROP ROLE IF EXISTS {owner}"),
+        format!("CREATE ROLE {owner} LOGIN PASSWORD 'owner-pw'"),
+        format!("CREATE DATABASE {name} OWNER {owner}"),
+    ] {
+        admin.batch_execute(&sql).unwrap();
+    }
+    let server = common::server();
+    let at = server.split('@').nth(1).unwrap().split('/').next().unwrap();
+    let url = format!("postgres://{owner}:owner-pw@{at}/{name}?sslmode=disable");
+    let cli = Cli {
+        db: url.clone().into(),
+        dir: tempfile::tempdir().unwrap(),
+        me: None,
+    };
+    let err = cli.fails(&["team", "init", &url, "--as", "Olga Owner"]);
+    let said = one_sentence(&err);
+    assert!(
+        said.contains("needs the right to create roles")
+            && said.contains(&format!("ALTER ROLE \"{owner}\" CREATEROLE")),
+        "{err}"
+    );
+    admin
+        .batch_execute(&format!("ALTER ROLE {owner} CREATEROLE"))
+        .unwrap();
+    let said = cli.ok(&["team", "init", &url, "--as", "Olga Owner"]);
+    assert!(said.contains("Olga Owner, its first admin"), "{said}");
+    // Its right taken away again, an invite says which it needs.
+    admin
+        .batch_execute(&format!("ALTER ROLE {owner} NOCREATEROLE"))
+        .unwrap();
+    let err = cli.fails(&["team", "invite", "Dee Delivery", "--role", "delivery"]);
+    assert!(
+        one_sentence(&err).contains(&format!("ALTER ROLE \"{owner}\" CREATEROLE")),
+        "{err}"
+    );
+    admin
+        .batch_execute(&format!("ALTER ROLE {owner} CREATEROLE"))
+        .unwrap();
+    let dee = cli.teammate("Dee Delivery", "delivery");
+    let mut open = client(dee.db.to_str().unwrap());
+    open.batch_execute("SELECT 1").unwrap();
+    cli.ok(&["team", "revoke", "Dee Delivery"]);
+    assert!(
+        open.batch_execute("SELECT 1").is_err(),
+        "Dee's session ended"
+    );
+    assert!(dee
+        .fails(&["records"])
+        .contains("an admin revoked that login"));
+}

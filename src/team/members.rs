@@ -243,6 +243,18 @@ impl crate::workspace::concepts::Team<'_> {
                 |r| r.get::<Option<String>>(0),
             )?;
             Ok((person, login))
+        })
+        .map_err(|e| match e {
+            Error::Refused(m) if m.contains("create role") => {
+                let owner: String = self
+                    .conn
+                    .query_row("SELECT owner FROM team", [], |r| r.get(0))
+                    .unwrap_or_else(|_| "…".into());
+                Error::Refused(format!(
+                    "creating a login needs the right to create roles, which the login that set up this team workspace ({owner}) has lost; as a superuser (or in your provider's SQL editor) give it back: ALTER ROLE \"{owner}\" CREATEROLE"
+                ))
+            }
+            e => e,
         })?;
         Ok(Invite {
             person: person.name,
