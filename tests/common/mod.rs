@@ -226,34 +226,20 @@ impl Cli {
 
     /// Adds a deal owned by Sam Seller in `stage` with `fields` (`key=value`); returns its id.
     pub fn deal(&self, name: &str, stage: &str, fields: &[&str]) -> String {
-        let mut args = vec![
-            "add",
-            "--kind",
-            "deal",
-            name,
-            "--stage",
-            stage,
-            "--owner",
-            "Sam Seller",
-        ];
-        args.extend(fields);
-        self.ok(&args).lines().last().unwrap().to_string()
+        self.deal_by(name, stage, "Sam Seller", fields)
     }
 
     /// Adds a deal owned by `owner` in Contract Sent with every checklist field filled; returns
     /// its id.
     pub fn deal_owned(&self, name: &str, owner: &str) -> String {
+        self.deal_by(name, "Contract Sent", owner, CHECKLIST)
+    }
+
+    fn deal_by(&self, name: &str, stage: &str, owner: &str, fields: &[&str]) -> String {
         let mut args = vec![
-            "add",
-            "--kind",
-            "deal",
-            name,
-            "--stage",
-            "Contract Sent",
-            "--owner",
-            owner,
+            "add", "--kind", "deal", name, "--stage", stage, "--owner", owner,
         ];
-        args.extend(CHECKLIST);
+        args.extend(fields);
         self.ok(&args).lines().last().unwrap().to_string()
     }
 

@@ -331,16 +331,24 @@ BEGIN
     VALUES (login, person, at, baton_me());
 END $$;
 
-CREATE FUNCTION baton_set_admin(who TEXT, admin BOOLEAN) RETURNS VOID LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path FROM CURRENT AS $$
+-- The login `who` has, for an admin about to `what` (refused when they have none).
+CREATE FUNCTION baton_login_of(who TEXT, what TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$
 DECLARE
     l TEXT;
 BEGIN
-    PERFORM baton_must_be_admin('make a teammate an admin, or not');
+    PERFORM baton_must_be_admin(what);
     SELECT login INTO l FROM members WHERE person = who AND revoked_at IS NULL;
     IF l IS NULL THEN
         PERFORM baton_refuse(format('%s has no login on this team workspace', who));
     END IF;
+    RETURN l;
+END $$;
+
+CREATE FUNCTION baton_set_admin(who TEXT, admin BOOLEAN) RETURNS VOID LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    l TEXT := baton_login_of(who, 'make a teammate an admin, or not');
+BEGIN
     IF admin THEN
         EXECUTE format('GRANT %I TO %I', baton_group('admin'), l);
     ELSIF l = (SELECT owner FROM team) THEN
@@ -353,13 +361,8 @@ END $$;
 CREATE FUNCTION baton_revoke(who TEXT, at TEXT) RETURNS TEXT LANGUAGE plpgsql
     SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
-    l TEXT;
+    l TEXT := baton_login_of(who, 'revoke a teammate''s login');
 BEGIN
-    PERFORM baton_must_be_admin('revoke a teammate''s login');
-    SELECT login INTO l FROM members WHERE person = who AND revoked_at IS NULL;
-    IF l IS NULL THEN
-        PERFORM baton_refuse(format('%s has no login on this team workspace to revoke', who));
-    END IF;
     IF l = session_user THEN
         PERFORM baton_refuse('you cannot revoke your own login; ask another admin');
     END IF;
