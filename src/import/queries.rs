@@ -166,3 +166,12 @@ pub(crate) fn put_saved_mapping(conn: &Db, m: &SavedMapping<'_>, at: &str) -> Re
     ])?;
     Ok(())
 }
+
+/// On a team workspace, refuses (naming who may) unless this login may undo import `id`: the
+/// teammate who ran it, or an admin.
+pub(crate) fn must_undo(conn: &Db, id: ImportId) -> Result<()> {
+    conn.query_row("SELECT CAST(baton_must_undo(?1) AS TEXT)", [id], |r| {
+        r.get::<Option<String>>(0)
+    })?;
+    Ok(())
+}

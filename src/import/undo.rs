@@ -31,11 +31,7 @@ impl crate::workspace::concepts::Import<'_> {
             // On a team workspace, whether this login may undo it (who ran it, or an admin) is
             // the database's to say, before anything is taken back.
             if cx.conn.dialect() == crate::db::sql::Dialect::Postgres {
-                cx.conn.query_row(
-                    "SELECT CAST(baton_must_undo(?1) AS TEXT)",
-                    [id],
-                    |r| r.get::<Option<String>>(0),
-                )?;
+                imports::must_undo(cx.conn, id)?;
             }
             let rows = changelog::of_import(cx.conn, id)?.ok_or_else(|| {
                 let copy = past.backup.as_deref().map_or(String::new(), |b| {

@@ -2,9 +2,7 @@
 //! revoking them, making them an admin, and who is on the team. What each may do is the
 //! database's to enforce (team migration 0009); here it is asked for and said.
 
-use super::TeamUrl;
-use crate::db::params;
-use crate::db::sql::{Db, Optional};
+use super::{queries, TeamUrl};
 use crate::error::{Error, Result};
 use crate::model::{Origin, Role};
 use serde::Serialize;
@@ -22,22 +20,7 @@ pub struct Login {
     pub logins: i64,
 }
 
-/// The statement [`login`] reads with, to read ahead when the workspace opens.
-pub(crate) const LOGIN: &str = "SELECT CAST(session_user AS TEXT), baton_me(),
-        CASE WHEN baton_is_admin() THEN 1 ELSE 0 END,
-        (SELECT count(*) FROM members WHERE revoked_at IS NULL)";
-
-/// Who `c`'s login is.
-pub(crate) fn login(c: &Db) -> Result<Login> {
-    c.query_row(LOGIN, [], |r| {
-        Ok(Login {
-            user: r.get(0)?,
-            person: r.get(1)?,
-            admin: r.get(2)?,
-            logins: r.get(3)?,
-        })
-    })
-}
+pub(crate) use super::queries::{login, tied, LOGIN};
 
 impl Login {
     /// When everyone on the team workspace shares this one login: the sentence saying so.
@@ -164,31 +147,7 @@ impl crate::workspace::concepts::Team<'_> {
     /// invited (revoked ones last).
     pub fn members(&self) -> Result<Vec<Member>> {
         let me = self.team_login()?.user.clone();
-        self.conn.query_map(
-            "SELECT m.person, p.role, m.login,
-                    CASE WHEN r.oid IS NOT NULL AND pg_has_role(r.oid, baton_group('admin'), 'MEMBER')
-                         THEN 1 ELSE 0 END,
-                    m.revoked_at,
-                    NULLIF(GREATEST(COALESCE((SELECT max(c.at) FROM changes c WHERE c.login = m.login), ''),
-                                    COALESCE((SELECT max(l.last_seen) FROM laptops l WHERE l.person = m.person), '')), '')
-               FROM members m
-               LEFT JOIN people p ON p.name = m.person
-               LEFT JOIN pg_roles r ON r.rolname = m.login
-              ORDER BY m.revoked_at IS NOT NULL, m.login <> (SELECT owner FROM team), m.invited_at, m.login",
-            [],
-            |r| {
-                let login: String = r.get(2)?;
-                Ok(Member {
-                    person: r.get(0)?,
-                    role: r.get(1)?,
-                    is_me: login == me,
-                    login,
-                    admin: r.get(3)?,
-                    revoked_at: r.get(4)?,
-                    last_seen: r.get(5)?,
-                })
-            },
-        )
+        queries::members(&self.conn, &me)
     }
 
     /// Gives `name` a login of their own with `role` (added to the team, or their role
@@ -210,46 +169,26 @@ impl crate::workspace::concepts::Team<'_> {
         let password = new_password()?;
         let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
         let (person, login) = self.write(origin, |cx| {
-            cx.conn.query_row(
-                "SELECT CAST(baton_must_be_admin('invite a teammate') AS TEXT)",
-                [],
-                |r| r.get::<Option<String>>(0),
-            )?;
+            queries::must_be_admin(cx.conn, "invite a teammate")?;
             // Added, or given `role`; a teammate already in that role is left as they are.
             let found = crate::workspace::queries::people::get_by_name(cx.conn, name)?;
             if found.as_ref().is_none_or(|p| p.role != role) {
                 crate::workspace::queries::people::upsert(cx.conn, name, role, None, false)?;
             }
             let person = crate::workspace::person_in(cx.conn, name)?;
-            let tag: String = cx
-                .conn
-                .query_row("SELECT tag FROM team", [], |r| r.get(0))?;
+            let tag = queries::tag(cx.conn)?;
             let mut login = login_name(&person.name, &tag);
             let mut n = 1;
-            while cx
-                .conn
-                .query_row("SELECT 1 FROM pg_roles WHERE rolname = ?1", [&login], |r| {
-                    r.get::<i64>(0)
-                })
-                .optional()?
-                .is_some()
-            {
+            while queries::role_exists(cx.conn, &login)? {
                 n += 1;
                 login = format!("{}{n}", login_name(&person.name, &tag));
             }
-            cx.conn.query_row(
-                "SELECT CAST(baton_invite(?1, ?2, ?3, ?4, ?5) AS TEXT)",
-                params![login, person.name, admin, verifier, cx.stamp()],
-                |r| r.get::<Option<String>>(0),
-            )?;
+            queries::invite(cx.conn, &login, &person.name, admin, &verifier, cx.stamp())?;
             Ok((person, login))
         })
         .map_err(|e| match e {
             Error::Refused(m) if m.contains("create role") => {
-                let owner: String = self
-                    .conn
-                    .query_row("SELECT owner FROM team", [], |r| r.get(0))
-                    .unwrap_or_else(|_| "…".into());
+                let owner = queries::owner(&self.conn).unwrap_or_else(|_| "…".into());
                 Error::Refused(format!(
                     "creating a login needs the right to create roles, which the login that set up this team workspace ({owner}) has lost; as a superuser (or in your provider's SQL editor) give it back: ALTER ROLE \"{owner}\" CREATEROLE"
                 ))
@@ -269,36 +208,19 @@ impl crate::workspace::concepts::Team<'_> {
     /// admin only. Their work stays, under their name.
     pub fn revoke(&self, name: &str, origin: Origin) -> Result<Member> {
         self.team_login()?;
-        let login: String = self.write(origin, |cx| {
-            cx.conn.query_row(
-                "SELECT baton_revoke(?1, ?2)",
-                params![name.trim(), cx.stamp()],
-                |r| r.get(0),
-            )
+        let login = self.write(origin, |cx| {
+            queries::revoke(cx.conn, name.trim(), cx.stamp())
         })?;
         // After the commit, so no session of theirs opens again in between.
-        self.conn
-            .query_row("SELECT baton_end_sessions(?1)", [&login], |r| {
-                r.get::<i64>(0)
-            })?;
+        queries::end_sessions(&self.conn, &login)?;
         self.member(&login)
     }
 
     /// Makes `name` an admin, or not. For an admin only.
     pub fn set_admin(&self, name: &str, admin: bool, origin: Origin) -> Result<Member> {
         self.team_login()?;
-        self.write(origin, |cx| {
-            cx.conn.query_row(
-                "SELECT CAST(baton_set_admin(?1, ?2) AS TEXT)",
-                params![name.trim(), admin],
-                |r| r.get::<Option<String>>(0),
-            )
-        })?;
-        let login: String = self.conn.query_row(
-            "SELECT login FROM members WHERE person = ?1 AND revoked_at IS NULL",
-            [name.trim()],
-            |r| r.get(0),
-        )?;
+        self.write(origin, |cx| queries::set_admin(cx.conn, name.trim(), admin))?;
+        let login = queries::login_of(&self.conn, name.trim())?;
         self.member(&login)
     }
 
@@ -326,12 +248,7 @@ impl crate::workspace::concepts::Team<'_> {
                     crate::workspace::queries::people::upsert(cx.conn, name, role, None, false)?;
                 }
             }
-            cx.conn.execute(
-                "INSERT INTO members (login, person, invited_at) VALUES (session_user, ?1, ?2)
-                 ON CONFLICT (login) DO UPDATE SET person = excluded.person
-                  WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.name = members.person)",
-                params![name, cx.stamp()],
-            )?;
+            queries::tie(cx.conn, name, cx.stamp())?;
             Ok(
                 crate::workspace::queries::people::get_by_name(cx.conn, name)?
                     .map_or_else(|| name.to_string(), |p| p.name),
@@ -362,11 +279,6 @@ impl crate::workspace::Workspace {
         self.login = Some(login(&self.conn)?);
         Ok(())
     }
-}
-
-/// Whether `c`'s login is tied to a teammate yet.
-pub(crate) fn tied(c: &Db) -> Result<Option<String>> {
-    c.query_row("SELECT baton_me()", [], |r| r.get(0))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub use password::{recall_password, remember_password};
 pub use url::{SslMode, TeamUrl};
 
 use crate::db::pg::migrations::version;
-use crate::db::sql::{Db, Optional};
+use crate::db::sql::Db;
 use crate::error::{Error, Result};
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -113,13 +113,7 @@ pub(crate) fn not_a_flag(login: &Login) -> Error {
 /// already on it (a workspace moved over), else the login's own name — kept off the team's
 /// people, so it takes nobody's reviews or handoffs.
 fn owner_name(c: &Db, url: &TeamUrl) -> Result<(String, Option<crate::model::Role>)> {
-    let founder: Option<String> = c
-        .query_row(
-            "SELECT name FROM people WHERE role = 'founder' ORDER BY id LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let founder = queries::first_founder(c)?;
     Ok(match founder {
         Some(f) => (f, Some(crate::model::Role::Founder)),
         None => (

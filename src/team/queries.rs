@@ -101,3 +101,161 @@ pub(crate) fn on_the_team(c: &Db, person: &str) -> Result<bool> {
         |r| r.get(0),
     )
 }
+
+// ----- a login per teammate (team migration 0009) -----
+
+use super::members::{Login, Member};
+use crate::db::params;
+use crate::db::sql::Optional;
+
+/// The statement [`login`] reads with, to read ahead when the workspace opens.
+pub(crate) const LOGIN: &str = "SELECT CAST(session_user AS TEXT), baton_me(),
+        CASE WHEN baton_is_admin() THEN 1 ELSE 0 END,
+        (SELECT count(*) FROM members WHERE revoked_at IS NULL)";
+
+/// Who `c`'s login is.
+pub(crate) fn login(c: &Db) -> Result<Login> {
+    c.query_row(LOGIN, [], |r| {
+        Ok(Login {
+            user: r.get(0)?,
+            person: r.get(1)?,
+            admin: r.get(2)?,
+            logins: r.get(3)?,
+        })
+    })
+}
+
+/// The person `c`'s login is tied to, if any.
+pub(crate) fn tied(c: &Db) -> Result<Option<String>> {
+    c.query_row("SELECT baton_me()", [], |r| r.get(0))
+}
+
+/// Everyone with a login: the one that set the workspace up, then in the order they were
+/// invited (revoked ones last); `me` is the asking session's login.
+pub(crate) fn members(c: &Db, me: &str) -> Result<Vec<Member>> {
+    c.query_map(
+        "SELECT m.person, p.role, m.login,
+                CASE WHEN r.oid IS NOT NULL AND pg_has_role(r.oid, baton_group('admin'), 'MEMBER')
+                     THEN 1 ELSE 0 END,
+                m.revoked_at,
+                NULLIF(GREATEST(COALESCE((SELECT max(c.at) FROM changes c WHERE c.login = m.login), ''),
+                                COALESCE((SELECT max(l.last_seen) FROM laptops l WHERE l.person = m.person), '')), '')
+           FROM members m
+           LEFT JOIN people p ON p.name = m.person
+           LEFT JOIN pg_roles r ON r.rolname = m.login
+          ORDER BY m.revoked_at IS NOT NULL, m.login <> (SELECT owner FROM team), m.invited_at, m.login",
+        [],
+        |r| {
+            let login: String = r.get(2)?;
+            Ok(Member {
+                person: r.get(0)?,
+                role: r.get(1)?,
+                is_me: login == me,
+                login,
+                admin: r.get(3)?,
+                revoked_at: r.get(4)?,
+                last_seen: r.get(5)?,
+            })
+        },
+    )
+}
+
+/// Refuses, naming the admins, unless `c`'s login is an admin's (`what`: what it was about to do).
+pub(crate) fn must_be_admin(c: &Db, what: &str) -> Result<()> {
+    c.query_row(
+        "SELECT CAST(baton_must_be_admin(?1) AS TEXT)",
+        [what],
+        |r| r.get::<Option<String>>(0),
+    )?;
+    Ok(())
+}
+
+/// The tag this workspace's role names carry.
+pub(crate) fn tag(c: &Db) -> Result<String> {
+    c.query_row("SELECT tag FROM team", [], |r| r.get(0))
+}
+
+/// The login that set the workspace up and owns its tables.
+pub(crate) fn owner(c: &Db) -> Result<String> {
+    c.query_row("SELECT owner FROM team", [], |r| r.get(0))
+}
+
+/// Whether the server has a role named `name` already (of any workspace, or none).
+pub(crate) fn role_exists(c: &Db, name: &str) -> Result<bool> {
+    Ok(
+        c.query_row("SELECT 1 FROM pg_roles WHERE rolname = ?1", [name], |r| {
+            r.get::<i64>(0)
+        })
+        .optional()?
+        .is_some(),
+    )
+}
+
+/// Creates `login` for `person` with the password SCRAM `verifier`, an admin's when `admin`.
+pub(crate) fn invite(
+    c: &Db,
+    login: &str,
+    person: &str,
+    admin: bool,
+    verifier: &str,
+    at: &str,
+) -> Result<()> {
+    c.query_row(
+        "SELECT CAST(baton_invite(?1, ?2, ?3, ?4, ?5) AS TEXT)",
+        params![login, person, admin, verifier, at],
+        |r| r.get::<Option<String>>(0),
+    )?;
+    Ok(())
+}
+
+/// Disables `person`'s login; which it was.
+pub(crate) fn revoke(c: &Db, person: &str, at: &str) -> Result<String> {
+    c.query_row("SELECT baton_revoke(?1, ?2)", params![person, at], |r| {
+        r.get(0)
+    })
+}
+
+/// Ends the open sessions of the revoked `login`; how many.
+pub(crate) fn end_sessions(c: &Db, login: &str) -> Result<i64> {
+    c.query_row("SELECT baton_end_sessions(?1)", [login], |r| r.get(0))
+}
+
+/// Makes `person` an admin, or not.
+pub(crate) fn set_admin(c: &Db, person: &str, admin: bool) -> Result<()> {
+    c.query_row(
+        "SELECT CAST(baton_set_admin(?1, ?2) AS TEXT)",
+        params![person, admin],
+        |r| r.get::<Option<String>>(0),
+    )?;
+    Ok(())
+}
+
+/// `person`'s login (not revoked).
+pub(crate) fn login_of(c: &Db, person: &str) -> Result<String> {
+    c.query_row(
+        "SELECT login FROM members WHERE person = ?1 AND revoked_at IS NULL",
+        [person],
+        |r| r.get(0),
+    )
+}
+
+/// Ties the session's login to `person`, unless it is tied to someone on the team already.
+pub(crate) fn tie(c: &Db, person: &str, at: &str) -> Result<()> {
+    c.execute(
+        "INSERT INTO members (login, person, invited_at) VALUES (session_user, ?1, ?2)
+         ON CONFLICT (login) DO UPDATE SET person = excluded.person
+          WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.name = members.person)",
+        params![person, at],
+    )?;
+    Ok(())
+}
+
+/// The team's first founder, if it has one.
+pub(crate) fn first_founder(c: &Db) -> Result<Option<String>> {
+    c.query_row(
+        "SELECT name FROM people WHERE role = 'founder' ORDER BY id LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}
