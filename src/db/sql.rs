@@ -216,6 +216,27 @@ impl Db {
         }
     }
 
+    /// The transaction-mode pooler in front of the team workspace at `url` this connection is
+    /// to: named by the address, found by the connection, or seen by a second connection being
+    /// handed the same server process the moment this one lets go of it (a session of its own,
+    /// directly or through a session pooler, keeps its process to itself).
+    pub(crate) fn pooler_seen_from(
+        &self,
+        url: &super::pg::url::TeamUrl,
+    ) -> Result<Option<super::pg::url::TransactionPooler>> {
+        if let Some(p) = self.transaction_pooler() {
+            return Ok(Some(p));
+        }
+        const BACKEND: &str = "SELECT CAST(pg_backend_pid() AS BIGINT)";
+        let mine: i64 = self.query_row(BACKEND, [], |r| r.get(0))?;
+        let other = Db::postgres(super::pg::connect(url)?);
+        if let Some(p) = other.transaction_pooler() {
+            return Ok(Some(p));
+        }
+        let theirs: i64 = other.query_row(BACKEND, [], |r| r.get(0))?;
+        Ok((theirs == mine).then(super::pg::found_pooler))
+    }
+
     /// Takes it that a transaction pooler is in front (found by another way than this
     /// connection's own probe).
     pub(crate) fn behind_a_pooler(&self) {
@@ -626,7 +647,7 @@ impl Db {
         let first = pg.borrow().listening.is_empty();
         let url = pg.borrow().client.url.clone();
         if let (true, Some(url), None) = (first, url, self.transaction_pooler()) {
-            if crate::team::pooler(&url, self)?.is_some() {
+            if self.pooler_seen_from(&url)?.is_some() {
                 self.behind_a_pooler();
             }
         }

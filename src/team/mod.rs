@@ -81,20 +81,10 @@ pub struct Status {
     pub shared_login: Option<String>,
 }
 
-/// The transaction-mode pooler in front of the team workspace `c` is connected to, if any:
-/// named by the address, found by the connection, or seen by a second connection being handed
-/// the same server process the moment `c` lets go of it (a session of its own, directly or
-/// through a session pooler, keeps its process to itself).
+/// The transaction-mode pooler in front of the team workspace `c` is connected to, if any
+/// ([`Db::pooler_seen_from`]).
 pub(crate) fn pooler(url: &TeamUrl, c: &Db) -> Result<Option<url::TransactionPooler>> {
-    if let Some(p) = c.transaction_pooler() {
-        return Ok(Some(p));
-    }
-    let mine = queries::backend(c)?;
-    let other = Db::postgres(connect(url)?);
-    if let Some(p) = other.transaction_pooler() {
-        return Ok(Some(p));
-    }
-    Ok((queries::backend(&other)? == mine).then(crate::db::pg::found_pooler))
+    c.pooler_seen_from(url)
 }
 
 /// Why `--me`, `BATON_ME` and "this is me" do not apply on a team workspace, in one sentence.

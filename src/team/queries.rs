@@ -31,11 +31,6 @@ pub(crate) fn latest_change(c: &Db) -> Result<i64> {
     c.query_row("SELECT COALESCE(max(id), 0) FROM changes", [], |r| r.get(0))
 }
 
-/// The server process this connection's statement runs on.
-pub(crate) fn backend(c: &Db) -> Result<i64> {
-    c.query_row("SELECT CAST(pg_backend_pid() AS BIGINT)", [], |r| r.get(0))
-}
-
 /// One round trip.
 pub(crate) fn ping(c: &Db) -> Result<()> {
     c.query_row("SELECT 1", [], |r| r.get::<i64>(0))?;
