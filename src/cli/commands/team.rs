@@ -115,9 +115,17 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
                     done.server, done.to, done.admin
                 );
             } else if done.from == 0 {
+                let who = if done.admin == url.user {
+                    format!(
+                        "its login {} is its first admin (say whose it is with --as NAME)",
+                        url.user
+                    )
+                } else {
+                    format!("its login {} is {}, its first admin", url.user, done.admin)
+                };
                 println!(
-                    "Set up a team workspace at {} (schema {}); its login {} is {}, its first admin. Give each teammate a login of their own: baton --db {} team invite NAME --role ROLE.",
-                    done.server, done.to, url.user, done.admin, done.server
+                    "Set up a team workspace at {} (schema {}); {who}. Give each teammate a login of their own: baton --db {} team invite NAME --role ROLE.",
+                    done.server, done.to, done.server
                 );
             } else {
                 println!(
@@ -222,7 +230,10 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
             let me = ws.me()?;
             let kept = match team::remember_password(&url) {
                 Ok(()) => "its password is kept in this computer's keyring".to_string(),
-                Err(e) => format!("{e}"),
+                Err(_) => format!(
+                    "this computer has no keyring to keep its password in: give it with PGPASSWORD, or a line {}:{}:{}:{}:PASSWORD in ~/.pgpass (mode 600)",
+                    url.host, url.port, url.dbname, url.user
+                ),
             };
             println!(
                 "You are {} on {}{} ({kept}). Use it with: baton --db {} … (or BATON_DB), or in the app: Settings → Workspace.",
