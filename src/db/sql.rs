@@ -237,17 +237,6 @@ impl Db {
         Ok((theirs == mine).then(super::pg::found_pooler))
     }
 
-    /// Takes it that a transaction pooler is in front (found by another way than this
-    /// connection's own probe).
-    pub(crate) fn behind_a_pooler(&self) {
-        if let Db::Postgres(pg) = self {
-            let mut pg = pg.borrow_mut();
-            if pg.client.pooler.is_none() {
-                pg.client.pooler = Some(super::pg::found_pooler());
-            }
-        }
-    }
-
     /// Which engine this is.
     pub(crate) fn dialect(&self) -> Dialect {
         match self {
@@ -415,10 +404,11 @@ impl Db {
     /// Opens a team workspace's write: one serializable transaction, so the database, not the
     /// timing, keeps two laptops' writes apart.
     ///
-    /// Every write of a team workspace takes its turn by locking `write_turn` first, before its snapshot is taken (LOCK TABLE takes none), so that `alone` (an
-    /// import, an undo) waits for the writes under way and every write that arrives meanwhile
-    /// waits for it, then reads what it left — as a workspace file's write lock does. Writes
-    /// that are not alone do not wait for each other.
+    /// Every write of a team workspace takes its turn by locking `write_turn` first, before its
+    /// snapshot is taken (LOCK TABLE takes none), so that `alone` (an import, an undo) waits
+    /// for the writes under way and every write that arrives meanwhile waits for it, then reads
+    /// what it left — as a workspace file's write lock does. Writes that are not alone do not
+    /// wait for each other.
     ///
     /// The lock is waited for [`crate::workspace::busy::ATTEMPT`] at a time: then this fails
     /// with [`crate::team::LOCKED`], so that the write can say it is waiting and try again.
@@ -646,10 +636,9 @@ impl Db {
         // comes: worth a second connection, once, to be sure.
         let first = pg.borrow().listening.is_empty();
         let url = pg.borrow().client.url.clone();
-        if let (true, Some(url), None) = (first, url, self.transaction_pooler()) {
-            if self.pooler_seen_from(&url)?.is_some() {
-                self.behind_a_pooler();
-            }
+        if let (true, Some(url)) = (first, url) {
+            let found = self.pooler_seen_from(&url)?;
+            pg.borrow_mut().client.pooler = found;
         }
         if pg.borrow().client.pooler.is_some() {
             return Ok(());

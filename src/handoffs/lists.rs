@@ -37,28 +37,29 @@ impl crate::workspace::concepts::Handoffs<'_> {
     /// on a team workspace the reviewer (the deal's owner when the team names none) and
     /// admins, as the database enforces; on a file, whoever uses it.
     pub fn review_queue(&self) -> Result<Vec<Review>> {
-        let waiting = handoffs::list(&self.conn, Some(HandoffStatus::InReview))?;
-        let team = self.team().people()?;
-        let pbs = playbooks::list(&self.conn)?;
-        let me = self.me()?.map(|p| p.name.to_lowercase());
-        let admin = self.login.as_ref().is_none_or(|l| l.admin);
-        waiting
-            .into_iter()
-            .map(|h| -> Result<Review> {
-                let owner = h.from_owner.clone();
-                let reviewer = crate::handoffs::apply::find(&pbs, &h.playbook)
-                    .ok()
-                    .and_then(|pb| crate::handoffs::apply::reviewer(&team, pb))
-                    .or(owner);
-                let may_decide =
-                    admin || reviewer.as_ref().map(|r| r.to_lowercase()) == me && me.is_some();
-                Ok(Review {
-                    handoff: h,
-                    reviewer,
-                    may_decide,
+        // Drawn again, the screen reads all it needs at once (on a team workspace).
+        self.conn.reading("review", || {
+            let waiting = handoffs::list(&self.conn, Some(HandoffStatus::InReview))?;
+            let team = self.team().people()?;
+            let pbs = playbooks::list(&self.conn)?;
+            let me = self.me()?.map(|p| p.name.to_lowercase());
+            let admin = self.login.as_ref().is_none_or(|l| l.admin);
+            Ok(waiting
+                .into_iter()
+                .map(|h| {
+                    let reviewer = crate::handoffs::apply::find(&pbs, &h.playbook)
+                        .ok()
+                        .and_then(|pb| crate::handoffs::apply::reviewer(&team, pb))
+                        .or_else(|| h.from_owner.clone());
+                    let mine = me.is_some() && reviewer.as_ref().map(|r| r.to_lowercase()) == me;
+                    Review {
+                        handoff: h,
+                        reviewer,
+                        may_decide: admin || mine,
+                    }
                 })
-            })
-            .collect()
+                .collect())
+        })
     }
 
     /// One handoff.

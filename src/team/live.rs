@@ -50,7 +50,7 @@ pub fn probe(url: &TeamUrl) -> Result<Probe> {
         known_version: TEAM_MIGRATIONS.len() as u32,
         other_tables: if baton { 0 } else { tables.len() },
         holds_work: baton && !queries::team_is_empty(&c)?,
-        pooler: super::pooler(url, &c)?.map(|p| p.sentence()),
+        pooler: c.pooler_seen_from(url)?.map(|p| p.sentence()),
     })
 }
 

@@ -54,8 +54,9 @@ pub struct Member {
     pub is_me: bool,
 }
 
-/// What a new teammate needs, said once: the password is shown here and nowhere else.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a new teammate needs, said once: the password is shown here and nowhere else (and in
+/// the file `team invite --file` writes, which `team join` reads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Invite {
     /// The person invited.
     pub person: String,
@@ -219,8 +220,7 @@ impl crate::workspace::concepts::Team<'_> {
     /// Makes `name` an admin, or not. For an admin only.
     pub fn set_admin(&self, name: &str, admin: bool, origin: Origin) -> Result<Member> {
         self.team_login()?;
-        self.write(origin, |cx| queries::set_admin(cx.conn, name.trim(), admin))?;
-        let login = queries::login_of(&self.conn, name.trim())?;
+        let login = self.write(origin, |cx| queries::set_admin(cx.conn, name.trim(), admin))?;
         self.member(&login)
     }
 

@@ -81,20 +81,20 @@ pub struct Status {
     pub shared_login: Option<String>,
 }
 
-/// The transaction-mode pooler in front of the team workspace `c` is connected to, if any
-/// ([`Db::pooler_seen_from`]).
-pub(crate) fn pooler(url: &TeamUrl, c: &Db) -> Result<Option<url::TransactionPooler>> {
-    c.pooler_seen_from(url)
-}
-
-/// Why `--me`, `BATON_ME` and "this is me" do not apply on a team workspace, in one sentence.
-pub(crate) fn not_a_flag(login: &Login) -> Error {
+/// Why `--me`, `BATON_ME` and "this is me" do not apply on a team workspace, in one sentence
+/// (naming who the login is, when it is known yet).
+pub(crate) fn not_a_flag(login: Option<&Login>) -> Error {
+    let who = login.map_or(String::new(), |l| {
+        format!(
+            " ({}, as {})",
+            l.person.as_deref().unwrap_or("nobody yet"),
+            l.user
+        )
+    });
     Error::invalid(
         "me",
         format!(
-            "on a team workspace you are who your login is ({}, as {}); --me, BATON_ME and people me are for workspace files — to act as someone else, sign in with their login (an admin gives each teammate one: baton team invite NAME --role ROLE)",
-            login.person.as_deref().unwrap_or("nobody yet"),
-            login.user
+            "on a team workspace you are who your login is{who}; --me, BATON_ME and people me are for workspace files — to act as someone else, sign in with their login (an admin gives each teammate one: baton team invite NAME --role ROLE)"
         ),
     )
 }
@@ -332,7 +332,7 @@ pub fn status(url: &TeamUrl) -> Result<Status> {
         sslmode: url.sslmode.as_str().into(),
         encrypted,
         laptops,
-        pooler: pooler(url, &c)?.map(|p| p.sentence()),
+        pooler: c.pooler_seen_from(url)?.map(|p| p.sentence()),
         shared_login: login.shared(),
         login,
     })

@@ -29,7 +29,7 @@ impl crate::workspace::concepts::Team<'_> {
         }
         // On a team workspace who I am is the login, never a row of the shared data.
         if let (Some(login), true) = (&self.login, me) {
-            return Err(super::not_a_flag(login));
+            return Err(super::not_a_flag(Some(login)));
         }
         let p = self.write(origin, |cx| {
             people::upsert(cx.conn, name, role, email, me)?;
@@ -41,7 +41,7 @@ impl crate::workspace::concepts::Team<'_> {
     /// Marks `name`, already on the team, as the person using this laptop.
     pub fn set_me(&self, name: &str, origin: Origin) -> Result<Person> {
         if let Some(login) = &self.login {
-            return Err(super::not_a_flag(login));
+            return Err(super::not_a_flag(Some(login)));
         }
         let p = self.team().person(name)?;
         self.write(origin, |cx| {

@@ -215,21 +215,11 @@ pub(crate) fn end_sessions(c: &Db, login: &str) -> Result<i64> {
     c.query_row("SELECT baton_end_sessions(?1)", [login], |r| r.get(0))
 }
 
-/// Makes `person` an admin, or not.
-pub(crate) fn set_admin(c: &Db, person: &str, admin: bool) -> Result<()> {
+/// Makes `person` an admin, or not; their login.
+pub(crate) fn set_admin(c: &Db, person: &str, admin: bool) -> Result<String> {
     c.query_row(
-        "SELECT CAST(baton_set_admin(?1, ?2) AS TEXT)",
+        "SELECT baton_set_admin(?1, ?2)",
         params![person, admin],
-        |r| r.get::<Option<String>>(0),
-    )?;
-    Ok(())
-}
-
-/// `person`'s login (not revoked).
-pub(crate) fn login_of(c: &Db, person: &str) -> Result<String> {
-    c.query_row(
-        "SELECT login FROM members WHERE person = ?1 AND revoked_at IS NULL",
-        [person],
         |r| r.get(0),
     )
 }

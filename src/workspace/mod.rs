@@ -498,7 +498,7 @@ impl Workspace {
     /// this laptop's user.
     pub fn act_as(&mut self, name: &str) -> Result<Person> {
         if let Some(login) = &self.login {
-            return Err(crate::team::not_a_flag(login));
+            return Err(crate::team::not_a_flag(Some(login)));
         }
         let p = people::get_by_name(&self.conn, name.trim())?.ok_or_else(|| {
             Error::not_found(

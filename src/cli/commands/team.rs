@@ -103,7 +103,7 @@ fn team_url(db: Option<&Path>, command: &str) -> Res<crate::team::TeamUrl> {
 pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> Res {
     use crate::team::{self, TeamUrl};
     if me.is_some_and(|m| !m.trim().is_empty()) && !matches!(action, TeamAction::Push { .. }) {
-        return Err("on a team workspace you are who your login is; --me and BATON_ME are for workspace files — to act as someone else, sign in with their login (an admin gives each teammate one: baton team invite NAME --role ROLE)".into());
+        return Err(team::not_a_flag(None).into());
     }
     match action {
         TeamAction::Init { url, person, role } => {
@@ -210,12 +210,10 @@ pub(crate) fn team(action: TeamAction, db: Option<&Path>, me: Option<&str>) -> R
         TeamAction::Join { invite } => {
             let url = match std::fs::read_to_string(&invite) {
                 Ok(text) => {
-                    let i: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                    let i: team::Invite = serde_json::from_str(&text).map_err(|e| {
                         format!("{invite} is not an invite `baton team invite --file` wrote ({e})")
                     })?;
-                    let field =
-                        |k: &str| i.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    TeamUrl::parse(&field("url"))?.with_password(field("password"))
+                    TeamUrl::parse(&i.url)?.with_password(i.password)
                 }
                 Err(_) if TeamUrl::is_team(&invite) => TeamUrl::parse(&invite)?,
                 Err(e) => {

@@ -302,8 +302,9 @@ BEGIN
     EXECUTE format('GRANT EXECUTE ON FUNCTION baton_undo_event(BIGINT) TO %I', team_role);
 END $$;
 
--- Inviting, revoking and making admin: by the owner's rights, for an admin only. A password
--- arrives already hashed (SCRAM), so it is never in a statement, a log or pg_stat_activity.
+-- Inviting, revoking and making admin: by the owner's rights, for an admin only (the last two
+-- say which login they changed). A password arrives already hashed (SCRAM), so it is never in
+-- a statement, a log or pg_stat_activity.
 CREATE FUNCTION baton_must_be_admin(what TEXT) RETURNS VOID LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT baton_is_admin() THEN
@@ -344,7 +345,7 @@ BEGIN
     RETURN l;
 END $$;
 
-CREATE FUNCTION baton_set_admin(who TEXT, admin BOOLEAN) RETURNS VOID LANGUAGE plpgsql
+CREATE FUNCTION baton_set_admin(who TEXT, admin BOOLEAN) RETURNS TEXT LANGUAGE plpgsql
     SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
     l TEXT := baton_login_of(who, 'make a teammate an admin, or not');
@@ -356,6 +357,7 @@ BEGIN
     ELSE
         EXECUTE format('REVOKE %I FROM %I', baton_group('admin'), l);
     END IF;
+    RETURN l;
 END $$;
 
 CREATE FUNCTION baton_revoke(who TEXT, at TEXT) RETURNS TEXT LANGUAGE plpgsql
